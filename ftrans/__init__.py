@@ -1,0 +1,41 @@
+"""ftrans: composable function transformations (grad, jvp, vjp, vmap, jit) on NumPy.
+
+>>> import ftrans as ft, ftrans.numpy as fnp
+>>> ft.grad(fnp.sin)(0.0)
+np.float64(1.0)
+"""
+
+from ftrans import (  # noqa: F401
+    lax,
+    numpy,
+    tree_util,  # noqa: F401
+)
+from ftrans.api import (  # noqa: F401
+    clear_caches,
+    disable_jit,
+    float0,
+    grad,
+    hessian,
+    jacfwd,
+    jacrev,
+    jit,
+    jit_cache_info,
+    jvp,
+    linear_transpose,
+    linearize,
+    make_jaxpr,
+    value_and_grad,
+    vjp,
+    vmap,
+)
+from ftrans.core import (  # noqa: F401
+    ConcretizationError,
+    EscapedTracerError,
+    FtransError,
+    MissingRuleError,
+    ShapedArray,
+)
+from ftrans.ir import ClosedJaxpr, Jaxpr  # noqa: F401
+from ftrans.lax import stop_gradient  # noqa: F401
+
+__version__ = "0.1.0"

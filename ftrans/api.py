@@ -1,0 +1,972 @@
+"""What users call: the transformations, with pytree plumbing and checks of user input.
+
+Each function here flattens its arguments, installs one interpreter's trace around the user's
+function, and unflattens the results; the work is in ``ftrans.interpreters``. See
+docs/internals.md, "The API layer".
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import contextvars
+import functools
+import threading
+import weakref
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from ftrans.core import (
+    ShapedArray,
+    Tracer,
+    current_trace,
+    eval_trace,
+    get_aval,
+    is_valid_array,
+    new_trace,
+)
+from ftrans.interpreters.batching import BatchTrace, BatchTracer, move_batch_axis
+from ftrans.interpreters.jvp import JVPTrace, JVPTracer, Zero, is_differentiable_dtype
+from ftrans.interpreters.partial_eval import PartialEvalTrace
+from ftrans.interpreters.staging import StagingTrace
+from ftrans.interpreters.transpose import UndefPrimal, backward_pass
+from ftrans.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
+from ftrans.tree_util import (
+    PyTreeDef,
+    broadcast_prefix,
+    tree_flatten,
+    tree_map,
+    tree_structure,
+    tree_unflatten,
+)
+
+# The dtype of the gradient of an integer input under allow_int (as in JAX): zero-size items.
+float0 = np.dtype([("float0", np.void, 0)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument checking
+# ---------------------------------------------------------------------------------------------
+
+
+def _fun_name(fun: Callable) -> str:
+    return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _as_leaf(x: Any, api: str, where: str) -> Any:
+    """A valid array leaf: Python scalars become NumPy scalars (never upcast to arrays)."""
+    if isinstance(x, (np.ndarray, np.generic, Tracer)):
+        if isinstance(x, np.ndarray) and x.dtype == object:
+            raise TypeError(f"{api}: {where} is an object array, which ftrans cannot "
+                            f"transform; use a numeric dtype")
+        return x
+    if type(x) in (bool, int, float, complex):
+        return np.asarray(x)[()]
+    raise TypeError(
+        f"{api}: {where} has type {type(x).__name__}, which is not an array: transformed "
+        f"functions take NumPy arrays, numbers, or tuples/lists/dicts of them. Pass "
+        f"non-array arguments through static_argnums, or close over them.")
+
+
+def _flatten_args(args: Sequence[Any], api: str, what: str = "argument"
+                  ) -> tuple[list[Any], PyTreeDef]:
+    leaves, tree = tree_flatten(tuple(args))
+    if len(leaves) == len(args) and all(type(x) in (np.ndarray, float) for x in leaves):
+        # the common case: a flat tuple of arrays/floats; skip path bookkeeping
+        return [_as_leaf(x, api, "") for x in leaves], tree
+    out = []
+    for i, arg in enumerate(args):
+        for leaf in tree_flatten(arg)[0]:
+            out.append(_as_leaf(leaf, api, f"{what} {i}"))
+    return out, tree
+
+
+def _check_outputs(leaves: list[Any], fun: Callable, api: str) -> None:
+    for x in leaves:
+        if not is_valid_array(x):
+            raise TypeError(
+                f"{api}: function {_fun_name(fun)} returned a value of type "
+                f"{type(x).__name__}; transformed functions must return arrays, numbers, or "
+                f"tuples/lists/dicts of them.")
+
+
+def _normalize_argnums(argnums: int | Sequence[int], nargs: int, api: str) -> tuple[int, ...]:
+    many = not isinstance(argnums, (int, np.integer))
+    nums = tuple(argnums) if many else (argnums,)
+    if many and not nums:
+        raise ValueError(f"{api}: argnums is empty; name at least one argument to "
+                         f"differentiate with respect to")
+    out = []
+    for a in nums:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{api}: argnums must be ints, got {a!r}")
+        if not -nargs <= a < nargs:
+            raise ValueError(f"{api}: argnums {a} is out of range: the function was called "
+                             f"with {nargs} positional argument(s)")
+        out.append(int(a) % nargs)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# make_jaxpr
+# ---------------------------------------------------------------------------------------------
+
+
+def _split_static(args: tuple, static_argnums: tuple[int, ...]
+                  ) -> tuple[list[Any], Callable[[list[Any]], tuple]]:
+    static = {i % len(args) if args else i for i in static_argnums}
+    dynamic = [a for i, a in enumerate(args) if i not in static]
+
+    def merge(dyn: Sequence[Any]) -> tuple:
+        it = iter(dyn)
+        return tuple(a if i in static else next(it) for i, a in enumerate(args))
+    return dynamic, merge
+
+
+def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()
+               ) -> Callable[..., ClosedJaxpr]:
+    """A function that traces ``fun`` at the given arguments' shapes and dtypes and returns the
+    recorded program.
+
+    Args:
+      fun: the function to trace; takes and returns pytrees of arrays.
+      static_argnums: positions of arguments that are not traced (passed through as is).
+
+    Returns:
+      A function taking ``fun``'s arguments and returning a printable :class:`ClosedJaxpr`.
+
+    >>> import ftrans as ft
+    >>> print(ft.make_jaxpr(lambda x, y: (x + y) * (x - y))(3., 2.))
+    { lambda ; a:f64[] b:f64[]. let
+        c:f64[] = add a b
+        d:f64[] = sub a b
+        e:f64[] = mul c d
+      in (e,) }
+    """
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+
+    @functools.wraps(fun)
+    def traced(*args: Any, **kwargs: Any) -> ClosedJaxpr:
+        closed, _ = trace_to_jaxpr(fun, args, kwargs, tuple(static_argnums), "make_jaxpr")
+        return closed
+    return traced
+
+
+def trace_to_jaxpr(fun: Callable, args: tuple, kwargs: dict, static_argnums: tuple[int, ...],
+                   description: str) -> tuple[ClosedJaxpr, PyTreeDef]:
+    """Stage ``fun(*args, **kwargs)`` into a program over the flattened dynamic arguments."""
+    dynamic, merge = _split_static(args, static_argnums)
+    flat, in_tree = _flatten_args((tuple(dynamic), kwargs), description)
+    with new_trace(StagingTrace, description) as trace:
+        in_tracers = [trace.new_arg(get_aval(x)) for x in flat]
+        dyn_args, dyn_kwargs = tree_unflatten(in_tree, in_tracers)
+        out = fun(*merge(dyn_args), **dyn_kwargs)
+        out_flat, out_tree = tree_flatten(out)
+        _check_outputs(out_flat, fun, description)
+        closed = trace.to_closed_jaxpr(out_flat)
+    return closed, out_tree
+
+
+# ---------------------------------------------------------------------------------------------
+# Forward mode
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_tangent(primal: Any, tangent: Any, api: str, i: int) -> Any:
+    p_aval, t_aval = get_aval(primal), get_aval(tangent)
+    if not is_differentiable_dtype(p_aval.dtype):
+        return None
+    if p_aval.shape != t_aval.shape:
+        raise ValueError(f"{api}: tangent {i} has shape {t_aval.shape} but its primal has shape "
+                         f"{p_aval.shape}; a tangent must match its primal's shape and dtype")
+    if p_aval.dtype != t_aval.dtype:
+        raise TypeError(f"{api}: tangent {i} has dtype {t_aval.dtype} but its primal has dtype "
+                        f"{p_aval.dtype}; a tangent must match its primal's shape and dtype")
+    return tangent
+
+
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> tuple[Any, ...]:
+    """Evaluate ``fun`` and its directional derivative (forward mode).
+
+    Args:
+      fun: function of ``len(primals)`` pytree arguments.
+      primals: tuple or list of the arguments.
+      tangents: tuple or list of the same structure, shapes and dtypes: the direction.
+      has_aux: ``fun`` returns ``(output, aux)``; aux is returned without derivative.
+
+    Returns:
+      ``(fun(*primals), derivative along tangents)``, plus aux when ``has_aux``.
+
+    Raises:
+      TypeError / ValueError: when primals and tangents differ in structure, shape or dtype.
+
+    >>> import ftrans as ft, ftrans.numpy as fnp
+    >>> ft.jvp(fnp.sin, (0.0,), (2.0,))
+    (np.float64(0.0), np.float64(2.0))
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples or lists, e.g. "
+                        "jvp(f, (x,), (v,))")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    flat_p, tree_p = _flatten_args(primals, "jvp", "primal")
+    flat_t, tree_t = _flatten_args(tangents, "jvp", "tangent")
+    if tree_p != tree_t:
+        raise TypeError(f"jvp: primals and tangents have different structures:\n"
+                        f"  primals:  {tree_p}\n  tangents: {tree_t}")
+    flat_t = [_check_tangent(p, t, "jvp", i) for i, (p, t) in enumerate(zip(flat_p, flat_t))]
+    with new_trace(JVPTrace, "jvp") as trace:
+        ins = [p if t is None else JVPTracer(trace, p, t) for p, t in zip(flat_p, flat_t)]
+        out = fun(*tree_unflatten(tree_p, ins))
+        out, aux = _split_aux(out, has_aux, "jvp")
+        aux = _primal_part(aux, trace)
+        out_flat, out_tree = tree_flatten(out)
+        _check_outputs(out_flat, fun, "jvp")
+        out_p, out_t = [], []
+        for o in out_flat:
+            if isinstance(o, JVPTracer) and o._trace is trace:
+                out_p.append(o.primal)
+                out_t.append(o.tangent)
+            else:
+                out_p.append(o)
+                out_t.append(_zeros_like(o))
+    result = (tree_unflatten(out_tree, out_p), tree_unflatten(out_tree, out_t))
+    return result + (aux,) if has_aux else result
+
+
+def _primal_part(tree: Any, trace: JVPTrace) -> Any:
+    """``tree`` without the derivatives of ``trace`` (auxiliary outputs carry none)."""
+    if tree is None:
+        return None
+    return tree_map(lambda x: x.primal if isinstance(x, JVPTracer) and x._trace is trace else x,
+                    tree)
+
+
+def _split_aux(out: Any, has_aux: bool, api: str) -> tuple[Any, Any]:
+    if not has_aux:
+        return out, None
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"{api}: with has_aux=True the function must return a pair "
+                        f"(output, aux), got {type(out).__name__}")
+    return out[0], out[1]
+
+
+def _zeros_like(x: Any) -> Any:
+    aval = get_aval(x)
+    if not is_differentiable_dtype(aval.dtype):
+        return np.zeros(aval.shape, float0)
+    return np.zeros(aval.shape, aval.dtype)[()] if not aval.shape else np.zeros(aval.shape,
+                                                                                  aval.dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Linearize, vjp, grad
+# ---------------------------------------------------------------------------------------------
+
+
+class _Linearized:
+    """The result of linearizing a flat function: primal outputs and a linear program."""
+
+    __slots__ = ("out_primals", "jaxpr", "out_is_zero", "in_avals", "out_avals")
+
+    def __init__(self, out_primals: list[Any], jaxpr: ClosedJaxpr, out_is_zero: list[bool],
+                 in_avals: list[ShapedArray]):
+        self.out_primals = out_primals
+        self.jaxpr = jaxpr
+        self.out_is_zero = out_is_zero
+        self.in_avals = in_avals
+        self.out_avals = [get_aval(p) for p in out_primals]
+
+
+def _linearize_flat(fun_flat: Callable[[list[Any]], list[Any]], flat_primals: list[Any],
+                    description: str) -> tuple[_Linearized, Any]:
+    """jvp under partial evaluation: primals known (computed now), tangents unknown
+    (recorded). ``fun_flat`` returns (flat outputs, extra) where extra is passed through."""
+    in_avals = [get_aval(p) for p in flat_primals]
+    with new_trace(PartialEvalTrace, description) as pe:
+        tangent_args = [pe.new_arg(a) for a in in_avals]
+        with new_trace(JVPTrace, description) as jt:
+            ins = [JVPTracer(jt, p, t) if is_differentiable_dtype(a.dtype) else p
+                   for p, t, a in zip(flat_primals, tangent_args, in_avals)]
+            out_flat, extra = fun_flat(ins)
+            extra = _primal_part(extra, jt)
+            out_primals, out_tangents = [], []
+            for o in out_flat:
+                if isinstance(o, JVPTracer) and o._trace is jt:
+                    out_primals.append(o.primal)
+                    out_tangents.append(o.tangent)
+                else:
+                    out_primals.append(o)
+                    out_tangents.append(Zero(get_aval(o)))
+        out_is_zero = [type(t) is Zero for t in out_tangents]
+        jaxpr = pe.to_closed_jaxpr([t for t in out_tangents if type(t) is not Zero])
+    return _Linearized(out_primals, jaxpr, out_is_zero, in_avals), extra
+
+
+def _run_linear(lin: _Linearized, tangents: list[Any]) -> list[Any]:
+    outs = iter(eval_jaxpr(lin.jaxpr.jaxpr, lin.jaxpr.consts, *tangents))
+    return [_zeros_like(p) if z else next(outs) for p, z in zip(lin.out_primals, lin.out_is_zero)]
+
+
+def _transpose_linear(lin: _Linearized, cts: list[Any]) -> list[Any]:
+    """Input cotangents (symbolic Zeros where nothing flows) for output cotangents ``cts``."""
+    cts = [ct for ct, z in zip(cts, lin.out_is_zero) if not z]
+    args = [UndefPrimal(a) for a in lin.in_avals]
+    return backward_pass(lin.jaxpr.jaxpr, lin.jaxpr.consts, args, cts)
+
+
+def _materialize(ct: Any, aval: ShapedArray) -> Any:
+    if type(ct) is Zero:
+        dtype = aval.dtype if is_differentiable_dtype(aval.dtype) else float0
+        zeros = np.zeros(aval.shape, dtype)
+        return zeros[()] if not aval.shape and dtype != float0 else zeros
+    return ct
+
+
+def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
+    """Evaluate ``fun`` and return its linear approximation at ``primals``.
+
+    The primal work runs once, now; the returned function evaluates the recorded linear
+    program, so calling it repeatedly does no primal work.
+
+    Returns:
+      ``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the jvp along ``tangents``.
+
+    >>> import ftrans as ft, ftrans.numpy as fnp
+    >>> y, f_jvp = ft.linearize(fnp.sin, 0.0)
+    >>> f_jvp(3.0)
+    np.float64(3.0)
+    """
+    flat, in_tree = _flatten_args(primals, "linearize")
+
+    def fun_flat(ins: list[Any]) -> tuple[list[Any], PyTreeDef]:
+        out_flat, out_tree = tree_flatten(fun(*tree_unflatten(in_tree, ins)))
+        _check_outputs(out_flat, fun, "linearize")
+        return out_flat, out_tree
+
+    lin, out_tree = _linearize_flat(fun_flat, flat, "linearize")
+
+    def f_jvp(*tangents: Any) -> Any:
+        flat_t, tree_t = _flatten_args(tangents, "linearize", "tangent")
+        if tree_t != in_tree:
+            raise TypeError(f"linearized function: tangents have structure {tree_t} but the "
+                            f"primals had {in_tree}")
+        for i, (p, t) in enumerate(zip(flat, flat_t)):
+            _check_tangent(p, t, "linearized function", i)
+        return tree_unflatten(out_tree, _run_linear(lin, flat_t))
+
+    f_jvp.jaxpr = lin.jaxpr  # type: ignore[attr-defined]  # the linear program, for inspection
+    return tree_unflatten(out_tree, lin.out_primals), f_jvp
+
+
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+    """Evaluate ``fun`` and return a function that pulls output cotangents back to inputs.
+
+    Reverse mode is linearize then transpose: the returned ``vjp_fun(ct)`` runs the linear
+    program backwards.
+
+    Returns:
+      ``(fun(*primals), vjp_fun)`` (plus aux when ``has_aux``), where ``vjp_fun(ct)`` returns a
+      tuple with one cotangent per primal.
+
+    >>> import ftrans as ft
+    >>> y, f_vjp = ft.vjp(lambda x, y: x * y, 3.0, 4.0)
+    >>> f_vjp(1.0)
+    (np.float64(4.0), np.float64(3.0))
+    """
+    flat, in_tree = _flatten_args(primals, "vjp")
+
+    def fun_flat(ins: list[Any]) -> tuple[list[Any], tuple[PyTreeDef, Any]]:
+        out, aux = _split_aux(fun(*tree_unflatten(in_tree, ins)), has_aux, "vjp")
+        out_flat, out_tree = tree_flatten(out)
+        _check_outputs(out_flat, fun, "vjp")
+        return out_flat, (out_tree, aux)
+
+    lin, (out_tree, aux) = _linearize_flat(fun_flat, flat, "vjp")
+
+    def vjp_fun(ct: Any) -> tuple[Any, ...]:
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise TypeError(f"vjp function: the cotangent has structure {ct_tree} but the "
+                            f"function's output has {out_tree}")
+        ct_flat = [_as_leaf(c, "vjp function", "cotangent") for c in ct_flat]
+        for i, (c, aval) in enumerate(zip(ct_flat, lin.out_avals)):
+            c_aval = get_aval(c)
+            if c_aval.shape != aval.shape:
+                raise ValueError(f"vjp function: cotangent {i} has shape {c_aval.shape} but the "
+                                 f"output has shape {aval.shape}")
+        cts_in = _transpose_linear(lin, ct_flat)
+        return tree_unflatten(in_tree, [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)])
+
+    result = (tree_unflatten(out_tree, lin.out_primals), vjp_fun)
+    return result + (aux,) if has_aux else result
+
+
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   allow_int: bool = False) -> Callable[..., Any]:
+    """Like :func:`grad`, but the function returns ``(value, gradient)`` (or
+    ``((value, aux), gradient)`` with ``has_aux``)."""
+
+    @functools.wraps(fun)
+    def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
+        api = "grad"
+        nums = _normalize_argnums(argnums, len(args), api)
+        diff_args = tuple(args[i] for i in nums)
+        flat, in_tree = _flatten_args(diff_args, api)
+        for aval in map(get_aval, flat):
+            if not is_differentiable_dtype(aval.dtype) and not allow_int:
+                raise TypeError(
+                    f"grad requires real- or complex-valued inputs (input dtype that is a "
+                    f"sub-dtype of np.inexact), but got {aval.dtype.name}. If you want to use "
+                    f"integer-valued inputs, use vjp or set allow_int to True.")
+
+        def fun_flat(ins: list[Any]) -> tuple[list[Any], Any]:
+            full = list(args)
+            for i, a in zip(nums, tree_unflatten(in_tree, ins)):
+                full[i] = a
+            out, aux = _split_aux(fun(*full, **kwargs), has_aux, api)
+            out_flat, _ = tree_flatten(out)
+            if len(out_flat) != 1 or not is_valid_array(out_flat[0]):
+                raise TypeError(f"grad requires a function returning one scalar array, but "
+                                f"{_fun_name(fun)} returned {_describe(out)}")
+            aval = get_aval(out_flat[0])
+            if aval.shape != ():
+                raise TypeError(f"grad requires a scalar output, but {_fun_name(fun)} returned "
+                                f"shape {aval.shape}. Reduce it (e.g. .sum()), or use vjp, "
+                                f"jacrev or jacfwd for non-scalar outputs.")
+            if aval.dtype.kind != "f":
+                raise TypeError(f"grad requires a real floating-point output, but "
+                                f"{_fun_name(fun)} returned {aval.dtype.name}. Use vjp for "
+                                f"complex or integer outputs.")
+            return out_flat, (out, aux)
+
+        lin, (out, aux) = _linearize_flat(fun_flat, flat, api)
+        value = lin.out_primals[0]
+        cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]])
+        grads = tree_unflatten(in_tree, [_materialize(c, a)
+                                         for c, a in zip(cts_in, lin.in_avals)])
+        g = grads if not isinstance(argnums, (int, np.integer)) else grads[0]
+        return ((value, aux), g) if has_aux else (value, g)
+
+    return value_and_grad_f
+
+
+def _describe(out: Any) -> str:
+    if is_valid_array(out):
+        return get_aval(out).str_short()
+    return f"a {type(out).__name__} with structure {tree_structure(out)}"
+
+
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         allow_int: bool = False) -> Callable[..., Any]:
+    """The gradient of a scalar-valued function, by reverse mode (linearize then transpose).
+
+    Args:
+      fun: function returning a real scalar (or ``(scalar, aux)`` with ``has_aux``).
+      argnums: position (or tuple of positions) of the arguments to differentiate.
+      has_aux: ``fun`` returns ``(scalar, aux)``; the gradient function then returns
+        ``(gradient, aux)``.
+      allow_int: allow integer inputs; their gradient is a ``float0`` zero array.
+
+    Returns:
+      A function with ``fun``'s signature returning the gradient, shaped like the argument(s).
+
+    Raises:
+      TypeError: for a non-scalar or non-float output, or an integer input without
+        ``allow_int``. ValueError: for ``argnums`` out of range.
+
+    >>> import ftrans as ft, ftrans.numpy as fnp
+    >>> ft.grad(lambda x: x ** 3)(2.0)
+    np.float64(12.0)
+    """
+    value_and_grad_f = value_and_grad(fun, argnums, has_aux, allow_int)
+
+    @functools.wraps(fun)
+    def grad_f(*args: Any, **kwargs: Any) -> Any:
+        if has_aux:
+            (_, aux), g = value_and_grad_f(*args, **kwargs)
+            return g, aux
+        return value_and_grad_f(*args, **kwargs)[1]
+
+    return grad_f
+
+
+def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, ...]]:
+    """The transpose of a linear function, traced at the shapes and dtypes of ``primals``.
+
+    Returns:
+      ``f_t`` with ``f_t(ct)`` giving a tuple of cotangents, one per argument.
+
+    Raises:
+      NonLinearError (a TypeError) when ``fun`` is not linear in its arguments.
+
+    >>> import ftrans as ft
+    >>> f_t = ft.linear_transpose(lambda x: 3.0 * x, 1.0)
+    >>> f_t(2.0)
+    (np.float64(6.0),)
+    """
+    flat, in_tree = _flatten_args(primals, "linear_transpose")
+    in_avals = [get_aval(x) for x in flat]
+    with new_trace(PartialEvalTrace, "linear_transpose") as pe:
+        ins = [pe.new_arg(a) for a in in_avals]
+        out = fun(*tree_unflatten(in_tree, ins))
+        out_flat, out_tree = tree_flatten(out)
+        _check_outputs(out_flat, fun, "linear_transpose")
+        closed = pe.to_closed_jaxpr(out_flat)
+
+    def f_t(ct: Any) -> tuple[Any, ...]:
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise TypeError(f"linear_transpose: cotangent structure {ct_tree} does not match "
+                            f"the output structure {out_tree}")
+        cts = backward_pass(closed.jaxpr, closed.consts, [UndefPrimal(a) for a in in_avals],
+                            [_as_leaf(c, "linear_transpose", "cotangent") for c in ct_flat])
+        return tree_unflatten(in_tree, [_materialize(c, a) for c, a in zip(cts, in_avals)])
+
+    return f_t
+
+
+# ---------------------------------------------------------------------------------------------
+# vmap
+# ---------------------------------------------------------------------------------------------
+
+
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
+         axis_name: Any = None) -> Callable[..., Any]:
+    """Vectorize ``fun`` over a batch axis of its arguments.
+
+    Args:
+      fun: function written for one example.
+      in_axes: int, None, or a pytree prefix of the positional arguments, giving per argument
+        (leaf) the axis to map over (None: not mapped). Negative axes count from the end.
+      out_axes: likewise for the outputs; unbatched outputs are broadcast, unless None.
+      axis_size: the batch size when no argument is mapped.
+      axis_name: a name for the batch axis, used by collectives such as ``lax.psum``.
+
+    Returns:
+      The batched function.
+
+    Raises:
+      ValueError: inconsistent batch sizes, an axis out of range, no mapped input without
+        axis_size, or in_axes that do not match the arguments.
+
+    >>> import ftrans as ft, ftrans.numpy as fnp, numpy as np
+    >>> ft.vmap(fnp.dot, in_axes=(0, None))(np.ones((3, 2)), np.arange(2.0))
+    array([1., 1., 1.])
+    """
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+    _check_axes_spec(in_axes, "in_axes")
+    _check_axes_spec(out_axes, "out_axes")
+
+    @functools.wraps(fun)
+    def batched_fun(*args: Any, **kwargs: Any) -> Any:
+        flat, in_tree = _flatten_args(args, "vmap")
+        try:
+            prefix = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
+            axes = broadcast_prefix(prefix, tuple(args))
+        except ValueError as err:
+            raise ValueError(f"vmap in_axes must be an int, None, or a tuple with one entry per "
+                             f"positional argument (or a pytree prefix of it); got in_axes="
+                             f"{in_axes!r} for {len(args)} argument(s): {err}") from None
+        kw_flat, kw_tree = tree_flatten(kwargs)
+        size = _batch_size(tuple(args), flat, axes, axis_size, kw_flat)
+        with new_trace(BatchTrace, size, axis_name) as trace:
+            ins = []
+            for x, ax in zip(flat, axes):
+                if ax is None:
+                    ins.append(x)
+                else:
+                    ins.append(BatchTracer(trace, x, ax % get_aval(x).ndim))
+            kw_ins = [BatchTracer(trace, _as_leaf(x, "vmap", "keyword argument"), 0)
+                      for x in kw_flat]
+            out = fun(*tree_unflatten(in_tree, ins), **tree_unflatten(kw_tree, kw_ins))
+            out_flat, out_tree = tree_flatten(out)
+            _check_outputs(out_flat, fun, "vmap")
+            vals = []
+            for o in out_flat:
+                if isinstance(o, BatchTracer) and o._trace is trace:
+                    vals.append((o.val, o.bdim))
+                else:
+                    vals.append((o, None))
+        try:
+            out_ax = broadcast_prefix(out_axes, out)
+        except ValueError as err:
+            raise ValueError(f"vmap out_axes={out_axes!r} does not match the output structure "
+                             f"{out_tree}: {err}") from None
+        results = []
+        for (val, bdim), ax in zip(vals, out_ax):
+            if ax is None:
+                if bdim is not None:
+                    raise ValueError(f"vmap has out_axes=None for an output that depends on the "
+                                     f"mapped inputs (shape {get_aval(val).shape}); use an "
+                                     f"integer out_axes for it")
+                results.append(val)
+                continue
+            ndim = get_aval(val).ndim + (bdim is None)
+            if not -ndim <= ax < ndim:
+                raise ValueError(f"vmap out_axes {ax} is out of bounds for an output of rank "
+                                 f"{ndim - 1}")
+            results.append(move_batch_axis(val, bdim, ax % ndim, size))
+        return tree_unflatten(out_tree, results)
+
+    return batched_fun
+
+
+def _check_axes_spec(spec: Any, name: str) -> None:
+    for leaf in tree_flatten(spec, is_leaf=lambda x: x is None)[0]:
+        if leaf is not None and (not isinstance(leaf, (int, np.integer)) or isinstance(leaf, bool)):
+            raise TypeError(f"vmap {name} must contain only ints and None, got {leaf!r}")
+
+
+def _batch_size(args: tuple, flat: list[Any], axes: list[Any], axis_size: int | None,
+                kw_flat: list[Any]) -> int:
+    from ftrans.tree_util import keystr, tree_flatten_with_path
+    paths = [f"args{keystr(path)}" for path, _ in tree_flatten_with_path(args)[0]]
+    sizes = []  # (where, size)
+    for path, x, ax in zip(paths, flat, axes):
+        if ax is None:
+            continue
+        ndim = get_aval(x).ndim
+        if not -ndim <= ax < ndim:
+            raise ValueError(f"vmap was asked to map axis {ax} of an argument of rank {ndim} "
+                             f"({path}, shape {get_aval(x).shape}); in_axes must be within its "
+                             f"rank")
+        sizes.append((f"{path} (axis {ax})", get_aval(x).shape[ax]))
+    sizes.extend(("a keyword argument (axis 0)", get_aval(x).shape[0])
+                 for x in kw_flat if get_aval(x).ndim)
+    if axis_size is not None:
+        sizes.append(("axis_size", int(axis_size)))
+    if not sizes:
+        raise ValueError("vmap must have at least one non-None value in in_axes, or be given "
+                         "axis_size")
+    if len({size for _, size in sizes}) > 1:
+        listing = "\n".join(f"  {where}: size {size}" for where, size in sizes)
+        raise ValueError(f"vmap got inconsistent sizes for the mapped axes; every mapped "
+                         f"argument must have the same size along its mapped axis:\n{listing}")
+    return sizes[0][1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Jacobians
+# ---------------------------------------------------------------------------------------------
+
+
+def _basis(aval: ShapedArray) -> np.ndarray:
+    """The identity for one leaf: shape ``(aval.size, *aval.shape)``."""
+    return np.eye(aval.size, dtype=aval.dtype).reshape((aval.size,) + aval.shape)
+
+
+def _jac_args(args: tuple, argnums: int | Sequence[int], api: str) -> tuple[tuple[int, ...], Any]:
+    nums = _normalize_argnums(argnums, len(args), api)
+    for i in nums:
+        for leaf in tree_flatten(args[i])[0]:
+            aval = get_aval(_as_leaf(leaf, api, f"argument {i}"))
+            if aval.dtype.kind != "f":
+                raise TypeError(f"{api} requires real floating-point inputs, got "
+                                f"{aval.dtype.name} for argument {i}")
+    return nums, tuple(args[i] for i in nums)
+
+
+def _partial(fun: Callable, args: tuple, nums: tuple[int, ...], kwargs: dict) -> Callable:
+    def f(*diff_args: Any) -> Any:
+        full = list(args)
+        for i, a in zip(nums, diff_args):
+            full[i] = a
+        return fun(*full, **kwargs)
+    return f
+
+
+def _pick(per_arg: tuple, argnums: int | Sequence[int]) -> Any:
+    return per_arg[0] if isinstance(argnums, (int, np.integer)) else per_arg
+
+
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+           ) -> Callable[..., Any]:
+    """The Jacobian of ``fun`` by forward mode: ``vmap`` of ``jvp`` over the input basis.
+
+    The result has, for each output leaf and input leaf, shape ``out.shape + in.shape``; with
+    several ``argnums``, a tuple over the arguments.
+
+    >>> import ftrans as ft, numpy as np
+    >>> ft.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    from ftrans.lax import reshape
+
+    @functools.wraps(fun)
+    def jac_f(*args: Any, **kwargs: Any) -> Any:
+        nums, diff_args = _jac_args(args, argnums, "jacfwd")
+        f = _partial(fun, args, nums, kwargs)
+        flat, in_tree = _flatten_args(diff_args, "jacfwd")
+        in_avals = [get_aval(x) for x in flat]
+        columns = []  # per input leaf: the flat list of d(output leaf)/d(this input leaf)
+        out_tree = aux = None
+        for k, aval in enumerate(in_avals):
+            def push(direction: Any, k: int = k) -> Any:
+                tangents = [direction if i == k else np.zeros(a.shape, a.dtype)
+                            for i, a in enumerate(in_avals)]
+                res = jvp(f, diff_args, tree_unflatten(in_tree, tangents), has_aux=has_aux)
+                return (res[1], res[2]) if has_aux else res[1]
+            res = vmap(push, out_axes=(-1, None) if has_aux else -1)(_basis(aval))
+            if has_aux:
+                res, aux = res
+            out_leaves, out_tree = tree_flatten(res)
+            columns.append([reshape(j, get_aval(j).shape[:-1] + aval.shape)
+                            for j in out_leaves])
+        if not in_avals:
+            raise ValueError("jacfwd: the differentiated arguments have no array leaves")
+        per_out = [_pick(tree_unflatten(in_tree, [col[o] for col in columns]), argnums)
+                   for o in range(len(columns[0]))]
+        jac = tree_unflatten(out_tree, per_out)
+        return (jac, aux) if has_aux else jac
+
+    return jac_f
+
+
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+           ) -> Callable[..., Any]:
+    """The Jacobian of ``fun`` by reverse mode: ``vmap`` of the vjp over the output basis.
+
+    >>> import ftrans as ft, numpy as np
+    >>> ft.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    from ftrans.lax import reshape
+
+    @functools.wraps(fun)
+    def jac_f(*args: Any, **kwargs: Any) -> Any:
+        nums, diff_args = _jac_args(args, argnums, "jacrev")
+        f = _partial(fun, args, nums, kwargs)
+        res = vjp(f, *diff_args, has_aux=has_aux)
+        out, f_vjp = res[0], res[1]
+        out_flat, out_tree = tree_flatten(out)
+        out_avals = [get_aval(_as_leaf(o, "jacrev", "output")) for o in out_flat]
+        flat_in, in_tree = tree_flatten(diff_args)
+        per_out = []
+        for k, aval in enumerate(out_avals):
+            def pull(direction: Any, k: int = k) -> Any:
+                cts = [direction if i == k else np.zeros(a.shape, a.dtype)
+                       for i, a in enumerate(out_avals)]
+                return f_vjp(tree_unflatten(out_tree, cts))
+            rows = tree_flatten(vmap(pull)(_basis(aval)))[0]
+            pieces = [reshape(r, aval.shape + get_aval(x).shape) for r, x in zip(rows, flat_in)]
+            per_out.append(_pick(tree_unflatten(in_tree, pieces), argnums))
+        jac = tree_unflatten(out_tree, per_out)
+        return (jac, res[2]) if has_aux else jac
+
+    return jac_f
+
+
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+            ) -> Callable[..., Any]:
+    """The Hessian of a scalar function: ``jacfwd(jacrev(fun))``.
+
+    >>> import ftrans as ft, numpy as np
+    >>> ft.hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# jit
+# ---------------------------------------------------------------------------------------------
+
+_jit_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("ftrans_jit_enabled",
+                                                                    default=True)
+_MAX_ENTRIES_PER_FUNCTION = 64
+
+
+class _JitEntry:
+    """One traced signature of a jitted function: its program and output structure."""
+
+    __slots__ = ("jaxpr", "out_tree", "program")
+
+    def __init__(self, jaxpr: ClosedJaxpr, out_tree: PyTreeDef):
+        self.jaxpr = jaxpr
+        self.out_tree = out_tree
+        self.program = None
+
+
+class _JitCaches:
+    """Traced programs per user function: held weakly (a dead function frees its entries)
+    and bounded per function (least recently used first out)."""
+
+    def __init__(self) -> None:
+        self.weak: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.strong: dict[int, tuple[Any, collections.OrderedDict]] = {}
+        self.lock = threading.Lock()
+
+    def for_function(self, fun: Callable) -> collections.OrderedDict:
+        with self.lock:
+            try:
+                table = self.weak.get(fun)
+                if table is None:
+                    table = self.weak[fun] = collections.OrderedDict()
+                return table
+            except TypeError:  # not weakly referenceable (a builtin): keep it alive with us
+                held = self.strong.get(id(fun))
+                if held is None:
+                    held = self.strong[id(fun)] = (fun, collections.OrderedDict())
+                return held[1]
+
+    def info(self) -> dict[str, int]:
+        tables = list(self.weak.values()) + [t for _, t in self.strong.values()]
+        return {"functions": len(tables), "entries": sum(len(t) for t in tables)}
+
+    def clear(self) -> None:
+        with self.lock:
+            self.weak.clear()
+            self.strong.clear()
+
+
+_jit_caches = _JitCaches()
+
+
+@contextlib.contextmanager
+def disable_jit(disable: bool = True) -> Iterator[None]:
+    """Run jitted functions as plain Python inside the block (for debugging with print,
+    breakpoints and concrete values).
+
+    >>> import ftrans as ft
+    >>> with ft.disable_jit():
+    ...     ft.jit(lambda x: float(x) + 1.0)(1.0)
+    2.0
+    """
+    token = _jit_enabled.set(not disable)
+    try:
+        yield
+    finally:
+        _jit_enabled.reset(token)
+
+
+def jit_cache_info() -> dict[str, int]:
+    """How many functions have traced programs cached, and how many programs in total."""
+    return _jit_caches.info()
+
+
+def clear_caches() -> None:
+    """Drop every cached jit program (they are traced again on next use)."""
+    _jit_caches.clear()
+
+
+def _lift_tracer_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list[Any]]:
+    """Constants that are tracers of enclosing transformations become leading inputs, so the
+    program itself holds only concrete values."""
+    jaxpr = closed.jaxpr
+    lifted_vars, lifted, kept_vars, kept = [], [], [], []
+    for v, c in zip(jaxpr.constvars, closed.consts):
+        if isinstance(c, Tracer):
+            lifted_vars.append(v)
+            lifted.append(c)
+        else:
+            kept_vars.append(v)
+            kept.append(c)
+    if not lifted:
+        return closed, []
+    program = Jaxpr(kept_vars, lifted_vars + list(jaxpr.invars), jaxpr.eqns, jaxpr.outvars)
+    return ClosedJaxpr(program, kept), lifted
+
+
+def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = ()) -> Callable[..., Any]:
+    """Compile ``fun``: trace it once per argument signature, optimise the program and run
+    generated NumPy code.
+
+    The cache key is the pytree structure, shapes and dtypes of the arguments and the values of
+    the static arguments; a new key traces again. Inside other transformations the call is one
+    ``jit`` primitive whose program is transformed (and cached) as a whole, so ``grad(jit(f))``
+    and ``jit(grad(f))`` both run compiled code. Values closed over are constants of the
+    program, fixed when it is traced.
+
+    Args:
+      fun: a function of arrays (pytrees) returning arrays (pytrees).
+      static_argnums: positions of arguments that are Python values, not traced: they must be
+        hashable, and each new value traces again.
+      static_argnames: names of keyword arguments treated likewise.
+
+    Returns:
+      The compiled function; ``.cache_size()`` tells how many signatures it has traced.
+
+    Raises:
+      ConcretizationError: when ``fun`` uses a traced value in Python control flow.
+      ValueError: for an unhashable static argument.
+
+    >>> import ftrans as ft, ftrans.numpy as fnp
+    >>> f = ft.jit(lambda x: fnp.sin(x) * 2.0)
+    >>> f(0.5)
+    np.float64(0.958851077208406)
+    """
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    name = _fun_name(fun)
+
+    @functools.wraps(fun)
+    def jitted(*args: Any, **kwargs: Any) -> Any:
+        if not _jit_enabled.get():
+            return fun(*args, **kwargs)
+        static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
+        static_values = tuple(args[i] for i in static_pos)
+        static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))
+        try:
+            hash((static_values, static_kw))
+        except TypeError:
+            bad = next(v for v in static_values + tuple(v for _, v in static_kw)
+                       if not _hashable(v))
+            raise ValueError(
+                f"jit: static arguments must be hashable, but {name} got a static argument of "
+                f"type {type(bad).__name__}. Pass a tuple instead of a list, or make the "
+                f"argument a traced array instead of static.") from None
+        dynamic = tuple(a for i, a in enumerate(args) if i not in static_pos)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in names}
+        flat, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
+        key = (in_tree, tuple(get_aval(x) for x in flat), static_pos, static_values, static_kw)
+        table = _jit_caches.for_function(fun)
+        entry = table.get(key)
+        extra: list[Any] = []
+        if entry is None:
+            def staged(*dyn: Any, **dyn_kw: Any) -> Any:
+                it = iter(dyn)
+                full = [args[i] if i in static_pos else next(it) for i in range(len(args))]
+                return fun(*full, **dyn_kw, **dict(static_kw))
+            closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
+            closed, extra = _lift_tracer_consts(closed)
+            entry = _JitEntry(closed, out_tree)
+            if not extra:  # a program closing over another transformation's values is per call
+                table[key] = entry
+                if len(table) > _MAX_ENTRIES_PER_FUNCTION:
+                    table.popitem(last=False)
+        else:
+            table.move_to_end(key)
+        if not extra and current_trace() is eval_trace:
+            program = entry.program
+            if program is None:
+                from ftrans.compile import compiled
+                program = entry.program = compiled(entry.jaxpr)
+            outs = program(*flat)
+        else:
+            from ftrans.lax.call import jit_p
+            outs = jit_p.bind(*extra, *flat, jaxpr=entry.jaxpr, name=name)
+        return tree_unflatten(entry.out_tree, outs)
+
+    def cache_size() -> int:
+        return len(_jit_caches.for_function(fun))
+
+    jitted.cache_size = cache_size  # type: ignore[attr-defined]
+    return jitted
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False

@@ -1,0 +1,472 @@
+"""jit's back end: optimise a program, then turn it into a straight-line Python function.
+
+Passes (each a loop over equations): inline nested jit calls, forward algebraic no-ops
+(``x * 1``, ``x + 0``, casts to the same dtype, ``stop_gradient``), fold constants, eliminate
+common subexpressions, eliminate dead code. Code generation then writes one Python function
+that calls each primitive's NumPy implementation directly: no interpreter dispatch per
+equation, buffers deleted after their last use, and dead intermediates reused as ``out=`` of
+NumPy ufuncs when shape and dtype match (never an argument or a constant: only arrays the
+program itself allocated). Programs on 0-d float64 values run on Python floats and ``math``,
+falling back to the NumPy version if Python raises (division by zero, overflow, domain).
+
+Generated source never contains user text: names are generated, and constants, callables and
+parameters reach the code through a namespace dict. See docs/internals.md, "jit".
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from ftrans.core import Primitive, get_aval
+from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
+
+Program = Callable[..., list[Any]]
+
+
+def compiled(closed: ClosedJaxpr) -> Program:
+    """The compiled form of ``closed`` (memoized on it)."""
+    program = closed.derived.get("compiled")
+    if program is None:
+        program = closed.derived["compiled"] = compile_jaxpr(closed)
+    return program
+
+
+def compile_jaxpr(closed: ClosedJaxpr) -> Program:
+    """Optimise ``closed`` and generate its Python function."""
+    return generate(optimize(closed))
+
+
+# ---------------------------------------------------------------------------------------------
+# Passes
+# ---------------------------------------------------------------------------------------------
+
+
+def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """All passes, in an order where each one feeds the next."""
+    closed = inline_calls(closed)
+    closed = simplify(closed)
+    closed = eliminate_common_subexpressions(closed)
+    return eliminate_dead_code(closed)
+
+
+def _is_jit_call(eqn: JaxprEqn) -> bool:
+    return eqn.primitive.name == "jit" and "jaxpr" in eqn.params
+
+
+def inline_calls(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """Replace nested jit calls by their equations (their constants become ours)."""
+    if not any(_is_jit_call(e) for e in closed.jaxpr.eqns):
+        return closed
+    jaxpr = closed.jaxpr
+    constvars, consts = list(jaxpr.constvars), list(closed.consts)
+    eqns: list[JaxprEqn] = []
+    pending = list(reversed(jaxpr.eqns))  # a stack, so nested calls inline without recursion
+    renames: dict[Var, Any] = {}
+
+    def rename(x: Any) -> Any:
+        while type(x) is Var and x in renames:  # a call's output may be another call's
+            x = renames[x]
+        return x
+
+    while pending:
+        eqn = pending.pop()
+        if not _is_jit_call(eqn):
+            eqns.append(JaxprEqn(eqn.primitive, [rename(x) for x in eqn.inputs], eqn.params,
+                                 eqn.outvars))
+            continue
+        inner: ClosedJaxpr = eqn.params["jaxpr"]
+        local: dict[Var, Any] = {}
+        for v, c in zip(inner.jaxpr.constvars, inner.consts):
+            fresh = Var(v.aval)
+            constvars.append(fresh)
+            consts.append(c)
+            local[v] = fresh
+        for v, x in zip(inner.jaxpr.invars, eqn.inputs):
+            local[v] = rename(x)
+        copied = []
+        for inner_eqn in inner.jaxpr.eqns:
+            outvars = [Var(v.aval) for v in inner_eqn.outvars]
+            copied.append(JaxprEqn(inner_eqn.primitive,
+                                   [local.get(x, x) if type(x) is Var else x
+                                    for x in inner_eqn.inputs],
+                                   inner_eqn.params, outvars))
+            local.update(zip(inner_eqn.outvars, outvars))
+        for outer_v, inner_out in zip(eqn.outvars, inner.jaxpr.outvars):
+            renames[outer_v] = local.get(inner_out, inner_out) if type(inner_out) is Var \
+                else inner_out
+        pending.extend(reversed(copied))
+    outvars = [rename(x) for x in jaxpr.outvars]
+    return ClosedJaxpr(Jaxpr(constvars, list(jaxpr.invars), eqns, outvars), consts)
+
+
+def _is_scalar_literal(x: Any, value: float) -> bool:
+    if type(x) is not Literal:
+        return False
+    v = x.val
+    try:
+        return bool(np.asarray(v) == value) and np.ndim(v) == 0
+    except (TypeError, ValueError):
+        return False
+
+
+def _forwarded(eqn: JaxprEqn) -> Any:
+    """The input an equation's single output equals, if it is an algebraic no-op."""
+    name = eqn.primitive.name
+    ins = eqn.inputs
+    out_aval = eqn.outvars[0].aval if len(eqn.outvars) == 1 else None
+    if out_aval is None:
+        return None
+
+    def same_type(x: Any) -> bool:
+        return x.aval == out_aval
+
+    if name == "stop_gradient" or (name == "convert_element_type" and same_type(ins[0])):
+        return ins[0]
+    if name in ("reshape", "broadcast_in_dim") and same_type(ins[0]):
+        return ins[0]
+    if name == "mul":
+        if _is_scalar_literal(ins[1], 1) and same_type(ins[0]):
+            return ins[0]
+        if _is_scalar_literal(ins[0], 1) and same_type(ins[1]):
+            return ins[1]
+    if name in ("add", "add_any"):
+        if _is_scalar_literal(ins[1], 0) and same_type(ins[0]):
+            return ins[0]
+        if _is_scalar_literal(ins[0], 0) and same_type(ins[1]):
+            return ins[1]
+    if name == "sub" and _is_scalar_literal(ins[1], 0) and same_type(ins[0]):
+        return ins[0]
+    if name == "div" and _is_scalar_literal(ins[1], 1) and same_type(ins[0]):
+        return ins[0]
+    return None
+
+
+def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """Forward algebraic no-ops, cancel double negations and transposes, and fold
+    equations whose inputs are all literals into literals."""
+    jaxpr = closed.jaxpr
+    renames: dict[Var, Any] = {}
+    producers: dict[Var, JaxprEqn] = {}
+    eqns = []
+    for eqn in jaxpr.eqns:
+        inputs = [renames.get(x, x) if type(x) is Var else x for x in eqn.inputs]
+        eqn = JaxprEqn(eqn.primitive, inputs, eqn.params, eqn.outvars)
+        forward = _forwarded(eqn)
+        if forward is None:
+            forward = _cancelled(eqn, producers)
+        if forward is not None:
+            renames[eqn.outvars[0]] = forward
+            continue
+        folded = _fold(eqn)
+        if folded is not None:
+            renames[eqn.outvars[0]] = folded
+            continue
+        eqns.append(eqn)
+        for v in eqn.outvars:
+            producers[v] = eqn
+    outvars = [renames.get(x, x) if type(x) is Var else x for x in jaxpr.outvars]
+    return ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, outvars), closed.consts)
+
+
+def _cancelled(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> Any:
+    """neg(neg(x)) -> x; transpose(transpose(x)) with inverse permutations -> x."""
+    name = eqn.primitive.name
+    if name not in ("neg", "transpose"):
+        return None
+    x = eqn.inputs[0]
+    inner = producers.get(x) if type(x) is Var else None
+    if inner is None or inner.primitive is not eqn.primitive:
+        return None
+    if name == "neg":
+        return inner.inputs[0]
+    outer_perm, inner_perm = eqn.params["permutation"], inner.params["permutation"]
+    if tuple(inner_perm[p] for p in outer_perm) == tuple(range(len(outer_perm))):
+        return inner.inputs[0]
+    return None
+
+
+_FOLDABLE_SIZE = 1  # only scalars are folded into literals: programs stay small to print
+
+
+def _fold(eqn: JaxprEqn) -> Any:
+    if eqn.primitive.multiple_results or not eqn.inputs:
+        return None
+    if not all(type(x) is Literal for x in eqn.inputs):
+        return None
+    if eqn.outvars[0].aval.size > _FOLDABLE_SIZE or any(
+            isinstance(v, (ClosedJaxpr, Jaxpr)) for v in eqn.params.values()):
+        return None
+    with np.errstate(all="ignore"):
+        value = eqn.primitive.impl(*[x.val for x in eqn.inputs], **eqn.params)
+    value = np.asarray(value)
+    if value.shape != eqn.outvars[0].aval.shape or value.dtype != eqn.outvars[0].aval.dtype:
+        return None
+    return Literal(value[()], eqn.outvars[0].aval)
+
+
+def _hashable_params(params: dict[str, Any]) -> Any:
+    try:
+        key = tuple(sorted(params.items()))
+        hash(key)
+        return key
+    except TypeError:
+        return None
+
+
+def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """Reuse the result of an identical earlier equation (same primitive, inputs, params)."""
+    jaxpr = closed.jaxpr
+    seen: dict[Any, list[Var]] = {}
+    renames: dict[Var, Var] = {}
+    eqns = []
+    for eqn in jaxpr.eqns:
+        inputs = [renames.get(x, x) if type(x) is Var else x for x in eqn.inputs]
+        eqn = JaxprEqn(eqn.primitive, inputs, eqn.params, eqn.outvars)
+        params_key = _hashable_params(eqn.params)
+        key = None
+        if params_key is not None and eqn.primitive.name not in _IMPURE:
+            key = (eqn.primitive, tuple(x if type(x) is Var else ("lit", _literal_key(x))
+                                        for x in inputs), params_key)
+        if key is not None and key in seen:
+            renames.update(zip(eqn.outvars, seen[key]))
+            continue
+        if key is not None:
+            seen[key] = eqn.outvars
+        eqns.append(eqn)
+    outvars = [renames.get(x, x) if type(x) is Var else x for x in jaxpr.outvars]
+    return ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, outvars), closed.consts)
+
+
+# Primitives whose repeated applications must not be merged (random numbers, effects).
+_IMPURE: set[str] = set()
+
+
+def _literal_key(lit: Literal) -> Any:
+    return (repr(lit.val), lit.aval)
+
+
+def eliminate_dead_code(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """Drop equations whose outputs are never used, and unused constants."""
+    jaxpr = closed.jaxpr
+    live = {x for x in jaxpr.outvars if type(x) is Var}
+    kept = []
+    for eqn in reversed(jaxpr.eqns):
+        if eqn.primitive.name in _IMPURE or any(v in live for v in eqn.outvars):
+            kept.append(eqn)
+            live.update(x for x in eqn.inputs if type(x) is Var)
+    kept.reverse()
+    constvars, consts = [], []
+    for v, c in zip(jaxpr.constvars, closed.consts):
+        if v in live:
+            constvars.append(v)
+            consts.append(c)
+    return ClosedJaxpr(Jaxpr(constvars, jaxpr.invars, kept, jaxpr.outvars), consts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Code generation
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_ufunc_primitive(prim: Primitive) -> bool:
+    return isinstance(prim.impl, np.ufunc)
+
+
+class _Names:
+    """Generated names for variables (v0, v1, ...) and for namespace entries (c0, f0, ...)."""
+
+    def __init__(self) -> None:
+        self.vars: dict[Var, str] = {}
+        self.namespace: dict[str, Any] = {"np": np, "math": math}
+
+    def var(self, v: Var) -> str:
+        name = self.vars.get(v)
+        if name is None:
+            name = self.vars[v] = f"v{len(self.vars)}"
+        return name
+
+    def value(self, value: Any, prefix: str) -> str:
+        name = f"{prefix}{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+
+def _last_uses(jaxpr: Jaxpr) -> list[list[Var]]:
+    """For each equation, the variables whose last use it is (outputs stay alive)."""
+    last: dict[Var, int] = {}
+    for i, eqn in enumerate(jaxpr.eqns):
+        for x in eqn.inputs:
+            if type(x) is Var:
+                last[x] = i
+    for x in jaxpr.outvars:
+        if type(x) is Var:
+            last.pop(x, None)
+    per_eqn: list[list[Var]] = [[] for _ in jaxpr.eqns]
+    for v, i in last.items():
+        per_eqn[i].append(v)
+    return per_eqn
+
+
+def generate(closed: ClosedJaxpr) -> Program:
+    """Straight-line Python for ``closed``; the scalar float form when it applies."""
+    numpy_program = _generate_numpy(closed)
+    scalar_program = _generate_scalar(closed)
+    if scalar_program is None:
+        return numpy_program
+
+    def run(*args: Any) -> list[Any]:
+        try:
+            return scalar_program(*args)
+        except (ArithmeticError, ValueError):  # Python refuses what NumPy turns into inf/nan
+            return numpy_program(*args)
+    run.source = scalar_program.source  # type: ignore[attr-defined]
+    return run
+
+
+def _generate_numpy(closed: ClosedJaxpr) -> Program:
+    jaxpr = closed.jaxpr
+    names = _Names()
+    atoms: dict[Var, str] = {}
+    for v, c in zip(jaxpr.constvars, closed.consts):
+        atoms[v] = names.value(c, "c")
+    params_in = [names.var(v) for v in jaxpr.invars]
+    for v, p in zip(jaxpr.invars, params_in):
+        atoms[v] = p
+
+    def ref(x: Any) -> str:
+        if type(x) is Literal:
+            return names.value(x.val, "k")
+        return atoms[x]
+
+    owned: set[Var] = set()  # arrays this program allocated: safe to overwrite when dead
+    lines = [f"def program({', '.join(params_in)}):"]
+    dead_after = _last_uses(jaxpr)
+    for eqn, dying in zip(jaxpr.eqns, dead_after):
+        outs = [names.var(v) for v in eqn.outvars]
+        for v, n in zip(eqn.outvars, outs):
+            atoms[v] = n
+        fn = names.value(_bound_impl(eqn), "f")
+        args = ", ".join(ref(x) for x in eqn.inputs)
+        target = ", ".join(outs) if eqn.primitive.multiple_results else outs[0]
+        if eqn.primitive.multiple_results and len(outs) == 1:
+            target += ","
+        reuse = _reusable_input(eqn, dying, owned)
+        if reuse is not None:
+            lines.append(f"    {target} = {fn}({args}, out={atoms[reuse]})")
+        else:
+            lines.append(f"    {target} = {fn}({args})")
+        if _is_ufunc_primitive(eqn.primitive) and eqn.outvars[0].aval.ndim > 0:
+            owned.add(eqn.outvars[0])
+        dead_names = [atoms[v] for v in dying if v in atoms and atoms[v].startswith("v")
+                      and v is not reuse]
+        if dead_names:
+            lines.append(f"    del {', '.join(dead_names)}")
+    outs = ", ".join(ref(x) for x in jaxpr.outvars)
+    lines.append(f"    return [{outs}]")
+    return _build(lines, names.namespace)
+
+
+def _bound_impl(eqn: JaxprEqn) -> Callable[..., Any]:
+    impl = eqn.primitive.impl
+    if not eqn.params:
+        return impl
+    return functools.partial(impl, **eqn.params)
+
+
+def _reusable_input(eqn: JaxprEqn, dying: list[Var], owned: set[Var]) -> Var | None:
+    if eqn.params or not _is_ufunc_primitive(eqn.primitive) or eqn.primitive.multiple_results:
+        return None
+    out_aval = eqn.outvars[0].aval
+    if out_aval.ndim == 0:
+        return None
+    for x in eqn.inputs:
+        if type(x) is Var and x in owned and x in dying and x.aval == out_aval:
+            return x
+    return None
+
+
+def _build(lines: list[str], namespace: dict[str, Any]) -> Program:
+    source = "\n".join(lines) + "\n"
+    code = compile(source, "<ftrans.compile>", "exec")
+    exec(code, namespace)  # the source holds generated names only; values live in namespace
+    program = namespace["program"]
+    program.source = source
+    return program
+
+
+# ---------------------------------------------------------------------------------------------
+# Scalar float programs
+# ---------------------------------------------------------------------------------------------
+
+_F64 = np.dtype(np.float64)
+
+# How each primitive reads on Python floats; None where the scalar form does not apply.
+_SCALAR_TEMPLATES: dict[str, str] = {
+    "add": "{0} + {1}", "add_any": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}",
+    "div": "{0} / {1}", "neg": "-{0}", "sin": "math.sin({0})", "cos": "math.cos({0})",
+    "tan": "math.tan({0})", "exp": "math.exp({0})", "log": "math.log({0})",
+    "tanh": "math.tanh({0})", "sqrt": "math.sqrt({0})", "log1p": "math.log1p({0})",
+    "expm1": "math.expm1({0})", "abs": "abs({0})", "stop_gradient": "{0}",
+    "rsqrt": "1.0 / math.sqrt({0})", "pow": "math.pow({0}, {1})",
+}
+
+
+def _scalar_expression(eqn: JaxprEqn, args: list[str]) -> str | None:
+    name = eqn.primitive.name
+    if name == "integer_pow":
+        y = eqn.params["y"]
+        if y == 2:
+            return f"{args[0]} * {args[0]}"
+        return f"{args[0]} ** {y}" if y > 0 else f"1.0 / {args[0]} ** {-y}"
+    if name == "logistic":
+        return f"(1.0 / (1.0 + math.exp(-{args[0]})))"
+    template = _SCALAR_TEMPLATES.get(name)
+    if template is None or eqn.params:
+        return None
+    return template.format(*args)
+
+
+def _generate_scalar(closed: ClosedJaxpr) -> Program | None:
+    jaxpr = closed.jaxpr
+    all_vars = list(jaxpr.invars) + list(jaxpr.constvars) + [
+        v for e in jaxpr.eqns for v in e.outvars]
+    if not all_vars or any(v.aval.shape != () or v.aval.dtype != _F64 for v in all_vars):
+        return None
+    if any(type(x) is Literal and get_aval(x.val) != get_aval(np.float64(0))
+           for e in jaxpr.eqns for x in e.inputs):
+        return None
+    names = _Names()
+    atoms: dict[Var, str] = {}
+    params_in = [names.var(v) for v in jaxpr.invars]
+    lines = [f"def program({', '.join(params_in)}):"]
+    for v, p in zip(jaxpr.invars, params_in):
+        atoms[v] = p
+        lines.append(f"    {p} = float({p})")
+    for v, c in zip(jaxpr.constvars, closed.consts):
+        atoms[v] = names.value(float(c), "c")
+
+    def ref(x: Any) -> str:
+        if type(x) is not Literal:
+            return atoms[x]
+        value = float(x.val)
+        return repr(value) if math.isfinite(value) else names.value(value, "k")
+
+    for eqn in jaxpr.eqns:
+        expression = _scalar_expression(eqn, [ref(x) for x in eqn.inputs])
+        if expression is None:
+            return None
+        out = atoms[eqn.outvars[0]] = names.var(eqn.outvars[0])
+        lines.append(f"    {out} = {expression}")
+    f64 = names.value(np.float64, "f")
+    outs = ", ".join(f"{f64}({ref(x)})" for x in jaxpr.outvars)
+    lines.append(f"    return [{outs}]")
+    return _build(lines, names.namespace)
+
+
+__all__ = ["compiled", "compile_jaxpr", "optimize", "inline_calls", "simplify",
+           "eliminate_common_subexpressions", "eliminate_dead_code", "generate"]
+

@@ -1,0 +1,383 @@
+"""The core: abstract values, primitives, traces, tracers and the current-trace context.
+
+Every transformation is an interpreter of primitive applications. ``prim.bind(*args, **params)``
+hands the application to the *current trace*; the bottom one, :class:`EvalTrace`, runs NumPy.
+A transformation installs a trace of its own (whose parent is the trace current when it
+started) while the user's function runs, and its tracers carry the transformation's extra
+meaning. Identity is by trace object: a trace opens only tracers whose ``_trace`` is itself;
+everything else is a constant to it. See docs/internals.md, "The trace contract".
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------
+
+
+class FtransError(Exception):
+    """Base class of the errors raised by ftrans itself."""
+
+
+class ConcretizationError(FtransError, TypeError):
+    """A traced (abstract) value was used where a concrete Python or NumPy value is needed."""
+
+
+class EscapedTracerError(FtransError, RuntimeError):
+    """A tracer was used after the transformation that created it had finished."""
+
+
+class MissingRuleError(FtransError, NotImplementedError):
+    """A transformation met a primitive for which it has no rule."""
+
+    def __init__(self, primitive: Primitive, transformation: str):
+        super().__init__(
+            f"primitive '{primitive.name}' has no {transformation} rule, so it cannot be used "
+            f"under {transformation}. Register one in the interpreter's rule table "
+            f"(see docs/extending.md)."
+        )
+        self.primitive = primitive
+        self.transformation = transformation
+
+
+# ---------------------------------------------------------------------------------------------
+# Abstract values
+# ---------------------------------------------------------------------------------------------
+
+_SHORT_DTYPE_NAMES = {
+    "float64": "f64", "float32": "f32", "float16": "f16",
+    "int64": "i64", "int32": "i32", "int16": "i16", "int8": "i8",
+    "uint64": "u64", "uint32": "u32", "uint16": "u16", "uint8": "u8",
+    "bool": "bool", "complex128": "c128", "complex64": "c64",
+}
+
+
+def short_dtype_name(dtype: np.dtype) -> str:
+    """``float64`` -> ``f64``: the spelling used in printed programs."""
+    return _SHORT_DTYPE_NAMES.get(dtype.name, dtype.name)
+
+
+class ShapedArray:
+    """The abstract value of an array: its shape and dtype, printed as ``f64[3,4]``."""
+
+    __slots__ = ("shape", "dtype", "_hash")
+
+    def __init__(self, shape: tuple[int, ...], dtype: Any):
+        self.shape = tuple(int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+        self._hash = hash((self.shape, self.dtype))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        size = 1
+        for d in self.shape:
+            size *= d
+        return size
+
+    def update(self, shape: tuple[int, ...] | None = None, dtype: Any = None) -> ShapedArray:
+        return make_aval(self.shape if shape is None else tuple(shape),
+                         self.dtype if dtype is None else np.dtype(dtype))
+
+    def str_short(self) -> str:
+        return f"{short_dtype_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is ShapedArray and self.shape == other.shape
+                and self.dtype == other.dtype)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"ShapedArray({self.str_short()})"
+
+    __str__ = str_short
+
+
+_aval_cache: dict[tuple, ShapedArray] = {}
+
+
+def make_aval(shape: tuple[int, ...], dtype: np.dtype) -> ShapedArray:
+    """A cached ShapedArray: avals are made on every traced operation, so reuse them."""
+    key = (shape, dtype)
+    aval = _aval_cache.get(key)
+    if aval is None:
+        if len(_aval_cache) > 4096:
+            _aval_cache.clear()
+        aval = _aval_cache[key] = ShapedArray(shape, dtype)
+    return aval
+
+
+_PYTHON_SCALAR_DTYPES = {
+    bool: np.dtype(bool), int: np.dtype(np.int64),
+    float: np.dtype(np.float64), complex: np.dtype(np.complex128),
+}
+
+
+def get_aval(x: Any) -> ShapedArray:
+    """The abstract value of an array, NumPy scalar, Python scalar or tracer."""
+    if isinstance(x, Tracer):
+        return x.aval
+    if isinstance(x, (np.ndarray, np.generic)):
+        key = (x.shape, x.dtype)
+        aval = _aval_cache.get(key)
+        return make_aval(*key) if aval is None else aval
+    dtype = _PYTHON_SCALAR_DTYPES.get(type(x))
+    if dtype is not None:
+        return make_aval((), dtype)
+    raise TypeError(
+        f"value of type {type(x).__name__} is not a valid array: ftrans functions take NumPy "
+        f"arrays, NumPy scalars, Python numbers, or nested tuples/lists/dicts of them "
+        f"(got {_short_repr(x)})."
+    )
+
+
+def is_valid_array(x: Any) -> bool:
+    return isinstance(x, (Tracer, np.ndarray, np.generic)) or type(x) in _PYTHON_SCALAR_DTYPES
+
+
+def _short_repr(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+# ---------------------------------------------------------------------------------------------
+# Primitives
+# ---------------------------------------------------------------------------------------------
+
+
+class Primitive:
+    """A named operation with a NumPy implementation and a shape/dtype rule.
+
+    Arrays are positional, parameters are keywords (and hashable). ``impl(*arrays, **params)``
+    computes the result with NumPy; ``abstract_eval(*avals, **params)`` returns the result's
+    :class:`ShapedArray` (a list of them when ``multiple_results``). Transformation rules live
+    in the interpreters' tables (``jvp_rules``, ``transpose_rules``, ``batching_rules``, ...).
+    """
+
+    __slots__ = ("name", "impl", "abstract_eval", "multiple_results")
+
+    def __init__(self, name: str, *, impl: Callable, abstract_eval: Callable,
+                 multiple_results: bool = False):
+        if not callable(impl) or not callable(abstract_eval):
+            raise TypeError(f"primitive '{name}' needs callable impl and abstract_eval")
+        self.name = name
+        self.impl = impl
+        self.abstract_eval = abstract_eval
+        self.multiple_results = multiple_results
+
+    def bind(self, *args: Any, **params: Any) -> Any:
+        return _current_trace.get().process_primitive(self, args, params)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Traces and tracers
+# ---------------------------------------------------------------------------------------------
+
+
+class Trace:
+    """An interpreter of primitive applications.
+
+    Subclasses implement :meth:`process`, which receives an application in which at least one
+    argument is a tracer of this trace, runs with the parent trace current, applies the
+    interpreter's rule and wraps the results in this trace's tracers.
+    """
+
+    __slots__ = ("parent", "is_alive", "description")
+
+    def __init__(self, parent: Trace | None, description: str = "a transformation"):
+        self.parent = parent
+        self.is_alive = True
+        self.description = description
+
+    def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        for x in args:
+            if isinstance(x, Tracer) and x._trace is self:
+                break
+        else:  # nothing of mine: the application belongs to an enclosing trace
+            return self.parent.process_primitive(prim, args, params)
+        token = _current_trace.set(self.parent)
+        try:
+            return self.process(prim, args, params)
+        finally:
+            _current_trace.reset(token)
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        state = "" if self.is_alive else ", finished"
+        return f"{type(self).__name__}({self.description}{state})"
+
+
+class EvalTrace(Trace):
+    """The bottom trace: applies each primitive's NumPy implementation."""
+
+    __slots__ = ()
+
+    def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        for x in args:
+            if isinstance(x, Tracer):
+                raise escaped_tracer_error(x)
+        return prim.impl(*args, **params)
+
+
+eval_trace = EvalTrace(None, "evaluation")
+_current_trace: contextvars.ContextVar[Trace] = contextvars.ContextVar(
+    "ftrans_current_trace", default=eval_trace)
+
+
+def current_trace() -> Trace:
+    """The trace that ``bind`` hands primitive applications to."""
+    return _current_trace.get()
+
+
+@contextmanager
+def set_current_trace(trace: Trace) -> Iterator[Trace]:
+    """Make ``trace`` current for the block; the previous trace is restored even on error."""
+    token = _current_trace.set(trace)
+    try:
+        yield trace
+    finally:
+        _current_trace.reset(token)
+
+
+@contextmanager
+def new_trace(trace_type: type, *args: Any, **kwargs: Any) -> Iterator[Trace]:
+    """Create a trace whose parent is the current one, make it current, and finish it on exit.
+
+    A finished trace is marked dead, so its tracers raise :class:`EscapedTracerError` if used.
+    """
+    trace = trace_type(_current_trace.get(), *args, **kwargs)
+    token = _current_trace.set(trace)
+    try:
+        yield trace
+    finally:
+        _current_trace.reset(token)
+        trace.is_alive = False
+
+
+def trace_is_active(trace: Trace) -> bool:
+    """Whether ``trace`` is the current trace or one of its ancestors."""
+    t: Trace | None = _current_trace.get()
+    while t is not None:
+        if t is trace:
+            return True
+        t = t.parent
+    return False
+
+
+def escaped_tracer_error(tracer: Tracer) -> EscapedTracerError:
+    trace = tracer._trace
+    if not trace.is_alive:
+        why = f"its {trace.description} transformation has already finished"
+    else:
+        why = (f"it belongs to a {trace.description} transformation that is not active here "
+               f"(another thread, or a value stored from inside a transformation)")
+    return EscapedTracerError(
+        f"Encountered an escaped tracer {tracer!r}: {why}. A value computed inside a "
+        f"transformed function must be returned from it, not saved in a global, an attribute "
+        f"or a closure and used later."
+    )
+
+
+class Tracer:
+    """A value of a traced computation; behaves like an array.
+
+    Subclasses say what they carry (a tangent, a batch axis, a program variable) and provide
+    ``aval``. Operators and array methods are installed by ``ftrans.numpy``.
+    """
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    @property
+    def aval(self) -> ShapedArray:
+        raise NotImplementedError
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.aval.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.aval.shape)
+
+    @property
+    def size(self) -> int:
+        return self.aval.size
+
+    def to_concrete_value(self) -> Any:
+        """The concrete value behind this tracer, or None when it is abstract."""
+        return None
+
+    def _concrete_or_raise(self, what: str) -> Any:
+        if not self._trace.is_alive:
+            raise escaped_tracer_error(self)
+        value = self.to_concrete_value()
+        if value is None:
+            raise ConcretizationError(
+                f"{what} was called on an abstract value {self.aval.str_short()} inside "
+                f"{self._trace.description}: its concrete value is not known while the "
+                f"function is being transformed. Use ftrans.numpy.where or lax.cond instead "
+                f"of Python `if`, lax.fori_loop / lax.while_loop instead of loops on traced "
+                f"values, or mark the argument static (static_argnums) so it stays concrete."
+            )
+        return value
+
+    def __bool__(self) -> bool:
+        return bool(self._concrete_or_raise("bool()"))
+
+    def __int__(self) -> int:
+        return int(self._concrete_or_raise("int()"))
+
+    def __float__(self) -> float:
+        return float(self._concrete_or_raise("float()"))
+
+    def __complex__(self) -> complex:
+        return complex(self._concrete_or_raise("complex()"))
+
+    def __index__(self) -> int:
+        return int(self._concrete_or_raise("an integer index (__index__)"))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if not self._trace.is_alive:
+            raise escaped_tracer_error(self)
+        raise ConcretizationError(
+            f"numpy.asarray() (or another NumPy function) was called on a traced value "
+            f"{self.aval.str_short()} inside {self._trace.description}. Converting it to a "
+            f"NumPy array would drop the transformation: use the ftrans.numpy function of the "
+            f"same name instead of the numpy one."
+        )
+
+    def __len__(self) -> int:
+        if not self.aval.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.aval.shape[0]
+
+    def __iter__(self) -> Iterator[Any]:
+        if not self.aval.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.aval.shape[0]))
+
+    __hash__ = None  # type: ignore[assignment]  # arrays are unhashable, as in NumPy
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}<{self.aval.str_short()}>"

@@ -1,0 +1,251 @@
+"""Batching (vmap): run a function written for one example on a whole batch at once.
+
+A :class:`BatchTracer` carries a value that has one extra axis, the batch axis, at position
+``bdim``. Values that are not this trace's tracers are the same for every member of the batch
+(``not_mapped``). Each primitive's rule in ``batching_rules`` rewrites the application to work
+on the batched value directly, usually by moving the batch axis and calling the same primitive.
+See docs/internals.md, "Batching".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from ftrans.core import (
+    MissingRuleError,
+    Primitive,
+    ShapedArray,
+    Trace,
+    Tracer,
+    get_aval,
+    new_trace,
+    set_current_trace,
+)
+from ftrans.interpreters.staging import trace_flat
+from ftrans.ir import ClosedJaxpr, eval_jaxpr
+
+not_mapped = None
+
+# batching_rules[prim](args, bdims, **params) -> (out, out_bdim): arrays positional, params
+# keyword; a bdim is an int or not_mapped (None), and at least one argument is batched. For
+# primitives with multiple results, out and out_bdim are lists.
+batching_rules: dict[Primitive, Callable[..., tuple[Any, Any]]] = {}
+
+# collective_rules[prim](trace, args, bdims, **params) -> (out, out_bdim): for collectives
+# (psum, all_gather, ...) whose ``axis_name`` param names this trace's axis. They run even when
+# no argument is batched by this trace, since the result still depends on the axis size.
+collective_rules: dict[Primitive, Callable[..., tuple[Any, Any]]] = {}
+
+# axis_batching_rules[prim](trace, args, bdims, **params) -> (out, out_bdim): for primitives
+# that hold programs (jit, control flow) and batch them with this trace's axis size and name.
+axis_batching_rules: dict[Primitive, Callable[..., tuple[Any, Any]]] = {}
+
+
+class BatchTracer(Tracer):
+    """Carries a batched value and the position of its batch axis."""
+
+    __slots__ = ("val", "bdim")
+
+    def __init__(self, trace: BatchTrace, val: Any, bdim: int):
+        self._trace = trace
+        self.val = val
+        self.bdim = bdim
+
+    @property
+    def aval(self) -> ShapedArray:
+        aval = get_aval(self.val)
+        shape = aval.shape
+        return aval.update(shape=shape[:self.bdim] + shape[self.bdim + 1:])
+
+
+class BatchTrace(Trace):
+    """Applies ``batching_rules``; ``axis_size`` is the batch size, ``axis_name`` names the
+    batch axis for collectives."""
+
+    __slots__ = ("axis_size", "axis_name")
+
+    def __init__(self, parent: Trace | None, axis_size: int, axis_name: Any = None,
+                 description: str = "vmap"):
+        super().__init__(parent, description)
+        self.axis_size = axis_size
+        self.axis_name = axis_name
+
+    def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        if prim in collective_rules and self._names_my_axis(params["axis_name"]):
+            with set_current_trace(self.parent):
+                return self._apply(collective_rules[prim], prim, args, params, self)
+        return Trace.process_primitive(self, prim, args, params)
+
+    def _names_my_axis(self, axis_name: Any) -> bool:
+        if isinstance(axis_name, tuple):
+            return self.axis_name in axis_name
+        return axis_name == self.axis_name
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        rule = batching_rules.get(prim)
+        if rule is not None:
+            return self._apply(rule, prim, args, params)
+        rule = axis_batching_rules.get(prim)
+        if rule is None:
+            raise MissingRuleError(prim, "vmap")
+        return self._apply(rule, prim, args, params, self)
+
+    def _apply(self, rule: Callable[..., tuple[Any, Any]], prim: Primitive, args: tuple,
+               params: dict, *rule_prefix: Any) -> Any:
+        vals = []
+        bdims = []
+        for x in args:
+            if isinstance(x, BatchTracer) and x._trace is self:
+                vals.append(x.val)
+                bdims.append(x.bdim)
+            else:
+                vals.append(x)
+                bdims.append(not_mapped)
+        out, out_bdim = rule(*rule_prefix, vals, bdims, **params)
+        if prim.multiple_results:
+            return [o if d is not_mapped else BatchTracer(self, o, d)
+                    for o, d in zip(out, out_bdim)]
+        if out_bdim is not_mapped:
+            return out
+        return BatchTracer(self, out, out_bdim)
+
+
+# ---------------------------------------------------------------------------------------------
+# Axis helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _lax() -> Any:
+    from ftrans import lax  # interpreters sit below lax; its functions are reached lazily
+    return lax
+
+
+def move_batch_axis(x: Any, bdim: int | None, to: int, axis_size: int | None = None) -> Any:
+    """``x`` with its batch axis at position ``to``; an unbatched ``x`` is broadcast to
+    ``axis_size`` first."""
+    if bdim is not_mapped:
+        if axis_size is None:
+            raise ValueError("an unbatched value needs axis_size to be broadcast")
+        return broadcast_batch(x, axis_size, to)
+    ndim = get_aval(x).ndim
+    if to < 0:
+        to += ndim
+    if bdim == to:
+        return x
+    perm = [d for d in range(ndim) if d != bdim]
+    perm.insert(to, bdim)
+    return _lax().transpose(x, tuple(perm))
+
+
+def broadcast_batch(x: Any, axis_size: int, at: int = 0) -> Any:
+    """An unbatched ``x`` repeated ``axis_size`` times along a new axis ``at``."""
+    aval = get_aval(x)
+    if at < 0:
+        at += aval.ndim + 1
+    shape = aval.shape[:at] + (axis_size,) + aval.shape[at:]
+    dims = tuple(d for d in range(len(shape)) if d != at)
+    return _lax().broadcast_in_dim(x, shape, dims)
+
+
+def bdim_at_front(x: Any, bdim: int | None, axis_size: int) -> Any:
+    return move_batch_axis(x, bdim, 0, axis_size)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def defvectorized(prim: Primitive) -> None:
+    """``prim`` is elementwise in its one array argument: apply it to the batched value as is."""
+
+    def rule(args: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
+        return prim.bind(*args, **params), bdims[0]
+
+    batching_rules[prim] = rule
+
+
+def defbroadcasting(prim: Primitive) -> None:
+    """``prim`` is elementwise over arguments that broadcast NumPy-style: batched arguments get
+    their batch axis in front and are padded with unit axes to the common logical rank, so that
+    NumPy broadcasting lines up the remaining axes."""
+
+    def rule(args: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
+        rank = max(get_aval(x).ndim - (d is not not_mapped) for x, d in zip(args, bdims))
+        # Common case: every batched argument already has its batch axis in front at full rank.
+        aligned = []
+        for x, d in zip(args, bdims):
+            if d is not_mapped:
+                aligned.append(x)
+                continue
+            ndim = get_aval(x).ndim
+            if d != 0:
+                x = move_batch_axis(x, d, 0)
+            if ndim - 1 < rank:
+                shape = get_aval(x).shape
+                x = _lax().reshape(x, (shape[0],) + (1,) * (rank - ndim + 1) + shape[1:])
+            aligned.append(x)
+        return prim.bind(*aligned, **params), 0
+
+    batching_rules[prim] = rule
+
+
+def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
+    """``prim`` reduces over the axes named by its ``axes`` param: shift them past the batch
+    axis, which then sits where it was among the remaining axes."""
+
+    def rule(args: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
+        (x,), (bdim,) = args, bdims
+        axes = params[axes_param]
+        if isinstance(axes, int):
+            new_axes: Any = axes + (axes >= bdim)
+            reduced = (axes,)
+        else:
+            new_axes = tuple(a + (a >= bdim) for a in axes)
+            reduced = axes
+        out_bdim = bdim - sum(1 for a in reduced if a < bdim)
+        return prim.bind(x, **{**params, axes_param: new_axes}), out_bdim
+
+    batching_rules[prim] = rule
+
+
+# ---------------------------------------------------------------------------------------------
+# Programs: the batched form of a closed jaxpr
+# ---------------------------------------------------------------------------------------------
+
+
+def batch_jaxpr(closed: ClosedJaxpr, bdims: Sequence[int | None], axis_size: int,
+                axis_name: Any = None) -> tuple[ClosedJaxpr, list[int | None]]:
+    """``closed`` applied to a batch: inputs batched along ``bdims`` (None: not batched).
+
+    Returns the batched program and, per output, 0 (batched in front) or None (the same for
+    every member). Memoized on ``closed``.
+    """
+    key = ("batch", tuple(bdims), axis_size, axis_name)
+    found = closed.derived.get(key)
+    if found is not None:
+        return found
+    in_avals = []
+    for aval, d in zip(closed.in_avals, bdims):
+        if d is None:
+            in_avals.append(aval)
+        else:
+            shape = aval.shape[:d] + (axis_size,) + aval.shape[d:]
+            in_avals.append(aval.update(shape=shape))
+    out_bdims: list[int | None] = []
+
+    def fun(*args: Any) -> list[Any]:
+        with new_trace(BatchTrace, axis_size, axis_name) as trace:
+            ins = [x if d is None else BatchTracer(trace, x, d) for x, d in zip(args, bdims)]
+            outs = eval_jaxpr(closed.jaxpr, closed.consts, *ins)
+            unpacked = [(o.val, o.bdim) if isinstance(o, BatchTracer) and o._trace is trace
+                        else (o, None) for o in outs]
+        results = []
+        for val, d in unpacked:
+            out_bdims.append(None if d is None else 0)
+            results.append(val if d is None else move_batch_axis(val, d, 0))
+        return results
+
+    result = (trace_flat(fun, in_avals, "vmap"), out_bdims)
+    closed.derived[key] = result
+    return result

@@ -1,0 +1,109 @@
+"""Staging: record every primitive application into a Jaxpr instead of running it.
+
+A :class:`StagingTracer` carries a :class:`~ftrans.ir.Var` of the program being recorded.
+Values that are not this trace's tracers (closed-over arrays, tracers of enclosing
+transformations) become constants of the program; scalars become literals. ``make_jaxpr``
+and ``jit`` are built on this trace. See docs/internals.md, "Staging".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ftrans.core import (
+    Primitive,
+    ShapedArray,
+    Trace,
+    Tracer,
+    escaped_tracer_error,
+    get_aval,
+    new_trace,
+)
+from ftrans.ir import Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
+
+
+_PYTHON_SCALARS = (bool, int, float, complex)
+
+
+class StagingTracer(Tracer):
+    """Carries the program variable that holds this value."""
+
+    __slots__ = ("aval", "var")
+
+    def __init__(self, trace: StagingTrace, var: Var):
+        self._trace = trace
+        self.var = var
+        self.aval = var.aval
+
+
+class StagingTrace(Trace):
+    """Records each primitive application as an equation; nothing runs now.
+
+    Unlike other traces it has no fast path: an application on constants only is staged too,
+    so the recorded program is a faithful copy of the function.
+    """
+
+    __slots__ = ("invars", "eqns", "constvars", "consts", "_const_index")
+
+    def __init__(self, parent: Trace | None, description: str = "make_jaxpr"):
+        super().__init__(parent, description)
+        self.invars: list[Var] = []
+        self.eqns: list[JaxprEqn] = []
+        self.constvars: list[Var] = []
+        self.consts: list[Any] = []
+        self._const_index: dict[int, Var] = {}
+
+    def new_arg(self, aval: ShapedArray) -> StagingTracer:
+        var = Var(aval)
+        self.invars.append(var)
+        return StagingTracer(self, var)
+
+    def atom(self, x: Any) -> Atom:
+        """The program atom for ``x``: its variable, a literal, or a new constant variable."""
+        if isinstance(x, StagingTracer) and x._trace is self:
+            return x.var
+        if isinstance(x, Tracer):
+            if not x._trace.is_alive:
+                raise escaped_tracer_error(x)
+        elif isinstance(x, np.generic) or type(x) in _PYTHON_SCALARS:
+            return Literal(x)
+        var = self._const_index.get(id(x))
+        if var is None:
+            var = self._const_index[id(x)] = Var(get_aval(x))
+            self.constvars.append(var)
+            self.consts.append(x)  # keeps x alive, so its id stays unique
+        return var
+
+    def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        return self.record(prim, args, params)
+
+    def record(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
+        inputs = [self.atom(x) for x in args]
+        out_aval = prim.abstract_eval(*[x.aval for x in inputs], **params)
+        if prim.multiple_results:
+            outvars = [Var(a) for a in out_aval]
+            self.eqns.append(JaxprEqn(prim, inputs, params, outvars))
+            return [StagingTracer(self, v) for v in outvars]
+        outvar = Var(out_aval)
+        self.eqns.append(JaxprEqn(prim, inputs, params, [outvar]))
+        return StagingTracer(self, outvar)
+
+    def to_closed_jaxpr(self, outputs: Sequence[Any]) -> ClosedJaxpr:
+        """The recorded program, with ``outputs`` (tracers or constants) as its results."""
+        outvars = [self.atom(x) for x in outputs]
+        jaxpr = Jaxpr(list(self.constvars), list(self.invars), list(self.eqns), outvars)
+        return ClosedJaxpr(jaxpr, list(self.consts))
+
+
+def trace_flat(fun: Callable[..., Sequence[Any]], in_avals: Sequence[ShapedArray],
+               description: str) -> ClosedJaxpr:
+    """Stage ``fun`` (flat arrays in, a flat sequence of arrays out) at ``in_avals``.
+
+    Used by transformations that derive one program from another (the jvp, transpose or
+    batched form of a jaxpr).
+    """
+    with new_trace(StagingTrace, description) as trace:
+        outs = fun(*[trace.new_arg(a) for a in in_avals])
+        return trace.to_closed_jaxpr(list(outs))

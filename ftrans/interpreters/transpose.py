@@ -1,0 +1,191 @@
+"""Transposition: run a linear program backwards, from output cotangents to input cotangents.
+
+Reverse mode is ``linearize`` followed by this backward pass; there are no separate reverse
+rules. Linear inputs of an equation arrive at its transpose rule as :class:`UndefPrimal`;
+cotangents of a variable used several times are summed with ``add_any``; a cotangent never
+written is a symbolic ``Zero``, never a materialised array. See docs/internals.md,
+"Differentiation".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from ftrans.core import FtransError, MissingRuleError, Primitive, ShapedArray, get_aval
+from ftrans.interpreters.jvp import Zero, add_any_p, instantiate_zeros
+from ftrans.interpreters.staging import trace_flat
+from ftrans.ir import ClosedJaxpr, Jaxpr, Literal, Var
+
+# transpose_rules[prim](ct, *args, **params) -> list of cotangents, one per argument (None, or
+# a Zero, for arguments that are not linear inputs). Linear inputs arrive as UndefPrimal; the
+# others are their values. ct is never a Zero (an equation whose output cotangent is Zero is
+# skipped); for primitives with multiple results, ct is a list in which Zeros may appear.
+transpose_rules: dict[Primitive, Callable[..., Sequence[Any]]] = {}
+
+
+class NonLinearError(FtransError, TypeError):
+    """A program being transposed is not linear in the inputs it is transposed against."""
+
+
+class UndefPrimal:
+    """A linear input of an equation being transposed: only its type is known."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self) -> str:
+        return f"UndefPrimal({self.aval.str_short()})"
+
+
+def is_undefined(x: Any) -> bool:
+    return type(x) is UndefPrimal
+
+
+def add_cotangents(a: Any, b: Any) -> Any:
+    """Sum two cotangents of one value; a Zero costs nothing."""
+    if type(a) is Zero:
+        return b
+    if type(b) is Zero:
+        return a
+    return add_any_p.bind(a, b)
+
+
+def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
+                  cts_out: Sequence[Any]) -> list[Any]:
+    """Cotangents of ``jaxpr``'s inputs given its outputs' cotangents.
+
+    ``args`` holds, per input, an :class:`UndefPrimal` (a linear input) or a value. Equations
+    that do not depend on a linear input are evaluated forwards first; the rest are transposed
+    in reverse order. Returns a cotangent (possibly ``Zero``) for every input.
+    """
+    primal_env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts))
+    linear_vars: set[Var] = set()
+    for v, x in zip(jaxpr.invars, args):
+        if type(x) is UndefPrimal:
+            linear_vars.add(v)
+        else:
+            primal_env[v] = x
+
+    linear_eqns = []
+    for eqn in jaxpr.eqns:
+        if any(type(x) is Var and x in linear_vars for x in eqn.inputs):
+            linear_eqns.append(eqn)
+            linear_vars.update(eqn.outvars)
+        else:
+            invals = [primal_env[x] if type(x) is Var else x.val for x in eqn.inputs]
+            out = eqn.primitive.bind(*invals, **eqn.params)
+            if eqn.primitive.multiple_results:
+                primal_env.update(zip(eqn.outvars, out))
+            else:
+                primal_env[eqn.outvars[0]] = out
+
+    ct_env: dict[Var, Any] = {}
+    for v, ct in zip(jaxpr.outvars, cts_out):
+        if type(v) is Var and v in linear_vars and type(ct) is not Zero:
+            ct_env[v] = add_cotangents(ct_env.pop(v, Zero(v.aval)), ct)
+
+    for eqn in reversed(linear_eqns):
+        prim = eqn.primitive
+        if prim.multiple_results:
+            cts = [ct_env.pop(v, None) for v in eqn.outvars]
+            if all(ct is None for ct in cts):
+                continue
+            ct = [Zero(v.aval) if c is None else c for v, c in zip(eqn.outvars, cts)]
+        else:
+            ct = ct_env.pop(eqn.outvars[0], None)
+            if ct is None:
+                continue
+        args_in = []
+        for x in eqn.inputs:
+            if type(x) is Literal:
+                args_in.append(x.val)
+            elif x in linear_vars:
+                args_in.append(UndefPrimal(x.aval))
+            else:
+                args_in.append(primal_env[x])
+        rule = transpose_rules.get(prim)
+        if rule is None:
+            raise MissingRuleError(prim, "transpose")
+        cts_in = rule(ct, *args_in, **eqn.params)
+        for x, ct_in in zip(eqn.inputs, cts_in):
+            if ct_in is None or type(ct_in) is Zero or type(x) is not Var:
+                continue
+            if x in linear_vars:
+                old = ct_env.get(x)
+                ct_env[x] = ct_in if old is None else add_any_p.bind(old, ct_in)
+
+    return [ct_env.pop(v, Zero(v.aval)) if v in linear_vars else Zero(v.aval)
+            for v in jaxpr.invars]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def deflinear_transpose(prim: Primitive, transpose_fn: Callable[..., Any]) -> None:
+    """For a primitive linear in its single array argument: ``transpose_fn(ct, **params)``
+    gives the cotangent of that argument. (Used together with ``jvp.deflinear``.)"""
+
+    def rule(ct: Any, x: Any, **params: Any) -> list[Any]:
+        return [transpose_fn(ct, x.aval, **params)]
+
+    transpose_rules[prim] = rule
+
+
+def _add_any_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
+    return [ct if is_undefined(x) else None, ct if is_undefined(y) else None]
+
+
+transpose_rules[add_any_p] = _add_any_transpose
+
+
+def check_linear_input(prim: Primitive, x: Any) -> None:
+    if type(x) is not UndefPrimal:
+        return
+    raise NonLinearError(f"{prim.name} is not linear in this argument")
+
+
+def zeros_like_aval(aval: ShapedArray) -> Any:
+    return instantiate_zeros(Zero(aval))
+
+
+def aval_of(x: Any) -> ShapedArray:
+    """The type of a transpose-rule argument, defined or not."""
+    return x.aval if type(x) is UndefPrimal else get_aval(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Programs: the transpose of a closed linear jaxpr
+# ---------------------------------------------------------------------------------------------
+
+
+def transpose_jaxpr(closed: ClosedJaxpr, linear: Sequence[bool],
+                    ct_nonzero: Sequence[bool]) -> ClosedJaxpr:
+    """The backward program of ``closed``, linear in the inputs marked ``linear``.
+
+    It takes ``(*non-linear inputs, *cotangents of the outputs marked in ct_nonzero)`` and
+    returns the cotangents of the linear inputs (zeros where nothing flows). Memoized.
+    """
+    key = ("transpose", tuple(linear), tuple(ct_nonzero))
+    found = closed.derived.get(key)
+    if found is not None:
+        return found
+    in_avals, out_avals = closed.in_avals, closed.out_avals
+    res_avals = [a for a, lin in zip(in_avals, linear) if not lin]
+    ct_avals = [a for a, nz in zip(out_avals, ct_nonzero) if nz]
+
+    def fun(*args: Any) -> list[Any]:
+        residuals = iter(args[:len(res_avals)])
+        cts_given = iter(args[len(res_avals):])
+        primal_args = [UndefPrimal(a) if lin else next(residuals)
+                       for a, lin in zip(in_avals, linear)]
+        cts = [next(cts_given) if nz else Zero(a) for a, nz in zip(out_avals, ct_nonzero)]
+        cts_in = backward_pass(closed.jaxpr, closed.consts, primal_args, cts)
+        return [instantiate_zeros(ct) for ct, lin in zip(cts_in, linear) if lin]
+
+    result = trace_flat(fun, res_avals + ct_avals, "transpose")
+    closed.derived[key] = result
+    return result

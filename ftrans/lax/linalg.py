@@ -1,0 +1,297 @@
+"""Linear algebra primitives: dot_general, the contraction every matrix product is made of.
+
+``dot_general(lhs, rhs, ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)))`` multiplies
+the operands, sums over the paired contracting dimensions and runs independently over the paired
+batch dimensions. The result's axes are: batch dimensions (in the order given), then lhs's free
+dimensions, then rhs's free dimensions (each in increasing order): JAX's layout. ``dot`` and
+``batch_matmul`` are wrappers. It is bilinear, so its jvp and transposes are dot_generals again.
+See docs/internals.md, "Primitives".
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Sequence
+
+import numpy as np
+
+from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
+from ftrans.interpreters.batching import batching_rules, not_mapped
+from ftrans.interpreters.jvp import defbilinear
+from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
+from ftrans.lax.elementwise import coerce_scalars, convert_element_type
+from ftrans.lax.structural import transpose
+
+DimensionNumbers = tuple[tuple[tuple[int, ...], tuple[int, ...]],
+                         tuple[tuple[int, ...], tuple[int, ...]]]
+
+_PYTHON_SCALARS = (bool, int, float, complex)
+
+
+def _free_dims(ndim: int, contract: Sequence[int], batch: Sequence[int]) -> tuple[int, ...]:
+    """The dimensions of an operand that are neither contracted nor batch, in order."""
+    return tuple(d for d in range(ndim) if d not in contract and d not in batch)
+
+
+def _size(shape: Sequence[int]) -> int:
+    size = 1
+    for d in shape:
+        size *= d
+    return size
+
+
+# ---------------------------------------------------------------------------------------------
+# dot_general
+# ---------------------------------------------------------------------------------------------
+
+
+def _dot_general_impl(lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers,
+                      preferred_element_type: np.dtype | None) -> Any:
+    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+    lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    out_dtype = lhs.dtype if preferred_element_type is None else preferred_element_type
+    if out_dtype != lhs.dtype:  # accumulate in the wider of the two types
+        compute_dtype = np.promote_types(lhs.dtype, out_dtype)
+        lhs, rhs = lhs.astype(compute_dtype), rhs.astype(compute_dtype)
+    if not lhs_batch and lhs.ndim == 2 and rhs.ndim == 2 and lhs_contract == (1,) \
+            and rhs_contract == (0,):
+        return np.matmul(lhs, rhs).astype(out_dtype, copy=False)  # the plain matrix product
+    # Every contraction is one (batched) matrix product: lay lhs out as (batch, free, contract)
+    # and rhs as (batch, contract, free), flatten each group, and let BLAS do the work.
+    lhs_free = _free_dims(lhs.ndim, lhs_contract, lhs_batch)
+    rhs_free = _free_dims(rhs.ndim, rhs_contract, rhs_batch)
+    batch_shape = tuple(lhs.shape[d] for d in lhs_batch)
+    lhs_free_shape = tuple(lhs.shape[d] for d in lhs_free)
+    rhs_free_shape = tuple(rhs.shape[d] for d in rhs_free)
+    contract_size = _size([lhs.shape[d] for d in lhs_contract])
+    lead = (_size(batch_shape),) if lhs_batch else ()
+    lhs_matrix = np.transpose(lhs, lhs_batch + lhs_free + lhs_contract).reshape(
+        lead + (_size(lhs_free_shape), contract_size))
+    rhs_matrix = np.transpose(rhs, rhs_batch + rhs_contract + rhs_free).reshape(
+        lead + (contract_size, _size(rhs_free_shape)))
+    out = np.matmul(lhs_matrix, rhs_matrix).reshape(batch_shape + lhs_free_shape
+                                                    + rhs_free_shape)
+    return out.astype(out_dtype, copy=False)[()]
+
+
+def _check_dims(name: str, dims: tuple[int, ...], aval: ShapedArray, side: str) -> None:
+    for d in dims:
+        if not 0 <= d < aval.ndim:
+            raise ValueError(f"dot_general: {side} {name} dimension {d} is out of range for "
+                             f"{side} {aval.str_short()} (rank {aval.ndim})")
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"dot_general: repeated {side} {name} dimension in {dims}")
+
+
+@functools.lru_cache(maxsize=1024)  # checked on every eager call: remember the answers
+def _dot_general_abstract_eval(lhs: ShapedArray, rhs: ShapedArray,
+                               dimension_numbers: DimensionNumbers,
+                               preferred_element_type: np.dtype | None) -> ShapedArray:
+    if lhs.dtype != rhs.dtype:
+        raise TypeError(f"dot_general needs operands of one dtype, got {lhs.str_short()} and "
+                        f"{rhs.str_short()}; convert one with convert_element_type (or use "
+                        f"the ftrans.numpy function, which promotes)")
+    if lhs.dtype.kind not in "biufc":
+        raise TypeError(f"dot_general needs numeric operands, got {lhs.str_short()}")
+    if preferred_element_type is not None and not np.can_cast(lhs.dtype, preferred_element_type,
+                                                              "same_kind"):
+        raise TypeError(f"dot_general: preferred_element_type {preferred_element_type} cannot "
+                        f"hold results of {lhs.dtype} operands")
+    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+    for name, lhs_dims, rhs_dims in (("contracting", lhs_contract, rhs_contract),
+                                     ("batch", lhs_batch, rhs_batch)):
+        if len(lhs_dims) != len(rhs_dims):
+            raise ValueError(f"dot_general: lhs and rhs need as many {name} dimensions, got "
+                             f"{lhs_dims} and {rhs_dims}")
+        _check_dims(name, lhs_dims, lhs, "lhs")
+        _check_dims(name, rhs_dims, rhs, "rhs")
+        for l_dim, r_dim in zip(lhs_dims, rhs_dims):
+            if lhs.shape[l_dim] != rhs.shape[r_dim]:
+                raise ValueError(f"dot_general: {name} dimensions differ in size: lhs dimension "
+                                 f"{l_dim} of {lhs.str_short()} has size {lhs.shape[l_dim]} "
+                                 f"but rhs dimension {r_dim} of {rhs.str_short()} has size "
+                                 f"{rhs.shape[r_dim]}")
+    for side, contract, batch in (("lhs", lhs_contract, lhs_batch),
+                                  ("rhs", rhs_contract, rhs_batch)):
+        both = set(contract) & set(batch)
+        if both:
+            raise ValueError(f"dot_general: {side} dimensions {tuple(sorted(both))} are both "
+                             f"contracting and batch dimensions")
+    shape = (tuple(lhs.shape[d] for d in lhs_batch)
+             + tuple(lhs.shape[d] for d in _free_dims(lhs.ndim, lhs_contract, lhs_batch))
+             + tuple(rhs.shape[d] for d in _free_dims(rhs.ndim, rhs_contract, rhs_batch)))
+    return make_aval(shape, lhs.dtype if preferred_element_type is None
+                     else preferred_element_type)
+
+
+dot_general_p = Primitive("dot_general", impl=_dot_general_impl,
+                          abstract_eval=_dot_general_abstract_eval)
+
+
+def _canonicalize_dimension_numbers(dimension_numbers: Any) -> DimensionNumbers:
+    try:
+        (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+        groups = [tuple(int(d) for d in dims)
+                  for dims in (lhs_contract, rhs_contract, lhs_batch, rhs_batch)]
+    except (TypeError, ValueError):
+        raise TypeError(f"dot_general: dimension_numbers must be ((lhs_contracting, "
+                        f"rhs_contracting), (lhs_batch, rhs_batch)), each a sequence of ints; "
+                        f"got {dimension_numbers!r}") from None
+    return (groups[0], groups[1]), (groups[2], groups[3])
+
+
+def dot_general(lhs: Any, rhs: Any, dimension_numbers: Any,
+                preferred_element_type: Any = None) -> Any:
+    """General tensor contraction.
+
+    Args:
+      lhs, rhs: arrays of one dtype (Python scalars take the other's dtype).
+      dimension_numbers: ``((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))``:
+        paired dimensions to sum over, and paired dimensions to run over independently.
+      preferred_element_type: the result's dtype (the accumulation is done in the wider of it
+        and the operands' dtype); by default the operands' dtype.
+
+    Returns:
+      The batch dimensions, then lhs's free dimensions, then rhs's free dimensions.
+
+    Raises:
+      TypeError: operands of different dtypes, or malformed ``dimension_numbers``.
+      ValueError: dimensions out of range, repeated, or paired with different sizes.
+
+    >>> import numpy as np
+    >>> x, y = np.ones((2, 3, 4)), np.ones((2, 4, 5))
+    >>> dot_general(x, y, (((2,), (1,)), ((0,), (0,)))).shape  # batched matrix product
+    (2, 3, 5)
+    """
+    dimension_numbers = _canonicalize_dimension_numbers(dimension_numbers)
+    if type(lhs) in _PYTHON_SCALARS or type(rhs) in _PYTHON_SCALARS:
+        lhs, rhs = coerce_scalars(lhs, rhs)
+    params = dict(dimension_numbers=dimension_numbers,
+                  preferred_element_type=None if preferred_element_type is None
+                  else np.dtype(preferred_element_type))
+    # Check here: eager evaluation runs the impl directly, which would not name the mistake.
+    _dot_general_abstract_eval(get_aval(lhs), get_aval(rhs), **params)
+    return dot_general_p.bind(lhs, rhs, **params)
+
+
+def dot(lhs: Any, rhs: Any, preferred_element_type: Any = None) -> Any:
+    """Vector/matrix product of operands of rank 1 or 2 (lax.dot): contracts the last axis of
+    ``lhs`` with the first axis of ``rhs``: vector·vector is a scalar, matrix·vector a vector,
+    matrix·matrix a matrix.
+
+    Raises:
+      TypeError: an operand of another rank (use dot_general), or of another dtype.
+
+    >>> import numpy as np
+    >>> float(dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+    11.0
+    """
+    lhs_ndim, rhs_ndim = get_aval(lhs).ndim, get_aval(rhs).ndim
+    if lhs_ndim not in (1, 2) or rhs_ndim not in (1, 2):
+        raise TypeError(f"dot needs operands of rank 1 or 2, got ranks {lhs_ndim} and "
+                        f"{rhs_ndim}; use dot_general (or batch_matmul) for other ranks")
+    return dot_general(lhs, rhs, (((lhs_ndim - 1,), (0,)), ((), ())), preferred_element_type)
+
+
+def batch_matmul(lhs: Any, rhs: Any, preferred_element_type: Any = None) -> Any:
+    """Matrix products over leading batch axes: ``lhs`` is ``(..., m, k)``, ``rhs`` is
+    ``(..., k, n)`` with the same leading axes (no broadcasting); the result is
+    ``(..., m, n)``.
+
+    Raises:
+      TypeError: operands of rank below 2, or of different ranks or dtypes.
+      ValueError: batch or contracting sizes that differ.
+
+    >>> import numpy as np
+    >>> batch_matmul(np.ones((4, 2, 3)), np.ones((4, 3, 5))).shape
+    (4, 2, 5)
+    """
+    lhs_aval, rhs_aval = get_aval(lhs), get_aval(rhs)
+    if lhs_aval.ndim < 2 or lhs_aval.ndim != rhs_aval.ndim:
+        raise TypeError(f"batch_matmul needs operands of one rank, at least 2, got "
+                        f"{lhs_aval.str_short()} and {rhs_aval.str_short()}")
+    ndim = lhs_aval.ndim
+    batch = tuple(range(ndim - 2))
+    return dot_general(lhs, rhs, (((ndim - 1,), (ndim - 2,)), (batch, batch)),
+                       preferred_element_type)
+
+
+defbilinear(dot_general_p)
+
+
+def _operand_cotangent(ct: Any, other: Any, aval: ShapedArray, contract: tuple[int, ...],
+                       other_contract: tuple[int, ...], batch: tuple[int, ...],
+                       other_batch: tuple[int, ...], operand_is_lhs: bool) -> Any:
+    """The cotangent of one operand (of type ``aval``) of ``dot_general``, given the output's
+    cotangent ``ct`` and the other operand: contract ``ct`` with ``other`` over the other's free
+    dimensions (batching the batch dimensions), then arrange the axes as the operand's."""
+    if get_aval(ct).dtype != aval.dtype:  # preferred_element_type changed the output's dtype
+        ct = convert_element_type(ct, aval.dtype)
+    free = _free_dims(aval.ndim, contract, batch)
+    other_free = _free_dims(get_aval(other).ndim, other_contract, other_batch)
+    n_batch = len(batch)
+    # ct's axes: batch dimensions, then lhs's free dimensions, then rhs's free dimensions.
+    start = n_batch + len(free) if operand_is_lhs else n_batch
+    ct_other_free = tuple(range(start, start + len(other_free)))
+    product = dot_general_p.bind(
+        ct, other, dimension_numbers=((ct_other_free, other_free),
+                                      (tuple(range(n_batch)), other_batch)),
+        preferred_element_type=None)
+    # product's axes are the operand's batch dimensions, its free dimensions (ct's remaining
+    # axes), then other's contracting dimensions in increasing order, each paired with one of
+    # the operand's contracting dimensions. Name each axis by the operand axis it is, and undo.
+    by_other = np.argsort(other_contract)
+    product_axes = batch + free + tuple(contract[i] for i in by_other)
+    return transpose(product, tuple(int(i) for i in np.argsort(product_axes)))
+
+
+def _dot_general_transpose(ct: Any, lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers,
+                           preferred_element_type: np.dtype | None) -> list[Any]:
+    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+    if is_undefined(lhs) and is_undefined(rhs):
+        raise NonLinearError("dot_general of two linear values is not linear")
+    if is_undefined(lhs):
+        return [_operand_cotangent(ct, rhs, lhs.aval, lhs_contract, rhs_contract, lhs_batch,
+                                   rhs_batch, operand_is_lhs=True), None]
+    return [None, _operand_cotangent(ct, lhs, rhs.aval, rhs_contract, lhs_contract, rhs_batch,
+                                     lhs_batch, operand_is_lhs=False)]
+
+
+transpose_rules[dot_general_p] = _dot_general_transpose
+
+
+def _dot_general_batch(args: Sequence[Any], bdims: Sequence[Any],
+                       dimension_numbers: DimensionNumbers,
+                       preferred_element_type: np.dtype | None) -> tuple[Any, int]:
+    (lhs, rhs), (lhs_bdim, rhs_bdim) = args, bdims
+    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+
+    def physical(dims: tuple[int, ...], bdim: int | None) -> tuple[int, ...]:
+        """Dimension numbers of the per-example operand, as axes of the batched one."""
+        if bdim is not_mapped:
+            return dims
+        return tuple(d + (d >= bdim) for d in dims)
+
+    lhs_contract, lhs_batch = physical(lhs_contract, lhs_bdim), physical(lhs_batch, lhs_bdim)
+    rhs_contract, rhs_batch = physical(rhs_contract, rhs_bdim), physical(rhs_batch, rhs_bdim)
+    if lhs_bdim is not not_mapped and rhs_bdim is not not_mapped:
+        # Both batched: the vmapped axis becomes the first batch dimension, so output axis 0.
+        lhs_batch, rhs_batch = (lhs_bdim,) + lhs_batch, (rhs_bdim,) + rhs_batch
+        out_bdim = 0
+    elif lhs_bdim is not not_mapped:
+        # Only lhs batched: its vmapped axis is one more free dimension of lhs.
+        lhs_free = _free_dims(get_aval(lhs).ndim, lhs_contract, lhs_batch)
+        out_bdim = len(lhs_batch) + lhs_free.index(lhs_bdim)
+    else:
+        rhs_free = _free_dims(get_aval(rhs).ndim, rhs_contract, rhs_batch)
+        lhs_aval = get_aval(lhs)
+        n_lhs_free = lhs_aval.ndim - len(lhs_contract) - len(lhs_batch)
+        out_bdim = len(lhs_batch) + n_lhs_free + rhs_free.index(rhs_bdim)
+    out = dot_general_p.bind(lhs, rhs,
+                             dimension_numbers=((lhs_contract, rhs_contract),
+                                                (lhs_batch, rhs_batch)),
+                             preferred_element_type=preferred_element_type)
+    return out, out_bdim
+
+
+batching_rules[dot_general_p] = _dot_general_batch

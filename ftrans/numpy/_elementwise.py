@@ -1,0 +1,241 @@
+"""Elementwise NumPy functions (ufuncs) that map onto one lax primitive, with NumPy's promotion.
+
+Each function asks NumPy which dtypes the ufunc computes in for its operands (see
+``_promotion``), casts the operands, and applies the primitive. Shapes broadcast as in NumPy.
+Functions built from several primitives (floor_divide, logaddexp, where, ...) are in ``_math``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ftrans import lax
+from ftrans.core import Tracer, get_aval
+from ftrans.numpy._promotion import asarray_leaf, cast, resolve
+
+__all__: list[str] = []
+
+
+def _unary(ufunc: np.ufunc, lax_fn: Callable[[Any], Any], name: str | None = None) -> Callable:
+    def fn(x: Any, /) -> Any:
+        x = asarray_leaf(x)
+        in_dtype = resolve(ufunc, x)[0]
+        return lax_fn(cast(x, in_dtype))
+    return _export(fn, name or ufunc.__name__, ufunc)
+
+
+def _binary(ufunc: np.ufunc, lax_fn: Callable[[Any, Any], Any],
+            name: str | None = None) -> Callable:
+    def fn(x: Any, y: Any, /) -> Any:
+        x = asarray_leaf(x)
+        y = asarray_leaf(y)
+        dx, dy = resolve(ufunc, x, y)[:2]
+        return lax_fn(cast(x, dx), cast(y, dy))
+    return _export(fn, name or ufunc.__name__, ufunc)
+
+
+def _export(fn: Callable, name: str, ufunc: np.ufunc | None = None) -> Callable:
+    fn.__name__ = fn.__qualname__ = name
+    if fn.__doc__ is None:
+        target = f"numpy.{ufunc.__name__}" if ufunc is not None else name
+        fn.__doc__ = (f"Elementwise ``{target}``, differentiable and batchable.\n\n"
+                      f"NumPy's broadcasting and dtype promotion (Python scalars are weak: "
+                      f"they take the array's dtype).")
+    __all__.append(name)
+    return fn
+
+
+def _is_bool(x: Any) -> bool:
+    return get_aval(x).dtype.kind == "b"
+
+
+# ---------------------------------------------------------------------------------------------
+# Arithmetic
+# ---------------------------------------------------------------------------------------------
+
+# NumPy adds booleans with logical or; lax's add is numeric only.
+add = _binary(np.add, lambda x, y: lax.bitwise_or(x, y) if _is_bool(x) else lax.add(x, y))
+subtract = _binary(np.subtract, lax.sub)
+multiply = _binary(np.multiply, lax.mul)
+true_divide = _binary(np.true_divide, lax.div, "true_divide")
+divide = _binary(np.divide, lax.div, "divide")
+maximum = _binary(np.maximum, lax.max)
+minimum = _binary(np.minimum, lax.min)
+negative = _unary(np.negative, lax.neg)
+
+
+def positive(x: Any, /) -> Any:
+    """Elementwise ``+x`` (``x`` itself; NumPy rejects booleans)."""
+    x = asarray_leaf(x)
+    return cast(x, resolve(np.positive, x)[0])
+
+
+def _integer_power(x: Any, y: Any) -> Any:
+    """``x ** y`` for integer arrays by square-and-multiply over the bits of ``y`` (exact, with
+    NumPy's wrap-around on overflow). Negative exponents are an error in NumPy; when ``y`` is
+    traced they cannot be detected and give an unspecified result."""
+    dtype = get_aval(x).dtype
+    if not isinstance(y, Tracer):
+        y_concrete = np.asarray(y)
+        if y_concrete.size and y_concrete.min() < 0:
+            raise ValueError("Integers to negative integer powers are not allowed.")
+        nbits = int(y_concrete.max()).bit_length() if y_concrete.size else 0
+    else:
+        nbits = dtype.itemsize * 8 - (dtype.kind == "i")
+    one = np.ones((), dtype)
+    zero = np.zeros((), dtype)
+    result = lax.broadcast_to(one, np.broadcast_shapes(get_aval(x).shape, get_aval(y).shape))
+    base, exponent = x, y
+    for i in range(nbits):
+        odd = lax.ne(lax.bitwise_and(exponent, one), zero)
+        result = lax.select_n(odd, result, lax.mul(result, base))
+        if i + 1 < nbits:
+            base = lax.mul(base, base)
+            exponent = lax.div(exponent, np.full((), 2, dtype))
+    return result
+
+
+def power(x: Any, y: Any, /) -> Any:
+    """Elementwise ``x ** y`` with NumPy's promotion.
+
+    A Python int exponent uses repeated multiplication (exact, and differentiable at x = 0).
+    Integer arrays raised to integer arrays use square-and-multiply, exact as in NumPy.
+    """
+    x = asarray_leaf(x)
+    if type(y) is int:
+        dtype = resolve(np.power, x, y)[0]
+        if dtype.kind in "fc" or (dtype.kind in "iu" and y >= 0):
+            return lax.integer_pow(cast(x, dtype), y)
+    y = asarray_leaf(y)
+    dx, dy = resolve(np.power, x, y)[:2]
+    x, y = cast(x, dx), cast(y, dy)
+    if dx.kind in "iu":
+        return _integer_power(x, y)
+    return lax.pow(x, y)
+
+
+def float_power(x: Any, y: Any, /) -> Any:
+    """Elementwise ``x ** y`` computed in at least float64 (NumPy's ``float_power``)."""
+    x, y = asarray_leaf(x), asarray_leaf(y)
+    dx, dy = resolve(np.float_power, x, y)[:2]
+    return lax.pow(cast(x, dx), cast(y, dy))
+
+
+def square(x: Any, /) -> Any:
+    """Elementwise ``x * x``."""
+    x = asarray_leaf(x)
+    return lax.integer_pow(cast(x, resolve(np.square, x)[0]), 2)
+
+
+def reciprocal(x: Any, /) -> Any:
+    """Elementwise ``1 / x`` (integer division for integers, as in NumPy)."""
+    x = asarray_leaf(x)
+    return lax.integer_pow(cast(x, resolve(np.reciprocal, x)[0]), -1)
+
+
+for _fn in (positive, power, float_power, square, reciprocal):
+    _export(_fn, _fn.__name__)
+pow = power  # noqa: A001  (NumPy 2 alias)
+__all__.append("pow")
+
+# ---------------------------------------------------------------------------------------------
+# Exponentials, logarithms, trigonometry
+# ---------------------------------------------------------------------------------------------
+
+exp = _unary(np.exp, lax.exp)
+log = _unary(np.log, lax.log)
+log1p = _unary(np.log1p, lax.log1p)
+expm1 = _unary(np.expm1, lax.expm1)
+sin = _unary(np.sin, lax.sin)
+cos = _unary(np.cos, lax.cos)
+tan = _unary(np.tan, lax.tan)
+tanh = _unary(np.tanh, lax.tanh)
+sqrt = _unary(np.sqrt, lax.sqrt)
+
+# ---------------------------------------------------------------------------------------------
+# Sign and rounding
+# ---------------------------------------------------------------------------------------------
+
+
+def _abs(x: Any) -> Any:
+    # NumPy's absolute of booleans and unsigned integers is the identity
+    return x if get_aval(x).dtype.kind in "bu" else lax.abs(x)
+
+
+absolute = _unary(np.absolute, _abs)
+abs = _unary(np.absolute, _abs, "abs")  # noqa: A001
+fabs = _unary(np.fabs, lax.abs)
+sign = _unary(np.sign, lax.sign)
+
+
+def _rounding(ufunc: np.ufunc, lax_fn: Callable[[Any], Any]) -> Callable:
+    def fn(x: Any, /) -> Any:
+        x = asarray_leaf(x)
+        in_dtype = resolve(ufunc, x)[0]
+        if in_dtype.kind in "iub":  # NumPy returns integers unchanged
+            return cast(x, in_dtype)
+        return lax_fn(cast(x, in_dtype))
+    return _export(fn, ufunc.__name__, ufunc)
+
+
+floor = _rounding(np.floor, lax.floor)
+ceil = _rounding(np.ceil, lax.ceil)
+rint = _rounding(np.rint, lambda x: lax.round(x, lax.ROUND_TO_NEAREST_EVEN))
+# trunc(-0.5) is -0.0, as ceil gives
+trunc = _rounding(np.trunc, lambda x: lax.select_n(lax.lt(x, 0), lax.floor(x), lax.ceil(x)))
+fix = trunc
+__all__.append("fix")
+
+# ---------------------------------------------------------------------------------------------
+# Comparisons and logic
+# ---------------------------------------------------------------------------------------------
+
+equal = _binary(np.equal, lax.eq)
+not_equal = _binary(np.not_equal, lax.ne)
+less = _binary(np.less, lax.lt)
+less_equal = _binary(np.less_equal, lax.le)
+greater = _binary(np.greater, lax.gt)
+greater_equal = _binary(np.greater_equal, lax.ge)
+bitwise_and = _binary(np.bitwise_and, lax.bitwise_and)
+bitwise_or = _binary(np.bitwise_or, lax.bitwise_or)
+bitwise_xor = _binary(np.bitwise_xor, lax.bitwise_xor)
+invert = _unary(np.invert, lax.bitwise_not)
+bitwise_not = invert
+__all__.append("bitwise_not")
+
+
+def to_bool(x: Any) -> Any:
+    """``x != 0`` as a bool array (NumPy's truth value of each element; NaN is true)."""
+    x = asarray_leaf(x)
+    if type(x) in (bool, int, float, complex):
+        return np.bool_(x)
+    if get_aval(x).dtype.kind == "b":
+        return x
+    return lax.ne(x, np.zeros((), get_aval(x).dtype))
+
+
+def logical_and(x: Any, y: Any, /) -> Any:
+    """Elementwise truth of ``x and y``."""
+    return lax.bitwise_and(to_bool(x), to_bool(y))
+
+
+def logical_or(x: Any, y: Any, /) -> Any:
+    """Elementwise truth of ``x or y``."""
+    return lax.bitwise_or(to_bool(x), to_bool(y))
+
+
+def logical_xor(x: Any, y: Any, /) -> Any:
+    """Elementwise truth of ``x xor y``."""
+    return lax.bitwise_xor(to_bool(x), to_bool(y))
+
+
+def logical_not(x: Any, /) -> Any:
+    """Elementwise truth of ``not x``."""
+    return lax.bitwise_not(to_bool(x))
+
+
+for _fn in (logical_and, logical_or, logical_xor, logical_not):
+    _export(_fn, _fn.__name__)
+del _fn

@@ -1,0 +1,538 @@
+"""Elementwise NumPy functions that lax has no single primitive for, composed of several.
+
+floor_divide / remainder / divmod follow NumPy's C code (``npy_divmod``) step by step, so
+results agree with NumPy to the bit, signed zeros included. Functions with a singular point in
+one branch (logaddexp, hypot) select a safe argument there, so derivatives stay finite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ftrans import lax
+from ftrans.core import Tracer, get_aval
+from ftrans.numpy._elementwise import to_bool
+from ftrans.numpy._promotion import asarray_leaf, cast, resolve, result_type
+
+__all__: list[str] = []
+
+_LN2 = float(np.log(2.0))
+
+
+def _const(value: Any, like: Any) -> Any:
+    """``value`` as a NumPy scalar of ``like``'s dtype."""
+    return np.asarray(value, dtype=get_aval(like).dtype)[()]
+
+
+def _operands(ufunc: np.ufunc, *args: Any) -> list[Any]:
+    """``args`` cast to the input dtypes NumPy's ``ufunc`` uses for them."""
+    args = [asarray_leaf(a) for a in args]
+    dtypes = resolve(ufunc, *args)
+    return [cast(a, d) for a, d in zip(args, dtypes)]
+
+
+def _constant_like(value: Any, x: Any, dtype: Any = bool) -> Any:
+    """A constant array of ``x``'s shape (it does not depend on ``x``'s values)."""
+    out = np.full(get_aval(x).shape, value, dtype=dtype)
+    return out if out.ndim else out[()]
+
+
+def _in_float32(fn: Any, *args: Any) -> Any:
+    """NumPy computes some float16 functions in float32 and rounds the result."""
+    dtype = get_aval(args[0]).dtype
+    if dtype != np.float16:
+        return fn(*args)
+    out = fn(*[lax.convert_element_type(a, np.float32) for a in args])
+    if isinstance(out, tuple):
+        return tuple(lax.convert_element_type(o, dtype) for o in out)
+    return lax.convert_element_type(out, dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification: isnan, isinf, isfinite, signbit
+# ---------------------------------------------------------------------------------------------
+
+
+def isnan(x: Any, /) -> Any:
+    """Elementwise test for NaN (``x != x``); integers are never NaN."""
+    (x,) = _operands(np.isnan, x)
+    if get_aval(x).dtype.kind not in "fc":
+        return _constant_like(False, x)
+    return lax.ne(x, x)
+
+
+def isinf(x: Any, /) -> Any:
+    """Elementwise test for positive or negative infinity."""
+    (x,) = _operands(np.isinf, x)
+    if get_aval(x).dtype.kind not in "fc":
+        return _constant_like(False, x)
+    if get_aval(x).dtype.kind == "c":
+        raise NotImplementedError("isinf of complex arrays is not supported yet")
+    return lax.eq(lax.abs(x), _const(np.inf, x))
+
+
+def isfinite(x: Any, /) -> Any:
+    """Elementwise test for values that are neither infinite nor NaN (``x - x == 0``)."""
+    (x,) = _operands(np.isfinite, x)
+    if get_aval(x).dtype.kind not in "fc":
+        return _constant_like(True, x)
+    return lax.eq(lax.sub(x, x), _const(0, x))
+
+
+def _signbit(x: Any) -> Any:
+    """The sign bit of a float array, -0.0 included (through ``1 / x``). The sign of a NaN is
+    not observable with lax primitives: NaNs read as positive."""
+    x = lax.stop_gradient(x)
+    zero = _const(0, x)
+    with np.errstate(divide="ignore"):
+        negative_zero = lax.bitwise_and(lax.eq(x, zero), lax.lt(lax.div(_const(1, x), x), zero))
+    return lax.bitwise_or(lax.lt(x, zero), negative_zero)
+
+
+def signbit(x: Any, /) -> Any:
+    """Elementwise: whether the sign bit is set (true for -0.0; NaNs read as positive)."""
+    (x,) = _operands(np.signbit, x)
+    kind = get_aval(x).dtype.kind
+    if kind == "u" or kind == "b":
+        return _constant_like(False, x)
+    if kind == "i":
+        return lax.lt(x, _const(0, x))
+    return _signbit(x)
+
+
+def copysign(x1: Any, x2: Any, /) -> Any:
+    """Elementwise ``|x1|`` with the sign of ``x2`` (NaNs in ``x2`` read as positive)."""
+    x1, x2 = _operands(np.copysign, x1, x2)
+    magnitude = lax.abs(x1)
+    return lax.select_n(_signbit(x2), magnitude, lax.neg(magnitude))
+
+
+def _copysign_zero(sign_of: Any) -> Any:
+    """``copysign(0, sign_of)``: +0.0 or -0.0."""
+    return lax.select_n(_signbit(sign_of), _const(0.0, sign_of), _const(-0.0, sign_of))
+
+
+for _fn in (isnan, isinf, isfinite, signbit, copysign):
+    __all__.append(_fn.__name__)
+
+# ---------------------------------------------------------------------------------------------
+# Floor division and remainders
+# ---------------------------------------------------------------------------------------------
+
+
+def _float_divmod(a: Any, b: Any) -> tuple[Any, Any]:
+    """NumPy's ``npy_divmod`` for floats: (floor(a / b), a mod b with the sign of b)."""
+    zero = _const(0, a)
+    mod = lax.rem(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        div = lax.div(lax.sub(a, mod), b)
+        quotient = lax.div(a, b)
+    mod_nonzero = lax.ne(mod, zero)
+    signs_differ = lax.ne(lax.lt(b, zero), lax.lt(mod, zero))
+    adjust = lax.bitwise_and(mod_nonzero, signs_differ)
+    # the remainder takes the divisor's sign; an exact zero takes it too
+    mod = lax.select_n(adjust, mod, lax.add(mod, b))
+    mod = lax.select_n(mod_nonzero, _copysign_zero(b), mod)
+    div = lax.select_n(adjust, div, lax.sub(div, _const(1, div)))
+    # snap the quotient to the nearest integer; a zero quotient takes the sign of a / b
+    floordiv = lax.floor(div)
+    round_up = lax.gt(lax.sub(div, floordiv), _const(0.5, div))
+    floordiv = lax.select_n(round_up, floordiv, lax.add(floordiv, _const(1, div)))
+    floordiv = lax.select_n(lax.ne(div, zero), _copysign_zero(quotient), floordiv)
+    # b == 0: the quotient is a / b (inf or nan) and the remainder fmod's nan
+    b_zero = lax.eq(b, zero)
+    floordiv = lax.select_n(b_zero, floordiv, quotient)
+    mod = lax.select_n(b_zero, mod, lax.rem(a, b))
+    return floordiv, mod
+
+
+def _int_divmod(a: Any, b: Any) -> tuple[Any, Any]:
+    """Floor division and modulo of integers (division by zero gives 0, as in NumPy)."""
+    zero = _const(0, a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient = lax.div(a, b)  # rounds toward zero
+        rem = lax.rem(a, b)
+    adjust = lax.bitwise_and(lax.ne(rem, zero),
+                             lax.ne(lax.lt(rem, zero), lax.lt(b, zero)))
+    floordiv = lax.select_n(adjust, quotient, lax.sub(quotient, _const(1, a)))
+    mod = lax.select_n(adjust, rem, lax.add(rem, b))
+    return floordiv, mod
+
+
+def _divmod(ufunc: np.ufunc, x1: Any, x2: Any) -> tuple[Any, Any]:
+    a, b = _operands(ufunc, x1, x2)
+    kind = get_aval(a).dtype.kind
+    if kind == "c":
+        raise TypeError(f"{ufunc.__name__} is not defined for complex numbers")
+    if kind in "iu":
+        return _int_divmod(a, b)
+    return _in_float32(_float_divmod, a, b)
+
+
+def floor_divide(x1: Any, x2: Any, /) -> Any:
+    """Elementwise ``x1 // x2``: the largest integer not above ``x1 / x2`` (NumPy's rounding).
+    Its derivative is zero."""
+    return _divmod(np.floor_divide, x1, x2)[0]
+
+
+def remainder(x1: Any, x2: Any, /) -> Any:
+    """Elementwise ``x1 % x2`` with the sign of ``x2`` (Python's modulo)."""
+    return _divmod(np.remainder, x1, x2)[1]
+
+
+def divmod(x1: Any, x2: Any, /) -> tuple[Any, Any]:  # noqa: A001
+    """``(floor_divide(x1, x2), remainder(x1, x2))``."""
+    return _divmod(np.divmod, x1, x2)
+
+
+def fmod(x1: Any, x2: Any, /) -> Any:
+    """Elementwise remainder with the sign of ``x1`` (C's ``fmod``)."""
+    a, b = _operands(np.fmod, x1, x2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return lax.rem(a, b)
+
+
+mod = remainder
+for _fn in (floor_divide, remainder, divmod, fmod):
+    __all__.append(_fn.__name__)
+__all__.append("mod")
+
+# ---------------------------------------------------------------------------------------------
+# Selection and clipping
+# ---------------------------------------------------------------------------------------------
+
+
+def where(condition: Any, x: Any = None, y: Any = None, /) -> Any:
+    """Elementwise ``x`` where ``condition`` is true, else ``y``; shapes broadcast and the
+    dtype is NumPy's result type of ``x`` and ``y``.
+
+    With only ``condition`` this is :func:`nonzero`, whose output shape depends on the
+    values: it needs a concrete condition.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.where(np.array([True, False]), 1.0, np.array([5.0, 6.0]))
+    array([1., 6.])
+    """
+    if x is None and y is None:
+        from ftrans.numpy._indexing import nonzero
+        return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("where: either both or neither of x and y should be given")
+    which = to_bool(condition)
+    x, y = asarray_leaf(x), asarray_leaf(y)
+    dtype = result_type(x, y)
+    return lax.select_n(which, cast(y, dtype), cast(x, dtype))
+
+
+def clip(a: Any, a_min: Any = None, a_max: Any = None, /, *, min: Any = None,  # noqa: A002
+         max: Any = None) -> Any:  # noqa: A002
+    """``a`` limited to ``[a_min, a_max]`` (either bound may be None; ``min`` / ``max`` are
+    NumPy 2's names). NaNs propagate; at a bound the derivative is split evenly."""
+    if min is not None:
+        if a_min is not None:
+            raise TypeError("clip: pass the lower bound as a_min or min, not both")
+        a_min = min
+    if max is not None:
+        if a_max is not None:
+            raise TypeError("clip: pass the upper bound as a_max or max, not both")
+        a_max = max
+    from ftrans.numpy._elementwise import maximum, minimum
+    out = asarray_leaf(a)
+    if a_min is None and a_max is None:
+        return out
+    if a_min is not None and a_max is not None:
+        dtype = resolve(np._core.umath.clip, out, asarray_leaf(a_min), asarray_leaf(a_max))[0]
+        out = cast(out, dtype)
+    if a_min is not None:
+        out = maximum(out, a_min)
+    if a_max is not None:
+        out = minimum(out, a_max)
+    return out
+
+
+def around(a: Any, decimals: int = 0, out: Any = None) -> Any:
+    """``a`` rounded to ``decimals`` decimal places, halves to even (NumPy's rule: scale by a
+    power of ten, ``rint``, scale back). Integers with ``decimals < 0`` round in float64."""
+    from ftrans.numpy._axes import check_no_out
+    check_no_out(out, "round")
+    a = asarray_leaf(a)
+    dtype = result_type(a)
+    decimals = int(decimals)
+    if dtype.kind == "c":
+        raise NotImplementedError("round of complex arrays is not supported yet")
+    if dtype.kind in "biu":
+        if decimals >= 0:
+            return cast(a, dtype)
+        x = cast(a, np.dtype(np.float64))
+    else:
+        x = cast(a, dtype)
+    even = lax.ROUND_TO_NEAREST_EVEN
+    if decimals == 0:
+        rounded = lax.round(x, even)
+    elif decimals > 0:
+        scale = _const(10.0 ** decimals, x)
+        rounded = lax.div(lax.round(lax.mul(x, scale), even), scale)
+    else:
+        scale = _const(10.0 ** -decimals, x)
+        rounded = lax.mul(lax.round(lax.div(x, scale), even), scale)
+    return cast(rounded, dtype)
+
+
+round = around  # noqa: A001  (NumPy's name)
+for _fn in (where, clip, around):
+    __all__.append(_fn.__name__)
+__all__.append("round")
+
+# ---------------------------------------------------------------------------------------------
+# Numerically careful functions
+# ---------------------------------------------------------------------------------------------
+
+
+def logaddexp(x1: Any, x2: Any, /) -> Any:
+    """Elementwise ``log(exp(x1) + exp(x2))`` without overflow:
+    ``max(x1, x2) + log1p(exp(-|x1 - x2|))``."""
+    x, y = _operands(np.logaddexp, x1, x2)
+    return _in_float32(_logaddexp, x, y, 1.0)
+
+
+def logaddexp2(x1: Any, x2: Any, /) -> Any:
+    """Elementwise ``log2(2**x1 + 2**x2)`` without overflow."""
+    x, y = _operands(np.logaddexp2, x1, x2)
+    return _in_float32(_logaddexp, x, y, _LN2)
+
+
+def _logaddexp(x: Any, y: Any, ln_base: float) -> Any:
+    # Where x == y (both infinite, say) x - y is NaN or 0: use 0, which gives x + log(2).
+    # max splits its derivative evenly at a tie, and |0| has derivative 0 there: the gradient
+    # is (1/2, 1/2), as it should be.
+    delta = lax.sub(x, y)
+    delta = lax.select_n(lax.eq(x, y), delta, _const(0, delta))
+    correction = lax.log1p(lax.exp(lax.mul(lax.neg(lax.abs(delta)), _const(ln_base, delta))))
+    return lax.add(lax.max(x, y), lax.div(correction, _const(ln_base, delta)))
+
+
+def hypot(x1: Any, x2: Any, /) -> Any:
+    """Elementwise ``sqrt(x1**2 + x2**2)`` without overflow or underflow:
+    ``big * sqrt(1 + (small / big)**2)``; infinite if either is infinite."""
+    x, y = _operands(np.hypot, x1, x2)
+    return _in_float32(_hypot, x, y)
+
+
+def _hypot(x: Any, y: Any) -> Any:
+    ax, ay = lax.abs(x), lax.abs(y)
+    big, small = lax.max(ax, ay), lax.min(ax, ay)
+    zero = lax.eq(big, _const(0, big))
+    safe_big = lax.select_n(zero, big, _const(1, big))
+    ratio = lax.div(small, safe_big)
+    out = lax.mul(safe_big, lax.sqrt(lax.add(_const(1, big), lax.mul(ratio, ratio))))
+    out = lax.select_n(zero, out, _const(0, big))
+    inf = _const(np.inf, big)
+    return lax.select_n(lax.bitwise_or(lax.eq(ax, inf), lax.eq(ay, inf)), out, inf)
+
+
+def heaviside(x1: Any, x2: Any, /) -> Any:
+    """Elementwise step function: 0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where
+    ``x1 > 0`` (NaN where ``x1`` is NaN)."""
+    x, h = _operands(np.heaviside, x1, x2)
+    zero, one = _const(0, x), _const(1, x)
+    out = lax.select_n(lax.lt(x, zero), lax.select_n(lax.gt(x, zero), h, one), zero)
+    return lax.select_n(lax.ne(x, x), out, x)
+
+
+def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Any:
+    """``x`` with NaN replaced by ``nan``, infinities by ``posinf`` / ``neginf`` (default: the
+    largest finite values of the dtype). Integers are returned unchanged."""
+    x = asarray_leaf(x)
+    if type(x) in (bool, int, float, complex):
+        x = np.asarray(x)[()]
+    dtype = get_aval(x).dtype
+    if dtype.kind == "c":
+        raise NotImplementedError("nan_to_num of complex arrays is not supported yet")
+    if dtype.kind != "f":
+        return x
+    info = np.finfo(dtype)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    out = lax.select_n(lax.ne(x, x), x, _const(nan, x))
+    out = lax.select_n(lax.eq(x, _const(np.inf, x)), out, _const(posinf, x))
+    return lax.select_n(lax.eq(x, _const(-np.inf, x)), out, _const(neginf, x))
+
+
+for _fn in (logaddexp, logaddexp2, hypot, heaviside, nan_to_num):
+    __all__.append(_fn.__name__)
+
+# ---------------------------------------------------------------------------------------------
+# More exponentials, logarithms and hyperbolic functions
+# ---------------------------------------------------------------------------------------------
+
+
+def _float_unary(ufunc: np.ufunc, body: Any, doc: str) -> Any:
+    """The public function applying ``body`` to ``x`` cast to ``ufunc``'s input dtype (float16
+    is computed in float32, as NumPy does)."""
+    def fn(x: Any, /) -> Any:
+        (x,) = _operands(ufunc, x)
+        return _in_float32(body, x)
+    fn.__name__ = fn.__qualname__ = ufunc.__name__
+    fn.__doc__ = doc + "\n\nIntegers are computed in float64, float16 in float32, as in NumPy."
+    __all__.append(ufunc.__name__)
+    return fn
+
+
+def _odd(f: Any, x: Any) -> Any:
+    """``f(x)`` for x >= 0 and ``-f(-x)`` below: the formulas below are accurate for x >= 0,
+    and at 0 the derivative is taken from the right (f'(0)) rather than lost to ``|x|``."""
+    negative = lax.lt(x, _const(0, x))
+    out = f(lax.select_n(negative, x, lax.neg(x)))
+    return lax.select_n(negative, out, lax.neg(out))
+
+
+def _exp2(x: Any) -> Any:
+    return lax.pow(_const(2, x), x)
+
+
+def _log2(x: Any) -> Any:
+    return lax.mul(lax.log(x), _const(1 / _LN2, x))
+
+
+def _log10(x: Any) -> Any:
+    return lax.mul(lax.log(x), _const(1 / np.log(10.0), x))
+
+
+def _sinh(x: Any) -> Any:
+    return lax.mul(lax.sub(lax.expm1(x), lax.expm1(lax.neg(x))), _const(0.5, x))
+
+
+def _cosh(x: Any) -> Any:
+    ln2 = _const(_LN2, x)
+    return lax.add(lax.exp(lax.sub(x, ln2)), lax.exp(lax.sub(lax.neg(x), ln2)))
+
+
+def _large(x: Any) -> tuple[Any, Any]:
+    """(where x**2 would lose x or overflow, the asymptotic ``log(2x) = log(x) + ln 2`` there).
+    Both branches of each select get safe inputs, so neither sends NaN into derivatives."""
+    big = lax.gt(x, _const(2.0 ** 28, x))
+    safe = lax.select_n(big, _const(2.0 ** 28, x), x)
+    return big, lax.add(lax.log(safe), _const(_LN2, x))
+
+
+def _arcsinh_nonnegative(a: Any) -> Any:
+    one = _const(1, a)
+    big, asymptotic = _large(a)
+    a_small = lax.select_n(big, a, one)
+    sq = lax.mul(a_small, a_small)
+    # log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(a^2 + 1))): no cancellation near 0
+    out = lax.log1p(lax.add(a_small, lax.div(sq, lax.add(one, lax.sqrt(lax.add(sq, one))))))
+    return lax.select_n(big, out, asymptotic)
+
+
+def _arccosh(x: Any) -> Any:
+    one = _const(1, x)
+    big, asymptotic = _large(x)
+    x_small = lax.select_n(big, x, one)
+    out = lax.log(lax.add(x_small, lax.sqrt(lax.sub(lax.mul(x_small, x_small), one))))
+    return lax.select_n(big, out, asymptotic)
+
+
+def _arctanh(x: Any) -> Any:
+    one = _const(1, x)
+    with np.errstate(divide="ignore"):
+        return lax.mul(lax.log1p(lax.div(lax.add(x, x), lax.sub(one, x))), _const(0.5, x))
+
+
+def _cbrt_nonnegative(a: Any) -> Any:
+    return lax.pow(a, _const(1 / 3, a))
+
+
+def _scale(factor: float) -> Any:
+    return lambda x: lax.mul(x, _const(factor, x))
+
+
+exp2 = _float_unary(np.exp2, _exp2, "Elementwise ``2 ** x`` (exact at integers).")
+log2 = _float_unary(np.log2, _log2, "Elementwise base-2 logarithm.")
+log10 = _float_unary(np.log10, _log10, "Elementwise base-10 logarithm.")
+sinh = _float_unary(np.sinh, _sinh, "Elementwise hyperbolic sine, ``(expm1(x) - expm1(-x)) / "
+                    "2`` (accurate near 0).")
+cosh = _float_unary(np.cosh, _cosh, "Elementwise hyperbolic cosine, ``exp(x - ln 2) + "
+                    "exp(-x - ln 2)`` (no early overflow).")
+arcsinh = _float_unary(np.arcsinh, lambda x: _odd(_arcsinh_nonnegative, x),
+                       "Elementwise inverse hyperbolic sine, without cancellation or overflow.")
+arccosh = _float_unary(np.arccosh, _arccosh, "Elementwise inverse hyperbolic cosine, "
+                       "``log(x + sqrt(x**2 - 1))`` (asymptotic for large x).")
+arctanh = _float_unary(np.arctanh, _arctanh, "Elementwise inverse hyperbolic tangent, "
+                       "``log1p(2x / (1 - x)) / 2``.")
+cbrt = _float_unary(np.cbrt, lambda x: _odd(_cbrt_nonnegative, x), "Elementwise real cube root.")
+deg2rad = _float_unary(np.deg2rad, _scale(np.pi / 180), "Elementwise degrees to radians.")
+rad2deg = _float_unary(np.rad2deg, _scale(180 / np.pi), "Elementwise radians to degrees.")
+radians, degrees = deg2rad, rad2deg
+__all__ += ["radians", "degrees"]
+
+# ---------------------------------------------------------------------------------------------
+# Real and complex parts (real dtypes only: lax has no complex part primitives yet)
+# ---------------------------------------------------------------------------------------------
+
+
+def _real_only(x: Any, name: str) -> Any:
+    x = asarray_leaf(x)
+    if type(x) in (bool, int, float, complex):
+        x = np.asarray(x)[()]
+    if get_aval(x).dtype.kind == "c":
+        raise NotImplementedError(f"{name} of complex arrays is not supported yet")
+    return x
+
+
+def real(x: Any, /) -> Any:
+    """The real part of ``x`` (``x`` itself for real dtypes)."""
+    return _real_only(x, "real")
+
+
+def imag(x: Any, /) -> Any:
+    """The imaginary part of ``x`` (zeros for real dtypes)."""
+    x = _real_only(x, "imag")
+    return _constant_like(0, x, get_aval(x).dtype)
+
+
+def conjugate(x: Any, /) -> Any:
+    """The complex conjugate of ``x`` (``x`` itself for real dtypes)."""
+    return _real_only(x, "conjugate")
+
+
+conj = conjugate
+for _fn in (real, imag, conjugate):
+    __all__.append(_fn.__name__)
+__all__.append("conj")
+
+# ---------------------------------------------------------------------------------------------
+# Approximate equality
+# ---------------------------------------------------------------------------------------------
+
+
+def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Any:
+    """Elementwise ``|a - b| <= atol + rtol * |b|``; infinities are close only to themselves."""
+    a, b = asarray_leaf(a), asarray_leaf(b)
+    dtype = result_type(a, b, 1.0)
+    a, b = cast(a, dtype), cast(b, dtype)
+    diff = lax.abs(lax.sub(a, b))
+    with np.errstate(invalid="ignore"):
+        close = lax.le(diff, lax.add(_const(atol, diff), lax.mul(_const(rtol, diff), lax.abs(b))))
+    finite = lax.bitwise_and(isfinite(a), isfinite(b))
+    out = lax.select_n(finite, lax.eq(a, b), close)
+    if equal_nan:
+        out = lax.bitwise_or(out, lax.bitwise_and(lax.ne(a, a), lax.ne(b, b)))
+    return out
+
+
+def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> Any:
+    """Whether every element of ``a`` is close to ``b`` (see :func:`isclose`)."""
+    from ftrans.numpy._reductions import all as all_
+    out = all_(isclose(a, b, rtol, atol, equal_nan))
+    return out if isinstance(out, Tracer) else bool(out)
+
+
+for _fn in (isclose, allclose):
+    __all__.append(_fn.__name__)
+del _fn

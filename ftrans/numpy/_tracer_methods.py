@@ -1,0 +1,144 @@
+"""Operators and array methods of tracers, so traced values read like NumPy arrays.
+
+Installed on :class:`ftrans.core.Tracer` when ``ftrans.numpy`` is imported: the core stays
+free of the NumPy surface, and every operator means exactly the ``ftrans.numpy`` function.
+NumPy itself dispatches to the same functions: ufuncs (``numpy.sin(tracer)``,
+``ndarray * tracer``) through ``__array_ufunc__``, other functions (``numpy.concatenate``,
+``numpy.sum``) through ``__array_function__``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ftrans.core import Tracer, escaped_tracer_error, trace_is_active
+
+
+def _swap(fn: Callable) -> Callable:
+    return lambda self, other: fn(other, self)
+
+
+def _check_alive(values: Any) -> None:
+    for x in values:
+        if isinstance(x, Tracer) and not trace_is_active(x._trace):
+            raise escaped_tracer_error(x)
+
+
+def _array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """Lets ``numpy.sin(tracer)`` and ``ndarray * tracer`` call the ftrans.numpy function."""
+    import ftrans.numpy as fnp
+    _check_alive(inputs)
+    fn = getattr(fnp, ufunc.__name__, None)
+    if method != "__call__" or kwargs or fn is None:
+        raise TypeError(f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}"
+                        f"{' with ' + ', '.join(kwargs) if kwargs else ''} is not supported on "
+                        f"traced values; use the ftrans.numpy function instead")
+    return fn(*inputs)
+
+
+def _array_function(self: Tracer, func: Callable, types: Any, args: tuple,
+                    kwargs: dict) -> Any:
+    """Lets ``numpy.concatenate([tracer, ...])`` and friends call the ftrans.numpy function of
+    the same name."""
+    import ftrans.numpy as fnp
+    _check_alive(args)
+    module = getattr(func, "__module__", "") or ""
+    namespace: Any = fnp.linalg if module.endswith("linalg") else fnp
+    fn = getattr(namespace, func.__name__, None)
+    if fn is None or not module.startswith("numpy"):
+        raise TypeError(
+            f"{module}.{func.__name__} has no ftrans.numpy counterpart, so it cannot be applied "
+            f"to traced values (it would need their concrete values); express it with "
+            f"ftrans.numpy functions")
+    return fn(*args, **kwargs)
+
+
+def _reshape(self: Tracer, *shape: Any, order: str = "C") -> Any:
+    import ftrans.numpy as fnp
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        shape = tuple(shape[0])
+    return fnp.reshape(self, shape, order)
+
+
+def _transpose(self: Tracer, *axes: Any) -> Any:
+    import ftrans.numpy as fnp
+    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = tuple(axes[0]) if axes[0] is not None else ()
+    return fnp.transpose(self, axes or None)
+
+
+def _matrix_transpose(self: Tracer) -> Any:
+    import ftrans.numpy as fnp
+    if self.ndim < 2:
+        raise ValueError(f"matrix transpose (.mT) needs an array of at least 2 dimensions, got "
+                         f"{self.aval.str_short()}")
+    return fnp.swapaxes(self, -1, -2)
+
+
+def _item(self: Tracer, *args: Any) -> Any:
+    value = np.asarray(self._concrete_or_raise("item()"))
+    return value.item(*args)
+
+
+def _tolist(self: Tracer) -> Any:
+    return np.asarray(self._concrete_or_raise("tolist()")).tolist()
+
+
+def _at(self: Tracer) -> Any:
+    raise NotImplementedError("x.at[index] updates are not implemented yet in ftrans.numpy; "
+                              "build the result with ftrans.numpy.where and a mask instead")
+
+
+# The array methods that are the ftrans.numpy function of the same name with the array first.
+_METHODS = ("sum", "mean", "max", "min", "prod", "var", "std", "argmax", "argmin", "all",
+            "any", "cumsum", "cumprod", "squeeze", "swapaxes", "clip", "round", "dot", "conj",
+            "conjugate", "nonzero", "repeat", "trace", "diagonal", "take", "ptp")
+
+
+def install() -> None:
+    """Install the operators and methods on :class:`Tracer`."""
+    import ftrans.numpy as fnp
+
+    binary = {
+        "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
+        "pow": "power", "matmul": "matmul", "mod": "remainder", "floordiv": "floor_divide",
+        "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+    }
+    for name, fn_name in binary.items():
+        fn = getattr(fnp, fn_name)
+        setattr(Tracer, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+        setattr(Tracer, f"__r{name}__", _swap(fn))
+    comparisons = {"eq": fnp.equal, "ne": fnp.not_equal, "lt": fnp.less, "le": fnp.less_equal,
+                   "gt": fnp.greater, "ge": fnp.greater_equal}
+    for name, fn in comparisons.items():
+        setattr(Tracer, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+    Tracer.__neg__ = lambda self: fnp.negative(self)
+    Tracer.__pos__ = lambda self: fnp.positive(self)
+    Tracer.__abs__ = lambda self: fnp.abs(self)
+    Tracer.__invert__ = lambda self: fnp.invert(self)
+    Tracer.__divmod__ = lambda self, other: fnp.divmod(self, other)
+    Tracer.__rdivmod__ = lambda self, other: fnp.divmod(other, self)
+    Tracer.__getitem__ = lambda self, index: fnp.getitem(self, index)
+    Tracer.__round__ = lambda self, ndigits=None: fnp.round(self, ndigits or 0)
+    Tracer.__array_ufunc__ = _array_ufunc
+    Tracer.__array_function__ = _array_function
+
+    Tracer.T = property(lambda self: fnp.transpose(self))
+    Tracer.mT = property(_matrix_transpose)
+    Tracer.real = property(lambda self: fnp.real(self))
+    Tracer.imag = property(lambda self: fnp.imag(self))
+    Tracer.at = property(_at)
+
+    Tracer.reshape = _reshape
+    Tracer.transpose = _transpose
+    Tracer.astype = lambda self, dtype: fnp.asarray(self, dtype)
+    Tracer.flatten = lambda self, order="C": fnp.ravel(self, order)
+    Tracer.ravel = lambda self, order="C": fnp.ravel(self, order)
+    Tracer.copy = lambda self: self
+    Tracer.item = _item
+    Tracer.tolist = _tolist
+    for name in _METHODS:
+        fn = getattr(fnp, name)
+        setattr(Tracer, name, lambda self, *a, fn=fn, **k: fn(self, *a, **k))
