@@ -187,7 +187,30 @@ def defjvp(prim: Primitive, *partial_rules: Callable[..., Any] | None) -> None:
             return ans, Zero.like(ans)
         return ans, partial_rules[0](t, ans, *primals, **params)
 
-    jvp_rules[prim] = unary_rule if len(partial_rules) == 1 else rule
+    def binary_rule(primals: Sequence[Any], tangents: Sequence[Any],
+                    **params: Any) -> tuple[Any, Any]:
+        ans = prim.bind(*primals, **params)
+        x_dot, y_dot = tangents
+        x_zero = type(x_dot) is Zero or rule_x is None
+        y_zero = type(y_dot) is Zero or rule_y is None
+        if x_zero:
+            if y_zero:
+                return ans, Zero.like(ans)
+            out_dot = rule_y(y_dot, ans, *primals, **params)
+        elif y_zero:
+            out_dot = rule_x(x_dot, ans, *primals, **params)
+        else:
+            out_dot = _add_tangents(rule_x(x_dot, ans, *primals, **params),
+                                    rule_y(y_dot, ans, *primals, **params))
+        return ans, _match_shape(out_dot, get_aval(ans))
+
+    if len(partial_rules) == 1:
+        jvp_rules[prim] = unary_rule
+    elif len(partial_rules) == 2:
+        rule_x, rule_y = partial_rules
+        jvp_rules[prim] = binary_rule
+    else:
+        jvp_rules[prim] = rule
 
 
 def deflinear(prim: Primitive) -> None:

@@ -80,8 +80,13 @@ class StagingTrace(Trace):
         return self.record(prim, args, params)
 
     def record(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
-        inputs = [self.atom(x) for x in args]
-        out_aval = prim.abstract_eval(*[x.aval for x in inputs], **params)
+        inputs = []
+        avals = []
+        for x in args:
+            atom = x.var if type(x) is StagingTracer and x._trace is self else self.atom(x)
+            inputs.append(atom)
+            avals.append(atom.aval)
+        out_aval = prim.abstract_eval(*avals, **params)
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]
             self.eqns.append(JaxprEqn(prim, inputs, params, outvars))

@@ -338,7 +338,7 @@ def test_errors_name_the_mistake() -> None:
         fnp.where(np.array([True]), 1.0)
     with pytest.raises(TypeError, match="not both"):
         fnp.clip(f64, 0.0, min=1.0)
-    with pytest.raises(TypeError, match="floor_divide is not defined for operands of dtype complex128"):
+    with pytest.raises(TypeError, match="floor_divide is not defined for .* complex128"):
         fnp.floor_divide(np.array([1j]), 2)
     with pytest.raises(TypeError, match="subtract is not defined for operands of dtype bool"):
         fnp.subtract(b, b)
