@@ -7,6 +7,7 @@ Two workloads, each timed in this one process:
 Run: python benchmarks/eager_grad.py [--quick]
 Reports microseconds per primitive for the chain, and the ratio to hand-written NumPy
 forward + backward for both workloads. Peers (autograd, torch, jax) are measured when importable.
+The full suite, with interleaved medians and the project's targets, is benchmarks/run.py.
 """
 
 from __future__ import annotations

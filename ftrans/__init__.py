@@ -6,6 +6,7 @@ np.float64(1.0)
 """
 
 from ftrans import (  # noqa: F401
+    extend,
     lax,
     numpy,
     tree_util,  # noqa: F401

@@ -82,6 +82,12 @@ def _flatten_args(args: Sequence[Any], api: str, what: str = "argument"
     return out, tree
 
 
+def _writable(leaves: list[Any]) -> list[Any]:
+    """Results handed to the user are ordinary arrays: broadcast views (read-only, shared
+    memory) are copied."""
+    return [x.copy() if type(x) is np.ndarray and not x.flags.writeable else x for x in leaves]
+
+
 def _check_outputs(leaves: list[Any], fun: Callable, api: str) -> None:
     for x in leaves:
         if not is_valid_array(x):
@@ -233,7 +239,8 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
             else:
                 out_p.append(o)
                 out_t.append(_zeros_like(o))
-    result = (tree_unflatten(out_tree, out_p), tree_unflatten(out_tree, out_t))
+    result = (tree_unflatten(out_tree, _writable(out_p)),
+              tree_unflatten(out_tree, _writable(out_t)))
     return result + (aux,) if has_aux else result
 
 
@@ -611,7 +618,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                 raise ValueError(f"vmap out_axes {ax} is out of bounds for an output of rank "
                                  f"{ndim - 1}")
             results.append(move_batch_axis(val, bdim, ax % ndim, size))
-        return tree_unflatten(out_tree, results)
+        return tree_unflatten(out_tree, _writable(results))
 
     return batched_fun
 
@@ -955,7 +962,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
         else:
             from ftrans.lax.call import jit_p
             outs = jit_p.bind(*extra, *flat, jaxpr=entry.jaxpr, name=name)
-        return tree_unflatten(entry.out_tree, outs)
+        return tree_unflatten(entry.out_tree, _writable(outs))
 
     def cache_size() -> int:
         return len(_jit_caches.for_function(fun))

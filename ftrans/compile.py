@@ -21,18 +21,107 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ftrans.core import Primitive, get_aval
+from ftrans.core import Primitive, get_aval, pause_gc, resume_gc
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
 Program = Callable[..., list[Any]]
 
 
 def compiled(closed: ClosedJaxpr) -> Program:
-    """The compiled form of ``closed`` (memoized on it)."""
+    """The executable form of ``closed`` (memoized on it).
+
+    Execution is tiered: the first call runs a cheap plan of the program as traced (no
+    optimisation, no code generation), so a program used once costs little; the second call
+    optimises and generates code, which every later call runs.
+    """
     program = closed.derived.get("compiled")
     if program is None:
-        program = closed.derived["compiled"] = compile_jaxpr(closed)
+        program = closed.derived["compiled"] = _Tiered(closed)
     return program
+
+
+class _Tiered:
+    __slots__ = ("closed", "calls", "program")
+
+    def __init__(self, closed: ClosedJaxpr):
+        self.closed = closed
+        self.calls = 0
+        self.program: Program | None = None
+
+    def __call__(self, *args: Any) -> list[Any]:
+        program = self.program
+        if program is None:
+            self.calls += 1
+            pause_gc()
+            try:
+                if self.calls == 1 and len(self.closed.jaxpr.eqns) > _INTERPRET_FIRST_CALL_ABOVE:
+                    return plan(self.closed)(*args)
+                program = self.program = compile_jaxpr(self.closed)
+            finally:
+                resume_gc()
+            self.closed = None  # type: ignore[assignment]  # the generated code holds all
+        return program(*args)
+
+    @property
+    def source(self) -> str:
+        if self.program is None:
+            self.program = compile_jaxpr(self.closed)
+        return self.program.source  # type: ignore[attr-defined]
+
+
+# Small programs compile at once (cheap); large ones run as a plan on their first call.
+_INTERPRET_FIRST_CALL_ABOVE = 50
+
+
+def plan(closed: ClosedJaxpr) -> Program:
+    """Run ``closed`` as a list of (implementation, input slots, output slots) steps: no
+    dispatch through traces, and each buffer dropped after its last use."""
+    jaxpr = closed.jaxpr
+    index: dict[Var, int] = {}
+    initial: list[Any] = []
+    for v, c in zip(jaxpr.constvars, closed.consts):
+        index[v] = len(initial)
+        initial.append(c)
+    first_arg = len(initial)
+    for v in jaxpr.invars:
+        index[v] = len(initial)
+        initial.append(None)
+    last_arg = len(initial)
+
+    def slot(x: Any) -> int:
+        if type(x) is Var:
+            return index[x]
+        initial.append(x.val)
+        return len(initial) - 1
+
+    steps = []
+    dying = _last_uses(jaxpr)
+    for eqn, dead in zip(jaxpr.eqns, dying):
+        ins = [slot(x) for x in eqn.inputs]
+        outs = []
+        for v in eqn.outvars:
+            index[v] = len(initial)
+            initial.append(None)
+            outs.append(index[v])
+        free = [index[v] for v in dead if index[v] >= first_arg]
+        steps.append((_bound_impl(eqn), ins, outs if eqn.primitive.multiple_results else outs[0],
+                      eqn.primitive.multiple_results, free))
+    results = [slot(x) for x in jaxpr.outvars]
+
+    def run(*args: Any) -> list[Any]:
+        env = list(initial)
+        env[first_arg:last_arg] = args
+        for fn, ins, out, multiple, free in steps:
+            value = fn(*[env[i] for i in ins])
+            if multiple:
+                for i, v in zip(out, value):
+                    env[i] = v
+            else:
+                env[out] = value
+            for i in free:
+                env[i] = None
+        return [env[i] for i in results]
+    return run
 
 
 def compile_jaxpr(closed: ClosedJaxpr) -> Program:
@@ -195,8 +284,9 @@ _FOLDABLE_SIZE = 1  # only scalars are folded into literals: programs stay small
 def _fold(eqn: JaxprEqn) -> Any:
     if eqn.primitive.multiple_results or not eqn.inputs:
         return None
-    if not all(type(x) is Literal for x in eqn.inputs):
-        return None
+    for x in eqn.inputs:
+        if type(x) is not Literal:
+            return None
     if eqn.outvars[0].aval.size > _FOLDABLE_SIZE or any(
             isinstance(v, (ClosedJaxpr, Jaxpr)) for v in eqn.params.values()):
         return None
@@ -209,8 +299,10 @@ def _fold(eqn: JaxprEqn) -> Any:
 
 
 def _hashable_params(params: dict[str, Any]) -> Any:
+    if not params:
+        return ()
     try:
-        key = tuple(sorted(params.items()))
+        key = tuple(params.items())  # one primitive always binds its params in one order
         hash(key)
         return key
     except TypeError:
@@ -312,17 +404,20 @@ def _last_uses(jaxpr: Jaxpr) -> list[list[Var]]:
 
 
 def generate(closed: ClosedJaxpr) -> Program:
-    """Straight-line Python for ``closed``; the scalar float form when it applies."""
-    numpy_program = _generate_numpy(closed)
+    """Straight-line Python for ``closed``; the scalar float form when it applies (its NumPy
+    fallback is generated the first time it is needed)."""
     scalar_program = _generate_scalar(closed)
     if scalar_program is None:
-        return numpy_program
+        return _generate_numpy(closed)
+    fallback: list[Program] = []
 
     def run(*args: Any) -> list[Any]:
         try:
             return scalar_program(*args)
         except (ArithmeticError, ValueError):  # Python refuses what NumPy turns into inf/nan
-            return numpy_program(*args)
+            if not fallback:
+                fallback.append(_generate_numpy(closed))
+            return fallback[0](*args)
     run.source = scalar_program.source  # type: ignore[attr-defined]
     return run
 

@@ -11,6 +11,8 @@ everything else is a constant to it. See docs/internals.md, "The trace contract"
 from __future__ import annotations
 
 import contextvars
+import gc
+import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -260,14 +262,48 @@ def new_trace(trace_type: type, *args: Any, **kwargs: Any) -> Iterator[Trace]:
     """Create a trace whose parent is the current one, make it current, and finish it on exit.
 
     A finished trace is marked dead, so its tracers raise :class:`EscapedTracerError` if used.
+    Python's cyclic garbage collector is paused while any transformation runs (see
+    :func:`pause_gc`).
     """
     trace = trace_type(_current_trace.get(), *args, **kwargs)
     token = _current_trace.set(trace)
+    pause_gc()
     try:
         yield trace
     finally:
+        resume_gc()
         _current_trace.reset(token)
         trace.is_alive = False
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_paused_by_us = False
+
+
+def pause_gc() -> None:
+    """Pause the cyclic garbage collector until the matching :func:`resume_gc`.
+
+    Tracing allocates many small, acyclic objects (reference counting frees them); the cyclic
+    collector's full passes over a heap that grows with the program made tracing time grow
+    faster than the program's length. Nested pauses (and pauses from several threads) count;
+    a collector the user disabled stays disabled.
+    """
+    global _gc_pauses, _gc_paused_by_us
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_paused_by_us = gc.isenabled()
+            if _gc_paused_by_us:
+                gc.disable()
+        _gc_pauses += 1
+
+
+def resume_gc() -> None:
+    global _gc_pauses
+    with _gc_lock:
+        _gc_pauses -= 1
+        if _gc_pauses == 0 and _gc_paused_by_us:
+            gc.enable()
 
 
 def trace_is_active(trace: Trace) -> bool:

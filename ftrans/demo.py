@@ -1,60 +1,125 @@
-"""The tour printed by ``python -m ftrans demo``: one function through every transformation."""
+"""The tour printed by ``python -m ftrans demo``: one function through every transformation.
+
+Every number printed is computed, none is typed in. The tour writes the computational graph
+of the function as ``f.dot`` (and ``f.svg`` when Graphviz is installed) into a directory
+chosen by the caller. docs/forward_and_reverse.md is the same tour as a tutorial.
+"""
 
 from __future__ import annotations
+
+import os
+import pathlib
+import textwrap
 
 import numpy as np
 
 import ftrans as ft
 import ftrans.numpy as fnp
+from ftrans import viz
+
+WIDTH = 76
+FORMULA = "f(x, y) = (x + y) * (x - y)"
 
 
 def f(x, y):
     return (x + y) * (x - y)
 
 
-def _printer(color: bool):
-    def heading(text: str) -> None:
-        line = f"== {text} "
-        line += "=" * max(0, 72 - len(line))
-        print(f"\n\033[1m{line}\033[0m" if color else f"\n{line}")
-    return heading
+class _Printer:
+    """Headings, wrapped prose and indented blocks; ANSI bold only when ``color``."""
+
+    def __init__(self, color: bool):
+        self.color = color
+        self.step = 0
+
+    def heading(self, text: str) -> None:
+        self.step += 1
+        line = f"{self.step}. {text} "
+        line += "-" * max(3, WIDTH - len(line))
+        print(f"\n\033[1m{line}\033[0m" if self.color else f"\n{line}")
+
+    def say(self, text: str) -> None:
+        print(textwrap.fill(" ".join(text.split()), WIDTH))
+
+    def show(self, text: str) -> None:
+        print(textwrap.indent(str(text), "    "))
 
 
-def run(color: bool = False) -> None:
-    """Print the tour. Every number shown is computed, none is typed in."""
-    heading = _printer(color)
+def _write_graph(out_dir: pathlib.Path, p: _Printer) -> None:
+    closed = ft.make_jaxpr(f)(3.0, 2.0)
+    dot_path = out_dir / "f.dot"
+    dot_path.write_text(viz.to_dot(closed, name="f", title=FORMULA))
+    p.say("The same program as a picture: inputs (blue) flow through one box per primitive to "
+          "the output (green); each edge is labelled with the variable it carries and its "
+          "type, as in the printed program.")
+    p.show(f"wrote {dot_path}")
+    if viz.graphviz_available():
+        svg_path = out_dir / "f.svg"
+        viz.render(viz.to_dot(closed, name="f", title=FORMULA), "svg", svg_path)
+        p.show(f"wrote {svg_path}    (open it in a browser)")
+    else:
+        p.show("Graphviz is not installed, so no f.svg: install it (e.g. apt-get install "
+               "graphviz)\nand run: dot -Tsvg f.dot -o f.svg")
+
+
+def run(color: bool = False, out_dir: str | os.PathLike = ".") -> None:
+    """Print the tour and write the graph files into ``out_dir``."""
+    p = _Printer(color)
     x, y = 3.0, 2.0
-    print("ftrans: composable function transformations on NumPy")
-    print("f(x, y) = (x + y) * (x - y)        at x = 3, y = 2")
+    print("ftrans demo: composable function transformations on NumPy")
+    print(f"We follow one function, {FORMULA}, at x = 3, y = 2.")
 
-    heading("value")
-    print(f"f(3, 2) = {f(x, y)}")
+    p.heading("value")
+    p.say("Called directly, f is ordinary NumPy code:")
+    p.show(f"f(3, 2) = {f(x, y)}")
 
-    heading("forward mode: one jvp per input direction")
+    p.heading("forward mode: jvp")
+    p.say("jvp(f, primals, tangents) runs f once, carrying a tangent (a direction) alongside "
+          "every value. It returns f's value and its derivative along that direction, so one "
+          "jvp per input direction gives one column of the Jacobian:")
     _, dfdx = ft.jvp(f, (x, y), (1.0, 0.0))
     _, dfdy = ft.jvp(f, (x, y), (0.0, 1.0))
-    print(f"jvp along (1, 0): df/dx = {dfdx}    (closed form 2x = {2 * x})")
-    print(f"jvp along (0, 1): df/dy = {dfdy}   (closed form -2y = {-2 * y})")
+    p.show(f"jvp(f, (3, 2), (1, 0)) -> df/dx = {dfdx}    (by hand: 2x = {2 * x})\n"
+           f"jvp(f, (3, 2), (0, 1)) -> df/dy = {dfdy}   (by hand: -2y = {-2 * y})")
 
-    heading("reverse mode: one vjp gives the whole gradient")
-    value, f_vjp = ft.vjp(f, x, y)
+    p.heading("reverse mode: vjp")
+    p.say("vjp(f, x, y) runs f once and returns a function that pulls a cotangent of the "
+          "output back to every input. For a scalar output, one call gives the whole "
+          "gradient; grad is this with the cotangent 1.0:")
+    _, f_vjp = ft.vjp(f, x, y)
     gx, gy = f_vjp(1.0)
-    print(f"vjp(1.0) = ({gx}, {gy})")
+    p.show(f"vjp(1.0) = ({gx}, {gy})\n"
+           f"grad(f, argnums=(0, 1))(3, 2) = {tuple(map(float, ft.grad(f, (0, 1))(x, y)))}")
 
-    heading("the program of f (make_jaxpr)")
-    print(ft.make_jaxpr(f)(x, y))
+    p.heading("the program of f: make_jaxpr")
+    p.say("Every transformation is an interpreter of primitive operations. make_jaxpr records "
+          "them as a program (a 'jaxpr'): typed inputs, one equation per primitive, outputs.")
+    closed = ft.make_jaxpr(f)(x, y)
+    p.show(closed)
 
-    heading("the program of its jvp")
-    print(ft.make_jaxpr(lambda x, y, tx, ty: ft.jvp(f, (x, y), (tx, ty)))(x, y, 1.0, 0.0))
+    p.heading("the program of the jvp")
+    p.say("Tracing the jvp shows what forward mode does: each primitive is followed by its "
+          "derivative rule, applied to the tangents c and d (add_any adds tangents).")
+    p.show(ft.make_jaxpr(lambda x, y, tx, ty: ft.jvp(f, (x, y), (tx, ty)))(x, y, 1.0, 0.0))
 
-    heading("linearize: primal work done now, a linear program for the tangents")
+    p.heading("linearize: the linear part alone")
+    p.say("linearize runs the primal work now (x + y = 5, x - y = 1 become constants) and "
+          "keeps only the tangent work, a program that is linear in its inputs:")
     _, f_lin = ft.linearize(f, x, y)
-    print(f_lin.jaxpr)
+    p.show(f_lin.jaxpr)
 
-    heading("transpose of that linear program: the vjp")
-    print(ft.make_jaxpr(lambda ct: ft.vjp(f, x, y)[1](ct))(1.0))
+    p.heading("transpose: reverse mode from the linear program")
+    p.say("Transposing that linear program (walking it backwards, each linear primitive "
+          "replaced by its transpose) maps one output cotangent to both input cotangents. "
+          "This is how vjp and grad work; no separate reverse-mode rules exist:")
+    p.show(ft.make_jaxpr(ft.linear_transpose(f_lin, x, y))(1.0))
 
-    heading("per-example gradients: vmap(grad(loss))")
+    p.heading("the computational graph")
+    _write_graph(pathlib.Path(out_dir), p)
+
+    p.heading("per-example gradients: vmap(grad(loss))")
+    p.say("Transformations compose. grad differentiates a loss for one example; vmap maps it "
+          "over a batch, giving one gradient per example (the rows), in one vectorized call:")
     w = np.array([0.5, -1.0])
     xs = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     ys = np.array([1.0, 0.0, -1.0])
@@ -63,11 +128,17 @@ def run(color: bool = False) -> None:
         return (fnp.dot(x, w) - y) ** 2
 
     per_example = ft.vmap(ft.grad(loss), in_axes=(None, 0, 0))(w, xs, ys)
-    print("loss(w, x, y) = (x . w - y)^2, three examples:")
-    print(np.array2string(per_example, precision=3))
+    p.show("loss(w, x, y) = (x . w - y)^2      w = [0.5, -1], three examples\n"
+           + np.array2string(per_example, precision=3))
 
-    heading("higher derivatives are nesting")
+    p.heading("higher derivatives: nesting")
+    p.say("grad of grad is a second derivative; any depth works, in any mix of modes:")
     d2 = ft.grad(ft.grad(lambda x: f(x, y)))(x)
-    print(f"d2f/dx2 = grad(grad(f))(3) = {d2}    (closed form 2)")
-    print(f"d4/dx4 sin(0.5) = {ft.grad(ft.grad(ft.grad(ft.grad(fnp.sin))))(0.5):.6f}"
-          f"    (sin(0.5) = {np.sin(0.5):.6f})")
+    h = ft.hessian(f, argnums=(0, 1))(x, y)
+    d4 = ft.grad(ft.grad(ft.grad(ft.grad(fnp.sin))))(0.5)
+    p.show(f"grad(grad(f))(3)       = {d2}    (by hand: 2)\n"
+           f"hessian(f)(3, 2)       = [[{float(h[0][0])}, {float(h[0][1])}], "
+           f"[{float(h[1][0])}, {float(h[1][1])}]]\n"
+           f"4th derivative of sin at 0.5 = {d4:.6f}    (sin(0.5) = {np.sin(0.5):.6f})")
+
+    print("\nNext: docs/quickstart.md, docs/forward_and_reverse.md, and examples/.")

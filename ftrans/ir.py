@@ -114,6 +114,11 @@ class ClosedJaxpr:
     def __call__(self, *args: Any) -> list[Any]:
         return eval_jaxpr(self.jaxpr, self.consts, *args)
 
+    def to_dot(self, **kwargs: Any) -> str:
+        """The computational graph as Graphviz DOT text (see :func:`ftrans.viz.to_dot`)."""
+        from ftrans.viz import to_dot  # viz imports ir, so import lazily
+        return to_dot(self, **kwargs)
+
     def __str__(self) -> str:
         return pp_jaxpr(self.jaxpr)
 
@@ -146,6 +151,77 @@ def jaxpr_as_fun(closed: ClosedJaxpr) -> Callable[..., list[Any]]:
     def run(*args: Any) -> list[Any]:
         return eval_jaxpr(closed.jaxpr, closed.consts, *args)
     return run
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing jaxpr interpreters
+# ---------------------------------------------------------------------------------------------
+
+# rule(eqn, invals) -> outvals: the values of eqn's inputs in, one value per eqn.outvars out.
+EqnRule = Callable[[JaxprEqn, list[Any]], Sequence[Any]]
+
+
+def bind_eqn(eqn: JaxprEqn, invals: Sequence[Any]) -> list[Any]:
+    """Apply ``eqn``'s primitive to ``invals`` on the current trace; always returns a list.
+
+    The rule of plain evaluation: an interpreter falls back to it for the equations it does
+    not change, and stays transformable because it binds.
+    """
+    out = eqn.primitive.bind(*invals, **eqn.params)
+    return list(out) if eqn.primitive.multiple_results else [out]
+
+
+def interpret(program: Jaxpr | ClosedJaxpr, rule: EqnRule, *args: Any,
+              consts: Sequence[Any] | None = None) -> list[Any]:
+    """Run ``program`` forwards on ``args``, giving every equation to ``rule``.
+
+    ``rule(eqn, invals)`` receives one equation and the values of its inputs (a literal's
+    value for a :class:`Literal` input) and returns a sequence holding one value per
+    ``eqn.outvars``. Values are whatever the interpreter works on: arrays, tracers, abstract
+    values, or markers of its own. ``interpret(program, bind_eqn, *args)`` is ``eval_jaxpr``.
+    The walk is a loop over equations, so programs of any length work; a rule that wants to
+    descend into a nested program (``eqn.params["jaxpr"]`` of a ``jit_p`` call) calls
+    ``interpret`` on it.
+
+    Args:
+      program: a :class:`ClosedJaxpr`, or a :class:`Jaxpr` with its ``consts``.
+      rule: the per-equation rule.
+      *args: one value per input of the program.
+      consts: values of a bare Jaxpr's constant variables (a ClosedJaxpr brings its own).
+
+    Returns:
+      The values of the program's outputs, as a list.
+
+    Raises:
+      TypeError: when the number of arguments or constants does not match the program.
+
+    >>> import ftrans as ft
+    >>> closed = ft.make_jaxpr(lambda x: x * 2.0 + 1.0)(3.0)
+    >>> names = []
+    >>> def log_and_eval(eqn, invals):
+    ...     names.append(eqn.primitive.name)
+    ...     return bind_eqn(eqn, invals)
+    >>> interpret(closed, log_and_eval, 3.0), names
+    ([np.float64(7.0)], ['mul', 'add'])
+    """
+    if isinstance(program, ClosedJaxpr):
+        jaxpr, consts = program.jaxpr, program.consts
+    else:
+        jaxpr, consts = program, [] if consts is None else consts
+    if len(args) != len(jaxpr.invars):
+        raise TypeError(f"program takes {len(jaxpr.invars)} inputs, got {len(args)}")
+    if len(consts) != len(jaxpr.constvars):
+        raise TypeError(f"program has {len(jaxpr.constvars)} constants, got {len(consts)}")
+    env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts))
+    env.update(zip(jaxpr.invars, args))
+    for eqn in jaxpr.eqns:
+        invals = [env[x] if type(x) is Var else x.val for x in eqn.inputs]
+        outvals = rule(eqn, invals)
+        if len(outvals) != len(eqn.outvars):
+            raise TypeError(f"interpreter rule for '{eqn.primitive.name}' returned "
+                            f"{len(outvals)} values for {len(eqn.outvars)} outputs")
+        env.update(zip(eqn.outvars, outvals))
+    return [env[x] if type(x) is Var else x.val for x in jaxpr.outvars]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,12 +30,14 @@ def test_markdown_python_blocks_run(path, tmp_path, monkeypatch):
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(path, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FTRANS_EXAMPLES_QUICK", "1")
     monkeypatch.setattr(sys, "argv", [str(path)])
     runpy.run_path(str(path), run_name="__main__")
     assert capsys.readouterr().out.strip(), f"{path.name} printed nothing"
 
 
-def test_demo_runs(capsys):
+def test_demo_runs(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     from ftrans.__main__ import main
     assert main(["demo", "--no-color"]) == 0
     out = capsys.readouterr().out

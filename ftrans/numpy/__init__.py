@@ -4,7 +4,8 @@ Functions take and return plain NumPy arrays outside transformations and follow 
 broadcasting and dtype promotion (float64 by default; Python scalars do not upcast arrays, as
 in NumPy 2). Inside transformations they are built from ``ftrans.lax`` primitives, so every
 transformation applies. Traced values get NumPy's operators and methods (``x @ y``, ``x[i]``,
-``x.sum(axis=0)``), and NumPy's own functions called on them dispatch here.
+``x.sum(axis=0)``), and NumPy's own functions called on them dispatch here. See
+docs/internals.md, "The NumPy layer".
 
 >>> import ftrans as ft, ftrans.numpy as fnp, numpy as np
 >>> ft.grad(lambda x: fnp.sum(x[::2] ** 2))(np.arange(4.0))
@@ -53,5 +54,6 @@ from ftrans.numpy._math import *  # noqa: F401,F403
 from ftrans.numpy._promotion import result_type  # noqa: F401
 from ftrans.numpy._reductions import *  # noqa: F401,F403
 from ftrans.numpy._shapes import *  # noqa: F401,F403
+from ftrans.numpy._trig import *  # noqa: F401,F403
 
 _tracer_methods.install()

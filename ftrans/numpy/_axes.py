@@ -2,6 +2,7 @@
 
 Errors use NumPy's wording and exception type (``numpy.exceptions.AxisError``, a ValueError and
 an IndexError), so code written against NumPy catches them unchanged.
+See docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations

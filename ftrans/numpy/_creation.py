@@ -4,6 +4,7 @@
 Outside transformations these return plain NumPy arrays. Shapes and sizes must be concrete;
 values may be traced where NumPy's result depends on them smoothly (a list holding tracers is
 stacked; ``full`` broadcasts a traced fill value; ``linspace`` takes traced end points).
+See docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def array(object: Any, dtype: Any = None, copy: bool = True, *,  # noqa: A002
         out = stack([asarray(e, target) for e in elements])
     else:
         out = np.array(object, dtype=dtype, copy=copy)
-        if out.dtype == object:
+        if out.dtype.kind == "O":
             raise TypeError(f"cannot make a numeric array from {type(object).__name__} "
                             f"(got an object array)")
     aval = get_aval(out)
@@ -66,7 +67,7 @@ def asarray(a: Any, dtype: Any = None, order: str | None = None, *,
     if isinstance(a, (list, tuple)) and _contains_tracer(a):
         return array(a, dtype)
     out = np.asarray(a, dtype=dtype)
-    if out.dtype == object:
+    if out.dtype.kind == "O":
         raise TypeError(f"cannot make a numeric array from {type(a).__name__} (got an object "
                         f"array)")
     return out
@@ -161,6 +162,8 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
         out = lax.select_n(last, out, lax.broadcast_to(stop, get_aval(out).shape))
     out = moveaxis(out, 0, axis)
     if dtype is not None:
+        if np.dtype(dtype).kind in "iu":  # NumPy floors before casting to integers
+            out = lax.floor(out)
         out = cast(out, np.dtype(dtype))
     return (out, step) if retstep else out
 

@@ -3,6 +3,7 @@
 Each function asks NumPy which dtypes the ufunc computes in for its operands (see
 ``_promotion``), casts the operands, and applies the primitive. Shapes broadcast as in NumPy.
 Functions built from several primitives (floor_divide, logaddexp, where, ...) are in ``_math``.
+See docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ per-axis one-hot, which is much cheaper for its pattern. A gather primitive in l
 both O(output).
 
 Out-of-bounds concrete indices raise IndexError as in NumPy; traced indices cannot be checked
-and are clamped into range (as JAX does).
+and are clamped into range (as JAX does). See docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations
@@ -224,13 +224,11 @@ def _advanced(x: Any, entries: list[tuple]) -> Any:
     for i in adv_axes:
         flat_size *= shape[i]
     x = lax.reshape(x, (flat_size,) + rest_shape)
-    flat_index = None
+    flat_index: Any = np.int64(0)
     stride = 1
     for axis, idx in reversed(list(zip(adv_axes, indices))):
-        term = idx * stride if not isinstance(idx, Tracer) else lax.mul(idx, np.int64(stride))
-        flat_index = term if flat_index is None else (
-            flat_index + term if not isinstance(flat_index, Tracer) and
-            not isinstance(term, Tracer) else lax.add(flat_index, term))
+        flat_index = _index_op(np.add, lax.add, flat_index,
+                               _index_op(np.multiply, lax.mul, idx, np.int64(stride)))
         stride *= shape[axis]
     out = _gather_rows(x, flat_index, batch_shape)  # batch_shape + rest_shape
 
@@ -276,6 +274,14 @@ def _normalize_indices(idx: Any, size: int, axis: int) -> Any:
     return lax.max(lax.min(idx, np.int64(builtins.max(size - 1, 0))), np.int64(0))
 
 
+def _index_op(numpy_fn: Any, lax_fn: Any, x: Any, y: Any) -> Any:
+    """Arithmetic on indices: NumPy when both are concrete (so a program records the result
+    as a constant instead of the steps), lax when one is traced."""
+    if isinstance(x, Tracer) or isinstance(y, Tracer):
+        return lax_fn(x, y)
+    return numpy_fn(x, y)
+
+
 def _gather_rows(x: Any, flat_index: Any, batch_shape: tuple[int, ...]) -> Any:
     """``x[flat_index]`` along axis 0 (``flat_index`` broadcast to ``batch_shape``), by a
     one-hot selection summed over axis 0's extent."""
@@ -284,13 +290,13 @@ def _gather_rows(x: Any, flat_index: Any, batch_shape: tuple[int, ...]) -> Any:
     if aval.dtype.kind == "b":  # sum in integers, then back to bool
         picked = _gather_rows(lax.convert_element_type(x, np.uint8), flat_index, batch_shape)
         return lax.ne(picked, np.uint8(0))
-    flat_index = lax.broadcast_to(flat_index, batch_shape)
     positions = np.arange(n, dtype=np.int64)
     if isinstance(flat_index, Tracer):
-        onehot = lax.eq(lax.reshape(flat_index, batch_shape + (1,)), positions)
-    else:
-        onehot = np.asarray(flat_index)[..., None] == positions
-    onehot = lax.reshape(onehot, batch_shape + (n,) + (1,) * len(rest))
+        flat_index = lax.reshape(lax.broadcast_to(flat_index, batch_shape), batch_shape + (1,))
+        onehot = lax.reshape(lax.eq(flat_index, positions), batch_shape + (n,) + (1,) * len(rest))
+    else:  # a constant mask
+        onehot = np.broadcast_to(flat_index, batch_shape)[..., None] == positions
+        onehot = onehot.reshape(batch_shape + (n,) + (1,) * len(rest))
     nb = len(batch_shape)
     expanded = lax.broadcast_in_dim(x, batch_shape + (n,) + rest,
                                     tuple(range(nb, nb + 1 + len(rest))))
@@ -339,7 +345,13 @@ def take(a: Any, indices: Any, axis: int | None = None, out: None = None,
 def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
     """``out[..., j, ...] = arr[..., indices[..., j, ...], ...]`` along ``axis``: picks one
     element per position (e.g. the log-probability of each label). ``indices`` has ``arr``'s
-    rank; other axes broadcast. Cost O(indices along axis x axis size x rest)."""
+    rank; other axes broadcast. Cost O(indices along axis x axis size x rest).
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.take_along_axis(np.array([[0.1, 0.9], [0.7, 0.3]]), np.array([[1], [0]]), axis=1)
+    array([[0.9],
+           [0.7]])
+    """
     arr = asarray_strong(arr)
     if axis is None:
         arr = lax.reshape(arr, (-1,))
@@ -360,11 +372,11 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
     out_shape = out_shape[:ax] + (idx_shape[ax],) + out_shape[ax + 1:]
     # one-hot over the axis: (..., m, n, ...) with m the indices' length along the axis
     positions = np.arange(n, dtype=np.int64).reshape((n,) + (1,) * (len(shape) - ax - 1))
-    expanded_idx = lax.reshape(indices, idx_shape[:ax + 1] + (1,) + idx_shape[ax + 1:])
-    if isinstance(expanded_idx, Tracer):
-        onehot = lax.eq(expanded_idx, positions)
-    else:
-        onehot = np.asarray(expanded_idx) == positions
+    expanded_shape = idx_shape[:ax + 1] + (1,) + idx_shape[ax + 1:]
+    if isinstance(indices, Tracer):
+        onehot = lax.eq(lax.reshape(indices, expanded_shape), positions)
+    else:  # a constant mask
+        onehot = np.reshape(indices, expanded_shape) == positions
     expanded_arr = lax.reshape(arr, shape[:ax] + (1,) + shape[ax:])
     if get_aval(arr).dtype.kind == "b":
         expanded_arr = lax.convert_element_type(expanded_arr, np.uint8)

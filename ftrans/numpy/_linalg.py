@@ -4,6 +4,7 @@ diagonal, trace, diag, tril, triu.
 Every product lowers to lax's ``dot_general`` (contracting and batch dimensions), so one
 primitive carries all derivative and batching rules. Operands are promoted to NumPy's result
 type first; Python scalars count as float64 / int64 arrays here, as in ``numpy.dot``.
+See docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations

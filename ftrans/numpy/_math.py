@@ -3,6 +3,7 @@
 floor_divide / remainder / divmod follow NumPy's C code (``npy_divmod``) step by step, so
 results agree with NumPy to the bit, signed zeros included. Functions with a singular point in
 one branch (logaddexp, hypot) select a safe argument there, so derivatives stay finite.
+See docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations
@@ -126,9 +127,8 @@ def _float_divmod(a: Any, b: Any) -> tuple[Any, Any]:
     """NumPy's ``npy_divmod`` for floats: (floor(a / b), a mod b with the sign of b)."""
     zero = _const(0, a)
     mod = lax.rem(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        div = lax.div(lax.sub(a, mod), b)
-        quotient = lax.div(a, b)
+    div = lax.div(lax.sub(a, mod), b)
+    quotient = lax.div(a, b)
     mod_nonzero = lax.ne(mod, zero)
     signs_differ = lax.ne(lax.lt(b, zero), lax.lt(mod, zero))
     adjust = lax.bitwise_and(mod_nonzero, signs_differ)
@@ -151,9 +151,8 @@ def _float_divmod(a: Any, b: Any) -> tuple[Any, Any]:
 def _int_divmod(a: Any, b: Any) -> tuple[Any, Any]:
     """Floor division and modulo of integers (division by zero gives 0, as in NumPy)."""
     zero = _const(0, a)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        quotient = lax.div(a, b)  # rounds toward zero
-        rem = lax.rem(a, b)
+    quotient = lax.div(a, b)  # rounds toward zero
+    rem = lax.rem(a, b)
     adjust = lax.bitwise_and(lax.ne(rem, zero),
                              lax.ne(lax.lt(rem, zero), lax.lt(b, zero)))
     floordiv = lax.select_n(adjust, quotient, lax.sub(quotient, _const(1, a)))
@@ -166,14 +165,21 @@ def _divmod(ufunc: np.ufunc, x1: Any, x2: Any) -> tuple[Any, Any]:
     kind = get_aval(a).dtype.kind
     if kind == "c":
         raise TypeError(f"{ufunc.__name__} is not defined for complex numbers")
-    if kind in "iu":
-        return _int_divmod(a, b)
-    return _in_float32(_float_divmod, a, b)
+    # x // 0 is inf or nan (0 for integers) as in NumPy, without warnings from the steps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind in "iu":
+            return _int_divmod(a, b)
+        return _in_float32(_float_divmod, a, b)
 
 
 def floor_divide(x1: Any, x2: Any, /) -> Any:
     """Elementwise ``x1 // x2``: the largest integer not above ``x1 / x2`` (NumPy's rounding).
-    Its derivative is zero."""
+    Its derivative is zero.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.floor_divide(np.array([7.0, -7.0, 7.0]), np.array([2.0, 2.0, -0.0]))
+    array([  3.,  -4., -inf])
+    """
     return _divmod(np.floor_divide, x1, x2)[0]
 
 
@@ -229,7 +235,12 @@ def where(condition: Any, x: Any = None, y: Any = None, /) -> Any:
 def clip(a: Any, a_min: Any = None, a_max: Any = None, /, *, min: Any = None,  # noqa: A002
          max: Any = None) -> Any:  # noqa: A002
     """``a`` limited to ``[a_min, a_max]`` (either bound may be None; ``min`` / ``max`` are
-    NumPy 2's names). NaNs propagate; at a bound the derivative is split evenly."""
+    NumPy 2's names). NaNs propagate; at a bound the derivative is split evenly.
+
+    >>> import ftrans as ft, ftrans.numpy as fnp
+    >>> [float(ft.grad(lambda x: fnp.clip(x, max=1.0))(x)) for x in (0.5, 1.0, 2.0)]
+    [1.0, 0.5, 0.0]
+    """
     if min is not None:
         if a_min is not None:
             raise TypeError("clip: pass the lower bound as a_min or min, not both")
@@ -467,7 +478,8 @@ cbrt = _float_unary(np.cbrt, lambda x: _odd(_cbrt_nonnegative, x), "Elementwise 
 deg2rad = _float_unary(np.deg2rad, _scale(np.pi / 180), "Elementwise degrees to radians.")
 rad2deg = _float_unary(np.rad2deg, _scale(180 / np.pi), "Elementwise radians to degrees.")
 radians, degrees = deg2rad, rad2deg
-__all__ += ["radians", "degrees"]
+asinh, acosh, atanh = arcsinh, arccosh, arctanh  # NumPy 2's array-API names
+__all__ += ["radians", "degrees", "asinh", "acosh", "atanh"]
 
 # ---------------------------------------------------------------------------------------------
 # Real and complex parts (real dtypes only: lax has no complex part primitives yet)

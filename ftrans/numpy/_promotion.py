@@ -4,6 +4,7 @@ Each NumPy ufunc knows the dtypes it computes in for given operand dtypes
 (``ufunc.resolve_dtypes``), with Python scalars weak as in NumPy 2: ``f32_array + 1.0`` stays
 float32. We ask NumPy once per (ufunc, operand dtypes) and cache the answer, so the surface
 follows NumPy's promotion exactly, including int / int -> float64 for ``true_divide``.
+See docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ sum, prod, mean, max / amax, min / amin, ptp, var, std, argmax, argmin, all, any
 count_nonzero, average, cumsum, cumprod. Each canonicalizes ``axis`` (int, tuple, None,
 negative), picks NumPy's result dtype (small integers and bools sum in the platform integer,
 means of integers are float64), applies one lax reduction and restores reduced axes for
-``keepdims``.
+``keepdims``. See docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations
@@ -119,7 +119,13 @@ def prod(a: Any, axis: Axis = None, dtype: Any = None, out: None = None,
 def mean(a: Any, axis: Axis = None, dtype: Any = None, out: None = None,
          keepdims: bool = False, *, where: Any = True) -> Any:
     """Arithmetic mean over ``axis``. Integers and bools average in float64, float16 in
-    float32 (rounded back), as in NumPy."""
+    float32 (rounded back), as in NumPy.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.mean(np.array([[1, 2], [4, 4]], np.int8), axis=-1, keepdims=True)
+    array([[1.5],
+           [4. ]])
+    """
     check_no_out(out, "mean")
     a, shape, axes = _prepare(a, axis)
     in_dtype = get_aval(a).dtype

@@ -3,6 +3,7 @@ joining (concatenate, stack, ...), splitting, flip, roll, tile, repeat.
 
 All are linear maps built from lax's structural primitives (reshape, transpose,
 broadcast_in_dim, concatenate, slice, rev), so every transformation sees through them.
+See docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations
@@ -213,6 +214,10 @@ def concatenate(arrays: Sequence[Any], axis: int | None = 0, out: None = None,
                 dtype: Any = None, casting: str = "same_kind") -> Any:
     """Join arrays along an existing axis (of the flattened arrays when ``axis`` is None);
     the dtype is NumPy's result type of the inputs.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.concatenate([np.zeros((1, 2), np.int8), np.ones((1, 2), np.float32)], axis=None)
+    array([0., 0., 1., 1.], dtype=float32)
 
     Raises:
       ValueError: the arrays differ in rank or in size on another axis.

@@ -4,7 +4,7 @@ Installed on :class:`ftrans.core.Tracer` when ``ftrans.numpy`` is imported: the 
 free of the NumPy surface, and every operator means exactly the ``ftrans.numpy`` function.
 NumPy itself dispatches to the same functions: ufuncs (``numpy.sin(tracer)``,
 ``ndarray * tracer``) through ``__array_ufunc__``, other functions (``numpy.concatenate``,
-``numpy.sum``) through ``__array_function__``.
+``numpy.sum``) through ``__array_function__``. See docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations

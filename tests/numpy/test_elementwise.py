@@ -104,6 +104,10 @@ SPECS = [
     spec("arcsinh", rtol=1e-6),
     spec("arccosh", make_args=_above_one, rtol=1e-6),
     spec("arctanh", make_args=_unit_interval, rtol=1e-6),
+    spec("arctan", rtol=1e-6),
+    spec("arctan2", shapes=binary, make_args=distinct_values, rtol=1e-6),
+    spec("arcsin", make_args=_unit_interval, rtol=1e-6),
+    spec("arccos", make_args=_unit_interval, rtol=1e-6),
     spec("sqrt", make_args=positive, grad_order=3),
     spec("cbrt", make_args=positive, rtol=1e-6),
     spec("logaddexp", shapes=binary, rtol=1e-6, grad_order=3),
@@ -212,6 +216,8 @@ PROMOTION = [
     ("around", (i32, -1)),
     ("isnan", (i8,)),
     ("copysign", (i8, f32)),
+    ("arctan2", (i8, f32)),
+    ("arcsin", (i8,)),
 ]
 
 
@@ -247,10 +253,11 @@ SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, 2.5, -2.5, 3.0, -7.0, 0.1, np.inf, -np
                     1e300, -1e-300])
 BIT_EXACT_BINARY = ["floor_divide", "remainder", "fmod", "copysign", "heaviside", "maximum",
                     "minimum", "true_divide", "power", "divmod"]
-CLOSE_BINARY = ["logaddexp", "logaddexp2", "hypot"]
+CLOSE_BINARY = ["logaddexp", "logaddexp2", "hypot", "arctan2"]
 CLOSE_UNARY = ["isnan", "isinf", "isfinite", "signbit", "sign", "trunc", "rint", "fabs",
                "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "exp2", "log2", "log10",
-               "cbrt", "nan_to_num", "square", "abs", "floor", "ceil"]
+               "cbrt", "nan_to_num", "square", "abs", "floor", "ceil", "arctan", "arcsin",
+               "arccos"]
 
 
 def _assert_bit_equal(actual: Any, expected: Any) -> None:
@@ -323,6 +330,12 @@ def test_derivatives_at_ties_and_zero() -> None:
     assert ft.grad(lambda x: fnp.clip(x, 0.0, 1.0))(2.0) == 0.0
     assert ft.grad(lambda x: fnp.where(x > 0, x, 0.0))(-1.0) == 0.0
     np.testing.assert_allclose(ft.grad(lambda y: fnp.remainder(7.0, y))(2.0), -3.0)
+    assert ft.grad(fnp.arctan)(0.0) == 1.0
+    # arctan2 is smooth on the axes and on the diagonals (where its argument reduction
+    # switches branches): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2)
+    for y, x in [(0.0, 2.0), (0.0, -2.0), (3.0, 0.0), (1.0, 1.0), (-1.0, 1.0), (2.0, -2.0)]:
+        np.testing.assert_allclose(ft.grad(fnp.arctan2, argnums=(0, 1))(y, x),
+                                   (x / (x * x + y * y), -y / (x * x + y * y)), rtol=1e-15)
 
 
 def test_overflow_free() -> None:

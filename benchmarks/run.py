@@ -1,0 +1,696 @@
+"""The ftrans benchmark suite: median times against hand-written NumPy, in one run.
+
+W1 scalar chain, W2 MLP value_and_grad, W3 per-example gradients, W4 higher-order derivatives
+(each timed interleaved with its NumPy reference), W5 time to first result of jit(grad), W6 peak
+memory and import cost (each in a fresh subprocess). JAX and autograd join when installed.
+
+Run: python benchmarks/run.py [--quick] [--only W1,W3] [--no-peers] [--write-docs]
+Prints a Markdown table per workload and the project's targets next to the measured ratios;
+``--write-docs`` also rewrites docs/performance.md. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import gc
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+if __package__:
+    from . import workloads as wl
+else:  # run as a script: benchmarks/ is on sys.path
+    import workloads as wl
+
+import ftrans as ft
+import ftrans.numpy as fnp
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "performance.md"
+ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
+TITLES = {
+    "W1": "W1: scalar chain, value and grad",
+    "W2": "W2: MLP value_and_grad (tanh 784-512-512-10, softmax cross-entropy)",
+    "W3": "W3: per-example gradients (MLP 100-64-10, batch 256)",
+    "W4": "W4: higher-order derivatives",
+    "W5": "W5: time to first result of jit(grad)",
+    "W6": "W6: peak memory and import cost",
+}
+
+
+@dataclasses.dataclass
+class Settings:
+    """How long to measure: the default run takes about 1.5 minutes on 2 cores."""
+
+    budget: float = 8.0        # seconds of timed calls per case
+    min_rounds: int = 9
+    max_rounds: int = 101
+    min_sample: float = 0.005  # seconds: fast calls are repeated to fill one sample
+    pause: float = 0.002       # seconds of sleep between two contenders' samples
+    chain_sizes: tuple[int, ...] = (1000, 10_000, 50_000)
+    first_call_repeats: int = 3
+    w6_batch: int = 1024
+
+
+QUICK = Settings(budget=0.5, min_rounds=3, max_rounds=15, min_sample=0.002,
+                 chain_sizes=(1000, 10_000), first_call_repeats=1)
+
+
+@dataclasses.dataclass
+class Table:
+    """One Markdown table of results."""
+
+    workload: str
+    headers: list[str]
+    rows: list[list[str]]
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    def markdown(self) -> str:
+        lines = ["| " + " | ".join(self.headers) + " |",
+                 "|" + "|".join("---" if i == 0 or i == 1 and self.headers[1] == "contender"
+                                else "---:" for i in range(len(self.headers))) + "|"]
+        previous = None
+        for row in self.rows:  # a group's label is shown on its first row only
+            first = "" if row[0] == previous else row[0]
+            previous = row[0]
+            lines.append("| " + " | ".join([first] + row[1:]) + " |")
+        lines += [""] + [f"- {note}" for note in self.notes] if self.notes else []
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass
+class TargetCheck:
+    """A project target next to what was measured."""
+
+    workload: str
+    what: str
+    target: str
+    measured: str
+    met: bool | None  # None: could not be measured
+
+
+@dataclasses.dataclass
+class Report:
+    tables: list[Table] = dataclasses.field(default_factory=list)
+    checks: list[TargetCheck] = dataclasses.field(default_factory=list)
+    problems: list[str] = dataclasses.field(default_factory=list)
+    others: float | None = None  # share of the CPUs other processes used during the run
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting
+# ---------------------------------------------------------------------------------------------
+
+
+def fmt_time(seconds: float) -> str:
+    unit, scale = next(((u, s) for u, s in (("s", 1.0), ("ms", 1e-3)) if seconds >= s),
+                       ("µs", 1e-6))
+    value = seconds / scale
+    return f"{value:.{2 if value < 10 else 1 if value < 100 else 0}f} {unit}"
+
+
+def fmt_ratio(ratio: float) -> str:
+    return f"{ratio:.2f}x" if ratio < 10 else f"{ratio:.1f}x" if ratio < 100 else f"{ratio:.0f}x"
+
+
+def fmt_target(limit: float, value: float | None, unit: str = "x") -> tuple[str, bool | None]:
+    if value is None:
+        return f"≤ {limit:g}{unit}: not measured", None
+    met = value <= limit
+    return f"≤ {limit:g}{unit}: {'met' if met else '**not met**'}", met
+
+
+# ---------------------------------------------------------------------------------------------
+# Interleaved timing (W1-W4)
+# ---------------------------------------------------------------------------------------------
+
+
+def prepare(contender: wl.Contender, expected: Any, case: wl.Case) -> str | None:
+    """Run ``contender`` twice (warm-up, compile) and check it; why it cannot be timed, if so."""
+    try:
+        contender.fn()
+        result = contender.fn()
+    except Exception as err:  # a benchmark reports a broken contender and goes on
+        return f"error: {type(err).__name__}: {str(err).splitlines()[0][:200]}"
+    why = wl.mismatch(result, expected, case.rtol, case.atol)
+    return f"wrong result: {why}" if why else None
+
+
+def time_case(case: wl.Case, settings: Settings) -> tuple[dict[str, list[float]], dict[str, str]]:
+    """Per-call times of every contender (the reference first), sampled in interleaved rounds."""
+    expected = case.reference.fn()
+    case.reference.fn()
+    failures = {}
+    runnable = [case.reference]
+    for contender in case.contenders:
+        why = prepare(contender, expected, case)
+        if why:
+            failures[contender.name] = why
+        else:
+            runnable.append(contender)
+    numbers, round_time = [], 0.0
+    for contender in runnable:
+        start = time.perf_counter()
+        contender.fn()
+        once = max(time.perf_counter() - start, 1e-7)
+        numbers.append(max(1, int(settings.min_sample / once)))
+        round_time += numbers[-1] * once + settings.pause
+    rounds = int(min(settings.max_rounds, max(settings.min_rounds, settings.budget / round_time)))
+    samples: dict[str, list[float]] = {c.name: [] for c in runnable}
+    gc.collect()
+    for _ in range(rounds):
+        for contender, number in zip(runnable, numbers):
+            fn = contender.fn
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples[contender.name].append((time.perf_counter() - start) / number)
+            time.sleep(settings.pause)
+    return samples, failures
+
+
+def spread(values: list[float]) -> str:
+    if len(values) < 4:
+        return "n/a"
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return f"±{50 * (q3 - q1) / statistics.median(values):.0f}%"
+
+
+def run_cases(workload: str, peers: wl.Peers, settings: Settings, report: Report) -> None:
+    rows = []
+    table = Table(workload, ["case", "contender", "median", "IQR", "vs NumPy", "target"], rows)
+    for case in wl.CASE_BUILDERS[workload](peers):
+        print(f"  {case.title} ...", file=sys.stderr, flush=True)
+        samples, failures = time_case(case, settings)
+        ref = statistics.median(samples[case.reference.name])
+        for contender in [case.reference] + case.contenders:
+            name = contender.name + (" (peer)" if contender.kind == "peer" else "")
+            if contender.name in failures:
+                rows.append([case.title, name, "—", "", "—", failures[contender.name]])
+                if contender.kind != "peer":
+                    report.problems.append(f"{workload} {case.title}, {contender.name}: "
+                                           f"{failures[contender.name]}")
+                if contender.target is not None:
+                    report.checks.append(TargetCheck(workload, f"{case.title}: {contender.name}",
+                                                     f"≤ {contender.target:g}x", "failed", None))
+                continue
+            median = statistics.median(samples[contender.name])
+            shown = fmt_time(median)
+            if case.ops:
+                shown += f" ({median / case.ops * 1e6:.2f} µs/op)"
+            target = ""
+            if contender.target is not None:
+                target, met = fmt_target(contender.target, median / ref)
+                report.checks.append(TargetCheck(workload, f"{case.title}: {contender.name}",
+                                                 f"≤ {contender.target:g}x",
+                                                 fmt_ratio(median / ref), met))
+            rows.append([case.title, name, shown, spread(samples[contender.name]),
+                         fmt_ratio(median / ref), target])
+    report.tables.append(table)
+
+
+# ---------------------------------------------------------------------------------------------
+# W5: time to first result
+# ---------------------------------------------------------------------------------------------
+
+
+def first_call(make: Callable[[], Callable[[], Any]], clear: Callable[[], None]
+               ) -> tuple[float, Any]:
+    """Seconds from a fresh (cache-cleared) transformed function to its first result."""
+    gc.collect()
+    clear()
+    fn = make()
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def timed_median(fn: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run_w5(peers: wl.Peers, settings: Settings, report: Report) -> None:
+    rows: list[list[str]] = []
+    table = Table("W5", ["case", "contender", "first result", "per op", "vs NumPy", "target"],
+                  rows)
+    # Pay the one-off imports of the jit machinery before measuring anything.
+    ft.jit(ft.grad(wl.make_chain(fnp, 4)))(np.float64(0.3))
+    repeats = settings.first_call_repeats
+
+    # The W2 MLP (float64, batch 128)
+    print("  MLP first result ...", file=sys.stderr, flush=True)
+    rng = np.random.default_rng(0)
+    params = wl.mlp_params(rng, wl.MLP_SIZES)
+    x, y = wl.mlp_data(rng, wl.MLP_BATCH, wl.MLP_SIZES)
+    expected = wl.mlp_numpy(params, x, y)
+    loss = wl.make_mlp_loss(fnp, ft.stop_gradient)
+    numpy_times, ft_times = [], []
+    problem = None
+    for _ in range(repeats):
+        numpy_times.append(timed_median(lambda: wl.mlp_numpy(params, x, y), 3))
+        seconds, result = first_call(
+            lambda: lambda: ft.jit(ft.value_and_grad(loss))(params, x, y), ft.clear_caches)
+        ft_times.append(seconds)
+        problem = problem or wl.mismatch(result, expected, 1e-7, 1e-10)
+    ref = statistics.median(numpy_times)
+    t = statistics.median(ft_times)
+    case = "MLP, float64, batch 128"
+    rows.append([case, "NumPy fwd+bwd, one eager call (median)", fmt_time(ref), "", "1.00x", ""])
+    target, met = fmt_target(1.5, t / ref)
+    if problem:
+        target, met = f"wrong result: {problem}", None
+        report.problems.append(f"W5 MLP: {problem}")
+    rows.append([case, "ftrans jit(value_and_grad), first call", fmt_time(t), "",
+                 fmt_ratio(t / ref), target])
+    report.checks.append(TargetCheck("W5", "first result of jit(grad), MLP, vs one NumPy "
+                                     "fwd+bwd", "≤ 1.5x", fmt_ratio(t / ref), met))
+    if peers.jax is not None:
+        jax = peers.jax
+        jloss = wl.make_mlp_loss(jax.numpy, jax.lax.stop_gradient)
+        jargs = jax.tree_util.tree_map(jax.numpy.asarray, (params, x, y))
+        seconds, result = first_call(
+            lambda: lambda: jax.block_until_ready(jax.jit(jax.value_and_grad(jloss))(*jargs)),
+            jax.clear_caches)
+        ok = wl.mismatch(result, expected, 1e-7, 1e-10) is None
+        rows.append([case, "jax jit(value_and_grad), first call (peer)", fmt_time(seconds), "",
+                     fmt_ratio(seconds / ref), "" if ok else "wrong result"])
+
+    # Scalar chains
+    per_op = {}
+    for ops in settings.chain_sizes:
+        print(f"  chain of {ops:,} ops, first result ...", file=sys.stderr, flush=True)
+        x0 = np.float64(0.3)
+        expected = wl.chain_numpy(x0, ops)[1]
+        chain = wl.make_chain(fnp, ops)
+        n = repeats if ops <= 10_000 else 1
+        numpy_times, ft_times, problem = [], [], None
+        for _ in range(n):
+            numpy_times.append(timed_median(lambda: wl.chain_numpy(x0, ops), 3))
+            try:
+                seconds, result = first_call(lambda: lambda: ft.jit(ft.grad(chain))(x0),
+                                             ft.clear_caches)
+            except RecursionError:
+                problem = "RecursionError"
+                break
+            ft_times.append(seconds)
+            problem = problem or wl.mismatch(result, expected, 1e-7, 1e-12)
+        case = f"chain, {ops:,} ops"
+        ref = statistics.median(numpy_times)
+        rows.append([case, "NumPy scalars fwd+bwd, one call", fmt_time(ref),
+                     f"{ref / ops * 1e6:.2f} µs", "1.00x", ""])
+        if problem:
+            report.problems.append(f"W5 chain of {ops} ops: {problem}")
+            rows.append([case, "ftrans jit(grad), first call", "—", "—", "—", problem])
+            report.checks.append(TargetCheck("W5", f"first result of jit(grad), chain of "
+                                             f"{ops:,} ops", "≤ 10 µs/op", problem, None))
+            continue
+        t = statistics.median(ft_times)
+        per_op[ops] = t / ops * 1e6
+        target, met = fmt_target(10, per_op[ops], " µs/op")
+        rows.append([case, "ftrans jit(grad), first call", fmt_time(t),
+                     f"{per_op[ops]:.1f} µs", fmt_ratio(t / ref), target])
+        report.checks.append(TargetCheck("W5", f"first result of jit(grad), chain of {ops:,} "
+                                         f"ops", "≤ 10 µs/op", f"{per_op[ops]:.1f} µs/op", met))
+        if peers.jax is not None and ops <= 1000:
+            jax = peers.jax
+            jchain = wl.make_chain(jax.numpy, ops)
+            seconds, _ = first_call(
+                lambda: lambda: jax.block_until_ready(jax.jit(jax.grad(jchain))(x0)),
+                jax.clear_caches)
+            rows.append([case, "jax jit(grad), first call (peer)", fmt_time(seconds),
+                         f"{seconds / ops * 1e6:.1f} µs", fmt_ratio(seconds / ref), ""])
+    sizes = sorted(per_op)
+    if len(sizes) >= 2 and sizes[0] == 1000:
+        growth = per_op[sizes[-1]] / per_op[sizes[0]]
+        target, met = fmt_target(1.2, growth)
+        rows.append([f"growth {sizes[0]:,} → {sizes[-1]:,} ops", "ftrans µs/op ratio", "",
+                     "", fmt_ratio(growth), target])
+        report.checks.append(TargetCheck("W5", f"µs/op growth of the chain, {sizes[0]:,} → "
+                                         f"{sizes[-1]:,} ops", "≤ 1.2x", fmt_ratio(growth), met))
+    table.notes.append(f"Each first call follows `ft.clear_caches()` (jax: "
+                       f"`jax.clear_caches()`), so it includes tracing, optimising and code "
+                       f"generation; median of {repeats} (one run at 50k ops). Python's "
+                       f"recursion limit is left at {sys.getrecursionlimit()}.")
+    if peers.jax is not None:
+        table.notes.append("JAX is measured on the 1k chain only: XLA's compile time grows "
+                           "steeply with a long scalar chain (about 16 s at 10k ops when tried "
+                           "on this machine).")
+    report.tables.append(table)
+
+
+# ---------------------------------------------------------------------------------------------
+# W6: peak memory and import cost, each in a fresh interpreter
+# ---------------------------------------------------------------------------------------------
+
+
+def _status_mb(field: str) -> float | None:
+    try:
+        text = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
+    return int(match.group(1)) / 1024 if match else None
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the RSS high-water mark (Linux: write 5 to /proc/self/clear_refs)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_mb() -> float:
+    hwm = _status_mb("VmHWM")
+    if hwm is not None:
+        return hwm
+    import resource
+    scale = 1 / 1024 if sys.platform != "darwin" else 1 / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def w6_child(contender: str, batch: int) -> dict[str, Any]:
+    """Peak memory of one W2 value-and-grad call (runs in a fresh subprocess)."""
+    import tracemalloc
+    rng = np.random.default_rng(0)
+    params = wl.mlp_params(rng, wl.MLP_SIZES)
+    x, y = wl.mlp_data(rng, batch, wl.MLP_SIZES)
+    if contender == "numpy":
+        def fn() -> Any:
+            return wl.mlp_numpy(params, x, y)
+    else:
+        vg = ft.value_and_grad(wl.make_mlp_loss(fnp, ft.stop_gradient))
+        if contender == "ftrans-jit":
+            vg = ft.jit(vg)
+
+        def fn() -> Any:
+            return vg(params, x, y)
+    # First call: RSS high-water mark growth (includes tracing and compiling under jit).
+    gc.collect()
+    exact = _reset_peak_rss()
+    before = _status_mb("VmRSS") if exact else _peak_rss_mb()
+    result = fn()
+    first_rss = _peak_rss_mb() - (before or 0.0)
+    del result
+    # A steady-state call under tracemalloc (NumPy reports its buffers to it).
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    loss, grads = fn()
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return {"peak_mb": peak / 2**20, "first_call_rss_mb": first_rss, "rss_exact": exact,
+            "loss": float(loss), "grads": [float(np.linalg.norm(g)) for g in
+                                           wl.float_leaves(grads)]}
+
+
+IMPORT_PROBE = """
+import json, re, time
+def rss():
+    with open('/proc/self/status') as f:
+        return int(re.search(r'VmRSS:\\s+(\\d+) kB', f.read()).group(1)) / 1024
+r0 = rss(); t0 = time.perf_counter()
+import numpy
+r1 = rss(); t1 = time.perf_counter()
+import ftrans, ftrans.numpy
+r2 = rss(); t2 = time.perf_counter()
+print(json.dumps({'bare': r0, 'numpy_mb': r1 - r0, 'ftrans_mb': r2 - r1, 'total': r2,
+                  'numpy_s': t1 - t0, 'ftrans_s': t2 - t1}))
+"""
+
+
+def _subprocess_json(args: list[str]) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True,
+                         cwd=ROOT, timeout=600)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_w6(settings: Settings, report: Report) -> None:
+    batch = settings.w6_batch
+    rows: list[list[str]] = []
+    table = Table("W6", ["measure", "contender", "value", "vs NumPy", "target"], rows)
+    results = {}
+    for name in ("numpy", "ftrans-eager", "ftrans-jit"):
+        print(f"  peak memory, {name} ...", file=sys.stderr, flush=True)
+        try:
+            results[name] = _subprocess_json([__file__, "--child", f"w6:{name}:{batch}"])
+        except (subprocess.SubprocessError, ValueError) as err:
+            report.problems.append(f"W6 {name}: the subprocess failed: {err}")
+    labels = {"numpy": "NumPy (hand-written backprop)",
+              "ftrans-eager": "ftrans value_and_grad (eager)",
+              "ftrans-jit": "ftrans jit(value_and_grad)"}
+    ref = results.get("numpy")
+    what = f"peak memory of one call (tracemalloc), batch {batch}"
+    for name, res in results.items():
+        problem = None
+        if ref is not None and name != "numpy":
+            if not np.allclose([res["loss"]] + res["grads"], [ref["loss"]] + ref["grads"],
+                               rtol=1e-7):
+                problem = "wrong result"
+                report.problems.append(f"W6 {name}: loss or gradient norms differ from NumPy")
+        ratio = res["peak_mb"] / ref["peak_mb"] if ref else float("nan")
+        target = ""
+        if name != "numpy":
+            target, met = fmt_target(1.1, ratio)
+            report.checks.append(TargetCheck("W6", f"{what}: {labels[name]}", "≤ 1.1x",
+                                             fmt_ratio(ratio), met if not problem else None))
+        rows.append([what, labels[name], f"{res['peak_mb']:.1f} MB", fmt_ratio(ratio),
+                     problem or target])
+    rss_what = "first call: growth of the RSS high-water mark"
+    for name, res in results.items():
+        ratio = res["first_call_rss_mb"] / ref["first_call_rss_mb"] if ref else float("nan")
+        rows.append([rss_what, labels[name], f"{res['first_call_rss_mb']:.1f} MB",
+                     fmt_ratio(ratio), ""])
+    print("  import cost ...", file=sys.stderr, flush=True)
+    try:
+        imp = _subprocess_json(["-c", IMPORT_PROBE])
+    except (subprocess.SubprocessError, ValueError) as err:
+        report.problems.append(f"W6 import probe failed: {err}")
+    else:
+        total = imp["numpy_mb"] + imp["ftrans_mb"]
+        target, met = fmt_target(35, total, " MB")
+        rows.append(["import cost (RSS growth)", "`import numpy` in a fresh interpreter",
+                     f"{imp['numpy_mb']:.1f} MB ({imp['numpy_s'] * 1e3:.0f} ms)", "", ""])
+        rows.append(["import cost (RSS growth)", "`import ftrans` after numpy",
+                     f"{imp['ftrans_mb']:.1f} MB ({imp['ftrans_s'] * 1e3:.0f} ms)", "", ""])
+        rows.append(["import cost (RSS growth)", "`import ftrans` from a bare interpreter "
+                     "(numpy included)", f"{total:.1f} MB", "", target])
+        report.checks.append(TargetCheck("W6", "import ftrans (RSS growth from a bare "
+                                         "interpreter, numpy included)", "≤ 35 MB",
+                                         f"{total:.1f} MB", met))
+        table.notes.append(f"A bare interpreter has {imp['bare']:.1f} MB resident; after "
+                           f"`import ftrans` the process has {imp['total']:.1f} MB.")
+    table.notes.append("Each contender runs in its own fresh interpreter. tracemalloc counts "
+                       "Python objects and NumPy buffers allocated during one steady-state "
+                       "call (outputs included, inputs excluded); the RSS row is the growth "
+                       "of the resident-set high-water mark over the first call (under jit "
+                       "that includes tracing and compiling).")
+    report.tables.append(table)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+
+
+def machine() -> list[str]:
+    return [f"- platform: `{platform.platform()}` ({platform.machine()}), "
+            f"{os.cpu_count()} CPUs",
+            f"- Python {platform.python_version()}, NumPy {np.__version__}, "
+            f"ftrans {ft.__version__}"]
+
+
+def targets_table(checks: list[TargetCheck]) -> str:
+    lines = ["| workload | what | target | measured | met |", "|---|---|---:|---:|---|"]
+    for c in checks:
+        met = "n/a" if c.met is None else "yes" if c.met else "**no**"
+        lines.append(f"| {c.workload} | {c.what} | {c.target} | {c.measured} | {met} |")
+    return "\n".join(lines)
+
+
+def render(report: Report) -> str:
+    """The targets, then a table per workload, then any problems."""
+    parts = ["## Targets", "", targets_table(report.checks), "", "## Results", ""]
+    for table in report.tables:
+        parts += [f"### {TITLES[table.workload]}", "", table.markdown(), ""]
+    if report.problems:
+        parts += ["## Problems", ""] + [f"- {p}" for p in report.problems] + [""]
+    missing = [name for name in ("log_softmax", "logsumexp") if not hasattr(fnp, name)]
+    if missing:
+        parts += ["## Notes", "",
+                  f"- The softmax cross-entropy of W2, W3, W5 and W6 is written with `max`, "
+                  f"`exp`, `log` and `sum` (the same text for every library) because "
+                  f"`ftrans.numpy` has no {' or '.join(f'`{m}`' for m in missing)}.", ""]
+    return "\n".join(parts)
+
+
+HOW_TO_READ = """\
+## How to read this
+
+- Every time is a **median** of per-call times. Contenders of one case are timed in
+  interleaved rounds (reference, contender A, contender B, ..., then again), with a short
+  pause between them, after a warm-up; fast calls are repeated within a sample. IQR is the
+  interquartile range of the samples relative to the median: a large one means a noisy
+  measurement.
+- **vs NumPy** is a contender's median divided by the median of the hand-written NumPy
+  reference measured in the same rounds: below 1.00x is faster than NumPy. The references
+  are what a competent person would write: vectorised, BLAS matmuls, no Python loop over a
+  batch, backpropagation by hand.
+- Every contender's result is checked against the reference before it is timed; a
+  contender that fails or disagrees is reported instead of timed.
+- "cached" jit means timed after the first call, which traces and compiles; W5 measures that
+  first call on its own.
+- JAX (x64, jitted, on CPU) and autograd are peers for context, measured when installed; the
+  targets concern ftrans only. All contenders share the same 2 cores; BLAS uses both, so
+  other processes on the machine slow the matmul-heavy cases most. The share of CPU other
+  processes took is noted under each table.
+- Targets are the project's, from the benchmark issue; a ratio not met is shown as such.
+"""
+
+
+def write_docs(report: Report, peers: wl.Peers, argv: list[str], elapsed: float) -> None:
+    date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    peer_names = ", ".join(peers.names()) or "none installed"
+    text = "\n".join([
+        "# Performance",
+        "",
+        "ftrans against hand-written NumPy, measured by `python benchmarks/run.py`. This page "
+        "is generated by `python benchmarks/run.py --write-docs`: rerun it rather than edit "
+        "the numbers by hand. What each workload is, and how it is timed: "
+        "[benchmarks/README.md](../benchmarks/README.md).",
+        "",
+        "## This run",
+        "",
+        f"- date: {date}",
+        f"- command: `python benchmarks/run.py {' '.join(argv)}` ({elapsed:.0f} s)",
+        *machine(),
+        f"- peers: {peer_names}",
+        f"- other processes used {_fmt_share(report.others)} of the CPUs during the run "
+        f"(each workload's share is noted under its table)",
+        "",
+        HOW_TO_READ,
+        render(report),
+    ])
+    DOCS.write_text(text.rstrip() + "\n")
+    print(f"wrote {DOCS}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+# Driver
+# ---------------------------------------------------------------------------------------------
+
+
+def cpu_snapshot() -> tuple[float, float, float] | None:
+    """CPU-seconds used by the whole machine and by this process (with its finished children),
+    and the wall clock: two snapshots tell how much other processes took meanwhile."""
+    try:
+        ticks = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(ticks) - ticks[3] - ticks[4]  # all but idle and iowait
+    own = os.times()
+    return (busy / os.sysconf("SC_CLK_TCK"),
+            own.user + own.system + own.children_user + own.children_system, time.perf_counter())
+
+
+def others_share(start: tuple[float, float, float] | None,
+                 end: tuple[float, float, float] | None) -> float | None:
+    """The fraction of the machine's CPUs that other processes used between two snapshots."""
+    if start is None or end is None or end[2] <= start[2]:
+        return None
+    busy, own, wall = (e - s for s, e in zip(start, end))
+    return max(0.0, (busy - own) / (wall * (os.cpu_count() or 1)))
+
+
+def _fmt_share(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.0f}%"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="a few repeats per case, and chains up to 10k ops for W5")
+    parser.add_argument("--only", default="",
+                        help="comma-separated workloads to run, e.g. W1,W3 (default: all)")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="do not measure JAX or autograd even when installed")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="rewrite docs/performance.md with this run's tables")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    chosen = [w.strip().upper() for w in args.only.split(",") if w.strip()]
+    unknown = [w for w in chosen if w not in ALL_WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from "
+                     f"{', '.join(ALL_WORKLOADS)}")
+    args.workloads = chosen or list(ALL_WORKLOADS)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.child:
+        _, contender, batch = args.child.split(":")
+        print(json.dumps(w6_child(contender, int(batch))))
+        return 0
+    settings = QUICK if args.quick else Settings()
+    start = time.perf_counter()
+    probe = cpu_snapshot()
+    time.sleep(0.5)
+    busy = others_share(probe, cpu_snapshot())
+    if busy is not None and busy > 0.1:
+        print(f"warning: other processes are using {_fmt_share(busy)} of the CPUs: timings "
+              f"will be noisy", file=sys.stderr)
+    needs_peers = any(w in args.workloads for w in ("W1", "W2", "W3", "W4", "W5"))
+    peers = wl.load_peers(enabled=needs_peers and not args.no_peers)
+    print("\n".join(machine()), file=sys.stderr)
+    print(f"- peers: {', '.join(peers.names()) or 'none'}", file=sys.stderr)
+    report = Report()
+    run_start = cpu_snapshot()
+    for workload in args.workloads:
+        print(f"{workload} ...", file=sys.stderr, flush=True)
+        before = cpu_snapshot()
+        if workload in wl.CASE_BUILDERS:
+            run_cases(workload, peers, settings, report)
+        elif workload == "W5":
+            run_w5(peers, settings, report)
+        else:
+            run_w6(settings, report)
+        share = others_share(before, cpu_snapshot())
+        if share is not None:
+            noisy = " (more than 10%: these timings are disturbed)" if share > 0.1 else ""
+            report.tables[-1].notes.append(f"Other processes used {_fmt_share(share)} of the "
+                                           f"machine's CPUs while this workload ran{noisy}.")
+        print(f"### {TITLES[workload]}\n\n{report.tables[-1].markdown()}\n", flush=True)
+    elapsed = time.perf_counter() - start
+    report.others = others_share(run_start, cpu_snapshot())
+    print(f"### Targets\n\n{targets_table(report.checks)}\n")
+    for problem in report.problems:
+        print(f"PROBLEM: {problem}")
+    print(f"total {elapsed:.0f} s; other processes used {_fmt_share(report.others)} of the "
+          f"CPUs meanwhile", file=sys.stderr)
+    if args.write_docs:
+        write_docs(report, peers, argv, elapsed)
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,477 @@
+"""The benchmark workloads: ftrans programs, their hand-written NumPy references, and peers.
+
+Each model is written once against a NumPy-like module (``xp``) and a ``stop_gradient``, so
+ftrans, JAX and autograd run the same program text; the NumPy reference is written by hand the
+way a competent person would (vectorised, BLAS matmuls, no Python loop over a batch).
+
+W1-W4 are lists of :class:`Case`: a reference and its contenders, timed interleaved by
+``run.py``. W5 (time to first result) and W6 (peak memory) are measured by ``run.py`` from the
+pieces here. Peers are optional: :func:`load_peers` returns only what imports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+import ftrans as ft
+import ftrans.numpy as fnp
+from ftrans.tree_util import tree_map
+
+MLP_SIZES = (784, 512, 512, 10)
+MLP_BATCH = 128
+PER_EXAMPLE_SIZES = (100, 64, 10)
+PER_EXAMPLE_BATCH = 256
+CHAIN_OPS = 1000        # primitives in the W1 chain: each step is a mul and a sin
+CHAIN_SCALE = 1.0001
+HESSIAN_DIM = 100
+HVP_DIM = 10_000
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Contender:
+    """One way of computing a case's result: ``fn()`` runs it to completion."""
+
+    name: str
+    fn: Callable[[], Any]
+    kind: str = "ftrans"            # "numpy" (the reference), "ftrans", "peer" or "context"
+    target: float | None = None     # the project's target: at most this ratio to NumPy
+
+
+@dataclasses.dataclass
+class Case:
+    """A reference and the contenders timed against it, interleaved."""
+
+    workload: str                   # "W1" ... "W4"
+    title: str
+    reference: Contender
+    contenders: list[Contender]
+    rtol: float = 1e-7
+    atol: float = 1e-9
+    ops: int | None = None          # primitives in the program, for a per-op column
+
+
+def float_leaves(tree: Any) -> list[np.ndarray]:
+    """The leaves of nested lists/tuples as NumPy arrays (JAX arrays included)."""
+    out, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(reversed(node))
+        else:
+            out.append(np.asarray(node))
+    return out
+
+
+def mismatch(result: Any, expected: Any, rtol: float, atol: float) -> str | None:
+    """Why ``result`` differs from ``expected`` (None when they agree)."""
+    got, want = float_leaves(result), float_leaves(expected)
+    if len(got) != len(want):
+        return f"{len(got)} outputs, expected {len(want)}"
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g.shape != w.shape:
+            return f"output {i} has shape {g.shape}, expected {w.shape}"
+        if g.dtype != w.dtype:
+            return f"output {i} has dtype {g.dtype}, expected {w.dtype}"
+        if not np.allclose(g, w, rtol=rtol, atol=atol):
+            err = np.max(np.abs(g.astype(np.float64) - w))
+            return f"output {i} differs from the reference by up to {err:.3g}"
+    return None
+
+
+def stack_results(results: list[Any]) -> Any:
+    """Per-example results of a loop, stacked along a new leading axis (as vmap returns)."""
+    return tree_map(lambda *xs: np.stack(xs), *results)
+
+
+# ---------------------------------------------------------------------------------------------
+# Peers
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Peers:
+    """The optional peer libraries that imported (None where not installed)."""
+
+    jax: Any = None
+    autograd: Any = None
+
+    def names(self) -> list[str]:
+        found = []
+        if self.jax is not None:
+            found.append(f"jax {self.jax.__version__} (x64, jit)")
+        if self.autograd is not None:
+            import importlib.metadata
+            found.append(f"autograd {importlib.metadata.version('autograd')}")
+        return found
+
+
+def load_peers(enabled: bool = True) -> Peers:
+    """Import JAX (configured for float64) and autograd where installed."""
+    peers = Peers()
+    if not enabled:
+        return peers
+    try:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_platforms", "cpu")
+        peers.jax = jax
+    except Exception:  # any failure to import a peer just skips it
+        pass
+    try:
+        import autograd
+        import autograd.numpy  # noqa: F401
+        peers.autograd = autograd
+    except Exception:
+        pass
+    return peers
+
+
+def _jax_call(jax: Any, fun: Callable, *args: Any) -> Callable[[], Any]:
+    """A call of a jitted JAX function on device-resident arguments, waiting for the result."""
+    args = jax.tree_util.tree_map(jax.numpy.asarray, args)
+    return lambda: jax.block_until_ready(fun(*args))
+
+
+def _autograd_stop_gradient(x: Any) -> Any:
+    from autograd.tracer import getval
+    return getval(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Programs, written once for every library
+# ---------------------------------------------------------------------------------------------
+
+
+def make_chain(xp: Any, ops: int) -> Callable[[Any], Any]:
+    """``ops`` scalar primitives: ``x = sin(x * 1.0001)``, ``ops / 2`` times."""
+    def chain(x):
+        for _ in range(ops // 2):
+            x = xp.sin(x * CHAIN_SCALE)
+        return x
+    return chain
+
+
+def softmax_cross_entropy(xp: Any, stop_gradient: Callable, logits: Any, labels: Any) -> Any:
+    """Summed cross-entropy of one-hot ``labels`` against ``softmax(logits)`` on the last axis.
+
+    Written with max / exp / log / sum because ftrans has no ``log_softmax`` or ``logsumexp``.
+    The max only shifts for stability, so no gradient flows through it (as in logsumexp).
+    """
+    z = logits - stop_gradient(xp.max(logits, axis=-1, keepdims=True))
+    log_probs = z - xp.log(xp.sum(xp.exp(z), axis=-1, keepdims=True))
+    return -xp.sum(labels * log_probs)
+
+
+def make_mlp_loss(xp: Any, stop_gradient: Callable) -> Callable[..., Any]:
+    """Mean softmax cross-entropy of a tanh MLP over a batch."""
+    def mlp_loss(params, x, y):
+        h = x
+        for w, b in params[:-1]:
+            h = xp.tanh(h @ w + b)
+        w, b = params[-1]
+        return softmax_cross_entropy(xp, stop_gradient, h @ w + b, y) / x.shape[0]
+    return mlp_loss
+
+
+def make_example_loss(xp: Any, stop_gradient: Callable) -> Callable[..., Any]:
+    """Cross-entropy of a one-hidden-layer tanh MLP on one example (for per-example grads)."""
+    def example_loss(params, x, y):
+        (w1, b1), (w2, b2) = params
+        h = xp.tanh(x @ w1 + b1)
+        return softmax_cross_entropy(xp, stop_gradient, h @ w2 + b2, y)
+    return example_loss
+
+
+def make_tanh_square(xp: Any, a: Any) -> Callable[[Any], Any]:
+    def tanh_square(x):
+        return xp.sum(xp.tanh(xp.dot(a, x)) ** 2)
+    return tanh_square
+
+
+def make_rosenbrock(xp: Any) -> Callable[[Any], Any]:
+    def rosenbrock(x):
+        return xp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    return rosenbrock
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-written NumPy references
+# ---------------------------------------------------------------------------------------------
+
+
+def chain_numpy(x: np.float64, ops: int) -> tuple[np.float64, np.float64]:
+    """Value and derivative of the chain, forward then backward, on NumPy scalars."""
+    saved = []
+    for _ in range(ops // 2):
+        u = x * CHAIN_SCALE
+        saved.append(u)
+        x = np.sin(u)
+    g = np.float64(1.0)
+    for u in reversed(saved):
+        g = g * np.cos(u) * CHAIN_SCALE
+    return x, g
+
+
+def chain_math(x: float, ops: int) -> tuple[float, float]:
+    """The same on Python floats with ``math``: context for what scalar code can cost."""
+    saved = []
+    for _ in range(ops // 2):
+        u = x * CHAIN_SCALE
+        saved.append(u)
+        x = math.sin(u)
+    g = 1.0
+    for u in reversed(saved):
+        g = g * math.cos(u) * CHAIN_SCALE
+    return x, g
+
+
+def mlp_numpy(params: list, x: np.ndarray, y: np.ndarray) -> tuple[Any, list]:
+    """Loss and gradients of ``mlp_loss`` by hand-written backpropagation."""
+    hs = [x]
+    h = x
+    for w, b in params[:-1]:
+        h = np.tanh(h @ w + b)
+        hs.append(h)
+    w, b = params[-1]
+    z = h @ w + b
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(axis=1, keepdims=True)
+    n = x.shape[0]
+    loss = -np.sum(y * (z - np.log(s))) / n
+    g = (e / s - y) / n  # d loss / d logits, for one-hot rows of y
+    grads = [(h.T @ g, g.sum(axis=0))]
+    g = g @ w.T
+    for i in range(len(params) - 2, -1, -1):
+        g = g * (1 - hs[i + 1] * hs[i + 1])
+        grads.append((hs[i].T @ g, g.sum(axis=0)))
+        if i:
+            g = g @ params[i][0].T
+    return loss, grads[::-1]
+
+
+def per_example_numpy(params: list, x: np.ndarray, y: np.ndarray) -> list:
+    """Per-example gradients of ``example_loss``, vectorised over the batch by hand."""
+    (w1, b1), (w2, b2) = params
+    h = np.tanh(x @ w1 + b1)
+    z = h @ w2 + b2
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    g_z = e / e.sum(axis=1, keepdims=True) - y
+    g_pre = (g_z @ w2.T) * (1 - h * h)
+    return [(x[:, :, None] * g_pre[:, None, :], g_pre),
+            (h[:, :, None] * g_z[:, None, :], g_z)]
+
+
+def tanh_square_hessian_numpy(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``A^T diag(f''(Ax)) A`` for ``f(u) = tanh(u)^2``."""
+    t = np.tanh(a @ x)
+    d = 2 * (1 - t * t) * (1 - 3 * t * t)
+    return a.T @ (d[:, None] * a)
+
+
+def rosenbrock_hvp_numpy(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The Rosenbrock Hessian is tridiagonal: ``Hv`` from its diagonals."""
+    diag = np.zeros_like(x)
+    diag[:-1] = 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
+    diag[1:] += 200
+    off = -400 * x[:-1]
+    hv = diag * v
+    hv[:-1] += off * v[1:]
+    hv[1:] += off * v[:-1]
+    return hv
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------
+
+
+def mlp_params(rng: np.random.Generator, sizes: tuple[int, ...], dtype: Any = np.float64
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [((rng.normal(size=(m, n)) / np.sqrt(m)).astype(dtype),
+             (0.1 * rng.normal(size=n)).astype(dtype))
+            for m, n in zip(sizes[:-1], sizes[1:])]
+
+
+def mlp_data(rng: np.random.Generator, batch: int, sizes: tuple[int, ...],
+             dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.normal(size=(batch, sizes[0])).astype(dtype)
+    y = np.eye(sizes[-1], dtype=dtype)[rng.integers(0, sizes[-1], batch)]
+    return x, y
+
+
+# ---------------------------------------------------------------------------------------------
+# W1-W4
+# ---------------------------------------------------------------------------------------------
+
+
+def w1_cases(peers: Peers) -> list[Case]:
+    x = np.float64(0.3)
+    chain = make_chain(fnp, CHAIN_OPS)
+    eager = ft.value_and_grad(chain)
+    jitted = ft.jit(ft.value_and_grad(chain))
+    contenders = [
+        Contender("ftrans value_and_grad (eager)", lambda: eager(x), target=25.0),
+        Contender("ftrans jit(value_and_grad), cached", lambda: jitted(x), target=0.5),
+        Contender("Python floats + math (hand-written)", lambda: chain_math(float(x), CHAIN_OPS),
+                  kind="context"),
+    ]
+    if peers.jax is not None:
+        jax = peers.jax
+        f = jax.jit(jax.value_and_grad(make_chain(jax.numpy, CHAIN_OPS)))
+        contenders.append(Contender("jax jit(value_and_grad)", _jax_call(jax, f, x), "peer"))
+    if peers.autograd is not None:
+        f = peers.autograd.value_and_grad(make_chain(peers.autograd.numpy, CHAIN_OPS))
+        contenders.append(Contender("autograd value_and_grad", lambda f=f: f(x), "peer"))
+    reference = Contender("NumPy scalars (hand-written)", lambda: chain_numpy(x, CHAIN_OPS),
+                          "numpy")
+    return [Case("W1", f"scalar chain, {CHAIN_OPS:,} ops, value and grad", reference,
+                 contenders, ops=CHAIN_OPS)]
+
+
+def w2_cases(peers: Peers) -> list[Case]:
+    cases = []
+    for dtype, target, rtol, atol in ((np.float64, 1.0, 1e-7, 1e-10),
+                                      (np.float32, 1.1, 2e-3, 2e-5)):
+        rng = np.random.default_rng(0)
+        params = mlp_params(rng, MLP_SIZES, dtype)
+        x, y = mlp_data(rng, MLP_BATCH, MLP_SIZES, dtype)
+        loss = make_mlp_loss(fnp, ft.stop_gradient)
+        eager = ft.value_and_grad(loss)
+        jitted = ft.jit(ft.value_and_grad(loss))
+        contenders = [
+            Contender("ftrans value_and_grad (eager)", lambda e=eager, p=params, x=x, y=y:
+                      e(p, x, y)),
+            Contender("ftrans jit(value_and_grad)", lambda j=jitted, p=params, x=x, y=y:
+                      j(p, x, y), target=target),
+        ]
+        if peers.jax is not None:
+            jax = peers.jax
+            f = jax.jit(jax.value_and_grad(make_mlp_loss(jax.numpy, jax.lax.stop_gradient)))
+            contenders.append(Contender("jax jit(value_and_grad)",
+                                        _jax_call(jax, f, params, x, y), "peer"))
+        if peers.autograd is not None:
+            f = peers.autograd.value_and_grad(make_mlp_loss(peers.autograd.numpy,
+                                                            _autograd_stop_gradient))
+            contenders.append(Contender("autograd value_and_grad",
+                                        lambda f=f, p=params, x=x, y=y: f(p, x, y), "peer"))
+        reference = Contender("NumPy (hand-written backprop)",
+                              lambda p=params, x=x, y=y: mlp_numpy(p, x, y), "numpy")
+        name = np.dtype(dtype).name
+        cases.append(Case("W2", f"MLP 784-512-512-10, batch {MLP_BATCH}, {name}", reference,
+                          contenders, rtol=rtol, atol=atol))
+    return cases
+
+
+def w3_cases(peers: Peers) -> list[Case]:
+    rng = np.random.default_rng(1)
+    params = mlp_params(rng, PER_EXAMPLE_SIZES)
+    x, y = mlp_data(rng, PER_EXAMPLE_BATCH, PER_EXAMPLE_SIZES)
+    n = PER_EXAMPLE_BATCH
+    loss = make_example_loss(fnp, ft.stop_gradient)
+    per_example = ft.vmap(ft.grad(loss), in_axes=(None, 0, 0))
+    per_example_jit = ft.jit(per_example)
+    grad = ft.grad(loss)
+    grad_jit = ft.jit(ft.grad(loss))
+    contenders = [
+        Contender("ftrans vmap(grad) (eager)", lambda: per_example(params, x, y), target=1.5),
+        Contender("ftrans jit(vmap(grad))", lambda: per_example_jit(params, x, y), target=1.1),
+        Contender("ftrans loop of grad (eager)",
+                  lambda: stack_results([grad(params, x[i], y[i]) for i in range(n)])),
+        Contender("ftrans loop of jit(grad)",
+                  lambda: stack_results([grad_jit(params, x[i], y[i]) for i in range(n)])),
+    ]
+    if peers.jax is not None:
+        jax = peers.jax
+        f = jax.jit(jax.vmap(jax.grad(make_example_loss(jax.numpy, jax.lax.stop_gradient)),
+                             in_axes=(None, 0, 0)))
+        contenders.append(Contender("jax jit(vmap(grad))", _jax_call(jax, f, params, x, y),
+                                    "peer"))
+    if peers.autograd is not None:
+        g = peers.autograd.grad(make_example_loss(peers.autograd.numpy,
+                                                  _autograd_stop_gradient))
+        contenders.append(Contender(
+            "autograd loop of grad",
+            lambda: stack_results([g(params, x[i], y[i]) for i in range(n)]), "peer"))
+    reference = Contender("NumPy (hand-vectorised per-example formula)",
+                          lambda: per_example_numpy(params, x, y), "numpy")
+    return [Case("W3", f"per-example gradients, MLP 100-64-10, batch {n}", reference,
+                 contenders)]
+
+
+def w4_cases(peers: Peers) -> list[Case]:
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(HESSIAN_DIM, HESSIAN_DIM)) / np.sqrt(HESSIAN_DIM)
+    xh = rng.normal(size=HESSIAN_DIM)
+    xs = np.float64(0.3)
+    xr, vr = 0.5 * rng.normal(size=HVP_DIM), rng.normal(size=HVP_DIM)
+    jax, autograd = peers.jax, peers.autograd
+
+    # Hessian of sum(tanh(A x)^2)
+    hess = ft.hessian(make_tanh_square(fnp, a))
+    hess_jit = ft.jit(hess)
+    contenders = [Contender("ftrans hessian (eager)", lambda: hess(xh)),
+                  Contender("ftrans jit(hessian)", lambda: hess_jit(xh), target=2.0)]
+    if jax is not None:
+        f = jax.jit(jax.hessian(make_tanh_square(jax.numpy, jax.numpy.asarray(a))))
+        contenders.append(Contender("jax jit(hessian)", _jax_call(jax, f, xh), "peer"))
+    if autograd is not None:
+        f = autograd.hessian(make_tanh_square(autograd.numpy, a))
+        contenders.append(Contender("autograd hessian", lambda f=f: f(xh), "peer"))
+    cases = [Case("W4", f"hessian of sum(tanh(A x)^2), x in R^{HESSIAN_DIM}",
+                  Contender("NumPy (hand-written A^T diag(d) A)",
+                            lambda: tanh_square_hessian_numpy(a, xh), "numpy"),
+                  contenders)]
+
+    # third derivative of sin
+    d3 = ft.grad(ft.grad(ft.grad(fnp.sin)))
+    d3_jit = ft.jit(d3)
+    contenders = [Contender("ftrans grad(grad(grad(sin))) (eager)", lambda: d3(xs)),
+                  Contender("ftrans jit(grad(grad(grad(sin))))", lambda: d3_jit(xs),
+                            target=10.0)]
+    if jax is not None:
+        f = jax.jit(jax.grad(jax.grad(jax.grad(jax.numpy.sin))))
+        contenders.append(Contender("jax jit(grad(grad(grad(sin))))", _jax_call(jax, f, xs),
+                                    "peer"))
+    if autograd is not None:
+        f = autograd.grad(autograd.grad(autograd.grad(autograd.numpy.sin)))
+        contenders.append(Contender("autograd grad(grad(grad(sin)))", lambda f=f: f(xs), "peer"))
+    cases.append(Case("W4", "third derivative of sin, scalar",
+                      Contender("NumPy -cos(x)", lambda: -np.cos(xs), "numpy"), contenders))
+
+    # Hessian-vector product of Rosenbrock, forward over reverse
+    rosen = make_rosenbrock(fnp)
+
+    def hvp(x, v):
+        return ft.jvp(ft.grad(rosen), (x,), (v,))[1]
+    hvp_jit = ft.jit(hvp)
+    contenders = [Contender("ftrans jvp(grad) (eager)", lambda: hvp(xr, vr)),
+                  Contender("ftrans jit(jvp(grad))", lambda: hvp_jit(xr, vr), target=1.1)]
+    if jax is not None:
+        rosen_jax = make_rosenbrock(jax.numpy)
+        f = jax.jit(lambda x, v: jax.jvp(jax.grad(rosen_jax), (x,), (v,))[1])
+        contenders.append(Contender("jax jit(jvp(grad))", _jax_call(jax, f, xr, vr), "peer"))
+    if autograd is not None:
+        f = autograd.hessian_vector_product(make_rosenbrock(autograd.numpy))
+        contenders.append(Contender("autograd hessian_vector_product (rev-over-rev)",
+                                    lambda f=f: f(xr, vr), "peer"))
+    cases.append(Case("W4", f"Hessian-vector product of Rosenbrock, x in R^{HVP_DIM:,}",
+                      Contender("NumPy (hand-written tridiagonal Hv)",
+                                lambda: rosenbrock_hvp_numpy(xr, vr), "numpy"),
+                      contenders, rtol=1e-9, atol=1e-6))
+    return cases
+
+
+CASE_BUILDERS: dict[str, Callable[[Peers], list[Case]]] = {
+    "W1": w1_cases, "W2": w2_cases, "W3": w3_cases, "W4": w4_cases,
+}

@@ -1,0 +1,272 @@
+"""Checkpointing (rematerialization): trade compute for memory in reverse mode.
+
+``checkpoint(f)`` applies ``f`` as one ``remat`` primitive holding its program. Its rules
+transform the program like the jit call's, except partial evaluation: under ``linearize`` (so
+``grad`` and ``vjp``) the linear program keeps only the *inputs* of ``f`` as residuals (plus,
+under a policy, some intermediates such as matrix products), and the backward pass recomputes
+the rest of the forward pass from them. Without checkpointing every intermediate the tangent
+computation needs is stored from the forward pass until the backward pass uses it. See
+docs/custom_derivatives.md, "checkpoint".
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+from ftrans.core import Primitive, Tracer, current_trace, eval_trace, new_trace
+from ftrans.custom_derivatives import _lift_tracer_consts
+from ftrans.interpreters.batching import BatchTrace, axis_batching_rules, batch_jaxpr
+from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
+from ftrans.interpreters.partial_eval import PartialEvalTrace, partial_eval_rules
+from ftrans.interpreters.staging import StagingTrace, trace_flat
+from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
+from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Var, eval_jaxpr
+from ftrans.tree_util import tree_unflatten
+
+__all__ = ["checkpoint", "remat", "checkpoint_policies", "remat_p"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Policies: which intermediates of the forward pass may be saved for the backward pass
+# ---------------------------------------------------------------------------------------------
+
+
+def nothing_saveable(eqn: JaxprEqn) -> bool:
+    """Save only the checkpointed function's inputs; recompute everything else."""
+    return False
+
+
+def dots_saveable(eqn: JaxprEqn) -> bool:
+    """Also save the results of matrix products (``dot_general``), the costly part to redo."""
+    return eqn.primitive.name == "dot_general"
+
+
+def everything_saveable(eqn: JaxprEqn) -> bool:
+    """Save every intermediate: no recomputation (what differentiation does without remat)."""
+    return True
+
+
+class checkpoint_policies:  # noqa: N801  (a namespace, named like JAX's)
+    """The policies ``checkpoint`` accepts: a function of an equation saying whether its
+    outputs may be saved as residuals."""
+
+    nothing_saveable = staticmethod(nothing_saveable)
+    dots_saveable = staticmethod(dots_saveable)
+    everything_saveable = staticmethod(everything_saveable)
+
+
+# ---------------------------------------------------------------------------------------------
+# The decorator
+# ---------------------------------------------------------------------------------------------
+
+
+def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
+               policy: Callable[[JaxprEqn], bool] | None = None) -> Callable:
+    """Make reverse-mode differentiation of ``fun`` recompute its forward pass instead of
+    storing its intermediates.
+
+    The values and derivatives are unchanged; the backward pass costs one more forward pass of
+    ``fun``, and the memory held between the forward and backward passes shrinks to ``fun``'s
+    inputs (plus what ``policy`` allows to be saved).
+
+    Args:
+      fun: the function to checkpoint (pytrees of arrays in and out).
+      static_argnums: positions of arguments that are Python values, not traced.
+      policy: which intermediates may be saved, e.g. ``checkpoint_policies.dots_saveable``;
+        default ``nothing_saveable``.
+
+    Returns:
+      The checkpointed function. Usable as ``@checkpoint`` or ``@checkpoint(policy=...)``.
+
+    >>> import ftrans as ft, ftrans.numpy as fnp
+    >>> g = ft.grad(checkpoint(lambda x: fnp.sin(fnp.sin(x))))
+    >>> round(float(g(1.0)), 6)
+    0.360039
+    """
+    if fun is None:
+        return functools.partial(checkpoint, static_argnums=static_argnums, policy=policy)
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    policy = nothing_saveable if policy is None else policy
+    name = getattr(fun, "__name__", type(fun).__name__)
+
+    @functools.wraps(fun)
+    def remat_fun(*args: Any, **kwargs: Any) -> Any:
+        if current_trace() is eval_trace:  # nothing is being differentiated
+            return fun(*args, **kwargs)
+        from ftrans.api import _flatten_args, trace_to_jaxpr
+        closed, out_tree = trace_to_jaxpr(fun, args, kwargs, nums, "checkpoint")
+        closed, lifted = _lift_tracer_consts(closed)
+        static = {i % len(args) for i in nums} if args else set()
+        dynamic = tuple(a for i, a in enumerate(args) if i not in static)
+        flat, _ = _flatten_args((dynamic, kwargs), "checkpoint")
+        outs = remat_p.bind(*lifted, *flat, jaxpr=closed, policy=policy, name=name)
+        return tree_unflatten(out_tree, outs)
+
+    return remat_fun
+
+
+remat = checkpoint
+
+
+# ---------------------------------------------------------------------------------------------
+# The primitive and its rules
+# ---------------------------------------------------------------------------------------------
+
+
+def _remat_impl(*args: Any, jaxpr: ClosedJaxpr, **_: Any) -> list[Any]:
+    from ftrans.compile import compiled
+    return compiled(jaxpr)(*args)
+
+
+def _remat_abstract_eval(*avals: Any, jaxpr: ClosedJaxpr, name: str, **_: Any) -> list[Any]:
+    if list(avals) != jaxpr.in_avals:
+        raise TypeError(f"checkpoint of {name}: arguments of types "
+                        f"{[a.str_short() for a in avals]} for a program taking "
+                        f"{[a.str_short() for a in jaxpr.in_avals]}")
+    return jaxpr.out_avals
+
+
+remat_p = Primitive("remat", impl=_remat_impl, abstract_eval=_remat_abstract_eval,
+                    multiple_results=True)
+
+
+def _remat_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, jaxpr: ClosedJaxpr,
+               policy: Callable, name: str) -> tuple[list[Any], list[Any]]:
+    nonzeros = [type(t) is not Zero for t in tangents]
+    jvp_program, out_nonzeros = jvp_jaxpr(jaxpr, nonzeros)
+    outs = remat_p.bind(*primals, *[t for t in tangents if type(t) is not Zero],
+                        jaxpr=jvp_program, policy=policy, name=name)
+    n = len(jaxpr.out_avals)
+    out_tangents = iter(outs[n:])
+    return outs[:n], [next(out_tangents) if nz else Zero(a)
+                      for nz, a in zip(out_nonzeros, jaxpr.out_avals)]
+
+
+jvp_rules[remat_p] = _remat_jvp
+
+
+def remat_partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool], policy: Callable
+                             ) -> tuple[ClosedJaxpr, ClosedJaxpr, list[bool], int]:
+    """Split ``closed`` like ``partial_eval_jaxpr``, but save only what ``policy`` allows.
+
+    Returns ``(known, recompute, out_unknowns, num_saved)``: ``known`` maps the known inputs to
+    the known outputs followed by the saved intermediates; ``recompute`` maps (known inputs,
+    saved intermediates, unknown inputs) to the unknown outputs, recomputing from the known
+    inputs every residual that was not saved. Memoized on ``closed``.
+    """
+    key = ("remat_partial_eval", tuple(unknowns), policy)
+    found = closed.derived.get(key)
+    if found is not None:
+        return found
+    known, unknown, out_unknowns, num_res = _partial_eval_jaxpr_nested(closed, unknowns)
+    known_jaxpr = known.jaxpr
+    n_known_outs = len(known_jaxpr.outvars) - num_res
+    residual_vars = known_jaxpr.outvars[n_known_outs:]
+    needed = _needed_by(known_jaxpr, residual_vars)
+    saved = [v for eqn in known_jaxpr.eqns
+             if policy(eqn) and any(v in needed for v in eqn.outvars) for v in eqn.outvars]
+    saved_set = set(saved)
+    from ftrans.compile import eliminate_dead_code
+    forward = eliminate_dead_code(ClosedJaxpr(
+        Jaxpr(known_jaxpr.constvars, known_jaxpr.invars, known_jaxpr.eqns,
+              known_jaxpr.outvars[:n_known_outs] + saved), known.consts))
+    n_known_in = len(known_jaxpr.invars)
+
+    def recompute(*args: Any) -> list[Any]:
+        env: dict[Var, Any] = dict(zip(known_jaxpr.constvars, known.consts))
+        env.update(zip(known_jaxpr.invars, args[:n_known_in]))
+        env.update(zip(saved, args[n_known_in:n_known_in + len(saved)]))
+        for eqn in known_jaxpr.eqns:
+            if eqn.outvars[0] in saved_set:
+                continue
+            ins = [env[x] if type(x) is Var else x.val for x in eqn.inputs]
+            out = eqn.primitive.bind(*ins, **eqn.params)
+            env.update(zip(eqn.outvars, out if eqn.primitive.multiple_results else [out]))
+        residuals = [env[v] if type(v) is Var else v.val for v in residual_vars]
+        return eval_jaxpr(unknown.jaxpr, unknown.consts, *residuals,
+                          *args[n_known_in + len(saved):])
+
+    in_avals = ([v.aval for v in known_jaxpr.invars] + [v.aval for v in saved]
+                + [a for a, u in zip(closed.in_avals, unknowns) if u])
+    recompute_program = eliminate_dead_code(trace_flat(recompute, in_avals, "checkpoint"))
+    result = (forward, recompute_program, out_unknowns, len(saved))
+    closed.derived[key] = result
+    return result
+
+
+def _partial_eval_jaxpr_nested(closed: ClosedJaxpr, unknowns: Sequence[bool]
+                               ) -> tuple[ClosedJaxpr, ClosedJaxpr, list[bool], int]:
+    """``partial_eval_jaxpr`` by tracing: the program runs under a PartialEvalTrace (unknown
+    inputs) over a StagingTrace (known inputs), so equations holding programs (a nested
+    checkpoint or jit) are split by their own partial_eval rules instead of going to the
+    unknown side whole (which would make their primal outputs look linear)."""
+    in_avals = closed.in_avals
+    with new_trace(StagingTrace, "checkpoint") as known_trace:
+        known_ins = [known_trace.new_arg(a) for a, u in zip(in_avals, unknowns) if not u]
+        with new_trace(PartialEvalTrace, "checkpoint") as unknown_trace:
+            unknown_ins = [unknown_trace.new_arg(a) for a, u in zip(in_avals, unknowns) if u]
+            known_iter, unknown_iter = iter(known_ins), iter(unknown_ins)
+            outs = eval_jaxpr(closed.jaxpr, closed.consts,
+                              *[next(unknown_iter) if u else next(known_iter) for u in unknowns])
+            out_unknowns = [isinstance(o, Tracer) and o._trace is unknown_trace for o in outs]
+            unknown = unknown_trace.to_closed_jaxpr([o for o, u in zip(outs, out_unknowns) if u])
+        unknown, residuals = _lift_tracer_consts(unknown)
+        known = known_trace.to_closed_jaxpr(
+            [o for o, u in zip(outs, out_unknowns) if not u] + residuals)
+    return known, unknown, out_unknowns, len(residuals)
+
+
+def _needed_by(jaxpr: Jaxpr, targets: Sequence[Any]) -> set[Var]:
+    """The variables of ``jaxpr`` that ``targets`` depend on (a backward walk)."""
+    live = {v for v in targets if type(v) is Var}
+    for eqn in reversed(jaxpr.eqns):
+        if any(v in live for v in eqn.outvars):
+            live.update(x for x in eqn.inputs if type(x) is Var)
+    return live
+
+
+def _remat_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], *, jaxpr: ClosedJaxpr,
+                        policy: Callable, name: str) -> list[Any]:
+    unknowns = [isinstance(x, Tracer) and x._trace is trace for x in args]
+    forward, recompute, out_unknowns, num_saved = remat_partial_eval_jaxpr(jaxpr, unknowns,
+                                                                           policy)
+    known_args = [x for x, u in zip(args, unknowns) if not u]
+    known_outs = remat_p.bind(*known_args, jaxpr=forward, policy=policy, name=name)
+    split = len(known_outs) - num_saved
+    saved, known_outs = known_outs[split:], known_outs[:split]
+    unknown_args = [x for x, u in zip(args, unknowns) if u]
+    # The residuals of the linear program are the known inputs and the saved values only.
+    unknown_outs = iter(trace.record(
+        remat_p, [*known_args, *saved, *unknown_args],
+        {"jaxpr": recompute, "policy": policy, "name": name})
+        if recompute.jaxpr.outvars else [])
+    known_iter = iter(known_outs)
+    return [next(unknown_outs) if u else next(known_iter) for u in out_unknowns]
+
+
+partial_eval_rules[remat_p] = _remat_partial_eval
+
+
+def _remat_transpose(cts: Sequence[Any], *args: Any, jaxpr: ClosedJaxpr, policy: Callable,
+                     name: str) -> list[Any]:
+    linear = [type(x) is UndefPrimal for x in args]
+    ct_nonzero = [type(ct) is not Zero for ct in cts]
+    backward = transpose_jaxpr(jaxpr, linear, ct_nonzero)
+    outs = iter(remat_p.bind(*[x for x, lin in zip(args, linear) if not lin],
+                             *[ct for ct in cts if type(ct) is not Zero],
+                             jaxpr=backward, policy=policy, name=name))
+    return [next(outs) if lin else None for lin in linear]
+
+
+transpose_rules[remat_p] = _remat_transpose
+
+
+def _remat_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any], *,
+                 jaxpr: ClosedJaxpr, policy: Callable, name: str
+                 ) -> tuple[list[Any], list[Any]]:
+    batched, out_bdims = batch_jaxpr(jaxpr, bdims, trace.axis_size, trace.axis_name)
+    return remat_p.bind(*args, jaxpr=batched, policy=policy, name=name), out_bdims
+
+
+axis_batching_rules[remat_p] = _remat_batch
