@@ -436,9 +436,19 @@ print(json.dumps({'bare': r0, 'numpy_mb': r1 - r0, 'ftrans_mb': r2 - r1, 'total'
 """
 
 
+class ChildError(Exception):
+    """A measuring subprocess failed; the message is the last line it wrote to stderr."""
+
+
 def _subprocess_json(args: list[str]) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True,
-                         cwd=ROOT, timeout=600)
+    try:
+        out = subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                             cwd=ROOT, timeout=600)
+    except subprocess.SubprocessError as err:
+        raise ChildError(str(err)) from None
+    if out.returncode != 0:
+        lines = out.stderr.strip().splitlines() or [f"exit status {out.returncode}"]
+        raise ChildError(lines[-1])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -451,7 +461,7 @@ def run_w6(settings: Settings, report: Report) -> None:
         print(f"  peak memory, {name} ...", file=sys.stderr, flush=True)
         try:
             results[name] = _subprocess_json([__file__, "--child", f"w6:{name}:{batch}"])
-        except (subprocess.SubprocessError, ValueError) as err:
+        except (ChildError, ValueError) as err:
             report.problems.append(f"W6 {name}: the subprocess failed: {err}")
     labels = {"numpy": "NumPy (hand-written backprop)",
               "ftrans-eager": "ftrans value_and_grad (eager)",
@@ -481,7 +491,7 @@ def run_w6(settings: Settings, report: Report) -> None:
     print("  import cost ...", file=sys.stderr, flush=True)
     try:
         imp = _subprocess_json(["-c", IMPORT_PROBE])
-    except (subprocess.SubprocessError, ValueError) as err:
+    except (ChildError, ValueError) as err:
         report.problems.append(f"W6 import probe failed: {err}")
     else:
         total = imp["numpy_mb"] + imp["ftrans_mb"]
@@ -526,18 +536,16 @@ def targets_table(checks: list[TargetCheck]) -> str:
 
 
 def render(report: Report) -> str:
-    """The targets, then a table per workload, then any problems."""
+    """The targets, a table per workload, any problems, and notes."""
     parts = ["## Targets", "", targets_table(report.checks), "", "## Results", ""]
     for table in report.tables:
         parts += [f"### {TITLES[table.workload]}", "", table.markdown(), ""]
     if report.problems:
         parts += ["## Problems", ""] + [f"- {p}" for p in report.problems] + [""]
-    missing = [name for name in ("log_softmax", "logsumexp") if not hasattr(fnp, name)]
-    if missing:
-        parts += ["## Notes", "",
-                  f"- The softmax cross-entropy of W2, W3, W5 and W6 is written with `max`, "
-                  f"`exp`, `log` and `sum` (the same text for every library) because "
-                  f"`ftrans.numpy` has no {' or '.join(f'`{m}`' for m in missing)}.", ""]
+    parts += ["## Notes", "",
+              "- The softmax cross-entropy of W2, W3, W5 and W6 is written out with `max`, `exp`, "
+              "`log` and `sum` (the max under `stop_gradient`), the same program text for "
+              "ftrans, JAX and autograd, rather than with a library's `log_softmax`.", ""]
     return "\n".join(parts)
 
 

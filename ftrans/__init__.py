@@ -39,4 +39,8 @@ from ftrans.core import (  # noqa: F401
 from ftrans.ir import ClosedJaxpr, Jaxpr  # noqa: F401
 from ftrans.lax import stop_gradient  # noqa: F401
 
+from ftrans import nn  # noqa: F401, E402
+from ftrans.checkpoint import checkpoint, checkpoint_policies, remat  # noqa: F401, E402
+from ftrans.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401, E402
+
 __version__ = "0.1.0"

@@ -29,9 +29,9 @@ from ftrans.core import (
 from ftrans.interpreters.batching import BatchTrace, BatchTracer, move_batch_axis
 from ftrans.interpreters.jvp import JVPTrace, JVPTracer, Zero, is_differentiable_dtype
 from ftrans.interpreters.partial_eval import PartialEvalTrace
-from ftrans.interpreters.staging import StagingTrace
+from ftrans.interpreters.staging import StagingTrace, lift_tracer_consts
 from ftrans.interpreters.transpose import UndefPrimal, backward_pass
-from ftrans.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
+from ftrans.ir import ClosedJaxpr, eval_jaxpr
 from ftrans.tree_util import (
     PyTreeDef,
     broadcast_prefix,
@@ -865,24 +865,6 @@ def clear_caches() -> None:
     _jit_caches.clear()
 
 
-def _lift_tracer_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list[Any]]:
-    """Constants that are tracers of enclosing transformations become leading inputs, so the
-    program itself holds only concrete values."""
-    jaxpr = closed.jaxpr
-    lifted_vars, lifted, kept_vars, kept = [], [], [], []
-    for v, c in zip(jaxpr.constvars, closed.consts):
-        if isinstance(c, Tracer):
-            lifted_vars.append(v)
-            lifted.append(c)
-        else:
-            kept_vars.append(v)
-            kept.append(c)
-    if not lifted:
-        return closed, []
-    program = Jaxpr(kept_vars, lifted_vars + list(jaxpr.invars), jaxpr.eqns, jaxpr.outvars)
-    return ClosedJaxpr(program, kept), lifted
-
-
 def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = ()) -> Callable[..., Any]:
     """Compile ``fun``: trace it once per argument signature, optimise the program and run
@@ -945,7 +927,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
                 full = [args[i] if i in static_pos else next(it) for i in range(len(args))]
                 return fun(*full, **dyn_kw, **dict(static_kw))
             closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
-            closed, extra = _lift_tracer_consts(closed)
+            closed, extra = lift_tracer_consts(closed)
             entry = _JitEntry(closed, out_tree)
             if not extra:  # a program closing over another transformation's values is per call
                 table[key] = entry

@@ -14,12 +14,13 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Sequence
 
-from ftrans.core import Primitive, Tracer, current_trace, eval_trace, new_trace
-from ftrans.custom_derivatives import _lift_tracer_consts
+from ftrans.core import Primitive, Tracer, current_trace, eval_trace
 from ftrans.interpreters.batching import BatchTrace, axis_batching_rules, batch_jaxpr
 from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
-from ftrans.interpreters.partial_eval import PartialEvalTrace, partial_eval_rules
-from ftrans.interpreters.staging import StagingTrace, trace_flat
+from ftrans.interpreters.partial_eval import (
+    PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
+)
+from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Var, eval_jaxpr
 from ftrans.tree_util import tree_unflatten
@@ -96,7 +97,7 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
             return fun(*args, **kwargs)
         from ftrans.api import _flatten_args, trace_to_jaxpr
         closed, out_tree = trace_to_jaxpr(fun, args, kwargs, nums, "checkpoint")
-        closed, lifted = _lift_tracer_consts(closed)
+        closed, lifted = lift_tracer_consts(closed)
         static = {i % len(args) for i in nums} if args else set()
         dynamic = tuple(a for i, a in enumerate(args) if i not in static)
         flat, _ = _flatten_args((dynamic, kwargs), "checkpoint")
@@ -159,7 +160,7 @@ def remat_partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool], poli
     found = closed.derived.get(key)
     if found is not None:
         return found
-    known, unknown, out_unknowns, num_res = _partial_eval_jaxpr_nested(closed, unknowns)
+    known, unknown, out_unknowns, num_res = partial_eval_jaxpr(closed, unknowns)
     known_jaxpr = known.jaxpr
     n_known_outs = len(known_jaxpr.outvars) - num_res
     residual_vars = known_jaxpr.outvars[n_known_outs:]
@@ -193,28 +194,6 @@ def remat_partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool], poli
     result = (forward, recompute_program, out_unknowns, len(saved))
     closed.derived[key] = result
     return result
-
-
-def _partial_eval_jaxpr_nested(closed: ClosedJaxpr, unknowns: Sequence[bool]
-                               ) -> tuple[ClosedJaxpr, ClosedJaxpr, list[bool], int]:
-    """``partial_eval_jaxpr`` by tracing: the program runs under a PartialEvalTrace (unknown
-    inputs) over a StagingTrace (known inputs), so equations holding programs (a nested
-    checkpoint or jit) are split by their own partial_eval rules instead of going to the
-    unknown side whole (which would make their primal outputs look linear)."""
-    in_avals = closed.in_avals
-    with new_trace(StagingTrace, "checkpoint") as known_trace:
-        known_ins = [known_trace.new_arg(a) for a, u in zip(in_avals, unknowns) if not u]
-        with new_trace(PartialEvalTrace, "checkpoint") as unknown_trace:
-            unknown_ins = [unknown_trace.new_arg(a) for a, u in zip(in_avals, unknowns) if u]
-            known_iter, unknown_iter = iter(known_ins), iter(unknown_ins)
-            outs = eval_jaxpr(closed.jaxpr, closed.consts,
-                              *[next(unknown_iter) if u else next(known_iter) for u in unknowns])
-            out_unknowns = [isinstance(o, Tracer) and o._trace is unknown_trace for o in outs]
-            unknown = unknown_trace.to_closed_jaxpr([o for o, u in zip(outs, out_unknowns) if u])
-        unknown, residuals = _lift_tracer_consts(unknown)
-        known = known_trace.to_closed_jaxpr(
-            [o for o, u in zip(outs, out_unknowns) if not u] + residuals)
-    return known, unknown, out_unknowns, len(residuals)
 
 
 def _needed_by(jaxpr: Jaxpr, targets: Sequence[Any]) -> set[Var]:

@@ -400,7 +400,8 @@ class Tracer:
             f"numpy.asarray() (or another NumPy function) was called on a traced value "
             f"{self.aval.str_short()} inside {self._trace.description}. Converting it to a "
             f"NumPy array would drop the transformation: use the ftrans.numpy function of the "
-            f"same name instead of the numpy one."
+            f"same name instead of the numpy one (to index a NumPy array with a traced index, "
+            f"use ftrans.numpy.take or ftrans.numpy.getitem)."
         )
 
     def __len__(self) -> int:

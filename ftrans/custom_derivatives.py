@@ -44,9 +44,9 @@ from ftrans.interpreters.batching import (
     move_batch_axis,
 )
 from ftrans.interpreters.jvp import Zero, instantiate_zeros, is_differentiable_dtype, jvp_rules
-from ftrans.interpreters.staging import trace_flat
+from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.interpreters.transpose import transpose_rules
-from ftrans.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
+from ftrans.ir import ClosedJaxpr, eval_jaxpr
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
 __all__ = ["custom_jvp", "custom_vjp", "SymbolicZero", "CustomDerivativeError"]
@@ -145,7 +145,7 @@ class _Call:
             return out_flat
 
         closed = trace_flat(fun_flat, self.in_avals, what)
-        self.jaxpr, self.consts = _lift_tracer_consts(closed)
+        self.jaxpr, self.consts = lift_tracer_consts(closed)
         self.out_tree = out_tree[0]
         self.out_avals = closed.out_avals
 
@@ -157,23 +157,6 @@ class _Call:
 
     def diff_args(self, leaves: Sequence[Any]) -> tuple:
         return tuple(tree_unflatten(self.in_tree, leaves))
-
-
-def _lift_tracer_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list[Any]]:
-    """Constants that are tracers of enclosing transformations become leading inputs."""
-    jaxpr = closed.jaxpr
-    lifted_vars, lifted, kept_vars, kept = [], [], [], []
-    for v, c in zip(jaxpr.constvars, closed.consts):
-        if isinstance(c, Tracer):
-            lifted_vars.append(v)
-            lifted.append(c)
-        else:
-            kept_vars.append(v)
-            kept.append(c)
-    if not lifted:
-        return closed, []
-    program = Jaxpr(kept_vars, lifted_vars + list(jaxpr.invars), jaxpr.eqns, jaxpr.outvars)
-    return ClosedJaxpr(program, kept), lifted
 
 
 def _flatten_checked(tree: Any, expected_tree: PyTreeDef, expected_avals: Sequence[ShapedArray],

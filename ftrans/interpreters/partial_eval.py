@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ftrans.core import Primitive, Trace, Tracer, set_current_trace
-from ftrans.interpreters.staging import StagingTrace
-from ftrans.ir import ClosedJaxpr, Jaxpr, Var
+from ftrans.core import Primitive, Trace, Tracer, new_trace, set_current_trace
+from ftrans.interpreters.staging import StagingTrace, lift_tracer_consts, trace_flat
+from ftrans.ir import ClosedJaxpr, eval_jaxpr
 
 # partial_eval_rules[prim](trace, args, **params) -> outputs (tracers of `trace` or known
 # values). Only needed for primitives that hold programs and can run their known part now;
@@ -59,45 +59,35 @@ def partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool]
 
     Returns ``(known, unknown, out_unknowns, num_residuals)``: ``known`` takes the known
     inputs and returns the known outputs followed by the residuals; ``unknown`` takes the
-    residuals followed by the unknown inputs and returns the unknown outputs. An equation is
-    known when all its inputs are. Memoized on ``closed``.
+    residuals followed by the unknown inputs and returns the unknown outputs.
+
+    The split runs this module's interpreter over the program inside a staging trace: known
+    work is staged into ``known``, unknown work recorded into ``unknown``, and a nested
+    higher-order primitive (a scan inside a jit) splits through its own
+    ``partial_eval_rules`` entry. The unknown program's constants that are values of the known
+    program are the residuals. Memoized on ``closed``.
     """
     key = ("partial_eval", tuple(unknowns))
     found = closed.derived.get(key)
     if found is not None:
         return found
-    jaxpr = closed.jaxpr
-    unknown_vars = {v for v, u in zip(jaxpr.invars, unknowns) if u}
-    known_eqns, unknown_eqns = [], []
-    for eqn in jaxpr.eqns:
-        if any(type(x) is Var and x in unknown_vars for x in eqn.inputs):
-            unknown_eqns.append(eqn)
-            unknown_vars.update(eqn.outvars)
-        else:
-            known_eqns.append(eqn)
-    out_unknowns = [type(v) is Var and v in unknown_vars for v in jaxpr.outvars]
+    in_avals = closed.in_avals
+    split: list[Any] = []
 
-    residuals: list[Var] = []
-    seen: set[Var] = set()
+    def known_fun(*known_args: Any) -> list[Any]:
+        with new_trace(PartialEvalTrace, "partial_eval") as trace:
+            given = iter(known_args)
+            args = [trace.new_arg(a) if u else next(given) for a, u in zip(in_avals, unknowns)]
+            outs = eval_jaxpr(closed.jaxpr, closed.consts, *args)
+            out_unknowns = [isinstance(o, Tracer) and o._trace is trace for o in outs]
+            unknown = trace.to_closed_jaxpr([o for o, u in zip(outs, out_unknowns) if u])
+        unknown, residuals = lift_tracer_consts(unknown)
+        split.append((unknown, out_unknowns, len(residuals)))
+        return [o for o, u in zip(outs, out_unknowns) if not u] + residuals
 
-    def need(x: Any) -> None:
-        if type(x) is Var and x not in unknown_vars and x not in seen:
-            seen.add(x)
-            residuals.append(x)
-
-    for eqn in unknown_eqns:
-        for x in eqn.inputs:
-            need(x)
-    for v, u in zip(jaxpr.outvars, out_unknowns):
-        if u:
-            need(v)
-    known_invars = [v for v, u in zip(jaxpr.invars, unknowns) if not u]
-    known_outvars = [v for v, u in zip(jaxpr.outvars, out_unknowns) if not u]
-    known = ClosedJaxpr(Jaxpr(list(jaxpr.constvars), known_invars, known_eqns,
-                              known_outvars + residuals), closed.consts)
-    unknown_invars = [v for v, u in zip(jaxpr.invars, unknowns) if u]
-    unknown = ClosedJaxpr(Jaxpr([], residuals + unknown_invars, unknown_eqns,
-                                [v for v, u in zip(jaxpr.outvars, out_unknowns) if u]), [])
-    result = (known, unknown, out_unknowns, len(residuals))
+    known = trace_flat(known_fun, [a for a, u in zip(in_avals, unknowns) if not u],
+                       "partial_eval")
+    unknown, out_unknowns, num_res = split[0]
+    result = (known, unknown, out_unknowns, num_res)
     closed.derived[key] = result
     return result

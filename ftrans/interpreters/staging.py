@@ -28,13 +28,14 @@ _PYTHON_SCALARS = (bool, int, float, complex)
 
 
 class StagingTracer(Tracer):
-    """Carries the program variable that holds this value."""
+    """Carries the program variable that holds this value (``program_var``; not ``var``, which
+    is the array method)."""
 
-    __slots__ = ("aval", "var")
+    __slots__ = ("aval", "program_var")
 
     def __init__(self, trace: StagingTrace, var: Var):
         self._trace = trace
-        self.var = var
+        self.program_var = var
         self.aval = var.aval
 
 
@@ -63,7 +64,7 @@ class StagingTrace(Trace):
     def atom(self, x: Any) -> Atom:
         """The program atom for ``x``: its variable, a literal, or a new constant variable."""
         if isinstance(x, StagingTracer) and x._trace is self:
-            return x.var
+            return x.program_var
         if isinstance(x, Tracer):
             if not x._trace.is_alive:
                 raise escaped_tracer_error(x)
@@ -83,7 +84,10 @@ class StagingTrace(Trace):
         inputs = []
         avals = []
         for x in args:
-            atom = x.var if type(x) is StagingTracer and x._trace is self else self.atom(x)
+            if type(x) is StagingTracer and x._trace is self:
+                atom = x.program_var
+            else:
+                atom = self.atom(x)
             inputs.append(atom)
             avals.append(atom.aval)
         out_aval = prim.abstract_eval(*avals, **params)
@@ -112,3 +116,24 @@ def trace_flat(fun: Callable[..., Sequence[Any]], in_avals: Sequence[ShapedArray
     with new_trace(StagingTrace, description) as trace:
         outs = fun(*[trace.new_arg(a) for a in in_avals])
         return trace.to_closed_jaxpr(list(outs))
+
+
+def lift_tracer_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list[Any]]:
+    """Constants that are tracers (of enclosing transformations) become leading inputs, so the
+    program holds only concrete values and every traced value reaches it as an operand.
+
+    Returns the program and the lifted tracers, in the order of its new leading inputs.
+    """
+    jaxpr = closed.jaxpr
+    lifted_vars, lifted, kept_vars, kept = [], [], [], []
+    for v, c in zip(jaxpr.constvars, closed.consts):
+        if isinstance(c, Tracer):
+            lifted_vars.append(v)
+            lifted.append(c)
+        else:
+            kept_vars.append(v)
+            kept.append(c)
+    if not lifted:
+        return closed, []
+    program = Jaxpr(kept_vars, lifted_vars + list(jaxpr.invars), jaxpr.eqns, jaxpr.outvars)
+    return ClosedJaxpr(program, kept), lifted

@@ -117,3 +117,7 @@ from ftrans.lax.parallel import (  # noqa: F401
     psum_p,
 )
 from ftrans.lax.call import call_jit, jit_p  # noqa: F401
+from ftrans.lax.control_flow import (  # noqa: F401, A004
+    ReverseModeWhileError, cond, cond_p, fori_loop, map, scan, scan_p, switch, while_loop,
+    while_p,
+)

@@ -14,7 +14,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
-from ftrans.interpreters.batching import defbroadcasting, defvectorized
+from ftrans.interpreters.batching import (
+    batching_rules, defbroadcasting, defvectorized, move_batch_axis,
+)
 from ftrans.interpreters.jvp import (
     Zero,
     add_any_p,
@@ -145,7 +147,17 @@ def _add_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[add_p] = _add_transpose
 defbroadcasting(add_p)
-defbroadcasting(add_any_p)
+
+
+def _add_any_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
+    # add_any's operands have one type: an unbatched operand is broadcast to the batch
+    (x, y), (x_bdim, y_bdim) = args, bdims
+    size = get_aval(x).shape[x_bdim] if x_bdim is not None else get_aval(y).shape[y_bdim]
+    return add_any_p.bind(move_batch_axis(x, x_bdim, 0, size),
+                          move_batch_axis(y, y_bdim, 0, size)), 0
+
+
+batching_rules[add_any_p] = _add_any_batch
 
 
 sub_p = binary_primitive("sub", np.subtract)
@@ -428,7 +440,14 @@ for _prim in (exp_p, log_p, log1p_p, expm1_p, sin_p, cos_p, tan_p, tanh_p, logis
     defvectorized(_prim)
 
 
-abs_p = unary_primitive("abs", np.abs, _NUMERIC)
+def _abs_abstract_eval(x: ShapedArray) -> ShapedArray:
+    _check_kind("abs", x, _NUMERIC)
+    if x.dtype.kind == "c":  # the magnitude of a complex number is real
+        return make_aval(x.shape, np.finfo(x.dtype).dtype)
+    return x
+
+
+abs_p = Primitive("abs", impl=np.abs, abstract_eval=_abs_abstract_eval)
 sign_p = unary_primitive("sign", np.sign, _NUMERIC)
 floor_p = unary_primitive("floor", np.floor)
 ceil_p = unary_primitive("ceil", np.ceil)

@@ -47,16 +47,6 @@ def all_eqns(jaxpr):
     return out
 
 
-# Tests that need one of two changes in shared files (see docs/control_flow.md, "Status"):
-# add_any's batching rule must broadcast an unbatched operand (vmap of staged backward
-# passes), and interpreters.partial_eval.partial_eval_jaxpr must split nested higher-order
-# primitives through partial_eval_rules (grad of jit of a scan).
-NEEDS_ADD_ANY_BATCHING = pytest.mark.xfail(
-    reason="shared fix pending: add_any batching rule must broadcast an unbatched operand",
-    raises=TypeError, strict=False)
-NEEDS_NESTED_PARTIAL_EVAL = pytest.mark.xfail(
-    reason="shared fix pending: partial_eval_jaxpr must use partial_eval_rules for nested "
-           "programs (jit's rule splits a scan syntactically)", strict=False)
 
 
 # Work that is linear in its (tangent) inputs; anything else in a linear program is primal work.
@@ -109,12 +99,10 @@ def test_rnn_jvp_vmap_jit_match_unrolled():
           [rnn_unrolled(W, U, h, XS) for h in (H0, H0 + 1)])
 
 
-@NEEDS_NESTED_PARTIAL_EVAL
 def test_rnn_grad_of_jit():
     close(ft.grad(ft.jit(rnn_scan), 2)(*ARGS), ft.grad(rnn_unrolled, 2)(*ARGS))
 
 
-@NEEDS_ADD_ANY_BATCHING
 def test_rnn_vmap_of_grad_and_hessian():
     close(ft.vmap(ft.grad(rnn_scan), (0, None, None, None))(np.stack([W, 2 * W]), U, H0, XS),
           [ft.grad(rnn_unrolled)(w, U, H0, XS) for w in (W, 2 * W)])
@@ -393,7 +381,6 @@ def test_while_vmap_batched_predicate_runs_each_member_to_convergence():
     close(ft.vmap(f)(np.array([1.0, 2.0])), [8.0, 16.0])
 
 
-@NEEDS_ADD_ANY_BATCHING
 def test_while_vmap_of_jacfwd():
     a = np.array([1.0, 4.0, 100.0])
     def root(v):

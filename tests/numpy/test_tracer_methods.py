@@ -77,11 +77,7 @@ def test_under_vmap(name: str, expr: Callable) -> None:
         np.testing.assert_allclose(a, e, rtol=1e-6)
 
 
-# StagingTracer keeps its program variable in a slot named ``var``, which hides ndarray's
-# ``.var()`` method on staged values (ftrans/interpreters/staging.py, StagingTracer.__slots__).
-_STAGING_VAR_BUG = pytest.mark.xfail(strict=True, reason="StagingTracer.var shadows .var()")
-STAGED = [pytest.param(name, fn, id=name, marks=_STAGING_VAR_BUG if name.startswith("var(")
-                       else ()) for name, fn in EXPRESSIONS]
+STAGED = [pytest.param(name, fn, id=name) for name, fn in EXPRESSIONS]
 
 
 @pytest.mark.parametrize("name, expr", STAGED)

@@ -13,11 +13,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ftrans.core import ShapedArray, Tracer, get_aval, new_trace
+from ftrans.core import ShapedArray, Tracer, get_aval
 from ftrans.interpreters.batching import batch_jaxpr, broadcast_batch
 from ftrans.interpreters.jvp import Zero, jvp_jaxpr
-from ftrans.interpreters.partial_eval import PartialEvalTrace
-from ftrans.interpreters.staging import trace_flat
+from ftrans.interpreters.partial_eval import partial_eval_jaxpr
+from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
@@ -59,24 +59,6 @@ def trace_to_closed(fun: Callable, in_tree: PyTreeDef, in_avals: Sequence[Shaped
     closed = trace_flat(flat_fun, list(in_avals), api)
     closed, lifted = lift_tracer_consts(closed)
     return closed, out_tree_box[0], lifted
-
-
-def lift_tracer_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list[Any]]:
-    """Constants that are tracers become leading inputs, so a program holds only concrete
-    values and every transformed value reaches the primitive as an operand."""
-    jaxpr = closed.jaxpr
-    lifted_vars, lifted, kept_vars, kept = [], [], [], []
-    for v, c in zip(jaxpr.constvars, closed.consts):
-        if isinstance(c, Tracer):
-            lifted_vars.append(v)
-            lifted.append(c)
-        else:
-            kept_vars.append(v)
-            kept.append(c)
-    if not lifted:
-        return closed, []
-    program = Jaxpr(kept_vars, lifted_vars + list(jaxpr.invars), jaxpr.eqns, jaxpr.outvars)
-    return ClosedJaxpr(program, kept), lifted
 
 
 def add_unused_inputs(closed: ClosedJaxpr, before: Sequence[ShapedArray],
@@ -176,42 +158,6 @@ def jvp_jaxpr_instantiate(closed: ClosedJaxpr, nonzeros: Sequence[bool],
 
     key = ("jvp_instantiate", tuple(nonzeros), tuple(want))
     return memoized(closed, key, make), want
-
-
-def partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool]
-                       ) -> tuple[ClosedJaxpr, ClosedJaxpr, list[bool], int]:
-    """Split ``closed`` into known and unknown programs (the contract of
-    ``interpreters.partial_eval.partial_eval_jaxpr``) by *running* the partial-evaluation
-    interpreter over it, so nested higher-order primitives (a cond inside a scan body) split
-    through their own ``partial_eval_rules`` instead of going wholly to the unknown side.
-
-    The known program is staged; inside it a PartialEvalTrace records the unknown work. The
-    unknown program's constants that are values of the known program are the residuals.
-    """
-    key = ("control_flow_partial_eval", tuple(unknowns))
-    found = closed.derived.get(key)
-    if found is not None:
-        return found
-    in_avals = closed.in_avals
-    box: list[Any] = []
-
-    def known_fun(*known_args: Any) -> list[Any]:
-        with new_trace(PartialEvalTrace, "partial_eval") as trace:
-            given = iter(known_args)
-            args = [trace.new_arg(a) if u else next(given) for a, u in zip(in_avals, unknowns)]
-            outs = run(closed, *args)
-            out_uk = [isinstance(o, Tracer) and o._trace is trace for o in outs]
-            unknown = trace.to_closed_jaxpr([o for o, u in zip(outs, out_uk) if u])
-        unknown, residuals = lift_tracer_consts(unknown)
-        box.append((unknown, out_uk, len(residuals)))
-        return [o for o, u in zip(outs, out_uk) if not u] + residuals
-
-    known = trace_flat(known_fun, [a for a, u in zip(in_avals, unknowns) if not u],
-                       "partial_eval")
-    unknown, out_uk, num_res = box[0]
-    result = (known, unknown, out_uk, num_res)
-    closed.derived[key] = result
-    return result
 
 
 def partial_eval_jaxpr_instantiate(closed: ClosedJaxpr, unknowns: Sequence[bool],
