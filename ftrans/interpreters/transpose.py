@@ -70,9 +70,11 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
 
     linear_eqns = []
     for eqn in jaxpr.eqns:
-        if any(type(x) is Var and x in linear_vars for x in eqn.inputs):
-            linear_eqns.append(eqn)
-            linear_vars.update(eqn.outvars)
+        for x in eqn.inputs:
+            if type(x) is Var and x in linear_vars:
+                linear_eqns.append(eqn)
+                linear_vars.update(eqn.outvars)
+                break
         else:
             invals = [primal_env[x] if type(x) is Var else x.val for x in eqn.inputs]
             out = eqn.primitive.bind(*invals, **eqn.params)

@@ -19,21 +19,73 @@ from ftrans.numpy._promotion import asarray_leaf, cast, resolve
 __all__: list[str] = []
 
 
+_WEAK_SCALARS = (int, float, complex)  # NumPy 2: Python scalars take the array's dtype
+
+
+def _dtype_key(x: Any) -> Any:
+    """The operand as ``resolve`` sees it: a dtype, or the type of a weak Python scalar."""
+    t = type(x)
+    if t in _WEAK_SCALARS:
+        return t
+    if t is bool:
+        return _BOOL
+    return x.dtype
+
+
+_BOOL = np.dtype(bool)
+
+
+def _operand(x: Any) -> Any:
+    """Lists and other array-likes as arrays; arrays, scalars and tracers as they are."""
+    t = type(x)
+    if t is np.ndarray or t in _WEAK_SCALARS or t is bool or isinstance(x, (Tracer, np.generic)):
+        return x
+    return asarray_leaf(x)
+
+
+def _cast(x: Any, dtype: np.dtype) -> Any:
+    if type(x) in _WEAK_SCALARS or type(x) is bool:
+        return dtype.type(x)  # raises OverflowError for out-of-range ints, as NumPy does
+    return cast(x, dtype)
+
+
 def _unary(ufunc: np.ufunc, lax_fn: Callable[[Any], Any], name: str | None = None) -> Callable:
+    resolved: dict[Any, tuple[np.dtype, bool]] = {}  # operand key -> (dtype, needs a cast)
+
     def fn(x: Any, /) -> Any:
-        x = asarray_leaf(x)
-        in_dtype = resolve(ufunc, x)[0]
-        return lax_fn(cast(x, in_dtype))
+        x = _operand(x)
+        key = _dtype_key(x)
+        found = resolved.get(key)
+        if found is None:
+            dtype = resolve(ufunc, x)[0]
+            found = resolved[key] = (dtype, key != dtype or isinstance(key, type))
+        if found[1]:
+            x = _cast(x, found[0])
+        return lax_fn(x)
     return _export(fn, name or ufunc.__name__, ufunc)
 
 
 def _binary(ufunc: np.ufunc, lax_fn: Callable[[Any, Any], Any],
             name: str | None = None) -> Callable:
+    # (key of x, key of y) -> (dtype of x, dtype of y, x needs a cast, y needs a cast): the
+    # promotion is decided once per combination of operand dtypes
+    resolved: dict[tuple[Any, Any], tuple[np.dtype, np.dtype, bool, bool]] = {}
+
     def fn(x: Any, y: Any, /) -> Any:
-        x = asarray_leaf(x)
-        y = asarray_leaf(y)
-        dx, dy = resolve(ufunc, x, y)[:2]
-        return lax_fn(cast(x, dx), cast(y, dy))
+        x = _operand(x)
+        y = _operand(y)
+        key = (_dtype_key(x), _dtype_key(y))
+        found = resolved.get(key)
+        if found is None:
+            dx, dy = resolve(ufunc, x, y)[:2]
+            kx, ky = key
+            found = resolved[key] = (dx, dy, kx != dx or isinstance(kx, type),
+                                     ky != dy or isinstance(ky, type))
+        if found[2]:
+            x = _cast(x, found[0])
+        if found[3]:
+            y = _cast(y, found[1])
+        return lax_fn(x, y)
     return _export(fn, name or ufunc.__name__, ufunc)
 
 
@@ -56,15 +108,21 @@ def _is_bool(x: Any) -> bool:
 # Arithmetic
 # ---------------------------------------------------------------------------------------------
 
-# NumPy adds booleans with logical or; lax's add is numeric only.
-add = _binary(np.add, lambda x, y: lax.bitwise_or(x, y) if _is_bool(x) else lax.add(x, y))
-subtract = _binary(np.subtract, lax.sub)
-multiply = _binary(np.multiply, lax.mul)
-true_divide = _binary(np.true_divide, lax.div, "true_divide")
-divide = _binary(np.divide, lax.div, "divide")
-maximum = _binary(np.maximum, lax.max)
-minimum = _binary(np.minimum, lax.min)
-negative = _unary(np.negative, lax.neg)
+def _add(x: Any, y: Any) -> Any:
+    # NumPy adds booleans with logical or; lax's add is numeric only
+    if x.dtype == _BOOL:
+        return lax.bitwise_or(x, y)
+    return lax.add_p.bind(x, y)
+
+
+add = _binary(np.add, _add)
+subtract = _binary(np.subtract, lax.sub_p.bind)
+multiply = _binary(np.multiply, lax.mul_p.bind)
+true_divide = _binary(np.true_divide, lax.div_p.bind, "true_divide")
+divide = _binary(np.divide, lax.div_p.bind, "divide")
+maximum = _binary(np.maximum, lax.max_p.bind)
+minimum = _binary(np.minimum, lax.min_p.bind)
+negative = _unary(np.negative, lax.neg_p.bind)
 
 
 def positive(x: Any, /) -> Any:
@@ -145,15 +203,15 @@ __all__.append("pow")
 # Exponentials, logarithms, trigonometry
 # ---------------------------------------------------------------------------------------------
 
-exp = _unary(np.exp, lax.exp)
-log = _unary(np.log, lax.log)
-log1p = _unary(np.log1p, lax.log1p)
-expm1 = _unary(np.expm1, lax.expm1)
-sin = _unary(np.sin, lax.sin)
-cos = _unary(np.cos, lax.cos)
-tan = _unary(np.tan, lax.tan)
-tanh = _unary(np.tanh, lax.tanh)
-sqrt = _unary(np.sqrt, lax.sqrt)
+exp = _unary(np.exp, lax.exp_p.bind)
+log = _unary(np.log, lax.log_p.bind)
+log1p = _unary(np.log1p, lax.log1p_p.bind)
+expm1 = _unary(np.expm1, lax.expm1_p.bind)
+sin = _unary(np.sin, lax.sin_p.bind)
+cos = _unary(np.cos, lax.cos_p.bind)
+tan = _unary(np.tan, lax.tan_p.bind)
+tanh = _unary(np.tanh, lax.tanh_p.bind)
+sqrt = _unary(np.sqrt, lax.sqrt_p.bind)
 
 # ---------------------------------------------------------------------------------------------
 # Sign and rounding
@@ -193,12 +251,12 @@ __all__.append("fix")
 # Comparisons and logic
 # ---------------------------------------------------------------------------------------------
 
-equal = _binary(np.equal, lax.eq)
-not_equal = _binary(np.not_equal, lax.ne)
-less = _binary(np.less, lax.lt)
-less_equal = _binary(np.less_equal, lax.le)
-greater = _binary(np.greater, lax.gt)
-greater_equal = _binary(np.greater_equal, lax.ge)
+equal = _binary(np.equal, lax.eq_p.bind)
+not_equal = _binary(np.not_equal, lax.ne_p.bind)
+less = _binary(np.less, lax.lt_p.bind)
+less_equal = _binary(np.less_equal, lax.le_p.bind)
+greater = _binary(np.greater, lax.gt_p.bind)
+greater_equal = _binary(np.greater_equal, lax.ge_p.bind)
 bitwise_and = _binary(np.bitwise_and, lax.bitwise_and)
 bitwise_or = _binary(np.bitwise_or, lax.bitwise_or)
 bitwise_xor = _binary(np.bitwise_xor, lax.bitwise_xor)
