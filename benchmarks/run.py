@@ -54,6 +54,7 @@ class Settings:
     """How long to measure: the default run takes about 1.5 minutes on 2 cores."""
 
     budget: float = 8.0        # seconds of timed calls per case
+    warmup: float = 1.5        # seconds of interleaved rounds run and discarded first
     min_rounds: int = 9
     max_rounds: int = 101
     min_sample: float = 0.005  # seconds: fast calls are repeated to fill one sample
@@ -63,7 +64,7 @@ class Settings:
     w6_batch: int = 1024
 
 
-QUICK = Settings(budget=0.5, min_rounds=3, max_rounds=15, min_sample=0.002,
+QUICK = Settings(budget=0.5, warmup=0.2, min_rounds=3, max_rounds=15, min_sample=0.002,
                  chain_sizes=(1000, 10_000), first_call_repeats=1)
 
 
@@ -167,15 +168,19 @@ def time_case(case: wl.Case, settings: Settings) -> tuple[dict[str, list[float]]
         numbers.append(max(1, int(settings.min_sample / once)))
         round_time += numbers[-1] * once + settings.pause
     rounds = int(min(settings.max_rounds, max(settings.min_rounds, settings.budget / round_time)))
+    # A few warm calls are not enough: in a fresh process the first seconds of a BLAS-heavy
+    # case run measurably slower for some contenders (allocator and cache state settling).
+    warmup = max(1, int(settings.warmup / round_time))
     samples: dict[str, list[float]] = {c.name: [] for c in runnable}
     gc.collect()
-    for _ in range(rounds):
+    for i in range(warmup + rounds):
         for contender, number in zip(runnable, numbers):
             fn = contender.fn
             start = time.perf_counter()
             for _ in range(number):
                 fn()
-            samples[contender.name].append((time.perf_counter() - start) / number)
+            if i >= warmup:
+                samples[contender.name].append((time.perf_counter() - start) / number)
             time.sleep(settings.pause)
     return samples, failures
 

@@ -40,7 +40,18 @@ from ftrans.ir import ClosedJaxpr, Jaxpr  # noqa: F401
 from ftrans.lax import stop_gradient  # noqa: F401
 
 from ftrans import nn  # noqa: F401, E402
+from ftrans import debug, random, scipy  # noqa: F401, E402
 from ftrans.checkpoint import checkpoint, checkpoint_policies, remat  # noqa: F401, E402
 from ftrans.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401, E402
+from ftrans.config import config  # noqa: F401, E402
+from ftrans.debugging import (  # noqa: F401, E402
+    LeakedTracerError,
+    check_leaks,
+    checking_leaks,
+    debug_infs,
+    debug_nans,
+)
+from ftrans.memory import memory_estimate  # noqa: F401, E402
+from ftrans.zero_cotangent import zero_cotangent_wins  # noqa: F401, E402
 
 __version__ = "0.1.0"

@@ -40,6 +40,8 @@ from ftrans.tree_util import (
     tree_structure,
     tree_unflatten,
 )
+from ftrans.memory import check_chunk_size, map_in_chunks, slice_axis, vmap_basis
+from ftrans.zero_cotangent import zero_cotangent_enabled
 
 # The dtype of the gradient of an integer input under allow_int (as in JAX): zero-size items.
 float0 = np.dtype([("float0", np.void, 0)])
@@ -542,7 +544,7 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
 
 
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
-         axis_name: Any = None) -> Callable[..., Any]:
+         axis_name: Any = None, chunk_size: int | None = None) -> Callable[..., Any]:
     """Vectorize ``fun`` over a batch axis of its arguments.
 
     Args:
@@ -552,6 +554,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
       out_axes: likewise for the outputs; unbatched outputs are broadcast, unless None.
       axis_size: the batch size when no argument is mapped.
       axis_name: a name for the batch axis, used by collectives such as ``lax.psum``.
+      chunk_size: run the batch ``chunk_size`` members at a time and join the results (same
+        values, peak memory scaling with ``chunk_size``; see docs/beyond_jax_memory.md).
 
     Returns:
       The batched function.
@@ -568,6 +572,10 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
         in_axes = tuple(in_axes)
     _check_axes_spec(in_axes, "in_axes")
     _check_axes_spec(out_axes, "out_axes")
+    check_chunk_size(chunk_size, "vmap")
+    if chunk_size is not None and axis_name is not None:
+        raise ValueError("vmap: chunk_size cannot be combined with axis_name (a collective "
+                         "would see one chunk, not the whole axis)")
 
     @functools.wraps(fun)
     def batched_fun(*args: Any, **kwargs: Any) -> Any:
@@ -581,6 +589,14 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                              f"{in_axes!r} for {len(args)} argument(s): {err}") from None
         kw_flat, kw_tree = tree_flatten(kwargs)
         size = _batch_size(tuple(args), flat, axes, axis_size, kw_flat)
+        if chunk_size is not None and size > chunk_size:
+            def run_chunk(start: int, stop: int) -> Any:
+                ins = [x if ax is None else slice_axis(x, ax, start, stop)
+                       for x, ax in zip(flat, axes)]
+                kw_ins = [slice_axis(x, 0, start, stop) for x in kw_flat]
+                return vmap(fun, in_axes, out_axes, None if axis_size is None else stop - start)(
+                    *tree_unflatten(in_tree, ins), **tree_unflatten(kw_tree, kw_ins))
+            return map_in_chunks(run_chunk, size, chunk_size, out_axes)
         with new_trace(BatchTrace, size, axis_name) as trace:
             ins = []
             for x, ax in zip(flat, axes):
@@ -691,12 +707,13 @@ def _pick(per_arg: tuple, argnums: int | Sequence[int]) -> Any:
     return per_arg[0] if isinstance(argnums, (int, np.integer)) else per_arg
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
-           ) -> Callable[..., Any]:
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by forward mode: ``vmap`` of ``jvp`` over the input basis.
 
     The result has, for each output leaf and input leaf, shape ``out.shape + in.shape``; with
-    several ``argnums``, a tuple over the arguments.
+    several ``argnums``, a tuple over the arguments. With ``chunk_size``, the basis is pushed
+    ``chunk_size`` directions at a time (same result, peak memory scaling with it).
 
     >>> import ftrans as ft, numpy as np
     >>> ft.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -704,6 +721,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
            [0., 4.]])
     """
     from ftrans.lax import reshape
+    check_chunk_size(chunk_size, "jacfwd")
 
     @functools.wraps(fun)
     def jac_f(*args: Any, **kwargs: Any) -> Any:
@@ -719,7 +737,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                             for i, a in enumerate(in_avals)]
                 res = jvp(f, diff_args, tree_unflatten(in_tree, tangents), has_aux=has_aux)
                 return (res[1], res[2]) if has_aux else res[1]
-            res = vmap(push, out_axes=(-1, None) if has_aux else -1)(_basis(aval))
+            res = vmap_basis(push, aval, chunk_size, (-1, None) if has_aux else -1)
             if has_aux:
                 res, aux = res
             out_leaves, out_tree = tree_flatten(res)
@@ -735,9 +753,11 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return jac_f
 
 
-def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
-           ) -> Callable[..., Any]:
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by reverse mode: ``vmap`` of the vjp over the output basis.
+    With ``chunk_size``, the basis is pulled back ``chunk_size`` rows at a time (same result,
+    peak memory scaling with it).
 
     >>> import ftrans as ft, numpy as np
     >>> ft.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -745,6 +765,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
            [0., 4.]])
     """
     from ftrans.lax import reshape
+    check_chunk_size(chunk_size, "jacrev")
 
     @functools.wraps(fun)
     def jac_f(*args: Any, **kwargs: Any) -> Any:
@@ -761,7 +782,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                 cts = [direction if i == k else np.zeros(a.shape, a.dtype)
                        for i, a in enumerate(out_avals)]
                 return f_vjp(tree_unflatten(out_tree, cts))
-            rows = tree_flatten(vmap(pull)(_basis(aval)))[0]
+            rows = tree_flatten(vmap_basis(pull, aval, chunk_size))[0]
             pieces = [reshape(r, aval.shape + get_aval(x).shape) for r, x in zip(rows, flat_in)]
             per_out.append(_pick(tree_unflatten(in_tree, pieces), argnums))
         jac = tree_unflatten(out_tree, per_out)
@@ -811,6 +832,24 @@ class _JitCaches:
         self.weak: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.strong: dict[int, tuple[Any, collections.OrderedDict]] = {}
         self.lock = threading.Lock()
+        # every entry of every table, least recently used first: the global bound
+        # (config "jit_cache_size"); a dead function's keys linger here until evicted
+        self.order: collections.OrderedDict[tuple[int, Any], weakref.ref] = \
+            collections.OrderedDict()
+
+    def note_use(self, table: collections.OrderedDict, key: Any) -> None:
+        """Mark ``table[key]`` most recently used; evict the oldest entries over the bound."""
+        from ftrans.config import config
+        order = self.order
+        with self.lock:
+            order[(id(table), key)] = weakref.ref(table)
+            order.move_to_end((id(table), key))
+            limit = config.read("jit_cache_size")
+            while len(order) > limit:
+                (_, old_key), old_table_ref = order.popitem(last=False)
+                old_table = old_table_ref()
+                if old_table is not None:
+                    old_table.pop(old_key, None)
 
     def for_function(self, fun: Callable) -> collections.OrderedDict:
         with self.lock:
@@ -833,6 +872,7 @@ class _JitCaches:
         with self.lock:
             self.weak.clear()
             self.strong.clear()
+            self.order.clear()
 
 
 _jit_caches = _JitCaches()
@@ -917,7 +957,9 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
         dynamic = tuple(a for i, a in enumerate(args) if i not in static_pos)
         dyn_kwargs = {k: v for k, v in kwargs.items() if k not in names}
         flat, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
-        key = (in_tree, tuple(get_aval(x) for x in flat), static_pos, static_values, static_kw)
+        # the zero-cotangent mode changes the derivative rules traced into the program
+        key = (in_tree, tuple(get_aval(x) for x in flat), static_pos, static_values, static_kw,
+               zero_cotangent_enabled())
         table = _jit_caches.for_function(fun)
         entry = table.get(key)
         extra: list[Any] = []
@@ -926,6 +968,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
                 it = iter(dyn)
                 full = [args[i] if i in static_pos else next(it) for i in range(len(args))]
                 return fun(*full, **dyn_kw, **dict(static_kw))
+            staged.__name__ = name  # errors about the traced function name the user's
             closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
             closed, extra = lift_tracer_consts(closed)
             entry = _JitEntry(closed, out_tree)
@@ -933,14 +976,18 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
                 table[key] = entry
                 if len(table) > _MAX_ENTRIES_PER_FUNCTION:
                     table.popitem(last=False)
+                _jit_caches.note_use(table, key)
         else:
             table.move_to_end(key)
+            _jit_caches.note_use(table, key)
         if not extra and current_trace() is eval_trace:
             program = entry.program
             if program is None:
                 from ftrans.compile import compiled
                 program = entry.program = compiled(entry.jaxpr)
             outs = program(*flat)
+            if debug_jit_outputs is not None:  # debug_nans / debug_infs is on
+                debug_jit_outputs(fun, args, kwargs, outs)
         else:
             from ftrans.lax.call import jit_p
             outs = jit_p.bind(*extra, *flat, jaxpr=entry.jaxpr, name=name)
@@ -949,8 +996,92 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
     def cache_size() -> int:
         return len(_jit_caches.for_function(fun))
 
+    def lower(*args: Any, **kwargs: Any) -> Lowered:
+        """Trace ``fun`` at these arguments: ``.as_text()`` is the optimised program,
+        ``.compile()`` generates its code."""
+        static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
+        static_kw = {k: v for k, v in kwargs.items() if k in names}
+        dynamic = tuple(a for i, a in enumerate(args) if i not in static_pos)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in names}
+
+        def staged(*dyn: Any, **dyn_kw: Any) -> Any:
+            it = iter(dyn)
+            full = [args[i] if i in static_pos else next(it) for i in range(len(args))]
+            return fun(*full, **dyn_kw, **static_kw)
+        closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
+        closed, extra = lift_tracer_consts(closed)
+        if extra:
+            raise TypeError(f"jit(...).lower: {name} closes over values of an enclosing "
+                            f"transformation; lower it outside any transformation")
+        _, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
+        return Lowered(closed, in_tree, out_tree, static_pos, tuple(sorted(static_kw)), name)
+
     jitted.cache_size = cache_size  # type: ignore[attr-defined]
+    jitted.lower = lower  # type: ignore[attr-defined]
     return jitted
+
+
+# Set by ftrans.debugging while debug_nans / debug_infs is on: checks compiled outputs.
+debug_jit_outputs: Callable[..., None] | None = None
+
+
+class Lowered:
+    """A jitted function traced at one signature (``jit(f).lower(*args)``).
+
+    >>> import ftrans as ft
+    >>> lowered = ft.jit(lambda x: x * 1.0 + 2.0).lower(1.0)
+    >>> print(lowered.as_text())
+    { lambda ; a:f64[]. let
+        b:f64[] = add a 2.0
+      in (b,) }
+    >>> lowered.compile()(3.0)
+    np.float64(5.0)
+    """
+
+    def __init__(self, closed: ClosedJaxpr, in_tree: PyTreeDef, out_tree: PyTreeDef,
+                 static_pos: tuple[int, ...], static_names: tuple[str, ...], name: str):
+        from ftrans.compile import optimize
+        self.jaxpr = closed
+        self.optimized = optimize(closed)
+        self.in_tree = in_tree
+        self.out_tree = out_tree
+        self.static_pos = static_pos
+        self.static_names = static_names
+        self.name = name
+
+    def as_text(self) -> str:
+        """The optimised program, printed."""
+        return str(self.optimized)
+
+    def compile(self) -> Compiled:
+        """Generate the program's Python code."""
+        return Compiled(self)
+
+
+class Compiled:
+    """Generated code for a :class:`Lowered` program; call it with the same kinds of arguments
+    (static ones included, which are ignored: they were fixed when lowering)."""
+
+    def __init__(self, lowered: Lowered):
+        from ftrans.compile import generate
+        self.lowered = lowered
+        self.program = generate(lowered.optimized)
+
+    def as_text(self) -> str:
+        """The generated Python source."""
+        return self.program.source  # type: ignore[attr-defined]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        low = self.lowered
+        dynamic = tuple(a for i, a in enumerate(args) if i not in low.static_pos)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in low.static_names}
+        flat, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
+        avals = [get_aval(x) for x in flat]
+        if in_tree != low.in_tree or avals != low.jaxpr.in_avals:
+            raise TypeError(f"compiled {low.name}: arguments of types "
+                            f"{[a.str_short() for a in avals]} do not match the lowered "
+                            f"program's {[a.str_short() for a in low.jaxpr.in_avals]}")
+        return tree_unflatten(low.out_tree, _writable(self.program(*flat)))
 
 
 def _hashable(x: Any) -> bool:

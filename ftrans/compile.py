@@ -334,7 +334,7 @@ def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
 
 
 # Primitives whose repeated applications must not be merged (random numbers, effects).
-_IMPURE: set[str] = set()
+_IMPURE: set[str] = {"debug_print"}
 
 
 def _literal_key(lit: Literal) -> Any:
@@ -514,6 +514,8 @@ def _scalar_expression(eqn: JaxprEqn, args: list[str]) -> str | None:
     name = eqn.primitive.name
     if name == "integer_pow":
         y = eqn.params["y"]
+        if type(y) is not int:  # only a genuine int is written into the source
+            return None
         if y == 2:
             return f"{args[0]} * {args[0]}"
         return f"{args[0]} ** {y}" if y > 0 else f"1.0 / {args[0]} ** {-y}"

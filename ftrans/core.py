@@ -198,7 +198,7 @@ class Trace:
     interpreter's rule and wraps the results in this trace's tracers.
     """
 
-    __slots__ = ("parent", "is_alive", "description")
+    __slots__ = ("parent", "is_alive", "description", "__weakref__")  # weakref: leak checker
 
     def __init__(self, parent: Trace | None, description: str = "a transformation"):
         self.parent = parent
@@ -266,6 +266,9 @@ def new_trace(trace_type: type, *args: Any, **kwargs: Any) -> Iterator[Trace]:
     :func:`pause_gc`).
     """
     trace = trace_type(_current_trace.get(), *args, **kwargs)
+    hook = trace_hook
+    if hook is not None:
+        hook.started(trace)
     token = _current_trace.set(trace)
     pause_gc()
     try:
@@ -274,6 +277,13 @@ def new_trace(trace_type: type, *args: Any, **kwargs: Any) -> Iterator[Trace]:
         resume_gc()
         _current_trace.reset(token)
         trace.is_alive = False
+        if hook is not None:
+            hook.finished(trace)
+
+
+# Told when each transformation starts and finishes (``started(trace)`` / ``finished(trace)``);
+# None unless the leak checker is on (ftrans.debugging), so new_trace costs nothing extra.
+trace_hook: Any = None
 
 
 _gc_lock = threading.Lock()
@@ -330,6 +340,21 @@ def escaped_tracer_error(tracer: Tracer) -> EscapedTracerError:
     )
 
 
+def _user_location() -> str:
+    """`` (in function f at file:line)`` for the innermost frame outside ftrans, for errors."""
+    import os
+    import sys
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame = sys._getframe(1)
+    while frame is not None and (frame.f_code.co_filename.startswith(package)
+                                 or "contextlib" in frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    code = frame.f_code
+    return f" (in function {code.co_name} at {code.co_filename}:{frame.f_lineno})"
+
+
 class Tracer:
     """A value of a traced computation; behaves like an array.
 
@@ -371,7 +396,7 @@ class Tracer:
         if value is None:
             raise ConcretizationError(
                 f"{what} was called on an abstract value {self.aval.str_short()} inside "
-                f"{self._trace.description}: its concrete value is not known while the "
+                f"{self._trace.description}{_user_location()}: its concrete value is not known while the "
                 f"function is being transformed. Use ftrans.numpy.where or lax.cond instead "
                 f"of Python `if`, lax.fori_loop / lax.while_loop instead of loops on traced "
                 f"values, or mark the argument static (static_argnums) so it stays concrete."
@@ -398,7 +423,8 @@ class Tracer:
             raise escaped_tracer_error(self)
         raise ConcretizationError(
             f"numpy.asarray() (or another NumPy function) was called on a traced value "
-            f"{self.aval.str_short()} inside {self._trace.description}. Converting it to a "
+            f"{self.aval.str_short()} inside {self._trace.description}{_user_location()}. "
+            f"Converting it to a "
             f"NumPy array would drop the transformation: use the ftrans.numpy function of the "
             f"same name instead of the numpy one (to index a NumPy array with a traced index, "
             f"use ftrans.numpy.take or ftrans.numpy.getitem)."

@@ -21,10 +21,9 @@ import numpy as np
 
 from ftrans import lax
 from ftrans import numpy as fnp
-from ftrans.core import Primitive, ShapedArray, get_aval
+from ftrans.core import get_aval
 from ftrans.custom_derivatives import custom_jvp
-from ftrans.interpreters.batching import defvectorized
-from ftrans.interpreters.jvp import defjvp
+from ftrans.lax.special import erfc
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus",
@@ -42,40 +41,6 @@ def _float(x: Any) -> Any:
     if get_aval(x).dtype.kind not in "fc":
         x = x.astype(np.float64)
     return x
-
-
-# ---------------------------------------------------------------------------------------------
-# erfc: a private primitive (exact GELU needs it; lax has no error function)
-# ---------------------------------------------------------------------------------------------
-
-try:
-    from scipy.special import erfc as _scipy_erfc
-except ImportError:  # pragma: no cover - scipy is optional
-    _scipy_erfc = None
-
-_math_erfc = np.frompyfunc(math.erfc, 1, 1)
-
-
-def _erfc_impl(x: Any) -> Any:
-    x = np.asarray(x)
-    out = _scipy_erfc(x) if _scipy_erfc is not None else _math_erfc(x).astype(x.dtype)
-    return np.asarray(out, x.dtype)[()]
-
-
-def _erfc_abstract_eval(x: ShapedArray) -> ShapedArray:
-    if x.dtype.kind != "f":
-        raise TypeError(f"erfc needs a real floating-point operand, got {x.str_short()}")
-    return x
-
-
-_erfc_p = Primitive("erfc", impl=_erfc_impl, abstract_eval=_erfc_abstract_eval)
-defjvp(_erfc_p, lambda g, ans, x: lax.mul(
-    g, lax.mul(lax.exp(lax.neg(lax.mul(x, x))), -2.0 / math.sqrt(math.pi))))
-defvectorized(_erfc_p)
-
-
-def _erfc(x: Any) -> Any:
-    return _erfc_p.bind(x)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,7 +111,7 @@ def gelu(x: Any, approximate: bool = True) -> Any:
     if approximate:
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * (x * x * x))
         return 0.5 * x * (1.0 + fnp.tanh(inner))
-    return 0.5 * x * _erfc(-x * (1.0 / math.sqrt(2.0)))
+    return 0.5 * x * erfc(-x * (1.0 / math.sqrt(2.0)))
 
 
 def sigmoid(x: Any) -> Any:

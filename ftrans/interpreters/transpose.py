@@ -23,6 +23,10 @@ from ftrans.ir import ClosedJaxpr, Jaxpr, Literal, Var
 transpose_rules: dict[Primitive, Callable[..., Sequence[Any]]] = {}
 
 
+# Set by ftrans.debugging while debug_nans / debug_infs is on; None otherwise.
+backward_hook: Callable[..., Sequence[Any]] | None = None
+
+
 class NonLinearError(FtransError, TypeError):
     """A program being transposed is not linear in the inputs it is transposed against."""
 
@@ -110,7 +114,10 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
         rule = transpose_rules.get(prim)
         if rule is None:
             raise MissingRuleError(prim, "transpose")
-        cts_in = rule(ct, *args_in, **eqn.params)
+        if backward_hook is None:
+            cts_in = rule(ct, *args_in, **eqn.params)
+        else:  # debug_nans / debug_infs: name the equation whose transpose went wrong
+            cts_in = backward_hook(eqn, rule, ct, args_in, eqn.params)
         for x, ct_in in zip(eqn.inputs, cts_in):
             if ct_in is None or type(ct_in) is Zero or type(x) is not Var:
                 continue

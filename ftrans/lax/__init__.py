@@ -121,3 +121,12 @@ from ftrans.lax.control_flow import (  # noqa: F401, A004
     ReverseModeWhileError, cond, cond_p, fori_loop, map, scan, scan_p, switch, while_loop,
     while_p,
 )
+from ftrans.lax.special import (  # noqa: F401
+    digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, lgamma, lgamma_p, polygamma,
+    polygamma_p,
+)
+from ftrans.lax.indexing import (  # noqa: F401
+    gather, gather_p, scatter, scatter_add, scatter_add_p, scatter_max, scatter_max_p,
+    scatter_min, scatter_min_p, scatter_mul, scatter_mul_p, scatter_p,
+)
+from ftrans.lax.sorting import sort, sort_p  # noqa: F401

@@ -30,6 +30,7 @@ from ftrans.interpreters.jvp import (
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
 from ftrans.lax.reductions import reduce_sum
 from ftrans.lax.structural import reshape
+from ftrans.zero_cotangent import tangent_div, tangent_mul
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 _FLOAT = "fc"
@@ -218,8 +219,8 @@ def div(x: Any, y: Any) -> Any:
 
 
 defjvp(div_p,
-       lambda g, ans, x, y: div(g, y),
-       lambda g, ans, x, y: mul(neg(g), div(ans, y)))
+       lambda g, ans, x, y: tangent_div(g, y),
+       lambda g, ans, x, y: tangent_mul(neg(g), div(ans, y)))
 
 
 def _div_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
@@ -296,14 +297,14 @@ def _pow_jvp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # d/dx x**y = y * x**(y-1), taken as 0 where y == 0 so that x**0 has zero derivative at 0
     jac = select_n(eq(y, np.zeros((), dtype)),
                    mul(y, pow(x, sub(y, np.ones((), dtype)))), np.zeros((), dtype))
-    return mul(g, jac)
+    return tangent_mul(g, jac)
 
 
 def _pow_jvp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     dtype = get_aval(x).dtype
     # log(x) * x**y, taken as 0 where x == 0 (x**y is flat in y there for y > 0)
     safe_x = select_n(eq(x, np.zeros((), dtype)), x, np.ones((), dtype))
-    return mul(g, mul(log(safe_x), ans))
+    return tangent_mul(g, mul(log(safe_x), ans))
 
 
 defjvp(pow_p, _pow_jvp_x, _pow_jvp_y)
@@ -328,7 +329,7 @@ def _integer_pow_jvp(g: Any, ans: Any, x: Any, y: int) -> Any:
     if y == 0:
         return mul(g, np.zeros((), get_aval(x).dtype))
     coeff = np.full((), y, get_aval(x).dtype)
-    return mul(g, mul(coeff, x if y == 2 else integer_pow(x, y - 1)))
+    return tangent_mul(g, mul(coeff, x if y == 2 else integer_pow(x, y - 1)))
 
 
 defjvp(integer_pow_p, _integer_pow_jvp)
@@ -424,17 +425,17 @@ def rsqrt(x: Any) -> Any:
     return rsqrt_p.bind(x)
 
 
-defjvp(exp_p, lambda g, ans, x: mul(g, ans))
-defjvp(log_p, lambda g, ans, x: div(g, x))
-defjvp(log1p_p, lambda g, ans, x: div(g, add(x, _float_const(1, x))))
-defjvp(expm1_p, lambda g, ans, x: mul(g, add(ans, _float_const(1, ans))))
+defjvp(exp_p, lambda g, ans, x: tangent_mul(g, ans))
+defjvp(log_p, lambda g, ans, x: tangent_div(g, x))
+defjvp(log1p_p, lambda g, ans, x: tangent_div(g, add(x, _float_const(1, x))))
+defjvp(expm1_p, lambda g, ans, x: tangent_mul(g, add(ans, _float_const(1, ans))))
 defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
 defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
 defjvp(tan_p, lambda g, ans, x: mul(g, add(_float_const(1, ans), mul(ans, ans))))
 defjvp(tanh_p, lambda g, ans, x: mul(g, sub(_float_const(1, ans), mul(ans, ans))))
 defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(_float_const(1, ans), ans))))
-defjvp(sqrt_p, lambda g, ans, x: div(mul(g, _float_const(0.5, ans)), ans))
-defjvp(rsqrt_p, lambda g, ans, x: mul(g, mul(_float_const(-0.5, ans), div(ans, x))))
+defjvp(sqrt_p, lambda g, ans, x: tangent_div(mul(g, _float_const(0.5, ans)), ans))
+defjvp(rsqrt_p, lambda g, ans, x: tangent_mul(g, mul(_float_const(-0.5, ans), div(ans, x))))
 for _prim in (exp_p, log_p, log1p_p, expm1_p, sin_p, cos_p, tan_p, tanh_p, logistic_p,
               sqrt_p, rsqrt_p):
     defvectorized(_prim)

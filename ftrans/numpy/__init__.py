@@ -46,14 +46,18 @@ from numpy import (  # noqa: F401
 )
 
 from ftrans.numpy import _tracer_methods, linalg  # noqa: F401
+from ftrans.numpy._calculus import *  # noqa: F401,F403
 from ftrans.numpy._creation import *  # noqa: F401,F403
 from ftrans.numpy._elementwise import *  # noqa: F401,F403
 from ftrans.numpy._indexing import *  # noqa: F401,F403
 from ftrans.numpy._linalg import *  # noqa: F401,F403
 from ftrans.numpy._math import *  # noqa: F401,F403
+from ftrans.numpy._more_shapes import *  # noqa: F401,F403
 from ftrans.numpy._promotion import result_type  # noqa: F401
 from ftrans.numpy._reductions import *  # noqa: F401,F403
 from ftrans.numpy._shapes import *  # noqa: F401,F403
+from ftrans.numpy._sorting import *  # noqa: F401,F403
+from ftrans.numpy._statistics import *  # noqa: F401,F403
 from ftrans.numpy._trig import *  # noqa: F401,F403
 
 _tracer_methods.install()

@@ -1,19 +1,21 @@
-"""Indexing: ``x[index]`` with NumPy's semantics, plus take, take_along_axis and nonzero.
+"""Indexing: ``x[index]`` with NumPy's semantics, ``.at[index]`` updates, take,
+take_along_axis, and nonzero / argwhere / flatnonzero (concrete, or of a static ``size``).
 
 Basic indexing (ints, slices with any step, None, Ellipsis) is one static ``slice``, a ``rev``
 for negative steps, a ``dynamic_slice`` for traced integer scalars, and a ``reshape``.
 
-Advanced indexing (integer arrays, concrete or traced, and concrete boolean masks) gathers:
-the indexed axes are moved to the front and flattened, the index arrays become one flat index,
-and the rows are picked with a one-hot mask: ``sum(where(onehot, x, -0.0))`` over the flattened
-axis. That is exact (NaN and inf elsewhere in ``x`` do not leak, unlike a one-hot matrix
-product) and differentiable, its transpose scatter-adds (repeated indices accumulate), but it
-costs O(index size x indexed axes' size x remaining size) memory. ``take_along_axis`` uses a
-per-axis one-hot, which is much cheaper for its pattern. A gather primitive in lax would make
-both O(output).
+Advanced indexing (integer arrays, concrete or traced, and concrete boolean masks) is one
+``lax.gather`` of the indexed axes' points (cost: the size of the output; its transpose is a
+scatter-add, so repeated indices accumulate gradients), then a transpose that places the
+gathered axes by NumPy's rule (where the advanced indices were if they are adjacent, else
+first). ``take_along_axis`` is one gather of flat positions.
+
+``at(x)[index].set(v)`` (and ``x.at[index]`` on traced values) applies the index to a table of
+flat positions, so every indexing rule carries over, then scatters into the flattened ``x``.
 
 Out-of-bounds concrete indices raise IndexError as in NumPy; traced indices cannot be checked
-and are clamped into range (as JAX does). See docs/internals.md, "The NumPy layer".
+and are clamped into range by reads and dropped by updates (as JAX does). See
+docs/internals.md, "The NumPy layer".
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from ftrans.lax import structural as lax_structural
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong
 
-__all__ = ["getitem", "take", "take_along_axis", "nonzero", "argwhere", "flatnonzero"]
+__all__ = ["getitem", "take", "take_along_axis", "nonzero", "argwhere", "flatnonzero", "at",
+           "at_indexer"]
 
 _INDEX_ERROR = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
                 "integer or boolean arrays are valid indices")
@@ -139,11 +142,19 @@ def getitem(x: Any, index: Any) -> Any:
            [ 4,  7],
            [ 0,  3]])
     """
-    x = asarray_strong(x)
+    return _getitem(asarray_strong(x), index, "clip")
+
+
+def _getitem(x: Any, index: Any, mode: str) -> Any:
+    """getitem with traced out-of-range indices clamped (mode "clip") or read as 0 (mode
+    "fill", used by ``.at`` updates to drop them); in "fill" mode traced integer scalars are
+    gathered like 0-d index arrays (the same result shape, by NumPy's placement rules)."""
     shape = get_aval(x).shape
     entries = _parse_index(index, len(shape))
+    if mode == "fill" and any(e[0] == "dyn" for e in entries):
+        entries = [("array", e[1]) if e[0] == "dyn" else e for e in entries]
     if any(e[0] == "array" for e in entries):
-        return _advanced(x, entries)
+        return _advanced(x, entries, mode)
     return _basic(x, entries)
 
 
@@ -205,7 +216,7 @@ def _basic(x: Any, entries: list[tuple]) -> Any:
     return lax.reshape(x, tuple(out_shape))
 
 
-def _advanced(x: Any, entries: list[tuple]) -> Any:
+def _advanced(x: Any, entries: list[tuple], mode: str = "clip") -> Any:
     # Ints next to arrays are advanced indices too (NumPy's rule), so they are gathered.
     entries = [("array", np.asarray(e[1])) if e[0] == "int" else
                ("array", e[1]) if e[0] == "dyn" else e for e in entries]
@@ -216,21 +227,9 @@ def _advanced(x: Any, entries: list[tuple]) -> Any:
     rest_axes = [i for i, e in enumerate(axis_entries) if e[0] != "array"]
     indices = [_normalize_indices(axis_entries[i][1], shape[i], i) for i in adv_axes]
     batch_shape = np.broadcast_shapes(*[get_aval(i).shape for i in indices])
-
-    # flatten the indexed axes into one, and the index arrays into one flat index
-    x = lax.transpose(x, adv_axes + rest_axes)
+    points = _stack_points(indices, batch_shape)
+    out = lax_indexing.gather(x, points, tuple(adv_axes), mode)  # batch_shape + rest_shape
     rest_shape = tuple(shape[i] for i in rest_axes)
-    flat_size = 1
-    for i in adv_axes:
-        flat_size *= shape[i]
-    x = lax.reshape(x, (flat_size,) + rest_shape)
-    flat_index: Any = np.int64(0)
-    stride = 1
-    for axis, idx in reversed(list(zip(adv_axes, indices))):
-        flat_index = _index_op(np.add, lax.add, flat_index,
-                               _index_op(np.multiply, lax.mul, idx, np.int64(stride)))
-        stride *= shape[axis]
-    out = _gather_rows(x, flat_index, batch_shape)  # batch_shape + rest_shape
 
     # place the gathered axes: where the advanced indices were, if they were adjacent
     positions = [k for k, e in enumerate(entries) if e[0] == "array"]
@@ -259,9 +258,19 @@ def _advanced(x: Any, entries: list[tuple]) -> Any:
     return lax.reshape(lax.transpose(out, perm), tuple(final_shape))
 
 
+def _stack_points(indices: list[Any], batch_shape: tuple[int, ...]) -> Any:
+    """The index arrays, broadcast together, as one array of points ``batch_shape + (k,)``."""
+    if not any(isinstance(i, Tracer) for i in indices):
+        return np.stack([np.broadcast_to(i, batch_shape) for i in indices], axis=-1)
+    columns = [lax.reshape(lax.broadcast_to(i, batch_shape), batch_shape + (1,))
+               for i in indices]
+    return columns[0] if len(columns) == 1 else lax.concatenate(columns, len(batch_shape))
+
+
 def _normalize_indices(idx: Any, size: int, axis: int) -> Any:
-    """Integer indices into an axis of ``size`` as int64 in ``[0, size)``: concrete ones are
-    checked (IndexError), traced ones wrap negatives and are clamped."""
+    """Integer indices into an axis of ``size`` as int64: concrete ones are checked
+    (IndexError) and wrapped into ``[0, size)``; traced ones have negatives wrapped once (the
+    gather then clamps what is still out of range, or in mode "fill" treats it as missing)."""
     if not isinstance(idx, Tracer):
         idx = np.asarray(idx, dtype=np.int64)
         bad = (idx < -size) | (idx >= size)
@@ -270,39 +279,7 @@ def _normalize_indices(idx: Any, size: int, axis: int) -> Any:
                              f"with size {size}")
         return np.where(idx < 0, idx + size, idx)
     idx = lax.convert_element_type(idx, np.int64)
-    idx = lax.select_n(lax.lt(idx, np.int64(0)), idx, lax.add(idx, np.int64(size)))
-    return lax.max(lax.min(idx, np.int64(builtins.max(size - 1, 0))), np.int64(0))
-
-
-def _index_op(numpy_fn: Any, lax_fn: Any, x: Any, y: Any) -> Any:
-    """Arithmetic on indices: NumPy when both are concrete (so a program records the result
-    as a constant instead of the steps), lax when one is traced."""
-    if isinstance(x, Tracer) or isinstance(y, Tracer):
-        return lax_fn(x, y)
-    return numpy_fn(x, y)
-
-
-def _gather_rows(x: Any, flat_index: Any, batch_shape: tuple[int, ...]) -> Any:
-    """``x[flat_index]`` along axis 0 (``flat_index`` broadcast to ``batch_shape``), by a
-    one-hot selection summed over axis 0's extent."""
-    aval = get_aval(x)
-    n, rest = aval.shape[0], aval.shape[1:]
-    if aval.dtype.kind == "b":  # sum in integers, then back to bool
-        picked = _gather_rows(lax.convert_element_type(x, np.uint8), flat_index, batch_shape)
-        return lax.ne(picked, np.uint8(0))
-    positions = np.arange(n, dtype=np.int64)
-    if isinstance(flat_index, Tracer):
-        flat_index = lax.reshape(lax.broadcast_to(flat_index, batch_shape), batch_shape + (1,))
-        onehot = lax.reshape(lax.eq(flat_index, positions), batch_shape + (n,) + (1,) * len(rest))
-    else:  # a constant mask
-        onehot = np.broadcast_to(flat_index, batch_shape)[..., None] == positions
-        onehot = onehot.reshape(batch_shape + (n,) + (1,) * len(rest))
-    nb = len(batch_shape)
-    expanded = lax.broadcast_in_dim(x, batch_shape + (n,) + rest,
-                                    tuple(range(nb, nb + 1 + len(rest))))
-    # -0.0 is the additive identity: x + -0.0 == x for every x, including +0.0
-    identity = np.asarray(-0.0 if aval.dtype.kind in "fc" else 0, dtype=aval.dtype)[()]
-    return lax.reduce_sum(lax.select_n(onehot, identity, expanded), (nb,))
+    return lax.select_n(lax.lt(idx, np.int64(0)), idx, lax.add(idx, np.int64(size)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,7 +322,11 @@ def take(a: Any, indices: Any, axis: int | None = None, out: None = None,
 def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
     """``out[..., j, ...] = arr[..., indices[..., j, ...], ...]`` along ``axis``: picks one
     element per position (e.g. the log-probability of each label). ``indices`` has ``arr``'s
-    rank; other axes broadcast. Cost O(indices along axis x axis size x rest).
+    rank; other axes broadcast. One gather: the cost is the size of the output.
+
+    Raises:
+      ValueError: ``indices`` has another rank than ``arr``.
+      IndexError: non-integer indices, or a concrete index out of bounds.
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.take_along_axis(np.array([[0.1, 0.9], [0.7, 0.3]]), np.array([[1], [0]]), axis=1)
@@ -365,54 +346,277 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
     if get_aval(indices).dtype.kind not in "iu":
         raise IndexError("`indices` must be an integer array")
-    n = shape[ax]
-    indices = _normalize_indices(indices, n, ax)
+    indices = _normalize_indices(indices, shape[ax], ax)
     out_shape = np.broadcast_shapes(shape[:ax] + (1,) + shape[ax + 1:],
                                     idx_shape[:ax] + (1,) + idx_shape[ax + 1:])
     out_shape = out_shape[:ax] + (idx_shape[ax],) + out_shape[ax + 1:]
-    # one-hot over the axis: (..., m, n, ...) with m the indices' length along the axis
-    positions = np.arange(n, dtype=np.int64).reshape((n,) + (1,) * (len(shape) - ax - 1))
-    expanded_shape = idx_shape[:ax + 1] + (1,) + idx_shape[ax + 1:]
+    # the flat position of each picked element: the index along the axis times its stride,
+    # plus a constant offset for the other axes (0 along axes where arr has size 1)
+    strides = np.cumprod((shape[1:] + (1,))[::-1])[::-1] if shape else np.ones(0, np.int64)
+    offset = np.zeros(out_shape, np.int64)
+    for d, (n, stride) in enumerate(zip(shape, strides)):
+        if d != ax and n != 1:
+            offset = offset + (np.arange(out_shape[d]) * int(stride)).reshape(
+                (-1,) + (1,) * (len(shape) - d - 1))
+    indices = _broadcast_index(indices, out_shape)
     if isinstance(indices, Tracer):
-        onehot = lax.eq(lax.reshape(indices, expanded_shape), positions)
-    else:  # a constant mask
-        onehot = np.reshape(indices, expanded_shape) == positions
-    expanded_arr = lax.reshape(arr, shape[:ax] + (1,) + shape[ax:])
-    if get_aval(arr).dtype.kind == "b":
-        expanded_arr = lax.convert_element_type(expanded_arr, np.uint8)
-    dtype = get_aval(expanded_arr).dtype
-    identity = np.asarray(-0.0 if dtype.kind in "fc" else 0, dtype=dtype)[()]
-    picked = lax.reduce_sum(lax.select_n(onehot, identity, expanded_arr), (ax + 1,))
-    picked = lax.broadcast_to(picked, out_shape)
-    if get_aval(arr).dtype.kind == "b":
-        picked = lax.ne(picked, np.uint8(0))
-    return picked
+        flat = lax.add(lax.mul(indices, np.int64(strides[ax])), offset)
+    else:
+        flat = indices * int(strides[ax]) + offset
+    flat_arr = lax.reshape(arr, (get_aval(arr).size,))
+    return lax_indexing.gather(flat_arr, _as_points(flat), (0,))
+
+
+def _broadcast_index(indices: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(indices, Tracer):
+        return lax.broadcast_to(indices, shape)
+    return np.broadcast_to(indices, shape)
+
+
+def _as_points(flat: Any) -> Any:
+    """Flat positions as points of a 1-d operand (a trailing axis of size 1)."""
+    shape = get_aval(flat).shape
+    if isinstance(flat, Tracer):
+        return lax.reshape(flat, shape + (1,))
+    return np.reshape(flat, shape + (1,))
 
 
 # ---------------------------------------------------------------------------------------------
-# nonzero (concrete only: the output's shape depends on the values)
+# x.at[index]: functional updates
 # ---------------------------------------------------------------------------------------------
 
 
-def nonzero(a: Any) -> tuple[np.ndarray, ...]:
-    """Indices of the nonzero elements, one int64 array per axis. Needs a concrete ``a``.
+def _update_positions(shape: tuple[int, ...], index: Any) -> Any:
+    """The flat positions ``x[index]`` reads, in the shape of ``x[index]``: the index applied
+    to a table of positions, so every NumPy indexing rule carries over. Concrete indices give a
+    NumPy array; traced out-of-range indices give -1 (the scatter drops them, as in JAX)."""
+    size = 1
+    for d in shape:
+        size *= d
+    table = np.arange(1, size + 1, dtype=np.int64).reshape(shape)
+    picked = _getitem(table, index, "fill")  # 0 where a traced index is out of range
+    if isinstance(picked, Tracer):
+        return lax.sub(picked, np.int64(1))
+    return np.asarray(picked) - 1
+
+
+class IndexUpdateRef:
+    """``x.at[index]``: the updates of the elements ``x[index]`` (NumPy's indexing rules).
+
+    Every method returns a new array; ``x`` is unchanged. Repeated indices accumulate for
+    ``add`` / ``multiply`` / ``min`` / ``max`` (like ``np.add.at``); for ``set`` the last value
+    wins. Traced out-of-range indices are dropped; concrete ones raise IndexError.
+    """
+
+    __slots__ = ("array", "index")
+
+    def __init__(self, array: Any, index: Any):
+        self.array = array
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"IndexUpdateRef({self.array!r}, {self.index!r})"
+
+    def get(self) -> Any:
+        """``x[index]``."""
+        return getitem(self.array, self.index)
+
+    def set(self, values: Any) -> Any:
+        """``x`` with ``x[index] = values``."""
+        return self._scatter(lax_indexing.scatter_p, values)
+
+    def add(self, values: Any) -> Any:
+        """``x`` with ``values`` added at ``index`` (repeated indices accumulate)."""
+        return self._scatter(lax_indexing.scatter_add_p, values)
+
+    def subtract(self, values: Any) -> Any:
+        """``x`` with ``values`` subtracted at ``index``."""
+        from ftrans.numpy._elementwise import negative
+        return self._scatter(lax_indexing.scatter_add_p, negative(asarray_strong(values)))
+
+    def multiply(self, values: Any) -> Any:
+        """``x`` multiplied by ``values`` at ``index`` (repeated indices multiply)."""
+        return self._scatter(lax_indexing.scatter_mul_p, values)
+
+    def divide(self, values: Any) -> Any:
+        """``x`` divided by ``values`` at ``index`` (an inexact ``x``, as NumPy's in-place
+        division needs)."""
+        from ftrans.numpy._elementwise import true_divide
+        x = asarray_strong(self.array)
+        aval = get_aval(x)
+        if aval.dtype.kind not in "fc":
+            raise TypeError(f"at[...].divide needs a floating-point array, got {aval.dtype} "
+                            f"(NumPy cannot divide an integer array in place)")
+        divisor = IndexUpdateRef(np.ones(aval.shape, aval.dtype), self.index).multiply(values)
+        return true_divide(x, divisor)
+
+    def min(self, values: Any) -> Any:  # noqa: A003
+        """``x`` with ``x[index] = minimum(x[index], values)`` (all repeated values count)."""
+        return self._scatter(lax_indexing.scatter_min_p, values)
+
+    def max(self, values: Any) -> Any:  # noqa: A003
+        """``x`` with ``x[index] = maximum(x[index], values)`` (all repeated values count)."""
+        return self._scatter(lax_indexing.scatter_max_p, values)
+
+    def _scatter(self, prim: Any, values: Any) -> Any:
+        from ftrans.numpy._promotion import cast
+        x = asarray_strong(self.array)
+        aval = get_aval(x)
+        positions = _update_positions(aval.shape, self.index)
+        target_shape = get_aval(positions).shape
+        values = cast(asarray_strong(values), aval.dtype)
+        values_shape = get_aval(values).shape
+        try:
+            np.broadcast_shapes(values_shape, target_shape)
+        except ValueError:
+            raise ValueError(f"could not broadcast input array from shape {values_shape} into "
+                             f"shape {target_shape}") from None
+        if len(values_shape) > len(target_shape):  # NumPy drops leading unit axes
+            values = lax.reshape(values, values_shape[len(values_shape) - len(target_shape):])
+        values = lax.broadcast_to(values, target_shape)
+        flat = lax.reshape(x, (aval.size,))
+        out = prim.bind(flat, _as_points(positions), values, axes=(0,), mode="drop")
+        return lax.reshape(out, aval.shape)
+
+
+class IndexUpdateHelper:
+    """``x.at``: index it to get an :class:`IndexUpdateRef` (``x.at[i].set(v)``)."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: Any):
+        self.array = array
+
+    def __getitem__(self, index: Any) -> IndexUpdateRef:
+        return IndexUpdateRef(self.array, index)
+
+    def __repr__(self) -> str:
+        return f"IndexUpdateHelper({self.array!r})"
+
+
+def at(x: Any) -> IndexUpdateHelper:
+    """Functional index updates for any array: ``at(x)[index].set(v)`` is a new array equal to
+    ``x`` with ``x[index] = v``; also ``add``, ``subtract``, ``multiply``, ``divide``, ``min``,
+    ``max`` and ``get``. Traced values have the same as a property: ``x.at[index]``. (JAX has
+    no such function: its arrays all have ``.at``; a NumPy array does not, hence this one.)
+
+    Indices follow NumPy's rules (ints, slices, None, Ellipsis, integer arrays, concrete boolean
+    masks). Repeated indices accumulate for ``add`` and the others, like ``np.add.at``; for
+    ``set`` the last value wins. All updates are differentiable and batchable.
 
     Raises:
-      ConcretizationError: ``a`` is abstract (inside vmap, jit, make_jaxpr): the output's
-        shape would depend on its values.
+      IndexError: a concrete index out of bounds, or an invalid index.
+      ValueError: values that do not broadcast to the shape of ``x[index]``.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.at(np.zeros(4))[np.array([0, 2, 0])].add(1.0)
+    array([2., 0., 1., 0.])
+    >>> fnp.at(np.arange(6).reshape(2, 3))[:, -1].set(9)
+    array([[0, 1, 9],
+           [3, 4, 9]])
     """
-    value = _concrete_mask(a, "nonzero (or where(condition) with one argument)")
-    if value.ndim == 0:
+    return IndexUpdateHelper(x)
+
+
+at_indexer = at
+
+
+# ---------------------------------------------------------------------------------------------
+# nonzero and friends: concrete, or of a static size
+# ---------------------------------------------------------------------------------------------
+
+
+def _flat_nonzero_positions(a: Any, size: int) -> Any:
+    """Positions of the first ``size`` nonzero elements of the flattened ``a`` (int64), -1
+    past the last one."""
+    from ftrans.numpy._elementwise import to_bool
+    from ftrans.lax.reductions import cumsum
+    mask = lax.reshape(to_bool(asarray_strong(a)), (-1,))
+    n = get_aval(mask).shape[0]
+    ranks = lax.sub(cumsum(lax.convert_element_type(mask, np.int64), 0), np.int64(1))
+    slots = lax.select_n(mask, np.int64(size), ranks)  # slot `size` is out of range: dropped
+    positions = np.arange(n, dtype=np.int64)
+    return lax_indexing.scatter(np.full(size, -1, np.int64), _as_points(slots), positions,
+                                (0,), mode="drop")
+
+
+def _check_size(size: Any, name: str) -> int:
+    if isinstance(size, Tracer) or isinstance(size, bool) or \
+            not isinstance(size, (int, np.integer)) or size < 0:
+        raise TypeError(f"{name}: size must be a static non-negative int, got {size!r}")
+    return int(size)
+
+
+def nonzero(a: Any, *, size: int | None = None, fill_value: Any = None) -> tuple[Any, ...]:
+    """Indices of the nonzero elements, one int64 array per axis.
+
+    Without ``size`` the input must be concrete (the output's length depends on its values).
+    With a static ``size`` it works under every transformation: the first ``size`` nonzero
+    elements are returned, padded with ``fill_value`` (default 0; a tuple gives one per axis).
+
+    Raises:
+      ConcretizationError: ``a`` is abstract and ``size`` is not given.
+      ValueError: ``a`` is 0-d.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.nonzero(np.array([0, 3, 0, 4]), size=3)
+    (array([1, 3, 0]),)
+    """
+    if size is None:
+        value = _concrete_mask(a, "nonzero (or where(condition) with one argument); pass a "
+                                  "static size= to nonzero")
+        if value.ndim == 0:
+            raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
+                             "np.atleast_1d(scalar).nonzero() instead.")
+        return np.nonzero(value)
+    size = _check_size(size, "nonzero")
+    a = asarray_strong(a)
+    shape = get_aval(a).shape
+    if not shape:
         raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
                          "np.atleast_1d(scalar).nonzero() instead.")
-    return np.nonzero(value)
+    flat = _flat_nonzero_positions(a, size)
+    fills = fill_value if isinstance(fill_value, (tuple, list)) else (fill_value,) * len(shape)
+    if len(fills) != len(shape):
+        raise ValueError(f"nonzero: fill_value must be a scalar or a tuple of {len(shape)} "
+                         f"values, got {fill_value!r}")
+    missing = lax.lt(flat, np.int64(0))
+    out = []
+    stride = 1
+    for d in reversed(range(len(shape))):
+        coord = lax.rem(lax.div(lax.max(flat, np.int64(0)), np.int64(stride)),
+                        np.int64(builtins.max(shape[d], 1)))
+        stride *= shape[d]
+        fill = np.int64(0 if fills[d] is None else fills[d])
+        out.append(lax.select_n(missing, coord, fill))
+    return tuple(reversed(out))
 
 
-def argwhere(a: Any) -> np.ndarray:
-    """Indices of the nonzero elements, one row per element. Needs a concrete ``a``."""
-    return np.argwhere(_concrete_mask(a, "argwhere"))
+def argwhere(a: Any, *, size: int | None = None, fill_value: Any = None) -> Any:
+    """Indices of the nonzero elements, one row per element (int64). Needs a concrete ``a``
+    unless a static ``size`` is given (then padded with ``fill_value``, as :func:`nonzero`).
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.argwhere(np.array([[0, 1], [1, 0]]), size=3, fill_value=-1)
+    array([[ 0,  1],
+           [ 1,  0],
+           [-1, -1]])
+    """
+    if size is None:
+        return np.argwhere(_concrete_mask(a, "argwhere; pass a static size= to argwhere"))
+    a = asarray_strong(a)
+    if get_aval(a).ndim == 0:
+        return np.zeros((_check_size(size, "argwhere"), 0), np.int64)
+    columns = nonzero(a, size=size, fill_value=fill_value)
+    return lax.concatenate([lax.reshape(c, (size, 1)) for c in columns], 1)
 
 
-def flatnonzero(a: Any) -> np.ndarray:
-    """Indices of the nonzero elements of the flattened array. Needs a concrete ``a``."""
-    return np.flatnonzero(_concrete_mask(a, "flatnonzero"))
+def flatnonzero(a: Any, *, size: int | None = None, fill_value: Any = None) -> Any:
+    """Indices of the nonzero elements of the flattened array (int64). Needs a concrete ``a``
+    unless a static ``size`` is given (then padded with ``fill_value``, default 0)."""
+    if size is None:
+        return np.flatnonzero(_concrete_mask(a, "flatnonzero; pass a static size= to "
+                                                "flatnonzero"))
+    flat = _flat_nonzero_positions(a, _check_size(size, "flatnonzero"))
+    fill = np.int64(0 if fill_value is None else fill_value)
+    return lax.select_n(lax.lt(flat, np.int64(0)), flat, fill)

@@ -87,14 +87,15 @@ def _tolist(self: Tracer) -> Any:
 
 
 def _at(self: Tracer) -> Any:
-    raise NotImplementedError("x.at[index] updates are not implemented yet in ftrans.numpy; "
-                              "build the result with ftrans.numpy.where and a mask instead")
+    import ftrans.numpy as fnp
+    return fnp.at_indexer(self)
 
 
 # The array methods that are the ftrans.numpy function of the same name with the array first.
 _METHODS = ("sum", "mean", "max", "min", "prod", "var", "std", "argmax", "argmin", "all",
             "any", "cumsum", "cumprod", "squeeze", "swapaxes", "clip", "round", "dot", "conj",
-            "conjugate", "nonzero", "repeat", "trace", "diagonal", "take", "ptp")
+            "conjugate", "nonzero", "repeat", "trace", "diagonal", "take", "ptp", "argsort",
+            "sort")
 
 
 def install() -> None:

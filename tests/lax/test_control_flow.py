@@ -13,7 +13,7 @@ import ftrans as ft
 import ftrans.numpy as fnp
 from ftrans.core import ConcretizationError
 from ftrans.lax.control_flow import (
-    ReverseModeWhileError, cond, fori_loop, scan, switch, while_loop,
+    cond, fori_loop, scan, switch, while_loop,
 )
 from ftrans.lax.control_flow import map as lax_map
 from ftrans.test_util import check_grads
@@ -388,9 +388,9 @@ def test_while_vmap_of_jacfwd():
     close(ft.vmap(ft.jacfwd(root))(a), [ft.jacfwd(root)(v) for v in a])
 
 
-def test_while_reverse_mode_error_points_to_fori_and_scan():
-    with pytest.raises(ReverseModeWhileError, match="fori_loop.*scan"):
-        ft.grad(lambda a: newton_sqrt(a)[0])(4.0)
+def test_while_reverse_mode_through_a_data_dependent_trip_count():
+    # reverse mode through while_loop (beyond JAX): see tests/test_while_reverse.py
+    close(ft.grad(lambda a: newton_sqrt(a)[0])(4.0), 0.25, tol=1e-6)
 
 
 def test_while_errors():

@@ -167,5 +167,4 @@ def test_errors_name_the_mistake() -> None:
         fnp.einsum("ij->k", a)
     with pytest.raises(ValueError, match="has 2 dimensions but its subscripts 'ijk'"):
         fnp.einsum("ijk", a)
-    with pytest.raises(NotImplementedError, match="singular values"):
-        fnp.linalg.norm(a, 2)
+    np.testing.assert_allclose(fnp.linalg.norm(a, 2), np.linalg.norm(a, 2))

@@ -1,14 +1,28 @@
 """Loops with a data-dependent trip count: ``while_loop`` (primitive ``while_p``) and
-``fori_loop``, which becomes a ``scan`` when its bounds are concrete (so reverse mode works)
-and a ``while_loop`` otherwise.
+``fori_loop``, which becomes a ``scan`` when its bounds are concrete and a ``while_loop``
+otherwise.
 
 ``while_p`` takes ``(*cond consts, *body consts, *init carry)`` and holds two programs:
 ``cond_jaxpr`` (consts, carry) -> bool scalar and ``body_jaxpr`` (consts, carry) -> carry.
-Its jvp carries the tangents in the loop; partial evaluation runs the known part of the loop
-now and records the whole loop for the unknown outputs (it cannot save per-iteration values,
-so reverse mode is an error that points to ``fori_loop`` / ``scan``); batching with a batched
-predicate runs until every member is done and freezes the finished members' carries with
-``select_n``. See docs/control_flow.md.
+Its jvp carries the tangents in the loop; batching with a batched predicate runs until every
+member is done and freezes the finished members' carries with ``select_n``.
+
+Reverse mode works although the trip count is only known at run time (JAX refuses it):
+
+- partial evaluation with concrete known values (eager ``grad`` / ``vjp``, also nested in an
+  outer ``jvp``): the known loop runs now, one iteration at a time, keeping each iteration's
+  residuals in a Python list; the trip count ``n`` is then a number, so the unknown part is
+  recorded as a ``scan`` of length ``n`` over the stacked residuals, and every scan rule
+  (transpose, vmap, jvp) applies to it;
+- otherwise (under ``jit``, ``vmap``, or with ``checkpoint_every``): the known loop runs (or
+  is staged) for the primal outputs and the whole loop is recorded; its transpose rule binds
+  ``while_backward_p``, whose implementation re-runs the known loop keeping each iteration's
+  residuals in a list grown at run time (with ``checkpoint_every=k``: only every k-th carry,
+  recomputing a segment's residuals when the backward sweep reaches it), then applies the
+  transposed body in reverse. Under ``vmap`` with a batched predicate it keeps each member's
+  "still running" mask with the residuals.
+
+See docs/control_flow.md and docs/beyond_jax.md.
 """
 
 from __future__ import annotations
@@ -17,26 +31,36 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ftrans.core import FtransError, Primitive, ShapedArray, Tracer, get_aval
+from ftrans.core import (
+    FtransError, Primitive, ShapedArray, Tracer, current_trace, eval_trace, get_aval,
+)
 from ftrans.interpreters.batching import (
     BatchTrace, axis_batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
 from ftrans.interpreters.jvp import Zero, jvp_rules
 from ftrans.interpreters.partial_eval import PartialEvalTrace, partial_eval_rules
-from ftrans.interpreters.transpose import transpose_rules
-from ftrans.ir import ClosedJaxpr
+from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
+from ftrans.ir import ClosedJaxpr, Var
 from ftrans.lax.control_flow.common import (
     add_unused_inputs, batch_jaxpr_instantiate, check_same, flatten_operands,
     jvp_jaxpr_instantiate, memoized, partial_eval_jaxpr, partial_eval_jaxpr_instantiate,
     restage, run,
     select_outputs, trace_to_closed, zeros,
 )
-from ftrans.lax.control_flow.scan import scan
+from ftrans.lax.control_flow.scan import scan, scan_p
 from ftrans.tree_util import tree_unflatten
 
 
 class ReverseModeWhileError(FtransError, TypeError):
-    """Reverse-mode differentiation of a ``while_loop`` (its trip count is not static)."""
+    """A reverse-mode use of ``while_loop`` that is not supported: differentiating the
+    backward loop again under ``jit`` or ``vmap`` (second order there), or a loop condition
+    that depends on a value being differentiated linearly."""
+
+
+def _checkpoint_param(checkpoint_every: int | None) -> dict[str, Any]:
+    """The optional ``checkpoint_every`` param: present only when set, so programs without it
+    print as before."""
+    return {} if checkpoint_every is None else {"checkpoint_every": checkpoint_every}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -45,7 +69,8 @@ class ReverseModeWhileError(FtransError, TypeError):
 
 
 def _while_impl(*args: Any, cond_jaxpr: ClosedJaxpr, body_jaxpr: ClosedJaxpr,
-                cond_nconsts: int, body_nconsts: int) -> list[Any]:
+                cond_nconsts: int, body_nconsts: int,
+                checkpoint_every: int | None = None) -> list[Any]:
     from ftrans.compile import compiled
     cond_fn, body_fn = compiled(cond_jaxpr), compiled(body_jaxpr)
     cond_consts = args[:cond_nconsts]
@@ -58,7 +83,8 @@ def _while_impl(*args: Any, cond_jaxpr: ClosedJaxpr, body_jaxpr: ClosedJaxpr,
 
 def _while_abstract_eval(*avals: ShapedArray, cond_jaxpr: ClosedJaxpr,
                          body_jaxpr: ClosedJaxpr, cond_nconsts: int,
-                         body_nconsts: int) -> list[ShapedArray]:
+                         body_nconsts: int, checkpoint_every: int | None = None
+                         ) -> list[ShapedArray]:
     carry = list(avals[cond_nconsts + body_nconsts:])
     if cond_jaxpr.in_avals != list(avals[:cond_nconsts]) + carry:
         raise TypeError("while_loop: the condition's inputs do not match its operands")
@@ -76,7 +102,7 @@ while_p = Primitive("while", impl=_while_impl, abstract_eval=_while_abstract_eva
 
 
 def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
-               init_val: Any) -> Any:
+               init_val: Any, *, checkpoint_every: int | None = None) -> Any:
     """Run ``body_fun`` while ``cond_fun`` holds, as one primitive: in Python,
 
     .. code-block:: python
@@ -87,14 +113,17 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
         return val
 
     Works under ``jit``, ``vmap`` (a batched condition keeps looping until every member is
-    done; finished members keep their values) and forward-mode differentiation. Reverse mode
-    (``grad``, ``vjp``) needs a static trip count: use :func:`fori_loop` with Python-int
-    bounds, or :func:`scan`.
+    done; finished members keep their values) and both modes of differentiation: ``grad`` and
+    ``vjp`` keep each iteration's residuals for the backward pass, although the number of
+    iterations is only known at run time.
 
     Args:
       cond_fun: carry -> bool scalar.
       body_fun: carry -> carry of the same structure, shapes and dtypes.
       init_val: the initial carry (a pytree of arrays).
+      checkpoint_every: for reverse mode, keep only every k-th carry instead of every
+        iteration's residuals, and recompute a segment of k iterations when the backward pass
+        reaches it (memory O(n/k + k) instead of O(n), one more forward pass).
 
     Returns:
       The final carry.
@@ -102,6 +131,11 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
     >>> while_loop(lambda x: x < 100, lambda x: x * 2, 1)
     np.int64(128)
     """
+    if checkpoint_every is not None and (isinstance(checkpoint_every, bool)
+                                         or int(checkpoint_every) != checkpoint_every
+                                         or checkpoint_every < 1):
+        raise ValueError(f"while_loop: checkpoint_every must be a positive int, got "
+                         f"{checkpoint_every!r}")
     init, in_tree = flatten_operands(init_val, "while_loop", "init_val")
     avals = [get_aval(x) for x in init]
     args_tree = _tuple_tree(in_tree)
@@ -115,9 +149,10 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
         body_fun, args_tree, avals, "while_loop", "body_fun")
     check_same("while_loop", "init_val", in_tree, avals,
                "the output of body_fun", body_tree, body_closed.out_avals)
+    ckpt = _checkpoint_param(None if checkpoint_every is None else int(checkpoint_every))
     outs = while_p.bind(*cond_consts, *body_consts, *init, cond_jaxpr=cond_closed,
                         body_jaxpr=body_closed, cond_nconsts=len(cond_consts),
-                        body_nconsts=len(body_consts))
+                        body_nconsts=len(body_consts), **ckpt)
     return tree_unflatten(in_tree, outs)
 
 
@@ -139,17 +174,18 @@ def _concrete_int(x: Any) -> int | None:
 
 
 def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any],
-              init_val: Any) -> Any:
+              init_val: Any, *, checkpoint_every: int | None = None) -> Any:
     """``for i in range(lower, upper): val = body_fun(i, val)``, as one primitive.
 
     With concrete bounds (Python or NumPy ints) it is a :func:`scan` of ``upper - lower``
-    steps, so every transformation works, reverse mode included; with traced bounds it is a
-    :func:`while_loop` (forward mode only).
+    steps; with traced bounds it is a :func:`while_loop`. Every transformation works in both
+    cases, reverse mode included.
 
     Args:
       lower, upper: integer scalars.
       body_fun: ``(i, val) -> val`` of the same structure, shapes and dtypes.
       init_val: the initial value.
+      checkpoint_every: passed to :func:`while_loop` when the bounds are traced.
 
     Returns:
       The final value.
@@ -177,7 +213,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any],
     _, _, result = while_loop(
         lambda c: lax.lt(c[0], c[1]),
         lambda c: (lax.add(c[0], np.ones((), index_dtype)[()]), c[1], body_fun(c[0], c[2])),
-        (lower, upper, init_val))
+        (lower, upper, init_val), checkpoint_every=checkpoint_every)
     return result
 
 
@@ -187,8 +223,9 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any],
 
 
 def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], cond_jaxpr: ClosedJaxpr,
-               body_jaxpr: ClosedJaxpr, cond_nconsts: int, body_nconsts: int
-               ) -> tuple[list[Any], list[Any]]:
+               body_jaxpr: ClosedJaxpr, cond_nconsts: int, body_nconsts: int,
+               checkpoint_every: int | None = None) -> tuple[list[Any], list[Any]]:
+    ckpt = _checkpoint_param(checkpoint_every)
     n_fixed = cond_nconsts + body_nconsts
     nonzeros = [type(t) is not Zero for t in tangents]
     bc_nz = nonzeros[cond_nconsts:n_fixed]
@@ -202,7 +239,7 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], cond_jaxpr: Clos
         carry_nz = new
     if not any(carry_nz):
         outs = while_p.bind(*primals, cond_jaxpr=cond_jaxpr, body_jaxpr=body_jaxpr,
-                            cond_nconsts=cond_nconsts, body_nconsts=body_nconsts)
+                            cond_nconsts=cond_nconsts, body_nconsts=body_nconsts, **ckpt)
         return outs, [Zero(get_aval(o)) for o in outs]
     program, _ = jvp_jaxpr_instantiate(body_jaxpr, bc_nz + carry_nz, carry_nz)
     bc_avals = body_jaxpr.in_avals[:body_nconsts]
@@ -225,7 +262,8 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], cond_jaxpr: Clos
     carry_t = [zeros(get_aval(p)) if type(t) is Zero else t
                for p, t, nz in zip(carry, tangents[n_fixed:], carry_nz) if nz]
     outs = while_p.bind(*cc, *bc, *bct, *carry, *carry_t, cond_jaxpr=cond, body_jaxpr=body,
-                        cond_nconsts=cond_nconsts, body_nconsts=body_nconsts + len(bct))
+                        cond_nconsts=cond_nconsts, body_nconsts=body_nconsts + len(bct),
+                        **ckpt)
     out_t = iter(outs[n_carry:])
     return outs[:n_carry], [next(out_t) if nz else Zero(a)
                             for nz, a in zip(carry_nz, carry_avals)]
@@ -235,17 +273,23 @@ jvp_rules[while_p] = _while_jvp
 
 
 # ---------------------------------------------------------------------------------------------
-# Partial evaluation: the known part of the loop runs now; the unknown outputs come from the
-# whole loop, recorded (so the linear program recomputes the known part and is not
-# transposable: reverse mode raises ReverseModeWhileError)
+# Partial evaluation. With concrete known values the known loop runs now, one iteration at a
+# time, keeping each iteration's residuals; the unknown part becomes a scan of the now-known
+# length over them. Otherwise the known loop runs (or is staged) and the whole loop is
+# recorded; its transpose rule (below) re-runs the known part keeping the residuals.
 # ---------------------------------------------------------------------------------------------
 
 
+def _is_concrete(x: Any) -> bool:
+    return not isinstance(x, Tracer) or x.to_concrete_value() is not None
+
+
 def _while_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], cond_jaxpr: ClosedJaxpr,
-                        body_jaxpr: ClosedJaxpr, cond_nconsts: int, body_nconsts: int
-                        ) -> list[Any]:
+                        body_jaxpr: ClosedJaxpr, cond_nconsts: int, body_nconsts: int,
+                        checkpoint_every: int | None = None) -> list[Any]:
     params = {"cond_jaxpr": cond_jaxpr, "body_jaxpr": body_jaxpr,
-              "cond_nconsts": cond_nconsts, "body_nconsts": body_nconsts}
+              "cond_nconsts": cond_nconsts, "body_nconsts": body_nconsts,
+              **_checkpoint_param(checkpoint_every)}
     n_fixed = cond_nconsts + body_nconsts
     unknowns = [isinstance(x, Tracer) and x._trace is trace for x in args]
     cc_uk, bc_uk, carry_uk = (unknowns[:cond_nconsts], unknowns[cond_nconsts:n_fixed],
@@ -263,11 +307,17 @@ def _while_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], cond_jaxpr
     cond_known = select_outputs(partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk)[0], [0])
     body_split = partial_eval_jaxpr_instantiate(body_jaxpr, bc_uk + carry_uk, carry_uk)
     n_known_carry = carry_uk.count(False)
+    known_cc = [x for x, u in zip(args[:cond_nconsts], cc_uk) if not u]
+    known_bc = [x for x, u in zip(args[cond_nconsts:n_fixed], bc_uk) if not u]
+    known_carry = [x for x, u in zip(args[n_fixed:], carry_uk) if not u]
+    if any(carry_uk) and checkpoint_every is None and all(
+            _is_concrete(x) for x in known_cc + known_bc + known_carry):
+        return _partial_eval_now(trace, args, cond_known, body_split, bc_uk, carry_uk,
+                                 known_cc, known_bc, known_carry, n_fixed, cond_nconsts)
     body_known = select_outputs(body_split[0], list(range(n_known_carry)))
-    known_args = [x for x, u in zip(args, cc_uk + bc_uk + carry_uk) if not u]
     known_outs = iter(while_p.bind(
-        *known_args, cond_jaxpr=cond_known, body_jaxpr=body_known,
-        cond_nconsts=cc_uk.count(False), body_nconsts=bc_uk.count(False)))
+        *known_cc, *known_bc, *known_carry, cond_jaxpr=cond_known, body_jaxpr=body_known,
+        cond_nconsts=len(known_cc), body_nconsts=len(known_bc)))
     if any(carry_uk):
         whole = trace.record(while_p, args, params)
     else:
@@ -275,19 +325,297 @@ def _while_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], cond_jaxpr
     return [w if u else next(known_outs) for w, u in zip(whole, carry_uk)]
 
 
+def _partial_eval_now(trace: PartialEvalTrace, args: Sequence[Any], cond_known: ClosedJaxpr,
+                      body_split: tuple, bc_uk: list[bool], carry_uk: list[bool],
+                      known_cc: list[Any], known_bc: list[Any], known_carry: list[Any],
+                      n_fixed: int, cond_nconsts: int) -> list[Any]:
+    """Run the known loop now, keeping each iteration's residuals; record the unknown part as
+    a scan of the trip count just found."""
+    known, unknown, _, num_res = body_split
+    n_kc = len(known_carry)
+    # Residuals that are the known body consts themselves are loop-invariant: they go to the
+    # scan as consts instead of being stacked n times.
+    const_index = {v: i for i, v in enumerate(known.jaxpr.invars[:len(known_bc)])}
+    res_vars = known.jaxpr.outvars[n_kc:]
+    invariant = tuple(type(v) is Var and v in const_index for v in res_vars)
+    per_iteration = [n_kc + k for k, inv in enumerate(invariant) if not inv]
+    body_fwd = select_outputs(known, list(range(n_kc)) + per_iteration)
+    if current_trace() is eval_trace and not any(
+            isinstance(x, Tracer) for x in known_cc + known_bc + known_carry):
+        from ftrans.compile import compiled  # plain arrays: run the compiled programs
+        cond_fn, body_fn = compiled(cond_known), compiled(body_fwd)
+    else:  # values of an enclosing transformation (an outer jvp): bind, so it sees the work
+        def cond_fn(*a: Any) -> list[Any]:
+            return run(cond_known, *a)
+
+        def body_fn(*a: Any) -> list[Any]:
+            return run(body_fwd, *a)
+    tape: list[list[Any]] = []
+    carry = list(known_carry)
+    while bool(cond_fn(*known_cc, *carry)[0]):
+        outs = body_fn(*known_bc, *carry)
+        carry = list(outs[:n_kc])
+        tape.append(outs[n_kc:])
+    stacked = [_stack([step[k] for step in tape], known.out_avals[i])
+               for k, i in enumerate(per_iteration)]
+    invariant_res = [known_bc[const_index[v]] for v, inv in zip(res_vars, invariant) if inv]
+    uk_bc = [x for x, u in zip(args[cond_nconsts:n_fixed], bc_uk) if u]
+    uk_carry = [x for x, u in zip(args[n_fixed:], carry_uk) if u]
+    scan_body = _unknown_scan_body(unknown, num_res, invariant, len(uk_bc))
+    uk_outs = iter(trace.record(
+        scan_p, [*invariant_res, *uk_bc, *uk_carry, *stacked],
+        {"jaxpr": scan_body, "length": len(tape), "reverse": False,
+         "num_consts": len(invariant_res) + len(uk_bc), "num_carry": len(uk_carry)}))
+    known_outs = iter(carry)
+    return [next(uk_outs) if u else next(known_outs) for u in carry_uk]
+
+
+def _stack(values: list[Any], aval: ShapedArray) -> Any:
+    """The per-iteration values of one residual, stacked along a new leading axis."""
+    if not values:
+        return np.zeros((0,) + aval.shape, aval.dtype)
+    if not any(isinstance(v, Tracer) for v in values):
+        return np.stack([np.asarray(v) for v in values])
+    from ftrans import lax
+    dims = tuple(range(1, aval.ndim + 1))
+    return lax.concatenate([lax.broadcast_in_dim(v, (1,) + aval.shape, dims) for v in values],
+                           0)
+
+
+def _unknown_scan_body(unknown: ClosedJaxpr, num_res: int, invariant: tuple[bool, ...],
+                       n_uk_bc: int) -> ClosedJaxpr:
+    """The unknown body ``(residuals, unknown consts, unknown carry) -> carry`` in scan form:
+    consts = invariant residuals + unknown consts; carry = unknown carry; xs = per-iteration
+    residuals."""
+
+    def make() -> ClosedJaxpr:
+        res_avals = unknown.in_avals[:num_res]
+        uk_avals = unknown.in_avals[num_res:]
+        inv_avals = [a for a, inv in zip(res_avals, invariant) if inv]
+        per_avals = [a for a, inv in zip(res_avals, invariant) if not inv]
+
+        def fun(*a: Any) -> list[Any]:
+            n_inv, n_uk = len(inv_avals), len(uk_avals)
+            inv, per = iter(a[:n_inv]), iter(a[n_inv + n_uk:])
+            res = [next(inv) if i else next(per) for i in invariant]
+            return run(unknown, *res, *a[n_inv:n_inv + n_uk])
+        return restage(fun, inv_avals + uk_avals + per_avals)
+
+    return memoized(unknown, ("while_scan_body", num_res, invariant, n_uk_bc), make)
+
+
 partial_eval_rules[while_p] = _while_partial_eval
 
 
-def _while_transpose(cts: Sequence[Any], *args: Any, **params: Any) -> list[Any]:
-    raise ReverseModeWhileError(
-        "Reverse-mode differentiation (grad, vjp, jacrev) does not work through "
-        "lax.while_loop: its number of iterations is only known at run time, so the values "
-        "of each iteration cannot be saved for the backward pass. Use lax.fori_loop with "
-        "concrete (Python int) bounds, which becomes a lax.scan, or write the loop with "
-        "lax.scan; forward mode (jvp, jacfwd, linearize) does work with while_loop.")
+# ---------------------------------------------------------------------------------------------
+# Transpose: a while_p in a linear program has a known part (the primal loop: its condition
+# and non-linear carries) and a linear part (the tangent carries). while_backward_p re-runs
+# the known part keeping each iteration's residuals, then runs the transposed body backwards.
+# ---------------------------------------------------------------------------------------------
+
+
+def _while_transpose(cts: Sequence[Any], *args: Any, cond_jaxpr: ClosedJaxpr,
+                     body_jaxpr: ClosedJaxpr, cond_nconsts: int, body_nconsts: int,
+                     checkpoint_every: int | None = None) -> list[Any]:
+    n_fixed = cond_nconsts + body_nconsts
+    linear = [type(x) is UndefPrimal for x in args]
+    cc_lin, bc_lin, carry_lin = (linear[:cond_nconsts], linear[cond_nconsts:n_fixed],
+                                 linear[n_fixed:])
+    while True:  # a carry that receives a linear value is linear (its start is a zero)
+        out_lin = partial_eval_jaxpr(body_jaxpr, bc_lin + carry_lin)[2]
+        new = [a or b for a, b in zip(carry_lin, out_lin)]
+        if new == carry_lin:
+            break
+        carry_lin = new
+    if any(cc_lin) or partial_eval_jaxpr(cond_jaxpr, cc_lin + carry_lin)[2][0]:
+        raise ReverseModeWhileError(
+            "while_loop: the loop condition depends on a value that is being differentiated "
+            "linearly (a tangent or cotangent), so the loop cannot be transposed")
+    cond_known = select_outputs(partial_eval_jaxpr(cond_jaxpr, cc_lin + carry_lin)[0], [0])
+    known, unknown, _, num_res = partial_eval_jaxpr_instantiate(
+        body_jaxpr, bc_lin + carry_lin, carry_lin)
+    n_ubc, n_uc = bc_lin.count(True), carry_lin.count(True)
+    back = transpose_jaxpr(unknown, [False] * num_res + [True] * (n_ubc + n_uc), [True] * n_uc)
+    carry_avals = body_jaxpr.in_avals[body_nconsts:]
+    ct_carry = [zeros(a) if type(ct) is Zero else ct
+                for ct, a, lin in zip(cts, carry_avals, carry_lin) if lin]
+    known_cc = list(args[:cond_nconsts])
+    known_bc = [x for x, lin in zip(args[cond_nconsts:n_fixed], bc_lin) if not lin]
+    known_carry = [x for x, lin in zip(args[n_fixed:], carry_lin) if not lin]
+    outs = while_backward_p.bind(
+        *known_cc, *known_bc, *known_carry, *ct_carry, cond_jaxpr=cond_known, fwd_jaxpr=known,
+        back_jaxpr=back, cond_nconsts=len(known_cc), fwd_nconsts=len(known_bc),
+        num_carry=len(known_carry), **_checkpoint_param(checkpoint_every))
+    ct_bc, ct_init = iter(outs[:n_ubc]), iter(outs[n_ubc:])
+    result: list[Any] = [None] * cond_nconsts
+    result += [next(ct_bc) if lin else None for lin in bc_lin]
+    for x, lin in zip(args[n_fixed:], carry_lin):
+        ct = next(ct_init) if lin else None
+        result.append(ct if type(x) is UndefPrimal else None)
+    return result
 
 
 transpose_rules[while_p] = _while_transpose
+
+
+# ---------------------------------------------------------------------------------------------
+# while_backward_p: operands (cond consts, forward consts, known carry, carry cotangents);
+# cond_jaxpr (cond consts, carry) -> pred, fwd_jaxpr (forward consts, carry) -> (carry,
+# residuals), back_jaxpr (residuals, carry cotangents) -> (cotangent terms of the linear
+# consts, carry cotangents one iteration earlier). Returns (sums of the const cotangent terms,
+# cotangents of the initial linear carry).
+# ---------------------------------------------------------------------------------------------
+
+
+def _while_backward_impl(*args: Any, cond_jaxpr: ClosedJaxpr, fwd_jaxpr: ClosedJaxpr,
+                         back_jaxpr: ClosedJaxpr, cond_nconsts: int, fwd_nconsts: int,
+                         num_carry: int, checkpoint_every: int | None = None) -> list[Any]:
+    from ftrans.compile import compiled
+    cond_fn, fwd_fn, back_fn = compiled(cond_jaxpr), compiled(fwd_jaxpr), compiled(back_jaxpr)
+    n_fixed = cond_nconsts + fwd_nconsts
+    cc, fc = args[:cond_nconsts], args[cond_nconsts:n_fixed]
+    carry = list(args[n_fixed:n_fixed + num_carry])
+    ct = list(args[n_fixed + num_carry:])
+    n_sums = len(back_jaxpr.out_avals) - len(ct)
+    sums = [zeros(a) for a in back_jaxpr.out_avals[:n_sums]]
+
+    def backward(tape: list[list[Any]]) -> None:
+        nonlocal ct
+        for res in reversed(tape):
+            outs = back_fn(*res, *ct)
+            for k in range(n_sums):
+                sums[k] = sums[k] + outs[k]
+            ct = outs[n_sums:]
+
+    if checkpoint_every is None:
+        tape = []
+        while cond_fn(*cc, *carry)[0]:
+            outs = fwd_fn(*fc, *carry)
+            carry = outs[:num_carry]
+            tape.append(outs[num_carry:])
+        backward(tape)
+        return sums + list(ct)
+    # Keep every k-th carry; rebuild one segment's residuals at a time, last segment first.
+    starts: list[list[Any]] = []
+    steps = 0
+    while cond_fn(*cc, *carry)[0]:
+        if steps % checkpoint_every == 0:
+            starts.append(carry)
+        carry = fwd_fn(*fc, *carry)[:num_carry]
+        steps += 1
+    for s in reversed(range(len(starts))):
+        carry, tape = starts.pop(), []
+        for _ in range(min(checkpoint_every, steps - s * checkpoint_every)):
+            outs = fwd_fn(*fc, *carry)
+            carry = outs[:num_carry]
+            tape.append(outs[num_carry:])
+        backward(tape)
+    return sums + list(ct)
+
+
+def _while_backward_abstract_eval(*avals: ShapedArray, cond_jaxpr: ClosedJaxpr,
+                                  fwd_jaxpr: ClosedJaxpr, back_jaxpr: ClosedJaxpr,
+                                  cond_nconsts: int, fwd_nconsts: int, num_carry: int,
+                                  checkpoint_every: int | None = None) -> list[ShapedArray]:
+    n_fixed = cond_nconsts + fwd_nconsts
+    carry = list(avals[n_fixed:n_fixed + num_carry])
+    if cond_jaxpr.in_avals != list(avals[:cond_nconsts]) + carry or \
+            fwd_jaxpr.in_avals != list(avals[cond_nconsts:n_fixed]) + carry:
+        raise TypeError("while_backward: programs do not match the operands")
+    return back_jaxpr.out_avals
+
+
+while_backward_p = Primitive("while_backward", impl=_while_backward_impl,
+                             abstract_eval=_while_backward_abstract_eval, multiple_results=True)
+
+
+def _while_backward_jvp(primals: Sequence[Any], tangents: Sequence[Any],
+                        **params: Any) -> tuple[list[Any], list[Any]]:
+    raise ReverseModeWhileError(
+        "Differentiating the backward pass of a while_loop again (second-order reverse mode, "
+        "e.g. hessian or grad of grad) works eagerly, but not when the loop is under jit or "
+        "vmap, where its backward pass is one while_backward primitive. Take the outer "
+        "derivative outside jit, or use jacfwd for the outer one.")
+
+
+jvp_rules[while_backward_p] = _while_backward_jvp
+
+
+def _while_backward_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
+                          cond_jaxpr: ClosedJaxpr, fwd_jaxpr: ClosedJaxpr,
+                          back_jaxpr: ClosedJaxpr, cond_nconsts: int, fwd_nconsts: int,
+                          num_carry: int, checkpoint_every: int | None = None
+                          ) -> tuple[list[Any], list[Any]]:
+    """Carries, residuals and cotangents are all batched (in front). With a batched
+    predicate the loop runs while any member does; each iteration keeps the members' "still
+    running" mask as one more residual, and the backward step leaves finished members'
+    cotangents unchanged."""
+    from ftrans import lax
+    size, name = trace.axis_size, trace.axis_name
+    n_fixed = cond_nconsts + fwd_nconsts
+    consts = [x if d is not_mapped else move_batch_axis(x, d, 0)
+              for x, d in zip(args[:n_fixed], bdims[:n_fixed])]
+    batched = [move_batch_axis(x, d, 0, size) for x, d in zip(args[n_fixed:], bdims[n_fixed:])]
+    cc, fc = consts[:cond_nconsts], consts[cond_nconsts:]
+    cc_b = [None if d is not_mapped else 0 for d in bdims[:cond_nconsts]]
+    fc_b = [None if d is not_mapped else 0 for d in bdims[cond_nconsts:n_fixed]]
+    cond, pred_b = batch_jaxpr(cond_jaxpr, cc_b + [0] * num_carry, size, name)
+    n_fwd_out = len(fwd_jaxpr.out_avals)
+    fwd, _ = batch_jaxpr_instantiate(fwd_jaxpr, fc_b + [0] * num_carry, size, name,
+                                     [True] * n_fwd_out)
+    n_back_in, n_back_out = len(back_jaxpr.in_avals), len(back_jaxpr.out_avals)
+    back, _ = batch_jaxpr_instantiate(back_jaxpr, [0] * n_back_in, size, name,
+                                      [True] * n_back_out)
+    params = {"cond_nconsts": cond_nconsts, "fwd_nconsts": fwd_nconsts, "num_carry": num_carry,
+              **_checkpoint_param(checkpoint_every)}
+    if pred_b[0] is None:
+        outs = while_backward_p.bind(*cc, *fc, *batched, cond_jaxpr=cond, fwd_jaxpr=fwd,
+                                     back_jaxpr=back, **params)
+        return outs, [0] * len(outs)
+
+    n_ct = n_back_in - (n_fwd_out - num_carry)
+    n_sums = n_back_out - n_ct
+    carry_avals = cond.in_avals[cond_nconsts:]
+
+    def expand(mask: Any, like: Any) -> Any:
+        return lax.broadcast_in_dim(mask, get_aval(like).shape, (0,))
+
+    def make_any_cond() -> ClosedJaxpr:
+        return restage(lambda *a: [lax.reduce_or(run(cond, *a)[0], (0,))], cond.in_avals)
+
+    def make_fwd() -> ClosedJaxpr:
+        def fun(*a: Any) -> list[Any]:
+            c_consts, f_consts, old = a[:cond_nconsts], a[cond_nconsts:n_fixed], a[n_fixed:]
+            going = run(cond, *c_consts, *old)[0]
+            outs = run(fwd, *f_consts, *old)
+            new = [lax.select_n(expand(going, o), o, n) for o, n in zip(old, outs[:num_carry])]
+            return new + list(outs[num_carry:]) + [going]
+        return restage(fun, cond.in_avals[:cond_nconsts] + fwd.in_avals[:fwd_nconsts]
+                       + carry_avals)
+
+    def make_back() -> ClosedJaxpr:
+        def fun(*a: Any) -> list[Any]:
+            n_res = n_back_in - n_ct
+            res, going, ct = a[:n_res], a[n_res], a[n_res + 1:]
+            outs = run(back, *res, *ct)
+            terms = [lax.select_n(expand(going, t), zeros(get_aval(t)), t)
+                     for t in outs[:n_sums]]
+            return terms + [lax.select_n(expand(going, c), c, n)
+                            for c, n in zip(ct, outs[n_sums:])]
+        res_avals = back.in_avals[:n_back_in - n_ct]
+        going_aval = ShapedArray((size,), np.bool_)
+        return restage(fun, res_avals + [going_aval] + back.in_avals[n_back_in - n_ct:])
+
+    any_cond = memoized(cond, ("while_any",), make_any_cond)
+    masked_fwd = memoized(fwd, ("while_backward_masked_fwd", id(cond)), make_fwd)
+    masked_back = memoized(back, ("while_backward_masked_back", size), make_back)
+    outs = while_backward_p.bind(
+        *cc, *cc, *fc, *batched, cond_jaxpr=any_cond, fwd_jaxpr=masked_fwd,
+        back_jaxpr=masked_back, **{**params, "fwd_nconsts": n_fixed})
+    return outs, [0] * len(outs)
+
+
+axis_batching_rules[while_backward_p] = _while_backward_batch
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,8 +625,10 @@ transpose_rules[while_p] = _while_transpose
 
 def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
                  cond_jaxpr: ClosedJaxpr, body_jaxpr: ClosedJaxpr, cond_nconsts: int,
-                 body_nconsts: int) -> tuple[list[Any], list[Any]]:
+                 body_nconsts: int, checkpoint_every: int | None = None
+                 ) -> tuple[list[Any], list[Any]]:
     from ftrans import lax
+    ckpt = _checkpoint_param(checkpoint_every)
     size, name = trace.axis_size, trace.axis_name
     n_fixed = cond_nconsts + body_nconsts
     batched = [d is not not_mapped for d in bdims]
@@ -332,7 +662,7 @@ def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     out_bdims = [0 if b else None for b in carry_b]
     if not pred_batched:
         outs = while_p.bind(*moved, cond_jaxpr=cond, body_jaxpr=body,
-                            cond_nconsts=cond_nconsts, body_nconsts=body_nconsts)
+                            cond_nconsts=cond_nconsts, body_nconsts=body_nconsts, **ckpt)
         return outs, out_bdims
 
     cc_avals, carry_avals = cond.in_avals[:cond_nconsts], cond.in_avals[cond_nconsts:]
@@ -355,7 +685,7 @@ def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     any_cond = memoized(cond, ("while_any",), make_cond)
     frozen_body = memoized(cond, key + (id(body),), make_body)
     outs = while_p.bind(*cc, *cc, *bc, *carry, cond_jaxpr=any_cond, body_jaxpr=frozen_body,
-                        cond_nconsts=cond_nconsts, body_nconsts=n_fixed)
+                        cond_nconsts=cond_nconsts, body_nconsts=n_fixed, **ckpt)
     return outs, out_bdims
 
 

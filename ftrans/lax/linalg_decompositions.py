@@ -1,0 +1,616 @@
+"""Matrix decompositions and solves: cholesky, triangular_solve, solve, det, slogdet, eigh, svd,
+qr.
+
+Every primitive acts on the last two axes and runs over any leading axes (as ``numpy.linalg``
+does), so each batching rule just moves the batch axis to the front. Operands are real floating
+point (complex matrices are rejected). The jvp rules are the standard matrix-calculus identities,
+written only in primitives that have transpose rules (``dot_general``, ``triangular_solve`` and
+``solve`` in their right-hand side, ``transpose``, ``mul`` by a known factor, ``reduce_sum``), so
+reverse mode is linearize + transpose and needs no rule here. The derivatives of ``eigh`` and
+``svd`` are those of JAX: well defined for distinct eigenvalues / singular values (a repeated one
+gives inf or NaN, since the eigenvectors are then not unique). See docs/internals.md,
+"Primitives".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
+from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
+from ftrans.interpreters.jvp import Zero, defjvp, jvp_rules
+from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
+from ftrans.lax.elementwise import add, div, mul, neg, sub
+from ftrans.lax.linalg import batch_matmul
+from ftrans.lax.reductions import reduce_sum
+from ftrans.lax.structural import broadcast_to, expand_dims, transpose
+
+LinAlgError = np.linalg.LinAlgError
+
+# ---------------------------------------------------------------------------------------------
+# Checks and matrix helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_matrix(name: str, aval: ShapedArray, square: bool = True) -> None:
+    if aval.dtype.kind == "c":
+        raise TypeError(f"{name}: complex matrices are not supported (got {aval.str_short()}); "
+                        f"ftrans's decompositions are real-valued")
+    if aval.dtype.kind != "f":
+        raise TypeError(f"{name} needs a real floating-point matrix, got {aval.str_short()} "
+                        f"(ftrans.numpy.linalg converts integers to float64)")
+    if aval.ndim < 2:
+        raise LinAlgError(f"{name}: {aval.ndim}-dimensional array given. Array must be at "
+                          f"least two-dimensional")
+    if square and aval.shape[-1] != aval.shape[-2]:
+        raise LinAlgError(f"{name}: last 2 dimensions of the array must be square, got "
+                          f"{aval.str_short()}")
+
+
+def _check_rhs(name: str, a: ShapedArray, b: ShapedArray) -> None:
+    if b.dtype != a.dtype:
+        raise TypeError(f"{name} needs a and b of one dtype, got {a.str_short()} and "
+                        f"{b.str_short()}")
+    if b.ndim != a.ndim or b.shape[:-2] != a.shape[:-2] or b.shape[-2] != a.shape[-1]:
+        raise ValueError(f"{name}: b must be (..., {a.shape[-1]}, k) with the leading axes of a "
+                         f"{a.str_short()}, got {b.str_short()}")
+
+
+def _bind_checked(prim: Primitive, *args: Any, **params: Any) -> Any:
+    # Eager evaluation runs the impl directly, which would not name the mistake: check first.
+    prim.abstract_eval(*[get_aval(x) for x in args], **params)
+    return prim.bind(*args, **params)
+
+
+def _swap_last(x: Any) -> Any:
+    """The matrix transpose of a stack of matrices."""
+    ndim = get_aval(x).ndim
+    return transpose(x, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
+
+
+def _mm(a: Any, b: Any) -> Any:
+    return batch_matmul(a, b)
+
+
+def _eye(n: int, dtype: np.dtype) -> np.ndarray:
+    return np.eye(n, dtype=dtype)
+
+
+def _tri_mask(n: int, dtype: np.dtype, lower: bool, k: int = 0) -> np.ndarray:
+    ones = np.ones((n, n), dtype)
+    return np.tril(ones, k) if lower else np.triu(ones, -k)
+
+
+def _diagonal(x: Any) -> Any:
+    """(..., n, n) -> (..., n): the diagonals (a product with the identity and a sum, so it
+    is linear and transposable)."""
+    aval = get_aval(x)
+    return reduce_sum(mul(x, _eye(aval.shape[-1], aval.dtype)), (aval.ndim - 1,))
+
+
+def _row(v: Any) -> Any:
+    return expand_dims(v, (get_aval(v).ndim - 1,))
+
+
+def _col(v: Any) -> Any:
+    return expand_dims(v, (get_aval(v).ndim,))
+
+
+def _symmetrized_lower(x: Any) -> Any:
+    """The symmetric matrix that a lower-triangle-reading routine sees in ``x``:
+    ``tril(x) + tril(x, -1)^T``."""
+    aval = get_aval(x)
+    n = aval.shape[-1]
+    return add(mul(x, _tri_mask(n, aval.dtype, True)),
+               _swap_last(mul(x, _tri_mask(n, aval.dtype, True, -1))))
+
+
+def _leading_batch(prim: Primitive) -> None:
+    """Batching for a primitive that runs over leading axes: batch axes to the front (an
+    unbatched operand is broadcast along the batch)."""
+
+    def rule(args: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
+        size = next(get_aval(x).shape[d] for x, d in zip(args, bdims) if d is not not_mapped)
+        moved = [move_batch_axis(x, d, 0, size) for x, d in zip(args, bdims)]
+        out = prim.bind(*moved, **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+
+    batching_rules[prim] = rule
+
+
+# ---------------------------------------------------------------------------------------------
+# triangular_solve
+# ---------------------------------------------------------------------------------------------
+
+
+def _triangle_of(a: np.ndarray, lower: bool, unit_diagonal: bool) -> np.ndarray:
+    n = a.shape[-1]
+    keep = np.tril(np.ones((n, n), bool)) if lower else np.triu(np.ones((n, n), bool))
+    if unit_diagonal:
+        keep &= ~np.eye(n, dtype=bool)
+    out = np.where(keep, a, np.zeros((), a.dtype))
+    return out + np.eye(n, dtype=a.dtype) if unit_diagonal else out
+
+
+def _triangular_solve_impl(a: Any, b: Any, *, lower: bool, transpose_a: bool,
+                           unit_diagonal: bool) -> Any:
+    a, b = np.asarray(a), np.asarray(b)
+    m = _triangle_of(a, lower, unit_diagonal)
+    if transpose_a:
+        m = np.swapaxes(m, -1, -2)
+    return np.linalg.solve(m, b)
+
+
+def _triangular_solve_abstract_eval(a: ShapedArray, b: ShapedArray, *, lower: bool,
+                                    transpose_a: bool, unit_diagonal: bool) -> ShapedArray:
+    _check_matrix("triangular_solve", a)
+    _check_rhs("triangular_solve", a, b)
+    return b
+
+
+triangular_solve_p = Primitive("triangular_solve", impl=_triangular_solve_impl,
+                               abstract_eval=_triangular_solve_abstract_eval)
+
+
+def triangular_solve(a: Any, b: Any, left_side: bool = False, lower: bool = False,
+                     transpose_a: bool = False, unit_diagonal: bool = False) -> Any:
+    """Solve ``op(a) @ x = b`` (``left_side``) or ``x @ op(a) = b`` for a triangular ``a``.
+
+    Only the triangle named by ``lower`` is read (and not its diagonal, taken as ones, when
+    ``unit_diagonal``); ``op(a)`` is ``a.T`` when ``transpose_a``. Linear in ``b``.
+
+    Args:
+      a: ``(..., n, n)``, real floating point.
+      b: ``(..., n, k)`` when ``left_side``, else ``(..., k, n)``, with ``a``'s leading axes.
+
+    Returns:
+      ``x``, of ``b``'s shape.
+
+    Raises:
+      TypeError: non-float or complex operands, or operands of different dtypes.
+      LinAlgError: ``a`` not square, or singular (a zero on the diagonal).
+
+    >>> import numpy as np
+    >>> a = np.array([[2.0, 0.0], [1.0, 1.0]])
+    >>> triangular_solve(a, np.array([[2.0], [3.0]]), left_side=True, lower=True)
+    array([[1.],
+           [2.]])
+    """
+    params = dict(lower=bool(lower), unit_diagonal=bool(unit_diagonal))
+    if left_side:
+        return _bind_checked(triangular_solve_p, a, b, transpose_a=bool(transpose_a), **params)
+    # x op(a) = b  <=>  op(a)^T x^T = b^T
+    out = _bind_checked(triangular_solve_p, a, _swap_last(b), transpose_a=not transpose_a,
+                        **params)
+    return _swap_last(out)
+
+
+def _triangular_solve_jvp_a(g: Any, ans: Any, a: Any, b: Any, *, lower: bool,
+                            transpose_a: bool, unit_diagonal: bool) -> Any:
+    # x = op(A)^-1 b  =>  dx = -op(A)^-1 op(dA) x, with dA restricted to the triangle read
+    aval = get_aval(g)
+    n = aval.shape[-1]
+    mask = _tri_mask(n, aval.dtype, lower, -1 if unit_diagonal else 0)
+    g = mul(g, mask)
+    if transpose_a:
+        g = _swap_last(g)
+    return neg(triangular_solve_p.bind(a, _mm(g, ans), lower=lower, transpose_a=transpose_a,
+                                       unit_diagonal=unit_diagonal))
+
+
+defjvp(triangular_solve_p, _triangular_solve_jvp_a,
+       lambda g, ans, a, b, **params: triangular_solve_p.bind(a, g, **params))
+
+
+def _triangular_solve_transpose(ct: Any, a: Any, b: Any, *, lower: bool, transpose_a: bool,
+                                unit_diagonal: bool) -> list[Any]:
+    if is_undefined(a):
+        raise NonLinearError("triangular_solve is linear in b only, not in a")
+    return [None, triangular_solve_p.bind(a, ct, lower=lower, transpose_a=not transpose_a,
+                                          unit_diagonal=unit_diagonal)]
+
+
+transpose_rules[triangular_solve_p] = _triangular_solve_transpose
+_leading_batch(triangular_solve_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# solve
+# ---------------------------------------------------------------------------------------------
+
+
+def _solve_abstract_eval(a: ShapedArray, b: ShapedArray) -> ShapedArray:
+    _check_matrix("solve", a)
+    _check_rhs("solve", a, b)
+    return b
+
+
+solve_p = Primitive("solve", impl=lambda a, b: np.linalg.solve(a, b),
+                    abstract_eval=_solve_abstract_eval)
+
+
+def solve(a: Any, b: Any) -> Any:
+    """Solve ``a @ x = b`` for square ``a`` (LU with partial pivoting); linear in ``b``.
+
+    Args:
+      a: ``(..., n, n)``, real floating point.
+      b: ``(..., n, k)`` with ``a``'s leading axes (no broadcasting; ``ftrans.numpy.linalg
+        .solve`` broadcasts and takes vectors).
+
+    Raises:
+      LinAlgError: ``a`` not square, or singular.
+      TypeError, ValueError: wrong dtypes or shapes.
+
+    >>> import numpy as np
+    >>> solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([[2.0], [2.0]]))
+    array([[1. ],
+           [0.5]])
+    """
+    return _bind_checked(solve_p, a, b)
+
+
+defjvp(solve_p,
+       lambda g, ans, a, b: neg(solve_p.bind(a, _mm(g, ans))),  # d(A^-1 b) = -A^-1 dA x
+       lambda g, ans, a, b: solve_p.bind(a, g))
+
+
+def _solve_transpose(ct: Any, a: Any, b: Any) -> list[Any]:
+    if is_undefined(a):
+        raise NonLinearError("solve is linear in b only, not in a")
+    return [None, solve_p.bind(_swap_last(a), ct)]
+
+
+transpose_rules[solve_p] = _solve_transpose
+_leading_batch(solve_p)
+
+
+def _inverse(a: Any) -> Any:
+    aval = get_aval(a)
+    return solve_p.bind(a, broadcast_to(_eye(aval.shape[-1], aval.dtype), aval.shape))
+
+
+# ---------------------------------------------------------------------------------------------
+# det, slogdet
+# ---------------------------------------------------------------------------------------------
+
+
+def _det_abstract_eval(a: ShapedArray) -> ShapedArray:
+    _check_matrix("det", a)
+    return make_aval(a.shape[:-2], a.dtype)
+
+
+det_p = Primitive("det", impl=lambda a: np.asarray(np.linalg.det(a))[()],
+                  abstract_eval=_det_abstract_eval)
+
+
+def det(a: Any) -> Any:
+    """Determinants of ``(..., n, n)`` matrices.
+
+    The derivative is ``det(A) tr(A^-1 dA)``: at an exactly singular matrix it raises
+    ``LinAlgError`` (the adjugate formula is not implemented).
+
+    >>> import numpy as np
+    >>> float(det(np.array([[2.0, 0.0], [0.0, 3.0]])))
+    6.0
+    """
+    return _bind_checked(det_p, a)
+
+
+def _trace_of_inverse_times(a: Any, g: Any) -> Any:
+    """``tr(A^-1 g)`` over the last two axes, as ``sum(A^-T * g)`` (A^-1 is known)."""
+    ndim = get_aval(a).ndim
+    return reduce_sum(mul(_swap_last(_inverse(a)), g), (ndim - 2, ndim - 1))
+
+
+defjvp(det_p, lambda g, ans, a: mul(ans, _trace_of_inverse_times(a, g)))
+_leading_batch(det_p)
+
+
+def _slogdet_impl(a: Any) -> list[Any]:
+    sign, logabsdet = np.linalg.slogdet(a)
+    return [np.asarray(sign)[()], np.asarray(logabsdet)[()]]
+
+
+def _slogdet_abstract_eval(a: ShapedArray) -> list[ShapedArray]:
+    _check_matrix("slogdet", a)
+    out = make_aval(a.shape[:-2], a.dtype)
+    return [out, out]
+
+
+slogdet_p = Primitive("slogdet", impl=_slogdet_impl, abstract_eval=_slogdet_abstract_eval,
+                      multiple_results=True)
+
+
+def slogdet(a: Any) -> list[Any]:
+    """``[sign, log|det|]`` of ``(..., n, n)`` matrices, without overflow; the sign has no
+    derivative, ``d log|det A| = tr(A^-1 dA)``.
+
+    >>> import numpy as np
+    >>> [float(v) for v in slogdet(np.array([[-2.0, 0.0], [0.0, 3.0]]))]
+    [-1.0, 1.791759469228055]
+    """
+    return _bind_checked(slogdet_p, a)
+
+
+def _slogdet_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    (a,), (a_dot,) = primals, tangents
+    sign, logabsdet = slogdet_p.bind(a)
+    if type(a_dot) is Zero:
+        return [sign, logabsdet], [Zero.like(sign), Zero.like(logabsdet)]
+    return [sign, logabsdet], [Zero.like(sign), _trace_of_inverse_times(a, a_dot)]
+
+
+jvp_rules[slogdet_p] = _slogdet_jvp
+_leading_batch(slogdet_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# cholesky
+# ---------------------------------------------------------------------------------------------
+
+
+def _cholesky_abstract_eval(a: ShapedArray) -> ShapedArray:
+    _check_matrix("cholesky", a)
+    return a
+
+
+cholesky_p = Primitive("cholesky", impl=lambda a: np.linalg.cholesky(a),
+                       abstract_eval=_cholesky_abstract_eval)
+
+
+def cholesky(a: Any, symmetrize_input: bool = True) -> Any:
+    """The lower Cholesky factor ``L`` (``a = L L^T``) of symmetric positive-definite
+    ``(..., n, n)`` matrices.
+
+    The primitive reads the lower triangle only; with ``symmetrize_input`` (the default, as in
+    JAX) ``(a + a^T) / 2`` is factored, so derivatives are symmetric in ``da``. The jvp is
+    ``dL = L Phi(L^-1 dA L^-T)``, Phi taking the lower triangle with the diagonal halved.
+
+    Raises:
+      LinAlgError: ``a`` not square, or not positive definite (NumPy's error; JAX would
+        return NaNs).
+
+    >>> import numpy as np
+    >>> cholesky(np.array([[4.0, 2.0], [2.0, 2.0]]))
+    array([[2., 0.],
+           [1., 1.]])
+    """
+    if symmetrize_input:
+        _check_matrix("cholesky", get_aval(a))
+        a = mul(add(a, _swap_last(a)), 0.5)
+    return _bind_checked(cholesky_p, a)
+
+
+def _cholesky_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    (a,), (a_dot,) = primals, tangents
+    lower = cholesky_p.bind(a)
+    if type(a_dot) is Zero:
+        return lower, Zero.like(lower)
+    aval = get_aval(lower)
+    n = aval.shape[-1]
+    params = dict(lower=True, transpose_a=False, unit_diagonal=False)
+    # L^-1 S L^-T for the symmetric S the primitive sees: two left solves and a transpose
+    tmp = triangular_solve_p.bind(lower, _symmetrized_lower(a_dot), **params)
+    tmp = triangular_solve_p.bind(lower, _swap_last(tmp), **params)
+    phi = mul(tmp, _tri_mask(n, aval.dtype, True) - 0.5 * _eye(n, aval.dtype))
+    return lower, _mm(lower, phi)
+
+
+jvp_rules[cholesky_p] = _cholesky_jvp
+_leading_batch(cholesky_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# eigh
+# ---------------------------------------------------------------------------------------------
+
+
+def _eigh_impl(a: Any) -> list[Any]:
+    w, v = np.linalg.eigh(a)
+    return [w, v]
+
+
+def _eigh_abstract_eval(a: ShapedArray) -> list[ShapedArray]:
+    _check_matrix("eigh", a)
+    return [make_aval(a.shape[:-1], a.dtype), a]
+
+
+eigh_p = Primitive("eigh", impl=_eigh_impl, abstract_eval=_eigh_abstract_eval,
+                   multiple_results=True)
+
+
+def eigh(a: Any, symmetrize_input: bool = True) -> list[Any]:
+    """``[w, v]``: ascending eigenvalues and orthonormal eigenvectors (columns) of symmetric
+    ``(..., n, n)`` matrices.
+
+    The primitive reads the lower triangle; ``symmetrize_input`` factors ``(a + a^T) / 2``.
+    Each eigenvector's sign is LAPACK's choice. The derivative (JAX's) needs distinct
+    eigenvalues: ``dw = diag(V^T dA V)``, ``dV = V (F * V^T dA V)``, ``F_ij = 1/(w_j - w_i)``.
+
+    >>> import numpy as np
+    >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    >>> w
+    array([1., 3.])
+    """
+    if symmetrize_input:
+        _check_matrix("eigh", get_aval(a))
+        a = mul(add(a, _swap_last(a)), 0.5)
+    return _bind_checked(eigh_p, a)
+
+
+def _off_diagonal_inverse(diffs: Any) -> Any:
+    """``1 / diffs`` off the diagonal, 0 on it (the diagonal of ``diffs`` is 0)."""
+    aval = get_aval(diffs)
+    eye = _eye(aval.shape[-1], aval.dtype)
+    return sub(div(np.ones((), aval.dtype), add(diffs, eye)), eye)
+
+
+def _eigh_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    (a,), (a_dot,) = primals, tangents
+    w, v = eigh_p.bind(a)
+    if type(a_dot) is Zero:
+        return [w, v], [Zero.like(w), Zero.like(v)]
+    vt_da_v = _mm(_swap_last(v), _mm(_symmetrized_lower(a_dot), v))
+    f = _off_diagonal_inverse(sub(_row(w), _col(w)))  # F_ij = 1 / (w_j - w_i)
+    return [w, v], [_diagonal(vt_da_v), _mm(v, mul(f, vt_da_v))]
+
+
+jvp_rules[eigh_p] = _eigh_jvp
+_leading_batch(eigh_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# svd
+# ---------------------------------------------------------------------------------------------
+
+
+def _svd_impl(a: Any, *, full_matrices: bool, compute_uv: bool) -> list[Any]:
+    if not compute_uv:
+        return [np.linalg.svd(a, compute_uv=False)]
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return [u, s, vh]
+
+
+def _svd_abstract_eval(a: ShapedArray, *, full_matrices: bool,
+                       compute_uv: bool) -> list[ShapedArray]:
+    _check_matrix("svd", a, square=False)
+    *lead, m, n = a.shape
+    k = min(m, n)
+    s = make_aval(tuple(lead) + (k,), a.dtype)
+    if not compute_uv:
+        return [s]
+    ku, kv = (m, n) if full_matrices else (k, k)
+    return [make_aval(tuple(lead) + (m, ku), a.dtype), s,
+            make_aval(tuple(lead) + (kv, n), a.dtype)]
+
+
+svd_p = Primitive("svd", impl=_svd_impl, abstract_eval=_svd_abstract_eval,
+                  multiple_results=True)
+
+
+def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True) -> list[Any]:
+    """Singular value decomposition ``a = u @ diag(s) @ vh`` of ``(..., m, n)`` matrices:
+    ``[u, s, vh]`` (``[s]`` without ``compute_uv``), ``s`` descending.
+
+    The derivative (JAX's) needs distinct nonzero singular values for ``u`` and ``vh``
+    (``s`` alone is differentiable wherever its values are distinct); with
+    ``full_matrices`` it exists only for square matrices (NotImplementedError otherwise).
+
+    >>> import numpy as np
+    >>> [s] = svd(np.array([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False)
+    >>> s
+    array([4., 3.])
+    """
+    return _bind_checked(svd_p, a, full_matrices=bool(full_matrices),
+                         compute_uv=bool(compute_uv))
+
+
+def _svd_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, full_matrices: bool,
+             compute_uv: bool) -> tuple[Any, Any]:
+    (a,), (a_dot,) = primals, tangents
+    out = svd_p.bind(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    if type(a_dot) is Zero:
+        return out, [Zero.like(o) for o in out]
+    m, n = get_aval(a).shape[-2:]
+    if compute_uv and full_matrices and m != n:
+        raise NotImplementedError("the derivative of svd with full_matrices=True exists only "
+                                  "for square matrices; use full_matrices=False")
+    u, s, vh = svd_p.bind(a, full_matrices=False, compute_uv=True)
+    v, ut = _swap_last(vh), _swap_last(u)
+    ds = _mm(ut, _mm(a_dot, v))  # U^T dA V, (..., k, k)
+    s_dot = _diagonal(ds)
+    if not compute_uv:
+        return out, [s_dot]
+    s_row, s_col = _row(s), _col(s)
+    f = _off_diagonal_inverse(mul(add(s_row, s_col), sub(s_row, s_col)))  # 1/(s_j^2 - s_i^2)
+    ds_s, s_ds = mul(s_row, ds), mul(s_col, ds)  # dS diag(s), diag(s) dS
+    u_dot = _mm(u, mul(f, add(ds_s, _swap_last(ds_s))))
+    v_dot = _mm(v, mul(f, add(s_ds, _swap_last(s_ds))))
+    if m > n:  # the part of dA V outside span(U)
+        da_v = _mm(a_dot, v)
+        u_dot = add(u_dot, div(sub(da_v, _mm(u, _mm(ut, da_v))), s_row))
+    if n > m:
+        da_t_u = _mm(_swap_last(a_dot), u)
+        v_dot = add(v_dot, div(sub(da_t_u, _mm(v, _mm(vh, da_t_u))), s_row))
+    return [u, s, vh], [u_dot, s_dot, _swap_last(v_dot)]
+
+
+jvp_rules[svd_p] = _svd_jvp
+_leading_batch(svd_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# qr
+# ---------------------------------------------------------------------------------------------
+
+_QR_MODES = ("reduced", "complete", "r")
+
+
+def _qr_impl(a: Any, *, mode: str) -> list[Any]:
+    if mode == "r":
+        return [np.linalg.qr(a, mode="r")]
+    q, r = np.linalg.qr(a, mode=mode)
+    return [q, r]
+
+
+def _qr_abstract_eval(a: ShapedArray, *, mode: str) -> list[ShapedArray]:
+    _check_matrix("qr", a, square=False)
+    if mode not in _QR_MODES:
+        raise ValueError(f"qr: mode must be one of {_QR_MODES}, got {mode!r}")
+    *lead, m, n = a.shape
+    lead = tuple(lead)
+    k = m if mode == "complete" else min(m, n)
+    r = make_aval(lead + (k, n), a.dtype)
+    return [r] if mode == "r" else [make_aval(lead + (m, k), a.dtype), r]
+
+
+qr_p = Primitive("qr", impl=_qr_impl, abstract_eval=_qr_abstract_eval, multiple_results=True)
+
+
+def qr(a: Any, mode: str = "reduced") -> list[Any]:
+    """QR decomposition of ``(..., m, n)`` matrices (Householder, LAPACK's signs):
+    ``[q, r]`` for ``mode`` 'reduced' or 'complete', ``[r]`` for 'r'.
+
+    Differentiable (JAX's rule) for ``m >= n`` in 'reduced' and 'r' modes, and square
+    matrices in 'complete' mode; NotImplementedError otherwise.
+
+    >>> import numpy as np
+    >>> q, r = qr(np.array([[3.0], [4.0]]))
+    >>> np.allclose(q @ r, [[3.0], [4.0]])
+    True
+    """
+    return _bind_checked(qr_p, a, mode=mode)
+
+
+def _qr_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, mode: str) -> tuple[Any, Any]:
+    (a,), (a_dot,) = primals, tangents
+    out = qr_p.bind(a, mode=mode)
+    if type(a_dot) is Zero:
+        return out, [Zero.like(o) for o in out]
+    m, n = get_aval(a).shape[-2:]
+    if m < n or (mode == "complete" and m != n):
+        raise NotImplementedError(f"the derivative of qr is implemented for m >= n ('reduced' "
+                                  f"or 'r' mode) or square matrices; got {m}x{n}, mode={mode!r}")
+    q, r = qr_p.bind(a, mode="reduced")
+    # dA R^-1, as the solve X R = dA  <=>  R^T X^T = dA^T
+    da_rinv = _swap_last(triangular_solve_p.bind(r, _swap_last(a_dot), lower=False,
+                                                 transpose_a=True, unit_diagonal=False))
+    qt_da_rinv = _mm(_swap_last(q), da_rinv)
+    aval = get_aval(qt_da_rinv)
+    strict_lower = mul(qt_da_rinv, _tri_mask(aval.shape[-1], aval.dtype, True, -1))
+    omega = sub(strict_lower, _swap_last(strict_lower))  # skew-symmetric
+    q_dot = add(_mm(q, sub(omega, qt_da_rinv)), da_rinv)
+    r_dot = _mm(sub(qt_da_rinv, omega), r)
+    return out, ([r_dot] if mode == "r" else [q_dot, r_dot])
+
+
+jvp_rules[qr_p] = _qr_jvp
+_leading_batch(qr_p)
+
+__all__ = [
+    "LinAlgError", "cholesky", "cholesky_p", "det", "det_p", "eigh", "eigh_p", "qr", "qr_p",
+    "slogdet", "slogdet_p", "solve", "solve_p", "svd", "svd_p", "triangular_solve",
+    "triangular_solve_p",
+]

@@ -1,0 +1,335 @@
+"""More array manipulation: pad, insert, delete, rot90, kron, select, choose, logspace,
+hsplit / vsplit / dsplit.
+
+pad (non-constant modes), insert and delete move elements around by static rules. Each asks
+NumPy to apply the same rule to a table of *element numbers* (``np.pad(np.arange(n) ...)``), so
+NumPy's semantics (wrapping, reflection past the edge, broadcasting of the inserted values,
+errors) carry over exactly, and then reads the elements with one ``gather`` (linear: its
+transpose scatter-adds, so every transformation applies and the cost is the output's size).
+See docs/internals.md, "The NumPy layer".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ftrans import lax
+from ftrans.core import Tracer, get_aval
+from ftrans.lax import indexing as lax_indexing
+from ftrans.numpy._axes import normalize_axis
+from ftrans.numpy._promotion import asarray_strong, cast, result_type
+
+__all__ = ["pad", "insert", "delete", "rot90", "kron", "select", "choose", "logspace",
+           "hsplit", "vsplit", "dsplit"]
+
+
+def take_by_table(x: Any, table: np.ndarray) -> Any:
+    """``x.ravel()[table]`` for a concrete table of element numbers: one gather."""
+    table = np.asarray(table, np.int64)
+    if table.size == 0:  # nothing is read: a constant
+        return np.zeros(table.shape, get_aval(x).dtype)
+    flat = lax.reshape(x, (get_aval(x).size,))
+    return lax_indexing.gather(flat, table[..., None], (0,))
+
+
+def _numbers(shape: tuple[int, ...]) -> np.ndarray:
+    return np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+
+
+def _concrete_index(obj: Any, name: str) -> Any:
+    if isinstance(obj, Tracer):
+        value = obj.to_concrete_value() if obj._trace.is_alive else None
+        if value is None:
+            raise TypeError(f"{name}: the indices must be concrete (the output's shape depends "
+                            f"on them), got a traced {obj.aval.str_short()}")
+        return np.asarray(value)
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------
+# pad
+# ---------------------------------------------------------------------------------------------
+
+_TABLE_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Any:
+    """``array`` padded on each side of each axis, with NumPy's ``pad_width`` forms (an int,
+    ``(before, after)``, or one pair per axis).
+
+    Modes: 'constant' (``constant_values``, scalars or per-axis pairs, possibly traced),
+    'edge', 'reflect', 'symmetric', 'wrap' (``reflect_type='even'``). Differentiable.
+
+    Raises:
+      NotImplementedError: other modes ('linear_ramp', 'maximum', 'mean', 'median',
+        'minimum', 'empty', callables) or ``reflect_type='odd'``.
+      ValueError: bad ``pad_width`` or an empty axis with a non-constant mode (as NumPy).
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.pad(np.array([1, 2, 3]), (2, 3), mode="reflect")
+    array([3, 2, 1, 2, 3, 2, 1, 2])
+    """
+    x = asarray_strong(array)
+    aval = get_aval(x)
+    if mode in _TABLE_MODES:
+        if kwargs.get("reflect_type", "even") != "even":
+            raise NotImplementedError("pad: reflect_type='odd' is not supported")
+        table = np.pad(_numbers(aval.shape), pad_width, mode=mode)
+        return take_by_table(x, table)
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; use 'constant', "
+                                  f"'edge', 'reflect', 'symmetric' or 'wrap'")
+    widths = np.broadcast_to(np.asarray(pad_width, np.int64), (aval.ndim, 2))
+    if np.any(widths < 0):
+        raise ValueError("index can't contain negative values")
+    from ftrans.numpy._creation import array as make_array
+    values = make_array(kwargs.get("constant_values", 0))
+    if not isinstance(values, Tracer):
+        values = np.broadcast_to(np.asarray(values), (aval.ndim, 2))
+        if np.all(values == values.flat[0]) if values.size else True:
+            fill = cast(values.flat[0] if values.size else 0, aval.dtype)
+            return lax.pad(x, fill, [(int(lo), int(hi), 0) for lo, hi in widths])
+    values = lax.broadcast_to(cast(asarray_strong(values), aval.dtype), (aval.ndim, 2))
+    # different values per axis: pad one axis at a time (later axes cover the corners)
+    for axis, (lo, hi) in enumerate(widths):
+        parts = []
+        shape = list(get_aval(x).shape)
+        for side, width in ((0, lo), (1, hi)):
+            shape[axis] = int(width)
+            value = lax.index_in_dim(lax.index_in_dim(values, axis, 0, False), side, 0, False)
+            parts.append(lax.broadcast_to(value, tuple(shape)))
+        if lo or hi:
+            x = lax.concatenate([parts[0], x, parts[1]], axis)
+    return x
+
+
+# ---------------------------------------------------------------------------------------------
+# insert, delete
+# ---------------------------------------------------------------------------------------------
+
+
+def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
+    """``arr`` with ``values`` inserted before the (concrete) indices ``obj`` along ``axis``
+    (of the flattened array when None), with NumPy's broadcasting of ``values``.
+    Differentiable in ``arr`` and ``values``.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.insert(np.array([1., 2., 3.]), [1, 3], np.array([9., 8.]))
+    array([1., 9., 2., 3., 8.])
+    """
+    x = asarray_strong(arr)
+    values = cast(asarray_strong(values), get_aval(x).dtype)
+    obj = _concrete_index(obj, "insert")
+    x_shape = get_aval(x).shape
+    v_shape = get_aval(values).shape
+    if axis is None:
+        x = lax.reshape(x, (-1,))
+    count = int(np.prod(x_shape))
+    # the inserted elements are numbered after arr's, so NumPy's insert of the numbers says
+    # where every element of the result comes from
+    value_numbers = np.arange(count, count + int(np.prod(v_shape)),
+                              dtype=np.int64).reshape(v_shape)
+    table = np.insert(_numbers(get_aval(x).shape), obj, value_numbers, axis)
+    source = lax.concatenate([lax.reshape(x, (-1,)), lax.reshape(values, (-1,))], 0)
+    return take_by_table(source, table)
+
+
+def delete(arr: Any, obj: Any, axis: int | None = None) -> Any:
+    """``arr`` without the entries at the (concrete) indices, slice or mask ``obj`` along
+    ``axis`` (of the flattened array when None).
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.delete(np.arange(6).reshape(2, 3), 1, axis=1)
+    array([[0, 2],
+           [3, 5]])
+    """
+    x = asarray_strong(arr)
+    obj = _concrete_index(obj, "delete")
+    if axis is None:
+        x = lax.reshape(x, (-1,))
+    table = np.delete(_numbers(get_aval(x).shape), obj, axis)
+    return take_by_table(x, table)
+
+
+# ---------------------------------------------------------------------------------------------
+# rot90, kron
+# ---------------------------------------------------------------------------------------------
+
+
+def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
+    """``m`` rotated by 90 degrees ``k`` times in the plane of ``axes`` (from the first axis
+    towards the second).
+
+    Raises:
+      ValueError: ``axes`` are not two different axes.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.rot90(np.array([[1, 2], [3, 4]]))
+    array([[2, 4],
+           [1, 3]])
+    """
+    m = asarray_strong(m)
+    ndim = get_aval(m).ndim
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == ndim:
+        raise ValueError("Axes must be different.")
+    a0, a1 = normalize_axis(axes[0], ndim, "axes"), normalize_axis(axes[1], ndim, "axes")
+    k = int(k) % 4
+    if k == 0:
+        return m
+    if k == 2:
+        return lax.rev(m, (a0, a1))
+    perm = list(range(ndim))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    if k == 1:
+        return lax.transpose(lax.rev(m, (a1,)), tuple(perm))
+    return lax.rev(lax.transpose(m, tuple(perm)), (a1,))
+
+
+def kron(a: Any, b: Any) -> Any:
+    """The Kronecker product: blocks ``a[i, j] * b``, for any ranks (the lower one is padded
+    with leading unit axes).
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.kron(np.array([1, 10]), np.array([1, 2, 3]))
+    array([ 1,  2,  3, 10, 20, 30])
+    """
+    from ftrans.numpy._elementwise import multiply
+    a, b = asarray_strong(a), asarray_strong(b)
+    a_shape, b_shape = get_aval(a).shape, get_aval(b).shape
+    ndim = max(len(a_shape), len(b_shape))
+    a_shape = (1,) * (ndim - len(a_shape)) + a_shape
+    b_shape = (1,) * (ndim - len(b_shape)) + b_shape
+    a = lax.reshape(a, tuple(d for n in a_shape for d in (n, 1)))
+    b = lax.reshape(b, tuple(d for n in b_shape for d in (1, n)))
+    return lax.reshape(multiply(a, b), tuple(p * q for p, q in zip(a_shape, b_shape)))
+
+
+# ---------------------------------------------------------------------------------------------
+# select, choose
+# ---------------------------------------------------------------------------------------------
+
+
+def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
+    """Elementwise the choice of the first true condition, else ``default``.
+
+    Raises:
+      ValueError: lists of different lengths. TypeError: a non-boolean condition.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> x = np.arange(5.)
+    >>> fnp.select([x < 1, x > 3], [-x, x ** 2], default=np.nan)
+    array([-0., nan, nan, nan, 16.])
+    """
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    if len(choicelist) == 0:
+        raise ValueError("select with an empty condition list is not possible")
+    conds = [asarray_strong(c) for c in condlist]
+    for i, c in enumerate(conds):
+        if get_aval(c).dtype.kind != "b":
+            raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
+    choices = [asarray_strong(c) if not isinstance(c, (int, float, complex)) else c
+               for c in choicelist]
+    default = default if isinstance(default, (int, float, complex)) else asarray_strong(default)
+    dtype = result_type(*choices, default)
+    out = cast(default, dtype)
+    for cond, choice in reversed(list(zip(conds, choices))):
+        out = lax.select_n(cond, out, cast(choice, dtype))
+    shape = np.broadcast_shapes(*[get_aval(c).shape for c in conds],
+                                *[get_aval(cast(c, dtype)).shape for c in choices],
+                                get_aval(cast(default, dtype)).shape)
+    return lax.broadcast_to(out, shape)
+
+
+def choose(a: Any, choices: Sequence[Any], out: None = None, mode: str = "raise") -> Any:
+    """Elementwise ``choices[a][i]``: ``a`` (integers) picks which array each element comes
+    from; everything broadcasts. ``mode`` 'raise' (concrete indices checked), 'wrap' or 'clip'.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.choose(np.array([0, 1, 0]), [np.array([1., 2., 3.]), 10.])
+    array([ 1., 10.,  3.])
+    """
+    from ftrans.numpy._axes import check_no_out
+    from ftrans.numpy._indexing import take_along_axis
+    check_no_out(out, "choose")
+    a = asarray_strong(a)
+    if get_aval(a).dtype.kind not in "iu":
+        raise TypeError(f"choose: indices must be integers, got {get_aval(a).dtype}")
+    arrays = [asarray_strong(c) for c in choices]
+    n = len(arrays)
+    if mode == "raise":
+        value = a if not isinstance(a, Tracer) else None
+        if value is not None and np.any((np.asarray(value) < 0) | (np.asarray(value) >= n)):
+            raise ValueError("invalid entry in choice array")
+    elif mode == "wrap":
+        from ftrans.numpy._math import remainder
+        a = remainder(a, n)
+    elif mode == "clip":
+        from ftrans.numpy._math import clip
+        a = clip(a, 0, n - 1)
+    else:
+        raise ValueError(f"choose: clipmode must be one of 'clip', 'raise', or 'wrap', got "
+                         f"{mode!r}")
+    dtype = result_type(*arrays)
+    shape = np.broadcast_shapes(get_aval(a).shape, *[get_aval(c).shape for c in arrays])
+    stacked = lax.concatenate([lax.reshape(lax.broadcast_to(cast(c, dtype), shape),
+                                           (1,) + shape) for c in arrays], 0)
+    index = lax.reshape(lax.broadcast_to(a, shape), (1,) + shape) \
+        if isinstance(a, Tracer) else np.broadcast_to(a, shape)[None]
+    return lax.reshape(take_along_axis(stacked, index, 0), shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# logspace, splitting shortcuts
+# ---------------------------------------------------------------------------------------------
+
+
+def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: Any = 10.0,
+             dtype: Any = None, axis: int = 0) -> Any:
+    """``base ** linspace(start, stop, num)``; ``start`` and ``stop`` may be traced.
+
+    >>> import ftrans.numpy as fnp
+    >>> fnp.logspace(0, 2, 3)
+    array([  1.,  10., 100.])
+    """
+    from ftrans.numpy._creation import linspace
+    from ftrans.numpy._elementwise import power
+    if not any(isinstance(v, Tracer) for v in (start, stop, base)):
+        return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+    exponents = linspace(start, stop, num, endpoint, axis=axis)
+    if isinstance(base, Tracer) or np.ndim(base):
+        base = lax.expand_dims(asarray_strong(base), (axis,))
+    out = power(base, exponents)
+    return out if dtype is None else cast(out, np.dtype(dtype))
+
+
+def _split_along(ary: Any, indices_or_sections: Any, axis: int, min_ndim: int,
+                 name: str) -> list[Any]:
+    from ftrans.numpy._shapes import split
+    a = asarray_strong(ary)
+    if get_aval(a).ndim < min_ndim:
+        raise ValueError(f"{name} only works on arrays of {min_ndim} or more dimensions")
+    return split(a, indices_or_sections, axis)
+
+
+def hsplit(ary: Any, indices_or_sections: int | Sequence[int]) -> list[Any]:
+    """Split along axis 1 (axis 0 for 1-d arrays)."""
+    a = asarray_strong(ary)
+    if get_aval(a).ndim == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return _split_along(a, indices_or_sections, 1 if get_aval(a).ndim > 1 else 0, 1, "hsplit")
+
+
+def vsplit(ary: Any, indices_or_sections: int | Sequence[int]) -> list[Any]:
+    """Split along axis 0 (arrays of 2 or more dimensions)."""
+    return _split_along(ary, indices_or_sections, 0, 2, "vsplit")
+
+
+def dsplit(ary: Any, indices_or_sections: int | Sequence[int]) -> list[Any]:
+    """Split along axis 2 (arrays of 3 or more dimensions)."""
+    return _split_along(ary, indices_or_sections, 2, 3, "dsplit")

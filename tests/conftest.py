@@ -1,0 +1,113 @@
+"""Suite-wide test settings.
+
+- Hypothesis runs with a deterministic profile (derandomised, no example database), so every
+  run checks the same examples.
+- ``pytest --check-leaks`` (or ``FTRANS_CHECK_LEAKS=1``) runs every test under the leak
+  checker: a tracer still referenced after its transformation ended fails the test. Tests that
+  leak on purpose (to test escaped-tracer errors) are listed in ``_LEAKS_ON_PURPOSE`` or
+  marked ``@pytest.mark.allow_leaks``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # hypothesis is optional for running most tests
+    settings = None
+else:
+    settings.register_profile("ftrans-deterministic", derandomize=True, database=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("ftrans-deterministic")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--check-leaks", action="store_true", default=False,
+                     help="run every test under ftrans's leak checker (also: "
+                          "FTRANS_CHECK_LEAKS=1)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "allow_leaks: the test leaks a tracer on purpose")
+
+
+def _checking(config: pytest.Config) -> bool:
+    return bool(config.getoption("--check-leaks")) or \
+        os.environ.get("FTRANS_CHECK_LEAKS", "") not in ("", "0")
+
+
+# Tests (in files owned elsewhere) that store a tracer past its transformation on purpose, to
+# check the escaped-tracer error. Matched against the end of the test's node id.
+_LEAKS_ON_PURPOSE: tuple[str, ...] = (
+    "test_markdown_python_blocks_run[sharp_bits.md]",  # shows the escaped-tracer error
+)
+
+# Leaks found by the checker in library code owned elsewhere, reported and awaiting a fix: a
+# report whose every holder matches one of these is an expected failure (xfail), not a pass.
+_KNOWN_LIBRARY_LEAKS = {
+    "attribute 'flat' of a _Call object": (
+        "custom_derivatives._Call keeps its call's arguments (tracers) in .flat, and the jvp "
+        "rule closure stored in the program's params keeps the _Call alive"),
+}
+
+
+def _known_leak(message: str) -> str | None:
+    holders = [line for line in message.splitlines() if "the tracer <-" in line]
+    for pattern, reason in _KNOWN_LIBRARY_LEAKS.items():
+        if holders and all(pattern in line or "_Call object" in line for line in holders):
+            return reason
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is None or not _checking(item.config):
+        return
+    if type(call.excinfo.value).__name__ == "LeakedTracerError":
+        reason = _known_leak(str(call.excinfo.value))
+        if reason is not None:
+            report.outcome = "skipped"
+            report.wasxfail = f"known library leak: {reason}"
+
+_leak_counts = {"checked": 0, "leaks": 0}
+
+
+@pytest.fixture(autouse=True)
+def _leak_check(request: pytest.FixtureRequest):
+    if not _checking(request.config) or request.node.get_closest_marker("allow_leaks") \
+            or request.node.nodeid.endswith(_LEAKS_ON_PURPOSE):
+        yield
+        return
+    from ftrans import debugging
+    from ftrans.config import config
+    config.update("checking_leaks", True)
+    try:
+        yield
+        _leak_counts["checked"] += 1
+        try:
+            debugging.check_leaks()
+        except debugging.LeakedTracerError:
+            _leak_counts["leaks"] += 1
+            raise
+    finally:
+        config.update("checking_leaks", False)
+        debugging._pending.traces.clear()
+        debugging._pending.running.clear()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if _checking(config):
+        terminalreporter.write_line(
+            f"ftrans leak checker: {_leak_counts['checked']} tests checked, "
+            f"{_leak_counts['leaks']} with leaked tracers")
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Remember what was collected, for the meta test (tests/test_reliability_meta.py)."""
+    config._ftrans_collected = {"count": len(items),
+                                "files": {str(item.path) for item in items}}

@@ -1,0 +1,118 @@
+"""Threads and the jit cache: concurrent tracing, transforming and running give the serial
+results; the cache is bounded (LRU, ``jit_cache_size``) and holds functions weakly."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+
+import ftrans as ft
+import ftrans.numpy as fnp
+
+THREADS = 8
+CALLS = 200
+
+
+def _work(i: int) -> list:
+    """A mixed sequence of jit / grad / vmap calls, fresh traces included."""
+    results = []
+    x = np.linspace(-1.0, 1.0, 5) + i % 3
+    shared = _SHARED
+    for k in range(CALLS // 8):
+        s = 0.1 * (k % 5)
+        results.append(shared["jit"](x + s))
+        results.append(shared["grad"](float(s)))
+        results.append(shared["vmap"](x))
+        results.append(ft.jit(lambda v, k=k: fnp.cos(v) * k)(x))  # a fresh trace each time
+        results.append(ft.grad(lambda v: fnp.sum(fnp.tanh(v * s)))(x))
+        results.append(ft.jit(ft.grad(lambda v: fnp.sin(v) ** 2))(s))
+        results.append(ft.vmap(ft.grad(lambda v: v ** 3))(x))
+        results.append(ft.jvp(fnp.exp, (x,), (x,))[1])
+    return results
+
+
+_SHARED = {
+    "jit": ft.jit(lambda v: fnp.sum(fnp.sin(v) * v)),
+    "grad": ft.grad(lambda v: fnp.sin(v) * v),
+    "vmap": ft.vmap(lambda v: fnp.exp(-v * v)),
+}
+
+
+def test_many_threads_give_the_serial_results():
+    serial = [_work(i) for i in range(THREADS)]
+    got: dict[int, list] = {}
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(THREADS)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            got[i] = _work(i)
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for i in range(THREADS):
+        assert len(got[i]) == len(serial[i]) == CALLS
+        for a, b in zip(got[i], serial[i]):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_jit_cache_is_bounded_lru():
+    old = ft.config.read("jit_cache_size")
+    ft.clear_caches()
+    try:
+        ft.config.update("jit_cache_size", 5)
+        f = ft.jit(lambda x: x + 1)
+        for n in range(12):
+            f(np.zeros(n))
+        assert ft.jit_cache_info()["entries"] == 5
+        assert f.cache_size() == 5
+        f(np.zeros(11))  # most recent: still cached
+        assert f.cache_size() == 5
+        g = ft.jit(lambda x: x * 2)
+        g(1.0)
+        assert ft.jit_cache_info()["entries"] == 5  # the oldest of f's went out
+        np.testing.assert_array_equal(f(np.zeros(0)), np.zeros(0))  # evicted: traced again
+    finally:
+        ft.config.update("jit_cache_size", old)
+        ft.clear_caches()
+
+
+def test_unreferenced_jitted_function_is_freed_with_its_entries():
+    ft.clear_caches()
+
+    def make():
+        def f(x):
+            return fnp.sin(x) * 2.0
+        return f
+
+    f = make()
+    ref = weakref.ref(f)
+    jf = ft.jit(f)
+    jf(1.0)
+    jf(np.ones(3))
+    assert ft.jit_cache_info() == {"functions": 1, "entries": 2}
+    del f, jf
+    gc.collect()
+    assert ref() is None
+    assert ft.jit_cache_info() == {"functions": 0, "entries": 0}
+
+
+def test_config_rejects_bad_values():
+    import pytest
+    with pytest.raises(ValueError, match="positive int"):
+        ft.config.update("jit_cache_size", 0)
+    with pytest.raises(AttributeError, match="no setting 'debug_nan'"):
+        ft.config.update("debug_nan", True)
+    with pytest.raises(TypeError, match="True or False"):
+        ft.config.update("debug_nans", "yes")
+    assert ft.config.read("debug_nans") is False
