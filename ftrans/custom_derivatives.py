@@ -132,6 +132,7 @@ class _Call:
         diff_args = tuple(a for i, a in enumerate(args) if i not in nondiff)
         leaves, self.in_tree = tree_flatten(diff_args)
         self.flat = [_as_array(x, f"{what} {self.name}: an argument") for x in leaves]
+        self.num_flat = len(self.flat)
         self.in_avals = [get_aval(x) for x in self.flat]
         out_tree: list[PyTreeDef] = []
 
@@ -148,6 +149,14 @@ class _Call:
         self.jaxpr, self.consts = lift_tracer_consts(closed)
         self.out_tree = out_tree[0]
         self.out_avals = closed.out_avals
+
+    def operands(self) -> list[Any]:
+        """The primitive's operands (lifted constants, then the flat arguments), handed over
+        once: the rules keep this object, and must not keep the values of one application
+        alive (they may be tracers of a transformation that has finished)."""
+        operands = [*self.consts, *self.flat]
+        self.consts = self.flat = None  # type: ignore[assignment]
+        return operands
 
     def full_args(self, leaves: Sequence[Any]) -> list[Any]:
         """The user's positional arguments, nondiff values in their places."""
@@ -328,8 +337,9 @@ class custom_jvp:  # noqa: N801  (a decorator, named like JAX's)
             return self.fun(*args)
         call = _Call(self.fun, self.nondiff_argnums, args, "custom_jvp function")
         jvp_flat = _jvp_flat(self.jvp, call, self.symbolic_zeros)
-        outs = custom_jvp_call_p.bind(*call.consts, *call.flat, call_jaxpr=call.jaxpr,
-                                      jvp=jvp_flat, num_consts=len(call.consts),
+        num_consts = len(call.consts)
+        outs = custom_jvp_call_p.bind(*call.operands(), call_jaxpr=call.jaxpr,
+                                      jvp=jvp_flat, num_consts=num_consts,
                                       symbolic_zeros=self.symbolic_zeros, name=name)
         return tree_unflatten(call.out_tree, outs)
 
@@ -469,8 +479,9 @@ class custom_vjp:  # noqa: N801  (a decorator, named like JAX's)
             return self.fun(*args)
         call = _Call(self.fun, self.nondiff_argnums, args, "custom_vjp function")
         fwd_flat = _fwd_flat(self.fwd, self.bwd, call, self.symbolic_zeros)
-        outs = custom_vjp_call_p.bind(*call.consts, *call.flat, call_jaxpr=call.jaxpr,
-                                      fwd=fwd_flat, num_consts=len(call.consts), name=name)
+        num_consts = len(call.consts)
+        outs = custom_vjp_call_p.bind(*call.operands(), call_jaxpr=call.jaxpr,
+                                      fwd=fwd_flat, num_consts=num_consts, name=name)
         return tree_unflatten(call.out_tree, outs)
 
 
@@ -496,7 +507,7 @@ def _fwd_flat(fwd: Callable, bwd: Callable, call: _Call, symbolic_zeros: bool) -
                     f"The residuals of {fwd_where} must be arrays (or pytrees of them); leaf "
                     f"{i} has type {type(r).__name__}. Pass Python values through "
                     f"nondiff_argnums.")
-        no_cts = call.diff_args([None] * len(call.flat))
+        no_cts = call.diff_args([None] * call.num_flat)
         n_diff = len(no_cts)
 
         def bwd_rule(residuals: Sequence[Any], cts: Sequence[Any]) -> list[Any]:

@@ -395,7 +395,9 @@ def _holders(tracer: Tracer, stack: set[int], ignore: set[int], limit: int = 8) 
                 if isinstance(ref, dict) and _is_namespace(ref):
                     results.append(f"{path} <- {desc}")
                 elif isinstance(ref, _TRANSPARENT) or type(ref).__name__ in _INTERNAL or (
-                        type(ref).__module__ == "builtins" and not isinstance(ref, _HOLDERS)):
+                        type(ref).__module__ == "builtins" and not isinstance(ref, _HOLDERS)) \
+                        or (isinstance(ref, types.FunctionType)  # ftrans's own closures
+                            and ref.__code__.co_filename.startswith(_PACKAGE_DIR)):
                     # containers, iterators, views: whoever holds them holds the tracer
                     next_frontier.append((ref, f"{path} <- {desc}"))
                 elif isinstance(ref, (types.TracebackType, weakref.ref)):

@@ -45,35 +45,6 @@ _LEAKS_ON_PURPOSE: tuple[str, ...] = (
     "test_markdown_python_blocks_run[sharp_bits.md]",  # shows the escaped-tracer error
 )
 
-# Leaks found by the checker in library code owned elsewhere, reported and awaiting a fix: a
-# report whose every holder matches one of these is an expected failure (xfail), not a pass.
-_KNOWN_LIBRARY_LEAKS = {
-    "attribute 'flat' of a _Call object": (
-        "custom_derivatives._Call keeps its call's arguments (tracers) in .flat, and the jvp "
-        "rule closure stored in the program's params keeps the _Call alive"),
-}
-
-
-def _known_leak(message: str) -> str | None:
-    holders = [line for line in message.splitlines() if "the tracer <-" in line]
-    for pattern, reason in _KNOWN_LIBRARY_LEAKS.items():
-        if holders and all(pattern in line or "_Call object" in line for line in holders):
-            return reason
-    return None
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if call.excinfo is None or not _checking(item.config):
-        return
-    if type(call.excinfo.value).__name__ == "LeakedTracerError":
-        reason = _known_leak(str(call.excinfo.value))
-        if reason is not None:
-            report.outcome = "skipped"
-            report.wasxfail = f"known library leak: {reason}"
-
 _leak_counts = {"checked": 0, "leaks": 0}
 
 

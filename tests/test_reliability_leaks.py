@@ -62,7 +62,8 @@ def test_custom_rule_leak_is_reported():
         return fnp.sin(primals[0]), fnp.cos(primals[0]) * tangents[0]
 
     _saved.clear()
-    with pytest.raises(ft.LeakedTracerError, match="(?s)jit transformation.*global variable '_saved'"):
+    leak = "(?s)jit transformation.*global variable '_saved'"
+    with pytest.raises(ft.LeakedTracerError, match=leak):
         with ft.checking_leaks():
             ft.jit(lambda x: ft.jvp(f, (x,), (x,))[1])(1.0)
     _saved.clear()
@@ -86,7 +87,8 @@ def test_leak_into_an_attribute_and_a_closure():
     def g(x):
         box.append(x)
         return x
-    with pytest.raises(ft.LeakedTracerError, match="list <- a closure variable .* function .*<locals>.g"):
+    leak = "list <- a closure variable .* function .*<locals>.g"
+    with pytest.raises(ft.LeakedTracerError, match=leak):
         with ft.checking_leaks():
             ft.vmap(g)(np.ones(2))
             ft.jit(lambda x: x)(1.0)  # the next transformation is a quiet moment: checked
