@@ -396,10 +396,11 @@ class Tracer:
         if value is None:
             raise ConcretizationError(
                 f"{what} was called on an abstract value {self.aval.str_short()} inside "
-                f"{self._trace.description}{_user_location()}: its concrete value is not known while the "
-                f"function is being transformed. Use ftrans.numpy.where or lax.cond instead "
-                f"of Python `if`, lax.fori_loop / lax.while_loop instead of loops on traced "
-                f"values, or mark the argument static (static_argnums) so it stays concrete."
+                f"{self._trace.description}{_user_location()}: its concrete value is not "
+                f"known while the function is being transformed. Use ftrans.numpy.where or "
+                f"lax.cond instead of Python `if`, lax.fori_loop / lax.while_loop instead of "
+                f"loops on traced values, or mark the argument static (static_argnums) so it "
+                f"stays concrete."
             )
         return value
 
