@@ -851,7 +851,18 @@ class _JitCaches:
                 if old_table is not None:
                     old_table.pop(old_key, None)
 
+    def hit(self, table: collections.OrderedDict, key: Any) -> None:
+        """Mark an existing entry most recently used (no eviction can follow a hit)."""
+        table.move_to_end(key)
+        try:
+            self.order.move_to_end((id(table), key))
+        except KeyError:  # evicted by another thread meanwhile
+            pass
+
     def for_function(self, fun: Callable) -> collections.OrderedDict:
+        table = self.weak.get(fun)  # the common case needs no lock: lookups are atomic
+        if table is not None:
+            return table
         with self.lock:
             try:
                 table = self.weak.get(fun)
@@ -865,13 +876,15 @@ class _JitCaches:
                 return held[1]
 
     def info(self) -> dict[str, int]:
-        tables = list(self.weak.values()) + [t for _, t in self.strong.values()]
+        tables = [t for t in list(self.weak.values()) + [t for _, t in self.strong.values()]
+                  if t]
         return {"functions": len(tables), "entries": sum(len(t) for t in tables)}
 
     def clear(self) -> None:
+        # tables are emptied in place: jitted functions keep a reference to their own
         with self.lock:
-            self.weak.clear()
-            self.strong.clear()
+            for table in list(self.weak.values()) + [t for _, t in self.strong.values()]:
+                table.clear()
             self.order.clear()
 
 
@@ -903,6 +916,37 @@ def jit_cache_info() -> dict[str, int]:
 def clear_caches() -> None:
     """Drop every cached jit program (they are traced again on next use)."""
     _jit_caches.clear()
+
+
+_ARRAY_SCALARS = (np.float64, np.float32, np.int64, np.int32, np.bool_, np.complex128)
+_PYTHON_TO_NUMPY = {float: np.float64, int: np.int64, bool: np.bool_, complex: np.complex128}
+_positional_trees: dict[int, PyTreeDef] = {}
+
+
+def _flat_positional(args: tuple) -> list[Any] | None:
+    """``args`` as jit's flat leaves when every one is an array or a scalar (else None)."""
+    flat = []
+    for a in args:
+        t = type(a)
+        if t is np.ndarray:
+            if a.dtype == object:
+                return None
+            flat.append(a)
+        elif t in _ARRAY_SCALARS:
+            flat.append(a)
+        elif t in _PYTHON_TO_NUMPY:
+            flat.append(_PYTHON_TO_NUMPY[t](a))
+        else:
+            return None
+    return flat
+
+
+def _positional_tree(n: int) -> PyTreeDef:
+    """The structure jit's general path gives ``n`` positional leaves and no keywords."""
+    tree = _positional_trees.get(n)
+    if tree is None:
+        tree = _positional_trees[n] = tree_structure((tuple(range(n)), {}))
+    return tree
 
 
 def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
@@ -937,11 +981,26 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
     name = _fun_name(fun)
+    own_table: list[collections.OrderedDict] = []  # this function's table, found once
 
     @functools.wraps(fun)
     def jitted(*args: Any, **kwargs: Any) -> Any:
         if not _jit_enabled.get():
             return fun(*args, **kwargs)
+        if not kwargs and not nums:
+            # the common call, positional arrays only: the key without pytree flattening
+            flat = _flat_positional(args)
+            if flat is not None:
+                if not own_table:
+                    own_table.append(_jit_caches.for_function(fun))
+                table = own_table[0]
+                key = (_positional_tree(len(flat)), tuple([get_aval(x) for x in flat]), (), (),
+                       (), zero_cotangent_enabled())
+                entry = table.get(key)
+                if entry is not None and entry.program is not None \
+                        and current_trace() is eval_trace and debug_jit_outputs is None:
+                    _jit_caches.hit(table, key)
+                    return tree_unflatten(entry.out_tree, _writable(entry.program(*flat)))
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
         static_values = tuple(args[i] for i in static_pos)
         static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))
@@ -978,8 +1037,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
                     table.popitem(last=False)
                 _jit_caches.note_use(table, key)
         else:
-            table.move_to_end(key)
-            _jit_caches.note_use(table, key)
+            _jit_caches.hit(table, key)
         if not extra and current_trace() is eval_trace:
             program = entry.program
             if program is None:
