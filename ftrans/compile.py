@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ftrans.core import Primitive, get_aval, pause_gc, resume_gc
+from ftrans.core import Primitive, ShapedArray, get_aval, pause_gc, resume_gc
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
 Program = Callable[..., list[Any]]
@@ -202,7 +202,17 @@ def _is_scalar_literal(x: Any, value: float) -> bool:
         return False
 
 
-def _forwarded(eqn: JaxprEqn) -> Any:
+def _is_constant(x: Any, value: float, known: dict[Var, Any]) -> bool:
+    """Whether atom ``x`` is a literal or constant array whose elements all equal ``value``."""
+    if type(x) is Literal:
+        return _is_scalar_literal(x, value)
+    array = known.get(x)
+    if array is None or array.dtype.kind not in "biufc":
+        return False
+    return bool(np.all(array == value))
+
+
+def _forwarded(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
     """The input an equation's single output equals, if it is an algebraic no-op."""
     name = eqn.primitive.name
     ins = eqn.inputs
@@ -218,47 +228,114 @@ def _forwarded(eqn: JaxprEqn) -> Any:
     if name in ("reshape", "broadcast_in_dim") and same_type(ins[0]):
         return ins[0]
     if name == "mul":
-        if _is_scalar_literal(ins[1], 1) and same_type(ins[0]):
+        if same_type(ins[0]) and _is_constant(ins[1], 1, known):
             return ins[0]
-        if _is_scalar_literal(ins[0], 1) and same_type(ins[1]):
+        if same_type(ins[1]) and _is_constant(ins[0], 1, known):
             return ins[1]
     if name in ("add", "add_any"):
-        if _is_scalar_literal(ins[1], 0) and same_type(ins[0]):
+        if same_type(ins[0]) and _is_constant(ins[1], 0, known):
             return ins[0]
-        if _is_scalar_literal(ins[0], 0) and same_type(ins[1]):
+        if same_type(ins[1]) and _is_constant(ins[0], 0, known):
             return ins[1]
-    if name == "sub" and _is_scalar_literal(ins[1], 0) and same_type(ins[0]):
+    if name == "sub" and same_type(ins[0]) and _is_constant(ins[1], 0, known):
         return ins[0]
-    if name == "div" and _is_scalar_literal(ins[1], 1) and same_type(ins[0]):
+    if name == "div" and same_type(ins[0]) and _is_constant(ins[1], 1, known):
         return ins[0]
     return None
 
 
 def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
-    """Forward algebraic no-ops, cancel double negations and transposes, and fold
-    equations whose inputs are all literals into literals."""
+    """Forward algebraic no-ops, cancel double negations and transposes, and fold equations
+    whose inputs are all constants (literals or constant arrays) into constants."""
     jaxpr = closed.jaxpr
+    constvars, consts = list(jaxpr.constvars), list(closed.consts)
+    known: dict[Var, Any] = {v: c for v, c in zip(constvars, consts)
+                             if isinstance(c, (np.ndarray, np.generic))}
     renames: dict[Var, Any] = {}
     producers: dict[Var, JaxprEqn] = {}
+    uniform: dict[Var, Any] = {}  # arrays whose every element is one known scalar
     eqns = []
     for eqn in jaxpr.eqns:
         inputs = [renames.get(x, x) if type(x) is Var else x for x in eqn.inputs]
         eqn = JaxprEqn(eqn.primitive, inputs, eqn.params, eqn.outvars)
-        forward = _forwarded(eqn)
+        eqn = _uniform_operands_as_literals(eqn, uniform)
+        forward = _forwarded(eqn, known)
         if forward is None:
             forward = _cancelled(eqn, producers)
         if forward is not None:
             renames[eqn.outvars[0]] = forward
             continue
-        folded = _fold(eqn)
+        eqn = _ones_product_as_reshape(eqn, known)
+        folded = _fold(eqn, known)
         if folded is not None:
-            renames[eqn.outvars[0]] = folded
+            if type(folded) is Literal:
+                renames[eqn.outvars[0]] = folded
+            else:  # a new constant array
+                var = eqn.outvars[0]
+                constvars.append(var)
+                consts.append(folded)
+                known[var] = folded
             continue
         eqns.append(eqn)
         for v in eqn.outvars:
             producers[v] = eqn
     outvars = [renames.get(x, x) if type(x) is Var else x for x in jaxpr.outvars]
-    return ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, outvars), closed.consts)
+    return ClosedJaxpr(Jaxpr(constvars, jaxpr.invars, eqns, outvars), consts)
+
+
+_UNIFORM_BINARY = {"add", "sub", "mul", "div", "max", "min", "pow"}
+
+
+def _uniform_operands_as_literals(eqn: JaxprEqn, uniform: dict[Var, Any]) -> JaxprEqn:
+    """Track arrays filled with one scalar (a broadcast literal: the cotangent of a sum, a
+    vmapped constant), and use the scalar itself wherever the other operand of a broadcasting
+    elementwise operation already has the output's type, so that ``ones * x`` is ``1.0 * x``
+    (then forwarded) and the broadcast is dead code."""
+    name = eqn.primitive.name
+    ins = eqn.inputs
+
+    def scalar_of(x: Any) -> Any:
+        if type(x) is Literal and np.ndim(x.val) == 0:
+            return x.val
+        return uniform.get(x) if type(x) is Var else None
+
+    if name == "broadcast_in_dim" and scalar_of(ins[0]) is not None:
+        uniform[eqn.outvars[0]] = scalar_of(ins[0])
+        return eqn
+    if name == "neg" and scalar_of(ins[0]) is not None:
+        uniform[eqn.outvars[0]] = -scalar_of(ins[0])
+        return eqn
+    if name not in _UNIFORM_BINARY:
+        return eqn
+    out_aval = eqn.outvars[0].aval
+    values = [scalar_of(x) for x in ins]
+    if values[0] is not None and values[1] is not None:
+        with np.errstate(all="ignore"):
+            value = np.asarray(eqn.primitive.impl(values[0], values[1]))
+        if value.dtype == out_aval.dtype:
+            uniform[eqn.outvars[0]] = value[()]
+        return eqn
+    for i in (0, 1):
+        other = ins[1 - i]
+        if values[i] is not None and type(ins[i]) is Var and other.aval == out_aval:
+            scalar = np.asarray(values[i], out_aval.dtype)[()]
+            new_inputs = list(ins)
+            new_inputs[i] = Literal(scalar, ShapedArray((), out_aval.dtype))
+            return JaxprEqn(eqn.primitive, new_inputs, eqn.params, eqn.outvars)
+    return eqn
+
+
+def _ones_product_as_reshape(eqn: JaxprEqn, known: dict[Var, Any]) -> JaxprEqn:
+    """``ones * x`` that only adds unit axes to ``x`` becomes a reshape (a view, no work)."""
+    if eqn.primitive.name != "mul" or len(eqn.inputs) != 2:
+        return eqn
+    out_aval = eqn.outvars[0].aval
+    for ones, other in (eqn.inputs, eqn.inputs[::-1]):
+        if (type(other) is Var and other.aval.size == out_aval.size
+                and other.aval.dtype == out_aval.dtype and _is_constant(ones, 1, known)):
+            from ftrans.lax.structural import reshape_p
+            return JaxprEqn(reshape_p, [other], {"new_sizes": out_aval.shape}, eqn.outvars)
+    return eqn
 
 
 def _cancelled(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> Any:
@@ -278,24 +355,37 @@ def _cancelled(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> Any:
     return None
 
 
-_FOLDABLE_SIZE = 1  # only scalars are folded into literals: programs stay small to print
+# A folded array may be kept if it is no larger than its inputs (or small): folding must not
+# turn a broadcast into a large constant.
+_FOLDABLE_SIZE = 4096
 
 
-def _fold(eqn: JaxprEqn) -> Any:
-    if eqn.primitive.multiple_results or not eqn.inputs:
+def _fold(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
+    """The value of an equation whose inputs are all constants (a Literal when 0-d), or None."""
+    if eqn.primitive.multiple_results or not eqn.inputs or eqn.primitive.name in _IMPURE:
         return None
+    values = []
+    largest = 0
     for x in eqn.inputs:
-        if type(x) is not Literal:
+        if type(x) is Literal:
+            values.append(x.val)
+        elif x in known:
+            values.append(known[x])
+            largest = max(largest, np.size(known[x]))
+        else:
             return None
-    if eqn.outvars[0].aval.size > _FOLDABLE_SIZE or any(
+    out_aval = eqn.outvars[0].aval
+    if out_aval.size > max(_FOLDABLE_SIZE, largest) or any(
             isinstance(v, (ClosedJaxpr, Jaxpr)) for v in eqn.params.values()):
         return None
     with np.errstate(all="ignore"):
-        value = eqn.primitive.impl(*[x.val for x in eqn.inputs], **eqn.params)
+        value = eqn.primitive.impl(*values, **eqn.params)
     value = np.asarray(value)
-    if value.shape != eqn.outvars[0].aval.shape or value.dtype != eqn.outvars[0].aval.dtype:
+    if value.shape != out_aval.shape or value.dtype != out_aval.dtype:
         return None
-    return Literal(value[()], eqn.outvars[0].aval)
+    if value.ndim == 0:
+        return Literal(value[()], out_aval)
+    return np.array(value)  # an owned, writable copy: never a view of another constant
 
 
 def _hashable_params(params: dict[str, Any]) -> Any:
@@ -321,8 +411,10 @@ def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
         params_key = _hashable_params(eqn.params)
         key = None
         if params_key is not None and eqn.primitive.name not in _IMPURE:
-            key = (eqn.primitive, tuple(x if type(x) is Var else ("lit", _literal_key(x))
-                                        for x in inputs), params_key)
+            atoms = [x if type(x) is Var else ("lit", _literal_key(x)) for x in inputs]
+            if eqn.primitive.name in _COMMUTATIVE:  # x * y and y * x are one value
+                atoms.sort(key=lambda a: (1, a[1]) if type(a) is tuple else (0, str(id(a))))
+            key = (eqn.primitive, tuple(atoms), params_key)
         if key is not None and key in seen:
             renames.update(zip(eqn.outvars, seen[key]))
             continue
@@ -332,6 +424,8 @@ def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
     outvars = [renames.get(x, x) if type(x) is Var else x for x in jaxpr.outvars]
     return ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, outvars), closed.consts)
 
+
+_COMMUTATIVE = {"add", "add_any", "mul", "max", "min", "eq", "ne", "and", "or", "xor"}
 
 # Primitives whose repeated applications must not be merged (random numbers, effects).
 _IMPURE: set[str] = {"debug_print"}

@@ -70,6 +70,8 @@ class StagingTrace(Trace):
                 raise escaped_tracer_error(x)
         elif isinstance(x, np.generic) or type(x) in _PYTHON_SCALARS:
             return Literal(x)
+        elif type(x) is np.ndarray and x.ndim == 0 and x.dtype.kind in "biufc":
+            return Literal(x[()])  # a 0-d array constant reads as a scalar
         var = self._const_index.get(id(x))
         if var is None:
             var = self._const_index[id(x)] = Var(get_aval(x))
