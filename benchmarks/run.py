@@ -2,7 +2,8 @@
 
 W1 scalar chain, W2 MLP value_and_grad, W3 per-example gradients, W4 higher-order derivatives
 (each timed interleaved with its NumPy reference), W5 time to first result of jit(grad), W6 peak
-memory and import cost (each in a fresh subprocess). JAX and autograd join when installed.
+memory and import cost. Every workload runs in a fresh interpreter (``--child``), and so does
+each W6 measurement. JAX and autograd join when installed.
 
 Run: python benchmarks/run.py [--quick] [--only W1,W3] [--no-peers] [--write-docs]
 Prints a Markdown table per workload and the project's targets next to the measured ratios;
@@ -51,7 +52,7 @@ TITLES = {
 
 @dataclasses.dataclass
 class Settings:
-    """How long to measure: the default run takes about 1.5 minutes on 2 cores."""
+    """How long to measure: the default run takes about a minute on 2 cores."""
 
     budget: float = 8.0        # seconds of timed calls per case
     warmup: float = 1.5        # seconds of interleaved rounds run and discarded first
@@ -107,6 +108,16 @@ class Report:
     checks: list[TargetCheck] = dataclasses.field(default_factory=list)
     problems: list[str] = dataclasses.field(default_factory=list)
     others: float | None = None  # share of the CPUs other processes used during the run
+    peers: list[str] = dataclasses.field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        return cls([Table(**t) for t in data["tables"]],
+                   [TargetCheck(**c) for c in data["checks"]], data["problems"],
+                   data["others"], data["peers"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,14 +456,16 @@ class ChildError(Exception):
     """A measuring subprocess failed; the message is the last line it wrote to stderr."""
 
 
-def _subprocess_json(args: list[str]) -> dict[str, Any]:
+def _subprocess_json(args: list[str], show_stderr: bool = False) -> dict[str, Any]:
+    """Run ``python *args`` and parse the JSON on the last line of its output."""
     try:
-        out = subprocess.run([sys.executable, *args], capture_output=True, text=True,
-                             cwd=ROOT, timeout=600)
+        out = subprocess.run([sys.executable, *args], stdout=subprocess.PIPE,
+                             stderr=None if show_stderr else subprocess.PIPE, text=True,
+                             cwd=ROOT, timeout=900)
     except subprocess.SubprocessError as err:
         raise ChildError(str(err)) from None
     if out.returncode != 0:
-        lines = out.stderr.strip().splitlines() or [f"exit status {out.returncode}"]
+        lines = (out.stderr or "").strip().splitlines() or [f"exit status {out.returncode}"]
         raise ChildError(lines[-1])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -557,9 +570,10 @@ def render(report: Report) -> str:
 HOW_TO_READ = """\
 ## How to read this
 
-- Every time is a **median** of per-call times. Contenders of one case are timed in
-  interleaved rounds (reference, contender A, contender B, ..., then again), with a short
-  pause between them, after a warm-up; fast calls are repeated within a sample. IQR is the
+- Every time is a **median** of per-call times. Each workload runs in a fresh interpreter;
+  contenders of one case are timed in interleaved rounds (reference, contender A,
+  contender B, ..., then again), with a short pause between them, after warm-up rounds that
+  are discarded; fast calls are repeated within a sample. IQR is the
   interquartile range of the samples relative to the median: a large one means a noisy
   measurement.
 - **vs NumPy** is a contender's median divided by the median of the hand-written NumPy
@@ -578,9 +592,9 @@ HOW_TO_READ = """\
 """
 
 
-def write_docs(report: Report, peers: wl.Peers, argv: list[str], elapsed: float) -> None:
+def write_docs(report: Report, argv: list[str], elapsed: float) -> None:
     date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    peer_names = ", ".join(peers.names()) or "none installed"
+    peer_names = ", ".join(report.peers) or "none installed"
     text = "\n".join([
         "# Performance",
         "",
@@ -657,14 +671,31 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def run_workload(workload: str, settings: Settings, use_peers: bool) -> Report:
+    """Measure one workload in this process."""
+    report = Report()
+    peers = wl.load_peers(enabled=use_peers and workload != "W6")
+    report.peers = peers.names()
+    if workload in wl.CASE_BUILDERS:
+        run_cases(workload, peers, settings, report)
+    elif workload == "W5":
+        run_w5(peers, settings, report)
+    else:
+        run_w6(settings, report)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    if args.child:
-        _, contender, batch = args.child.split(":")
-        print(json.dumps(w6_child(contender, int(batch))))
-        return 0
     settings = QUICK if args.quick else Settings()
+    if args.child:
+        kind, *rest = args.child.split(":")
+        if kind == "w6":
+            print(json.dumps(w6_child(rest[0], int(rest[1]))))
+        else:
+            print(json.dumps(run_workload(rest[0], settings, not args.no_peers).to_json()))
+        return 0
     start = time.perf_counter()
     probe = cpu_snapshot()
     time.sleep(0.5)
@@ -672,21 +703,26 @@ def main(argv: list[str] | None = None) -> int:
     if busy is not None and busy > 0.1:
         print(f"warning: other processes are using {_fmt_share(busy)} of the CPUs: timings "
               f"will be noisy", file=sys.stderr)
-    needs_peers = any(w in args.workloads for w in ("W1", "W2", "W3", "W4", "W5"))
-    peers = wl.load_peers(enabled=needs_peers and not args.no_peers)
     print("\n".join(machine()), file=sys.stderr)
-    print(f"- peers: {', '.join(peers.names()) or 'none'}", file=sys.stderr)
     report = Report()
     run_start = cpu_snapshot()
+    flags = (["--quick"] if args.quick else []) + (["--no-peers"] if args.no_peers else [])
     for workload in args.workloads:
+        # Each workload runs in a fresh interpreter: one workload's leftovers (a peer's thread
+        # pools, the allocator's state) measurably skew the next one's ratios otherwise.
         print(f"{workload} ...", file=sys.stderr, flush=True)
         before = cpu_snapshot()
-        if workload in wl.CASE_BUILDERS:
-            run_cases(workload, peers, settings, report)
-        elif workload == "W5":
-            run_w5(peers, settings, report)
-        else:
-            run_w6(settings, report)
+        try:
+            part = Report.from_json(_subprocess_json(
+                [__file__, "--child", f"workload:{workload}", *flags], show_stderr=True))
+        except (ChildError, ValueError, KeyError) as err:
+            report.problems.append(f"{workload}: the measuring subprocess failed: {err}")
+            print(f"PROBLEM: {report.problems[-1]}", flush=True)
+            continue
+        report.tables += part.tables
+        report.checks += part.checks
+        report.problems += part.problems
+        report.peers += [p for p in part.peers if p not in report.peers]
         share = others_share(before, cpu_snapshot())
         if share is not None:
             noisy = " (more than 10%: these timings are disturbed)" if share > 0.1 else ""
@@ -698,10 +734,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"### Targets\n\n{targets_table(report.checks)}\n")
     for problem in report.problems:
         print(f"PROBLEM: {problem}")
+    print(f"peers: {', '.join(report.peers) or 'none'}", file=sys.stderr)
     print(f"total {elapsed:.0f} s; other processes used {_fmt_share(report.others)} of the "
           f"CPUs meanwhile", file=sys.stderr)
     if args.write_docs:
-        write_docs(report, peers, argv, elapsed)
+        write_docs(report, argv, elapsed)
     return 1 if report.problems else 0
 
 
