@@ -266,6 +266,7 @@ def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
             renames[eqn.outvars[0]] = forward
             continue
         eqn = _ones_product_as_reshape(eqn, known)
+        eqn = _merge_scalings(eqn, producers)
         folded = _fold(eqn, known)
         if folded is not None:
             if type(folded) is Literal:
@@ -323,6 +324,41 @@ def _uniform_operands_as_literals(eqn: JaxprEqn, uniform: dict[Var, Any]) -> Jax
             new_inputs[i] = Literal(scalar, ShapedArray((), out_aval.dtype))
             return JaxprEqn(eqn.primitive, new_inputs, eqn.params, eqn.outvars)
     return eqn
+
+
+def _scaling(eqn: JaxprEqn | None) -> tuple[Any, Any] | None:
+    """``(c, x)`` when ``eqn`` computes ``c * x`` for a scalar literal ``c`` (``neg`` is
+    ``-1 * x``) and ``x`` has the output's type."""
+    if eqn is None or len(eqn.outvars) != 1:
+        return None
+    out_aval = eqn.outvars[0].aval
+    if out_aval.dtype.kind not in "fc":
+        return None
+    name = eqn.primitive.name
+    if name == "neg":
+        return np.asarray(-1, out_aval.dtype)[()], eqn.inputs[0]
+    if name == "mul":
+        for c, x in (eqn.inputs, eqn.inputs[::-1]):
+            if type(c) is Literal and np.ndim(c.val) == 0 and type(x) is Var \
+                    and x.aval == out_aval:
+                return c.val, x
+    return None
+
+
+def _merge_scalings(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> JaxprEqn:
+    """``c1 * (c2 * x)``, ``-(c * x)`` and ``c * (-x)`` become one multiplication by a scalar
+    (the inner product becomes dead code when nothing else uses it)."""
+    outer = _scaling(eqn)
+    if outer is None or type(outer[1]) is not Var:
+        return eqn
+    inner = _scaling(producers.get(outer[1]))
+    if inner is None:
+        return eqn
+    out_aval = eqn.outvars[0].aval
+    factor = np.asarray(outer[0] * inner[0], out_aval.dtype)[()]
+    from ftrans.lax.elementwise import mul_p
+    return JaxprEqn(mul_p, [Literal(factor, ShapedArray((), out_aval.dtype)), inner[1]], {},
+                    eqn.outvars)
 
 
 def _ones_product_as_reshape(eqn: JaxprEqn, known: dict[Var, Any]) -> JaxprEqn:
