@@ -7,10 +7,10 @@ docs/internals.md, "The API layer".
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import contextvars
 import functools
+import itertools
 import threading
 import weakref
 from typing import Any, Callable, Iterator, Sequence
@@ -814,52 +814,57 @@ _MAX_ENTRIES_PER_FUNCTION = 64
 
 
 class _JitEntry:
-    """One traced signature of a jitted function: its program and output structure."""
+    """One traced signature of a jitted function: its program and output structure.
 
-    __slots__ = ("jaxpr", "out_tree", "program")
+    ``last_used`` is a tick of the caches' clock, so that a cache hit costs one attribute
+    store (the least recently used entries are found when the caches overflow, which only
+    happens after a trace)."""
+
+    __slots__ = ("jaxpr", "out_tree", "program", "last_used", "single_output")
 
     def __init__(self, jaxpr: ClosedJaxpr, out_tree: PyTreeDef):
         self.jaxpr = jaxpr
         self.out_tree = out_tree
         self.program = None
+        self.last_used = 0
+        self.single_output = out_tree.num_leaves == 1 and out_tree.num_nodes == 1
 
 
 class _JitCaches:
-    """Traced programs per user function: held weakly (a dead function frees its entries)
-    and bounded per function (least recently used first out)."""
+    """Traced programs per user function: held weakly (a dead function frees its entries),
+    bounded per function and in total (config "jit_cache_size"); the least recently used
+    entries are evicted first."""
 
     def __init__(self) -> None:
         self.weak: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self.strong: dict[int, tuple[Any, collections.OrderedDict]] = {}
+        self.strong: dict[int, tuple[Any, dict]] = {}
         self.lock = threading.Lock()
-        # every entry of every table, least recently used first: the global bound
-        # (config "jit_cache_size"); a dead function's keys linger here until evicted
-        self.order: collections.OrderedDict[tuple[int, Any], weakref.ref] = \
-            collections.OrderedDict()
+        self.clock = itertools.count(1)
 
-    def note_use(self, table: collections.OrderedDict, key: Any) -> None:
-        """Mark ``table[key]`` most recently used; evict the oldest entries over the bound."""
+    def tables(self) -> list[dict]:
+        return list(self.weak.values()) + [t for _, t in self.strong.values()]
+
+    def insert(self, table: dict, key: Any, entry: _JitEntry) -> None:
+        """Add an entry, then evict least recently used ones over the bounds."""
         from ftrans.config import config
-        order = self.order
+        entry.last_used = next(self.clock)
         with self.lock:
-            order[(id(table), key)] = weakref.ref(table)
-            order.move_to_end((id(table), key))
+            table[key] = entry
+            if len(table) > _MAX_ENTRIES_PER_FUNCTION:
+                del table[min(table, key=lambda k: table[k].last_used)]
             limit = config.read("jit_cache_size")
-            while len(order) > limit:
-                (_, old_key), old_table_ref = order.popitem(last=False)
-                old_table = old_table_ref()
-                if old_table is not None:
-                    old_table.pop(old_key, None)
+            tables = self.tables()
+            total = sum(len(t) for t in tables)
+            while total > limit:
+                oldest_table, oldest_key = min(
+                    ((t, k) for t in tables for k in t), key=lambda tk: tk[0][tk[1]].last_used)
+                del oldest_table[oldest_key]
+                total -= 1
 
-    def hit(self, table: collections.OrderedDict, key: Any) -> None:
-        """Mark an existing entry most recently used (no eviction can follow a hit)."""
-        table.move_to_end(key)
-        try:
-            self.order.move_to_end((id(table), key))
-        except KeyError:  # evicted by another thread meanwhile
-            pass
+    def hit(self, entry: _JitEntry) -> None:
+        entry.last_used = next(self.clock)
 
-    def for_function(self, fun: Callable) -> collections.OrderedDict:
+    def for_function(self, fun: Callable) -> dict:
         table = self.weak.get(fun)  # the common case needs no lock: lookups are atomic
         if table is not None:
             return table
@@ -867,25 +872,23 @@ class _JitCaches:
             try:
                 table = self.weak.get(fun)
                 if table is None:
-                    table = self.weak[fun] = collections.OrderedDict()
+                    table = self.weak[fun] = {}
                 return table
             except TypeError:  # not weakly referenceable (a builtin): keep it alive with us
                 held = self.strong.get(id(fun))
                 if held is None:
-                    held = self.strong[id(fun)] = (fun, collections.OrderedDict())
+                    held = self.strong[id(fun)] = (fun, {})
                 return held[1]
 
     def info(self) -> dict[str, int]:
-        tables = [t for t in list(self.weak.values()) + [t for _, t in self.strong.values()]
-                  if t]
+        tables = [t for t in self.tables() if t]
         return {"functions": len(tables), "entries": sum(len(t) for t in tables)}
 
     def clear(self) -> None:
         # tables are emptied in place: jitted functions keep a reference to their own
         with self.lock:
-            for table in list(self.weak.values()) + [t for _, t in self.strong.values()]:
+            for table in self.tables():
                 table.clear()
-            self.order.clear()
 
 
 _jit_caches = _JitCaches()
@@ -981,7 +984,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
     name = _fun_name(fun)
-    own_table: list[collections.OrderedDict] = []  # this function's table, found once
+    own_table: list[dict] = []  # this function's table, found once
 
     @functools.wraps(fun)
     def jitted(*args: Any, **kwargs: Any) -> Any:
@@ -999,8 +1002,10 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
                 entry = table.get(key)
                 if entry is not None and entry.program is not None \
                         and current_trace() is eval_trace and debug_jit_outputs is None:
-                    _jit_caches.hit(table, key)
-                    return tree_unflatten(entry.out_tree, _writable(entry.program(*flat)))
+                    entry.last_used = next(_jit_caches.clock)
+                    outs = _writable(entry.program(*flat))
+                    return outs[0] if entry.single_output else tree_unflatten(entry.out_tree,
+                                                                              outs)
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
         static_values = tuple(args[i] for i in static_pos)
         static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))
@@ -1016,6 +1021,8 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
         dynamic = tuple(a for i, a in enumerate(args) if i not in static_pos)
         dyn_kwargs = {k: v for k, v in kwargs.items() if k not in names}
         flat, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
+        if not dyn_kwargs and in_tree == _positional_tree(len(flat)):
+            in_tree = _positional_tree(len(flat))  # the fast path's key: one shared object
         # the zero-cotangent mode changes the derivative rules traced into the program
         key = (in_tree, tuple(get_aval(x) for x in flat), static_pos, static_values, static_kw,
                zero_cotangent_enabled())
@@ -1032,12 +1039,9 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
             closed, extra = lift_tracer_consts(closed)
             entry = _JitEntry(closed, out_tree)
             if not extra:  # a program closing over another transformation's values is per call
-                table[key] = entry
-                if len(table) > _MAX_ENTRIES_PER_FUNCTION:
-                    table.popitem(last=False)
-                _jit_caches.note_use(table, key)
+                _jit_caches.insert(table, key, entry)
         else:
-            _jit_caches.hit(table, key)
+            _jit_caches.hit(entry)
         if not extra and current_trace() is eval_trace:
             program = entry.program
             if program is None:
