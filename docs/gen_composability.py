@@ -132,15 +132,15 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     "dynamic_update_slice": (lambda x, u: lax.dynamic_update_slice(x, u, (np.int64(1),)),
                              (_x(4), _x(2, seed=2))),
     "gather": (lambda x: fnp.take(x, np.array([2, 0, 2])), (_x(4),)),
-    "scatter": (lambda x, u: _lax_mod("indexing").scatter(x, np.array([[0], [2]]), u, (0,)),
+    "scatter": (lambda x, u: _lax_mod("gather_scatter").scatter(x, np.array([[0], [2]]), u, (0,)),
                 (_x(4), _x(2, seed=2))),
-    "scatter_add": (lambda x, u: _lax_mod("indexing").scatter_add(
+    "scatter_add": (lambda x, u: _lax_mod("gather_scatter").scatter_add(
         x, np.array([[1], [1], [3]]), u, (0,)), (_x(4), _x(3, seed=2))),
-    "scatter_mul": (lambda x, u: _lax_mod("indexing").scatter_mul(
+    "scatter_mul": (lambda x, u: _lax_mod("gather_scatter").scatter_mul(
         x, np.array([[0], [2]]), u, (0,)), (_x(4), _x(2, seed=2))),
-    "scatter_max": (lambda x, u: _lax_mod("indexing").scatter_max(
+    "scatter_max": (lambda x, u: _lax_mod("gather_scatter").scatter_max(
         x, np.array([[0], [2]]), u, (0,)), (_x(4), _x(2, seed=2) + 0.3)),
-    "scatter_min": (lambda x, u: _lax_mod("indexing").scatter_min(
+    "scatter_min": (lambda x, u: _lax_mod("gather_scatter").scatter_min(
         x, np.array([[0], [2]]), u, (0,)), (_x(4), _x(2, seed=2) - 0.3)),
     "dot_general": (lambda x, y: lax.dot_general(x, y, (((1,), (0,)), ((), ()))),
                     (_x(2, 3), _x(3, 2, seed=2))),

@@ -125,7 +125,7 @@ from ftrans.lax.special import (  # noqa: F401
     digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, lgamma, lgamma_p, polygamma,
     polygamma_p,
 )
-from ftrans.lax.indexing import (  # noqa: F401
+from ftrans.lax.gather_scatter import (  # noqa: F401
     gather, gather_p, scatter, scatter_add, scatter_add_p, scatter_max, scatter_max_p,
     scatter_min, scatter_min_p, scatter_mul, scatter_mul_p, scatter_p,
 )

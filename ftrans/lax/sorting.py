@@ -19,7 +19,7 @@ from ftrans.core import Primitive, ShapedArray, get_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, jvp_rules
 from ftrans.lax.elementwise import add, mul
-from ftrans.lax.indexing import gather
+from ftrans.lax.gather_scatter import gather
 from ftrans.lax.structural import broadcasted_iota, reshape
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
+from ftrans.lax import gather_scatter
 from ftrans.lax import indexing as lax_indexing
 from ftrans.numpy._axes import normalize_axes, normalize_axis
 from ftrans.numpy._elementwise import add, multiply, not_equal, subtract, true_divide
@@ -314,7 +315,7 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     x_shape = get_aval(x).shape
 
     def pick(values: Any, index: Any) -> Any:
-        return lax_indexing.gather(values, lax.reshape(index, x_shape + (1,)), (0,))
+        return gather_scatter.gather(values, lax.reshape(index, x_shape + (1,)), (0,))
 
     first, last = lax.index_in_dim(fp, 0, 0, False), lax.index_in_dim(fp, n - 1, 0, False)
     left = first if left is None else cast(asarray_strong(left), out_dtype)
@@ -366,7 +367,7 @@ def _full_convolution(a: Any, v: Any) -> Any:
     n, m = get_aval(a).shape[0], get_aval(v).shape[0]
     padded = lax.pad(a, get_aval(a).dtype.type(0), [(m - 1, m - 1, 0)])
     table = np.arange(n + m - 1)[:, None] + (m - 1) - np.arange(m)[None, :]
-    windows = lax_indexing.gather(padded, table[..., None], (0,))
+    windows = gather_scatter.gather(padded, table[..., None], (0,))
     return matmul(windows, v)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
+from ftrans.lax import gather_scatter
 from ftrans.lax import indexing as lax_indexing
 from ftrans.lax import structural as lax_structural
 from ftrans.numpy._axes import normalize_axis
@@ -228,7 +229,7 @@ def _advanced(x: Any, entries: list[tuple], mode: str = "clip") -> Any:
     indices = [_normalize_indices(axis_entries[i][1], shape[i], i) for i in adv_axes]
     batch_shape = np.broadcast_shapes(*[get_aval(i).shape for i in indices])
     points = _stack_points(indices, batch_shape)
-    out = lax_indexing.gather(x, points, tuple(adv_axes), mode)  # batch_shape + rest_shape
+    out = gather_scatter.gather(x, points, tuple(adv_axes), mode)  # batch_shape + rest_shape
     rest_shape = tuple(shape[i] for i in rest_axes)
 
     # place the gathered axes: where the advanced indices were, if they were adjacent
@@ -364,7 +365,7 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
     else:
         flat = indices * int(strides[ax]) + offset
     flat_arr = lax.reshape(arr, (get_aval(arr).size,))
-    return lax_indexing.gather(flat_arr, _as_points(flat), (0,))
+    return gather_scatter.gather(flat_arr, _as_points(flat), (0,))
 
 
 def _broadcast_index(indices: Any, shape: tuple[int, ...]) -> Any:
@@ -423,20 +424,20 @@ class IndexUpdateRef:
 
     def set(self, values: Any) -> Any:
         """``x`` with ``x[index] = values``."""
-        return self._scatter(lax_indexing.scatter_p, values)
+        return self._scatter(gather_scatter.scatter_p, values)
 
     def add(self, values: Any) -> Any:
         """``x`` with ``values`` added at ``index`` (repeated indices accumulate)."""
-        return self._scatter(lax_indexing.scatter_add_p, values)
+        return self._scatter(gather_scatter.scatter_add_p, values)
 
     def subtract(self, values: Any) -> Any:
         """``x`` with ``values`` subtracted at ``index``."""
         from ftrans.numpy._elementwise import negative
-        return self._scatter(lax_indexing.scatter_add_p, negative(asarray_strong(values)))
+        return self._scatter(gather_scatter.scatter_add_p, negative(asarray_strong(values)))
 
     def multiply(self, values: Any) -> Any:
         """``x`` multiplied by ``values`` at ``index`` (repeated indices multiply)."""
-        return self._scatter(lax_indexing.scatter_mul_p, values)
+        return self._scatter(gather_scatter.scatter_mul_p, values)
 
     def divide(self, values: Any) -> Any:
         """``x`` divided by ``values`` at ``index`` (an inexact ``x``, as NumPy's in-place
@@ -452,11 +453,11 @@ class IndexUpdateRef:
 
     def min(self, values: Any) -> Any:  # noqa: A003
         """``x`` with ``x[index] = minimum(x[index], values)`` (all repeated values count)."""
-        return self._scatter(lax_indexing.scatter_min_p, values)
+        return self._scatter(gather_scatter.scatter_min_p, values)
 
     def max(self, values: Any) -> Any:  # noqa: A003
         """``x`` with ``x[index] = maximum(x[index], values)`` (all repeated values count)."""
-        return self._scatter(lax_indexing.scatter_max_p, values)
+        return self._scatter(gather_scatter.scatter_max_p, values)
 
     def _scatter(self, prim: Any, values: Any) -> Any:
         from ftrans.numpy._promotion import cast
@@ -536,7 +537,7 @@ def _flat_nonzero_positions(a: Any, size: int) -> Any:
     ranks = lax.sub(cumsum(lax.convert_element_type(mask, np.int64), 0), np.int64(1))
     slots = lax.select_n(mask, np.int64(size), ranks)  # slot `size` is out of range: dropped
     positions = np.arange(n, dtype=np.int64)
-    return lax_indexing.scatter(np.full(size, -1, np.int64), _as_points(slots), positions,
+    return gather_scatter.scatter(np.full(size, -1, np.int64), _as_points(slots), positions,
                                 (0,), mode="drop")
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
-from ftrans.lax import indexing as lax_indexing
+from ftrans.lax import gather_scatter
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 
@@ -31,7 +31,7 @@ def take_by_table(x: Any, table: np.ndarray) -> Any:
     if table.size == 0:  # nothing is read: a constant
         return np.zeros(table.shape, get_aval(x).dtype)
     flat = lax.reshape(x, (get_aval(x).size,))
-    return lax_indexing.gather(flat, table[..., None], (0,))
+    return gather_scatter.gather(flat, table[..., None], (0,))
 
 
 def _numbers(shape: tuple[int, ...]) -> np.ndarray:

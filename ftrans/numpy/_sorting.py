@@ -16,7 +16,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
-from ftrans.lax import indexing as lax_indexing
+from ftrans.lax import gather_scatter
 from ftrans.lax import sorting as lax_sorting
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
@@ -142,7 +142,7 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
     while step and n:
         candidate = lax.add(position, np.int64(step))
         probe = lax.sub(lax.min(candidate, np.int64(n)), np.int64(1))
-        value = lax_indexing.gather(a, lax.reshape(probe, v_shape + (1,)), (0,))
+        value = gather_scatter.gather(a, lax.reshape(probe, v_shape + (1,)), (0,))
         if side == "left":
             goes_right = _nan_aware_less(value, v)
         else:
@@ -222,19 +222,19 @@ def _unique_of_size(ar: Any, size: int, fill_value: Any, equal_nan: bool,
         fill = lax.index_in_dim(sorted_values, 0, 0, False) if n else np.zeros((), dtype)
     else:
         fill = cast(asarray_strong(fill_value), dtype)
-    values = lax_indexing.scatter(lax.broadcast_to(fill, (size,)), slots, sorted_values, (0,))
+    values = gather_scatter.scatter(lax.broadcast_to(fill, (size,)), slots, sorted_values, (0,))
     if not any(flags):
         return values
     out = [values]
     if flags[0]:  # the stable sort puts each value's first occurrence first in its group
-        out.append(lax_indexing.scatter(np.zeros(size, np.int64), slots, perm, (0,)))
+        out.append(gather_scatter.scatter(np.zeros(size, np.int64), slots, perm, (0,)))
     if flags[1]:
         group = lax.reshape(ranks, (n,))
-        inverse = lax_indexing.scatter(np.zeros(n, np.int64), lax.reshape(perm, (n, 1)), group,
+        inverse = gather_scatter.scatter(np.zeros(n, np.int64), lax.reshape(perm, (n, 1)), group,
                                        (0,))
         out.append(lax.reshape(inverse, shape))
     if flags[2]:
         group_slots = lax.reshape(ranks, (n, 1))
-        out.append(lax_indexing.scatter_add(np.zeros(size, np.int64), group_slots,
+        out.append(gather_scatter.scatter_add(np.zeros(size, np.int64), group_slots,
                                             np.ones(n, np.int64), (0,)))
     return tuple(out)

@@ -19,7 +19,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
-from ftrans.lax import indexing as lax_indexing
+from ftrans.lax import gather_scatter
 from ftrans.lax import sorting as lax_sorting
 from ftrans.numpy import _reductions as reductions
 from ftrans.numpy._axes import check_no_out, normalize_axes
@@ -92,7 +92,7 @@ def _pick(sorted_a: Any, index: Any, q_shape: tuple[int, ...]) -> Any:
     index_shape = get_aval(index).shape
     if len(index_shape) == len(q_shape):  # one index per q, shared by all slices
         points = lax.reshape(index, index_shape + (1,))
-        return lax_indexing.gather(sorted_a, points, (kept_rank,))
+        return gather_scatter.gather(sorted_a, points, (kept_rank,))
     # per-slice indices (nan- forms): shape q_shape + kept; gather with the kept axes too
     kept = get_aval(sorted_a).shape[:-1]
     full = q_shape + kept
@@ -100,7 +100,7 @@ def _pick(sorted_a: Any, index: Any, q_shape: tuple[int, ...]) -> Any:
                for d in range(kept_rank)]
     columns.append(lax.reshape(index, full + (1,)))
     points = columns[0] if len(columns) == 1 else lax.concatenate(columns, len(full))
-    return lax_indexing.gather(sorted_a, points, tuple(range(kept_rank + 1)))
+    return gather_scatter.gather(sorted_a, points, tuple(range(kept_rank + 1)))
 
 
 def _quantile(name: str, a: Any, q: Any, axis: Axis, out: Any, method: str, keepdims: bool,
@@ -444,7 +444,7 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0, *,
         if get_aval(updates).shape != aval.shape:
             raise ValueError("The weights and list don't have the same length.")
         zeros = np.zeros(length, np.float64)
-    return lax_indexing.scatter_add(zeros, points, updates, (0,))
+    return gather_scatter.scatter_add(zeros, points, updates, (0,))
 
 
 def histogram(a: Any, bins: Any = 10, range: tuple[float, float] | None = None,  # noqa: A002
@@ -478,13 +478,13 @@ def histogram(a: Any, bins: Any = 10, range: tuple[float, float] | None = None, 
     index = lax.select_n(inside, np.int64(n_bins), index)  # bin n_bins is dropped
     points = lax.reshape(index, (get_aval(index).shape[0], 1))
     if weights is None:
-        counts = lax_indexing.scatter_add(np.zeros(n_bins, np.int64), points,
+        counts = gather_scatter.scatter_add(np.zeros(n_bins, np.int64), points,
                                           np.ones(get_aval(values).shape, np.int64), (0,))
     else:
         w = lax.reshape(asarray_strong(weights), (-1,))
         if get_aval(w).shape != get_aval(values).shape:
             raise ValueError("weights should have the same shape as a.")
-        counts = lax_indexing.scatter_add(np.zeros(n_bins, get_aval(w).dtype), points, w, (0,))
+        counts = gather_scatter.scatter_add(np.zeros(n_bins, get_aval(w).dtype), points, w, (0,))
     if density:
         from ftrans.numpy._elementwise import true_divide
         widths = lax.sub(lax.slice(edges, (1,), (n_bins + 1,)), lax.slice(edges, (0,),

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import strategies as st
 
 import ftrans as ft
-from ftrans.lax import indexing as lax_indexing
+from ftrans.lax import gather_scatter
+from ftrans.lax import gather_scatter as lax_indexing
 from tests.spec_util import OpSpec, make_family_tests
 
 
@@ -90,7 +91,7 @@ F32_64 = (np.float64, np.float32)
 
 
 def gather_spec(name: str, axes: tuple, rank: int, mode: str = "clip", **kw: Any) -> OpSpec:
-    return OpSpec(name, lax_indexing.gather, gather_reference, _point_shapes(rank), F32_64,
+    return OpSpec(name, gather_scatter.gather, gather_reference, _point_shapes(rank), F32_64,
                   params=dict(axes=axes, mode=mode), rtol=1e-6,
                   make_args=_args_maker(axes, "gather", True), **kw)
 
@@ -145,7 +146,7 @@ def test_scatter_add_matches_numpy_add_at() -> None:
     updates = rng.normal(size=(5, 3))
     expected = x.copy()
     np.add.at(expected, idx, updates)
-    np.testing.assert_allclose(lax_indexing.scatter_add(x, idx[:, None], updates, (0,)),
+    np.testing.assert_allclose(gather_scatter.scatter_add(x, idx[:, None], updates, (0,)),
                                expected)
     for name, ufunc in [("scatter_mul", np.multiply), ("scatter_min", np.minimum),
                         ("scatter_max", np.maximum)]:
@@ -158,13 +159,13 @@ def test_scatter_add_matches_numpy_add_at() -> None:
 def test_repeated_indices_in_gradients() -> None:
     x = np.arange(4.0)
     idx = _points_1d(0, 0, 2, 3)
-    g = ft.grad(lambda v: (lax_indexing.gather(v, idx, (0,)) * np.array([1., 2., 3., 4.])).sum())
+    g = ft.grad(lambda v: (gather_scatter.gather(v, idx, (0,)) * np.array([1., 2., 3., 4.])).sum())
     np.testing.assert_array_equal(g(x), [3.0, 0.0, 3.0, 4.0])
     # scatter (set): the last update of a repeated point wins, and only it gets a cotangent
     u = np.array([10.0, 20.0, 30.0, 40.0])
-    out = lax_indexing.scatter(x, idx, u, (0,))
+    out = gather_scatter.scatter(x, idx, u, (0,))
     np.testing.assert_array_equal(out, [20.0, 1.0, 30.0, 40.0])
-    gx, gu = ft.grad(lambda v, w: (lax_indexing.scatter(v, idx, w, (0,)) ** 2).sum(),
+    gx, gu = ft.grad(lambda v, w: (gather_scatter.scatter(v, idx, w, (0,)) ** 2).sum(),
                      argnums=(0, 1))(x, u)
     np.testing.assert_array_equal(gx, [0.0, 2.0, 0.0, 0.0])
     np.testing.assert_array_equal(gu, [0.0, 40.0, 60.0, 80.0])
@@ -175,7 +176,7 @@ def test_scatter_mul_derivative_with_zero_updates() -> None:
     x = np.array([2.0, 3.0])
 
     def f(u: Any) -> Any:
-        return lax_indexing.scatter_mul(x, idx, u, (0,))[1]
+        return gather_scatter.scatter_mul(x, idx, u, (0,))[1]
     # one zero: only its own derivative survives; two zeros: all vanish
     np.testing.assert_allclose(ft.grad(f)(np.array([0.0, 2.0, 5.0])), [30.0, 0.0, 0.0])
     np.testing.assert_allclose(ft.grad(f)(np.array([0.0, 0.0, 5.0])), [0.0, 0.0, 0.0])
@@ -185,7 +186,7 @@ def test_scatter_mul_derivative_with_zero_updates() -> None:
 def test_scatter_min_ties_share_the_derivative() -> None:
     x = np.array([1.0, 5.0])
     u = np.array([1.0, 3.0])
-    gx, gu = ft.grad(lambda a, b: lax_indexing.scatter_min(a, _points_1d(0, 1), b, (0,)).sum(),
+    gx, gu = ft.grad(lambda a, b: gather_scatter.scatter_min(a, _points_1d(0, 1), b, (0,)).sum(),
                      argnums=(0, 1))(x, u)
     np.testing.assert_allclose(gx, [0.5, 0.0])
     np.testing.assert_allclose(gu, [0.5, 1.0])
@@ -194,33 +195,33 @@ def test_scatter_min_ties_share_the_derivative() -> None:
 def test_out_of_range_points() -> None:
     x = np.arange(3.0)
     idx = _points_1d(-1, 3, 1, 7)
-    np.testing.assert_array_equal(lax_indexing.gather(x, idx, (0,)), [0.0, 2.0, 1.0, 2.0])
-    np.testing.assert_array_equal(lax_indexing.gather(x, idx, (0,), mode="fill"),
+    np.testing.assert_array_equal(gather_scatter.gather(x, idx, (0,)), [0.0, 2.0, 1.0, 2.0])
+    np.testing.assert_array_equal(gather_scatter.gather(x, idx, (0,), mode="fill"),
                                   [0.0, 0.0, 1.0, 0.0])
-    np.testing.assert_array_equal(lax_indexing.scatter_add(x, idx, 1.0, (0,)), [0., 2., 2.])
-    np.testing.assert_array_equal(lax_indexing.scatter_add(x, idx, 1.0, (0,), mode="clip"),
+    np.testing.assert_array_equal(gather_scatter.scatter_add(x, idx, 1.0, (0,)), [0., 2., 2.])
+    np.testing.assert_array_equal(gather_scatter.scatter_add(x, idx, 1.0, (0,), mode="clip"),
                                   [1.0, 2.0, 4.0])
     # dropped updates get no cotangent; the fill gather's transpose drops too
-    g = ft.grad(lambda u: lax_indexing.scatter(x, idx, u, (0,)).sum())(np.ones(4))
+    g = ft.grad(lambda u: gather_scatter.scatter(x, idx, u, (0,)).sum())(np.ones(4))
     np.testing.assert_array_equal(g, [0.0, 0.0, 1.0, 0.0])
-    g = ft.grad(lambda v: lax_indexing.gather(v, idx, (0,), mode="fill").sum())(x)
+    g = ft.grad(lambda v: gather_scatter.gather(v, idx, (0,), mode="fill").sum())(x)
     np.testing.assert_array_equal(g, [0.0, 1.0, 0.0])
 
 
 def test_non_finite_values_do_not_leak() -> None:
     x = np.array([1.0, np.inf, np.nan, -0.0])
-    got = lax_indexing.gather(x, _points_1d(0, 3, 1, 2), (0,))
+    got = gather_scatter.gather(x, _points_1d(0, 3, 1, 2), (0,))
     np.testing.assert_array_equal(got, [1.0, -0.0, np.inf, np.nan])
     assert np.signbit(got[1])
 
 
 def test_jit_and_program() -> None:
     idx = _points_1d(2, 0)
-    closed = ft.make_jaxpr(lambda v: lax_indexing.gather(v, idx, (0,)))(np.arange(3.0))
+    closed = ft.make_jaxpr(lambda v: gather_scatter.gather(v, idx, (0,)))(np.arange(3.0))
     assert "gather[axes=(0,) mode='clip']" in str(closed)
-    f = ft.jit(lambda v, u: lax_indexing.scatter_add(v, idx, u, (0,)))
+    f = ft.jit(lambda v, u: gather_scatter.scatter_add(v, idx, u, (0,)))
     np.testing.assert_array_equal(f(np.zeros(3), np.array([1.0, 2.0])), [2.0, 0.0, 1.0])
-    g = ft.jit(ft.grad(lambda v: (lax_indexing.gather(v, idx, (0,)) ** 2).sum()))
+    g = ft.jit(ft.grad(lambda v: (gather_scatter.gather(v, idx, (0,)) ** 2).sum()))
     np.testing.assert_array_equal(g(np.arange(3.0)), [0.0, 0.0, 4.0])
 
 
@@ -228,10 +229,10 @@ def test_nested_vmap_and_vmap_of_grad() -> None:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2, 3, 4))
     idx = rng.integers(0, 4, size=(2, 3, 5, 1))
-    f = ft.vmap(ft.vmap(lambda v, i: lax_indexing.gather(v, i, (0,))))
+    f = ft.vmap(ft.vmap(lambda v, i: gather_scatter.gather(v, i, (0,))))
     expected = np.stack([np.stack([v[i[:, 0]] for v, i in zip(xs, js)]) for xs, js in zip(x, idx)])
     np.testing.assert_array_equal(f(x, idx), expected)
-    grads = ft.vmap(ft.grad(lambda v, i: lax_indexing.gather(v, i, (0,)).sum()))(x[0], idx[0])
+    grads = ft.vmap(ft.grad(lambda v, i: gather_scatter.gather(v, i, (0,)).sum()))(x[0], idx[0])
     for g, v, i in zip(grads, x[0], idx[0]):
         expected = np.zeros_like(v)
         np.add.at(expected, i[:, 0], 1.0)
@@ -241,15 +242,15 @@ def test_nested_vmap_and_vmap_of_grad() -> None:
 def test_errors() -> None:
     x = np.zeros((3, 4))
     with pytest.raises(TypeError, match="indices must be an integer array"):
-        lax_indexing.gather(x, np.zeros((2, 1)), (0,))
+        gather_scatter.gather(x, np.zeros((2, 1)), (0,))
     with pytest.raises(ValueError, match="must end in an axis of size 2"):
-        lax_indexing.gather(x, np.zeros((2, 1), np.int64), (0, 1))
+        gather_scatter.gather(x, np.zeros((2, 1), np.int64), (0, 1))
     with pytest.raises(ValueError, match="must be distinct axes"):
-        lax_indexing.gather(x, np.zeros((2, 2), np.int64), (0, 0))
+        gather_scatter.gather(x, np.zeros((2, 2), np.int64), (0, 0))
     with pytest.raises(ValueError, match="mode must be one of"):
-        lax_indexing.gather(x, np.zeros((2, 1), np.int64), (0,), mode="drop")
+        gather_scatter.gather(x, np.zeros((2, 1), np.int64), (0,), mode="drop")
     with pytest.raises(ValueError, match="cannot broadcast"):
-        lax_indexing.scatter_add(x, np.zeros((2, 1), np.int64), np.ones((3, 4)), (0,))
+        gather_scatter.scatter_add(x, np.zeros((2, 1), np.int64), np.ones((3, 4)), (0,))
     with pytest.raises(ValueError, match="updates f32"):
-        lax_indexing.scatter_add(x, np.zeros((2, 1), np.int64), np.ones((2, 4), np.float32),
+        gather_scatter.scatter_add(x, np.zeros((2, 1), np.int64), np.ones((2, 4), np.float32),
                                  (0,))
