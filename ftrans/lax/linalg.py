@@ -64,6 +64,14 @@ def _dot_general_impl(lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers,
     lhs_free_shape = tuple(lhs.shape[d] for d in lhs_free)
     rhs_free_shape = tuple(rhs.shape[d] for d in rhs_free)
     contract_size = _size([lhs.shape[d] for d in lhs_contract])
+    if contract_size == 1 and lhs_batch:
+        # an outer product per batch member (per-example gradients): a broadcast multiply,
+        # several times faster than a matrix product with an inner dimension of 1
+        lhs_part = np.transpose(lhs, lhs_batch + lhs_free + lhs_contract).reshape(
+            batch_shape + lhs_free_shape + (1,) * len(rhs_free_shape))
+        rhs_part = np.transpose(rhs, rhs_batch + rhs_free + rhs_contract).reshape(
+            batch_shape + (1,) * len(lhs_free_shape) + rhs_free_shape)
+        return np.multiply(lhs_part, rhs_part).astype(out_dtype, copy=False)[()]
     lead = (_size(batch_shape),) if lhs_batch else ()
     lhs_matrix = np.transpose(lhs, lhs_batch + lhs_free + lhs_contract).reshape(
         lead + (_size(lhs_free_shape), contract_size))
