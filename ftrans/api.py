@@ -27,7 +27,10 @@ from ftrans.core import (
     new_trace,
 )
 from ftrans.interpreters.batching import BatchTrace, BatchTracer, move_batch_axis
-from ftrans.interpreters.jvp import JVPTrace, JVPTracer, Zero, is_differentiable_dtype
+from ftrans.interpreters.batching import split_outputs as split_outputs_batched
+from ftrans.interpreters.jvp import (
+    JVPTrace, JVPTracer, Zero, is_differentiable_dtype, split_outputs,
+)
 from ftrans.interpreters.partial_eval import PartialEvalTrace
 from ftrans.interpreters.staging import StagingTrace, lift_tracer_consts
 from ftrans.interpreters.transpose import UndefPrimal, backward_pass
@@ -233,14 +236,8 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         aux = _primal_part(aux, trace)
         out_flat, out_tree = tree_flatten(out)
         _check_outputs(out_flat, fun, "jvp")
-        out_p, out_t = [], []
-        for o in out_flat:
-            if isinstance(o, JVPTracer) and o._trace is trace:
-                out_p.append(o.primal)
-                out_t.append(o.tangent)
-            else:
-                out_p.append(o)
-                out_t.append(_zeros_like(o))
+        out_p, out_t = split_outputs(trace, out_flat)
+        out_t = [_zeros_like(p) if type(t) is Zero else t for p, t in zip(out_p, out_t)]
     result = (tree_unflatten(out_tree, _writable(out_p)),
               tree_unflatten(out_tree, _writable(out_t)))
     return result + (aux,) if has_aux else result
@@ -302,14 +299,7 @@ def _linearize_flat(fun_flat: Callable[[list[Any]], list[Any]], flat_primals: li
                    for p, t, a in zip(flat_primals, tangent_args, in_avals)]
             out_flat, extra = fun_flat(ins)
             extra = _primal_part(extra, jt)
-            out_primals, out_tangents = [], []
-            for o in out_flat:
-                if isinstance(o, JVPTracer) and o._trace is jt:
-                    out_primals.append(o.primal)
-                    out_tangents.append(o.tangent)
-                else:
-                    out_primals.append(o)
-                    out_tangents.append(Zero(get_aval(o)))
+            out_primals, out_tangents = split_outputs(jt, out_flat)
         out_is_zero = [type(t) is Zero for t in out_tangents]
         jaxpr = pe.to_closed_jaxpr([t for t in out_tangents if type(t) is not Zero])
     return _Linearized(out_primals, jaxpr, out_is_zero, in_avals), extra
@@ -609,12 +599,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
             out = fun(*tree_unflatten(in_tree, ins), **tree_unflatten(kw_tree, kw_ins))
             out_flat, out_tree = tree_flatten(out)
             _check_outputs(out_flat, fun, "vmap")
-            vals = []
-            for o in out_flat:
-                if isinstance(o, BatchTracer) and o._trace is trace:
-                    vals.append((o.val, o.bdim))
-                else:
-                    vals.append((o, None))
+            vals = split_outputs_batched(trace, out_flat)
         try:
             out_ax = broadcast_prefix(out_axes, out)
         except ValueError as err:

@@ -110,6 +110,12 @@ class BatchTrace(Trace):
         return BatchTracer(self, out, out_bdim)
 
 
+def split_outputs(trace: BatchTrace, outs: Sequence[Any]) -> list[tuple[Any, int | None]]:
+    """``(value, bdim)`` for each output of a batched function (bdim None: not batched)."""
+    return [(o.val, o.bdim) if isinstance(o, BatchTracer) and o._trace is trace else (o, None)
+            for o in outs]
+
+
 # ---------------------------------------------------------------------------------------------
 # Axis helpers
 # ---------------------------------------------------------------------------------------------
@@ -238,8 +244,7 @@ def batch_jaxpr(closed: ClosedJaxpr, bdims: Sequence[int | None], axis_size: int
         with new_trace(BatchTrace, axis_size, axis_name) as trace:
             ins = [x if d is None else BatchTracer(trace, x, d) for x, d in zip(args, bdims)]
             outs = eval_jaxpr(closed.jaxpr, closed.consts, *ins)
-            unpacked = [(o.val, o.bdim) if isinstance(o, BatchTracer) and o._trace is trace
-                        else (o, None) for o in outs]
+            unpacked = split_outputs(trace, outs)
         results = []
         for val, d in unpacked:
             out_bdims.append(None if d is None else 0)

@@ -124,6 +124,20 @@ class JVPTrace(Trace):
         return JVPTracer(self, out, out_dot)
 
 
+def split_outputs(trace: JVPTrace, outs: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    """The primal and tangent parts of a transformed function's outputs: a value that is not
+    one of ``trace``'s tracers has a symbolic ``Zero`` tangent."""
+    primals, tangents = [], []
+    for o in outs:
+        if isinstance(o, JVPTracer) and o._trace is trace:
+            primals.append(o.primal)
+            tangents.append(o.tangent)
+        else:
+            primals.append(o)
+            tangents.append(Zero.like(o))
+    return primals, tangents
+
+
 # ---------------------------------------------------------------------------------------------
 # Rule helpers: they filter symbolic zeros, so the rules written with them never see one.
 # ---------------------------------------------------------------------------------------------
@@ -276,17 +290,10 @@ def jvp_jaxpr(closed: ClosedJaxpr, nonzeros: Sequence[bool]) -> tuple[ClosedJaxp
         with new_trace(JVPTrace, "jvp") as trace:
             ins = [JVPTracer(trace, p, next(tangents)) if nz else p
                    for p, nz in zip(args[:n], nonzeros)]
-            outs = eval_jaxpr(closed.jaxpr, closed.consts, *ins)
-            primals_out, tangents_out = [], []
-            for o in outs:
-                if isinstance(o, JVPTracer) and o._trace is trace:
-                    primals_out.append(o.primal)
-                    tangents_out.append(o.tangent)
-                else:
-                    primals_out.append(o)
-                    tangents_out.append(None)
-        out_nonzeros.extend(t is not None for t in tangents_out)
-        return primals_out + [t for t in tangents_out if t is not None]
+            primals_out, tangents_out = split_outputs(
+                trace, eval_jaxpr(closed.jaxpr, closed.consts, *ins))
+        out_nonzeros.extend(type(t) is not Zero for t in tangents_out)
+        return primals_out + [t for t in tangents_out if type(t) is not Zero]
 
     tangent_avals = [a for a, nz in zip(in_avals, nonzeros) if nz]
     result = (trace_flat(fun, list(in_avals) + tangent_avals, "jvp"), out_nonzeros)
