@@ -493,7 +493,8 @@ def round(x: Any, rounding_method: int = ROUND_AWAY_FROM_ZERO) -> Any:  # noqa: 
     return round_p.bind(x, rounding_method=int(rounding_method))
 
 
-defjvp(abs_p, lambda g, ans, x: mul(g, sign(x)))
+# d|x|/dx taken as +1 at 0 (JAX's convention), so |x| at 0 passes its tangent through
+defjvp(abs_p, lambda g, ans, x: select_n(ge(x, np.zeros((), get_aval(x).dtype)), neg(g), g))
 for _prim in (sign_p, floor_p, ceil_p, round_p):
     defjvp_zero(_prim)
 for _prim in (abs_p, sign_p, floor_p, ceil_p, round_p):
