@@ -588,7 +588,7 @@ HOW_TO_READ = """\
   targets concern ftrans only. All contenders share the same 2 cores; BLAS uses both, so
   other processes on the machine slow the matmul-heavy cases most. The share of CPU other
   processes took is noted under each table.
-- Targets are the project's, from the benchmark issue; a ratio not met is shown as such.
+- Targets are the project's performance goals; a ratio not met is shown as such.
 """
 
 

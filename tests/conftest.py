@@ -39,7 +39,7 @@ def _checking(config: pytest.Config) -> bool:
         os.environ.get("FTRANS_CHECK_LEAKS", "") not in ("", "0")
 
 
-# Tests (in files owned elsewhere) that store a tracer past its transformation on purpose, to
+# Tests that store a tracer past its transformation on purpose, to
 # check the escaped-tracer error. Matched against the end of the test's node id.
 _LEAKS_ON_PURPOSE: tuple[str, ...] = (
     "test_markdown_python_blocks_run[sharp_bits.md]",  # shows the escaped-tracer error
