@@ -53,9 +53,12 @@ def _dot_general_impl(lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers,
     if out_dtype != lhs.dtype:  # accumulate in the wider of the two types
         compute_dtype = np.promote_types(lhs.dtype, out_dtype)
         lhs, rhs = lhs.astype(compute_dtype), rhs.astype(compute_dtype)
-    if not lhs_batch and lhs.ndim == 2 and rhs.ndim == 2 and lhs_contract == (1,) \
-            and rhs_contract == (0,):
-        return np.matmul(lhs, rhs).astype(out_dtype, copy=False)  # the plain matrix product
+    if not lhs_batch and lhs.ndim == 2 and rhs.ndim == 2 and len(lhs_contract) == 1:
+        # matrix products, transposed operands included: BLAS reads a transposed view as is,
+        # where reshaping it (the general path) would copy it
+        lhs_m = lhs if lhs_contract == (1,) else lhs.T
+        rhs_m = rhs if rhs_contract == (0,) else rhs.T
+        return np.matmul(lhs_m, rhs_m).astype(out_dtype, copy=False)
     # Every contraction is one (batched) matrix product: lay lhs out as (batch, free, contract)
     # and rhs as (batch, contract, free), flatten each group, and let BLAS do the work.
     lhs_free = _free_dims(lhs.ndim, lhs_contract, lhs_batch)
