@@ -73,6 +73,8 @@ interval_rules[lax.abs_p] = lambda x: (fnp.maximum(fnp.maximum(x[0], -x[1]), 0),
                                        fnp.maximum(-x[0], x[1]))
 interval_rules[lax.lt_p] = lambda x, y: (x[1] < y[0], x[0] < y[1])  # (surely, possibly) true
 interval_rules[lax.gt_p] = lambda x, y: (x[0] > y[1], x[1] > y[0])
+interval_rules[lax.le_p] = lambda x, y: (x[1] <= y[0], x[0] <= y[1])
+interval_rules[lax.ge_p] = lambda x, y: (x[0] >= y[1], x[1] >= y[0])
 interval_rules[lax.eq_p] = lambda x, y: ((x[0] == x[1]) & (y[0] == y[1]) & (x[0] == y[0]),
                                          (x[0] <= y[1]) & (y[0] <= x[1]))
 
