@@ -911,22 +911,23 @@ _PYTHON_TO_NUMPY = {float: np.float64, int: np.int64, bool: np.bool_, complex: n
 _positional_trees: dict[int, PyTreeDef] = {}
 
 
-def _flat_positional(args: tuple) -> list[Any] | None:
-    """``args`` as jit's flat leaves when every one is an array or a scalar (else None)."""
+def _flat_positional(args: tuple) -> tuple[list[Any], tuple[ShapedArray, ...]] | None:
+    """``args`` as jit's flat leaves and their avals when every one is an array or a scalar
+    (else None)."""
     flat = []
+    avals = []
     for a in args:
         t = type(a)
         if t is np.ndarray:
             if a.dtype == object:
                 return None
-            flat.append(a)
-        elif t in _ARRAY_SCALARS:
-            flat.append(a)
         elif t in _PYTHON_TO_NUMPY:
-            flat.append(_PYTHON_TO_NUMPY[t](a))
-        else:
+            a = _PYTHON_TO_NUMPY[t](a)
+        elif t not in _ARRAY_SCALARS:
             return None
-    return flat
+        flat.append(a)
+        avals.append(get_aval(a))
+    return flat, tuple(avals)
 
 
 def _positional_tree(n: int) -> PyTreeDef:
@@ -977,20 +978,24 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
             return fun(*args, **kwargs)
         if not kwargs and not nums:
             # the common call, positional arrays only: the key without pytree flattening
-            flat = _flat_positional(args)
-            if flat is not None:
+            positional = _flat_positional(args)
+            if positional is not None:
+                flat, avals = positional
                 if not own_table:
                     own_table.append(_jit_caches.for_function(fun))
                 table = own_table[0]
-                key = (_positional_tree(len(flat)), tuple([get_aval(x) for x in flat]), (), (),
-                       (), zero_cotangent_enabled())
+                key = (_positional_tree(len(flat)), avals, (), (), (), zero_cotangent_enabled())
                 entry = table.get(key)
                 if entry is not None and entry.program is not None \
                         and current_trace() is eval_trace and debug_jit_outputs is None:
                     entry.last_used = next(_jit_caches.clock)
-                    outs = _writable(entry.program(*flat))
-                    return outs[0] if entry.single_output else tree_unflatten(entry.out_tree,
-                                                                              outs)
+                    outs = entry.program(*flat)
+                    if entry.single_output:
+                        out = outs[0]
+                        if type(out) is np.ndarray and not out.flags.writeable:
+                            out = out.copy()
+                        return out
+                    return tree_unflatten(entry.out_tree, _writable(outs))
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
         static_values = tuple(args[i] for i in static_pos)
         static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))

@@ -128,6 +128,9 @@ _PYTHON_SCALAR_DTYPES = {
 
 def get_aval(x: Any) -> ShapedArray:
     """The abstract value of an array, NumPy scalar, Python scalar or tracer."""
+    scalar_aval = _NUMPY_SCALAR_AVALS.get(type(x))
+    if scalar_aval is not None:  # the commonest case in scalar programs
+        return scalar_aval
     if isinstance(x, Tracer):
         return x.aval
     if isinstance(x, (np.ndarray, np.generic)):
@@ -142,6 +145,11 @@ def get_aval(x: Any) -> ShapedArray:
         f"arrays, NumPy scalars, Python numbers, or nested tuples/lists/dicts of them "
         f"(got {_short_repr(x)})."
     )
+
+
+_NUMPY_SCALAR_AVALS = {t: make_aval((), np.dtype(t)) for t in (
+    np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
+    np.bool_, np.complex128, np.complex64)}
 
 
 def is_valid_array(x: Any) -> bool:
