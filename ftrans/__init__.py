@@ -12,15 +12,11 @@ from ftrans import (  # noqa: F401
     tree_util,  # noqa: F401
 )
 from ftrans.api import (  # noqa: F401
-    clear_caches,
-    disable_jit,
     float0,
     grad,
     hessian,
     jacfwd,
     jacrev,
-    jit,
-    jit_cache_info,
     jvp,
     linear_transpose,
     linearize,
@@ -29,6 +25,7 @@ from ftrans.api import (  # noqa: F401
     vjp,
     vmap,
 )
+from ftrans.api_jit import clear_caches, disable_jit, jit, jit_cache_info  # noqa: F401
 from ftrans.core import (  # noqa: F401
     ConcretizationError,
     EscapedTracerError,

@@ -15,14 +15,15 @@ import functools
 from typing import Any, Callable, Sequence
 
 from ftrans.core import Primitive, Tracer, current_trace, eval_trace
-from ftrans.interpreters.batching import BatchTrace, axis_batching_rules, batch_jaxpr
-from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
 from ftrans.interpreters.partial_eval import (
     PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
 )
 from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
-from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Var, eval_jaxpr
+from ftrans.lax.call import (
+    def_program_batching, def_program_jvp, def_program_transpose, program_abstract_eval,
+    run_program,
+)
 from ftrans.tree_util import tree_unflatten
 
 __all__ = ["checkpoint", "remat", "checkpoint_policies", "remat_p"]
@@ -115,36 +116,11 @@ remat = checkpoint
 # ---------------------------------------------------------------------------------------------
 
 
-def _remat_impl(*args: Any, jaxpr: ClosedJaxpr, **_: Any) -> list[Any]:
-    from ftrans.compile import compiled
-    return compiled(jaxpr)(*args)
-
-
-def _remat_abstract_eval(*avals: Any, jaxpr: ClosedJaxpr, name: str, **_: Any) -> list[Any]:
-    if list(avals) != jaxpr.in_avals:
-        raise TypeError(f"checkpoint of {name}: arguments of types "
-                        f"{[a.str_short() for a in avals]} for a program taking "
-                        f"{[a.str_short() for a in jaxpr.in_avals]}")
-    return jaxpr.out_avals
-
-
-remat_p = Primitive("remat", impl=_remat_impl, abstract_eval=_remat_abstract_eval,
+remat_p = Primitive("remat", impl=run_program, abstract_eval=program_abstract_eval("checkpoint"),
                     multiple_results=True)
 
 
-def _remat_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, jaxpr: ClosedJaxpr,
-               policy: Callable, name: str) -> tuple[list[Any], list[Any]]:
-    nonzeros = [type(t) is not Zero for t in tangents]
-    jvp_program, out_nonzeros = jvp_jaxpr(jaxpr, nonzeros)
-    outs = remat_p.bind(*primals, *[t for t in tangents if type(t) is not Zero],
-                        jaxpr=jvp_program, policy=policy, name=name)
-    n = len(jaxpr.out_avals)
-    out_tangents = iter(outs[n:])
-    return outs[:n], [next(out_tangents) if nz else Zero(a)
-                      for nz, a in zip(out_nonzeros, jaxpr.out_avals)]
-
-
-jvp_rules[remat_p] = _remat_jvp
+def_program_jvp(remat_p, relabel=False)
 
 
 def remat_partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool], policy: Callable
@@ -227,25 +203,5 @@ def _remat_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], *, jaxpr: 
 partial_eval_rules[remat_p] = _remat_partial_eval
 
 
-def _remat_transpose(cts: Sequence[Any], *args: Any, jaxpr: ClosedJaxpr, policy: Callable,
-                     name: str) -> list[Any]:
-    linear = [type(x) is UndefPrimal for x in args]
-    ct_nonzero = [type(ct) is not Zero for ct in cts]
-    backward = transpose_jaxpr(jaxpr, linear, ct_nonzero)
-    outs = iter(remat_p.bind(*[x for x, lin in zip(args, linear) if not lin],
-                             *[ct for ct in cts if type(ct) is not Zero],
-                             jaxpr=backward, policy=policy, name=name))
-    return [next(outs) if lin else None for lin in linear]
-
-
-transpose_rules[remat_p] = _remat_transpose
-
-
-def _remat_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any], *,
-                 jaxpr: ClosedJaxpr, policy: Callable, name: str
-                 ) -> tuple[list[Any], list[Any]]:
-    batched, out_bdims = batch_jaxpr(jaxpr, bdims, trace.axis_size, trace.axis_name)
-    return remat_p.bind(*args, jaxpr=batched, policy=policy, name=name), out_bdims
-
-
-axis_batching_rules[remat_p] = _remat_batch
+def_program_transpose(remat_p, relabel=False)
+def_program_batching(remat_p, relabel=False)

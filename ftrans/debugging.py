@@ -141,9 +141,9 @@ class CheckingEvalTrace(EvalTrace):
 def _install_checking(_: Any = None) -> None:
     on = config.read("debug_nans") or config.read("debug_infs")
     core.eval_trace.__class__ = CheckingEvalTrace if on else EvalTrace
-    from ftrans import api
+    from ftrans import api_jit
     from ftrans.interpreters import transpose
-    api.debug_jit_outputs = _check_jit_outputs if on else None
+    api_jit.debug_jit_outputs = _check_jit_outputs if on else None
     transpose.backward_hook = _transpose_checked if on else None
 
 
@@ -156,7 +156,7 @@ def _check_jit_outputs(fun: Any, args: tuple, kwargs: dict, outs: list[Any]) -> 
     kind = first_bad_value(outs)
     if kind is None:
         return
-    from ftrans.api import disable_jit
+    from ftrans.api_jit import disable_jit
     with disable_jit():
         fun(*args, **kwargs)  # the checking trace raises at the primitive
     name = getattr(fun, "__name__", type(fun).__name__)

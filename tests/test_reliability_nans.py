@@ -20,9 +20,9 @@ def test_off_by_default_and_zero_cost():
     with ft.debug_nans(True):
         assert type(core.eval_trace) is not core.EvalTrace
     assert type(core.eval_trace) is core.EvalTrace  # the bind path is the plain one again
-    from ftrans import api
+    from ftrans import api_jit
     from ftrans.interpreters import transpose
-    assert api.debug_jit_outputs is None and transpose.backward_hook is None
+    assert api_jit.debug_jit_outputs is None and transpose.backward_hook is None
 
 
 def test_eager_names_primitive_and_line():

@@ -174,7 +174,8 @@ def defvectorized(prim: Primitive) -> None:
 def defbroadcasting(prim: Primitive) -> None:
     """``prim`` is elementwise over arguments that broadcast NumPy-style: batched arguments get
     their batch axis in front and are padded with unit axes to the common logical rank, so that
-    NumPy broadcasting lines up the remaining axes."""
+    NumPy broadcasting lines up the remaining axes. (Every result of a primitive with several
+    is batched in front.)"""
 
     def rule(args: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
         rank = max(get_aval(x).ndim - (d is not not_mapped) for x, d in zip(args, bdims))
@@ -191,7 +192,8 @@ def defbroadcasting(prim: Primitive) -> None:
                 shape = get_aval(x).shape
                 x = _lax().reshape(x, (shape[0],) + (1,) * (rank - ndim + 1) + shape[1:])
             aligned.append(x)
-        return prim.bind(*aligned, **params), 0
+        out = prim.bind(*aligned, **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
 
     batching_rules[prim] = rule
 

@@ -9,7 +9,7 @@ bound as a new ``jit_p``, so ``grad(jit(f))`` and ``vmap(jit(f))`` run compiled 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ftrans.core import Primitive, Tracer
 from ftrans.interpreters.batching import BatchTrace, axis_batching_rules, batch_jaxpr
@@ -21,20 +21,24 @@ from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpos
 from ftrans.ir import ClosedJaxpr
 
 
-def _jit_impl(*args: Any, jaxpr: ClosedJaxpr, name: str) -> list[Any]:
+def run_program(*args: Any, jaxpr: ClosedJaxpr, **params: Any) -> list[Any]:
+    """The implementation of a primitive that calls the program in its ``jaxpr`` param."""
     from ftrans.compile import compiled
     return compiled(jaxpr)(*args)
 
 
-def _jit_abstract_eval(*avals: Any, jaxpr: ClosedJaxpr, name: str) -> list[Any]:
-    if list(avals) != jaxpr.in_avals:
-        raise TypeError(f"jit call of {name}: arguments of types "
-                        f"{[a.str_short() for a in avals]} for a program taking "
-                        f"{[a.str_short() for a in jaxpr.in_avals]}")
-    return jaxpr.out_avals
+def program_abstract_eval(what: str) -> Callable[..., list[Any]]:
+    """The shape rule of a primitive that calls the program in its ``jaxpr`` param."""
+    def abstract_eval(*avals: Any, jaxpr: ClosedJaxpr, name: str, **params: Any) -> list[Any]:
+        if list(avals) != jaxpr.in_avals:
+            raise TypeError(f"{what} of {name}: arguments of types "
+                            f"{[a.str_short() for a in avals]} for a program taking "
+                            f"{[a.str_short() for a in jaxpr.in_avals]}")
+        return jaxpr.out_avals
+    return abstract_eval
 
 
-jit_p = Primitive("jit", impl=_jit_impl, abstract_eval=_jit_abstract_eval,
+jit_p = Primitive("jit", impl=run_program, abstract_eval=program_abstract_eval("jit call"),
                   multiple_results=True)
 
 
@@ -43,19 +47,50 @@ def call_jit(jaxpr: ClosedJaxpr, args: Sequence[Any], name: str) -> list[Any]:
     return jit_p.bind(*args, jaxpr=jaxpr, name=name)
 
 
-def _jit_jvp(primals: Sequence[Any], tangents: Sequence[Any], jaxpr: ClosedJaxpr,
-             name: str) -> tuple[list[Any], list[Any]]:
-    nonzeros = [type(t) is not Zero for t in tangents]
-    jvp_program, out_nonzeros = jvp_jaxpr(jaxpr, nonzeros)
-    outs = jit_p.bind(*primals, *[t for t in tangents if type(t) is not Zero],
-                      jaxpr=jvp_program, name=f"jvp({name})")
-    n = len(jaxpr.out_avals)
-    out_tangents = iter(outs[n:])
-    return outs[:n], [next(out_tangents) if nz else Zero(a)
-                      for nz, a in zip(out_nonzeros, jaxpr.out_avals)]
+# The rules below serve every primitive that calls the program in its ``jaxpr`` param (jit
+# here, checkpoint's remat too): each derives a program and binds the same primitive on it,
+# other params passed through. ``relabel`` names the derived calls (``jvp(f)``) when printed.
 
 
-jvp_rules[jit_p] = _jit_jvp
+def def_program_jvp(prim: Primitive, relabel: bool = True) -> None:
+    def rule(primals: Sequence[Any], tangents: Sequence[Any], *, jaxpr: ClosedJaxpr, name: str,
+             **params: Any) -> tuple[list[Any], list[Any]]:
+        nonzeros = [type(t) is not Zero for t in tangents]
+        jvp_program, out_nonzeros = jvp_jaxpr(jaxpr, nonzeros)
+        outs = prim.bind(*primals, *[t for t in tangents if type(t) is not Zero],
+                         jaxpr=jvp_program, name=f"jvp({name})" if relabel else name, **params)
+        n = len(jaxpr.out_avals)
+        out_tangents = iter(outs[n:])
+        return outs[:n], [next(out_tangents) if nz else Zero(a)
+                          for nz, a in zip(out_nonzeros, jaxpr.out_avals)]
+    jvp_rules[prim] = rule
+
+
+def def_program_transpose(prim: Primitive, relabel: bool = True) -> None:
+    def rule(cts: Sequence[Any], *args: Any, jaxpr: ClosedJaxpr, name: str,
+             **params: Any) -> list[Any]:
+        linear = [type(x) is UndefPrimal for x in args]
+        ct_nonzero = [type(ct) is not Zero for ct in cts]
+        backward = transpose_jaxpr(jaxpr, linear, ct_nonzero)
+        outs = iter(prim.bind(*[x for x, lin in zip(args, linear) if not lin],
+                              *[ct for ct in cts if type(ct) is not Zero], jaxpr=backward,
+                              name=f"transpose({name})" if relabel else name, **params))
+        return [next(outs) if lin else None for lin in linear]
+    transpose_rules[prim] = rule
+
+
+def def_program_batching(prim: Primitive, relabel: bool = True) -> None:
+    def rule(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any], *,
+             jaxpr: ClosedJaxpr, name: str, **params: Any) -> tuple[list[Any], list[Any]]:
+        batched, out_bdims = batch_jaxpr(jaxpr, bdims, trace.axis_size, trace.axis_name)
+        return prim.bind(*args, jaxpr=batched, name=f"vmap({name})" if relabel else name,
+                         **params), out_bdims
+    axis_batching_rules[prim] = rule
+
+
+def_program_jvp(jit_p)
+def_program_transpose(jit_p)
+def_program_batching(jit_p)
 
 
 def _jit_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], jaxpr: ClosedJaxpr,
@@ -74,26 +109,3 @@ def _jit_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], jaxpr: Close
 
 
 partial_eval_rules[jit_p] = _jit_partial_eval
-
-
-def _jit_transpose(cts: Sequence[Any], *args: Any, jaxpr: ClosedJaxpr, name: str) -> list[Any]:
-    linear = [type(x) is UndefPrimal for x in args]
-    ct_nonzero = [type(ct) is not Zero for ct in cts]
-    backward = transpose_jaxpr(jaxpr, linear, ct_nonzero)
-    outs = iter(jit_p.bind(*[x for x, lin in zip(args, linear) if not lin],
-                           *[ct for ct in cts if type(ct) is not Zero],
-                           jaxpr=backward, name=f"transpose({name})"))
-    return [next(outs) if lin else None for lin in linear]
-
-
-transpose_rules[jit_p] = _jit_transpose
-
-
-def _jit_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
-               jaxpr: ClosedJaxpr, name: str) -> tuple[list[Any], list[Any]]:
-    batched, out_bdims = batch_jaxpr(jaxpr, bdims, trace.axis_size, trace.axis_name)
-    return jit_p.bind(*args, jaxpr=batched, name=f"vmap({name})"), out_bdims
-
-
-axis_batching_rules[jit_p] = _jit_batch
-

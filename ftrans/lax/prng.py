@@ -10,15 +10,14 @@ docs/internals.md, "Primitives".
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from ftrans.core import Primitive, ShapedArray, make_aval
-from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
+from ftrans.interpreters.batching import defbroadcasting
 from ftrans.interpreters.jvp import defjvp_zero
 from ftrans.lax.elementwise import broadcast_shapes
-from ftrans.lax.structural import reshape
 
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = np.uint32(0x1BD11BDA)
@@ -77,21 +76,6 @@ def threefry2x32(k0: Any, k1: Any, x0: Any, x1: Any) -> list[Any]:
 defjvp_zero(threefry2x32_p)
 
 
-def _threefry2x32_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, Any]:
-    # elementwise with broadcasting: batch axes to the front, unit axes to line up the rest
-    from ftrans.core import get_aval
-    rank = max(get_aval(x).ndim - (d is not not_mapped) for x, d in zip(args, bdims))
-    aligned = []
-    for x, d in zip(args, bdims):
-        if d is not_mapped:
-            aligned.append(x)
-            continue
-        x = move_batch_axis(x, d, 0)
-        shape = get_aval(x).shape
-        aligned.append(reshape(x, (shape[0],) + (1,) * (rank - len(shape) + 1) + shape[1:]))
-    return threefry2x32_p.bind(*aligned), [0, 0]
-
-
-batching_rules[threefry2x32_p] = _threefry2x32_batch
+defbroadcasting(threefry2x32_p)
 
 __all__ = ["threefry2x32", "threefry2x32_p"]

@@ -230,13 +230,8 @@ sign = _unary(np.sign, lax.sign)
 
 
 def _rounding(ufunc: np.ufunc, lax_fn: Callable[[Any], Any]) -> Callable:
-    def fn(x: Any, /) -> Any:
-        x = asarray_leaf(x)
-        in_dtype = resolve(ufunc, x)[0]
-        if in_dtype.kind in "iub":  # NumPy returns integers unchanged
-            return cast(x, in_dtype)
-        return lax_fn(cast(x, in_dtype))
-    return _export(fn, ufunc.__name__, ufunc)
+    # NumPy returns integers unchanged
+    return _unary(ufunc, lambda x: x if get_aval(x).dtype.kind in "iub" else lax_fn(x))
 
 
 floor = _rounding(np.floor, lax.floor)

@@ -1,0 +1,377 @@
+"""jit: trace once per argument signature, cache, and run compiled programs.
+
+The user-facing half of jit: the cache (weak per function, bounded, least recently used first
+out), static arguments, the fast path of a cached call, ``disable_jit``, and ``lower`` /
+``compile`` for reading the optimised program and its generated source. The call primitive and
+its rules are in ``ftrans.lax.call``; the back end in ``ftrans.compile``. See
+docs/internals.md, "jit".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import itertools
+import threading
+import weakref
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from ftrans.api import _flatten_args, _fun_name, _writable, trace_to_jaxpr
+from ftrans.core import ShapedArray, current_trace, eval_trace, get_aval
+from ftrans.interpreters.staging import lift_tracer_consts
+from ftrans.ir import ClosedJaxpr
+from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
+from ftrans.zero_cotangent import zero_cotangent_enabled
+
+_jit_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("ftrans_jit_enabled",
+                                                                    default=True)
+_MAX_ENTRIES_PER_FUNCTION = 64
+
+
+class _JitEntry:
+    """One traced signature of a jitted function: its program and output structure.
+
+    ``last_used`` is a tick of the caches' clock, so that a cache hit costs one attribute
+    store (the least recently used entries are found when the caches overflow, which only
+    happens after a trace)."""
+
+    __slots__ = ("jaxpr", "out_tree", "program", "last_used", "single_output")
+
+    def __init__(self, jaxpr: ClosedJaxpr, out_tree: PyTreeDef):
+        self.jaxpr = jaxpr
+        self.out_tree = out_tree
+        self.program = None
+        self.last_used = 0
+        self.single_output = out_tree.num_leaves == 1 and out_tree.num_nodes == 1
+
+
+class _JitCaches:
+    """Traced programs per user function: held weakly (a dead function frees its entries),
+    bounded per function and in total (config "jit_cache_size"); the least recently used
+    entries are evicted first."""
+
+    def __init__(self) -> None:
+        self.weak: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.strong: dict[int, tuple[Any, dict]] = {}
+        self.lock = threading.Lock()
+        self.clock = itertools.count(1)
+
+    def tables(self) -> list[dict]:
+        return list(self.weak.values()) + [t for _, t in self.strong.values()]
+
+    def insert(self, table: dict, key: Any, entry: _JitEntry) -> None:
+        """Add an entry, then evict least recently used ones over the bounds."""
+        from ftrans.config import config
+        entry.last_used = next(self.clock)
+        with self.lock:
+            table[key] = entry
+            if len(table) > _MAX_ENTRIES_PER_FUNCTION:
+                del table[min(table, key=lambda k: table[k].last_used)]
+            limit = config.read("jit_cache_size")
+            tables = self.tables()
+            total = sum(len(t) for t in tables)
+            while total > limit:
+                oldest_table, oldest_key = min(
+                    ((t, k) for t in tables for k in t), key=lambda tk: tk[0][tk[1]].last_used)
+                del oldest_table[oldest_key]
+                total -= 1
+
+    def hit(self, entry: _JitEntry) -> None:
+        entry.last_used = next(self.clock)
+
+    def for_function(self, fun: Callable) -> dict:
+        table = self.weak.get(fun)  # the common case needs no lock: lookups are atomic
+        if table is not None:
+            return table
+        with self.lock:
+            try:
+                table = self.weak.get(fun)
+                if table is None:
+                    table = self.weak[fun] = {}
+                return table
+            except TypeError:  # not weakly referenceable (a builtin): keep it alive with us
+                held = self.strong.get(id(fun))
+                if held is None:
+                    held = self.strong[id(fun)] = (fun, {})
+                return held[1]
+
+    def info(self) -> dict[str, int]:
+        tables = [t for t in self.tables() if t]
+        return {"functions": len(tables), "entries": sum(len(t) for t in tables)}
+
+    def clear(self) -> None:
+        # tables are emptied in place: jitted functions keep a reference to their own
+        with self.lock:
+            for table in self.tables():
+                table.clear()
+
+
+_jit_caches = _JitCaches()
+
+
+@contextlib.contextmanager
+def disable_jit(disable: bool = True) -> Iterator[None]:
+    """Run jitted functions as plain Python inside the block (for debugging with print,
+    breakpoints and concrete values).
+
+    >>> import ftrans as ft
+    >>> with ft.disable_jit():
+    ...     ft.jit(lambda x: float(x) + 1.0)(1.0)
+    2.0
+    """
+    token = _jit_enabled.set(not disable)
+    try:
+        yield
+    finally:
+        _jit_enabled.reset(token)
+
+
+def jit_cache_info() -> dict[str, int]:
+    """How many functions have traced programs cached, and how many programs in total."""
+    return _jit_caches.info()
+
+
+def clear_caches() -> None:
+    """Drop every cached jit program (they are traced again on next use)."""
+    _jit_caches.clear()
+
+
+_ARRAY_SCALARS = (np.float64, np.float32, np.int64, np.int32, np.bool_, np.complex128)
+_PYTHON_TO_NUMPY = {float: np.float64, int: np.int64, bool: np.bool_, complex: np.complex128}
+_positional_trees: dict[int, PyTreeDef] = {}
+
+
+def _flat_positional(args: tuple) -> tuple[list[Any], tuple[ShapedArray, ...]] | None:
+    """``args`` as jit's flat leaves and their avals when every one is an array or a scalar
+    (else None)."""
+    flat = []
+    avals = []
+    for a in args:
+        t = type(a)
+        if t is np.ndarray:
+            if a.dtype == object:
+                return None
+        elif t in _PYTHON_TO_NUMPY:
+            a = _PYTHON_TO_NUMPY[t](a)
+        elif t not in _ARRAY_SCALARS:
+            return None
+        flat.append(a)
+        avals.append(get_aval(a))
+    return flat, tuple(avals)
+
+
+def _positional_tree(n: int) -> PyTreeDef:
+    """The structure jit's general path gives ``n`` positional leaves and no keywords."""
+    tree = _positional_trees.get(n)
+    if tree is None:
+        tree = _positional_trees[n] = tree_structure((tuple(range(n)), {}))
+    return tree
+
+
+def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = ()) -> Callable[..., Any]:
+    """Compile ``fun``: trace it once per argument signature, optimise the program and run
+    generated NumPy code.
+
+    The cache key is the pytree structure, shapes and dtypes of the arguments and the values of
+    the static arguments; a new key traces again. Inside other transformations the call is one
+    ``jit`` primitive whose program is transformed (and cached) as a whole, so ``grad(jit(f))``
+    and ``jit(grad(f))`` both run compiled code. Values closed over are constants of the
+    program, fixed when it is traced.
+
+    Args:
+      fun: a function of arrays (pytrees) returning arrays (pytrees).
+      static_argnums: positions of arguments that are Python values, not traced: they must be
+        hashable, and each new value traces again.
+      static_argnames: names of keyword arguments treated likewise.
+
+    Returns:
+      The compiled function; ``.cache_size()`` tells how many signatures it has traced.
+
+    Raises:
+      ConcretizationError: when ``fun`` uses a traced value in Python control flow.
+      ValueError: for an unhashable static argument.
+
+    >>> import ftrans as ft, ftrans.numpy as fnp
+    >>> f = ft.jit(lambda x: fnp.sin(x) * 2.0)
+    >>> f(0.5)
+    np.float64(0.958851077208406)
+    """
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    name = _fun_name(fun)
+    own_table: list[dict] = []  # this function's table, found once
+
+    @functools.wraps(fun)
+    def jitted(*args: Any, **kwargs: Any) -> Any:
+        if not _jit_enabled.get():
+            return fun(*args, **kwargs)
+        if not kwargs and not nums:
+            # the common call, positional arrays only: the key without pytree flattening
+            positional = _flat_positional(args)
+            if positional is not None:
+                flat, avals = positional
+                if not own_table:
+                    own_table.append(_jit_caches.for_function(fun))
+                table = own_table[0]
+                key = (_positional_tree(len(flat)), avals, (), (), (), zero_cotangent_enabled())
+                entry = table.get(key)
+                if entry is not None and entry.program is not None \
+                        and current_trace() is eval_trace and debug_jit_outputs is None:
+                    entry.last_used = next(_jit_caches.clock)
+                    outs = entry.program(*flat)
+                    if entry.single_output:
+                        out = outs[0]
+                        if type(out) is np.ndarray and not out.flags.writeable:
+                            out = out.copy()
+                        return out
+                    return tree_unflatten(entry.out_tree, _writable(outs))
+        static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
+        static_values = tuple(args[i] for i in static_pos)
+        static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))
+        try:
+            hash((static_values, static_kw))
+        except TypeError:
+            bad = next(v for v in static_values + tuple(v for _, v in static_kw)
+                       if not _hashable(v))
+            raise ValueError(
+                f"jit: static arguments must be hashable, but {name} got a static argument of "
+                f"type {type(bad).__name__}. Pass a tuple instead of a list, or make the "
+                f"argument a traced array instead of static.") from None
+        dynamic = tuple(a for i, a in enumerate(args) if i not in static_pos)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in names}
+        flat, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
+        if not dyn_kwargs and in_tree == _positional_tree(len(flat)):
+            in_tree = _positional_tree(len(flat))  # the fast path's key: one shared object
+        # the zero-cotangent mode changes the derivative rules traced into the program
+        key = (in_tree, tuple(get_aval(x) for x in flat), static_pos, static_values, static_kw,
+               zero_cotangent_enabled())
+        table = _jit_caches.for_function(fun)
+        entry = table.get(key)
+        extra: list[Any] = []
+        if entry is None:
+            def staged(*dyn: Any, **dyn_kw: Any) -> Any:
+                it = iter(dyn)
+                full = [args[i] if i in static_pos else next(it) for i in range(len(args))]
+                return fun(*full, **dyn_kw, **dict(static_kw))
+            staged.__name__ = name  # errors about the traced function name the user's
+            closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
+            closed, extra = lift_tracer_consts(closed)
+            entry = _JitEntry(closed, out_tree)
+            if not extra:  # a program closing over another transformation's values is per call
+                _jit_caches.insert(table, key, entry)
+        else:
+            _jit_caches.hit(entry)
+        if not extra and current_trace() is eval_trace:
+            program = entry.program
+            if program is None:
+                from ftrans.compile import compiled
+                program = entry.program = compiled(entry.jaxpr)
+            outs = program(*flat)
+            if debug_jit_outputs is not None:  # debug_nans / debug_infs is on
+                debug_jit_outputs(fun, args, kwargs, outs)
+        else:
+            from ftrans.lax.call import jit_p
+            outs = jit_p.bind(*extra, *flat, jaxpr=entry.jaxpr, name=name)
+        return tree_unflatten(entry.out_tree, _writable(outs))
+
+    def cache_size() -> int:
+        return len(_jit_caches.for_function(fun))
+
+    def lower(*args: Any, **kwargs: Any) -> Lowered:
+        """Trace ``fun`` at these arguments: ``.as_text()`` is the optimised program,
+        ``.compile()`` generates its code."""
+        static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
+        static_kw = {k: v for k, v in kwargs.items() if k in names}
+        dynamic = tuple(a for i, a in enumerate(args) if i not in static_pos)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in names}
+
+        def staged(*dyn: Any, **dyn_kw: Any) -> Any:
+            it = iter(dyn)
+            full = [args[i] if i in static_pos else next(it) for i in range(len(args))]
+            return fun(*full, **dyn_kw, **static_kw)
+        closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
+        closed, extra = lift_tracer_consts(closed)
+        if extra:
+            raise TypeError(f"jit(...).lower: {name} closes over values of an enclosing "
+                            f"transformation; lower it outside any transformation")
+        _, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
+        return Lowered(closed, in_tree, out_tree, static_pos, tuple(sorted(static_kw)), name)
+
+    jitted.cache_size = cache_size  # type: ignore[attr-defined]
+    jitted.lower = lower  # type: ignore[attr-defined]
+    return jitted
+
+
+# Set by ftrans.debugging while debug_nans / debug_infs is on: checks compiled outputs.
+debug_jit_outputs: Callable[..., None] | None = None
+
+
+class Lowered:
+    """A jitted function traced at one signature (``jit(f).lower(*args)``).
+
+    >>> import ftrans as ft
+    >>> lowered = ft.jit(lambda x: x * 1.0 + 2.0).lower(1.0)
+    >>> print(lowered.as_text())
+    { lambda ; a:f64[]. let
+        b:f64[] = add a 2.0
+      in (b,) }
+    >>> lowered.compile()(3.0)
+    np.float64(5.0)
+    """
+
+    def __init__(self, closed: ClosedJaxpr, in_tree: PyTreeDef, out_tree: PyTreeDef,
+                 static_pos: tuple[int, ...], static_names: tuple[str, ...], name: str):
+        from ftrans.compile import optimize
+        self.jaxpr = closed
+        self.optimized = optimize(closed)
+        self.in_tree = in_tree
+        self.out_tree = out_tree
+        self.static_pos = static_pos
+        self.static_names = static_names
+        self.name = name
+
+    def as_text(self) -> str:
+        """The optimised program, printed."""
+        return str(self.optimized)
+
+    def compile(self) -> Compiled:
+        """Generate the program's Python code."""
+        return Compiled(self)
+
+
+class Compiled:
+    """Generated code for a :class:`Lowered` program; call it with the same kinds of arguments
+    (static ones included, which are ignored: they were fixed when lowering)."""
+
+    def __init__(self, lowered: Lowered):
+        from ftrans.compile import generate
+        self.lowered = lowered
+        self.program = generate(lowered.optimized)
+
+    def as_text(self) -> str:
+        """The generated Python source."""
+        return self.program.source  # type: ignore[attr-defined]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        low = self.lowered
+        dynamic = tuple(a for i, a in enumerate(args) if i not in low.static_pos)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in low.static_names}
+        flat, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
+        avals = [get_aval(x) for x in flat]
+        if in_tree != low.in_tree or avals != low.jaxpr.in_avals:
+            raise TypeError(f"compiled {low.name}: arguments of types "
+                            f"{[a.str_short() for a in avals]} do not match the lowered "
+                            f"program's {[a.str_short() for a in low.jaxpr.in_avals]}")
+        return tree_unflatten(low.out_tree, _writable(self.program(*flat)))
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False
