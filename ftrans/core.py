@@ -412,6 +412,27 @@ class Tracer:
             )
         return value
 
+    def carries_derivative(self) -> bool:
+        """Whether this value is being differentiated (it has a tangent or a cotangent path):
+        converting it to a Python number would silently drop its derivative."""
+        return False
+
+    def _number_or_raise(self, what: str) -> Any:
+        """The concrete value for a conversion to a Python float/complex (``float()``,
+        ``math.sin``, ``item()``): refused for a value being differentiated, whose derivative
+        the number could not carry. ``bool()`` (Python control flow) and ``int()``
+        (piecewise constant, so zero derivative) stay allowed, as in JAX."""
+        if self._trace.is_alive and self.carries_derivative():
+            raise ConcretizationError(
+                f"{what} was called on {self.aval.str_short()}, a value being differentiated "
+                f"by {self._trace.description}{_user_location()}: a Python number carries no "
+                f"derivative, so the result would silently be a constant with derivative 0. "
+                f"Use ftrans.numpy functions on the value (fnp.sin(x), not math.sin(x)) to "
+                f"keep the derivative, or ftrans.lax.stop_gradient(x) first if a constant "
+                f"was meant."
+            )
+        return self._concrete_or_raise(what)
+
     def __bool__(self) -> bool:
         return bool(self._concrete_or_raise("bool()"))
 
@@ -419,10 +440,10 @@ class Tracer:
         return int(self._concrete_or_raise("int()"))
 
     def __float__(self) -> float:
-        return float(self._concrete_or_raise("float()"))
+        return float(self._number_or_raise("float()"))
 
     def __complex__(self) -> complex:
-        return complex(self._concrete_or_raise("complex()"))
+        return complex(self._number_or_raise("complex()"))
 
     def __index__(self) -> int:
         return int(self._concrete_or_raise("an integer index (__index__)"))
