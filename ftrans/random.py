@@ -31,7 +31,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans import numpy as fnp
-from ftrans.core import Tracer, get_aval
+from ftrans.core import Tracer, canonicalize_shape, get_aval
 from ftrans.lax import special as lax_special
 from ftrans.lax.prng import threefry2x32
 
@@ -82,9 +82,7 @@ def _halves(k: Any) -> tuple[Any, Any]:
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(d) for d in shape)
+    return canonicalize_shape(shape)
 
 
 def _counters(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
