@@ -530,5 +530,6 @@ def canonicalize_shape(shape: Any, what: str = "shape") -> tuple[int, ...]:
                             f"{type(shape).__name__} {shape!r}")
         dims = tuple(static_int(d, what) for d in shape)
     if any(d < 0 for d in dims):
-        raise ValueError(f"negative dimensions are not allowed: {what} {dims}")
+        raise ValueError(f"{what} has a negative dimension: {dims} (dimensions are sizes, "
+                         f">= 0)")
     return dims
