@@ -121,6 +121,9 @@ from ftrans.lax.control_flow import (  # noqa: F401, A004
     ReverseModeWhileError, cond, cond_p, fori_loop, map, scan, scan_p, switch, while_loop,
     while_p,
 )
+from ftrans.lax.control_flow import (  # noqa: F401
+    associative_scan, custom_linear_solve, custom_root, linear_solve_p,
+)
 from ftrans.lax.special import (  # noqa: F401
     digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, lgamma, lgamma_p, polygamma,
     polygamma_p,
