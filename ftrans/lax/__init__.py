@@ -88,7 +88,8 @@ from ftrans.lax.elementwise import (  # noqa: F401
     xor_p,
 )
 from ftrans.lax.reductions import (  # noqa: F401
-    argmax, argmax_p, argmin, argmin_p, cummax, cummax_p, cummin, cummin_p, cumprod, cumprod_p,
+    argmax, argmax_p, argmin, argmin_p, cumlogsumexp, cumlogsumexp_p,
+    cummax, cummax_p, cummin, cummin_p, cumprod, cumprod_p,
     cumsum, cumsum_p, linear_recurrence, linear_recurrence_p, reduce_and, reduce_and_p,
     reduce_max, reduce_max_p, reduce_min, reduce_min_p, reduce_or, reduce_or_p, reduce_prod,
     reduce_prod_p, reduce_sum, reduce_sum_p,
@@ -132,4 +133,7 @@ from ftrans.lax.gather_scatter import (  # noqa: F401
     gather, gather_p, scatter, scatter_add, scatter_add_p, scatter_max, scatter_max_p,
     scatter_min, scatter_min_p, scatter_mul, scatter_mul_p, scatter_p,
 )
-from ftrans.lax.sorting import sort, sort_p  # noqa: F401
+from ftrans.lax.sorting import sort, sort_p, top_k  # noqa: F401
+from ftrans.lax.numerics import (  # noqa: F401
+    cbrt, cbrt_p, clamp, clamp_p, reduce_precision, reduce_precision_p,
+)
