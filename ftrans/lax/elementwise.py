@@ -294,9 +294,13 @@ def pow(x: Any, y: Any) -> Any:  # noqa: A001
 
 def _pow_jvp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     dtype = get_aval(x).dtype
-    # d/dx x**y = y * x**(y-1), taken as 0 where y == 0 so that x**0 has zero derivative at 0
-    jac = select_n(eq(y, np.zeros((), dtype)),
-                   mul(y, pow(x, sub(y, np.ones((), dtype)))), np.zeros((), dtype))
+    zero = np.zeros((), dtype)
+    # d/dx x**y = y * x**(y-1), taken as 0 where x == y == 0 (where it is 0 * inf) so that
+    # x**0 has zero derivative at 0. Only there: elsewhere y * x**(y-1) is smooth in y, and
+    # replacing it by a constant wherever y == 0 would lose its y-derivative, x**-1 (the
+    # mixed second derivative of x**y at y == 0).
+    both_zero = bitwise_and(eq(x, zero), eq(y, zero))
+    jac = select_n(both_zero, mul(y, pow(x, sub(y, np.ones((), dtype)))), zero)
     return tangent_mul(g, jac)
 
 
