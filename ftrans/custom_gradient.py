@@ -89,15 +89,18 @@ def custom_gradient(fun: Callable) -> Callable:
     from ftrans.api import check_callable
     check_callable(fun, "custom_gradient")
 
-    def primal(*args: Any) -> Any:
-        return fun(*args)[0]
-
-    def fwd(*args: Any) -> tuple[Any, Partial]:
+    def value_and_vjp(*args: Any) -> tuple[Any, Callable]:
         result = fun(*args)
         if not isinstance(result, tuple) or len(result) != 2 or not callable(result[1]):
             raise TypeError(f"custom_gradient: {getattr(fun, '__name__', fun)} must return a "
-                            f"pair (value, vjp function)")
-        value, vjp = result
+                            f"pair (value, vjp function), got {type(result).__name__}")
+        return result
+
+    def primal(*args: Any) -> Any:
+        return value_and_vjp(*args)[0]
+
+    def fwd(*args: Any) -> tuple[Any, Partial]:
+        value, vjp = value_and_vjp(*args)
         converted, hoisted = closure_convert(vjp, value)
         # the hoisted values are the residuals: the Partial's leaves
         return value, Partial(functools.partial(_apply_vjp, converted, len(hoisted)), *hoisted)

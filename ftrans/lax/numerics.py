@@ -65,6 +65,7 @@ def clamp(min: Any, x: Any, max: Any) -> Any:  # noqa: A002  (lax's argument nam
     array([0. , 0.5, 1. ])
     """
     lo, x, hi = coerce_scalars(min, x, max)
+    _clamp_abstract_eval(get_aval(lo), get_aval(x), get_aval(hi))  # checked eagerly too
     return clamp_p.bind(lo, x, hi)
 
 
@@ -187,6 +188,7 @@ def reduce_precision(operand: Any, exponent_bits: int, mantissa_bits: int) -> An
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
             raise ValueError(f"reduce_precision: {name} must be an int >= {low}, got "
                              f"{value!r}")
+    _reduce_precision_abstract_eval(get_aval(operand), int(exponent_bits), int(mantissa_bits))
     return reduce_precision_p.bind(operand, exponent_bits=int(exponent_bits),
                                    mantissa_bits=int(mantissa_bits))
 
