@@ -17,7 +17,7 @@ import numpy as np
 from ftrans.core import ShapedArray, Tracer, get_aval, make_aval
 from ftrans.tree_util import tree_flatten, tree_map, tree_unflatten
 
-__all__ = ["Array", "ShapeDtypeStruct", "typeof", "eval_shape", "block_until_ready",
+__all__ = ["Array", "ShapeDtypeStruct", "typeof", "eval_shape", "block_until_ready", "named_call",
            "Device", "devices", "local_devices", "device_count", "local_device_count",
            "default_backend", "device_put", "device_get"]
 
@@ -164,6 +164,15 @@ def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
     closed = trace_flat(flat_fun, avals, "eval_shape")
     return tree_unflatten(out_tree[0], [ShapeDtypeStruct(a.shape, a.dtype)
                                         for a in closed.out_avals])
+
+
+def named_call(fun: Callable, *, name: str | None = None) -> Callable:
+    """``fun`` itself: names of calls only label profiles, and ftrans has none to label.
+
+    >>> named_call(abs, name="magnitude")(-2)
+    2
+    """
+    return fun
 
 
 def block_until_ready(x: Any) -> Any:

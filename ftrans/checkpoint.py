@@ -180,7 +180,8 @@ def _as_eqn_policy(policy: Callable) -> Callable[[JaxprEqn], bool]:
 
 
 def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-               policy: Callable[[JaxprEqn], bool] | None = None) -> Callable:
+               policy: Callable[[JaxprEqn], bool] | None = None,
+               prevent_cse: bool = True) -> Callable:
     """Make reverse-mode differentiation of ``fun`` recompute its forward pass instead of
     storing its intermediates.
 
@@ -193,6 +194,8 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
       static_argnums: positions of arguments that are Python values, not traced.
       policy: which intermediates may be saved, e.g. ``checkpoint_policies.dots_saveable``;
         default ``nothing_saveable``.
+      prevent_cse: accepted for programs written for JAX; the recomputation is a program of
+        its own, which the compiler never merges with the forward pass.
 
     Returns:
       The checkpointed function. Usable as ``@checkpoint`` or ``@checkpoint(policy=...)``.

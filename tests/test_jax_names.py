@@ -302,3 +302,31 @@ def test_config_accepts_jax_names() -> None:
     cfg.update("jax_enable_x64", True)
     with pytest.raises(AttributeError, match="no setting"):
         cfg.update("not_a_setting", 1)
+
+
+# ------------------------------------------------------------------------- smaller names
+
+def test_small_names() -> None:
+    x = np.array([1.0, -2.0, 3.0])
+    np.testing.assert_array_equal(lax.select(x > 0, x, -x), np.abs(x))
+    assert lax.square(3.0) == 9.0 and ft.grad(lax.square)(3.0) == 6.0
+    np.testing.assert_allclose(ft.jacobian(fnp.sin)(x), np.diag(np.cos(x)))
+    assert ft.named_call(fnp.sin, name="s")(0.0) == 0.0
+    assert ft.test_util.check_grads is not None
+    assert ft.grad(ft.checkpoint(fnp.sin, prevent_cse=False))(0.0) == 1.0
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 5, 7])
+def test_lax_map_batch_size(batch_size: int) -> None:
+    xs = {"a": np.arange(5.0), "b": np.ones((5, 2))}
+
+    def f(d):
+        return d["a"] * fnp.sum(d["b"]), fnp.sin(d["a"])
+    expected = lax.map(f, xs)
+    got = lax.map(f, xs, batch_size=batch_size)
+    for g, e in zip(ft.tree.leaves(got), ft.tree.leaves(expected)):
+        np.testing.assert_allclose(g, e)
+    grad = ft.grad(lambda a: fnp.sum(lax.map(fnp.sin, a, batch_size=batch_size)))(xs["a"])
+    np.testing.assert_allclose(grad, np.cos(xs["a"]))
+    with pytest.raises(ValueError, match="batch_size"):
+        lax.map(fnp.sin, xs["a"], batch_size=0)

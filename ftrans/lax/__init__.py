@@ -69,6 +69,7 @@ from ftrans.lax.elementwise import (  # noqa: F401
     round_p,
     rsqrt,
     rsqrt_p,
+    select,
     select_n,
     select_n_p,
     sign,
@@ -135,5 +136,5 @@ from ftrans.lax.gather_scatter import (  # noqa: F401
 )
 from ftrans.lax.sorting import sort, sort_p, top_k  # noqa: F401
 from ftrans.lax.numerics import (  # noqa: F401
-    cbrt, cbrt_p, clamp, clamp_p, reduce_precision, reduce_precision_p,
+    cbrt, cbrt_p, clamp, clamp_p, reduce_precision, reduce_precision_p, square,
 )

@@ -620,6 +620,12 @@ def select_n(which: Any, *cases: Any) -> Any:
     return select_n_p.bind(which, *cases)
 
 
+def select(pred: Any, on_true: Any, on_false: Any) -> Any:
+    """Elementwise ``on_true`` where the bool ``pred`` is True, else ``on_false``
+    (``select_n(pred, on_false, on_true)``)."""
+    return select_n(pred, on_false, on_true)
+
+
 def _select_n_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     which, *cases = primals
     ans = select_n_p.bind(which, *cases)

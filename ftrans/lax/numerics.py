@@ -22,7 +22,8 @@ from ftrans.lax.elementwise import (
     _float_const, bitwise_and, coerce_scalars, div, gt, lt, mul, select_n, unary_primitive,
 )
 
-__all__ = ["clamp", "clamp_p", "cbrt", "cbrt_p", "reduce_precision", "reduce_precision_p"]
+__all__ = ["clamp", "clamp_p", "cbrt", "cbrt_p", "reduce_precision", "reduce_precision_p",
+           "square"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,6 +121,16 @@ def cbrt(x: Any) -> Any:
 
 defjvp(cbrt_p, lambda g, ans, x: mul(g, div(_float_const(1 / 3, ans), mul(ans, ans))))
 defvectorized(cbrt_p)
+
+
+def square(x: Any) -> Any:
+    """Elementwise ``x * x`` (``integer_pow(x, 2)``).
+
+    >>> square(3.0)
+    np.float64(9.0)
+    """
+    from ftrans.lax.elementwise import integer_pow
+    return integer_pow(x, 2)
 
 
 # ---------------------------------------------------------------------------------------------
