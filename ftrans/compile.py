@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ftrans.core import Primitive, ShapedArray, get_aval, pause_gc, resume_gc
-from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
+from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, programs_in_params
 
 Program = Callable[..., list[Any]]
 
@@ -434,8 +434,7 @@ def _fold(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
         else:
             return None
     out_aval = eqn.outvars[0].aval
-    if out_aval.size > max(_FOLDABLE_SIZE, largest) or any(
-            isinstance(v, (ClosedJaxpr, Jaxpr)) for v in eqn.params.values()):
+    if out_aval.size > max(_FOLDABLE_SIZE, largest) or any(programs_in_params(eqn.params)):
         return None
     with np.errstate(all="ignore"):
         value = eqn.primitive.impl(*values, **eqn.params)
