@@ -195,9 +195,31 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()
 
     @functools.wraps(fun)
     def traced(*args: Any, **kwargs: Any) -> ClosedJaxpr:
+        args, kwargs = abstract_placeholders((args, kwargs))
         closed, _ = trace_to_jaxpr(fun, args, kwargs, tuple(static_argnums), "make_jaxpr")
         return closed
     return traced
+
+
+def abstract_placeholders(tree: Any) -> Any:
+    """``tree`` with abstract leaves (a ``ShapedArray``, or any object with ``shape`` and
+    ``dtype`` that is not an array, such as ``ShapeDtypeStruct``) replaced by arrays of that
+    shape and dtype that occupy no memory (a broadcast scalar), for functions that only trace:
+    a program can be read, or its memory estimated, at sizes too large to allocate."""
+    def placeholder(x: Any) -> Any:
+        if isinstance(x, (np.ndarray, np.generic, Tracer)) or type(x) in (bool, int, float,
+                                                                          complex):
+            return x
+        shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
+        if shape is None or dtype is None:
+            return x
+        try:
+            dims = tuple(int(d) for d in shape)
+            dtype = np.dtype(dtype)
+        except (TypeError, ValueError):
+            return x
+        return np.broadcast_to(np.zeros((), dtype), dims)
+    return tree_map(placeholder, tree)
 
 
 def trace_to_jaxpr(fun: Callable, args: tuple, kwargs: dict, static_argnums: tuple[int, ...],
