@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ftrans.aliasing import detach_from
 from ftrans.core import (
     ArgumentTypeError,
     ShapedArray,
@@ -147,8 +148,9 @@ def _normalize_argnums(argnums: int | Sequence[int], nargs: int, api: str) -> tu
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"{api}: argnums must be ints, got {a!r}")
         if not -nargs <= a < nargs:
-            raise ValueError(f"{api}: argnums {a} is out of range: the function was called "
-                             f"with {nargs} positional argument(s)")
+            raise ArgumentTypeError(f"{api}: argnums {a} is out of range: the function was "
+                                    f"called with {nargs} positional argument(s); pass the "
+                                    f"argument to differentiate or fix argnums")
         out.append(int(a) % nargs)
     return tuple(out)
 
@@ -195,9 +197,31 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()
 
     @functools.wraps(fun)
     def traced(*args: Any, **kwargs: Any) -> ClosedJaxpr:
+        args, kwargs = abstract_placeholders((args, kwargs))
         closed, _ = trace_to_jaxpr(fun, args, kwargs, tuple(static_argnums), "make_jaxpr")
         return closed
     return traced
+
+
+def abstract_placeholders(tree: Any) -> Any:
+    """``tree`` with abstract leaves (a ``ShapedArray``, or any object with ``shape`` and
+    ``dtype`` that is not an array, such as ``ShapeDtypeStruct``) replaced by arrays of that
+    shape and dtype that occupy no memory (a broadcast scalar), for functions that only trace:
+    a program can be read, or its memory estimated, at sizes too large to allocate."""
+    def placeholder(x: Any) -> Any:
+        if isinstance(x, (np.ndarray, np.generic, Tracer)) or type(x) in (bool, int, float,
+                                                                          complex):
+            return x
+        shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
+        if shape is None or dtype is None:
+            return x
+        try:
+            dims = tuple(int(d) for d in shape)
+            dtype = np.dtype(dtype)
+        except (TypeError, ValueError):
+            return x
+        return np.broadcast_to(np.zeros((), dtype), dims)
+    return tree_map(placeholder, tree)
 
 
 def trace_to_jaxpr(fun: Callable, args: tuple, kwargs: dict, static_argnums: tuple[int, ...],
@@ -274,8 +298,8 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         _check_outputs(out_flat, fun, "jvp")
         out_p, out_t = split_outputs(trace, out_flat)
         out_t = [_zeros_like(p) if type(t) is Zero else t for p, t in zip(out_p, out_t)]
-    result = (tree_unflatten(out_tree, _writable(out_p)),
-              tree_unflatten(out_tree, _writable(out_t)))
+    result = (tree_unflatten(out_tree, detach_from(out_p, flat_p + flat_t)),
+              tree_unflatten(out_tree, detach_from(out_t, flat_p + flat_t)))
     return result + (aux,) if has_aux else result
 
 
@@ -394,10 +418,10 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
                             f"primals had {in_tree}")
         for i, (p, t) in enumerate(zip(flat, flat_t)):
             _check_tangent(p, t, "linearized function", i)
-        return tree_unflatten(out_tree, _run_linear(lin, flat_t))
+        return tree_unflatten(out_tree, detach_from(_run_linear(lin, flat_t), flat_t))
 
     f_jvp.jaxpr = lin.jaxpr  # type: ignore[attr-defined]  # the linear program, for inspection
-    return tree_unflatten(out_tree, lin.out_primals), f_jvp
+    return tree_unflatten(out_tree, detach_from(lin.out_primals, flat)), f_jvp
 
 
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
@@ -445,15 +469,41 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
                    _as_leaf(c, "vjp function", "cotangent")
                    for c, aval in zip(ct_flat, lin.out_avals)]
         cts_in = _transpose_linear(lin, ct_flat, residuals)
-        return tree_unflatten(in_tree, [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)])
+        cts_out = [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)]
+        return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
 
     # the residuals are the Partial's leaves: the function is a pytree, as in JAX
-    result = (tree_unflatten(out_tree, lin.out_primals), Partial(vjp_fun, *lin.jaxpr.consts))
+    result = (tree_unflatten(out_tree, detach_from(lin.out_primals, flat)),
+              Partial(vjp_fun, *lin.jaxpr.consts))
     return result + (aux,) if has_aux else result
 
 
+def _check_holomorphic_input(aval: ShapedArray, api: str, holomorphic: bool) -> None:
+    if holomorphic and aval.dtype.kind != "c":
+        raise TypeError(f"{api} with holomorphic=True requires inputs with complex dtype, but "
+                        f"got {aval.dtype.name}.")
+
+
+def _check_real_output(aval: ShapedArray, api: str, holomorphic: bool, fun: Callable) -> None:
+    """Reverse-mode derivatives of a whole function: its outputs must be real, or complex with
+    ``holomorphic=True`` (a complex output's derivative is otherwise not one array)."""
+    if holomorphic:
+        if aval.dtype.kind != "c":
+            raise TypeError(f"{api} with holomorphic=True requires outputs with complex dtype, "
+                            f"but {_fun_name(fun)} returned {aval.dtype.name}.")
+    elif aval.dtype.kind == "c":
+        raise TypeError(f"{api} requires real-valued outputs (output dtype that is a sub-dtype "
+                        f"of np.floating), but {_fun_name(fun)} returned {aval.dtype.name}. "
+                        f"For holomorphic differentiation, pass holomorphic=True. For "
+                        f"differentiation of non-holomorphic functions involving complex "
+                        f"outputs, use vjp directly.")
+    elif aval.dtype.kind != "f":
+        raise TypeError(f"{api} requires a real floating-point output, but {_fun_name(fun)} "
+                        f"returned {aval.dtype.name}. Use vjp for integer or boolean outputs.")
+
+
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   allow_int: bool = False) -> Callable[..., Any]:
+                   holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """Like :func:`grad`, but the function returns ``(value, gradient)`` (or
     ``((value, aux), gradient)`` with ``has_aux``)."""
     check_callable(fun, "value_and_grad")
@@ -465,6 +515,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         diff_args = tuple(args[i] for i in nums)
         flat, in_tree = _flatten_args(diff_args, api)
         for aval in map(get_aval, flat):
+            _check_holomorphic_input(aval, api, holomorphic)
             if not is_differentiable_dtype(aval.dtype) and not allow_int:
                 raise TypeError(
                     f"grad requires real- or complex-valued inputs (input dtype that is a "
@@ -485,17 +536,14 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
                 raise TypeError(f"grad requires a scalar output, but {_fun_name(fun)} returned "
                                 f"shape {aval.shape}. Reduce it (e.g. .sum()), or use vjp, "
                                 f"jacrev or jacfwd for non-scalar outputs.")
-            if aval.dtype.kind != "f":
-                raise TypeError(f"grad requires a real floating-point output, but "
-                                f"{_fun_name(fun)} returned {aval.dtype.name}. Use vjp for "
-                                f"complex or integer outputs.")
+            _check_real_output(aval, api, holomorphic, fun)
             return out_flat, (out, aux)
 
         lin, (out, aux) = _linearize_flat(fun_flat, flat, api)
         value = lin.out_primals[0]
         cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]])
-        grads = tree_unflatten(in_tree, [_materialize(c, a)
-                                         for c, a in zip(cts_in, lin.in_avals)])
+        grads = tree_unflatten(in_tree, detach_from(
+            [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)], flat))
         g = grads if not isinstance(argnums, (int, np.integer)) else grads[0]
         return ((value, aux), g) if has_aux else (value, g)
 
@@ -509,7 +557,7 @@ def _describe(out: Any) -> str:
 
 
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         allow_int: bool = False) -> Callable[..., Any]:
+         holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar-valued function, by reverse mode (linearize then transpose).
 
     Args:
@@ -517,21 +565,28 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
       argnums: position (or tuple of positions) of the arguments to differentiate.
       has_aux: ``fun`` returns ``(scalar, aux)``; the gradient function then returns
         ``(gradient, aux)``.
+      holomorphic: ``fun`` is holomorphic, with complex inputs and a complex output; the
+        result is the complex derivative ``f'(z)``. Without it, complex inputs are allowed
+        when the output is real, and the result is the conjugate of ``df/dz`` times 2
+        (``grad(lambda z: abs(z) ** 2)(z) == 2 * conj(z)``; see docs/complex.md).
       allow_int: allow integer inputs; their gradient is a ``float0`` zero array.
 
     Returns:
       A function with ``fun``'s signature returning the gradient, shaped like the argument(s).
 
     Raises:
-      TypeError: for a non-scalar or non-float output, or an integer input without
-        ``allow_int``. ValueError: for ``argnums`` out of range.
+      TypeError: for a non-scalar or non-float output (a complex one without
+        ``holomorphic=True``), a real input with ``holomorphic=True``, or an integer input
+        without ``allow_int``. ValueError: for ``argnums`` out of range.
 
     >>> import ftrans as ft, ftrans.numpy as fnp
     >>> ft.grad(lambda x: x ** 3)(2.0)
     np.float64(12.0)
+    >>> ft.grad(lambda z: z ** 2, holomorphic=True)(1j)
+    np.complex128(2j)
     """
     check_callable(fun, "grad")
-    value_and_grad_f = value_and_grad(fun, argnums, has_aux, allow_int)
+    value_and_grad_f = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
     @functools.wraps(fun)
     def grad_f(*args: Any, **kwargs: Any) -> Any:
@@ -578,7 +633,8 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
                              "linear_transpose", i)
         cts = backward_pass(closed.jaxpr, closed.consts, [UndefPrimal(a) for a in in_avals],
                             [_as_leaf(c, "linear_transpose", "cotangent") for c in ct_flat])
-        return tree_unflatten(in_tree, [_materialize(c, a) for c, a in zip(cts, in_avals)])
+        cts_out = [_materialize(c, a) for c, a in zip(cts, in_avals)]
+        return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
 
     return f_t
 
@@ -675,7 +731,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                 raise ValueError(f"vmap out_axes {ax} is out of bounds for an output of rank "
                                  f"{ndim - 1}")
             results.append(move_batch_axis(val, bdim, ax % ndim, size))
-        return tree_unflatten(out_tree, _writable(results))
+        return tree_unflatten(out_tree, detach_from(results, flat + kw_flat))
 
     return batched_fun
 
@@ -719,14 +775,22 @@ def _batch_size(args: tuple, flat: list[Any], axes: list[Any], axis_size: int | 
 # ---------------------------------------------------------------------------------------------
 
 
-def _jac_args(args: tuple, argnums: int | Sequence[int], api: str) -> tuple[tuple[int, ...], Any]:
+def _jac_args(args: tuple, argnums: int | Sequence[int], api: str,
+              holomorphic: bool) -> tuple[tuple[int, ...], Any]:
     nums = _normalize_argnums(argnums, len(args), api)
     for i in nums:
         for leaf in tree_flatten(args[i])[0]:
             aval = get_aval(_as_leaf(leaf, api, f"argument {i}"))
-            if aval.dtype.kind != "f":
-                raise TypeError(f"{api} requires real floating-point inputs, got "
-                                f"{aval.dtype.name} for argument {i}")
+            _check_holomorphic_input(aval, api, holomorphic)
+            if holomorphic or aval.dtype.kind == "f":
+                continue
+            if aval.dtype.kind == "c" and api == "jacrev":
+                continue  # a real output's reverse-mode Jacobian is defined for complex inputs
+            hint = (" For holomorphic differentiation, pass holomorphic=True. For "
+                    "differentiation of non-holomorphic functions involving complex inputs, "
+                    "use jvp directly." if aval.dtype.kind == "c" else "")
+            raise TypeError(f"{api} requires real floating-point inputs, got "
+                            f"{aval.dtype.name} for argument {i}.{hint}")
     return nums, tuple(args[i] for i in nums)
 
 
@@ -744,12 +808,14 @@ def _pick(per_arg: tuple, argnums: int | Sequence[int]) -> Any:
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           chunk_size: int | None = None) -> Callable[..., Any]:
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by forward mode: ``vmap`` of ``jvp`` over the input basis.
 
     The result has, for each output leaf and input leaf, shape ``out.shape + in.shape``; with
     several ``argnums``, a tuple over the arguments. With ``chunk_size``, the basis is pushed
-    ``chunk_size`` directions at a time (same result, peak memory scaling with it).
+    ``chunk_size`` directions at a time (same result, peak memory scaling with it). Inputs
+    must be real (outputs may be complex), or all complex with ``holomorphic=True`` (the
+    complex derivative; outputs then must be complex).
 
     >>> import ftrans as ft, numpy as np
     >>> ft.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -762,7 +828,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jac_f(*args: Any, **kwargs: Any) -> Any:
-        nums, diff_args = _jac_args(args, argnums, "jacfwd")
+        nums, diff_args = _jac_args(args, argnums, "jacfwd", holomorphic)
         f = _partial(fun, args, nums, kwargs)
         flat, in_tree = _flatten_args(diff_args, "jacfwd")
         in_avals = [get_aval(x) for x in flat]
@@ -778,6 +844,11 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             if has_aux:
                 res, aux = res
             out_leaves, out_tree = tree_flatten(res)
+            if holomorphic:
+                for j in out_leaves:
+                    if get_aval(j).dtype.kind != "c":
+                        raise TypeError(f"jacfwd with holomorphic=True requires outputs with "
+                                        f"complex dtype, but got {get_aval(j).dtype.name}.")
             columns.append([reshape(j, get_aval(j).shape[:-1] + aval.shape)
                             for j in out_leaves])
         if not in_avals:
@@ -791,10 +862,11 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           chunk_size: int | None = None) -> Callable[..., Any]:
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by reverse mode: ``vmap`` of the vjp over the output basis.
     With ``chunk_size``, the basis is pulled back ``chunk_size`` rows at a time (same result,
-    peak memory scaling with it).
+    peak memory scaling with it). Outputs must be real (inputs may be complex), or complex
+    with ``holomorphic=True`` (inputs then must be complex too).
 
     >>> import ftrans as ft, numpy as np
     >>> ft.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -807,12 +879,14 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jac_f(*args: Any, **kwargs: Any) -> Any:
-        nums, diff_args = _jac_args(args, argnums, "jacrev")
+        nums, diff_args = _jac_args(args, argnums, "jacrev", holomorphic)
         f = _partial(fun, args, nums, kwargs)
         res = vjp(f, *diff_args, has_aux=has_aux)
         out, f_vjp = res[0], res[1]
         out_flat, out_tree = tree_flatten(out)
         out_avals = [get_aval(_as_leaf(o, "jacrev", "output")) for o in out_flat]
+        for aval in out_avals:
+            _check_real_output(aval, "jacrev", holomorphic, fun)
         flat_in, in_tree = tree_flatten(diff_args)
         per_out = []
         for k, aval in enumerate(out_avals):
@@ -829,8 +903,8 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return jac_f
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
-            ) -> Callable[..., Any]:
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[..., Any]:
     """The Hessian of a scalar function: ``jacfwd(jacrev(fun))``.
 
     >>> import ftrans as ft, numpy as np
@@ -839,4 +913,4 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fal
            [ 0., 12.]])
     """
     check_callable(fun, "hessian")
-    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

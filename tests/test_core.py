@@ -254,6 +254,29 @@ def test_typecheck_catches_malformed_programs():
         typecheck(closed)
 
 
+def _first_program_equation(closed, branch: int):
+    eqn = next(e for e in closed.jaxpr.eqns if any(ft.ir.programs_in_params(e.params)))
+    return list(ft.ir.programs_in_params(eqn.params))[branch].jaxpr.eqns[0]
+
+
+@pytest.mark.parametrize("branch", [0, 1])
+def test_typecheck_looks_inside_programs_held_in_tuples(branch):
+    """cond holds its branches in a tuple: an ill-typed equation there is caught too."""
+    closed = ft.make_jaxpr(lambda p, x: lax.cond(p, lambda v: fnp.sin(v) * 2.0,
+                                                  lambda v: fnp.cos(v) + 1.0, x))(True, 1.0)
+    typecheck(closed)
+    _first_program_equation(closed, branch).outvars[0].aval = ShapedArray((2,), np.float64)
+    with pytest.raises(JaxprTypeError, match="in a program held by .*cond.*output types"):
+        typecheck(closed)
+
+
+def test_programs_in_params_finds_direct_and_tuple_held_programs():
+    closed = ft.make_jaxpr(lambda x: lax.fori_loop(0, 3, lambda i, v: v * 2.0, x))(1.0)
+    held = [p for e in closed.jaxpr.eqns for p in ft.ir.programs_in_params(e.params)]
+    assert held and all(isinstance(p, (ft.ir.Jaxpr, ft.ir.ClosedJaxpr)) for p in held)
+    assert list(ft.ir.programs_in_params({"branches": (held[0], 3), "n": 1})) == [held[0]]
+
+
 def test_shaped_array():
     aval = ShapedArray((3, 4), np.float64)
     assert str(aval) == "f64[3,4]"
