@@ -679,7 +679,8 @@ def select_n(which: Any, *cases: Any) -> Any:
 def select(pred: Any, on_true: Any, on_false: Any) -> Any:
     """Elementwise ``on_true`` where the bool ``pred`` is True, else ``on_false``
     (``select_n(pred, on_false, on_true)``)."""
-    return select_n(pred, on_false, on_true)
+    return select_n(check_operand(pred, "lax.select"), check_operand(on_false, "lax.select"),
+                    check_operand(on_true, "lax.select"))
 
 
 def _select_n_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -812,7 +813,7 @@ def conj(x: Any) -> Any:
     >>> lax.conj(np.complex128(3 + 4j))
     np.complex128(3-4j)
     """
-    return conj_p.bind(x)
+    return conj_p.bind(check_operand(x, "lax.conj"))
 
 
 deflinear(conj_p)

@@ -19,7 +19,8 @@ from ftrans.interpreters.batching import batching_rules, defvectorized, move_bat
 from ftrans.interpreters.jvp import defjvp, deflinear
 from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax.elementwise import (
-    _float_const, bitwise_and, coerce_scalars, div, gt, lt, mul, select_n, unary_primitive,
+    _float_const, bitwise_and, check_operand, coerce_scalars, div, gt, lt, mul, select_n,
+    unary_primitive,
 )
 
 __all__ = ["clamp", "clamp_p", "cbrt", "cbrt_p", "reduce_precision", "reduce_precision_p",
@@ -65,7 +66,8 @@ def clamp(min: Any, x: Any, max: Any) -> Any:  # noqa: A002  (lax's argument nam
     >>> clamp(0.0, np.array([-1.0, 0.5, 2.0]), 1.0)
     array([0. , 0.5, 1. ])
     """
-    lo, x, hi = coerce_scalars(min, x, max)
+    lo, x, hi = coerce_scalars(check_operand(min, "lax.clamp"), check_operand(x, "lax.clamp"),
+                               check_operand(max, "lax.clamp"))
     _clamp_abstract_eval(get_aval(lo), get_aval(x), get_aval(hi))  # checked eagerly too
     return clamp_p.bind(lo, x, hi)
 
@@ -116,7 +118,7 @@ def cbrt(x: Any) -> Any:
     >>> cbrt(np.array([-8.0, 27.0]))
     array([-2.,  3.])
     """
-    return cbrt_p.bind(x)
+    return cbrt_p.bind(check_operand(x, "lax.cbrt"))
 
 
 defjvp(cbrt_p, lambda g, ans, x: mul(g, div(_float_const(1 / 3, ans), mul(ans, ans))))
@@ -130,7 +132,7 @@ def square(x: Any) -> Any:
     np.float64(9.0)
     """
     from ftrans.lax.elementwise import integer_pow
-    return integer_pow(x, 2)
+    return integer_pow(check_operand(x, "lax.square"), 2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def reduce_precision(operand: Any, exponent_bits: int, mantissa_bits: int) -> An
     >>> reduce_precision(np.array([3.14159, 70000.0]), exponent_bits=5, mantissa_bits=10)
     array([3.140625,      inf])
     """
-    if type(operand) in (int, float):
+    if type(check_operand(operand, "lax.reduce_precision")) in (int, float):
         operand = np.float64(operand)
     for name, value, low in (("exponent_bits", exponent_bits, 1),
                              ("mantissa_bits", mantissa_bits, 0)):

@@ -161,8 +161,9 @@ def top_k(operand: Any, k: int, *, axis: int = -1) -> tuple[Any, Any]:
     (array([3., 3.]), array([1, 3], dtype=int32))
     """
     from ftrans.lax.elementwise import bitwise_not, ne, neg
+    from ftrans.lax.elementwise import check_operand
     from ftrans.lax.indexing import slice_in_dim
-    aval = get_aval(operand)
+    aval = get_aval(check_operand(operand, "lax.top_k"))
     if aval.ndim == 0:
         raise ValueError("top_k needs an operand of rank at least 1, got a scalar")
     if aval.dtype.kind not in "iuf":
