@@ -330,3 +330,23 @@ def test_lax_map_batch_size(batch_size: int) -> None:
     np.testing.assert_allclose(grad, np.cos(xs["a"]))
     with pytest.raises(ValueError, match="batch_size"):
         lax.map(fnp.sin, xs["a"], batch_size=0)
+
+
+def test_debug_callback() -> None:
+    seen = []
+
+    def f(x):
+        ft.debug.callback(lambda v, scale=None: seen.append((np.shape(v), int(scale))), x,
+                          scale=2)
+        return fnp.sin(x)
+    ft.jit(f)(np.ones(2))
+    ft.jit(f)(np.ones(2))  # each run of the compiled program calls back
+    assert seen == [((2,), 2)] * 2
+    seen.clear()
+    ft.vmap(f)(np.ones((3, 2)))
+    assert seen == [((2,), 2)] * 3  # once per batch member
+    seen.clear()
+    np.testing.assert_allclose(ft.grad(lambda x: fnp.sum(f(x)))(np.zeros(2)), np.ones(2))
+    assert seen == [((2,), 2)]
+    with pytest.raises(TypeError, match="callable"):
+        ft.debug.callback(3, 1.0)
