@@ -54,7 +54,8 @@ def _check_norm(norm: str | None, name: str) -> str:
     return norm
 
 
-def _length(n: Any, name: str, argname: str = "n") -> int:
+def _length(n: Any, name: str) -> int:
+    argname = "s" if name.endswith(("n", "2")) else "n"  # fftn, rfft2, ...: s; fft, fftfreq: n
     if isinstance(n, bool):
         raise TypeError(f"{name}: {argname} must be an integer, got {n!r}")
     try:
@@ -90,10 +91,11 @@ def _complex_input(a: Any, name: str) -> Any:
     return lax.convert_element_type(a, np.complex64 if single else np.complex128)
 
 
-def _real_output(out: Any, a: Any) -> Any:
+def _real_output(out: Any, a: Any, axes: Sequence[int]) -> Any:
     """NumPy gives half precision back from half-precision input to a complex-to-real
-    transform (computing in single)."""
-    if get_aval(a).dtype == np.float16:
+    transform of one axis (computing in single; over more axes the complex transforms of the
+    others come first and leave single precision)."""
+    if get_aval(a).dtype == np.float16 and len(axes) == 1:
         return lax.convert_element_type(out, np.float16)
     return out
 
@@ -128,7 +130,7 @@ def _axes_and_lengths(a: Any, s: Sequence[int] | None, axes: Sequence[int] | Non
         if not isinstance(n, bool) and isinstance(n, (int, np.integer)) and n == -1:
             lengths.append(None)  # NumPy 2: -1 keeps the input's length
         else:
-            lengths.append(_length(n, name, "s"))
+            lengths.append(_length(n, name))
     return axes, lengths
 
 
@@ -240,7 +242,8 @@ def _irfftn(a: Any, s: Any, axes: Any, norm: str | None, name: str) -> Any:
     a = _resize(a, axes[-1], n_last // 2 + 1)
     a = _c2c(a, FftType.IFFT, axes[:-_MAX_AXES])
     a = _over_axes(a, FftType.IRFFT, axes[-_MAX_AXES:], last_length=n_last)
-    return _real_output(_scale(a, norm, math.prod(lengths), inverse=True), original)
+    return _real_output(_scale(a, norm, math.prod(lengths), inverse=True), original,
+                        axes)
 
 
 def _swap_norm(norm: str | None, name: str) -> str:
