@@ -1,7 +1,7 @@
 """The discrete Fourier transform: one ``fft`` primitive over the trailing axes.
 
 ``fft_p`` transforms the last ``len(fft_lengths)`` axes (one to three) of its operand, in one
-of four ways (:class:`FftType`): complex to complex forward (``FFT``) or inverse (``IFFT``,
+of four ways (``FftType``): complex to complex forward (``FFT``) or inverse (``IFFT``,
 scaled by ``1 / N``), real to half-spectrum (``RFFT``: the last axis ``n`` becomes
 ``n // 2 + 1``) and half-spectrum to real (``IRFFT``: the inverse of ``RFFT``, whose last
 ``fft_lengths`` entry says how long the real signal is). The implementation is ``numpy.fft``.
@@ -138,7 +138,7 @@ def fft(x: Any, fft_type: FftType | str, fft_lengths: Sequence[int]) -> Any:
 
     Args:
       x: an array with at least ``len(fft_lengths)`` axes.
-      fft_type: an :class:`FftType` or its name (``"fft"``, ``"ifft"``, ``"rfft"``,
+      fft_type: an ``FftType`` or its name (``"fft"``, ``"ifft"``, ``"rfft"``,
         ``"irfft"``, in either case).
       fft_lengths: the lengths of the transformed trailing axes (one to three of them): the
         operand's trailing shape, except for ``IRFFT``, where it is the real output's (the

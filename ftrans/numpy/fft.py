@@ -283,7 +283,7 @@ def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -
 def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
     """The inverse discrete Fourier transform along one axis: ``ifft(fft(a)) == a``.
 
-    Arguments as :func:`fft`; ``"backward"`` (the default) scales by ``1 / n``.
+    Arguments as ``fft``; ``"backward"`` (the default) scales by ``1 / n``.
 
     >>> import numpy as np
     >>> ifft(np.array([0.0, 2.0, 0.0, 2.0]))
@@ -296,7 +296,7 @@ def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) 
     """The Fourier transform of a real signal along one axis: its ``n // 2 + 1``
     non-negative frequencies (the others are their complex conjugates).
 
-    Arguments as :func:`fft`; ``a`` must be real.
+    Arguments as ``fft``; ``a`` must be real.
 
     Returns:
       A complex array whose ``axis`` has ``n // 2 + 1`` entries.
@@ -312,7 +312,7 @@ def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) 
 
 
 def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
-    """The inverse of :func:`rfft`: the real signal of length ``n`` whose non-negative
+    """The inverse of ``rfft``: the real signal of length ``n`` whose non-negative
     frequencies are ``a``.
 
     Args:
@@ -320,7 +320,7 @@ def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None)
         Nyquist bin are ignored).
       n: the output's length (default ``2 * (m - 1)`` for ``m`` input bins); the input is
         cropped or zero-padded to ``n // 2 + 1`` bins.
-      axis, norm: as in :func:`fft`.
+      axis, norm: as in ``fft``.
 
     Returns:
       A real array whose ``axis`` has length ``n``.
@@ -339,7 +339,7 @@ def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) 
     """The Fourier transform of a signal with Hermitian symmetry, given by its first half
     ``a``: a real spectrum of length ``n``. ``hfft(a, n) == irfft(conj(a), n) * n``.
 
-    Arguments as :func:`irfft` (``norm`` as for a forward transform).
+    Arguments as ``irfft`` (``norm`` as for a forward transform).
 
     >>> import numpy as np
     >>> hfft(np.array([1.0, 2.0, 3.0]))
@@ -352,10 +352,10 @@ def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) 
 
 
 def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
-    """The inverse of :func:`hfft`: the first half of the Hermitian-symmetric signal whose
+    """The inverse of ``hfft``: the first half of the Hermitian-symmetric signal whose
     transform is the real ``a``. ``ihfft(a, n) == conj(rfft(a, n)) / n``.
 
-    Arguments as :func:`rfft` (``norm`` as for an inverse transform).
+    Arguments as ``rfft`` (``norm`` as for an inverse transform).
 
     >>> import numpy as np
     >>> ihfft(np.array([8.0, -2.0, 0.0, -2.0]))
@@ -386,7 +386,7 @@ def fftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = No
         the input's length). Default: ``a``'s lengths.
       axes: the transformed axes, each at most once. Default: the last ``len(s)`` axes, or
         all axes when ``s`` is not given either.
-      norm: as in :func:`fft`, with ``N`` the product of the lengths.
+      norm: as in ``fft``, with ``N`` the product of the lengths.
 
     Returns:
       A complex array.
@@ -405,7 +405,7 @@ def fftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = No
 
 def ifftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
           norm: str | None = None) -> Any:
-    """The inverse of :func:`fftn`; arguments as there.
+    """The inverse of ``fftn``; arguments as there.
 
     >>> import numpy as np
     >>> ifftn(np.array([[6.0, 0.0], [0.0, 0.0]])).real
@@ -418,7 +418,7 @@ def ifftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = N
 def rfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
           norm: str | None = None) -> Any:
     """The Fourier transform of a real array over several axes: the last of ``axes`` keeps
-    its ``n // 2 + 1`` non-negative frequencies. Arguments as :func:`fftn`; ``a`` real.
+    its ``n // 2 + 1`` non-negative frequencies. Arguments as ``fftn``; ``a`` real.
 
     >>> import numpy as np
     >>> rfftn(np.ones((2, 4))).shape
@@ -429,8 +429,8 @@ def rfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = N
 
 def irfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
            norm: str | None = None) -> Any:
-    """The inverse of :func:`rfftn`: ``s`` gives the real output's lengths (default: the
-    input's, the last axis ``2 * (m - 1)``). Arguments otherwise as :func:`fftn`.
+    """The inverse of ``rfftn``: ``s`` gives the real output's lengths (default: the
+    input's, the last axis ``2 * (m - 1)``). Arguments otherwise as ``fftn``.
 
     >>> import numpy as np
     >>> x = np.arange(6.0).reshape(2, 3)
@@ -442,7 +442,7 @@ def irfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = 
 
 def fft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
          norm: str | None = None) -> Any:
-    """:func:`fftn` over two axes (by default the last two).
+    """``fftn`` over two axes (by default the last two).
 
     >>> import numpy as np
     >>> fft2(np.eye(2)).real
@@ -454,7 +454,7 @@ def fft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
 
 def ifft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
           norm: str | None = None) -> Any:
-    """:func:`ifftn` over two axes (by default the last two).
+    """``ifftn`` over two axes (by default the last two).
 
     >>> import numpy as np
     >>> ifft2(np.array([[2.0, 0.0], [0.0, 2.0]])).real
@@ -466,7 +466,7 @@ def ifft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1)
 
 def rfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
           norm: str | None = None) -> Any:
-    """:func:`rfftn` over two axes (by default the last two).
+    """``rfftn`` over two axes (by default the last two).
 
     >>> import numpy as np
     >>> rfft2(np.ones((3, 4))).shape
@@ -477,7 +477,7 @@ def rfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1)
 
 def irfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
            norm: str | None = None) -> Any:
-    """:func:`irfftn` over two axes (by default the last two).
+    """``irfftn`` over two axes (by default the last two).
 
     >>> import numpy as np
     >>> irfft2(rfft2(np.eye(3)), s=(3, 3)).round(12)
@@ -503,7 +503,7 @@ def _frequencies(ints: np.ndarray, n: int, d: Any, dtype: Any) -> Any:
 
 
 def fftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> Any:
-    """The frequencies of the bins of an ``n``-point :func:`fft` with sample spacing ``d``:
+    """The frequencies of the bins of an ``n``-point ``fft`` with sample spacing ``d``:
     ``[0, 1, ..., (n - 1) // 2, -(n // 2), ..., -1] / (n * d)``.
 
     Args:
@@ -524,8 +524,8 @@ def fftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> A
 
 
 def rfftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> Any:
-    """The frequencies of the bins of an ``n``-point :func:`rfft`:
-    ``[0, 1, ..., n // 2] / (n * d)``. Arguments as :func:`fftfreq`.
+    """The frequencies of the bins of an ``n``-point ``rfft``:
+    ``[0, 1, ..., n // 2] / (n * d)``. Arguments as ``fftfreq``.
 
     >>> rfftfreq(4)
     array([0.  , 0.25, 0.5 ])
@@ -561,7 +561,7 @@ def fftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
 
 
 def ifftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
-    """The inverse of :func:`fftshift`: a roll by ``-(n // 2)``.
+    """The inverse of ``fftshift``: a roll by ``-(n // 2)``.
 
     >>> import numpy as np
     >>> ifftshift(fftshift(np.arange(5)))

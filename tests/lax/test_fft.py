@@ -188,3 +188,9 @@ def test_casts() -> None:
 def test_errors(call_fft: Any, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         call_fft()
+
+
+def test_docstring_examples() -> None:
+    import doctest
+    import importlib
+    assert doctest.testmod(importlib.import_module("ftrans.lax.fft")).failed == 0
