@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from typing import Any, Callable
 
 import numpy as np
 
 from ftrans.core import Primitive, ShapedArray, get_aval, pause_gc, resume_gc
-from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
+from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, programs_in_params
 
 Program = Callable[..., list[Any]]
 
@@ -41,32 +42,54 @@ def compiled(closed: ClosedJaxpr) -> Program:
 
 
 class _Tiered:
-    __slots__ = ("closed", "calls", "program")
+    """Runs the plan on the first call and generated code from the second on. Threads may make
+    the first calls together: the hand-over from one tier to the next happens under a lock,
+    and each call works on its own reference to the program it runs."""
+
+    __slots__ = ("closed", "calls", "program", "lock")
 
     def __init__(self, closed: ClosedJaxpr):
         self.closed = closed
         self.calls = 0
         self.program: Program | None = None
+        self.lock = threading.Lock()
 
     def __call__(self, *args: Any) -> list[Any]:
         program = self.program
         if program is None:
-            self.calls += 1
-            pause_gc()
-            try:
-                if self.calls == 1 and len(self.closed.jaxpr.eqns) > _INTERPRET_FIRST_CALL_ABOVE:
-                    return plan(self.closed)(*args)
-                program = self.program = compile_jaxpr(self.closed)
-            finally:
-                resume_gc()
-            self.closed = None  # type: ignore[assignment]  # the generated code holds all
+            with self.lock:
+                program = self.program
+                if program is None:
+                    closed = self.closed
+                    self.calls += 1
+                    if self.calls > 1 or len(closed.jaxpr.eqns) <= _INTERPRET_FIRST_CALL_ABOVE:
+                        program = self._compile()
+            if program is None:
+                pause_gc()
+                try:
+                    return plan(closed)(*args)
+                finally:
+                    resume_gc()
         return program(*args)
+
+    def _compile(self) -> Program:
+        """Generate the code (the caller holds the lock); the program text is then dropped,
+        since the generated code holds all it needs."""
+        pause_gc()
+        try:
+            program = self.program = compile_jaxpr(self.closed)
+        finally:
+            resume_gc()
+        self.closed = None  # type: ignore[assignment]
+        return program
 
     @property
     def source(self) -> str:
-        if self.program is None:
-            self.program = compile_jaxpr(self.closed)
-        return self.program.source  # type: ignore[attr-defined]
+        program = self.program
+        if program is None:
+            with self.lock:
+                program = self.program if self.program is not None else self._compile()
+        return program.source  # type: ignore[attr-defined]
 
 
 # Small programs compile at once (cheap); large ones run as a plan on their first call.
@@ -411,8 +434,7 @@ def _fold(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
         else:
             return None
     out_aval = eqn.outvars[0].aval
-    if out_aval.size > max(_FOLDABLE_SIZE, largest) or any(
-            isinstance(v, (ClosedJaxpr, Jaxpr)) for v in eqn.params.values()):
+    if out_aval.size > max(_FOLDABLE_SIZE, largest) or any(programs_in_params(eqn.params)):
         return None
     with np.errstate(all="ignore"):
         value = eqn.primitive.impl(*values, **eqn.params)

@@ -110,3 +110,12 @@ def test_estimate_static_argnums_and_control_flow():
         return ft.lax.fori_loop(0, n, lambda i, c: c * 2.0, x).sum()
     est = ft.memory_estimate(f, static_argnums=1)(np.ones(1000), 3)
     assert est.peak_bytes >= 8000
+
+
+def test_view_table_holds_primitives():
+    """Keyed by Primitive, not by name: a name that is no primitive cannot hide in it."""
+    from ftrans.core import Primitive
+    from ftrans.memory import _view_primitives
+    views = _view_primitives()
+    assert views and all(isinstance(p, Primitive) for p in views)
+    assert {p.name for p in views} >= {"reshape", "transpose", "slice", "stop_gradient"}

@@ -102,8 +102,11 @@ def _with_inputs(closed: ClosedJaxpr, lifted_avals: list[ShapedArray], start: in
 
 def _as_index(pred: Any, api: str) -> Any:
     from ftrans import lax
-    if type(pred) in (bool, int) or isinstance(pred, (np.ndarray, np.generic)):
+    if type(pred) in (bool, int, float) or isinstance(pred, (np.ndarray, np.generic)):
         pred = np.asarray(pred)
+    elif not isinstance(pred, Tracer):
+        raise TypeError(f"{api}: the predicate must be a scalar bool or number, got "
+                        f"{type(pred).__name__} {pred!r:.40}")
     aval = get_aval(pred)
     if aval.shape != ():
         raise TypeError(f"{api}: the predicate must be a scalar, got {aval.str_short()}; use "
