@@ -305,3 +305,11 @@ def test_staged_shapes() -> None:
     closed = ft.make_jaxpr(lambda a: fnp.fft.rfftn(a, s=(3, 7), axes=(1, 2)))(np.ones((2, 4, 5)))
     (out,) = closed.out_avals
     assert out.shape == (2, 3, 4) and out.dtype == np.complex128
+
+
+def test_numpy_fft_functions_dispatch_on_traced_values() -> None:
+    x = np.array([1.0, 2.0, 0.0, -1.0])
+    assert_same(ft.jit(lambda v: np.fft.rfft(v, norm="ortho"))(x),
+                np.fft.rfft(x, norm="ortho"), 1e-12, "np.fft.rfft of a tracer")
+    grad = ft.grad(lambda v: np.sum(np.fft.irfft(np.fft.rfft(v), n=4) ** 2))(x)
+    np.testing.assert_allclose(grad, 2 * x)
