@@ -113,6 +113,8 @@ def _real_functions() -> dict[str, tuple[Any, Any, np.ndarray]]:
             _power(re, im, m.fft.rfftn(x, norm="ortho")) * m.cos(x[..., :4]))), X[0]),
         "complex_input": (make(lambda m, re, im, x: m.sum(
             _power(re, im, m.fft.fft2(x * x, s=(5, 3))))), Z[0]),
+        "magnitude_and_phase": (make(lambda m, re, im, x: m.sum(
+            m.abs(m.fft.fft(x, axis=0)) * m.angle(m.fft.ifft2(x)))), Z[0]),
         "hermitian": (make(lambda m, re, im, x: m.sum(
             m.sin(m.fft.hfft(x, n=7))) + m.sum(re(m.fft.ihfft(m.fft.hfft(x, n=7))))), Z[0]),
     }

@@ -145,15 +145,6 @@ def _resize(a: Any, axis: int, n: int) -> Any:
     return lax.pad(a, np.zeros((), aval.dtype)[()], config)
 
 
-def _reverse_indices(x: Any, axis: int) -> Any:
-    """``x[-j mod n]`` along ``axis``: conjugates the spectrum of a real signal."""
-    n = get_aval(x).shape[axis]
-    if n <= 1:
-        return x
-    return lax.concatenate([lax.slice_in_dim(x, 0, 1, axis=axis),
-                            lax.rev(lax.slice_in_dim(x, 1, n, axis=axis), (axis,))], axis)
-
-
 # ---------------------------------------------------------------------------------------------
 # The core: transform axes through the primitive, at most three trailing axes at a time
 # ---------------------------------------------------------------------------------------------
@@ -346,9 +337,10 @@ def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) 
     array([ 8., -2.,  0., -2.])
     """
     name = "hfft"
-    # irfft(conj(a)) is irfft(a) with its indices reversed (its output is real)
-    out = _irfftn(a, None if n is None else [n], [axis], _swap_norm(norm, name), name)
-    return _reverse_indices(out, normalize_axis(axis, get_aval(out).ndim))
+    original = asarray_strong(a)
+    out = _irfftn(lax.conj(_complex_input(original, name)), None if n is None else [n], [axis],
+                  _swap_norm(norm, name), name)
+    return _real_output(out, original, [axis])
 
 
 def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
@@ -359,16 +351,11 @@ def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None)
 
     >>> import numpy as np
     >>> ihfft(np.array([8.0, -2.0, 0.0, -2.0]))
-    array([1.+0.j, 2.+0.j, 3.+0.j])
+    array([1.-0.j, 2.-0.j, 3.-0.j])
     """
     name = "ihfft"
-    a = _real_input(a, name)
-    ndim = get_aval(a).ndim
-    ax = normalize_axis(axis, ndim)
-    if n is not None:
-        a = _resize(a, ax, _length(n, name))
-    # conj(rfft(x)) is rfft of x with its indices reversed (x is real)
-    return _rfftn(_reverse_indices(a, ax), None, [ax], _swap_norm(norm, name), name)
+    out = _rfftn(a, None if n is None else [n], [axis], _swap_norm(norm, name), name)
+    return lax.conj(out)
 
 
 # ---------------------------------------------------------------------------------------------

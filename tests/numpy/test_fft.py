@@ -203,6 +203,9 @@ COMPOSITIONS = {
     "complex_in_complex_out": (lambda z: fnp.fft.ifft(fnp.fft.fft(z, n=8) * W[0], n=5), Z),
     "complex_in_real_out": (lambda z: fnp.fft.irfft2(z * z, s=(4, 9)), Z),
     "complex_power": (lambda z: _power(fnp.fft.fftn(z, norm="forward")), Z),
+    "magnitude": (lambda x: fnp.abs(fnp.fft.rfft2(x, s=(5, 6))), X),
+    "phase": (lambda z: fnp.angle(fnp.fft.ifft(z, axis=0)), Z),
+    "conjugate_product": (lambda z: fnp.real(fnp.fft.fftn(fnp.conj(z) * z[::-1])), Z),
 }
 
 
