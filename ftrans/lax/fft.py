@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
+from ftrans.core import ConcretizationError, Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis
 from ftrans.interpreters.jvp import deflinear
 from ftrans.interpreters.transpose import deflinear_transpose
@@ -163,6 +163,8 @@ def fft(x: Any, fft_type: FftType | str, fft_lengths: Sequence[int]) -> Any:
     fft_type = _fft_type(fft_type)
     try:
         fft_lengths = tuple(operator.index(n) for n in fft_lengths)
+    except ConcretizationError:
+        raise  # traced lengths: the error says to make them static
     except TypeError:
         raise TypeError(f"fft: fft_lengths must be a sequence of ints, got "
                         f"{fft_lengths!r}") from None

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ftrans import lax
-from ftrans.core import get_aval
+from ftrans.core import ConcretizationError, get_aval
 from ftrans.lax.fft import FftType
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong
@@ -60,6 +60,8 @@ def _length(n: Any, name: str) -> int:
         raise TypeError(f"{name}: {argname} must be an integer, got {n!r}")
     try:
         n = operator.index(n)
+    except ConcretizationError:
+        raise  # a traced length: the error says to make it static
     except TypeError:
         raise TypeError(f"{name}: {argname} must be an integer, got {type(n).__name__} "
                         f"{n!r}") from None

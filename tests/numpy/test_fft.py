@@ -316,3 +316,10 @@ def test_numpy_fft_functions_dispatch_on_traced_values() -> None:
                 np.fft.rfft(x, norm="ortho"), 1e-12, "np.fft.rfft of a tracer")
     grad = ft.grad(lambda v: np.sum(np.fft.irfft(np.fft.rfft(v), n=4) ** 2))(x)
     np.testing.assert_allclose(grad, 2 * x)
+
+
+def test_traced_length_asks_for_a_static_argument() -> None:
+    with pytest.raises(ft.core.ConcretizationError, match="static"):
+        ft.jit(lambda x, n: fnp.fft.fft(x, n=n))(np.ones(4), 3)
+    out = ft.jit(lambda x, n: fnp.fft.rfft(x, n=n), static_argnums=1)(np.ones(4), 3)
+    assert_same(out, np.fft.rfft(np.ones(4), n=3), 1e-12, "static n")
