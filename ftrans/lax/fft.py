@@ -27,9 +27,7 @@ from ftrans.core import ConcretizationError, Primitive, ShapedArray, get_aval, m
 from ftrans.interpreters.batching import batching_rules, move_batch_axis
 from ftrans.interpreters.jvp import deflinear
 from ftrans.interpreters.transpose import deflinear_transpose
-from ftrans.lax.elementwise import convert_element_type, mul
-from ftrans.lax.indexing import slice_in_dim
-from ftrans.lax.structural import concatenate, rev
+from ftrans.lax.elementwise import conj, convert_element_type, mul
 
 
 class FftType(enum.IntEnum):
@@ -188,17 +186,6 @@ def fft(x: Any, fft_type: FftType | str, fft_lengths: Sequence[int]) -> Any:
 deflinear(fft_p)
 
 
-def _reverse_indices(x: Any, axes: Sequence[int]) -> Any:
-    """``x[-j mod n]`` along each axis: index 0 stays, the rest run backwards. On a real
-    signal it conjugates the spectrum, which lets the transposes below avoid complex ops."""
-    for axis in axes:
-        n = get_aval(x).shape[axis]
-        if n > 1:
-            x = concatenate([slice_in_dim(x, 0, 1, axis=axis),
-                             rev(slice_in_dim(x, 1, n, axis=axis), (axis,))], axis)
-    return x
-
-
 def _bin_weights(fft_lengths: tuple[int, ...], ndim: int, dtype: np.dtype) -> np.ndarray:
     """How many bins of the full spectrum each bin of a half spectrum stands for, broadcast
     over its last axis: 1 for the zero frequency and (even n) the Nyquist bin, 2 between."""
@@ -211,27 +198,22 @@ def _bin_weights(fft_lengths: tuple[int, ...], ndim: int, dtype: np.dtype) -> np
 
 
 def _rfft_transpose(ct: Any, fft_lengths: tuple[int, ...]) -> Any:
-    # <rfft(x), ct> = Re sum_K ct_K exp(-2 pi i J.K / N) x_J. IRFFT computes
-    # (1/N) Re sum_K w_K c_K exp(+2 pi i J.K / N) with w the bin weights, so the transpose
-    # is N irfft(ct / w) read at -J (the sign flip of the exponent).
+    # <rfft(x), ct> = Re sum_J x_J sum_K ct_K exp(-2 pi i J.K / N), and Re z = Re conj(z).
+    # IRFFT computes (1/N) Re sum_K w_K c_K exp(+2 pi i J.K / N) with w the bin weights, so
+    # the transpose is N irfft(conj(ct) / w).
     aval = get_aval(ct)
-    rank = len(fft_lengths)
-    scaled = mul(ct, (1.0 / _bin_weights(fft_lengths, aval.ndim, np.dtype(np.float64))
-                      ).astype(aval.dtype))
-    out = fft_p.bind(scaled, fft_type=FftType.IRFFT, fft_lengths=fft_lengths)
-    out = _reverse_indices(out, range(aval.ndim - rank, aval.ndim))
-    return mul(out, np.asarray(math.prod(fft_lengths), _real_dtype(aval.dtype))[()])
+    weights = _bin_weights(fft_lengths, aval.ndim, np.dtype(np.float64))
+    scaled = mul(conj(ct), (math.prod(fft_lengths) / weights).astype(aval.dtype))
+    return fft_p.bind(scaled, fft_type=FftType.IRFFT, fft_lengths=fft_lengths)
 
 
 def _irfft_transpose(ct: Any, fft_lengths: tuple[int, ...]) -> Any:
     # <irfft(c), ct> = Re sum_K c_K (w_K / N) sum_J ct_J exp(+2 pi i J.K / N), and the inner
-    # sum over a real ct is rfft of ct read at -J.
+    # sum over a real ct is conj(rfft(ct)).
     aval = get_aval(ct)
-    rank = len(fft_lengths)
-    flipped = _reverse_indices(ct, range(aval.ndim - rank, aval.ndim))
-    spectrum = fft_p.bind(flipped, fft_type=FftType.RFFT, fft_lengths=fft_lengths)
+    spectrum = fft_p.bind(ct, fft_type=FftType.RFFT, fft_lengths=fft_lengths)
     weights = _bin_weights(fft_lengths, aval.ndim, _complex_dtype(aval.dtype))
-    return mul(spectrum, weights / math.prod(fft_lengths))
+    return mul(conj(spectrum), weights / math.prod(fft_lengths))
 
 
 def _fft_transpose(ct: Any, x_aval: ShapedArray, fft_type: FftType,
