@@ -151,3 +151,23 @@ def test_frequencies_and_shifts() -> None:
     ours = (frequencies(fnp, 0.3), shifts(fnp, X), ft.grad(lambda d: cubes(fnp, d))(0.3))
     for mine, their in zip(ft.tree_util.tree_leaves(ours), jax.tree_util.tree_leaves(theirs)):
         _same(mine, their)
+
+
+def test_holomorphic_and_real_jacobians() -> None:
+    z = Z[0, 0, :5]
+
+    def spectral_square(m: Any) -> Any:
+        return lambda z: m.fft.ifft(m.fft.fft(z) ** 2, n=4)
+
+    def filtered_square(m: Any) -> Any:
+        return lambda x: m.fft.irfft(m.fft.rfft(x) ** 2, n=5)
+
+    theirs = jax.jit(lambda z, x: (jax.jacrev(spectral_square(jnp), holomorphic=True)(z),
+                                   jax.jacfwd(spectral_square(jnp), holomorphic=True)(z),
+                                   jax.vmap(jax.jacrev(filtered_square(jnp)))(x)))
+    x = np.stack([z.real, 2 * z.real])
+    ours = (ft.jacrev(spectral_square(fnp), holomorphic=True)(z),
+            ft.jacfwd(spectral_square(fnp), holomorphic=True)(z),
+            ft.jit(ft.vmap(ft.jacrev(filtered_square(fnp))))(x))
+    for mine, their in zip(ours, theirs(z, x)):
+        _same(mine, their)
