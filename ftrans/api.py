@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ftrans.aliasing import detach_from
 from ftrans.core import (
     ArgumentTypeError,
     ShapedArray,
@@ -194,9 +195,31 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()
 
     @functools.wraps(fun)
     def traced(*args: Any, **kwargs: Any) -> ClosedJaxpr:
+        args, kwargs = abstract_placeholders((args, kwargs))
         closed, _ = trace_to_jaxpr(fun, args, kwargs, tuple(static_argnums), "make_jaxpr")
         return closed
     return traced
+
+
+def abstract_placeholders(tree: Any) -> Any:
+    """``tree`` with abstract leaves (a ``ShapedArray``, or any object with ``shape`` and
+    ``dtype`` that is not an array, such as ``ShapeDtypeStruct``) replaced by arrays of that
+    shape and dtype that occupy no memory (a broadcast scalar), for functions that only trace:
+    a program can be read, or its memory estimated, at sizes too large to allocate."""
+    def placeholder(x: Any) -> Any:
+        if isinstance(x, (np.ndarray, np.generic, Tracer)) or type(x) in (bool, int, float,
+                                                                          complex):
+            return x
+        shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
+        if shape is None or dtype is None:
+            return x
+        try:
+            dims = tuple(int(d) for d in shape)
+            dtype = np.dtype(dtype)
+        except (TypeError, ValueError):
+            return x
+        return np.broadcast_to(np.zeros((), dtype), dims)
+    return tree_map(placeholder, tree)
 
 
 def trace_to_jaxpr(fun: Callable, args: tuple, kwargs: dict, static_argnums: tuple[int, ...],
@@ -273,8 +296,8 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         _check_outputs(out_flat, fun, "jvp")
         out_p, out_t = split_outputs(trace, out_flat)
         out_t = [_zeros_like(p) if type(t) is Zero else t for p, t in zip(out_p, out_t)]
-    result = (tree_unflatten(out_tree, _writable(out_p)),
-              tree_unflatten(out_tree, _writable(out_t)))
+    result = (tree_unflatten(out_tree, detach_from(out_p, flat_p + flat_t)),
+              tree_unflatten(out_tree, detach_from(out_t, flat_p + flat_t)))
     return result + (aux,) if has_aux else result
 
 
@@ -391,10 +414,10 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
                             f"primals had {in_tree}")
         for i, (p, t) in enumerate(zip(flat, flat_t)):
             _check_tangent(p, t, "linearized function", i)
-        return tree_unflatten(out_tree, _run_linear(lin, flat_t))
+        return tree_unflatten(out_tree, detach_from(_run_linear(lin, flat_t), flat_t))
 
     f_jvp.jaxpr = lin.jaxpr  # type: ignore[attr-defined]  # the linear program, for inspection
-    return tree_unflatten(out_tree, lin.out_primals), f_jvp
+    return tree_unflatten(out_tree, detach_from(lin.out_primals, flat)), f_jvp
 
 
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
@@ -435,9 +458,10 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
                    _as_leaf(c, "vjp function", "cotangent")
                    for c, aval in zip(ct_flat, lin.out_avals)]
         cts_in = _transpose_linear(lin, ct_flat)
-        return tree_unflatten(in_tree, [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)])
+        cts_out = [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)]
+        return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
 
-    result = (tree_unflatten(out_tree, lin.out_primals), vjp_fun)
+    result = (tree_unflatten(out_tree, detach_from(lin.out_primals, flat)), vjp_fun)
     return result + (aux,) if has_aux else result
 
 
@@ -505,8 +529,8 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         lin, (out, aux) = _linearize_flat(fun_flat, flat, api)
         value = lin.out_primals[0]
         cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]])
-        grads = tree_unflatten(in_tree, [_materialize(c, a)
-                                         for c, a in zip(cts_in, lin.in_avals)])
+        grads = tree_unflatten(in_tree, detach_from(
+            [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)], flat))
         g = grads if not isinstance(argnums, (int, np.integer)) else grads[0]
         return ((value, aux), g) if has_aux else (value, g)
 
@@ -596,7 +620,8 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
                              "linear_transpose", i)
         cts = backward_pass(closed.jaxpr, closed.consts, [UndefPrimal(a) for a in in_avals],
                             [_as_leaf(c, "linear_transpose", "cotangent") for c in ct_flat])
-        return tree_unflatten(in_tree, [_materialize(c, a) for c, a in zip(cts, in_avals)])
+        cts_out = [_materialize(c, a) for c, a in zip(cts, in_avals)]
+        return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
 
     return f_t
 
@@ -693,7 +718,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                 raise ValueError(f"vmap out_axes {ax} is out of bounds for an output of rank "
                                  f"{ndim - 1}")
             results.append(move_batch_axis(val, bdim, ax % ndim, size))
-        return tree_unflatten(out_tree, _writable(results))
+        return tree_unflatten(out_tree, detach_from(results, flat + kw_flat))
 
     return batched_fun
 

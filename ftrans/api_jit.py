@@ -268,6 +268,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
             staged.__name__ = name  # errors about the traced function name the user's
             closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
             closed, extra = lift_tracer_consts(closed)
+            closed = _snapshot_constants(closed)
             entry = _JitEntry(closed, out_tree)
             if not extra:  # a program closing over another transformation's values is per call
                 _jit_caches.insert(table, key, entry)
@@ -303,6 +304,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
             return fun(*full, **dyn_kw, **static_kw)
         closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
         closed, extra = lift_tracer_consts(closed)
+        closed = _snapshot_constants(closed)
         if extra:
             raise TypeError(f"jit(...).lower: {name} closes over values of an enclosing "
                             f"transformation; lower it outside any transformation")
@@ -312,6 +314,15 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
     jitted.cache_size = cache_size  # type: ignore[attr-defined]
     jitted.lower = lower  # type: ignore[attr-defined]
     return jitted
+
+
+def _snapshot_constants(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """The program with its captured arrays copied: a jitted function uses the values its
+    closure held when it was traced (as JAX does), whatever is written into them later."""
+    if not any(type(c) is np.ndarray for c in closed.consts):
+        return closed
+    return ClosedJaxpr(closed.jaxpr, [c.copy() if type(c) is np.ndarray else c
+                                      for c in closed.consts])
 
 
 def _static_arguments(fun: Callable, nums: tuple, names: tuple, name: str

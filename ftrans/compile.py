@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ftrans import aliasing
 from ftrans.core import Primitive, ShapedArray, get_aval, pause_gc, resume_gc
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, programs_in_params
 
@@ -143,7 +144,8 @@ def plan(closed: ClosedJaxpr) -> Program:
                 env[out] = value
             for i in free:
                 env[i] = None
-        return [env[i] for i in results]
+        # the first call only: a complete check by buffer owner is cheap enough here
+        return aliasing.detach_from([env[i] for i in results], [*args, *closed.consts])
     return run
 
 
@@ -612,9 +614,50 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
                       and v is not reuse]
         if dead_names:
             lines.append(f"    del {', '.join(dead_names)}")
-    outs = ", ".join(ref(x) for x in jaxpr.outvars)
-    lines.append(f"    return [{outs}]")
+    prologue, return_line = _unaliased_return(jaxpr, names, ref)
+    lines[1:1] = prologue  # the arguments are named before any of them is freed
+    lines.append(return_line)
     return _build(lines, names.namespace)
+
+
+def _unaliased_return(jaxpr: Jaxpr, names: _Names, ref: Callable[[Any], str]
+                      ) -> tuple[list[str], str]:
+    """The return statement: outputs never share memory with the program's arguments or
+    constants. An output that is an argument or a constant is copied; one computed from them
+    by anything but a ufunc (a view, or a higher-order primitive that may hand back its
+    operand) is checked when the program runs; a ufunc's result is fresh, so it is returned
+    as it is."""
+    external = set(jaxpr.invars) | set(jaxpr.constvars)
+    for eqn in jaxpr.eqns:
+        if not _is_ufunc_primitive(eqn.primitive) and any(
+                type(x) is Var and x in external for x in eqn.inputs):
+            external.update(eqn.outvars)
+    direct = set(jaxpr.invars) | set(jaxpr.constvars)
+    lines = []
+    outs = []
+    detach_all = names.value(aliasing.detach_all, "f")
+    detach = None
+    for x in jaxpr.outvars:
+        if type(x) is not Var or x not in external:
+            outs.append(ref(x))
+        elif x in direct:
+            outs.append(f"{detach_all}({ref(x)})")
+        else:
+            if detach is None:
+                sources = [ref(v) for v in list(jaxpr.invars) + list(jaxpr.constvars)]
+                listed = "".join(s + ", " for s in sources)
+                if len(sources) <= _LINEAR_SOURCE_SCAN:
+                    detach = names.value(aliasing.detach, "f")
+                    lines.append(f"    sources = ({listed})")
+                else:
+                    detach = names.value(aliasing.detach_by_id, "f")
+                    lines.append(f"    sources = {{id(s) for s in ({listed})}}")
+            outs.append(f"{detach}({ref(x)}, sources)")
+    return lines, f"    return [{', '.join(outs)}]"
+
+
+# Up to this many arguments and constants an output is compared with each; beyond, by id.
+_LINEAR_SOURCE_SCAN = 16
 
 
 def _bound_impl(eqn: JaxprEqn) -> Callable[..., Any]:

@@ -237,8 +237,9 @@ def memory_estimate(fun: Callable, static_argnums: int | Sequence[int] = ()
     primitives count as their outputs plus their own peak while they run.
 
     Returns:
-      A function taking ``fun``'s arguments and returning a :class:`MemoryEstimate` with
-      ``peak_bytes`` and a per-equation breakdown (printable).
+      A function taking ``fun``'s arguments (arrays, or abstract ``ShapedArray`` /
+      ``ShapeDtypeStruct`` values for sizes too large to allocate) and returning a
+      :class:`MemoryEstimate` with ``peak_bytes`` and a per-equation breakdown (printable).
 
     >>> import ftrans as ft, numpy as np
     >>> est = ft.memory_estimate(lambda x: (x * 2.0).sum())(np.ones(1000))
@@ -249,6 +250,7 @@ def memory_estimate(fun: Callable, static_argnums: int | Sequence[int] = ()
 
     @functools.wraps(fun)
     def estimate(*args: Any, **kwargs: Any) -> MemoryEstimate:
+        # abstract arguments (ShapedArray, ShapeDtypeStruct) are accepted by make_jaxpr
         closed = make_jaxpr(fun, static_argnums)(*args, **kwargs)
         return estimate_jaxpr(closed)
     return estimate

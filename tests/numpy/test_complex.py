@@ -102,6 +102,10 @@ SPECS = [
            ranked(1).filter(lambda s: s[0][0] > 1), C128),
     OpSpec("at_add", lambda z, u: fnp.at(z)[np.array([1, 0, 1])].add(u),
            lambda z, u: _np_at_add(z, u), _fixed((3, 2), (3, 2)), C128),
+    OpSpec("norm", fnp.linalg.norm, np.linalg.norm, ranked(1, 2), C64_128,
+           make_args=_away_from_zero, rtol=1e-5),
+    OpSpec("norm_fro_axis", lambda z: fnp.linalg.norm(z, "fro", axis=(0, 1)),
+           lambda z: np.linalg.norm(z, "fro", axis=(0, 1)), _fixed((3, 2)), C128),
     OpSpec("methods", lambda z: z.real * z.imag + fnp.asarray(z).conj(),
            lambda z: z.real * z.imag + z.conj(), unary, C128),
 ]
