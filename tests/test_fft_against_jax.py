@@ -171,3 +171,29 @@ def test_holomorphic_and_real_jacobians() -> None:
             ft.jit(ft.vmap(ft.jacrev(filtered_square(fnp))))(x))
     for mine, their in zip(ours, theirs(z, x)):
         _same(mine, their)
+
+
+@pytest.mark.parametrize("name", ["dct", "idct", "dctn", "idctn"])
+def test_scipy_dct(name: str) -> None:
+    from ftrans.scipy import fft as ours_module
+    jsfft = pytest.importorskip("jax.scipy.fft")
+    one_axis = name in ("dct", "idct")
+    configs = ([dict(), dict(n=4, axis=0, norm="ortho"), dict(n=9, axis=2)] if one_axis else
+               [dict(), dict(s=(2, 7), axes=(2, 0), norm="ortho"), dict(axes=(1,))])
+    for kw in configs:
+        def ours(a: Any, kw: dict = kw) -> Any:
+            return getattr(ours_module, name)(a, **kw)
+
+        def theirs(a: Any, kw: dict = kw) -> Any:
+            return getattr(jsfft, name)(a, **kw)
+
+        @jax.jit
+        def reference(a: Any, ct: Any, t: Any) -> Any:
+            y, vjp = jax.vjp(theirs, a)
+            return y, vjp(ct)[0], jax.jvp(theirs, (a,), (t,))[1]
+
+        y, vjp_ours = ft.vjp(ours, X)
+        ct, t = _random_like(y), _random_like(X)
+        for mine, their in zip((y, vjp_ours(ct)[0], ft.jvp(ours, (X,), (t,))[1]),
+                               reference(X, ct, t)):
+            _same(mine, their)
