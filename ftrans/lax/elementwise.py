@@ -714,7 +714,7 @@ def _part_impl(name: str, part: Callable[[Any], Any]) -> Callable[[Any], Any]:
             _complex_part_abstract_eval(name)(get_aval(x))
         # np.real / np.imag return views of the complex buffer, which jit may reuse for an
         # output once the complex value is dead: a copy keeps each result its own array
-        return part(x).copy()
+        return np.array(part(x))[()] if np.ndim(x) == 0 else part(x).copy()
     return impl
 
 
