@@ -785,6 +785,8 @@ defvectorized(imag_p)
 
 
 def _conj_impl(x: Any) -> Any:
+    if type(x) is not np.ndarray or x.dtype.kind not in _FLOAT:  # refuse what lax refuses
+        _conj_abstract_eval(get_aval(x))
     x = np.asarray(x)
     out = np.conjugate(x) if x.dtype.kind == "c" else x.astype(complex_dtype(x.dtype))
     return out[()] if out.ndim == 0 else out
