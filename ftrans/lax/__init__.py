@@ -139,3 +139,4 @@ from ftrans.lax.gather_scatter import (  # noqa: F401
     scatter_min, scatter_min_p, scatter_mul, scatter_mul_p, scatter_p,
 )
 from ftrans.lax.sorting import sort, sort_p  # noqa: F401
+from ftrans.lax.fft import FftType, fft, fft_p  # noqa: F401
