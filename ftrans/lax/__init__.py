@@ -147,3 +147,4 @@ from ftrans.lax.sorting import sort, sort_p, top_k  # noqa: F401
 from ftrans.lax.numerics import (  # noqa: F401
     cbrt, cbrt_p, clamp, clamp_p, reduce_precision, reduce_precision_p, square,
 )
+from ftrans.lax.fft import FftType, fft, fft_p  # noqa: F401
