@@ -20,6 +20,7 @@ from ftrans.core import (
     get_aval,
     is_valid_array,
     new_trace,
+    short_repr,
 )
 from ftrans.interpreters.batching import BatchTrace, BatchTracer, move_batch_axis
 from ftrans.interpreters.batching import split_outputs as split_outputs_batched
@@ -62,13 +63,8 @@ def check_callable(fun: Any, api: str) -> None:
     if not callable(fun):
         raise TypeError(
             f"{api}: expected a callable value (the function to transform), got "
-            f"{type(fun).__name__} {_short(fun)}. Pass the function itself, e.g. {api}(f), "
+            f"{type(fun).__name__} {short_repr(fun, 60)}. Pass the function itself, e.g. {api}(f), "
             f"not {api}(f(x)).")
-
-
-def _short(x: Any) -> str:
-    text = repr(x)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_cotangent(ct: Any, aval: ShapedArray, api: str, i: int) -> None:

@@ -125,14 +125,7 @@ def print(fmt: str, *args: Any, ad: bool = False, **kwargs: Any) -> Any:  # noqa
     [grad, cotangent] x = 6.0
     np.float64(6.0)
     """
-    leaves, tree = tree_flatten((args, kwargs))
-    leaves = [x if isinstance(x, (Tracer, np.ndarray, np.generic)) else np.asarray(x)[()]
-              for x in leaves]
-    for x in leaves:
-        get_aval(x)  # a clear error for values that are not arrays
-    token = [] if leaves else [np.False_]
-    outs = debug_print_p.bind(*leaves, *token, fmt=fmt, tree=tree, ad=bool(ad),
-                              labels=_context_labels(), role="", vmap_levels=0)
+    outs, tree = _bind_debug_print(args, kwargs, fmt, ad=bool(ad), labels=_context_labels())
     if not ad:
         return None
     out_args, out_kwargs = tree_unflatten(tree, outs[:tree.num_leaves])
@@ -160,14 +153,22 @@ def callback(callback: Callable, *args: Any, ordered: bool = False, **kwargs: An
     if not callable(callback):
         raise TypeError(f"debug.callback: callback must be callable, got "
                         f"{type(callback).__name__}")
+    _bind_debug_print(args, kwargs, _Callback(callback), ad=False, labels=())
+
+
+def _bind_debug_print(args: tuple, kwargs: dict, fmt: Any, ad: bool,
+                      labels: tuple[str, ...]) -> tuple[list[Any], PyTreeDef]:
+    """Bind the print primitive on the leaves of ``(args, kwargs)`` (a token when there are
+    none, so that the application is never dropped); its outputs and the leaves' structure."""
     leaves, tree = tree_flatten((args, kwargs))
     leaves = [x if isinstance(x, (Tracer, np.ndarray, np.generic)) else np.asarray(x)[()]
               for x in leaves]
     for x in leaves:
         get_aval(x)  # a clear error for values that are not arrays
     token = [] if leaves else [np.False_]
-    debug_print_p.bind(*leaves, *token, fmt=_Callback(callback), tree=tree, ad=False,
-                       labels=(), role="", vmap_levels=0)
+    outs = debug_print_p.bind(*leaves, *token, fmt=fmt, tree=tree, ad=ad, labels=labels,
+                              role="", vmap_levels=0)
+    return outs, tree
 
 
 def _context_labels() -> tuple[str, ...]:
