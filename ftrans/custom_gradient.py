@@ -57,13 +57,17 @@ def closure_convert(fun: Callable, *example_args: Any) -> tuple[Callable, list[A
                                 jaxpr.outvars), kept)
     num_hoisted = len(hoisted)
 
-    @functools.wraps(fun)
     def converted(*args: Any) -> Any:
         split = len(args) - num_hoisted
         flat, _ = tree_flatten(args[:split])
         outs = eval_jaxpr(program.jaxpr, program.consts, *flat, *args[split:])
         return tree_unflatten(out_tree, outs)
 
+    # names only: functools.wraps would keep `fun` (and the tracers it closes over) alive
+    # through __wrapped__ wherever `converted` is stored, e.g. in a primitive's params
+    for attribute in ("__name__", "__qualname__", "__doc__"):
+        if hasattr(fun, attribute):
+            setattr(converted, attribute, getattr(fun, attribute))
     return converted, hoisted
 
 
