@@ -130,3 +130,7 @@ from ftrans.lax.gather_scatter import (  # noqa: F401
     scatter_min, scatter_min_p, scatter_mul, scatter_mul_p, scatter_p,
 )
 from ftrans.lax.sorting import sort, sort_p  # noqa: F401
+from ftrans.lax.convolution import (  # noqa: F401
+    ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated,
+    conv_general_dilated_p, conv_transpose, conv_with_general_padding,
+)
