@@ -136,3 +136,7 @@ from ftrans.lax.windowed_reductions import (  # noqa: F401
     reduce_window_sum, reduce_window_sum_p, select_and_gather_add, select_and_gather_add_p,
     select_and_scatter_add, select_and_scatter_add_p,
 )
+from ftrans.lax.convolution import (  # noqa: F401
+    ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated,
+    conv_general_dilated_p, conv_transpose, conv_with_general_padding,
+)
