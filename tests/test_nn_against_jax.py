@@ -131,7 +131,8 @@ def test_reduce_window(window, ours_op, their_op, init):
         f = lambda v: fnp.sum(fnp.sin(ours(v)) ** 2)  # noqa: E731
         g = lambda v: jnp.sum(jnp.sin(theirs(v)) ** 2)  # noqa: E731
         _close(ft.grad(f)(x), jax.grad(g)(x))
-        _close(ft.hessian(f)(x[:3, :4]), jax.hessian(g)(x[:3, :4]))
+        if window is WINDOWS[0]:
+            _close(ft.hessian(f)(x[:3, :4]), jax.hessian(g)(x[:3, :4]))
 
 
 def test_reduce_window_general_computation_and_ties():
