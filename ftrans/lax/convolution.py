@@ -229,23 +229,36 @@ def _windows(xp: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...],
     return view[index]
 
 
+# The window matrix is built for this many elements at a time (16 MB of float32): beyond that,
+# chunks of the batch keep the copy in cache and the memory bounded.
+_IM2COL_CHUNK = 1 << 22
+
+
 def _conv_im2col(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
                  rhs_dilation: tuple[int, ...]) -> np.ndarray:
     """Every window copied into one matrix row ("im2col"), then one matrix product per group:
-    (G, N, C, P...) x (G, O, C, K...) -> (G, N, Y..., O)."""
+    (G, N, C, P...) x (G, O, C, K...) -> (G, N, Y..., O); a large batch goes in chunks."""
     n = wg.ndim - 3
     win = _windows(xg, wg.shape[3:], strides, rhs_dilation)   # (G, N, C, Y..., K...)
     g, batch, channels = win.shape[:3]
     out_sizes = win.shape[3:3 + n]
+    row_length = channels * int(np.prod(wg.shape[3:]))
     # rows (n, y...), columns (c, k...): the copy that makes this a single GEMM
     perm = (0, 1) + tuple(range(3, 3 + n)) + (2,) + tuple(range(3 + n, 3 + 2 * n))
-    rows = win.transpose(perm).reshape(g, -1, channels * int(np.prod(wg.shape[3:])))
-    kernel = wg.reshape(g, wg.shape[1], -1)
-    if g == 1:
-        out = rows[0] @ kernel[0].T
-    else:
-        out = np.matmul(rows, kernel.transpose(0, 2, 1))
-    return out.reshape((g, batch) + out_sizes + (wg.shape[1],))
+    kernel = wg.reshape(g, wg.shape[1], -1).transpose(0, 2, 1)   # (G, C * K, O)
+
+    def product(part: np.ndarray) -> np.ndarray:
+        rows = part.transpose(perm).reshape(g, -1, row_length)
+        return rows[0] @ kernel[0] if g == 1 else np.matmul(rows, kernel)
+
+    chunk = max(1, _IM2COL_CHUNK // max(1, int(np.prod(out_sizes)) * row_length * g))
+    if chunk >= batch:
+        return product(win).reshape((g, batch) + out_sizes + (wg.shape[1],))
+    out = np.empty((g, batch) + out_sizes + (wg.shape[1],), np.result_type(xg, wg))
+    for start in range(0, batch, chunk):
+        part = product(win[:, start:start + chunk])
+        out[:, start:start + chunk] = part.reshape((g, -1) + out_sizes + (wg.shape[1],))
+    return out
 
 
 def _conv_shifted(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
@@ -298,20 +311,34 @@ _ALGORITHMS = {"im2col": _conv_im2col, "shifted": _conv_shifted, "fft": _conv_ff
 forced_algorithm: str | None = None
 
 
+# Relative cost of one element of an FFT pass (per log2 of the length) and of one complex
+# multiply-add per frequency, against one real multiply-add of a GEMM: fitted to the
+# measurements in docs/convolutions.md.
+_FFT_PASS_COST = 6.0
+_FFT_PRODUCT_COST = 8.0
+
+
 def _choose_algorithm(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
                       rhs_dilation: tuple[int, ...]) -> str:
-    """The fastest algorithm for these shapes, by the measurements in docs/convolutions.md."""
+    """The cheapest algorithm for these shapes by a cost model fitted to measurements
+    (docs/convolutions.md): FFT when it costs less than the direct multiply-adds (large
+    kernels), otherwise im2col."""
     if forced_algorithm is not None:
         if forced_algorithm == "fft" and not _fft_applies(xg, strides, rhs_dilation):
             return "im2col"
         return forced_algorithm
-    kernel_size = int(np.prod(wg.shape[3:]))
-    channels = xg.shape[2]
-    if _fft_applies(xg, strides, rhs_dilation) and kernel_size >= 64 and channels >= 4:
-        return "fft"
-    if kernel_size > 1 and channels >= 64:
-        return "shifted"
-    return "im2col"
+    if not _fft_applies(xg, strides, rhs_dilation):
+        return "im2col"
+    g, batch, channels = xg.shape[:3]
+    out_features = wg.shape[1]
+    kernel = int(np.prod(wg.shape[3:]))
+    padded = int(np.prod(xg.shape[3:]))
+    outputs = int(np.prod([p - k + 1 for p, k in zip(xg.shape[3:], wg.shape[3:])]))
+    direct = g * batch * outputs * channels * kernel * out_features
+    signals = g * (batch * channels + out_features * channels + batch * out_features)
+    fft = (_FFT_PASS_COST * signals * padded * np.log2(max(padded, 2))
+           + _FFT_PRODUCT_COST * g * batch * channels * out_features * padded / 2)
+    return "fft" if fft < direct else "im2col"
 
 
 def _fft_applies(xg: np.ndarray, strides: tuple[int, ...], rhs_dilation: tuple[int, ...]
