@@ -4,20 +4,27 @@ Each algorithm (im2col + one GEMM, one GEMM per kernel offset, FFT) is forced in
 convolution of the computation (the forward one and the transposed ones of its gradients), on
 LeNet-sized layers; "auto" is the choice by shape. Results feed docs/convolutions.md.
 
-    python benchmarks/conv_algorithms.py            # about a minute on 2 cores
+    python benchmarks/conv_algorithms.py            # a few minutes
     python benchmarks/conv_algorithms.py --quick
+
+Times are CPU seconds of this process with one BLAS thread (the machine it was tuned on is
+shared, so wall-clock times were mostly other people's work); the best of several runs.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
-import numpy as np
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
-import ftrans as ft
-from ftrans import lax
-from ftrans.lax import convolution
+import numpy as np  # noqa: E402
+
+import ftrans as ft  # noqa: E402
+from ftrans import lax  # noqa: E402
+from ftrans.lax import convolution  # noqa: E402
 
 ALGORITHMS = ("im2col", "shifted", "fft", None)
 
@@ -34,9 +41,9 @@ def best_of(fun, repeats: int) -> float:
     fun()  # warm up (and trace)
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         fun()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times)
 
 

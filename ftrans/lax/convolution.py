@@ -269,7 +269,8 @@ def _conv_shifted(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
     g, batch, channels = xg.shape[:3]
     out_sizes = tuple((p - _dilate(k, d)) // s + 1
                       for p, k, d, s in zip(xg.shape[3:], kernel, rhs_dilation, strides))
-    x_last = np.moveaxis(xg, 2, -1)   # (G, N, P..., C): the channels contiguous per position
+    # (G, N, P..., C), copied once so that every patch below is read in contiguous rows
+    x_last = np.ascontiguousarray(np.moveaxis(xg, 2, -1))
     out = None
     for offset in np.ndindex(*kernel):
         index = (slice(None), slice(None)) + tuple(
@@ -311,34 +312,58 @@ _ALGORITHMS = {"im2col": _conv_im2col, "shifted": _conv_shifted, "fft": _conv_ff
 forced_algorithm: str | None = None
 
 
-# Relative cost of one element of an FFT pass (per log2 of the length) and of one complex
-# multiply-add per frequency, against one real multiply-add of a GEMM: fitted to the
-# measurements in docs/convolutions.md.
-_FFT_PASS_COST = 6.0
-_FFT_PRODUCT_COST = 8.0
+# The cost model that picks the algorithm, in seconds, fitted to CPU-time measurements of the
+# three on LeNet-sized layers and their gradients, float32, one BLAS thread (the table in
+# docs/convolutions.md; float64 costs about twice as much everywhere, so it chooses alike).
+_GEMM = 3.4e-11     # per multiply-add of a matrix product with a long inner dimension
+_GATHER = 1.5e-9    # per element gathered from windows into the im2col matrix
+_STREAM = 5e-10     # per element of a strided slice copied, or of an accumulation
+_FFT = 1.5e-9       # per element and log2 of length of a real FFT pass
+_STEP = 5e-6        # Python and NumPy overhead of one step of a loop over kernel offsets
+
+
+def _gemm_penalty(inner: int) -> float:
+    """Matrix products with a short inner (or outer) dimension run below BLAS's peak."""
+    return max(1.0, 32.0 / max(inner, 1))
+
+
+@functools.lru_cache(maxsize=512)
+def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], fft_applies: bool,
+           strides: tuple[int, ...], rhs_dilation: tuple[int, ...]) -> dict[str, float]:
+    """Predicted seconds of each applicable algorithm for grouped operands of these shapes."""
+    g, batch, channels = x_shape[:3]
+    out_features = w_shape[1]
+    kernel = int(np.prod(w_shape[3:]))
+    padded = int(np.prod(x_shape[3:]))
+    rows = g * batch * int(np.prod([
+        (p - _dilate(k, d)) // s + 1
+        for p, k, d, s in zip(x_shape[3:], w_shape[3:], rhs_dilation, strides)]))
+    direct = rows * channels * kernel * out_features
+    costs = {
+        "im2col": (_GEMM * direct * _gemm_penalty(channels * kernel)
+                   + _GATHER * rows * channels * kernel),
+        "shifted": (_GEMM * direct * _gemm_penalty(min(channels, out_features))
+                    + _STREAM * rows * kernel * (channels + out_features)
+                    + _GATHER * g * batch * channels * padded + _STEP * kernel),
+    }
+    if fft_applies:
+        signals = g * (batch * channels + out_features * channels + batch * out_features)
+        costs["fft"] = float(_FFT * signals * padded * np.log2(max(padded, 2))
+                        + 4 * _GEMM * g * batch * channels * out_features * padded / 2
+                        * _gemm_penalty(min(channels, out_features)))
+    return costs
 
 
 def _choose_algorithm(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
                       rhs_dilation: tuple[int, ...]) -> str:
-    """The cheapest algorithm for these shapes by a cost model fitted to measurements
-    (docs/convolutions.md): FFT when it costs less than the direct multiply-adds (large
-    kernels), otherwise im2col."""
+    """The algorithm the cost model predicts fastest (or the forced one, where it applies)."""
     if forced_algorithm is not None:
         if forced_algorithm == "fft" and not _fft_applies(xg, strides, rhs_dilation):
             return "im2col"
         return forced_algorithm
-    if not _fft_applies(xg, strides, rhs_dilation):
-        return "im2col"
-    g, batch, channels = xg.shape[:3]
-    out_features = wg.shape[1]
-    kernel = int(np.prod(wg.shape[3:]))
-    padded = int(np.prod(xg.shape[3:]))
-    outputs = int(np.prod([p - k + 1 for p, k in zip(xg.shape[3:], wg.shape[3:])]))
-    direct = g * batch * outputs * channels * kernel * out_features
-    signals = g * (batch * channels + out_features * channels + batch * out_features)
-    fft = (_FFT_PASS_COST * signals * padded * np.log2(max(padded, 2))
-           + _FFT_PRODUCT_COST * g * batch * channels * out_features * padded / 2)
-    return "fft" if fft < direct else "im2col"
+    costs = _costs(xg.shape, wg.shape, _fft_applies(xg, strides, rhs_dilation), strides,
+                   rhs_dilation)
+    return min(costs, key=costs.__getitem__)
 
 
 def _fft_applies(xg: np.ndarray, strides: tuple[int, ...], rhs_dilation: tuple[int, ...]

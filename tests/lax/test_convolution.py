@@ -359,14 +359,19 @@ def test_every_algorithm_matches_the_reference(algorithm: str, monkeypatch: Any)
 
 
 def test_algorithm_choice_by_shape() -> None:
-    choose = convolution._choose_algorithm
-    ones = (1, 1)
-    lenet = (np.zeros((1, 128, 1, 28, 28)), np.zeros((1, 32, 1, 5, 5)))
-    big_kernel = (np.zeros((1, 16, 8, 78, 78)), np.zeros((1, 8, 8, 15, 15)))
-    assert choose(*lenet, ones, ones) == "im2col"
-    assert choose(*big_kernel, ones, ones) == "fft"
-    assert choose(*big_kernel, (2, 2), ones) == "im2col"   # FFT needs unit strides
-    assert choose(big_kernel[0].astype(int), big_kernel[1].astype(int), ones, ones) == "im2col"
+    def choose(x_shape: tuple, w_shape: tuple, strides: tuple = (1, 1), dtype: Any = float
+               ) -> str:
+        return convolution._choose_algorithm(np.zeros(x_shape, dtype), np.zeros(w_shape, dtype),
+                                             strides, (1, 1))
+
+    # grouped operands (G, N, C, spatial...), (G, O, I, spatial...) of LeNet's layers
+    assert choose((1, 128, 1, 28, 28), (1, 32, 1, 5, 5)) == "im2col"        # conv1
+    assert choose((1, 128, 32, 32, 32), (1, 1, 32, 5, 5)) == "fft"          # its lhs gradient
+    assert choose((1, 128, 64, 14, 14), (1, 32, 64, 3, 3)) == "shifted"     # conv2's lhs grad
+    big_kernel = ((1, 16, 8, 78, 78), (1, 8, 8, 15, 15))
+    assert choose(*big_kernel) == "fft"
+    assert choose(*big_kernel, strides=(2, 2)) != "fft"   # FFT needs unit strides
+    assert choose(*big_kernel, dtype=int) != "fft"        # and inexact dtypes
 
 
 def test_dtypes_integers_and_preferred_element_type() -> None:
