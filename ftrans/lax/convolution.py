@@ -229,23 +229,36 @@ def _windows(xp: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...],
     return view[index]
 
 
+# The window matrix is built for this many elements at a time (16 MB of float32): beyond that,
+# chunks of the batch keep the copy in cache and the memory bounded.
+_IM2COL_CHUNK = 1 << 22
+
+
 def _conv_im2col(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
                  rhs_dilation: tuple[int, ...]) -> np.ndarray:
     """Every window copied into one matrix row ("im2col"), then one matrix product per group:
-    (G, N, C, P...) x (G, O, C, K...) -> (G, N, Y..., O)."""
+    (G, N, C, P...) x (G, O, C, K...) -> (G, N, Y..., O); a large batch goes in chunks."""
     n = wg.ndim - 3
     win = _windows(xg, wg.shape[3:], strides, rhs_dilation)   # (G, N, C, Y..., K...)
     g, batch, channels = win.shape[:3]
     out_sizes = win.shape[3:3 + n]
+    row_length = channels * int(np.prod(wg.shape[3:]))
     # rows (n, y...), columns (c, k...): the copy that makes this a single GEMM
     perm = (0, 1) + tuple(range(3, 3 + n)) + (2,) + tuple(range(3 + n, 3 + 2 * n))
-    rows = win.transpose(perm).reshape(g, -1, channels * int(np.prod(wg.shape[3:])))
-    kernel = wg.reshape(g, wg.shape[1], -1)
-    if g == 1:
-        out = rows[0] @ kernel[0].T
-    else:
-        out = np.matmul(rows, kernel.transpose(0, 2, 1))
-    return out.reshape((g, batch) + out_sizes + (wg.shape[1],))
+    kernel = wg.reshape(g, wg.shape[1], -1).transpose(0, 2, 1)   # (G, C * K, O)
+
+    def product(part: np.ndarray) -> np.ndarray:
+        rows = part.transpose(perm).reshape(g, -1, row_length)
+        return rows[0] @ kernel[0] if g == 1 else np.matmul(rows, kernel)
+
+    chunk = max(1, _IM2COL_CHUNK // max(1, int(np.prod(out_sizes)) * row_length * g))
+    if chunk >= batch:
+        return product(win).reshape((g, batch) + out_sizes + (wg.shape[1],))
+    out = np.empty((g, batch) + out_sizes + (wg.shape[1],), np.result_type(xg, wg))
+    for start in range(0, batch, chunk):
+        part = product(win[:, start:start + chunk])
+        out[:, start:start + chunk] = part.reshape((g, -1) + out_sizes + (wg.shape[1],))
+    return out
 
 
 def _conv_shifted(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
@@ -256,7 +269,8 @@ def _conv_shifted(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
     g, batch, channels = xg.shape[:3]
     out_sizes = tuple((p - _dilate(k, d)) // s + 1
                       for p, k, d, s in zip(xg.shape[3:], kernel, rhs_dilation, strides))
-    x_last = np.moveaxis(xg, 2, -1)   # (G, N, P..., C): the channels contiguous per position
+    # (G, N, P..., C), copied once so that every patch below is read in contiguous rows
+    x_last = np.ascontiguousarray(np.moveaxis(xg, 2, -1))
     out = None
     for offset in np.ndindex(*kernel):
         index = (slice(None), slice(None)) + tuple(
@@ -298,20 +312,58 @@ _ALGORITHMS = {"im2col": _conv_im2col, "shifted": _conv_shifted, "fft": _conv_ff
 forced_algorithm: str | None = None
 
 
+# The cost model that picks the algorithm, in seconds, fitted to CPU-time measurements of the
+# three on LeNet-sized layers and their gradients, float32, one BLAS thread (the table in
+# docs/convolutions.md; float64 costs about twice as much everywhere, so it chooses alike).
+_GEMM = 3.4e-11     # per multiply-add of a matrix product with a long inner dimension
+_GATHER = 1.5e-9    # per element gathered from windows into the im2col matrix
+_STREAM = 5e-10     # per element of a strided slice copied, or of an accumulation
+_FFT = 1.5e-9       # per element and log2 of length of a real FFT pass
+_STEP = 5e-6        # Python and NumPy overhead of one step of a loop over kernel offsets
+
+
+def _gemm_penalty(inner: int) -> float:
+    """Matrix products with a short inner (or outer) dimension run below BLAS's peak."""
+    return max(1.0, 32.0 / max(inner, 1))
+
+
+@functools.lru_cache(maxsize=512)
+def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], fft_applies: bool,
+           strides: tuple[int, ...], rhs_dilation: tuple[int, ...]) -> dict[str, float]:
+    """Predicted seconds of each applicable algorithm for grouped operands of these shapes."""
+    g, batch, channels = x_shape[:3]
+    out_features = w_shape[1]
+    kernel = int(np.prod(w_shape[3:]))
+    padded = int(np.prod(x_shape[3:]))
+    rows = g * batch * int(np.prod([
+        (p - _dilate(k, d)) // s + 1
+        for p, k, d, s in zip(x_shape[3:], w_shape[3:], rhs_dilation, strides)]))
+    direct = rows * channels * kernel * out_features
+    costs = {
+        "im2col": (_GEMM * direct * _gemm_penalty(channels * kernel)
+                   + _GATHER * rows * channels * kernel),
+        "shifted": (_GEMM * direct * _gemm_penalty(min(channels, out_features))
+                    + _STREAM * rows * kernel * (channels + out_features)
+                    + _GATHER * g * batch * channels * padded + _STEP * kernel),
+    }
+    if fft_applies:
+        signals = g * (batch * channels + out_features * channels + batch * out_features)
+        costs["fft"] = float(_FFT * signals * padded * np.log2(max(padded, 2))
+                        + 4 * _GEMM * g * batch * channels * out_features * padded / 2
+                        * _gemm_penalty(min(channels, out_features)))
+    return costs
+
+
 def _choose_algorithm(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
                       rhs_dilation: tuple[int, ...]) -> str:
-    """The fastest algorithm for these shapes, by the measurements in docs/convolutions.md."""
+    """The algorithm the cost model predicts fastest (or the forced one, where it applies)."""
     if forced_algorithm is not None:
         if forced_algorithm == "fft" and not _fft_applies(xg, strides, rhs_dilation):
             return "im2col"
         return forced_algorithm
-    kernel_size = int(np.prod(wg.shape[3:]))
-    channels = xg.shape[2]
-    if _fft_applies(xg, strides, rhs_dilation) and kernel_size >= 64 and channels >= 4:
-        return "fft"
-    if kernel_size > 1 and channels >= 64:
-        return "shifted"
-    return "im2col"
+    costs = _costs(xg.shape, wg.shape, _fft_applies(xg, strides, rhs_dilation), strides,
+                   rhs_dilation)
+    return min(costs, key=costs.__getitem__)
 
 
 def _fft_applies(xg: np.ndarray, strides: tuple[int, ...], rhs_dilation: tuple[int, ...]
