@@ -1,9 +1,10 @@
 """The ftrans benchmark suite: median times against hand-written NumPy, in one run.
 
-W1 scalar chain, W2 MLP value_and_grad, W3 per-example gradients, W4 higher-order derivatives
-(each timed interleaved with its NumPy reference), W5 time to first result of jit(grad), W6 peak
-memory and import cost. Every workload runs in a fresh interpreter (``--child``), and so does
-each W6 measurement. JAX and autograd join when installed.
+W1 scalar chain, W2 MLP value_and_grad, W3 per-example gradients, W4 higher-order derivatives,
+W7 a LeNet-sized CNN value_and_grad (each timed interleaved with its NumPy reference), W5 time to
+first result of jit(grad), W6 peak memory and import cost. Every workload runs in a fresh
+interpreter (``--child``), and so does each W6 measurement. JAX and autograd join when installed
+(and PyTorch, for W7).
 
 Run: python benchmarks/run.py [--quick] [--only W1,W3] [--no-peers] [--write-docs]
 Prints a Markdown table per workload and the project's targets next to the measured ratios;

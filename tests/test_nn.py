@@ -266,7 +266,7 @@ def _attention_reference(q, k, v, bias=None, mask=None, scale=None, causal=False
 
 
 RNG = np.random.default_rng(0)
-Q, K, V = RNG.normal(size=(2, 3, 4, 5)), RNG.normal(size=(2, 6, 2, 5)), RNG.normal(size=(2, 6, 2, 5))
+Q, K, V = (RNG.normal(size=s) for s in ((2, 3, 4, 5), (2, 6, 2, 5), (2, 6, 2, 5)))
 BIAS = RNG.normal(size=(1, 4, 1, 6))
 MASK = RNG.random((2, 1, 3, 6)) > 0.3
 
