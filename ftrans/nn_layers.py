@@ -277,11 +277,11 @@ def avg_pool(inputs: Any, window_shape: Sequence[int], strides: Sequence[int] | 
     Returns:
       The pooled array, with the layout of ``inputs``.
 
-    >>> avg_pool(np.array([[1.0], [2.0], [3.0]]), (2,), padding="SAME").tolist()
+    >>> avg_pool(np.array([[1.0], [2.0], [3.0]]), (2,), (2,), padding="SAME").tolist()
     [[1.5], [1.5]]
-    >>> avg_pool(np.array([[1.0], [2.0], [3.0]]), (2,), padding="SAME",
+    >>> avg_pool(np.array([[1.0], [2.0], [3.0]]), (2,), (2,), padding="SAME",
     ...          count_include_pad=False).tolist()
-    [[1.5], [2.5]]
+    [[1.5], [3.0]]
     """
     x = _float(inputs)
     dtype = get_aval(x).dtype

