@@ -314,12 +314,13 @@ forced_algorithm: str | None = None
 
 # The cost model that picks the algorithm, in seconds, fitted to CPU-time measurements of the
 # three on LeNet-sized layers and their gradients, float32, one BLAS thread (the table in
-# docs/convolutions.md; float64 costs about twice as much everywhere, so it chooses alike).
+# docs/convolutions.md); 8-byte elements scale each term by _WIDE.
 _GEMM = 3.4e-11     # per multiply-add of a matrix product with a long inner dimension
 _GATHER = 1.5e-9    # per element gathered from windows into the im2col matrix
 _STREAM = 5e-10     # per element of a strided slice copied, or of an accumulation
 _FFT = 1.5e-9       # per element and log2 of length of a real FFT pass
 _STEP = 5e-6        # Python and NumPy overhead of one step of a loop over kernel offsets
+_WIDE = dict(gemm=2.0, gather=1.45, stream=1.5, fft=1.2)
 
 
 def _gemm_penalty(inner: int) -> float:
@@ -328,9 +329,12 @@ def _gemm_penalty(inner: int) -> float:
 
 
 @functools.lru_cache(maxsize=512)
-def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], fft_applies: bool,
+def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], itemsize: int, fft_applies: bool,
            strides: tuple[int, ...], rhs_dilation: tuple[int, ...]) -> dict[str, float]:
     """Predicted seconds of each applicable algorithm for grouped operands of these shapes."""
+    wide = _WIDE if itemsize >= 8 else dict(gemm=1.0, gather=1.0, stream=1.0, fft=1.0)
+    gemm, gather = _GEMM * wide["gemm"], _GATHER * wide["gather"]
+    stream, fft_pass = _STREAM * wide["stream"], _FFT * wide["fft"]
     g, batch, channels = x_shape[:3]
     out_features = w_shape[1]
     kernel = int(np.prod(w_shape[3:]))
@@ -340,17 +344,17 @@ def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], fft_applies: bool
         for p, k, d, s in zip(x_shape[3:], w_shape[3:], rhs_dilation, strides)]))
     direct = rows * channels * kernel * out_features
     costs = {
-        "im2col": (_GEMM * direct * _gemm_penalty(channels * kernel)
-                   + _GATHER * rows * channels * kernel),
-        "shifted": (_GEMM * direct * _gemm_penalty(min(channels, out_features))
-                    + _STREAM * rows * kernel * (channels + out_features)
-                    + _GATHER * g * batch * channels * padded + _STEP * kernel),
+        "im2col": (gemm * direct * _gemm_penalty(channels * kernel)
+                   + gather * rows * channels * kernel),
+        "shifted": (gemm * direct * _gemm_penalty(min(channels, out_features))
+                    + stream * rows * kernel * (channels + out_features)
+                    + gather * g * batch * channels * padded + _STEP * kernel),
     }
     if fft_applies:
         signals = g * (batch * channels + out_features * channels + batch * out_features)
-        costs["fft"] = float(_FFT * signals * padded * np.log2(max(padded, 2))
-                        + 4 * _GEMM * g * batch * channels * out_features * padded / 2
-                        * _gemm_penalty(min(channels, out_features)))
+        costs["fft"] = float(fft_pass * signals * padded * np.log2(max(padded, 2))
+                             + 4 * gemm * g * batch * channels * out_features * padded / 2
+                             * _gemm_penalty(min(channels, out_features)))
     return costs
 
 
@@ -361,8 +365,8 @@ def _choose_algorithm(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
         if forced_algorithm == "fft" and not _fft_applies(xg, strides, rhs_dilation):
             return "im2col"
         return forced_algorithm
-    costs = _costs(xg.shape, wg.shape, _fft_applies(xg, strides, rhs_dilation), strides,
-                   rhs_dilation)
+    costs = _costs(xg.shape, wg.shape, xg.dtype.itemsize, _fft_applies(xg, strides, rhs_dilation),
+                   strides, rhs_dilation)
     return min(costs, key=costs.__getitem__)
 
 
