@@ -144,6 +144,8 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
         x, np.array([[0], [2]]), u, (0,)), (_x(4), _x(2, seed=2) - 0.3)),
     "dot_general": (lambda x, y: lax.dot_general(x, y, (((1,), (0,)), ((), ()))),
                     (_x(2, 3), _x(3, 2, seed=2))),
+    "conv_general_dilated": (lambda x, w: lax.conv_general_dilated(x, w, (2,), "SAME"),
+                             (_x(1, 2, 5), _x(3, 2, 2, seed=2))),
     "psum": (_named(lambda x: lax.psum(x, "i")), (_x(2, 3),)),
     "pmax": (_named(lambda x: lax.pmax(x, "i")), (_x(2, 3),)),
     "pmin": (_named(lambda x: lax.pmin(x, "i")), (_x(2, 3),)),
