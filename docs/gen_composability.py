@@ -95,6 +95,14 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     "integer_pow": (lambda x: lax.integer_pow(x, 3), (_x(3),)),
     "convert_element_type": (lambda x: lax.convert_element_type(x, np.float32), (_x(3),)),
     "round": (lambda x: lax.round(x * 4), (_x(3),)),
+    # the complex-part primitives, between real inputs and real outputs
+    "real": (lambda x, y: lax.real(lax.mul(lax.complex(x, y), lax.complex(y, x))),
+             (_x(3), _x(3, seed=2))),
+    "imag": (lambda x, y: lax.imag(lax.mul(lax.complex(x, y), lax.complex(x, x))),
+             (_x(3), _x(3, seed=2))),
+    "complex": (lambda x, y: lax.abs(lax.complex(x, y)), (_x(3), _x(3, seed=2))),
+    "conj": (lambda x, y: lax.imag(lax.mul(lax.conj(lax.complex(x, y)), lax.complex(y, y))),
+             (_x(3), _x(3, seed=2))),
     "select_n": (lambda p, x, y: lax.select_n(p, x, y), (np.array([True, False, True]),
                                                          _x(3), _x(3, seed=2))),
     "pow": (lambda x, y: lax.pow(x, y), (_x(3), _x(3, seed=2))),
@@ -312,7 +320,8 @@ def check_vjp(fun: Callable, args: tuple) -> None:
     primals = [args[i] for i in idx]
     tangents = [_x(*np.shape(p), lo=-1, hi=1, seed=7) for p in primals]
     out, f_vjp = ft.vjp(g, *primals)
-    ct = ft.tree_util.tree_map(lambda o: _x(*np.shape(o), lo=-1, hi=1, seed=8)
+    ct = ft.tree_util.tree_map(lambda o: np.asarray(_x(*np.shape(o), lo=-1, hi=1, seed=8),
+                                                    np.result_type(o))
                                if _is_float(o) else np.zeros(np.shape(o), ft.float0), out)
     cts_in = f_vjp(ct)
     _, out_t = ft.jvp(g, primals, tangents)

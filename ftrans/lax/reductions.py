@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
+from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, make_aval, static_int
 from ftrans.interpreters.batching import batching_rules, defreducer, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, defjvp, defjvp_zero, deflinear, jvp_rules
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
@@ -33,11 +33,11 @@ def canonicalize_axes(axes: int | Sequence[int] | None, ndim: int) -> tuple[int,
     """Axes as a sorted tuple of non-negative ints; None means all axes."""
     if axes is None:
         return tuple(range(ndim))
-    if isinstance(axes, (int, np.integer)):
-        axes = (int(axes),)
+    if isinstance(axes, (int, np.integer)) or (isinstance(axes, Tracer) and not axes.shape):
+        axes = (axes,)
     out = []
     for a in axes:
-        a = int(a)
+        a = static_int(a, "axis")
         if not -ndim <= a < ndim:
             raise ValueError(f"axis {a} is out of bounds for an array of rank {ndim}")
         out.append(a % ndim)
@@ -90,7 +90,8 @@ defreducer(reduce_sum_p)
 # Shared pieces of the reductions below
 # ---------------------------------------------------------------------------------------------
 
-_KIND_NAMES = {"biuf": "real (bool, integer or floating)", "iufc": "numeric", "b": "boolean"}
+_KIND_NAMES = {"biuf": "real (bool, integer or floating)", "iufc": "numeric", "b": "boolean",
+               "biufc": "bool or numeric"}
 
 
 def _check_operand_kind(name: str, x: ShapedArray, kinds: str, hint: str = "") -> None:
@@ -131,8 +132,9 @@ def _kept_dims(ndim: int, axes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _lowest(dtype: np.dtype) -> Any:
-    """The identity of max: the smallest value of ``dtype``."""
-    if dtype.kind == "f":
+    """The identity of max: the smallest value of ``dtype`` (complex values order
+    lexicographically, as in NumPy)."""
+    if dtype.kind in "fc":
         return -np.inf
     if dtype.kind == "b":
         return False
@@ -141,7 +143,7 @@ def _lowest(dtype: np.dtype) -> Any:
 
 def _highest(dtype: np.dtype) -> Any:
     """The identity of min: the largest value of ``dtype``."""
-    if dtype.kind == "f":
+    if dtype.kind in "fc":
         return np.inf
     if dtype.kind == "b":
         return True
@@ -167,8 +169,9 @@ def _reduce_min_impl(x: Any, axes: tuple[int, ...]) -> Any:
     return np.min(x, axis=axes)
 
 
-reduce_max_p = _reduction_primitive("reduce_max", _reduce_max_impl, "biuf")
-reduce_min_p = _reduction_primitive("reduce_min", _reduce_min_impl, "biuf")
+# complex operands compare lexicographically (real part first), as in NumPy and JAX
+reduce_max_p = _reduction_primitive("reduce_max", _reduce_max_impl, "biufc")
+reduce_min_p = _reduction_primitive("reduce_min", _reduce_min_impl, "biufc")
 
 
 def reduce_max(x: Any, axes: Sequence[int]) -> Any:
@@ -316,7 +319,7 @@ def _arg_chooser_primitive(name: str, numpy_fn: Any) -> Primitive:
         if x.shape[axis] == 0:
             raise ValueError(f"{name} of an empty axis: axis {axis} of {x.str_short()} has "
                              f"size 0, so there is no element to choose")
-        _check_operand_kind(name, x, "biuf")
+        _check_operand_kind(name, x, "biufc")  # complex: lexicographic, as NumPy
         if index_dtype.kind not in "iu":
             raise TypeError(f"{name}: index_dtype must be an integer dtype, got {index_dtype}")
         return make_aval(_reduced_shape(x.shape, (axis,)), index_dtype)
