@@ -28,7 +28,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import defbilinear
-from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
+from ftrans.interpreters.transpose import (
+    NonLinearError,
+    is_undefined,
+    transpose_rules,
+    zeros_like_aval,
+)
 from ftrans.lax.elementwise import convert_element_type
 from ftrans.lax.structural import reshape, rev, transpose
 
@@ -589,6 +594,20 @@ def conv(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str,
          precision: Any = None, preferred_element_type: Any = None) -> Any:
     """Convolution of an ``NC...`` input with an ``OI...`` kernel (no dilation, no groups).
 
+    Args:
+      lhs, rhs: input (batch, features, spatial...) and kernel (out features, in features,
+        spatial...), of one dtype and rank.
+      window_strides: one positive integer per spatial axis.
+      padding: 'SAME', 'SAME_LOWER', 'VALID' or one (low, high) pair per spatial axis.
+      precision: accepted for compatibility.
+      preferred_element_type: the result's dtype.
+
+    Returns:
+      The ``NC...`` result of :func:`conv_general_dilated`.
+
+    Raises:
+      TypeError, ValueError: as :func:`conv_general_dilated`.
+
     >>> import numpy as np
     >>> conv(np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3)), (1, 1), "SAME").shape
     (2, 4, 8, 8)
@@ -603,7 +622,22 @@ def conv_with_general_padding(lhs: Any, rhs: Any, window_strides: Sequence[int],
                               rhs_dilation: Sequence[int] | None, precision: Any = None,
                               preferred_element_type: Any = None) -> Any:
     """Convolution of an ``NC...`` input with an ``OI...`` kernel, with explicit padding and
-    dilations (see :func:`conv_general_dilated`).
+    dilations.
+
+    Args:
+      lhs, rhs: input and kernel, as in :func:`conv`.
+      window_strides: one positive integer per spatial axis.
+      padding: 'SAME', 'SAME_LOWER', 'VALID' or one (low, high) pair per spatial axis
+        (strings need an undilated input).
+      lhs_dilation, rhs_dilation: one positive integer per spatial axis, or None for 1s.
+      precision: accepted for compatibility.
+      preferred_element_type: the result's dtype.
+
+    Returns:
+      The ``NC...`` result of :func:`conv_general_dilated`.
+
+    Raises:
+      TypeError, ValueError: as :func:`conv_general_dilated`.
 
     >>> import numpy as np
     >>> conv_with_general_padding(np.ones((1, 1, 4)), np.ones((1, 1, 2)), (1,), [(1, 1)],
@@ -793,15 +827,14 @@ def _rhs_cotangent(ct: Any, lhs: Any, rhs_aval: ShapedArray, *, window_strides: 
 
 
 def _conv_transpose_rule(ct: Any, lhs: Any, rhs: Any, **params: Any) -> list[Any]:
-    preferred = params.pop("preferred_element_type")
-    del preferred  # the cotangent is converted back to the operands' dtype below
+    # a preferred_element_type widened the output: its cotangent returns to the operands' type
+    del params["preferred_element_type"]
     if is_undefined(lhs) and is_undefined(rhs):
         raise NonLinearError("conv_general_dilated of two linear values is not linear")
     operand = lhs if is_undefined(lhs) else rhs
     if get_aval(ct).dtype != operand.aval.dtype:
         ct = convert_element_type(ct, operand.aval.dtype)
     if 0 in get_aval(ct).shape:  # an empty output: nothing flows back
-        from ftrans.interpreters.transpose import zeros_like_aval
         return [zeros_like_aval(lhs.aval) if is_undefined(lhs) else None,
                 zeros_like_aval(rhs.aval) if is_undefined(rhs) else None]
     if is_undefined(lhs):

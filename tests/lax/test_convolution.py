@@ -449,3 +449,8 @@ def test_conv_dimension_numbers() -> None:
     assert swapped.lhs_spec == (0, 1, 3, 2) and swapped.rhs_spec == (0, 1, 2, 3)
     with pytest.raises(TypeError, match="one rank"):
         lax.conv_dimension_numbers((1, 2, 3), (1, 2), None)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+    assert doctest.testmod(convolution).failed == 0
