@@ -381,6 +381,65 @@ def _fft_applies(xg: np.ndarray, strides: tuple[int, ...], rhs_dilation: tuple[i
             and all(d == 1 for d in rhs_dilation))
 
 
+def _conv_canonical(x: np.ndarray, w: np.ndarray, strides: tuple[int, ...], padding: Padding,
+                    lhs_dilation: tuple[int, ...], rhs_dilation: tuple[int, ...],
+                    feature_group_count: int, batch_group_count: int) -> np.ndarray:
+    """(N, C, spatial...) x (O, I, spatial...) -> (N / batch groups, O, spatial...)."""
+    if (any(d > 1 for d in lhs_dilation) and all(s == 1 for s in strides)
+            and all(r == 1 for r in rhs_dilation)):
+        return _conv_by_phases(x, w, padding, lhs_dilation, feature_group_count,
+                               batch_group_count)
+    xp = _pad_and_dilate(x, padding, lhs_dilation)
+    groups = max(feature_group_count, batch_group_count)
+    out_sizes = tuple(max(0, (p - _dilate(k, d)) // s + 1) if p >= _dilate(k, d) else 0
+                      for p, k, d, s in zip(xp.shape[2:], w.shape[2:], rhs_dilation, strides))
+    batch = x.shape[0] // batch_group_count
+    if 0 in out_sizes or 0 in xp.shape[:2] or 0 in w.shape:
+        return np.zeros((batch, w.shape[0]) + out_sizes, np.result_type(x, w))
+    xg, wg = _grouped(xp, w, feature_group_count, batch_group_count)
+    algorithm = _choose_algorithm(xg, wg, strides, rhs_dilation)
+    res = _ALGORITHMS[algorithm](xg, wg, strides, rhs_dilation)  # (G, N, Y..., O / G)
+    n = res.ndim - 3
+    # (G, N, Y..., Og) -> (N, G, Og, Y...) -> (N, O, Y...): group-major output features
+    res = res.transpose((1, 0, res.ndim - 1) + tuple(range(2, 2 + n)))
+    return res.reshape((res.shape[0], groups * res.shape[2]) + res.shape[3:])
+
+
+def _conv_by_phases(x: np.ndarray, w: np.ndarray, padding: Padding,
+                    lhs_dilation: tuple[int, ...], feature_group_count: int,
+                    batch_group_count: int) -> np.ndarray:
+    """A unit-stride convolution of an input dilated by ``d``, without multiplying its zeros:
+    outputs ``y = phase + d t`` meet input elements only through the taps
+    ``k = k0 + d j`` with ``k0 = (low - phase) mod d``, so each phase of the output is an
+    undilated convolution of the input with that sub-kernel (d^n of them, ~d^n times less
+    work in all). This is the input gradient of a strided convolution, and conv_transpose."""
+    in_sizes, kernel = x.shape[2:], w.shape[2:]
+    out_sizes = [max(0, _dilate(i, d) + lo + hi - k + 1)
+                 for i, d, (lo, hi), k in zip(in_sizes, lhs_dilation, padding, kernel)]
+    batch = x.shape[0] // batch_group_count
+    out = np.zeros((batch, w.shape[0]) + tuple(out_sizes), np.result_type(x, w))
+    for phase in np.ndindex(*lhs_dilation):
+        taps, pads, index = [], [], []
+        for p, d, (lo, _), k, i, y in zip(phase, lhs_dilation, padding, kernel, in_sizes,
+                                          out_sizes):
+            first_tap = (lo - p) % d
+            n_taps = max(0, -(-(k - first_tap) // d))
+            n_out = max(0, -(-(y - p) // d))
+            offset = (p + first_tap - lo) // d   # input index of output t = 0, tap j = 0
+            taps.append(slice(first_tap, None, d))
+            pads.append((-offset, n_out + n_taps - 1 - i + offset))
+            index.append(slice(p, None, d))
+            if n_taps == 0 or n_out == 0:
+                break
+        else:
+            sub_kernel = w[(slice(None), slice(None)) + tuple(taps)]
+            part = _conv_canonical(x, sub_kernel, (1,) * len(kernel), tuple(pads),
+                                   (1,) * len(kernel), (1,) * len(kernel),
+                                   feature_group_count, batch_group_count)
+            out[(slice(None), slice(None)) + tuple(index)] = part
+    return out
+
+
 def _conv_impl(lhs: Any, rhs: Any, *, window_strides: tuple[int, ...], padding: Padding,
                lhs_dilation: tuple[int, ...], rhs_dilation: tuple[int, ...],
                dimension_numbers: ConvDimensionNumbers, feature_group_count: int,
@@ -392,24 +451,9 @@ def _conv_impl(lhs: Any, rhs: Any, *, window_strides: tuple[int, ...], padding: 
     if out_dtype != x.dtype:  # accumulate in the wider of the two types
         compute = np.promote_types(x.dtype, out_dtype)
         x, w = x.astype(compute), w.astype(compute)
-    xp = _pad_and_dilate(x, padding, lhs_dilation)
-    groups = max(feature_group_count, batch_group_count)
-    out_sizes = tuple(max(0, (p - _dilate(k, d)) // s + 1) if p >= _dilate(k, d) else 0
-                      for p, k, d, s in zip(xp.shape[2:], w.shape[2:], rhs_dilation,
-                                            window_strides))
-    batch = x.shape[0] // batch_group_count
-    if 0 in out_sizes or 0 in xp.shape[:2] or 0 in w.shape:
-        out = np.zeros((batch, w.shape[0]) + out_sizes, out_dtype)
-    else:
-        xg, wg = _grouped(xp, w, feature_group_count, batch_group_count)
-        algorithm = _choose_algorithm(xg, wg, window_strides, rhs_dilation)
-        res = _ALGORITHMS[algorithm](xg, wg, window_strides, rhs_dilation)  # (G, N, Y.., O/G)
-        n = res.ndim - 3
-        # (G, N, Y..., Og) -> (N, G, Og, Y...) -> (N, O, Y...): group-major output features
-        res = res.transpose((1, 0, res.ndim - 1) + tuple(range(2, 2 + n)))
-        out = res.reshape((res.shape[0], groups * res.shape[2]) + res.shape[3:])
-        out = out.astype(out_dtype, copy=False)
-    return np.transpose(out, np.argsort(out_spec))
+    out = _conv_canonical(x, w, window_strides, padding, lhs_dilation, rhs_dilation,
+                          feature_group_count, batch_group_count)
+    return np.transpose(out.astype(out_dtype, copy=False), np.argsort(out_spec))
 
 
 # ---------------------------------------------------------------------------------------------
