@@ -85,7 +85,7 @@ def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
       dimension_numbers: ``None`` (``'NC...'``, ``'OI...'``, ``'NC...'``: axes in that order),
         three strings such as ``('NHWC', 'HWIO', 'NHWC')`` (``N`` batch, ``C`` feature, ``O`` /
         ``I`` the kernel's output / input features, any other letters spatial, the same set in
-        all three), or a ``ConvDimensionNumbers`` (returned as is).
+        all three), or a ``ConvDimensionNumbers`` (returned with its specs as tuples).
 
     Returns:
       The ``ConvDimensionNumbers``.
@@ -97,8 +97,9 @@ def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
     >>> conv_dimension_numbers((8, 28, 28, 1), (5, 5, 1, 32), ("NHWC", "HWIO", "NHWC"))
     ConvDimensionNumbers(lhs_spec=(0, 3, 1, 2), rhs_spec=(3, 2, 0, 1), out_spec=(0, 3, 1, 2))
     """
-    if isinstance(dimension_numbers, ConvDimensionNumbers):
-        return dimension_numbers
+    if isinstance(dimension_numbers, ConvDimensionNumbers):  # axis numbers as tuples of ints
+        return ConvDimensionNumbers(*(tuple(operator.index(d) for d in spec)
+                                      for spec in dimension_numbers))
     lhs_shape, rhs_shape = tuple(lhs_shape), tuple(rhs_shape)
     if len(lhs_shape) != len(rhs_shape):
         raise TypeError(f"convolution needs lhs and rhs of one rank, got shapes {lhs_shape} "

@@ -456,7 +456,9 @@ def test_conv_dimension_numbers() -> None:
     dn = lax.conv_dimension_numbers((1, 5, 5, 3), (2, 2, 3, 4), ("NHWC", "HWIO", "NHWC"))
     assert dn == lax.ConvDimensionNumbers((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
     assert lax.conv_dimension_numbers((1, 3, 5), (2, 3, 2), None) == ((0, 1, 2),) * 3
-    assert lax.conv_dimension_numbers((1,) * 4, (1,) * 4, dn) is dn
+    assert lax.conv_dimension_numbers((1,) * 4, (1,) * 4, dn) == dn
+    as_lists = lax.ConvDimensionNumbers([0, 3, 1, 2], [3, 2, 0, 1], [0, 3, 1, 2])
+    assert lax.conv_dimension_numbers((1,) * 4, (1,) * 4, as_lists) == dn
     # spatial axes follow the kernel's order of its spatial letters
     swapped = lax.conv_dimension_numbers((1,) * 4, (1,) * 4, ("NCHW", "OIWH", "NCHW"))
     assert swapped.lhs_spec == (0, 1, 3, 2) and swapped.rhs_spec == (0, 1, 2, 3)
