@@ -164,6 +164,8 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
                                (_x(2, 4, seed=2), _x(3, 4))),
     "dot_general": (lambda x, y: lax.dot_general(x, y, (((1,), (0,)), ((), ()))),
                     (_x(2, 3), _x(3, 2, seed=2))),
+    "conv_general_dilated": (lambda x, w: lax.conv_general_dilated(x, w, (2,), "SAME"),
+                             (_x(1, 2, 5), _x(3, 2, 2, seed=2))),
     "psum": (_named(lambda x: lax.psum(x, "i")), (_x(2, 3),)),
     "pmax": (_named(lambda x: lax.pmax(x, "i")), (_x(2, 3),)),
     "pmin": (_named(lambda x: lax.pmin(x, "i")), (_x(2, 3),)),

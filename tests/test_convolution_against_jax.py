@@ -127,3 +127,21 @@ def test_convolve_and_correlate(name: str, mode: str, n: int, m: int) -> None:
     batch = np.stack([a, 2 * a])
     _close(ft.vmap(lambda a: ours(a, v, mode))(batch),
            jax.vmap(lambda a: theirs(a, v, mode))(batch))
+
+
+def test_complex_operands() -> None:
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(2, 3, 6)) + 1j * rng.normal(size=(2, 3, 6))
+    w = rng.normal(size=(4, 3, 3)) + 1j * rng.normal(size=(4, 3, 3))
+
+    def loss(conv: Any, real: Any) -> Any:
+        return lambda x, w: real((conv(x, w, (2,), "SAME") ** 2).sum())
+
+    _close(lax.conv(x, w, (2,), "SAME"), jax_lax.conv(x, w, (2,), "SAME"))
+    _close(ft.grad(loss(lax.conv, fnp.real), (0, 1))(x, w),
+           jax.grad(loss(jax_lax.conv, jnp.real), (0, 1))(x, w))
+    a, v = x[0, 0], w[0, 0]
+    for name in ("convolve", "correlate"):
+        _close(getattr(fnp, name)(a, v, "same"), getattr(jnp, name)(a, v, "same"))
+        _close(ft.grad(lambda a: fnp.real(getattr(fnp, name)(a, v, "full") ** 2).sum())(a),
+               jax.grad(lambda a: jnp.real(getattr(jnp, name)(a, v, "full") ** 2).sum())(a))

@@ -28,7 +28,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import defbilinear
-from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
+from ftrans.interpreters.transpose import (
+    NonLinearError,
+    is_undefined,
+    transpose_rules,
+    zeros_like_aval,
+)
 from ftrans.lax.elementwise import convert_element_type
 from ftrans.lax.structural import reshape, rev, transpose
 
@@ -80,7 +85,7 @@ def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
       dimension_numbers: ``None`` (``'NC...'``, ``'OI...'``, ``'NC...'``: axes in that order),
         three strings such as ``('NHWC', 'HWIO', 'NHWC')`` (``N`` batch, ``C`` feature, ``O`` /
         ``I`` the kernel's output / input features, any other letters spatial, the same set in
-        all three), or a ``ConvDimensionNumbers`` (returned as is).
+        all three), or a ``ConvDimensionNumbers`` (returned with its specs as tuples).
 
     Returns:
       The ``ConvDimensionNumbers``.
@@ -92,8 +97,9 @@ def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
     >>> conv_dimension_numbers((8, 28, 28, 1), (5, 5, 1, 32), ("NHWC", "HWIO", "NHWC"))
     ConvDimensionNumbers(lhs_spec=(0, 3, 1, 2), rhs_spec=(3, 2, 0, 1), out_spec=(0, 3, 1, 2))
     """
-    if isinstance(dimension_numbers, ConvDimensionNumbers):
-        return dimension_numbers
+    if isinstance(dimension_numbers, ConvDimensionNumbers):  # axis numbers as tuples of ints
+        return ConvDimensionNumbers(*(tuple(operator.index(d) for d in spec)
+                                      for spec in dimension_numbers))
     lhs_shape, rhs_shape = tuple(lhs_shape), tuple(rhs_shape)
     if len(lhs_shape) != len(rhs_shape):
         raise TypeError(f"convolution needs lhs and rhs of one rank, got shapes {lhs_shape} "
@@ -376,6 +382,65 @@ def _fft_applies(xg: np.ndarray, strides: tuple[int, ...], rhs_dilation: tuple[i
             and all(d == 1 for d in rhs_dilation))
 
 
+def _conv_canonical(x: np.ndarray, w: np.ndarray, strides: tuple[int, ...], padding: Padding,
+                    lhs_dilation: tuple[int, ...], rhs_dilation: tuple[int, ...],
+                    feature_group_count: int, batch_group_count: int) -> np.ndarray:
+    """(N, C, spatial...) x (O, I, spatial...) -> (N / batch groups, O, spatial...)."""
+    if (any(d > 1 for d in lhs_dilation) and all(s == 1 for s in strides)
+            and all(r == 1 for r in rhs_dilation)):
+        return _conv_by_phases(x, w, padding, lhs_dilation, feature_group_count,
+                               batch_group_count)
+    xp = _pad_and_dilate(x, padding, lhs_dilation)
+    groups = max(feature_group_count, batch_group_count)
+    out_sizes = tuple(max(0, (p - _dilate(k, d)) // s + 1) if p >= _dilate(k, d) else 0
+                      for p, k, d, s in zip(xp.shape[2:], w.shape[2:], rhs_dilation, strides))
+    batch = x.shape[0] // batch_group_count
+    if 0 in out_sizes or 0 in xp.shape[:2] or 0 in w.shape:
+        return np.zeros((batch, w.shape[0]) + out_sizes, np.result_type(x, w))
+    xg, wg = _grouped(xp, w, feature_group_count, batch_group_count)
+    algorithm = _choose_algorithm(xg, wg, strides, rhs_dilation)
+    res = _ALGORITHMS[algorithm](xg, wg, strides, rhs_dilation)  # (G, N, Y..., O / G)
+    n = res.ndim - 3
+    # (G, N, Y..., Og) -> (N, G, Og, Y...) -> (N, O, Y...): group-major output features
+    res = res.transpose((1, 0, res.ndim - 1) + tuple(range(2, 2 + n)))
+    return res.reshape((res.shape[0], groups * res.shape[2]) + res.shape[3:])
+
+
+def _conv_by_phases(x: np.ndarray, w: np.ndarray, padding: Padding,
+                    lhs_dilation: tuple[int, ...], feature_group_count: int,
+                    batch_group_count: int) -> np.ndarray:
+    """A unit-stride convolution of an input dilated by ``d``, without multiplying its zeros:
+    outputs ``y = phase + d t`` meet input elements only through the taps
+    ``k = k0 + d j`` with ``k0 = (low - phase) mod d``, so each phase of the output is an
+    undilated convolution of the input with that sub-kernel (d^n of them, ~d^n times less
+    work in all). This is the input gradient of a strided convolution, and conv_transpose."""
+    in_sizes, kernel = x.shape[2:], w.shape[2:]
+    out_sizes = [max(0, _dilate(i, d) + lo + hi - k + 1)
+                 for i, d, (lo, hi), k in zip(in_sizes, lhs_dilation, padding, kernel)]
+    batch = x.shape[0] // batch_group_count
+    out = np.zeros((batch, w.shape[0]) + tuple(out_sizes), np.result_type(x, w))
+    for phase in np.ndindex(*lhs_dilation):
+        taps, pads, index = [], [], []
+        for p, d, (lo, _), k, i, y in zip(phase, lhs_dilation, padding, kernel, in_sizes,
+                                          out_sizes):
+            first_tap = (lo - p) % d
+            n_taps = max(0, -(-(k - first_tap) // d))
+            n_out = max(0, -(-(y - p) // d))
+            offset = (p + first_tap - lo) // d   # input index of output t = 0, tap j = 0
+            taps.append(slice(first_tap, None, d))
+            pads.append((-offset, n_out + n_taps - 1 - i + offset))
+            index.append(slice(p, None, d))
+            if n_taps == 0 or n_out == 0:
+                break
+        else:
+            sub_kernel = w[(slice(None), slice(None)) + tuple(taps)]
+            part = _conv_canonical(x, sub_kernel, (1,) * len(kernel), tuple(pads),
+                                   (1,) * len(kernel), (1,) * len(kernel),
+                                   feature_group_count, batch_group_count)
+            out[(slice(None), slice(None)) + tuple(index)] = part
+    return out
+
+
 def _conv_impl(lhs: Any, rhs: Any, *, window_strides: tuple[int, ...], padding: Padding,
                lhs_dilation: tuple[int, ...], rhs_dilation: tuple[int, ...],
                dimension_numbers: ConvDimensionNumbers, feature_group_count: int,
@@ -387,24 +452,9 @@ def _conv_impl(lhs: Any, rhs: Any, *, window_strides: tuple[int, ...], padding: 
     if out_dtype != x.dtype:  # accumulate in the wider of the two types
         compute = np.promote_types(x.dtype, out_dtype)
         x, w = x.astype(compute), w.astype(compute)
-    xp = _pad_and_dilate(x, padding, lhs_dilation)
-    groups = max(feature_group_count, batch_group_count)
-    out_sizes = tuple(max(0, (p - _dilate(k, d)) // s + 1) if p >= _dilate(k, d) else 0
-                      for p, k, d, s in zip(xp.shape[2:], w.shape[2:], rhs_dilation,
-                                            window_strides))
-    batch = x.shape[0] // batch_group_count
-    if 0 in out_sizes or 0 in xp.shape[:2] or 0 in w.shape:
-        out = np.zeros((batch, w.shape[0]) + out_sizes, out_dtype)
-    else:
-        xg, wg = _grouped(xp, w, feature_group_count, batch_group_count)
-        algorithm = _choose_algorithm(xg, wg, window_strides, rhs_dilation)
-        res = _ALGORITHMS[algorithm](xg, wg, window_strides, rhs_dilation)  # (G, N, Y.., O/G)
-        n = res.ndim - 3
-        # (G, N, Y..., Og) -> (N, G, Og, Y...) -> (N, O, Y...): group-major output features
-        res = res.transpose((1, 0, res.ndim - 1) + tuple(range(2, 2 + n)))
-        out = res.reshape((res.shape[0], groups * res.shape[2]) + res.shape[3:])
-        out = out.astype(out_dtype, copy=False)
-    return np.transpose(out, np.argsort(out_spec))
+    out = _conv_canonical(x, w, window_strides, padding, lhs_dilation, rhs_dilation,
+                          feature_group_count, batch_group_count)
+    return np.transpose(out.astype(out_dtype, copy=False), np.argsort(out_spec))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -589,6 +639,20 @@ def conv(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str,
          precision: Any = None, preferred_element_type: Any = None) -> Any:
     """Convolution of an ``NC...`` input with an ``OI...`` kernel (no dilation, no groups).
 
+    Args:
+      lhs, rhs: input (batch, features, spatial...) and kernel (out features, in features,
+        spatial...), of one dtype and rank.
+      window_strides: one positive integer per spatial axis.
+      padding: 'SAME', 'SAME_LOWER', 'VALID' or one (low, high) pair per spatial axis.
+      precision: accepted for compatibility.
+      preferred_element_type: the result's dtype.
+
+    Returns:
+      The ``NC...`` result of :func:`conv_general_dilated`.
+
+    Raises:
+      TypeError, ValueError: as :func:`conv_general_dilated`.
+
     >>> import numpy as np
     >>> conv(np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3)), (1, 1), "SAME").shape
     (2, 4, 8, 8)
@@ -603,7 +667,22 @@ def conv_with_general_padding(lhs: Any, rhs: Any, window_strides: Sequence[int],
                               rhs_dilation: Sequence[int] | None, precision: Any = None,
                               preferred_element_type: Any = None) -> Any:
     """Convolution of an ``NC...`` input with an ``OI...`` kernel, with explicit padding and
-    dilations (see :func:`conv_general_dilated`).
+    dilations.
+
+    Args:
+      lhs, rhs: input and kernel, as in :func:`conv`.
+      window_strides: one positive integer per spatial axis.
+      padding: 'SAME', 'SAME_LOWER', 'VALID' or one (low, high) pair per spatial axis
+        (strings need an undilated input).
+      lhs_dilation, rhs_dilation: one positive integer per spatial axis, or None for 1s.
+      precision: accepted for compatibility.
+      preferred_element_type: the result's dtype.
+
+    Returns:
+      The ``NC...`` result of :func:`conv_general_dilated`.
+
+    Raises:
+      TypeError, ValueError: as :func:`conv_general_dilated`.
 
     >>> import numpy as np
     >>> conv_with_general_padding(np.ones((1, 1, 4)), np.ones((1, 1, 2)), (1,), [(1, 1)],
@@ -793,15 +872,14 @@ def _rhs_cotangent(ct: Any, lhs: Any, rhs_aval: ShapedArray, *, window_strides: 
 
 
 def _conv_transpose_rule(ct: Any, lhs: Any, rhs: Any, **params: Any) -> list[Any]:
-    preferred = params.pop("preferred_element_type")
-    del preferred  # the cotangent is converted back to the operands' dtype below
+    # a preferred_element_type widened the output: its cotangent returns to the operands' type
+    del params["preferred_element_type"]
     if is_undefined(lhs) and is_undefined(rhs):
         raise NonLinearError("conv_general_dilated of two linear values is not linear")
     operand = lhs if is_undefined(lhs) else rhs
     if get_aval(ct).dtype != operand.aval.dtype:
         ct = convert_element_type(ct, operand.aval.dtype)
     if 0 in get_aval(ct).shape:  # an empty output: nothing flows back
-        from ftrans.interpreters.transpose import zeros_like_aval
         return [zeros_like_aval(lhs.aval) if is_undefined(lhs) else None,
                 zeros_like_aval(rhs.aval) if is_undefined(rhs) else None]
     if is_undefined(lhs):

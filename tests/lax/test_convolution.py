@@ -358,6 +358,19 @@ def test_every_algorithm_matches_the_reference(algorithm: str, monkeypatch: Any)
             np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol)
 
 
+def test_dilated_input_by_phases() -> None:
+    """Unit-stride convolutions of a dilated input run as one undilated convolution per output
+    phase (never multiplying the inserted zeros); every phase, tap and crop must line up."""
+    rng = np.random.default_rng(8)
+    x, w = rng.normal(size=(2, 4, 5, 4)), rng.normal(size=(6, 2, 4, 3))
+    for dilation, padding in [((2, 3), [(-1, 2), (2, -1)]), ((3, 2), [(3, 3), (0, 0)]),
+                              ((2, 2), [(0, -2), (1, 4)]), ((4, 1), [(-3, 1), (2, 2)])]:
+        got = lax.conv_general_dilated(x, w, (1, 1), padding, lhs_dilation=dilation,
+                                       feature_group_count=2)
+        expected = reference_conv(x, w, (1, 1), padding, dilation, None, feature_groups=2)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_algorithm_choice_by_shape() -> None:
     def choose(x_shape: tuple, w_shape: tuple, strides: tuple = (1, 1), dtype: Any = float
                ) -> str:
@@ -443,9 +456,16 @@ def test_conv_dimension_numbers() -> None:
     dn = lax.conv_dimension_numbers((1, 5, 5, 3), (2, 2, 3, 4), ("NHWC", "HWIO", "NHWC"))
     assert dn == lax.ConvDimensionNumbers((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
     assert lax.conv_dimension_numbers((1, 3, 5), (2, 3, 2), None) == ((0, 1, 2),) * 3
-    assert lax.conv_dimension_numbers((1,) * 4, (1,) * 4, dn) is dn
+    assert lax.conv_dimension_numbers((1,) * 4, (1,) * 4, dn) == dn
+    as_lists = lax.ConvDimensionNumbers([0, 3, 1, 2], [3, 2, 0, 1], [0, 3, 1, 2])
+    assert lax.conv_dimension_numbers((1,) * 4, (1,) * 4, as_lists) == dn
     # spatial axes follow the kernel's order of its spatial letters
     swapped = lax.conv_dimension_numbers((1,) * 4, (1,) * 4, ("NCHW", "OIWH", "NCHW"))
     assert swapped.lhs_spec == (0, 1, 3, 2) and swapped.rhs_spec == (0, 1, 2, 3)
     with pytest.raises(TypeError, match="one rank"):
         lax.conv_dimension_numbers((1, 2, 3), (1, 2), None)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+    assert doctest.testmod(convolution).failed == 0
