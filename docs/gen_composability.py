@@ -181,6 +181,7 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     "slogdet": (lambda a: fnp.linalg.slogdet(a)[1], (_spd(),)),
     "triangular_solve": (lambda a, b: _lax_mod("linalg_decompositions").triangular_solve(
         a, b, left_side=True, lower=True), (np.tril(_spd()), _x(3, 2, seed=2))),
+    "fft": (lambda x: lax.real(fnp.fft.ifft(fnp.fft.rfft(x, n=6) * x[:4], n=5)), (_x(4),)),
     "threefry2x32": (lambda k: _lax_mod("prng").threefry2x32(k, k, k, k)[0],
                      (np.arange(3, dtype=np.uint32),)),
     "custom_lin": (lambda x: ft.vjp(_custom_vjp_example(), x)[1](x)[0], (_x(3),)),

@@ -149,3 +149,4 @@ from ftrans.lax.convolution import (  # noqa: F401
     ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated,
     conv_general_dilated_p, conv_transpose, conv_with_general_padding,
 )
+from ftrans.lax.fft import FftType, fft, fft_p  # noqa: F401

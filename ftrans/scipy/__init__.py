@@ -1,7 +1,7 @@
 """``ftrans.scipy``: SciPy-compatible functions, differentiable and batchable.
 
-Only ``special`` so far; it needs no SciPy (the implementations are ftrans's own, see
-``ftrans.lax.special``).
+``special`` and ``fft`` (the discrete cosine transform) so far; they need no SciPy (the
+implementations are ftrans's own, on ``ftrans.lax.special`` and ``ftrans.lax.fft``).
 """
 
-from ftrans.scipy import special  # noqa: F401
+from ftrans.scipy import fft, special  # noqa: F401
