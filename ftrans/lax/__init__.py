@@ -144,6 +144,16 @@ from ftrans.lax.gather_scatter import (  # noqa: F401
     scatter_min, scatter_min_p, scatter_mul, scatter_mul_p, scatter_p,
 )
 from ftrans.lax.sorting import sort, sort_p, top_k  # noqa: F401
+from ftrans.lax.windowed_reductions import (  # noqa: F401
+    padtype_to_pads, reduce_window, reduce_window_max, reduce_window_max_p, reduce_window_min,
+    reduce_window_min_p, reduce_window_prod, reduce_window_prod_p, reduce_window_shape_tuple,
+    reduce_window_sum, reduce_window_sum_p, select_and_gather_add, select_and_gather_add_p,
+    select_and_scatter_add, select_and_scatter_add_p,
+)
+from ftrans.lax.convolution import (  # noqa: F401
+    ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated,
+    conv_general_dilated_p, conv_transpose, conv_with_general_padding,
+)
 from ftrans.lax.numerics import (  # noqa: F401
     cbrt, cbrt_p, clamp, clamp_p, reduce_precision, reduce_precision_p, square,
 )
