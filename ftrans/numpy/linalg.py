@@ -34,9 +34,15 @@ __all__ = [
     "LinAlgError", "norm", "matmul", "det", "slogdet", "inv", "solve", "lstsq", "cholesky",
     "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_power", "matrix_rank",
     "EighResult", "QRResult", "SlogdetResult", "SVDResult",
+    "matrix_transpose", "diagonal", "trace", "outer", "tensordot", "vecdot", "cross",
+    "vector_norm", "matrix_norm", "multi_dot", "cond", "tensorinv", "tensorsolve",
 ]
 
 from ftrans.numpy._linalg import matmul  # noqa: E402  (NumPy 2 exposes it here too)
+from ftrans.numpy._linalg_array_api import (  # noqa: E402
+    cond, cross, diagonal, matrix_norm, matrix_transpose, multi_dot, outer, tensordot,
+    tensorinv, tensorsolve, trace, vecdot, vector_norm,
+)
 
 LinAlgError = np.linalg.LinAlgError
 _UNSET: Any = object()
