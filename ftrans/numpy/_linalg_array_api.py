@@ -109,7 +109,6 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
     array([3., 7.])
     """
     from ftrans.numpy._elementwise import multiply
-    from ftrans.numpy._math import conjugate
     from ftrans.numpy._reductions import sum as sum_
     x1, x2 = asarray_strong(x1), asarray_strong(x2)
     dtype = result_type(x1, x2)
@@ -125,7 +124,7 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
         raise ValueError(f"linalg.vecdot: x1 and x2 must have the same size along axis "
                          f"{axis}, got {n1} and {n2}")
     if dtype.kind == "c":
-        x1 = conjugate(x1)
+        x1 = lax.conj(x1)
     return sum_(multiply(x1, x2), ax - ndim)
 
 

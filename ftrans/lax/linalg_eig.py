@@ -1,0 +1,171 @@
+"""The general (non-symmetric) eigendecomposition: ``eig``.
+
+``eig_p`` maps real or complex ``(..., n, n)`` matrices to complex eigenvalues and, on request,
+left and right eigenvectors (LAPACK's ``geev`` through NumPy). Eigenvectors are columns of unit
+Euclidean norm whose largest-magnitude component is real: LAPACK's normalisation of the right
+eigenvectors, which the derivative keeps (so the jvp is the derivative of the function
+actually computed). The left eigenvectors are the columns of ``inv(vr)^H``, normalised the
+same way (LAPACK may choose the opposite sign). The jvp is the standard perturbation result
+for distinct eigenvalues: ``dw = diag(V^-1 dA V)``, ``dV = V (F * V^-1 dA V)`` with
+``F_ij = 1 / (w_j - w_i)``, then corrected so that each column keeps unit norm and a real
+largest component. See docs/linalg.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
+from ftrans.interpreters.batching import defvectorized
+from ftrans.interpreters.jvp import Zero, jvp_rules
+from ftrans.lax import elementwise as ew
+from ftrans.lax.elementwise import (
+    add, complex_dtype, conj, convert_element_type, div, eq, imag, mul, neg,
+    real, sub,
+)
+from ftrans.lax.linalg_decompositions import (
+    _bind_checked, _check_matrix, _col, _diagonal, _leading_batch, _mm,
+    _off_diagonal_inverse, _row, _to_dtype, solve_p,
+)
+from ftrans.lax.reductions import argmax, reduce_sum
+from ftrans.lax.structural import broadcasted_iota, expand_dims
+
+
+def _largest_component_real(v: np.ndarray) -> np.ndarray:
+    """Columns of ``v`` scaled to unit norm with their largest-magnitude component real and
+    positive."""
+    v = v / np.linalg.norm(v, axis=-2, keepdims=True)
+    k = np.argmax(np.abs(v), axis=-2)[..., None, :]
+    top = np.take_along_axis(v, k, axis=-2)
+    return v * (np.abs(top) / top)
+
+
+def _eig_impl(a: Any, *, compute_left_eigenvectors: bool,
+              compute_right_eigenvectors: bool) -> list[Any]:
+    a = np.asarray(a)
+    out_dtype = complex_dtype(a.dtype)
+    if not (compute_left_eigenvectors or compute_right_eigenvectors):
+        return [np.linalg.eigvals(a).astype(out_dtype)]
+    w, vr = np.linalg.eig(a)  # real arrays when every eigenvalue is real: always complex here
+    w, vr = w.astype(out_dtype), vr.astype(out_dtype)
+    out = [w]
+    if compute_left_eigenvectors:
+        out.append(_largest_component_real(np.conj(np.swapaxes(np.linalg.inv(vr), -1, -2))))
+    if compute_right_eigenvectors:
+        out.append(vr)
+    return out
+
+
+def _eig_abstract_eval(a: ShapedArray, *, compute_left_eigenvectors: bool,
+                       compute_right_eigenvectors: bool) -> list[ShapedArray]:
+    _check_matrix("eig", a)
+    dtype = complex_dtype(a.dtype)
+    vectors = [make_aval(a.shape, dtype)] * (int(compute_left_eigenvectors)
+                                             + int(compute_right_eigenvectors))
+    return [make_aval(a.shape[:-1], dtype)] + vectors
+
+
+eig_p = Primitive("eig", impl=_eig_impl, abstract_eval=_eig_abstract_eval,
+                  multiple_results=True)
+
+
+def eig(x: Any, *, compute_left_eigenvectors: bool = True,
+        compute_right_eigenvectors: bool = True,
+        enable_eigvec_derivs: bool = False) -> list[Any]:
+    """Eigenvalues and eigenvectors of general ``(..., n, n)`` matrices: ``[w]``, then the
+    left eigenvectors ``vl`` (``vl^H a = w vl^H``) if requested, then the right ones ``vr``
+    (``a vr = vr w``), all complex; eigenvalues in LAPACK's order.
+
+    Args:
+      x: a real or complex floating-point matrix (or stack of them).
+      compute_left_eigenvectors, compute_right_eigenvectors: which vectors to return.
+      enable_eigvec_derivs: allow derivatives of the eigenvectors. They are valid only for
+        distinct eigenvalues, which cannot be checked, so (as in JAX) they are opt-in; the
+        eigenvalues' derivative is always available.
+
+    Returns:
+      ``[w, vl, vr]`` with the vectors not requested left out.
+
+    Raises:
+      TypeError: a non-floating matrix. LinAlgError: not square.
+      NotImplementedError: a derivative of eigenvectors without ``enable_eigvec_derivs``, or
+        of left eigenvectors.
+
+    >>> import numpy as np
+    >>> w, v = eig(np.array([[0.0, 1.0], [-1.0, 0.0]]), compute_left_eigenvectors=False)
+    >>> w
+    array([0.+1.j, 0.-1.j])
+    """
+    out = _bind_checked(eig_p, x, compute_left_eigenvectors=bool(compute_left_eigenvectors),
+                        compute_right_eigenvectors=bool(compute_right_eigenvectors))
+    if enable_eigvec_derivs or len(out) == 1:
+        return out
+    return [out[0]] + [_eigvec_guard(v) for v in out[1:]]
+
+
+def _eig_jvp(primals: Sequence[Any], tangents: Sequence[Any], *,
+             compute_left_eigenvectors: bool,
+             compute_right_eigenvectors: bool) -> tuple[Any, Any]:
+    (a,), (a_dot,) = primals, tangents
+    params = dict(compute_left_eigenvectors=compute_left_eigenvectors,
+                  compute_right_eigenvectors=compute_right_eigenvectors)
+    out = eig_p.bind(a, **params)
+    if type(a_dot) is Zero:
+        return out, [Zero.like(o) for o in out]
+    if compute_left_eigenvectors:
+        raise NotImplementedError("the derivative of eig's left eigenvectors is not "
+                                  "implemented; ask for right eigenvectors only")
+    w, v = eig_p.bind(a, compute_left_eigenvectors=False, compute_right_eigenvectors=True)
+    dtype = get_aval(v).dtype
+    vinv_da_v = solve_p.bind(v, _mm(_to_dtype(a_dot, dtype), v))  # V^-1 dA V
+    w_dot = _diagonal(vinv_da_v)
+    if not compute_right_eigenvectors:
+        return out, [w_dot]
+    f = _off_diagonal_inverse(sub(_row(w), _col(w)))  # F_ij = 1 / (w_j - w_i)
+    v_dot = _mm(v, mul(f, vinv_da_v))
+    # v_dot has no component along its own column; add v * c per column, c chosen so that
+    # the norm stays 1 (real part) and the largest component stays real (imaginary part)
+    ndim = get_aval(v).ndim
+    top = argmax(ew.abs(v), ndim - 2)
+    one_hot = eq(broadcasted_iota(top.dtype, get_aval(v).shape, ndim - 2),
+                 expand_dims(top, (ndim - 2,)))
+    one_hot = convert_element_type(one_hot, dtype)
+    v_top = real(reduce_sum(mul(v, one_hot), (ndim - 2,)))
+    dv_top = reduce_sum(mul(v_dot, one_hot), (ndim - 2,))
+    norm_part = real(reduce_sum(mul(conj(v), v_dot), (ndim - 2,)))
+    c = ew.complex(neg(norm_part), neg(div(imag(dv_top), v_top)))
+    v_dot = add(v_dot, mul(v, expand_dims(c, (ndim - 2,))))
+    return out, [w_dot, v_dot]
+
+
+jvp_rules[eig_p] = _eig_jvp
+_leading_batch(eig_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# The opt-in guard on eigenvector derivatives: an identity whose jvp refuses
+# ---------------------------------------------------------------------------------------------
+
+eigvec_guard_p = Primitive("eigvec_guard", impl=lambda v: v, abstract_eval=lambda v: v)
+
+
+def _eigvec_guard(v: Any) -> Any:
+    return eigvec_guard_p.bind(v)
+
+
+def _eigvec_guard_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    (v,), (v_dot,) = primals, tangents
+    if type(v_dot) is Zero:
+        return eigvec_guard_p.bind(v), v_dot
+    raise NotImplementedError(
+        "derivatives of non-symmetric eigenvectors are valid only for distinct eigenvalues, "
+        "which cannot be checked: pass enable_eigvec_derivs=True to ftrans.lax.linalg.eig "
+        "to opt in (ftrans.numpy.linalg.eig does), or differentiate eigvals only")
+
+
+jvp_rules[eigvec_guard_p] = _eigvec_guard_jvp
+defvectorized(eigvec_guard_p)
+
+__all__ = ["eig", "eig_p"]
