@@ -26,7 +26,7 @@ from ftrans.lax.elementwise import (
     real, sub,
 )
 from ftrans.lax.linalg_decompositions import (
-    _bind_checked, _check_matrix, _col, _diagonal, _leading_batch, _mm,
+    LinAlgError, _bind_checked, _check_matrix, _col, _diagonal, _leading_batch, _mm,
     _off_diagonal_inverse, _row, _to_dtype, solve_p,
 )
 from ftrans.lax.reductions import argmax, reduce_sum
@@ -168,4 +168,105 @@ def _eigvec_guard_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[
 jvp_rules[eigvec_guard_p] = _eigvec_guard_jvp
 defvectorized(eigvec_guard_p)
 
-__all__ = ["eig", "eig_p"]
+
+# ---------------------------------------------------------------------------------------------
+# schur
+# ---------------------------------------------------------------------------------------------
+
+
+def _invariant_basis(w: np.ndarray, v: np.ndarray, real: bool) -> np.ndarray:
+    """The eigenvector matrix, or for a real Schur form a real basis of the same invariant
+    subspaces: a conjugate pair of eigenvectors becomes its real and imaginary parts."""
+    if not real:
+        return v
+    columns, j = [], 0
+    while j < len(w):
+        if w[j].imag != 0 and j + 1 < len(w):  # geev lists a conjugate pair together
+            columns += [v[:, j].real, v[:, j].imag]
+            j += 2
+        else:
+            columns.append(v[:, j].real)
+            j += 1
+    return np.stack(columns, axis=1)
+
+
+def _schur_one(a: np.ndarray, real: bool) -> tuple[np.ndarray, np.ndarray]:
+    n = a.shape[-1]
+    w, v = np.linalg.eig(a)
+    real = real and w.dtype.kind == "c"  # a real spectrum gives real vectors anyway
+    q, _ = np.linalg.qr(_invariant_basis(w, v, real))
+    t = np.conj(q.T) @ a @ q  # A Q = Q (R D R^-1), block upper triangular
+    keep = np.triu(np.ones((n, n), bool))
+    if real:  # the 2x2 diagonal blocks of conjugate pairs keep their subdiagonal entry
+        sub = np.zeros(n - 1, bool)
+        j = 0
+        while j < n:
+            if w[j].imag != 0 and j + 1 < n:
+                sub[j] = True
+                j += 2
+            else:
+                j += 1
+        keep |= np.diag(sub, -1)
+    dropped = np.linalg.norm(np.where(keep, 0, t))
+    scale = max(np.linalg.norm(a), np.finfo(a.dtype).tiny)
+    if not np.isfinite(dropped) or dropped > 1e3 * np.finfo(a.dtype).eps * n * scale:
+        raise LinAlgError("schur: the matrix is too close to defective (its eigenvectors "
+                          "are nearly dependent) for ftrans's eigenvector-based Schur form")
+    return np.where(keep, t, 0).astype(t.dtype), q
+
+
+def _schur_impl(a: Any, *, output: str) -> list[Any]:
+    a = np.asarray(a)
+    real = output == "real" and a.dtype.kind == "f"
+    dtype = a.dtype if real else complex_dtype(a.dtype)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    pairs = [_schur_one(m, real) for m in flat]
+    t = np.stack([p[0] for p in pairs]).astype(dtype).reshape(a.shape)
+    q = np.stack([p[1] for p in pairs]).astype(dtype).reshape(a.shape)
+    return [t, q]
+
+
+def _schur_abstract_eval(a: ShapedArray, *, output: str) -> list[ShapedArray]:
+    _check_matrix("schur", a)
+    if output not in ("real", "complex"):
+        raise ValueError(f"schur: output must be 'real' or 'complex', got {output!r}")
+    dtype = a.dtype if output == "real" and a.dtype.kind == "f" else complex_dtype(a.dtype)
+    return [make_aval(a.shape, dtype)] * 2
+
+
+schur_p = Primitive("schur", impl=_schur_impl, abstract_eval=_schur_abstract_eval,
+                    multiple_results=True)
+
+
+def schur(x: Any, output: str = "real") -> list[Any]:
+    """Schur decomposition ``x = q @ t @ q^H`` of ``(..., n, n)`` matrices: ``[t, q]``, ``q``
+    unitary, ``t`` upper triangular (``output='complex'``, or a complex ``x``) or, for real
+    ``x`` and ``output='real'``, real and quasi-triangular with a 2x2 block per conjugate pair
+    of eigenvalues.
+
+    Computed from the eigenvectors (an orthonormal basis of each leading invariant subspace):
+    exact for diagonalisable matrices, it raises LinAlgError for (nearly) defective ones
+    rather than return a wrong factor. Schur forms are not unique; this one orders the
+    eigenvalues as ``eig`` does. Not differentiable (as in JAX).
+
+    >>> import numpy as np
+    >>> t, q = schur(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> np.allclose(q @ t @ q.T, [[1.0, 2.0], [0.0, 3.0]]), abs(float(t[1, 0]))
+    (True, 0.0)
+    """
+    return _bind_checked(schur_p, x, output=output)
+
+
+def _schur_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, output: str) -> Any:
+    (a,), (a_dot,) = primals, tangents
+    if type(a_dot) is Zero:
+        out = schur_p.bind(a, output=output)
+        return out, [Zero.like(o) for o in out]
+    raise NotImplementedError("schur has no derivative (nor in JAX); eig or eigh give "
+                              "differentiable spectra")
+
+
+jvp_rules[schur_p] = _schur_jvp
+_leading_batch(schur_p)
+
+__all__ = ["eig", "eig_p", "schur", "schur_p"]

@@ -1,7 +1,7 @@
 """``ftrans.scipy``: SciPy-compatible functions, differentiable and batchable.
 
-Only ``special`` so far; it needs no SciPy (the implementations are ftrans's own, see
-``ftrans.lax.special``).
+``special`` and ``linalg``; they need no SciPy (the implementations are ftrans's own, see
+``ftrans.lax.special`` and ``ftrans.lax.linalg_decompositions``).
 """
 
-from ftrans.scipy import special  # noqa: F401
+from ftrans.scipy import linalg, special  # noqa: F401
