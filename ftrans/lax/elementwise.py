@@ -34,6 +34,8 @@ from ftrans.zero_cotangent import tangent_div, tangent_mul
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 _FLOAT = "fc"
+_REAL_FLOAT = "f"  # floor, ceil, round: NumPy refuses complex operands
+_REAL = "iuf"  # rem: NumPy's fmod refuses complex operands
 _NUMERIC = "iufc"
 _ANY = "biufc"
 
@@ -41,7 +43,8 @@ _ANY = "biufc"
 def _check_kind(name: str, aval: ShapedArray, kinds: str) -> None:
     if aval.dtype.kind not in kinds:
         wanted = {"fc": "floating", "iufc": "numeric", "biu": "integer or boolean",
-                  "iu": "integer", "b": "boolean"}.get(kinds, kinds)
+                  "iu": "integer", "b": "boolean", "f": "real floating",
+                  "iuf": "real (integer or floating)"}.get(kinds, kinds)
         raise TypeError(f"{name} needs {wanted} operands, got {aval.str_short()}")
 
 
@@ -233,7 +236,7 @@ transpose_rules[div_p] = _div_transpose
 defbroadcasting(div_p)
 
 
-rem_p = binary_primitive("rem", np.fmod)
+rem_p = binary_primitive("rem", np.fmod, _REAL)
 
 
 def rem(x: Any, y: Any) -> Any:
@@ -347,7 +350,23 @@ def _float_const(value: float, like: Any) -> Any:
 
 exp_p = unary_primitive("exp", np.exp)
 log_p = unary_primitive("log", np.log)
-log1p_p = unary_primitive("log1p", np.log1p)
+def _log1p_impl(x: Any) -> Any:
+    if np.result_type(x).kind != "c":
+        return np.log1p(x)
+    # NumPy's complex log1p is log(1 + x), inaccurate for small x; this keeps full precision:
+    # log|1 + x| = log1p(2a + a^2 + b^2) / 2 and arg(1 + x) = atan2(b, 1 + a), x = a + ib
+    a, b = np.real(x), np.imag(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        modulus = 0.5 * np.log1p(a * (2 + a) + b * b)
+        huge = ~np.isfinite(modulus) | (np.abs(a) + np.abs(b) > 1e150)
+        modulus = np.where(huge, np.log(np.abs(1 + np.asarray(x))), modulus)
+    out = np.empty(np.shape(x), np.result_type(x))
+    out.real = modulus
+    out.imag = np.arctan2(b, 1 + a)
+    return out[()] if out.ndim == 0 else out
+
+
+log1p_p = unary_primitive("log1p", _log1p_impl)
 expm1_p = unary_primitive("expm1", np.expm1)
 sin_p = unary_primitive("sin", np.sin)
 cos_p = unary_primitive("cos", np.cos)
@@ -357,6 +376,8 @@ sqrt_p = unary_primitive("sqrt", np.sqrt)
 
 
 def _logistic_impl(x: Any) -> Any:
+    if np.result_type(x).kind == "c":  # no branch to pick on the complex plane
+        return 1 / (1 + np.exp(-x))
     # exp(-|x|) never overflows; the two branches are the same function
     e = np.exp(-np.abs(x))
     return np.where(np.asarray(x) >= 0, 1 / (1 + e), e / (1 + e))[()]
@@ -450,8 +471,8 @@ def _abs_abstract_eval(x: ShapedArray) -> ShapedArray:
 
 abs_p = Primitive("abs", impl=np.abs, abstract_eval=_abs_abstract_eval)
 sign_p = unary_primitive("sign", np.sign, _NUMERIC)
-floor_p = unary_primitive("floor", np.floor)
-ceil_p = unary_primitive("ceil", np.ceil)
+floor_p = unary_primitive("floor", np.floor, _REAL_FLOAT)
+ceil_p = unary_primitive("ceil", np.ceil, _REAL_FLOAT)
 
 
 def _round_impl(x: Any, rounding_method: int) -> Any:
@@ -460,7 +481,7 @@ def _round_impl(x: Any, rounding_method: int) -> Any:
     return np.copysign(np.floor(np.abs(x) + 0.5), x)
 
 
-round_p = unary_primitive("round", _round_impl)
+round_p = unary_primitive("round", _round_impl, _REAL_FLOAT)
 
 
 def abs(x: Any) -> Any:  # noqa: A001
@@ -493,8 +514,19 @@ def round(x: Any, rounding_method: int = ROUND_AWAY_FROM_ZERO) -> Any:  # noqa: 
     return round_p.bind(x, rounding_method=int(rounding_method))
 
 
-# d|x|/dx taken as +1 at 0 (JAX's convention), so |x| at 0 passes its tangent through
-defjvp(abs_p, lambda g, ans, x: select_n(ge(x, np.zeros((), get_aval(x).dtype)), neg(g), g))
+def _abs_jvp(g: Any, ans: Any, x: Any) -> Any:
+    dtype = get_aval(x).dtype
+    if dtype.kind == "c":
+        # d|z| = real(conj(z) dz) / |z| (abs is not holomorphic), taken as 0 at z = 0
+        magnitude_dtype = get_aval(ans).dtype
+        safe = select_n(eq(ans, np.zeros((), magnitude_dtype)), ans,
+                        np.ones((), magnitude_dtype))
+        return real(mul(g, div(conj(x), convert_element_type(safe, dtype))))
+    # d|x|/dx taken as +1 at 0 (JAX's convention), so |x| at 0 passes its tangent through
+    return select_n(ge(x, np.zeros((), dtype)), neg(g), g)
+
+
+defjvp(abs_p, _abs_jvp)
 for _prim in (sign_p, floor_p, ceil_p, round_p):
     defjvp_zero(_prim)
 for _prim in (abs_p, sign_p, floor_p, ceil_p, round_p):
@@ -808,6 +840,9 @@ defbroadcasting(complex_p)
 
 
 def _convert_element_type_impl(x: Any, new_dtype: np.dtype) -> Any:
+    if np.result_type(x).kind == "c" and new_dtype.kind != "c":
+        # complex to real keeps the real part (to bool: nonzero), without NumPy's warning
+        x = np.not_equal(x, 0) if new_dtype.kind == "b" else np.real(x)
     return np.asarray(x).astype(new_dtype)[()] if np.ndim(x) == 0 else x.astype(new_dtype)
 
 
@@ -820,7 +855,8 @@ convert_element_type_p = Primitive("convert_element_type", impl=_convert_element
 
 
 def convert_element_type(x: Any, new_dtype: Any) -> Any:
-    """``x`` cast to ``new_dtype`` (NumPy's ``astype``: floats to ints truncate)."""
+    """``x`` cast to ``new_dtype`` (NumPy's ``astype``: floats to ints truncate; complex to
+    real keeps the real part, and its transpose is ``complex(ct, 0)``)."""
     new_dtype = np.dtype(new_dtype)
     if type(x) in _PYTHON_SCALARS:
         return np.asarray(x, dtype=new_dtype)[()]

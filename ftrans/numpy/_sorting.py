@@ -29,9 +29,9 @@ def _sort_input(a: Any, axis: int | None, order: Any, name: str) -> tuple[Any, i
         raise NotImplementedError(f"{name}: order= (structured arrays) is not supported")
     a = asarray_strong(a)
     aval = get_aval(a)
-    if aval.dtype.kind not in "biuf":
+    if aval.dtype.kind not in "biufc":  # complex values order lexicographically, as NumPy
         raise TypeError(f"{name}: cannot sort an array of dtype {aval.dtype} (ftrans sorts "
-                        f"booleans, integers and real floats)")
+                        f"booleans, integers, floats and complex numbers)")
     if axis is None:
         return lax.reshape(a, (-1,)), 0
     return a, normalize_axis(axis, aval.ndim)

@@ -23,18 +23,166 @@ unary = unary_shapes()
 binary = broadcasting_shapes(2)
 
 
+def _np_pad(x: np.ndarray) -> np.ndarray:
+    out = np.full((6, 4), 1j)
+    out[1:4, 0:4:2] = x  # rows: low 1, high 2; columns: interior 1, high 1
+    return out
+
+
+def _np_update_slice(x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    out = np.array(x)
+    out[1:2] = u
+    return out
+
+
+def _np_scatter_add(x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    out = np.array(x)
+    np.add.at(out, [2, 0, 2], u)
+    return out
+
+
+def _np_while(x: Any) -> Any:
+    for _ in range(3):
+        x = x * np.sin(x)
+    return x
+
+
 def _np_complex(x: np.ndarray, y: np.ndarray) -> Any:
     out = np.asarray(x) + 1j * np.asarray(y)
     return out.astype(np.result_type(np.asarray(x).dtype, np.complex64))[()]
 
 
+def _away_from_zero(rng: np.random.Generator, shapes: tuple, dtype: Any) -> tuple:
+    """Complex values of modulus in [0.5, 2]: away from the singular point of abs, log, div."""
+    out = []
+    for shape in shapes:
+        z = rng.uniform(0.5, 2, shape) * np.exp(1j * rng.uniform(-3, 3, shape))
+        out.append(z.astype(dtype)[()] if not shape else z.astype(dtype))
+    return tuple(out)
+
+
+def _fixed(*shapes: tuple[int, ...]) -> st.SearchStrategy:
+    return st.just(tuple(shapes))
+
+
+def _gather_rows(x: Any) -> Any:
+    return lax.gather(x, np.array([[2], [0], [2]]), (0,))
+
+
+def _scatter_add_rows(x: Any, u: Any) -> Any:
+    return lax.scatter_add(x, np.array([[2], [0], [2]]), u, (0,))
+
+
+def _scan_products(x: Any) -> Any:
+    def step(carry: Any, a: Any) -> tuple[Any, Any]:
+        return lax.mul(carry, a), lax.add(carry, lax.sin(a))
+    return lax.scan(step, x[0], x)
+
+
+def _np_scan_products(x: Any) -> Any:
+    carry, ys = x[0], []
+    for a in x:
+        ys.append(carry + np.sin(a))
+        carry = carry * a
+    return carry, np.stack(ys)
+
+
+def _cond_square(x: Any) -> Any:
+    aval = ft.core.get_aval(x)
+    pred = lax.gt(lax.reduce_sum(lax.real(x), tuple(range(aval.ndim))),
+                  np.zeros((), np.finfo(aval.dtype).dtype))
+    return lax.cond(pred, lambda v: lax.mul(v, v), lax.exp, x)
+
+
+def _np_cond_square(x: Any) -> Any:
+    return x * x if np.sum(np.real(x)) > 0 else np.exp(x)
+
+
 SPECS = [
+    # the complex-part primitives
     OpSpec("real", lax.real, np.real, unary, C64_128, rtol=1e-6),
     OpSpec("imag", lax.imag, np.imag, unary, C64_128, rtol=1e-6),
     OpSpec("conj", lax.conj, np.conjugate, unary, C64_128, rtol=1e-6),
     OpSpec("conj_of_real", lax.conj, lambda x: np.asarray(x).astype(
         np.result_type(np.asarray(x).dtype, np.complex64))[()], unary, F32_64, rtol=1e-6),
     OpSpec("complex", lax.complex, _np_complex, binary, F32_64, rtol=1e-6),
+    # arithmetic and holomorphic math functions on complex operands
+    OpSpec("c_neg", lax.neg, np.negative, unary, C64_128),
+    OpSpec("c_add", lax.add, np.add, binary, C64_128, rtol=1e-6),
+    OpSpec("c_sub", lax.sub, np.subtract, binary, C64_128, rtol=1e-6),
+    OpSpec("c_mul", lax.mul, np.multiply, binary, C64_128, rtol=1e-6),
+    OpSpec("c_div", lax.div, np.true_divide, binary, C64_128, make_args=_away_from_zero,
+           rtol=1e-5),
+    OpSpec("c_pow", lax.pow, np.power, binary, (np.complex128,), make_args=_away_from_zero,
+           rtol=1e-10),
+    OpSpec("c_integer_pow_3", lambda x: lax.integer_pow(x, 3), lambda x: x ** 3, unary,
+           C64_128, rtol=1e-5),
+    OpSpec("c_integer_pow_neg2", lambda x: lax.integer_pow(x, -2), lambda x: x ** -2, unary,
+           (np.complex128,), make_args=_away_from_zero, rtol=1e-10),
+    OpSpec("c_exp", lax.exp, np.exp, unary, C64_128, rtol=1e-5),
+    OpSpec("c_log", lax.log, np.log, unary, (np.complex128,), make_args=_away_from_zero),
+    OpSpec("c_log1p", lax.log1p, np.log1p, unary, (np.complex128,), domain=(-0.4, 1.0),
+           rtol=1e-10),
+    OpSpec("c_expm1", lax.expm1, np.expm1, unary, (np.complex128,)),
+    OpSpec("c_sin", lax.sin, np.sin, unary, C64_128, rtol=1e-5),
+    OpSpec("c_cos", lax.cos, np.cos, unary, C64_128, rtol=1e-5),
+    OpSpec("c_tan", lax.tan, np.tan, unary, (np.complex128,), domain=(-0.7, 0.7)),
+    OpSpec("c_tanh", lax.tanh, np.tanh, unary, (np.complex128,), domain=(-0.7, 0.7)),
+    OpSpec("c_logistic", lax.logistic, lambda x: 1 / (1 + np.exp(-x)), unary, (np.complex128,),
+           domain=(-0.7, 0.7)),
+    OpSpec("c_sqrt", lax.sqrt, np.sqrt, unary, (np.complex128,), make_args=_away_from_zero),
+    OpSpec("c_rsqrt", lax.rsqrt, lambda x: 1 / np.sqrt(x), unary, (np.complex128,),
+           make_args=_away_from_zero),
+    # non-holomorphic: a real magnitude of a complex operand
+    OpSpec("c_abs", lax.abs, np.abs, unary, C64_128, make_args=_away_from_zero, rtol=1e-6),
+    OpSpec("c_sign", lax.sign, np.sign, unary, (np.complex128,), make_args=_away_from_zero,
+           zero_derivative=True),
+    OpSpec("c_max", lax.max, np.maximum, binary, (np.complex128,)),
+    OpSpec("c_select_n", lambda a, b: lax.select_n(lax.gt(lax.real(a), lax.real(b)), a, b),
+           lambda a, b: np.where(np.real(a) > np.real(b), b, a), binary, (np.complex128,)),
+    # casts: complex to real keeps the real part; its transpose is complex(ct, 0)
+    OpSpec("c128_to_f64", lambda x: lax.convert_element_type(x, np.float64), np.real, unary,
+           (np.complex128,)),
+    OpSpec("f64_to_c128", lambda x: lax.convert_element_type(x, np.complex128),
+           lambda x: np.asarray(x, np.complex128)[()], unary, (np.float64,)),
+    OpSpec("c128_to_c64", lambda x: lax.convert_element_type(x, np.complex64),
+           lambda x: np.asarray(x, np.complex64)[()], unary, (np.complex128,), grad_tol=1e-2),
+    # reductions
+    OpSpec("c_reduce_sum", lambda x: lax.reduce_sum(x, (0,)), lambda x: np.sum(x, 0),
+           unary_shapes(min_rank=1), C64_128, rtol=1e-5),
+    OpSpec("c_reduce_prod", lambda x: lax.reduce_prod(x, (0,)), lambda x: np.prod(x, 0),
+           unary_shapes(min_rank=1), (np.complex128,), make_args=_away_from_zero),
+    OpSpec("c_reduce_max", lambda x: lax.reduce_max(x, (0,)), lambda x: np.max(x, 0),
+           unary_shapes(min_rank=1), (np.complex128,)),
+    OpSpec("c_cumsum", lambda x: lax.cumsum(x, 0), lambda x: np.cumsum(x, 0),
+           unary_shapes(min_rank=1), (np.complex128,)),
+    OpSpec("c_cumprod", lambda x: lax.cumprod(x, 0), lambda x: np.cumprod(x, 0),
+           unary_shapes(min_rank=1), (np.complex128,), make_args=_away_from_zero),
+    # linear algebra, structure, indexing
+    OpSpec("c_dot", lax.dot, np.dot, _fixed((3, 2), (2, 4)), C64_128, rtol=1e-5),
+    OpSpec("c_batch_matmul", lax.batch_matmul, np.matmul, _fixed((2, 3, 2), (2, 2, 3)),
+           (np.complex128,)),
+    OpSpec("c_transpose", lambda x: lax.transpose(x, (1, 0)), lambda x: x.T,
+           _fixed((3, 2)), (np.complex128,)),
+    OpSpec("c_pad", lambda x: lax.pad(x, np.complex128(1j), ((1, 2, 0), (0, 1, 1))),
+           _np_pad, _fixed((3, 2)), (np.complex128,)),
+    OpSpec("c_concatenate", lambda x, y: lax.concatenate([x, y], 0),
+           lambda x, y: np.concatenate([x, y], 0), _fixed((3, 2), (1, 2)), (np.complex128,)),
+    OpSpec("c_dynamic_update_slice", lambda x, u: lax.dynamic_update_slice(x, u, (1, 0)),
+           _np_update_slice, _fixed((3, 2), (1, 2)), (np.complex128,)),
+    OpSpec("c_gather", _gather_rows, lambda x: x[[2, 0, 2]], _fixed((4, 3)), (np.complex128,)),
+    OpSpec("c_scatter_add", _scatter_add_rows, _np_scatter_add, _fixed((4, 3), (3, 3)),
+           (np.complex128,)),
+    OpSpec("c_sort", lambda x: lax.sort(x, 0), lambda x: np.sort(x, 0),
+           unary_shapes(min_rank=1), (np.complex128,)),
+    # control flow carrying complex values
+    OpSpec("c_scan", _scan_products, _np_scan_products, _fixed((4,)), (np.complex128,)),
+    OpSpec("c_cond", _cond_square, _np_cond_square, unary, (np.complex128,)),
+    OpSpec("c_while", lambda x: lax.while_loop(
+        lambda s: lax.lt(s[0], np.int64(3)),
+        lambda s: (lax.add(s[0], np.int64(1)), lax.mul(s[1], lax.sin(s[1]))),
+        (np.int64(0), x))[1], _np_while, unary, (np.complex128,), domain=(-0.7, 0.7),
+        grad_modes=("fwd",)),
 ]
 
 (test_matches_numpy, test_abstract_eval_matches_impl, test_grads,
