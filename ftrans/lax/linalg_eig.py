@@ -18,7 +18,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
-from ftrans.interpreters.batching import defvectorized
 from ftrans.interpreters.jvp import Zero, jvp_rules
 from ftrans.lax import elementwise as ew
 from ftrans.lax.elementwise import (
@@ -42,8 +41,8 @@ def _largest_component_real(v: np.ndarray) -> np.ndarray:
     return v * (np.abs(top) / top)
 
 
-def _eig_impl(a: Any, *, compute_left_eigenvectors: bool,
-              compute_right_eigenvectors: bool) -> list[Any]:
+def _eig_impl(a: Any, *, compute_left_eigenvectors: bool, compute_right_eigenvectors: bool,
+              enable_eigvec_derivs: bool) -> list[Any]:
     a = np.asarray(a)
     out_dtype = complex_dtype(a.dtype)
     if not (compute_left_eigenvectors or compute_right_eigenvectors):
@@ -59,7 +58,8 @@ def _eig_impl(a: Any, *, compute_left_eigenvectors: bool,
 
 
 def _eig_abstract_eval(a: ShapedArray, *, compute_left_eigenvectors: bool,
-                       compute_right_eigenvectors: bool) -> list[ShapedArray]:
+                       compute_right_eigenvectors: bool,
+                       enable_eigvec_derivs: bool) -> list[ShapedArray]:
     _check_matrix("eig", a)
     dtype = complex_dtype(a.dtype)
     vectors = [make_aval(a.shape, dtype)] * (int(compute_left_eigenvectors)
@@ -81,43 +81,51 @@ def eig(x: Any, *, compute_left_eigenvectors: bool = True,
     Args:
       x: a real or complex floating-point matrix (or stack of them).
       compute_left_eigenvectors, compute_right_eigenvectors: which vectors to return.
-      enable_eigvec_derivs: allow derivatives of the eigenvectors. They are valid only for
-        distinct eigenvalues, which cannot be checked, so (as in JAX) they are opt-in; the
-        eigenvalues' derivative is always available.
+      enable_eigvec_derivs: allow derivatives when eigenvectors are computed. They are valid
+        only for distinct eigenvalues, which cannot be checked, so (as in JAX) they are
+        opt-in; without vectors, the eigenvalues are always differentiable.
 
     Returns:
       ``[w, vl, vr]`` with the vectors not requested left out.
 
     Raises:
       TypeError: a non-floating matrix. LinAlgError: not square.
-      NotImplementedError: a derivative of eigenvectors without ``enable_eigvec_derivs``, or
-        of left eigenvectors.
+      NotImplementedError: a derivative with eigenvectors computed but not
+        ``enable_eigvec_derivs``, or with left eigenvectors.
 
     >>> import numpy as np
     >>> w, v = eig(np.array([[0.0, 1.0], [-1.0, 0.0]]), compute_left_eigenvectors=False)
     >>> w
     array([0.+1.j, 0.-1.j])
     """
-    out = _bind_checked(eig_p, x, compute_left_eigenvectors=bool(compute_left_eigenvectors),
-                        compute_right_eigenvectors=bool(compute_right_eigenvectors))
-    if enable_eigvec_derivs or len(out) == 1:
-        return out
-    return [out[0]] + [_eigvec_guard(v) for v in out[1:]]
+    return _bind_checked(eig_p, x, compute_left_eigenvectors=bool(compute_left_eigenvectors),
+                         compute_right_eigenvectors=bool(compute_right_eigenvectors),
+                         enable_eigvec_derivs=bool(enable_eigvec_derivs))
 
 
 def _eig_jvp(primals: Sequence[Any], tangents: Sequence[Any], *,
-             compute_left_eigenvectors: bool,
-             compute_right_eigenvectors: bool) -> tuple[Any, Any]:
+             compute_left_eigenvectors: bool, compute_right_eigenvectors: bool,
+             enable_eigvec_derivs: bool) -> tuple[Any, Any]:
     (a,), (a_dot,) = primals, tangents
     params = dict(compute_left_eigenvectors=compute_left_eigenvectors,
-                  compute_right_eigenvectors=compute_right_eigenvectors)
+                  compute_right_eigenvectors=compute_right_eigenvectors,
+                  enable_eigvec_derivs=enable_eigvec_derivs)
     out = eig_p.bind(a, **params)
     if type(a_dot) is Zero:
         return out, [Zero.like(o) for o in out]
+    vectors = compute_left_eigenvectors or compute_right_eigenvectors
+    if vectors and not enable_eigvec_derivs:
+        raise NotImplementedError(
+            "derivatives of non-symmetric eigenvectors are valid only for distinct "
+            "eigenvalues, which cannot be checked: pass enable_eigvec_derivs=True to "
+            "ftrans.lax.linalg_eig.eig to opt in (ftrans.numpy.linalg.eig does), or compute "
+            "eigenvalues only")
     if compute_left_eigenvectors:
         raise NotImplementedError("the derivative of eig's left eigenvectors is not "
                                   "implemented; ask for right eigenvectors only")
-    w, v = eig_p.bind(a, compute_left_eigenvectors=False, compute_right_eigenvectors=True)
+    # the eigenvalues' derivative needs the vectors, and its own derivative theirs
+    w, v = eig_p.bind(a, compute_left_eigenvectors=False, compute_right_eigenvectors=True,
+                      enable_eigvec_derivs=True)
     dtype = get_aval(v).dtype
     vinv_da_v = solve_p.bind(v, _mm(_to_dtype(a_dot, dtype), v))  # V^-1 dA V
     w_dot = _diagonal(vinv_da_v)
@@ -142,31 +150,6 @@ def _eig_jvp(primals: Sequence[Any], tangents: Sequence[Any], *,
 
 jvp_rules[eig_p] = _eig_jvp
 _leading_batch(eig_p)
-
-
-# ---------------------------------------------------------------------------------------------
-# The opt-in guard on eigenvector derivatives: an identity whose jvp refuses
-# ---------------------------------------------------------------------------------------------
-
-eigvec_guard_p = Primitive("eigvec_guard", impl=lambda v: v, abstract_eval=lambda v: v)
-
-
-def _eigvec_guard(v: Any) -> Any:
-    return eigvec_guard_p.bind(v)
-
-
-def _eigvec_guard_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
-    (v,), (v_dot,) = primals, tangents
-    if type(v_dot) is Zero:
-        return eigvec_guard_p.bind(v), v_dot
-    raise NotImplementedError(
-        "derivatives of non-symmetric eigenvectors are valid only for distinct eigenvalues, "
-        "which cannot be checked: pass enable_eigvec_derivs=True to ftrans.lax.linalg.eig "
-        "to opt in (ftrans.numpy.linalg.eig does), or differentiate eigvals only")
-
-
-jvp_rules[eigvec_guard_p] = _eigvec_guard_jvp
-defvectorized(eigvec_guard_p)
 
 
 # ---------------------------------------------------------------------------------------------
