@@ -625,8 +625,8 @@ def qr(a: Any, mode: str = "reduced") -> list[Any]:
     """QR decomposition of ``(..., m, n)`` matrices (Householder, LAPACK's signs):
     ``[q, r]`` for ``mode`` 'reduced' or 'complete', ``[r]`` for 'r'.
 
-    Differentiable (JAX's rule) for ``m >= n`` in 'reduced' and 'r' modes, and square
-    matrices in 'complete' mode; NotImplementedError otherwise.
+    Differentiable (JAX's rule) in every mode, except 'complete' with ``m > n``, where the
+    extra columns of ``q`` are not unique (NotImplementedError).
 
     >>> import numpy as np
     >>> q, r = qr(np.array([[3.0], [4.0]]))
@@ -636,16 +636,8 @@ def qr(a: Any, mode: str = "reduced") -> list[Any]:
     return _bind_checked(qr_p, a, mode=mode)
 
 
-def _qr_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, mode: str) -> tuple[Any, Any]:
-    (a,), (a_dot,) = primals, tangents
-    out = qr_p.bind(a, mode=mode)
-    if type(a_dot) is Zero:
-        return out, [Zero.like(o) for o in out]
-    m, n = get_aval(a).shape[-2:]
-    if m < n or (mode == "complete" and m != n):
-        raise NotImplementedError(f"the derivative of qr is implemented for m >= n ('reduced' "
-                                  f"or 'r' mode) or square matrices; got {m}x{n}, mode={mode!r}")
-    q, r = qr_p.bind(a, mode="reduced")
+def _qr_tall_tangent(q: Any, r: Any, a_dot: Any) -> tuple[Any, Any]:
+    """``(dQ, dR)`` of the reduced QR of a matrix with ``m >= n`` (square ``r``)."""
     # dA R^-1, as the solve X R = dA  <=>  R^T X^T = dA^T
     da_rinv = _swap_last(triangular_solve_p.bind(r, _swap_last(a_dot), lower=False,
                                                  transpose_a=True, unit_diagonal=False))
@@ -659,6 +651,34 @@ def _qr_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, mode: str) -> tu
         omega = add(omega, mul(imag_diag, np.asarray(1j, aval.dtype)))
     q_dot = add(_mm(q, sub(omega, qt_da_rinv)), da_rinv)
     r_dot = _mm(sub(qt_da_rinv, omega), r)
+    return q_dot, r_dot
+
+
+def _split_columns(x: Any, k: int) -> tuple[Any, Any]:
+    from ftrans.lax.indexing import slice_in_dim
+    ndim, n = get_aval(x).ndim, get_aval(x).shape[-1]
+    return slice_in_dim(x, 0, k, axis=ndim - 1), slice_in_dim(x, k, n, axis=ndim - 1)
+
+
+def _qr_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, mode: str) -> tuple[Any, Any]:
+    (a,), (a_dot,) = primals, tangents
+    out = qr_p.bind(a, mode=mode)
+    if type(a_dot) is Zero:
+        return out, [Zero.like(o) for o in out]
+    m, n = get_aval(a).shape[-2:]
+    if mode == "complete" and m > n:
+        raise NotImplementedError(f"the derivative of qr in 'complete' mode is implemented "
+                                  f"for m <= n (Q's extra columns are not unique); got "
+                                  f"{m}x{n}: use mode='reduced'")
+    q, r = qr_p.bind(a, mode="reduced")
+    if m >= n:
+        q_dot, r_dot = _qr_tall_tangent(q, r, a_dot)
+    else:  # A = Q [R1 R2]: the square part as above, then dR2 = Q^H (dA2 - dQ R2)
+        from ftrans.lax.structural import concatenate
+        (r1, r2), (da1, da2) = _split_columns(r, m), _split_columns(a_dot, m)
+        q_dot, r1_dot = _qr_tall_tangent(q, r1, da1)
+        r2_dot = _mm(_adjoint(q), sub(da2, _mm(q_dot, r2)))
+        r_dot = concatenate([r1_dot, r2_dot], get_aval(r).ndim - 1)
     return out, ([r_dot] if mode == "r" else [q_dot, r_dot])
 
 

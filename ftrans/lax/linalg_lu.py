@@ -4,8 +4,10 @@
 does: ``lu`` holds the unit lower factor ``L`` below its diagonal and the upper factor ``U`` on
 and above it, ``pivots[i]`` is the row swapped with row ``i`` at step ``i``, and
 ``a[permutation] == L @ U``. The factorisation is written in NumPy (one vectorised elimination
-step per column, over every leading axis at once). The jvp, for square matrices, is
-``dL = L tril(X, -1)``, ``dU = triu(X) U`` with ``X = L^-1 P dA U^-1``. See docs/linalg.md.
+step per column, over every leading axis at once). The jvp, on the leading square block, is
+``dL = L tril(X, -1)``, ``dU = triu(X) U`` with ``X = L^-1 P dA U^-1``; the remaining rows of
+``L`` (tall) or columns of ``U`` (wide) follow by one more triangular solve. See
+docs/linalg.md.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import numpy as np
 
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.jvp import Zero, defjvp_zero, jvp_rules
-from ftrans.lax.elementwise import add, convert_element_type, eq, mul
+from ftrans.lax.elementwise import add, convert_element_type, eq, mul, sub
+from ftrans.lax.indexing import slice  # noqa: A004  (lax's name)
 from ftrans.lax.linalg_decompositions import (
     _bind_checked, _check_matrix, _eye, _leading_batch, _mm, _swap_last, _tri_mask,
     triangular_solve_p,
 )
-from ftrans.lax.structural import broadcasted_iota, expand_dims
+from ftrans.lax.structural import broadcasted_iota, concatenate, expand_dims
 
 # ---------------------------------------------------------------------------------------------
 # lu
@@ -66,8 +69,9 @@ def lu(x: Any) -> list[Any]:
     ``[lu, pivots, permutation]`` (``lu`` packs unit-lower ``L`` and upper ``U``; ``pivots``
     are LAPACK's row swaps, 0-based, int32; ``x[..., permutation, :] == L @ U``).
 
-    Differentiable in ``lu`` for square matrices (NotImplementedError otherwise); a singular
-    matrix factors (``U`` has a zero on its diagonal) but its derivative is infinite.
+    Differentiable in ``lu`` (the leading ``k x k`` block of ``U``, ``k = min(m, n)``, must
+    be nonsingular); a singular matrix factors (``U`` has a zero on its diagonal) but its
+    derivative is infinite.
 
     Raises:
       TypeError: a non-floating matrix. LinAlgError: rank below 2.
@@ -89,25 +93,55 @@ def permutation_matrix(perm: Any, dtype: Any) -> Any:
     return convert_element_type(eq(expand_dims(perm, (aval.ndim,)), columns), dtype)
 
 
+def _square_lu_tangent(l_factor: Any, u_factor: Any, x: Any) -> tuple[Any, Any]:
+    """``(dL, dU)`` for square unit-lower ``L``, upper ``U`` and ``x = P dA``:
+    ``X = L^-1 x U^-1``, ``dL = L tril(X, -1)``, ``dU = triu(X) U``."""
+    aval = get_aval(l_factor)
+    n, dtype = aval.shape[-1], aval.dtype
+    x = triangular_solve_p.bind(l_factor, x, lower=True, transpose_a=False, unit_diagonal=True)
+    # X U = x  <=>  U^T X^T = x^T
+    x = _swap_last(triangular_solve_p.bind(u_factor, _swap_last(x), lower=False,
+                                           transpose_a=True, unit_diagonal=False))
+    return (_mm(l_factor, mul(x, _tri_mask(n, dtype, True, -1))),
+            _mm(mul(x, _tri_mask(n, dtype, False)), u_factor))
+
+
+def _columns(x: Any, start: int, stop: int) -> Any:
+    shape = get_aval(x).shape
+    return slice(x, (0,) * len(shape[:-1]) + (start,), shape[:-1] + (stop,))
+
+
+def _rows(x: Any, start: int, stop: int) -> Any:
+    return _swap_last(_columns(_swap_last(x), start, stop))
+
+
 def _lu_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     (a,), (a_dot,) = primals, tangents
     lu_, pivots, perm = lu_p.bind(a)
     if type(a_dot) is Zero:
         return [lu_, pivots, perm], [Zero.like(lu_), Zero.like(pivots), Zero.like(perm)]
     m, n = get_aval(a).shape[-2:]
-    if m != n:
-        raise NotImplementedError(f"the derivative of lu is implemented for square matrices, "
-                                  f"got {m}x{n}")
+    k = min(m, n)
     dtype = get_aval(a).dtype
-    lower_strict, upper = _tri_mask(n, dtype, True, -1), _tri_mask(n, dtype, False)
-    l_factor = add(mul(lu_, lower_strict), _eye(n, dtype))
-    u_factor = mul(lu_, upper)
+    ndim = get_aval(a).ndim
+    # the square k x k factors; the rest of L (tall) or of U (wide) follows from them
+    square = _columns(_rows(lu_, 0, k), 0, k)
+    l_factor = add(mul(square, _tri_mask(k, dtype, True, -1)), _eye(k, dtype))
+    u_factor = mul(square, _tri_mask(k, dtype, False))
     x = _mm(permutation_matrix(perm, dtype), a_dot)
-    x = triangular_solve_p.bind(l_factor, x, lower=True, transpose_a=False, unit_diagonal=True)
-    # X U = x  <=>  U^T X^T = x^T
-    x = _swap_last(triangular_solve_p.bind(u_factor, _swap_last(x), lower=False,
-                                           transpose_a=True, unit_diagonal=False))
-    lu_dot = add(_mm(l_factor, mul(x, lower_strict)), _mm(mul(x, upper), u_factor))
+    l_dot, u_dot = _square_lu_tangent(l_factor, u_factor, _columns(_rows(x, 0, k), 0, k))
+    if m > n:  # dA2 = dL2 U + L2 dU  =>  dL2 = (dA2 - L2 dU) U^-1
+        rest = sub(_rows(x, k, m), _mm(_rows(lu_, k, m), u_dot))
+        l2_dot = _swap_last(triangular_solve_p.bind(u_factor, _swap_last(rest), lower=False,
+                                                    transpose_a=True, unit_diagonal=False))
+        lu_dot = concatenate([add(l_dot, u_dot), l2_dot], ndim - 2)
+    elif n > m:  # dA2 = dL U2 + L dU2  =>  dU2 = L^-1 (dA2 - dL U2)
+        rest = sub(_columns(x, k, n), _mm(l_dot, _columns(lu_, k, n)))
+        u2_dot = triangular_solve_p.bind(l_factor, rest, lower=True, transpose_a=False,
+                                         unit_diagonal=True)
+        lu_dot = concatenate([add(l_dot, u_dot), u2_dot], ndim - 1)
+    else:
+        lu_dot = add(l_dot, u_dot)
     return [lu_, pivots, perm], [lu_dot, Zero.like(pivots), Zero.like(perm)]
 
 

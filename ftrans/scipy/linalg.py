@@ -330,7 +330,11 @@ def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
     a = _float_matrix(a, "qr", square=False)
     if mode == "r":
         m, n = get_aval(a).shape[-2:]
-        r = decomp.qr(a, "complete")[1] if m > n else decomp.qr(a, "r")[0]
+        r = decomp.qr(a, "r")[0]
+        if m > n:  # SciPy's r is (m, n): zero rows below the reduced factor
+            zero = np.zeros((), get_aval(r).dtype)
+            r = lax.pad(r, zero, [(0, 0, 0)] * (get_aval(r).ndim - 2) + [(0, m - n, 0),
+                                                                         (0, 0, 0)])
         return (r,)
     return tuple(decomp.qr(a, numpy_mode))
 
