@@ -477,18 +477,23 @@ def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> 
     scale = lax.expand_dims(lax.expand_dims(_like(scale, aval.dtype), (aval.ndim - 2,)),
                             (aval.ndim - 1,))
     r = _pade13(lax.div(a, scale))
+    too_many = lax.gt(s, np.asarray(max_squarings, real_dtype)[()])
+    s = lax.select_n(too_many, s, lax.broadcast_to(np.zeros((), real_dtype),
+                                                   get_aval(s).shape))  # NaNs below anyway
     if not isinstance(s, Tracer):  # s is known: square exactly s times
         steps = int(np.max(s, initial=0)) if np.size(s) else 0
-        for i in range(min(steps, max_squarings)):
+        for i in range(steps):
             squared = fnp.matmul(r, r)
             r = squared if np.ndim(s) == 0 else fnp.where(
                 (s > i)[..., None, None], squared, r)
     else:  # under jit or vmap: a fixed number of squarings, each applied where s asks
+        zero = np.zeros((), aval.dtype)
         for i in range(max_squarings):
-            r = fnp.where(lax.expand_dims(lax.gt(s, np.asarray(i, real_dtype)[()]),
-                                          (aval.ndim - 2, aval.ndim - 1)),
-                          fnp.matmul(r, r), r)
-    too_many = lax.gt(s, np.asarray(max_squarings, real_dtype)[()])
+            active = lax.expand_dims(lax.gt(s, np.asarray(i, real_dtype)[()]),
+                                     (aval.ndim - 2, aval.ndim - 1))
+            # square zeros where inactive, so that no discarded product can overflow
+            candidate = fnp.where(active, r, zero)
+            r = fnp.where(active, fnp.matmul(candidate, candidate), r)
     nan = np.asarray(np.nan, aval.dtype)[()]
     return fnp.where(lax.expand_dims(too_many, (aval.ndim - 2, aval.ndim - 1)), nan, r)
 

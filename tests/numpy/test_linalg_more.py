@@ -175,7 +175,7 @@ SPECS = [
 ]
 
 (test_matches_numpy, test_abstract_eval_matches_impl, test_grads,
- test_vmap_matches_loop) = make_family_tests(SPECS)
+ test_vmap_matches_loop) = make_family_tests(SPECS, max_examples=3)
 
 
 RNG = np.random.default_rng(3)
