@@ -90,7 +90,7 @@ NOTES: dict[str, str] = {
 
 def _public_functions(module: ModuleType) -> dict[str, Any]:
     out = {}
-    for name in dir(module):
+    for name in getattr(module, "__all__", dir(module)):  # __all__, where the module has one
         if name.startswith("_"):
             continue
         value = getattr(module, name)
