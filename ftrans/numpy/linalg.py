@@ -458,14 +458,15 @@ def eigh(a: Any, UPLO: str | None = None, symmetrize_input: bool = True) -> Eigh
     return EighResult(w, v)
 
 
-def eigvalsh(a: Any, UPLO: str | None = None) -> Any:  # noqa: N803
+def eigvalsh(a: Any, UPLO: str | None = None, *,  # noqa: N803
+             symmetrize_input: bool = True) -> Any:
     """Eigenvalues (ascending) of symmetric ``(..., n, n)`` matrices (see :func:`eigh`).
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.linalg.eigvalsh(np.array([[2.0, 0.0], [0.0, 1.0]]))
     array([1., 2.])
     """
-    return eigh(a, UPLO).eigenvalues
+    return eigh(a, UPLO, symmetrize_input).eigenvalues
 
 
 def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
