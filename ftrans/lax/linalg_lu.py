@@ -40,7 +40,11 @@ def _lu_impl(a: Any) -> list[Any]:
     pivots = np.zeros((flat.shape[0], k), np.int32)
     perm = np.tile(np.arange(m, dtype=np.int32), (flat.shape[0], 1))
     for j in range(k):
-        p = j + np.argmax(np.abs(flat[:, j:, j]), axis=1)
+        column = flat[:, j:, j]
+        # LAPACK's pivot: the largest |re| + |im| (the modulus, for real matrices)
+        size = np.abs(column.real) + np.abs(column.imag) if a.dtype.kind == "c" else \
+            np.abs(column)
+        p = j + np.argmax(size, axis=1)
         pivots[:, j] = p
         rows_j, rows_p = flat[batch, j].copy(), flat[batch, p].copy()
         flat[batch, j], flat[batch, p] = rows_p, rows_j
