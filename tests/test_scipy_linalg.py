@@ -54,6 +54,19 @@ def _scaled(scale: float) -> Callable:
     return make
 
 
+def _separated(rng: np.random.Generator, arg_shapes: tuple, dtype: Any) -> tuple:
+    """Matrices with well separated singular values (far from 0)."""
+    out = []
+    for s in arg_shapes:
+        m, n = s
+        k = min(m, n)
+        u, _ = np.linalg.qr(_normal(rng, (m, k), dtype))
+        v, _ = np.linalg.qr(_normal(rng, (n, k), dtype))
+        sv = np.arange(k, 0, -1) * 1.5 + rng.uniform(0, 0.3, k)
+        out.append(((u * sv) @ np.conj(v.T)).astype(dtype))
+    return tuple(out)
+
+
 def both(name: str, call: Callable[..., Any], shapes: Any, make_args: Any = _general,
          dtypes: tuple = F64_C128, **kw: Any) -> OpSpec:
     kw.setdefault("rtol", 1e-7)
@@ -109,6 +122,14 @@ SPECS = [
          _scaled(0.7), rtol=1e-6, grad_order=1),
     both("sqrtm", lambda m, a: np.asarray(m.sqrtm(a), complex) if m is sl else m.sqrtm(a),
          SQUARE, _pd, dtypes=(np.float64,)),
+    both("polar:right", lambda m, a: m.polar(a), _cases(((3, 3),), ((4, 2),)), _separated),
+    both("polar:left", lambda m, a: m.polar(a, "left"), _cases(((3, 3),), ((2, 4),)),
+         _separated),
+    both("funm", lambda m, a: np.asarray(m.funm(a, np.sin), complex) if m is sl else
+         m.funm(a, ft.numpy.sin), _cases(((3, 3),)), _pd, dtypes=(np.float64,)),
+    both("solve_sylvester", lambda m, a, b, c: m.solve_sylvester(a, b, c),
+         _cases(((3, 3), (2, 2), (3, 2))), lambda rng, s, d: (
+             _pd(rng, s[:1], d)[0], _pd(rng, s[1:2], d)[0], _normal(rng, s[2], d))),
     both("block_diag", lambda m, a, b, c: m.block_diag(a, b, c),
          _cases(((2, 2), (3,), ()), ((1, 3), (2, 1), (2, 2)))),
     both("toeplitz", lambda m, c, r: m.toeplitz(c, r), _cases(((3,), (4,)), ((1,), (2,)))),
@@ -198,6 +219,12 @@ def test_errors_name_the_function_and_argument() -> None:
         fsl.block_diag(np.ones((1, 1, 1)))
     with pytest.raises(ValueError, match="expm_frechet: A and E"):
         fsl.expm_frechet(a, np.eye(2))
+    with pytest.raises(ValueError, match="polar: side must be"):
+        fsl.polar(a, "up")
+    with pytest.raises(ValueError, match="solve_sylvester: A"):
+        fsl.solve_sylvester(a, np.eye(2), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="funm: func must map"):
+        fsl.funm(a, lambda w: w[:1])
     with pytest.raises(TypeError, match="float16"):
         fsl.inv(np.eye(2, dtype=np.float16))
     assert fsl.expm(np.eye(2, dtype=np.int32)).dtype == np.float64

@@ -32,8 +32,9 @@ from ftrans.numpy.linalg import (
 
 __all__ = [
     "LinAlgError", "block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "det",
-    "eigh", "expm", "expm_frechet", "hankel", "inv", "lu", "lu_factor", "lu_solve", "qr",
-    "schur", "solve", "solve_triangular", "sqrtm", "svd", "toeplitz",
+    "eigh", "expm", "expm_frechet", "funm", "hankel", "inv", "lu", "lu_factor", "lu_solve",
+    "polar", "qr", "schur", "solve", "solve_sylvester", "solve_triangular", "sqrtm", "svd",
+    "toeplitz",
 ]
 
 
@@ -538,6 +539,98 @@ def sqrtm(A: Any, blocksize: int = 1) -> Any:  # noqa: N803
     root = fnp.sqrt(w)
     return decomp._swap_last(decomp.solve(_swap(v), _swap(lax.mul(
         v, lax.expand_dims(root, (get_aval(root).ndim - 1,))))))
+
+
+def funm(A: Any, func: Any, disp: bool = True) -> Any:  # noqa: N803
+    """``func`` of a matrix: ``V diag(func(w)) V^-1`` from :func:`ftrans.numpy.linalg.eig`
+    (complex, as in JAX). ``func`` maps the vector of (complex) eigenvalues elementwise, e.g.
+    ``ftrans.numpy.exp``. With ``disp=False``, ``(F, err)`` where ``err`` is the relative
+    commutator residual ``|A F - F A|_1 / |F|_1`` (ftrans's estimate; SciPy's differs).
+    Differentiable where the eigenvalues are distinct.
+
+    >>> import ftrans.numpy as fnp, ftrans.scipy.linalg as fsl, numpy as np
+    >>> np.allclose(fsl.funm(np.diag([1.0, 2.0]), fnp.exp), np.diag(np.exp([1.0, 2.0])))
+    True
+    """
+    a = _float_matrix(A, "funm")
+    w, v = fnp.linalg.eig(a)
+    values = asarray_strong(func(w))
+    if get_aval(values).shape != get_aval(w).shape:
+        raise ValueError(f"funm: func must map the eigenvalues elementwise, got shape "
+                         f"{get_aval(values).shape} from eigenvalues of shape "
+                         f"{get_aval(w).shape}")
+    values = cast(values, get_aval(w).dtype)
+    f = decomp._swap_last(decomp.solve(_swap(v), _swap(lax.mul(
+        v, lax.expand_dims(values, (get_aval(values).ndim - 1,))))))
+    if disp:
+        return f
+    ac = cast(a, get_aval(f).dtype)
+    residual = lax.sub(fnp.matmul(ac, f), fnp.matmul(f, ac))
+    return f, lax.div(fnp.linalg.norm(residual, 1, (-2, -1)), fnp.linalg.norm(f, 1, (-2, -1)))
+
+
+def polar(a: Any, side: str = "right", *, method: str = "svd", eps: float | None = None,
+          max_iterations: int | None = None) -> tuple[Any, Any]:
+    """The polar decomposition through the SVD: ``(u, p)`` with ``a = u p`` (``side=
+    'right'``) or ``a = p u`` ('left'), ``u`` with orthonormal columns (rows) and ``p``
+    Hermitian positive semi-definite. ``method`` 'qdwh' (JAX's iteration) gives the same
+    factors; ``eps`` and ``max_iterations`` are accepted and ignored.
+
+    Raises:
+      ValueError: an unknown ``side`` or ``method``.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> u, p = fsl.polar(np.array([[0.0, 2.0], [-3.0, 0.0]]))
+    >>> p
+    array([[3., 0.],
+           [0., 2.]])
+    """
+    if side not in ("right", "left"):
+        raise ValueError(f"polar: side must be 'right' or 'left', got {side!r}")
+    if method not in ("svd", "qdwh"):
+        raise ValueError(f"polar: method must be 'svd' or 'qdwh', got {method!r}")
+    a = _float_matrix(a, "polar", square=False)
+    u, s, vh = fnp.linalg.svd(a, full_matrices=False)
+    s = _like(lax.expand_dims(s, (get_aval(s).ndim,)), get_aval(a).dtype)
+    unitary = fnp.matmul(u, vh)
+    if side == "right":  # p = V S V^H
+        return unitary, fnp.matmul(_adjoint(vh), lax.mul(s, vh))
+    return unitary, fnp.matmul(u, lax.mul(s, _adjoint(u)))  # p = U S U^H
+
+
+def solve_sylvester(A: Any, B: Any, C: Any, *, method: str = "schur",  # noqa: N803
+                    tol: float = 1e-8) -> Any:
+    """Solve the Sylvester equation ``A X + X B = C`` (``A`` ``(m, m)``, ``B`` ``(n, n)``,
+    ``C`` ``(m, n)``) as one linear system of size ``m n``, ``(I kron A + B^T kron I)
+    vec(X) = vec(C)``: exact and differentiable, with ``O((m n)^3)`` cost (fine for the small
+    matrices it is used on). ``method`` is accepted for JAX compatibility; ``tol`` ignored.
+
+    Raises:
+      ValueError: an unknown ``method``, or shapes that do not fit.
+      LinAlgError: ``A`` and ``-B`` share an eigenvalue (no unique solution).
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.solve_sylvester(np.eye(2), np.eye(2), np.ones((2, 2)))
+    array([[0.5, 0.5],
+           [0.5, 0.5]])
+    """
+    if method not in ("schur", "eigen"):
+        raise ValueError(f"solve_sylvester: method must be 'schur' or 'eigen', got {method!r}")
+    arrays = [asarray_strong(x) for x in (A, B, C)]
+    dtype = result_type(*arrays)
+    if dtype.kind not in "fc":
+        dtype = np.dtype(np.float64)
+    a, b, c = (_float_matrix(cast(x, dtype), "solve_sylvester", square=(i < 2))
+               for i, x in enumerate(arrays))
+    m, n = get_aval(a).shape[-1], get_aval(b).shape[-1]
+    if get_aval(a).ndim != 2 or get_aval(b).ndim != 2 or get_aval(c).shape != (m, n):
+        raise ValueError(f"solve_sylvester: A (m, m), B (n, n) and C (m, n) needed, got "
+                         f"{get_aval(a).shape}, {get_aval(b).shape} and {get_aval(c).shape}")
+    system = lax.add(fnp.kron(np.eye(n, dtype=dtype), a),
+                     fnp.kron(_swap(b), np.eye(m, dtype=dtype)))
+    # vec stacks columns: vec(X) = X^T flattened
+    x = decomp.solve(system, lax.reshape(_swap(c), (m * n, 1)))
+    return _swap(lax.reshape(x, (n, m)))
 
 
 # ---------------------------------------------------------------------------------------------
