@@ -319,7 +319,7 @@ def _arg_chooser_primitive(name: str, numpy_fn: Any) -> Primitive:
         if x.shape[axis] == 0:
             raise ValueError(f"{name} of an empty axis: axis {axis} of {x.str_short()} has "
                              f"size 0, so there is no element to choose")
-        _check_operand_kind(name, x, "biuf")
+        _check_operand_kind(name, x, "biufc")  # complex: lexicographic, as NumPy
         if index_dtype.kind not in "iu":
             raise TypeError(f"{name}: index_dtype must be an integer dtype, got {index_dtype}")
         return make_aval(_reduced_shape(x.shape, (axis,)), index_dtype)

@@ -16,7 +16,7 @@ from ftrans.core import Tracer, get_aval
 from ftrans.numpy._promotion import asarray_leaf, cast
 
 __all__ = ["real", "imag", "conjugate", "conj", "angle", "iscomplex", "isreal",
-           "iscomplexobj", "isrealobj", "real_if_close"]
+           "iscomplexobj", "isrealobj", "real_if_close", "sort_complex"]
 
 
 def _leaf(x: Any) -> Any:
@@ -154,3 +154,21 @@ def real_if_close(a: Any, tol: float = 100) -> Any:
     if isinstance(all_small, Tracer):
         all_small = all_small._concrete_or_raise("real_if_close")
     return lax.real(x) if bool(all_small) else x
+
+
+def sort_complex(a: Any) -> Any:
+    """``a`` sorted along its last axis, real part first then imaginary part, as a complex
+    array (small integers give complex64, other real dtypes complex128, as in NumPy).
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.sort_complex(np.array([1 + 2j, 2 - 1j, 1 - 1j]))
+    array([1.-1.j, 1.+2.j, 2.-1.j])
+    """
+    from ftrans.numpy._sorting import sort
+    x = _leaf(a)
+    out = sort(x)
+    dtype = get_aval(out).dtype
+    if dtype.kind == "c":
+        return out
+    target = np.complex64 if dtype.char in "bhBH" else np.complex128
+    return cast(out, np.dtype(target))

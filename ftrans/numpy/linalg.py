@@ -120,13 +120,6 @@ def _adjoint(x: Any) -> Any:
     return lax.conj(x) if get_aval(x).dtype.kind == "c" else x
 
 
-def _abs2(x: Any) -> Any:
-    """``|x|**2``, real, smooth at 0 for complex ``x`` too."""
-    if get_aval(x).dtype.kind == "c":
-        return lax.real(lax.mul(x, lax.conj(x)))
-    return lax.mul(x, x)
-
-
 def _broadcast_leading(a: Any, b: Any, b_core: int) -> tuple[Any, Any]:
     """``a`` (..., n, n) and ``b`` (..., core dims) broadcast to common leading axes."""
     a_shape, b_shape = get_aval(a).shape, get_aval(b).shape
@@ -277,7 +270,7 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, Any, An
     x = matmul(_adjoint(vh), lax.mul(_like(lax.expand_dims(s_inv, (1,)), dtype),
                                      matmul(_adjoint(u), b)))
     residual = lax.sub(b, matmul(a, x))
-    residuals = red.sum(_abs2(residual), 0)
+    residuals = red.sum(_squared_magnitudes(residual), 0)
     rank = red.sum(mask, -1, np.int64)
     if vector:
         x = lax.reshape(x, (n,))
@@ -561,7 +554,7 @@ def norm(x: Any, ord: Any = None, axis: int | Sequence[int] | None = None,  # no
     nd = get_aval(x).ndim
     if axis is None:
         if ord is None:
-            return ew.sqrt(red.sum(_abs2(x), None, keepdims=keepdims))
+            return ew.sqrt(red.sum(_squared_magnitudes(x), None, keepdims=keepdims))
         if nd not in (1, 2):
             raise ValueError("Improper number of dimensions to norm.")
         axes = tuple(range(nd))
@@ -576,13 +569,22 @@ def norm(x: Any, ord: Any = None, axis: int | Sequence[int] | None = None,  # no
     raise ValueError("Improper number of dimensions to norm.")
 
 
+def _squared_magnitudes(x: Any) -> Any:
+    """``|x| ** 2`` elementwise, real for complex ``x`` (``x * x`` would be complex)."""
+    from ftrans import lax
+    if get_aval(x).dtype.kind == "c":
+        re, im = lax.real(x), lax.imag(x)
+        return lax.add(lax.mul(re, re), lax.mul(im, im))
+    return lax.mul(x, x)
+
+
 def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A002
     from ftrans.numpy import _elementwise as ew
     from ftrans.numpy import _reductions as red
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order '{ord}' for vectors")
     if ord is None or ord == 2:
-        return ew.sqrt(red.sum(_abs2(x), axis, keepdims=keepdims))
+        return ew.sqrt(red.sum(_squared_magnitudes(x), axis, keepdims=keepdims))
     if ord == np.inf:
         return red.max(ew.abs(x), axis, keepdims=keepdims)
     if ord == -np.inf:
@@ -604,7 +606,7 @@ def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any
     if row == col:
         raise ValueError("Duplicate axes given.")
     if ord is None or ord in ("fro", "f"):
-        out = ew.sqrt(red.sum(_abs2(x), axes))
+        out = ew.sqrt(red.sum(_squared_magnitudes(x), axes))
     elif ord in (1, -1):
         sums = red.sum(ew.abs(x), row)
         out = (red.max if ord == 1 else red.min)(sums, col - (col > row))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import ftrans as ft
 from ftrans import lax
+from ftrans.test_util import check_grads
 from tests.spec_util import (
     OpSpec, assert_same, broadcasting_shapes, call, make_family_tests, spec_args, unary_shapes,
 )
@@ -246,3 +247,31 @@ def test_jit_results_of_parts_are_not_views_overwritten_later() -> None:
     jf = ft.jit(f)
     for _ in range(3):  # the second call runs generated code with buffer reuse
         assert_same(jf(z), expected, 1e-12, "jit of real of a reused buffer")
+
+
+# ---------------------------------------------------------------------------------------------
+# check_grads on complex functions: it catches a conjugated derivative
+# ---------------------------------------------------------------------------------------------
+
+def test_check_grads_catches_a_conjugated_jvp() -> None:
+    @ft.custom_jvp
+    def square(z: Any) -> Any:
+        return lax.mul(z, z)
+
+    @square.defjvp
+    def _square_jvp(primals: Any, tangents: Any) -> Any:
+        (z,), (dz,) = primals, tangents
+        return square(z), lax.mul(lax.mul(lax.conj(z), np.complex128(2)), dz)  # wrong
+
+    with pytest.raises(AssertionError, match="finite differences"):
+        check_grads(square, (np.complex128(0.3 + 0.8j),), order=1, modes=("fwd",))
+    check_grads(lambda z: lax.mul(z, z), (np.complex128(0.3 + 0.8j),), order=2)
+
+
+def test_check_vjp_pairs_without_conjugation() -> None:
+    # the plain transpose of z -> c z is ct -> c ct; under the Hermitian pairing
+    # real(conj(u) J v) the identity would need conj(c) instead, so this guards the pairing
+    from ftrans.test_util import check_vjp
+    check_vjp(lambda z: lax.mul(z, np.complex128(2 - 1j)), (np.complex128(0.3 + 0.8j),))
+    check_vjp(lax.conj, (np.array([0.3 + 0.8j, -1j]),))
+    check_vjp(lambda x: lax.complex(x, lax.mul(x, x)), (np.array([0.5, -2.0]),))
