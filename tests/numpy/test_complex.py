@@ -150,7 +150,8 @@ _ON_CUTS = np.array([complex(a, b) for a in (2.0, -2.0, 0.5, 1.0, -1.0, 0.0)
 
 
 @pytest.mark.parametrize("name", ["arcsin", "arccos", "arctan", "arcsinh", "arccosh",
-                                  "sinh", "cosh", "tanh", "sqrt", "log", "log2", "exp2"])
+                                  "sinh", "cosh", "tanh", "sqrt", "log", "log2", "exp2",
+                                  "arctanh"])
 def test_branch_cuts_and_extremes_match_numpy(name: str) -> None:
     points = _ON_CUTS[np.abs(_ON_CUTS - 1) > 0] if name == "arctanh" else _ON_CUTS
     with np.errstate(all="ignore"):
