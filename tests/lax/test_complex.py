@@ -294,3 +294,11 @@ def test_complex_normal_samples() -> None:
     np.testing.assert_array_equal(
         ft.jit(lambda k: ft.random.normal(k, (4,), np.complex128))(ft.random.PRNGKey(1)),
         ft.random.normal(ft.random.PRNGKey(1), (4,), np.complex128))
+
+
+@pytest.mark.parametrize("module", ["ftrans.lax.elementwise", "ftrans.api"])
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+    assert doctest.testmod(importlib.import_module(module),
+                           optionflags=doctest.ELLIPSIS).failed == 0

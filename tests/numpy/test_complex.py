@@ -230,3 +230,11 @@ def test_angle_of_real_and_integer_inputs() -> None:
     for x in (np.array([-2, 0, 3]), np.array([-1.5, 2.0]), -1.0):
         np.testing.assert_array_equal(fnp.angle(x), np.angle(x))
         np.testing.assert_array_equal(fnp.angle(x, deg=True), np.angle(x, deg=True))
+
+
+@pytest.mark.parametrize("module", ["ftrans.numpy._complex", "ftrans.numpy._trig"])
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+    assert doctest.testmod(importlib.import_module(module),
+                           optionflags=doctest.ELLIPSIS).failed == 0
