@@ -147,8 +147,9 @@ def _normalize_argnums(argnums: int | Sequence[int], nargs: int, api: str) -> tu
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"{api}: argnums must be ints, got {a!r}")
         if not -nargs <= a < nargs:
-            raise ValueError(f"{api}: argnums {a} is out of range: the function was called "
-                             f"with {nargs} positional argument(s)")
+            raise ArgumentTypeError(f"{api}: argnums {a} is out of range: the function was "
+                                    f"called with {nargs} positional argument(s); pass the "
+                                    f"argument to differentiate or fix argnums")
         out.append(int(a) % nargs)
     return tuple(out)
 

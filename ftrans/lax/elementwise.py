@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
+from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, make_aval
 from ftrans.interpreters.batching import (
     batching_rules, defbroadcasting, defvectorized, move_batch_axis,
 )
@@ -110,10 +110,34 @@ def binary_primitive(name: str, impl: Callable[..., Any], kinds: str = _NUMERIC,
     return Primitive(name, impl=impl, abstract_eval=abstract_eval)
 
 
+def check_operand(x: Any, api: str) -> Any:
+    """``x`` when it is an array, a NumPy or Python number or a tracer; otherwise a TypeError
+    naming the lax function and the Python type passed (lax takes no lists or strings)."""
+    t = type(x)
+    if t in _CONCRETE_ARRAYS or t in _PYTHON_SCALARS or isinstance(x, Tracer):
+        return x
+    text = repr(x)
+    raise TypeError(f"{api}: expected an array or a number, got {t.__name__} "
+                    f"{text if len(text) <= 40 else text[:37] + '...'}")
+
+
 def _bind_binary(prim: Primitive, x: Any, y: Any) -> Any:
-    if type(x) in _PYTHON_SCALARS or type(y) in _PYTHON_SCALARS:
-        x, y = coerce_scalars(x, y)
+    tx, ty = type(x), type(y)
+    if tx in _CONCRETE_ARRAYS and ty in _CONCRETE_ARRAYS:
+        if x.dtype != y.dtype:  # staged operands are checked by abstract_eval; these here
+            prim.abstract_eval(get_aval(x), get_aval(y))
+    elif tx in _PYTHON_SCALARS or ty in _PYTHON_SCALARS:
+        x, y = coerce_scalars(check_operand(x, f"lax.{prim.name}"),
+                              check_operand(y, f"lax.{prim.name}"))
+    else:
+        check_operand(x, f"lax.{prim.name}")
+        check_operand(y, f"lax.{prim.name}")
     return prim.bind(x, y)
+
+
+_CONCRETE_ARRAYS = frozenset({np.ndarray, np.float64, np.float32, np.float16, np.int64,
+                              np.int32, np.int16, np.int8, np.uint8, np.uint32, np.bool_,
+                              np.complex128, np.complex64})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,7 +149,7 @@ neg_p = unary_primitive("neg", np.negative, _NUMERIC)
 
 def neg(x: Any) -> Any:
     """Elementwise ``-x``."""
-    return neg_p.bind(x)
+    return neg_p.bind(check_operand(x, "lax.neg"))
 
 
 deflinear(neg_p)
@@ -397,57 +421,57 @@ rsqrt_p = unary_primitive("rsqrt", _rsqrt_impl)
 
 def exp(x: Any) -> Any:
     """Elementwise ``e ** x``."""
-    return exp_p.bind(x)
+    return exp_p.bind(check_operand(x, "lax.exp"))
 
 
 def log(x: Any) -> Any:
     """Elementwise natural logarithm."""
-    return log_p.bind(x)
+    return log_p.bind(check_operand(x, "lax.log"))
 
 
 def log1p(x: Any) -> Any:
     """Elementwise ``log(1 + x)``, accurate for small ``x``."""
-    return log1p_p.bind(x)
+    return log1p_p.bind(check_operand(x, "lax.log1p"))
 
 
 def expm1(x: Any) -> Any:
     """Elementwise ``exp(x) - 1``, accurate for small ``x``."""
-    return expm1_p.bind(x)
+    return expm1_p.bind(check_operand(x, "lax.expm1"))
 
 
 def sin(x: Any) -> Any:
     """Elementwise sine."""
-    return sin_p.bind(x)
+    return sin_p.bind(check_operand(x, "lax.sin"))
 
 
 def cos(x: Any) -> Any:
     """Elementwise cosine."""
-    return cos_p.bind(x)
+    return cos_p.bind(check_operand(x, "lax.cos"))
 
 
 def tan(x: Any) -> Any:
     """Elementwise tangent."""
-    return tan_p.bind(x)
+    return tan_p.bind(check_operand(x, "lax.tan"))
 
 
 def tanh(x: Any) -> Any:
     """Elementwise hyperbolic tangent."""
-    return tanh_p.bind(x)
+    return tanh_p.bind(check_operand(x, "lax.tanh"))
 
 
 def logistic(x: Any) -> Any:
     """Elementwise ``1 / (1 + exp(-x))``, computed without overflow."""
-    return logistic_p.bind(x)
+    return logistic_p.bind(check_operand(x, "lax.logistic"))
 
 
 def sqrt(x: Any) -> Any:
     """Elementwise square root."""
-    return sqrt_p.bind(x)
+    return sqrt_p.bind(check_operand(x, "lax.sqrt"))
 
 
 def rsqrt(x: Any) -> Any:
     """Elementwise ``1 / sqrt(x)``."""
-    return rsqrt_p.bind(x)
+    return rsqrt_p.bind(check_operand(x, "lax.rsqrt"))
 
 
 defjvp(exp_p, lambda g, ans, x: tangent_mul(g, ans))
@@ -490,22 +514,22 @@ round_p = unary_primitive("round", _round_impl, _REAL_FLOAT)
 
 def abs(x: Any) -> Any:  # noqa: A001
     """Elementwise absolute value."""
-    return abs_p.bind(x)
+    return abs_p.bind(check_operand(x, "lax.abs"))
 
 
 def sign(x: Any) -> Any:
     """Elementwise sign: -1, 0 or 1 (NaN for NaN)."""
-    return sign_p.bind(x)
+    return sign_p.bind(check_operand(x, "lax.sign"))
 
 
 def floor(x: Any) -> Any:
     """Elementwise floor."""
-    return floor_p.bind(x)
+    return floor_p.bind(check_operand(x, "lax.floor"))
 
 
 def ceil(x: Any) -> Any:
     """Elementwise ceiling."""
-    return ceil_p.bind(x)
+    return ceil_p.bind(check_operand(x, "lax.ceil"))
 
 
 ROUND_AWAY_FROM_ZERO = 0
@@ -515,7 +539,7 @@ ROUND_TO_NEAREST_EVEN = 1
 def round(x: Any, rounding_method: int = ROUND_AWAY_FROM_ZERO) -> Any:  # noqa: A001
     """Elementwise rounding to an integer value; halves go away from zero, or to even with
     ``rounding_method=ROUND_TO_NEAREST_EVEN`` (NumPy's rule)."""
-    return round_p.bind(x, rounding_method=int(rounding_method))
+    return round_p.bind(check_operand(x, "lax.round"), rounding_method=int(rounding_method))
 
 
 def _abs_jvp(g: Any, ans: Any, x: Any) -> Any:
@@ -602,7 +626,7 @@ def bitwise_xor(x: Any, y: Any) -> Any:
 
 def bitwise_not(x: Any) -> Any:
     """Elementwise logical (bool) or bitwise (int) not."""
-    return not_p.bind(x)
+    return not_p.bind(check_operand(x, "lax.bitwise_not"))
 
 
 for _prim in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
@@ -893,7 +917,7 @@ def stop_gradient(x: Any) -> Any:
     Applies to every leaf of a pytree.
     """
     from ftrans.tree_util import tree_map
-    return tree_map(stop_gradient_p.bind, x)
+    return tree_map(lambda leaf: stop_gradient_p.bind(check_operand(leaf, "stop_gradient")), x)
 
 
 defjvp_zero(stop_gradient_p)
