@@ -757,7 +757,7 @@ def real(x: Any) -> Any:
     >>> lax.real(np.complex128(3 + 4j))
     np.float64(3.0)
     """
-    return real_p.bind(x)
+    return real_p.bind(check_operand(x, "lax.real"))
 
 
 deflinear(real_p)
@@ -776,7 +776,7 @@ def imag(x: Any) -> Any:
     >>> lax.imag(np.complex128(3 + 4j))
     np.float64(4.0)
     """
-    return imag_p.bind(x)
+    return imag_p.bind(check_operand(x, "lax.imag"))
 
 
 deflinear(imag_p)
@@ -806,7 +806,7 @@ def conj(x: Any) -> Any:
     >>> lax.conj(np.complex128(3 + 4j))
     np.complex128(3-4j)
     """
-    return conj_p.bind(x)
+    return conj_p.bind(check_operand(x, "lax.conj"))
 
 
 deflinear(conj_p)
