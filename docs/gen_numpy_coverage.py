@@ -42,6 +42,8 @@ NOTES: dict[str, str] = {
           "traced out-of-range indices are dropped",
     "at_indexer": "the hook behind Tracer.at; same as at",
     "take": "mode 'raise' checks concrete indices only; traced ones clamp",
+    "log1p": "complex values near 0 are accurate (NumPy computes log(1 + x) there)",
+    "real_if_close": "needs a concrete input (the result's dtype depends on the values)",
     "take_along_axis": "traced out-of-range indices clamp",
     "nonzero": "size=, fill_value= (JAX) make it work under transformations; otherwise the "
                "input must be concrete",

@@ -374,19 +374,23 @@ def _float_const(value: float, like: Any) -> Any:
 
 exp_p = unary_primitive("exp", np.exp)
 log_p = unary_primitive("log", np.log)
+
+
 def _log1p_impl(x: Any) -> Any:
     if np.result_type(x).kind != "c":
         return np.log1p(x)
-    # NumPy's complex log1p is log(1 + x), inaccurate for small x; this keeps full precision:
+    # NumPy's complex log1p is log(1 + x), which loses the digits of a small x; there,
     # log|1 + x| = log1p(2a + a^2 + b^2) / 2 and arg(1 + x) = atan2(b, 1 + a), x = a + ib
-    a, b = np.real(x), np.imag(x)
-    with np.errstate(over="ignore", invalid="ignore"):
-        modulus = 0.5 * np.log1p(a * (2 + a) + b * b)
-        huge = ~np.isfinite(modulus) | (np.abs(a) + np.abs(b) > 1e150)
-        modulus = np.where(huge, np.log(np.abs(1 + np.asarray(x))), modulus)
-    out = np.empty(np.shape(x), np.result_type(x))
-    out.real = modulus
-    out.imag = np.arctan2(b, 1 + a)
+    x = np.asarray(x)
+    with np.errstate(all="ignore"):
+        out = np.log1p(x)
+        small = np.abs(x) < 0.5
+        if np.any(small):
+            a, b = np.real(x), np.imag(x)
+            accurate = np.empty_like(out)
+            accurate.real = 0.5 * np.log1p(a * (2 + a) + b * b)
+            accurate.imag = np.arctan2(b, 1 + a)
+            out = np.where(small, accurate, out)
     return out[()] if out.ndim == 0 else out
 
 
@@ -738,7 +742,7 @@ def _part_impl(name: str, part: Callable[[Any], Any]) -> Callable[[Any], Any]:
             _complex_part_abstract_eval(name)(get_aval(x))
         # np.real / np.imag return views of the complex buffer, which jit may reuse for an
         # output once the complex value is dead: a copy keeps each result its own array
-        return part(x).copy()
+        return np.array(part(x))[()] if np.ndim(x) == 0 else part(x).copy()
     return impl
 
 
@@ -753,7 +757,7 @@ def real(x: Any) -> Any:
     >>> lax.real(np.complex128(3 + 4j))
     np.float64(3.0)
     """
-    return real_p.bind(x)
+    return real_p.bind(check_operand(x, "lax.real"))
 
 
 deflinear(real_p)
@@ -772,7 +776,7 @@ def imag(x: Any) -> Any:
     >>> lax.imag(np.complex128(3 + 4j))
     np.float64(4.0)
     """
-    return imag_p.bind(x)
+    return imag_p.bind(check_operand(x, "lax.imag"))
 
 
 deflinear(imag_p)
@@ -802,7 +806,7 @@ def conj(x: Any) -> Any:
     >>> lax.conj(np.complex128(3 + 4j))
     np.complex128(3-4j)
     """
-    return conj_p.bind(x)
+    return conj_p.bind(check_operand(x, "lax.conj"))
 
 
 deflinear(conj_p)
