@@ -620,7 +620,9 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
                              _as_leaf(c, "linear_transpose", "cotangent"), aval,
                              "linear_transpose", i)
         cts = backward_pass(closed.jaxpr, closed.consts, [UndefPrimal(a) for a in in_avals],
-                            [_as_leaf(c, "linear_transpose", "cotangent") for c in ct_flat])
+                            [np.asarray(c, aval.dtype)[()] if type(c) in (float, complex) else
+                             _as_leaf(c, "linear_transpose", "cotangent")
+                             for c, aval in zip(ct_flat, closed.out_avals)])
         cts_out = [_materialize(c, a) for c, a in zip(cts, in_avals)]
         return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
 

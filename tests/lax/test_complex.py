@@ -302,3 +302,8 @@ def test_docstring_examples(module: str) -> None:
     import importlib
     assert doctest.testmod(importlib.import_module(module),
                            optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_linear_transpose_takes_a_python_float_cotangent_for_a_complex_output() -> None:
+    assert ft.linear_transpose(lambda w: lax.mul(w, np.complex128(2 + 1j)), 1j)(1.0) == (2 + 1j,)
+    assert ft.vjp(lambda w: lax.mul(w, np.complex128(2 + 1j)), 1j)[1](1.0) == (2 + 1j,)
