@@ -27,6 +27,7 @@ MODULES = [
     ("ftrans.numpy", "table"),
     ("ftrans.numpy.linalg", "table"),
     ("ftrans.scipy.linalg", "table"),
+    ("ftrans.numpy.fft", "table"),
     ("ftrans.lax", "table"),
     ("ftrans.extend", "table"),
 ]
