@@ -181,6 +181,13 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     "slogdet": (lambda a: fnp.linalg.slogdet(a)[1], (_spd(),)),
     "triangular_solve": (lambda a, b: _lax_mod("linalg_decompositions").triangular_solve(
         a, b, left_side=True, lower=True), (np.tril(_spd()), _x(3, 2, seed=2))),
+    "eig": (lambda a: _lax_mod("linalg_eig").eig(a, compute_left_eigenvectors=False,
+                                                  enable_eigvec_derivs=True)[1].real,
+            (_x(3, 3, seed=6) + np.diag([1.0, 2.0, 3.0]),)),
+    "schur": (lambda a: _lax_mod("linalg_eig").schur(a)[0], (_spd(),)),
+    "lu": (lambda a: _lax_mod("linalg_lu").lu(a)[0], (_x(3, 3, seed=6) + np.eye(3),)),
+    "lu_pivots_to_permutation": (lambda p: _lax_mod("linalg_lu").lu_pivots_to_permutation(
+        p, 4), (np.array([2, 2, 3], np.int32),)),
     "fft": (lambda x: lax.real(fnp.fft.ifft(fnp.fft.rfft(x, n=6) * x[:4], n=5)), (_x(4),)),
     "threefry2x32": (lambda k: _lax_mod("prng").threefry2x32(k, k, k, k)[0],
                      (np.arange(3, dtype=np.uint32),)),

@@ -29,12 +29,25 @@ SUBMODULES = ("linalg", "fft")
 # them short and honest; anything not listed behaves as NumPy's function (values, dtypes,
 # errors) for the arguments it accepts.
 NOTES: dict[str, str] = {
+    "linalg.eig": "always complex (NumPy returns real arrays for real spectra); eigenvector "
+                  "derivatives are LAPACK's normalisation's (unit norm, real largest "
+                  "component) and need distinct eigenvalues",
+    "linalg.eigvals": "always complex, as eig",
+    "linalg.cond": "p other than None, 2, -2 needs an invertible matrix (LinAlgError)",
+    "linalg.lstsq": "residuals always sum(|b - a x|**2, axis=0), as JAX",
+    "linalg.eigh": "factors (a + a^H) / 2 by default (symmetrize_input, as JAX)",
+    "linalg.cholesky": "factors (a + a^H) / 2, as JAX",
+    "linalg.qr": "mode 'raw' unsupported",
+    "linalg.pinv": "hermitian accepted and ignored",
+    "linalg.svd": "hermitian accepted and ignored",
     "getitem": "x[i]: traced out-of-range indices clamp (no IndexError); a traced boolean mask "
                "is an error (use where, or nonzero(..., size=)); x[True] unsupported",
     "at": "not in NumPy: at(x)[i].set/add/subtract/multiply/divide/min/max/get (JAX's x.at); "
           "traced out-of-range indices are dropped",
     "at_indexer": "the hook behind Tracer.at; same as at",
     "take": "mode 'raise' checks concrete indices only; traced ones clamp",
+    "log1p": "complex values near 0 are accurate (NumPy computes log(1 + x) there)",
+    "real_if_close": "needs a concrete input (the result's dtype depends on the values)",
     "take_along_axis": "traced out-of-range indices clamp",
     "nonzero": "size=, fill_value= (JAX) make it work under transformations; otherwise the "
                "input must be concrete",

@@ -492,9 +492,14 @@ def _arccosh(x: Any) -> Any:
 
 def _arctanh(x: Any) -> Any:
     if get_aval(x).dtype.kind == "c":
-        from ftrans.numpy._trig import one_minus, real_scale
+        # (log(1 + z) - log(1 - z)) / 2, with the signs of zero parts kept on the cuts, and
+        # log1p(2z / (1 - z)) / 2 near 0 (no cancellation there, and no cut)
+        from ftrans.numpy._trig import one_minus, real_scale, shifted
         with np.errstate(divide="ignore", invalid="ignore"):
-            return real_scale(lax.log1p(lax.div(lax.add(x, x), one_minus(x))), 0.5)
+            near = lax.log1p(lax.div(lax.add(x, x), one_minus(x)))
+            far = lax.sub(lax.log(shifted(x, 1.0)), lax.log(one_minus(x)))
+            small = lax.lt(lax.abs(x), np.asarray(0.5, np.finfo(get_aval(x).dtype).dtype)[()])
+            return real_scale(lax.select_n(small, far, near), 0.5)
     one = _const(1, x)
     with np.errstate(divide="ignore"):
         return lax.mul(lax.log1p(lax.div(lax.add(x, x), lax.sub(one, x))), _const(0.5, x))

@@ -1,7 +1,8 @@
 """``ftrans.scipy``: SciPy-compatible functions, differentiable and batchable.
 
-``special`` and ``fft`` (the discrete cosine transform) so far; they need no SciPy (the
-implementations are ftrans's own, on ``ftrans.lax.special`` and ``ftrans.lax.fft``).
+``special``, ``linalg`` and ``fft`` (the discrete cosine transform); they need no SciPy (the
+implementations are ftrans's own, see ``ftrans.lax.special``,
+``ftrans.lax.linalg_decompositions`` and ``ftrans.lax.fft``).
 """
 
-from ftrans.scipy import fft, special  # noqa: F401
+from ftrans.scipy import fft, linalg, special  # noqa: F401
