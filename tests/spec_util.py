@@ -254,33 +254,35 @@ _SETTINGS = settings(max_examples=8, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-def make_family_tests(specs: list[OpSpec]) -> tuple[Callable, ...]:
-    """The four table-driven tests for ``specs``: assign them to ``test_*`` names."""
+def make_family_tests(specs: list[OpSpec], max_examples: int = 8) -> tuple[Callable, ...]:
+    """The four table-driven tests for ``specs``: assign them to ``test_*`` names
+    (``max_examples`` draws each; half as many for the derivative checks)."""
     ids = [s.name for s in specs]
     assert len(set(ids)) == len(ids), "spec names must be unique"
     parametrize = pytest.mark.parametrize("spec", specs, ids=ids)
+    examples = _SETTINGS if max_examples == 8 else settings(_SETTINGS, max_examples=max_examples)
 
     @parametrize
-    @_SETTINGS
+    @examples
     @given(data=st.data())
     def test_matches_numpy(spec: OpSpec, data: Any) -> None:
         check_reference(spec, data.draw(spec_args(spec)))
 
     @parametrize
-    @_SETTINGS
+    @examples
     @given(data=st.data())
     def test_abstract_eval_matches_impl(spec: OpSpec, data: Any) -> None:
         check_abstract_eval(spec, data.draw(spec_args(spec)))
 
     @parametrize
-    @settings(max_examples=4, deadline=None,
+    @settings(max_examples=max(1, max_examples // 2), deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(data=st.data())
     def test_grads(spec: OpSpec, data: Any) -> None:
         check_spec_grads(spec, data.draw(spec_args(spec)))
 
     @parametrize
-    @_SETTINGS
+    @examples
     @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
     def test_vmap_matches_loop(spec: OpSpec, data: Any, seed: int) -> None:
         check_vmap(spec, data.draw(spec_case(spec)), np.random.default_rng(seed))

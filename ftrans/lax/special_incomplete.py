@@ -1,4 +1,5 @@
-"""Incomplete gamma and beta functions: igamma, igammac, igamma_grad_a, betainc.
+"""Incomplete gamma and beta functions: igamma, igammac, igamma_grad_a, betainc; the
+exponential integrals expn (``E_n(x) = x^{n-1} Gamma(1-n, x)``) and expi.
 
 Elementwise primitives over broadcasting operands of one real float dtype (float32 computed
 in float64 and rounded), with NumPy implementations that need no SciPy:
@@ -16,7 +17,8 @@ in float64 and rounded), with NumPy implementations that need no SciPy:
 
 Derivatives: in ``x`` (all orders, via closed-form densities); ``igamma``'s in ``a`` through
 ``igamma_grad_a`` (first order; its own derivative in ``x`` is closed-form, in ``a`` it raises),
-``betainc``'s in ``a`` and ``b`` raise (as JAX). Batching is elementwise. See
+``betainc``'s in ``a`` and ``b`` raise (as JAX); ``expn' = -E_{n-1}`` (``E_n`` for
+``n <= 0`` comes from the downward recurrence), ``Ei'(x) = e^x / x``. Batching is elementwise. See
 docs/internals.md, "Primitives".
 """
 
@@ -27,11 +29,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from ftrans.core import get_aval
-from ftrans.interpreters.batching import defbroadcasting
+from ftrans.interpreters.batching import defbroadcasting, defvectorized
 from ftrans.interpreters.jvp import Zero, _match_shape, defjvp, jvp_rules
-from ftrans.lax.elementwise import add, exp, log, log1p, mul, neg, sub
+from ftrans.lax.elementwise import add, div, exp, log, log1p, mul, neg, sub
 from ftrans.lax.special import (
-    _digamma_impl, _float_like, _lgamma_impl, digamma, lgamma, special_primitive_n,
+    _digamma_impl, _float_like, _lgamma_impl, _special_primitive, digamma, lgamma,
+    special_primitive_n,
 )
 
 _EPS = np.finfo(np.float64).eps
@@ -200,6 +203,82 @@ def _betainc_impl(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
     return out
 
 
+_EULER_GAMMA = 0.5772156649015329
+_EXPN_DEPTH = 120  # terms of E_n's continued fraction: below 1e-16 for x > 2
+
+
+def _expn_positive(n: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """E_n(x) for integer n >= 1, x > 0: the series (A&S 5.1.12) for x <= 2, the continued
+    fraction (A&S 5.1.22) beyond."""
+    out = np.empty_like(x)
+    small = x <= 2
+    ns, xs = n[small], x[small]
+    # (-x)^{n-1}/(n-1)! (psi(n) - log x) - sum_{k != n-1} (-x)^k / ((k - n + 1) k!)
+    power = np.ones_like(xs)  # (-x)^k / k!
+    total = np.where(ns == 1, 0.0, -1 / (1 - ns))
+    log_term = _digamma_impl(ns) - np.log(xs)
+    special_term = np.where(ns == 1, log_term, 0.0)
+    for k in range(1, 60):
+        power = power * (-xs) / k
+        at_pole = ns - 1 == k
+        total = total - np.where(at_pole, 0.0, power / np.where(at_pole, 1.0, k - ns + 1))
+        special_term = np.where(at_pole, power * log_term, special_term)
+    out[small] = total + special_term
+    nl, xl = n[~small], x[~small]
+    # evaluated backwards from a fixed depth: forward (Lentz) products lose ~1e-13 here
+    f = xl + nl + 2 * _EXPN_DEPTH
+    for i in range(_EXPN_DEPTH, 0, -1):
+        f = xl + nl + 2 * (i - 1) - i * (nl - 1 + i) / f
+    f = 1 / f
+    out[~small] = f * np.exp(-xl)
+    return out
+
+
+def _expn_impl(n: np.ndarray, x: np.ndarray) -> np.ndarray:
+    out = np.full_like(x, np.nan)
+    integer = (n == np.round(n)) & np.isfinite(n)
+    valid = integer & (x > 0) & np.isfinite(x)
+    positive = valid & (n >= 1)
+    out[positive] = _expn_positive(n[positive], x[positive])
+    # n <= 0 (derivatives of E_1): E_0 = e^{-x}/x, then E_m = (e^{-x} - m E_{m+1}) / x downwards
+    rest = valid & (n < 1)
+    if rest.any():
+        nr, xr = n[rest], x[rest]
+        value = np.exp(-xr) / xr
+        for m in range(-1, int(nr.min()) - 1, -1):
+            value = np.where(nr <= m, (np.exp(-xr) - m * value) / xr, value)
+        out[rest] = value
+    at_zero = integer & (x == 0)
+    out[at_zero] = np.where(n[at_zero] > 1, 1 / (n[at_zero] - 1), np.inf)
+    out[integer & (x == np.inf)] = 0.0
+    return out
+
+
+def _expi_impl(x: np.ndarray) -> np.ndarray:
+    out = np.full_like(x, np.nan)
+    negative = x < 0
+    out[negative] = -_expn_positive(np.ones(int(negative.sum())), -x[negative])
+    series = (x > 0) & (x <= 50)
+    xs = x[series]
+    term = np.ones_like(xs)
+    total = np.zeros_like(xs)
+    for k in range(1, 150):  # Ei(x) = gamma + log x + sum x^k / (k k!)
+        term = term * xs / k
+        total = total + term / k
+    out[series] = _EULER_GAMMA + np.log(xs) + total
+    large = x > 50
+    xl = x[large]
+    term = np.ones_like(xl)
+    total = np.ones_like(xl)
+    for k in range(1, 40):  # e^x / x sum k! / x^k; at x > 50 the terms shrink past k = 40
+        term = term * k / xl
+        total = total + term
+    with np.errstate(over="ignore"):
+        out[large] = np.exp(xl) / xl * total
+    out[x == 0] = -np.inf
+    return np.where(np.isnan(x), np.nan, out)
+
+
 # ---------------------------------------------------------------------------------------------
 # igamma, igammac, igamma_grad_a
 # ---------------------------------------------------------------------------------------------
@@ -309,5 +388,39 @@ def _betainc_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, 
 jvp_rules[betainc_p] = _betainc_jvp
 defbroadcasting(betainc_p)
 
-__all__ = ["betainc", "betainc_p", "igamma", "igamma_grad_a", "igamma_grad_a_p", "igamma_p",
-           "igammac", "igammac_p"]
+# ---------------------------------------------------------------------------------------------
+# expn, expi
+# ---------------------------------------------------------------------------------------------
+
+expn_p = special_primitive_n("expn", _expn_impl, 2)
+expi_p = _special_primitive("expi", _expi_impl)
+
+
+def expn(n: Any, x: Any) -> Any:
+    """The generalized exponential integral ``E_n(x) = integral_1^inf e^{-xt} / t^n dt`` for
+    integer-valued ``n`` (a float operand of ``x``'s dtype), elementwise; NaN for ``x < 0``.
+
+    >>> import numpy as np
+    >>> round(float(expn(np.float64(1.0), np.float64(2.0))), 12)
+    0.048900510708
+    """
+    return expn_p.bind(n, x)
+
+
+def expi(x: Any) -> Any:
+    """The exponential integral ``Ei(x)`` (principal value), elementwise; ``Ei(-x) = -E_1(x)``.
+
+    >>> import numpy as np
+    >>> round(float(expi(np.float64(1.0))), 12)
+    1.895117816356
+    """
+    return expi_p.bind(x)
+
+
+defjvp(expn_p, None, lambda g, ans, n, x: neg(mul(g, expn(sub(n, _float_like(1.0, n)), x))))
+defjvp(expi_p, lambda g, ans, x: mul(g, div(exp(x), x)))
+defbroadcasting(expn_p)
+defvectorized(expi_p)
+
+__all__ = ["betainc", "betainc_p", "expi", "expi_p", "expn", "expn_p", "igamma",
+           "igamma_grad_a", "igamma_grad_a_p", "igamma_p", "igammac", "igammac_p"]
