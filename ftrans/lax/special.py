@@ -29,7 +29,7 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray
 from ftrans.interpreters.batching import defvectorized
 from ftrans.interpreters.jvp import defjvp
-from ftrans.lax.elementwise import add, broadcast_shapes, exp, mul, neg, sub
+from ftrans.lax.elementwise import add, broadcast_shapes, div, exp, lt, mul, neg, select_n, sub
 
 _SQRT_PI = math.sqrt(math.pi)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -408,9 +408,19 @@ def log_ndtr(x: Any) -> Any:
 
 
 def _log_ndtr_jvp(g: Any, ans: Any, x: Any) -> Any:
-    # d/dx log Phi = phi / Phi = exp(log phi - log Phi): no 0/0 in either tail
-    log_density = sub(mul(_float_like(-0.5, x), mul(x, x)), _float_like(_LOG_SQRT_2PI, x))
-    return mul(g, exp(sub(log_density, ans)))
+    # d/dx log Phi = phi / Phi: for x < 0 it is sqrt(2/pi) / erfcx(-x/sqrt(2)) (no cancellation
+    # of the two large logarithms), for x >= 0 exp(log phi - log Phi); each branch gets an
+    # input that keeps it finite, so the unused one cannot put a NaN into higher derivatives.
+    zero = _float_like(0.0, x)
+    negative = lt(x, zero)
+    lower = select_n(negative, zero, x)
+    upper = select_n(negative, x, zero)
+    tail = div(_float_like(math.sqrt(2 / math.pi), x),
+               erfcx(mul(lower, _float_like(-_SQRT_HALF, x))))
+    log_density = sub(mul(_float_like(-0.5, x), mul(upper, upper)),
+                      _float_like(_LOG_SQRT_2PI, x))
+    body = exp(sub(log_density, log_ndtr(upper)))
+    return mul(g, select_n(negative, body, tail))
 
 
 defjvp(log_ndtr_p, _log_ndtr_jvp)

@@ -276,10 +276,15 @@ def entr(x: Any) -> Any:
 
 
 def _floats(*args: Any) -> list[Any]:
-    """Each argument as a float array (SciPy's ufunc rules), then all in their common dtype."""
+    """Each argument as a float array (SciPy's ufunc rules), then all in their common dtype;
+    Python scalars are weak (they take the arrays' dtype, as in NumPy 2 and JAX)."""
     floats = [_float(a) for a in args]
-    dtype = np.result_type(*[get_aval(f).dtype for f in floats])
+    strong = [get_aval(f).dtype for a, f in zip(args, floats) if type(a) not in _WEAK]
+    dtype = np.result_type(*strong) if strong else np.dtype(np.float64)
     return [cast(f, dtype) for f in floats]
+
+
+_WEAK = (int, float, bool)
 
 
 def _constant_like(value: float, x: Any) -> Any:
