@@ -218,10 +218,12 @@ SPECS = [
 # derivatives themselves are checked in float64 by the table)
 FLOAT32_SPECS = [dataclasses.replace(s, name=s.name + "_f32", dtypes=(np.float32,), rtol=2e-5)
                  for s in SPECS if np.float32 in s.dtypes]
-SPECS = [dataclasses.replace(s, dtypes=F64) for s in SPECS]
+# second order through reverse mode only (vjp of vjp runs every jvp rule too, by linearize)
+SPECS = [dataclasses.replace(s, dtypes=F64, grad_modes=("rev",) if s.grad_order == 2 else
+                             s.grad_modes) for s in SPECS]
 
 (test_matches_scipy, test_abstract_eval_matches_impl, test_grads,
- test_vmap_matches_loop) = make_family_tests(SPECS, max_examples=3)
+ test_vmap_matches_loop) = make_family_tests(SPECS, max_examples=2)
 
 
 @pytest.mark.parametrize("spec", FLOAT32_SPECS, ids=[s.name for s in FLOAT32_SPECS])
@@ -248,7 +250,7 @@ def test_float32(spec: OpSpec) -> None:
 def test_jit_matches_eager(spec: OpSpec) -> None:
     from hypothesis import given, settings
 
-    @settings(max_examples=2, deadline=None)
+    @settings(max_examples=1, deadline=None)
     @given(spec_args(spec))
     def check(args: tuple) -> None:
         with np.errstate(all="ignore"):

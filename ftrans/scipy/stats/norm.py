@@ -4,7 +4,7 @@ isf`` (``loc=0, scale=1`` keywords, broadcasting). Tails through ``log_ndtr`` an
 
 >>> from ftrans.scipy.stats import norm
 >>> round(float(norm.logpdf(1.0, loc=0.0, scale=2.0)), 12)
--1.737085713764
+-1.737085713765
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ overflow.
 
 >>> from ftrans.scipy.stats import vonmises
 >>> round(float(vonmises.logpdf(0.0, 2.0)), 12)
--0.883294744287
+-0.661870607892
 """
 
 from __future__ import annotations
