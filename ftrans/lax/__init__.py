@@ -129,7 +129,8 @@ from ftrans.lax.special_bessel_zeta import (  # noqa: F401
     bessel_i0e, bessel_i0e_p, bessel_i1e, bessel_i1e_p, zeta, zeta_ds, zeta_ds_p, zeta_p,
 )
 from ftrans.lax.special_incomplete import (  # noqa: F401
-    betainc, betainc_p, igamma, igamma_grad_a, igamma_grad_a_p, igamma_p, igammac, igammac_p,
+    betainc, betainc_p, expi, expi_p, expn, expn_p, igamma, igamma_grad_a, igamma_grad_a_p,
+    igamma_p, igammac, igammac_p,
 )
 from ftrans.lax.gather_scatter import (  # noqa: F401
     gather, gather_p, scatter, scatter_add, scatter_add_p, scatter_max, scatter_max_p,
