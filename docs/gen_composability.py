@@ -95,6 +95,14 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     "integer_pow": (lambda x: lax.integer_pow(x, 3), (_x(3),)),
     "convert_element_type": (lambda x: lax.convert_element_type(x, np.float32), (_x(3),)),
     "round": (lambda x: lax.round(x * 4), (_x(3),)),
+    # the complex-part primitives, between real inputs and real outputs
+    "real": (lambda x, y: lax.real(lax.mul(lax.complex(x, y), lax.complex(y, x))),
+             (_x(3), _x(3, seed=2))),
+    "imag": (lambda x, y: lax.imag(lax.mul(lax.complex(x, y), lax.complex(x, x))),
+             (_x(3), _x(3, seed=2))),
+    "complex": (lambda x, y: lax.abs(lax.complex(x, y)), (_x(3), _x(3, seed=2))),
+    "conj": (lambda x, y: lax.imag(lax.mul(lax.conj(lax.complex(x, y)), lax.complex(y, y))),
+             (_x(3), _x(3, seed=2))),
     "select_n": (lambda p, x, y: lax.select_n(p, x, y), (np.array([True, False, True]),
                                                          _x(3), _x(3, seed=2))),
     "pow": (lambda x, y: lax.pow(x, y), (_x(3), _x(3, seed=2))),
@@ -159,6 +167,7 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     "slogdet": (lambda a: fnp.linalg.slogdet(a)[1], (_spd(),)),
     "triangular_solve": (lambda a, b: _lax_mod("linalg_decompositions").triangular_solve(
         a, b, left_side=True, lower=True), (np.tril(_spd()), _x(3, 2, seed=2))),
+    "fft": (lambda x: lax.real(fnp.fft.ifft(fnp.fft.rfft(x, n=6) * x[:4], n=5)), (_x(4),)),
     "threefry2x32": (lambda k: _lax_mod("prng").threefry2x32(k, k, k, k)[0],
                      (np.arange(3, dtype=np.uint32),)),
     "custom_lin": (lambda x: ft.vjp(_custom_vjp_example(), x)[1](x)[0], (_x(3),)),

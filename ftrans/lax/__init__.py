@@ -19,6 +19,11 @@ from ftrans.lax.elementwise import (  # noqa: F401
     bitwise_xor,
     ceil,
     ceil_p,
+    complex,
+    complex_dtype,
+    complex_p,
+    conj,
+    conj_p,
     convert_element_type,
     convert_element_type_p,
     cos,
@@ -37,6 +42,8 @@ from ftrans.lax.elementwise import (  # noqa: F401
     ge_p,
     gt,
     gt_p,
+    imag,
+    imag_p,
     integer_pow,
     integer_pow_p,
     le,
@@ -63,6 +70,8 @@ from ftrans.lax.elementwise import (  # noqa: F401
     or_p,
     pow,
     pow_p,
+    real,
+    real_p,
     rem,
     rem_p,
     round,
@@ -137,3 +146,4 @@ from ftrans.lax.gather_scatter import (  # noqa: F401
     scatter_min, scatter_min_p, scatter_mul, scatter_mul_p, scatter_p,
 )
 from ftrans.lax.sorting import sort, sort_p  # noqa: F401
+from ftrans.lax.fft import FftType, fft, fft_p  # noqa: F401

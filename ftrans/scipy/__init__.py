@@ -1,8 +1,8 @@
 """``ftrans.scipy``: SciPy-compatible functions, differentiable and batchable.
 
-``special`` (special functions) and ``stats`` (probability distributions) need no SciPy: the
-implementations are ftrans's own (``ftrans.lax.special*``). See docs/scipy.md.
+``special`` (special functions), ``stats`` (probability distributions) and ``fft`` (the
+discrete cosine transform) need no SciPy: the implementations are ftrans's own (on
+``ftrans.lax.special*`` and ``ftrans.lax.fft``). See docs/scipy.md.
 """
 
-from ftrans.scipy import special  # noqa: F401
-from ftrans.scipy import stats  # noqa: F401
+from ftrans.scipy import fft, special, stats  # noqa: F401
