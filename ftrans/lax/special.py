@@ -388,7 +388,7 @@ def erfcx(x: Any) -> Any:
     >>> round(float(erfcx(np.float64(30.0)) * 30 * np.sqrt(np.pi)), 6)
     0.999445
     """
-    return erfcx_p.bind(x)
+    return erfcx_p.bind(check_operand(x, "lax.erfcx"))
 
 
 defjvp(erfcx_p, lambda g, ans, x: mul(g, sub(mul(mul(_float_like(2.0, x), x), ans),
@@ -406,7 +406,7 @@ def log_ndtr(x: Any) -> Any:
     >>> round(float(log_ndtr(np.float64(-40.0))), 6)
     -804.608442
     """
-    return log_ndtr_p.bind(x)
+    return log_ndtr_p.bind(check_operand(x, "lax.log_ndtr"))
 
 
 def _log_ndtr_jvp(g: Any, ans: Any, x: Any) -> Any:
@@ -440,7 +440,7 @@ def ndtri(p: Any) -> Any:
     >>> round(float(ndtri(np.float64(0.975))), 12)
     1.95996398454
     """
-    return ndtri_p.bind(p)
+    return ndtri_p.bind(check_operand(p, "lax.ndtri"))
 
 
 defjvp(ndtri_p, lambda g, ans, p: mul(g, exp(add(mul(_float_like(0.5, ans), mul(ans, ans)),

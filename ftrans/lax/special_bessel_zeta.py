@@ -26,7 +26,7 @@ import numpy as np
 
 from ftrans.interpreters.batching import defbroadcasting, defvectorized
 from ftrans.interpreters.jvp import defjvp
-from ftrans.lax.elementwise import add, div, eq, mul, neg, select_n, sign, sub
+from ftrans.lax.elementwise import check_operand, add, div, eq, mul, neg, select_n, sign, sub
 from ftrans.lax.special import _BERNOULLI, _float_like, _special_primitive, special_primitive_n
 
 _SERIES_LIMIT = 30.0
@@ -134,7 +134,7 @@ def bessel_i0e(x: Any) -> Any:
     >>> round(float(bessel_i0e(np.float64(1e4))), 12)
     0.003989472675
     """
-    return bessel_i0e_p.bind(x)
+    return bessel_i0e_p.bind(check_operand(x, "lax.bessel_i0e"))
 
 
 def bessel_i1e(x: Any) -> Any:
@@ -144,7 +144,7 @@ def bessel_i1e(x: Any) -> Any:
     >>> round(float(bessel_i1e(np.float64(1.0))), 10)
     0.2079104153
     """
-    return bessel_i1e_p.bind(x)
+    return bessel_i1e_p.bind(check_operand(x, "lax.bessel_i1e"))
 
 
 def _i1e_over_x(x: Any, ans: Any) -> Any:
@@ -177,7 +177,7 @@ def zeta(s: Any, q: Any) -> Any:
     >>> round(float(zeta(np.float64(2.0), np.float64(1.0))), 12)  # pi^2 / 6
     1.644934066848
     """
-    return zeta_p.bind(s, q)
+    return zeta_p.bind(check_operand(s, "lax.zeta"), check_operand(q, "lax.zeta"))
 
 
 def zeta_ds(s: Any, q: Any, order: int) -> Any:
@@ -187,7 +187,8 @@ def zeta_ds(s: Any, q: Any, order: int) -> Any:
     >>> round(float(zeta_ds(np.float64(2.0), np.float64(3.0), order=1)), 10)
     -0.7642614592
     """
-    return zeta_ds_p.bind(s, q, order=int(order))
+    return zeta_ds_p.bind(check_operand(s, "lax.zeta_ds"), check_operand(q, "lax.zeta_ds"),
+                          order=int(order))
 
 
 def _zeta_q_rule(g: Any, ans: Any, s: Any, q: Any, order: int = 0) -> Any:

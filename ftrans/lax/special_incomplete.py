@@ -31,7 +31,7 @@ import numpy as np
 from ftrans.core import get_aval
 from ftrans.interpreters.batching import defbroadcasting, defvectorized
 from ftrans.interpreters.jvp import Zero, _match_shape, defjvp, jvp_rules
-from ftrans.lax.elementwise import add, div, exp, log, log1p, mul, neg, sub
+from ftrans.lax.elementwise import check_operand, add, div, exp, log, log1p, mul, neg, sub
 from ftrans.lax.special import (
     _digamma_impl, _float_like, _lgamma_impl, _special_primitive, digamma, lgamma,
     special_primitive_n,
@@ -296,7 +296,7 @@ def igamma(a: Any, x: Any) -> Any:
     >>> round(float(igamma(np.float64(1.0), np.float64(2.0))), 12)  # 1 - e^{-2}
     0.864664716763
     """
-    return igamma_p.bind(a, x)
+    return igamma_p.bind(check_operand(a, "lax.igamma"), check_operand(x, "lax.igamma"))
 
 
 def igammac(a: Any, x: Any) -> Any:
@@ -307,7 +307,7 @@ def igammac(a: Any, x: Any) -> Any:
     >>> float(igammac(np.float64(1.0), np.float64(50.0)))  # doctest: +ELLIPSIS
     1.9287498479639...e-22
     """
-    return igammac_p.bind(a, x)
+    return igammac_p.bind(check_operand(a, "lax.igammac"), check_operand(x, "lax.igammac"))
 
 
 def igamma_grad_a(a: Any, x: Any) -> Any:
@@ -317,7 +317,8 @@ def igamma_grad_a(a: Any, x: Any) -> Any:
     >>> round(float(igamma_grad_a(np.float64(2.0), np.float64(0.4))), 10)
     -0.1160477601
     """
-    return igamma_grad_a_p.bind(a, x)
+    return igamma_grad_a_p.bind(check_operand(a, "lax.igamma_grad_a"),
+                                check_operand(x, "lax.igamma_grad_a"))
 
 
 def _gamma_density(a: Any, x: Any) -> Any:
@@ -367,7 +368,7 @@ def betainc(a: Any, b: Any, x: Any) -> Any:
     >>> round(float(betainc(np.float64(2.0), np.float64(3.0), np.float64(0.4))), 12)
     0.5248
     """
-    return betainc_p.bind(a, b, x)
+    return betainc_p.bind(*[check_operand(v, "lax.betainc") for v in (a, b, x)])
 
 
 def _betainc_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -404,7 +405,7 @@ def expn(n: Any, x: Any) -> Any:
     >>> round(float(expn(np.float64(1.0), np.float64(2.0))), 12)
     0.048900510708
     """
-    return expn_p.bind(n, x)
+    return expn_p.bind(check_operand(n, "lax.expn"), check_operand(x, "lax.expn"))
 
 
 def expi(x: Any) -> Any:
@@ -414,7 +415,7 @@ def expi(x: Any) -> Any:
     >>> round(float(expi(np.float64(1.0))), 12)
     1.895117816356
     """
-    return expi_p.bind(x)
+    return expi_p.bind(check_operand(x, "lax.expi"))
 
 
 defjvp(expn_p, None, lambda g, ans, n, x: neg(mul(g, expn(sub(n, _float_like(1.0, n)), x))))
