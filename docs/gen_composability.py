@@ -194,6 +194,12 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     "custom_jvp_call": (lambda x: _custom_jvp_example()(x), (_x(3),)),
     "custom_vjp_call": (lambda x: _custom_vjp_example()(x), (_x(3),)),
     "debug_print": (lambda x: ft.debug.print("{}", x, ad=True) * x, (_x(3),)),
+    "clamp": (lambda x, y: lax.clamp(x - 0.5, y, x + 0.5), (_x(3), _x(3, seed=2))),
+    "reduce_precision": (lambda x: lax.reduce_precision(x, 11, 52), (_x(3),)),  # float64 itself
+    "name": (lambda x: ft.checkpoint_name(fnp.sin(x), "s"), (_x(3),)),
+    "linear_solve": (lambda a, b: lax.custom_linear_solve(
+        lambda v: a @ v, b, lambda mv, r: fnp.linalg.solve(a, r), symmetric=True),
+        (_spd(), _x(3, seed=2))),
 }
 
 
