@@ -194,6 +194,16 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     "custom_lin": (lambda x: ft.vjp(_custom_vjp_example(), x)[1](x)[0], (_x(3),)),
     "polygamma": (lambda x: lax.special.polygamma(1, x + 1.0), (_x(3),)),
     "erf_inv": (lambda x: lax.special.erf_inv(x - 0.5), (_x(3),)),
+    # special functions whose parameters need a valid range (or, for the incomplete gamma
+    # and beta functions, are held fixed where second derivatives in them do not exist)
+    "expn": (lambda x: lax.expn(np.full(3, 2.0), x), (_x(3),)),
+    "zeta": (lambda s, q: lax.zeta(s + 1.5, q), (_x(3), _x(3, seed=2))),
+    "zeta_ds": (lambda s, q: lax.zeta_ds(s + 1.5, q, 1), (_x(3), _x(3, seed=2))),
+    "igamma": (lambda x: lax.igamma(np.full(3, 1.5), x), (_x(3),)),
+    "igammac": (lambda x: lax.igammac(np.full(3, 1.5), x), (_x(3),)),
+    "igamma_grad_a": (lambda x: lax.igamma_grad_a(np.full(3, 1.5), x), (_x(3),)),
+    "regularized_incomplete_beta": (lambda x: lax.betainc(np.full(3, 1.5), np.full(3, 2.5), x),
+                                    (_x(3),)),
     # constructs holding programs
     "cond": (lambda x: lax.cond(x[0] > 0.5, fnp.sin, fnp.cos, x), (_x(3),)),
     "scan": (lambda x: lax.scan(lambda c, v: (c * v + 1.0, fnp.sin(c)), x[0], x)[1], (_x(3),)),

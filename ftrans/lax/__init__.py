@@ -136,8 +136,15 @@ from ftrans.lax.control_flow import (  # noqa: F401
     associative_scan, custom_linear_solve, custom_root, linear_solve_p,
 )
 from ftrans.lax.special import (  # noqa: F401
-    digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, lgamma, lgamma_p, polygamma,
-    polygamma_p,
+    digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, erfcx, erfcx_p, lgamma,
+    lgamma_p, log_ndtr, log_ndtr_p, ndtri, ndtri_p, polygamma, polygamma_p,
+)
+from ftrans.lax.special_bessel_zeta import (  # noqa: F401
+    bessel_i0e, bessel_i0e_p, bessel_i1e, bessel_i1e_p, zeta, zeta_ds, zeta_ds_p, zeta_p,
+)
+from ftrans.lax.special_incomplete import (  # noqa: F401
+    betainc, betainc_p, expi, expi_p, expn, expn_p, igamma, igamma_grad_a, igamma_grad_a_p,
+    igamma_p, igammac, igammac_p,
 )
 from ftrans.lax.gather_scatter import (  # noqa: F401
     gather, gather_p, scatter, scatter_add, scatter_add_p, scatter_max, scatter_max_p,

@@ -1,8 +1,9 @@
 """``ftrans.scipy``: SciPy-compatible functions, differentiable and batchable.
 
-``special``, ``linalg`` and ``fft`` (the discrete cosine transform); they need no SciPy (the
-implementations are ftrans's own, see ``ftrans.lax.special``,
-``ftrans.lax.linalg_decompositions`` and ``ftrans.lax.fft``).
+``special`` (special functions), ``stats`` (probability distributions), ``linalg`` and ``fft``
+(the discrete cosine transform) need no SciPy: the implementations are ftrans's own (on
+``ftrans.lax.special*``, ``ftrans.lax.linalg_decompositions`` and ``ftrans.lax.fft``). See
+docs/scipy.md and docs/linalg.md.
 """
 
-from ftrans.scipy import fft, linalg, special  # noqa: F401
+from ftrans.scipy import fft, linalg, special, stats  # noqa: F401
