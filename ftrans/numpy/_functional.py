@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ftrans import lax
-from ftrans.core import get_aval
+from ftrans.core import Tracer, get_aval
 from ftrans.numpy._promotion import asarray_strong, cast
 
 __all__ = ["vectorize", "apply_along_axis", "apply_over_axes", "piecewise"]
@@ -182,9 +182,10 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: 
     shape = get_aval(x).shape
     dtype = get_aval(x).dtype
     # NumPy's rule for a single condition given without a list around it
-    if isinstance(condlist, (bool, np.bool_)) or get_aval(asarray_strong(condlist)).ndim == 0:
+    if isinstance(condlist, (bool, np.bool_)) or (
+            not isinstance(condlist, (list, tuple)) and get_aval(asarray_strong(condlist)).ndim == 0):
         condlist = [condlist]
-    elif not isinstance(condlist[0], (list, np.ndarray)) and len(shape) != 0:
+    elif not isinstance(condlist[0], (list, np.ndarray, Tracer)) and len(shape) != 0:
         condlist = [condlist]
     conds = [lax.broadcast_to(_as_bool(c), shape) for c in condlist]
     n = len(conds)

@@ -193,8 +193,9 @@ def polyder(p: Any, m: int = 1) -> Any:
         n = get_aval(p).shape[0] - 1
         if n <= 0:
             return np.zeros(0, get_aval(p).dtype)
-        powers = np.arange(n, 0, -1).astype(get_aval(p).dtype)
-        p = lax.mul(lax.slice_in_dim(p, 0, n, 1, 0), powers)
+        powers = np.arange(n, 0, -1)  # int64, so float32 promotes to float64 as in NumPy
+        dtype = result_type(p, powers)
+        p = lax.mul(cast(lax.slice_in_dim(p, 0, n, 1, 0), dtype), powers.astype(dtype))
     return p
 
 
@@ -222,7 +223,7 @@ def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
         k = lax.broadcast_to(lax.reshape(k, ()), (m,))
     if get_aval(k).shape != (m,):
         raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
-    dtype = result_type(p, k, 1.0)
+    dtype = result_type(p, k, np.dtype(np.int64), 1.0)  # divided by an int64 arange
     p, k = cast(p, dtype), cast(k, dtype)
     for i in range(m):
         n = get_aval(p).shape[0]
@@ -250,7 +251,8 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:  # no
     N = n if N is None else int(N)  # noqa: N806
     if N < 0:
         raise ValueError("N must be nonnegative")
-    dtype = get_aval(x).dtype
+    dtype = np.promote_types(get_aval(x).dtype, np.int64)  # NumPy's: float32 gives float64
+    x = cast(x, dtype)
     columns: list[Any] = []
     power: Any = np.ones(n, dtype)
     for _ in range(N):
