@@ -276,9 +276,9 @@ def sinc(x: Any, /) -> Any:
     return lax.select_n(small, quotient, series)
 
 
-_I0_SERIES_TERMS = 60
+_I0_SERIES_TERMS = 38  # the terms beyond are below 1e-17 of the sum for |x| < 20
 _I0_ASYMPTOTIC_FROM = 20.0
-_I0_ASYMPTOTIC_TERMS = 24
+_I0_ASYMPTOTIC_TERMS = 20  # relative error below 5e-15 from x = 20 on
 
 
 def _i0_series(x: Any) -> Any:
