@@ -182,8 +182,9 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: 
     shape = get_aval(x).shape
     dtype = get_aval(x).dtype
     # NumPy's rule for a single condition given without a list around it
+    single = not isinstance(condlist, (list, tuple))
     if isinstance(condlist, (bool, np.bool_)) or (
-            not isinstance(condlist, (list, tuple)) and get_aval(asarray_strong(condlist)).ndim == 0):
+            single and get_aval(asarray_strong(condlist)).ndim == 0):
         condlist = [condlist]
     elif not isinstance(condlist[0], (list, np.ndarray, Tracer)) and len(shape) != 0:
         condlist = [condlist]
