@@ -212,3 +212,174 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: 
 def _as_bool(c: Any) -> Any:
     c = asarray_strong(c)
     return c if get_aval(c).dtype.kind == "b" else lax.ne(c, np.zeros((), get_aval(c).dtype)[()])
+
+
+class ufunc:  # noqa: N801  (NumPy's and JAX's name)
+    """A universal function built from a Python function of scalars: elementwise calls with
+    broadcasting (by ``vmap``), and for binary functions ``outer``, ``reduce``,
+    ``accumulate`` and ``at``, all traceable. ``reduce`` and ``accumulate`` run a ``scan``
+    along the axis (left to right, as NumPy does for a generic function).
+
+    Args:
+      func: a function of ``nin`` scalars returning ``nout`` scalars (a tuple when
+        ``nout > 1``).
+      nin, nout: the numbers of inputs and outputs.
+      name: the name (defaults to ``func``'s).
+      identity: the identity of a binary function (the result of reducing an empty axis).
+
+    Raises:
+      ValueError: ``nin`` or ``nout`` below 1, or methods used with the wrong arity.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> hyp = fnp.ufunc(lambda a, b: fnp.sqrt(a * a + b * b), 2, 1, identity=0.0)
+    >>> hyp(np.array([3.0, 5.0]), 4.0), hyp.reduce(np.array([3.0, 4.0, 12.0]))
+    (array([5.        , 6.40312424]), np.float64(13.0))
+    """
+
+    def __init__(self, func: Callable[..., Any], /, nin: int, nout: int, *,
+                 name: str | None = None, identity: Any = None) -> None:
+        if int(nin) < 1 or int(nout) < 1:
+            raise ValueError(f"ufunc: nin and nout must be at least 1, got {nin} and {nout}")
+        self._func = func
+        self.nin = int(nin)
+        self.nout = int(nout)
+        self.nargs = self.nin + self.nout
+        self.identity = identity
+        self.__name__ = name or getattr(func, "__name__", "ufunc")
+        self._vectorized = vectorize(func)
+
+    def __repr__(self) -> str:
+        return f"<ftrans.numpy.ufunc {self.__name__!r}>"
+
+    def __call__(self, *args: Any, out: None = None, where: None = None) -> Any:
+        from ftrans.numpy._axes import check_no_out
+        check_no_out(out, self.__name__)
+        if where is not None:
+            raise NotImplementedError(f"{self.__name__}: where= is not supported")
+        if len(args) != self.nin:
+            raise TypeError(f"{self.__name__} takes {self.nin} arguments, got {len(args)}")
+        return self._vectorized(*args)
+
+    def _binary(self, method: str) -> None:
+        if self.nin != 2 or self.nout != 1:
+            raise ValueError(f"{method} only supported for binary ufuncs with one output "
+                             f"(this one has nin={self.nin}, nout={self.nout})")
+
+    def outer(self, A: Any, B: Any, /) -> Any:  # noqa: N803
+        """``self(a, b)`` for every pair: the result has shape ``A.shape + B.shape``."""
+        self._binary("outer")
+        A, B = asarray_strong(A), asarray_strong(B)  # noqa: N806
+        a_shape, b_shape = get_aval(A).shape, get_aval(B).shape
+        return self(lax.reshape(A, a_shape + (1,) * len(b_shape)), B)
+
+    def _reduce(self, a: Any, axis: Any, initial: Any) -> tuple[Any, int]:
+        from ftrans.numpy._axes import normalize_axis
+        from ftrans.numpy._shapes import moveaxis
+        a = asarray_strong(a)
+        if axis is None:
+            a, axis = lax.reshape(a, (-1,)), 0
+        axis = normalize_axis(axis, get_aval(a).ndim)
+        moved = moveaxis(a, axis, 0)
+        n = get_aval(moved).shape[0]
+        rest = get_aval(moved).shape[1:]
+        if initial is None:
+            if n == 0:
+                if self.identity is None:
+                    raise ValueError(f"zero-size array to reduction operation "
+                                     f"{self.__name__} which has no identity")
+                initial = self.identity
+            else:
+                first = lax.index_in_dim(moved, 0, 0, False)
+                moved = lax.slice_in_dim(moved, 1, None, 1, 0)
+                initial = first
+        init = lax.broadcast_to(asarray_strong(initial), rest)
+
+        def step(carry: Any, x: Any) -> tuple[Any, None]:
+            new = asarray_strong(self._func(carry, x))
+            return lax.broadcast_to(cast(new, get_aval(carry).dtype), rest), None
+
+        return lax.scan(step, init, moved)[0], axis
+
+    def reduce(self, a: Any, axis: int | None = 0, dtype: Any = None, out: None = None,
+               keepdims: bool = False, initial: Any = None) -> Any:
+        """The reduction ``f(...f(f(a0, a1), a2)..., an)`` along ``axis`` (None: all)."""
+        from ftrans.numpy._axes import check_no_out
+        check_no_out(out, f"{self.__name__}.reduce")
+        self._binary("reduce")
+        a = asarray_strong(a)
+        if dtype is not None:
+            a = cast(a, np.dtype(dtype))
+        ndim = get_aval(a).ndim
+        result, axis_done = self._reduce(a, axis, initial)
+        if keepdims:
+            result = lax.reshape(result, (1,) * ndim) if axis is None else \
+                lax.expand_dims(result, (axis_done,))
+        return result
+
+    def accumulate(self, a: Any, axis: int = 0, dtype: Any = None, out: None = None) -> Any:
+        """The running reductions along ``axis``: the first element, then ``f(a0, a1)``, ..."""
+        from ftrans.numpy._axes import check_no_out
+        check_no_out(out, f"{self.__name__}.accumulate")
+        self._binary("accumulate")
+        a = asarray_strong(a)
+        if dtype is not None:
+            a = cast(a, np.dtype(dtype))
+        from ftrans.numpy._axes import normalize_axis
+        from ftrans.numpy._shapes import moveaxis
+        axis = normalize_axis(axis, get_aval(a).ndim)
+        moved = moveaxis(a, axis, 0)
+        if get_aval(moved).shape[0] == 0:
+            return a
+        first = lax.index_in_dim(moved, 0, 0, False)
+        rest_shape = get_aval(first).shape
+
+        def step(carry: Any, x: Any) -> tuple[Any, Any]:
+            new = lax.broadcast_to(cast(asarray_strong(self._func(carry, x)),
+                                        get_aval(carry).dtype), rest_shape)
+            return new, new
+
+        _, history = lax.scan(step, first, lax.slice_in_dim(moved, 1, None, 1, 0))
+        stacked = lax.concatenate([lax.reshape(first, (1,) + rest_shape), history], 0)
+        return moveaxis(stacked, 0, axis)
+
+    def at(self, a: Any, indices: Any, b: Any = None, /, *, inplace: bool = True) -> Any:
+        """``a`` with ``a[i] = f(a[i], b)`` applied for each index in turn (repeated indices
+        apply repeatedly, as NumPy's unbuffered ``at``). Pass ``inplace=False``."""
+        from ftrans.numpy._indexing import at as _at
+        if inplace:
+            raise ValueError(f"{self.__name__}.at cannot modify its argument in place; pass "
+                             f"inplace=False and use the returned array")
+        a = asarray_strong(a)
+        idx = cast(lax.reshape(asarray_strong(indices), (-1,)), np.dtype(np.int64))
+        k = get_aval(idx).shape[0]
+        if b is None:
+            if self.nin != 1:
+                raise ValueError(f"{self.__name__}.at needs b for a binary ufunc")
+            values = np.zeros(k, get_aval(a).dtype)
+        else:
+            self._binary("at")
+            values = lax.broadcast_to(cast(asarray_strong(b), get_aval(a).dtype),
+                                      (k,) + get_aval(a).shape[1:])
+
+        def step(carry: Any, item: Any) -> tuple[Any, None]:
+            i, v = item
+            current = _at(carry)[i].get()
+            new = self._func(current) if b is None else self._func(current, v)
+            return _at(carry)[i].set(cast(asarray_strong(new), get_aval(carry).dtype)), None
+
+        return lax.scan(step, a, (idx, values))[0]
+
+
+def frompyfunc(func: Callable[..., Any], /, nin: int, nout: int, *,
+               identity: Any = None) -> ufunc:
+    """A :class:`ufunc` from a Python function of scalars (traceable, unlike NumPy's object
+    ufuncs).
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.frompyfunc(lambda a, b: a * 10 + b, 2, 1).accumulate(np.array([1, 2, 3]))
+    array([  1,  12, 123])
+    """
+    return ufunc(func, nin, nout, identity=identity)
+
+
+__all__ += ["ufunc", "frompyfunc"]

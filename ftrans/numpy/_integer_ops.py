@@ -109,7 +109,7 @@ def left_shift(x1: Any, x2: Any, /) -> Any:
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.left_shift(np.array([1, 3, -1], np.int8), np.array([2, 6, 7], np.int8))
-    array([   4,   -64, -128], dtype=int8)
+    array([   4,  -64, -128], dtype=int8)
     """
     x, s = _integer_operands(np.left_shift, x1, x2)
     dtype = get_aval(x).dtype

@@ -208,7 +208,7 @@ def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.polyint(np.array([3.0, 2.0]), k=5.0)
-    array([1., 2., 5.])
+    array([1.5, 2. , 5. ])
     """
     m = int(m)
     if m < 0:

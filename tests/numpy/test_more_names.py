@@ -443,3 +443,17 @@ def test_names_and_predicates() -> None:
         ["einsum_path", (0, 1)]
     np.testing.assert_array_equal(fnp.fromfunction(lambda i, j: i + 10 * j, (2, 3), dtype=int),
                                   np.fromfunction(lambda i, j: i + 10 * j, (2, 3), dtype=int))
+
+
+DOCTEST_MODULES = ["_array_utils", "_covariance", "_float_ops", "_functional", "_histograms",
+                   "_index_tricks", "_integer_ops", "_names", "_polynomial", "_setops",
+                   "_windows"]
+
+
+@pytest.mark.parametrize("name", DOCTEST_MODULES)
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(f"ftrans.numpy.{name}"),
+                             optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
