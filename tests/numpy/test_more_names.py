@@ -59,6 +59,8 @@ def _np_polydiv_q(u: Any, v: Any) -> Any:
     return np.polydiv(u, v)[0]
 
 
+_HYPOT = fnp.ufunc(lambda a, b: fnp.sqrt(a * a + b * b), 2, 1, identity=0.0)
+
 SPECS = [
     # floating-point functions
     spec("fmax", broadcasting_shapes(), make_args=distinct_values),
@@ -164,6 +166,12 @@ SPECS = [
            lambda x: np.piecewise(x, [x < 0, x > 1], [lambda v: v ** 2, lambda v: 3 * v, 0.5]),
            ranked(0), F64, make_args=lambda r, s, d: tuple(
                (r.integers(-3, 3, x) + r.uniform(0.1, 0.9, x)) for x in s)),
+    OpSpec("ufunc:reduce", lambda a: _HYPOT.reduce(a, axis=1), lambda a: np.sqrt(
+        np.sum(a * a, axis=1)), RANK2, F64, make_args=positive),
+    OpSpec("ufunc:accumulate", lambda a: _HYPOT.accumulate(a, axis=0), lambda a: np.sqrt(
+        np.cumsum(a * a, axis=0)), RANK2, F64, make_args=positive),
+    OpSpec("ufunc:outer", lambda a, b: _HYPOT.outer(a, b), lambda a, b: np.hypot.outer(a, b),
+           same_shapes(2, min_rank=1, max_rank=1), F64, make_args=positive),
     # array utilities
     spec("append", same_shapes(2, max_rank=2)),
     OpSpec("block", lambda a, b, c: fnp.block([[a, b], [c]]),
@@ -457,3 +465,30 @@ def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(f"ftrans.numpy.{name}"),
                              optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_ufunc_methods() -> None:
+    digits = fnp.frompyfunc(lambda a, b: a * 10 + b, 2, 1)
+    reference = np.frompyfunc(lambda a, b: a * 10 + b, 2, 1)
+    x = np.arange(6).reshape(2, 3)
+    np.testing.assert_array_equal(digits.accumulate(x, axis=1),
+                                  reference.accumulate(x, axis=1).astype(np.int64))
+    np.testing.assert_array_equal(digits.reduce(x, axis=None, keepdims=True), [[12345]])
+    assert int(digits.reduce(np.arange(3), initial=7)) == 7012
+    np.testing.assert_array_equal(digits.outer(np.arange(2), np.arange(3)),
+                                  reference.outer(np.arange(2), np.arange(3)).astype(np.int64))
+    add = fnp.frompyfunc(lambda a, b: a + b, 2, 1, identity=0)
+    expected = np.zeros(4)
+    np.add.at(expected, [0, 0, 2], 1.0)
+    np.testing.assert_array_equal(add.at(np.zeros(4), np.array([0, 0, 2]), 1.0, inplace=False),
+                                  expected)
+    assert add.reduce(np.zeros(0)) == 0 and add.nin == 2 and add.nargs == 3
+    with pytest.raises(ValueError, match="identity"):
+        digits.reduce(np.zeros(0))
+    with pytest.raises(ValueError, match="inplace=False"):
+        add.at(np.zeros(2), np.array([0]), 1.0)
+    pair = fnp.frompyfunc(lambda v: (v + 1, v * 2), 1, 2)
+    plus, times = ft.jit(pair)(np.arange(3.0))
+    np.testing.assert_array_equal(times, [0.0, 2.0, 4.0])
+    with pytest.raises(ValueError, match="binary"):
+        pair.reduce(np.ones(2))
