@@ -310,7 +310,8 @@ def check_vjp(fun: Callable, args: tuple) -> None:
     primals = [args[i] for i in idx]
     tangents = [_x(*np.shape(p), lo=-1, hi=1, seed=7) for p in primals]
     out, f_vjp = ft.vjp(g, *primals)
-    ct = ft.tree_util.tree_map(lambda o: _x(*np.shape(o), lo=-1, hi=1, seed=8)
+    ct = ft.tree_util.tree_map(lambda o: np.asarray(_x(*np.shape(o), lo=-1, hi=1, seed=8),
+                                                    np.result_type(o))
                                if _is_float(o) else np.zeros(np.shape(o), ft.float0), out)
     cts_in = f_vjp(ct)
     _, out_t = ft.jvp(g, primals, tangents)

@@ -27,6 +27,7 @@ from ftrans.api import (  # noqa: F401
 )
 from ftrans.api_jit import clear_caches, disable_jit, jit, jit_cache_info  # noqa: F401
 from ftrans.core import (  # noqa: F401
+    ArgumentTypeError,
     ConcretizationError,
     EscapedTracerError,
     FtransError,

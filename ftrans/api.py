@@ -12,7 +12,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ftrans.aliasing import detach_from
 from ftrans.core import (
+    ArgumentTypeError,
     ShapedArray,
     Tracer,
     get_aval,
@@ -51,6 +53,41 @@ def _fun_name(fun: Callable) -> str:
     return getattr(fun, "__name__", type(fun).__name__)
 
 
+_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
+def check_callable(fun: Any, api: str) -> None:
+    """Every transformation's first check: a transformation takes the function itself."""
+    if not callable(fun):
+        raise TypeError(
+            f"{api}: expected a callable value (the function to transform), got "
+            f"{type(fun).__name__} {_short(fun)}. Pass the function itself, e.g. {api}(f), "
+            f"not {api}(f(x)).")
+
+
+def _short(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_cotangent(ct: Any, aval: ShapedArray, api: str, i: int) -> None:
+    """A cotangent has its output's shape and dtype (a Python float serves any floating
+    output, a Python complex any complex one, as weak scalars do everywhere)."""
+    c_aval = get_aval(ct)
+    if c_aval.shape != aval.shape:
+        raise ValueError(f"{api}: cotangent {i} has shape {c_aval.shape} but the output has "
+                         f"shape {aval.shape} (expected {aval.str_short()}, got "
+                         f"{c_aval.str_short()})")
+    if aval.dtype.kind not in "fc" or c_aval.dtype == aval.dtype:
+        return
+    weak = (type(ct) is float and aval.dtype.kind in "fc") or \
+        (type(ct) is complex and aval.dtype.kind == "c")
+    if not weak:
+        raise ArgumentTypeError(f"{api}: cotangent {i} has dtype {c_aval.dtype} but the output has "
+                        f"dtype {aval.dtype} (expected {aval.str_short()}, got "
+                        f"{c_aval.str_short()}); cast it, e.g. ct.astype({aval.dtype.name!r})")
+
+
 def _as_leaf(x: Any, api: str, where: str) -> Any:
     """A valid array leaf: Python scalars become NumPy scalars (never upcast to arrays)."""
     if isinstance(x, (np.ndarray, np.generic, Tracer)):
@@ -59,6 +96,11 @@ def _as_leaf(x: Any, api: str, where: str) -> Any:
                             f"transform; use a numeric dtype")
         return x
     if type(x) in (bool, int, float, complex):
+        if type(x) is int and not _INT64_MIN <= x <= _INT64_MAX:
+            raise OverflowError(
+                f"{api}: {where or 'an argument'} is the Python int {x}, which does not fit in "
+                f"int64 (the dtype of Python ints in ftrans); pass a float, or a NumPy array "
+                f"of another dtype")
         return np.asarray(x)[()]
     raise TypeError(
         f"{api}: {where} has type {type(x).__name__}, which is not an array: transformed "
@@ -147,14 +189,37 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()
         e:f64[] = mul c d
       in (e,) }
     """
+    check_callable(fun, "make_jaxpr")
     if isinstance(static_argnums, int):
         static_argnums = (static_argnums,)
 
     @functools.wraps(fun)
     def traced(*args: Any, **kwargs: Any) -> ClosedJaxpr:
+        args, kwargs = abstract_placeholders((args, kwargs))
         closed, _ = trace_to_jaxpr(fun, args, kwargs, tuple(static_argnums), "make_jaxpr")
         return closed
     return traced
+
+
+def abstract_placeholders(tree: Any) -> Any:
+    """``tree`` with abstract leaves (a ``ShapedArray``, or any object with ``shape`` and
+    ``dtype`` that is not an array, such as ``ShapeDtypeStruct``) replaced by arrays of that
+    shape and dtype that occupy no memory (a broadcast scalar), for functions that only trace:
+    a program can be read, or its memory estimated, at sizes too large to allocate."""
+    def placeholder(x: Any) -> Any:
+        if isinstance(x, (np.ndarray, np.generic, Tracer)) or type(x) in (bool, int, float,
+                                                                          complex):
+            return x
+        shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
+        if shape is None or dtype is None:
+            return x
+        try:
+            dims = tuple(int(d) for d in shape)
+            dtype = np.dtype(dtype)
+        except (TypeError, ValueError):
+            return x
+        return np.broadcast_to(np.zeros((), dtype), dims)
+    return tree_map(placeholder, tree)
 
 
 def trace_to_jaxpr(fun: Callable, args: tuple, kwargs: dict, static_argnums: tuple[int, ...],
@@ -210,6 +275,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
     >>> ft.jvp(fnp.sin, (0.0,), (2.0,))
     (np.float64(0.0), np.float64(2.0))
     """
+    check_callable(fun, "jvp")
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp: primals and tangents must be tuples or lists, e.g. "
                         "jvp(f, (x,), (v,))")
@@ -230,8 +296,8 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         _check_outputs(out_flat, fun, "jvp")
         out_p, out_t = split_outputs(trace, out_flat)
         out_t = [_zeros_like(p) if type(t) is Zero else t for p, t in zip(out_p, out_t)]
-    result = (tree_unflatten(out_tree, _writable(out_p)),
-              tree_unflatten(out_tree, _writable(out_t)))
+    result = (tree_unflatten(out_tree, detach_from(out_p, flat_p + flat_t)),
+              tree_unflatten(out_tree, detach_from(out_t, flat_p + flat_t)))
     return result + (aux,) if has_aux else result
 
 
@@ -331,6 +397,7 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
     >>> f_jvp(3.0)
     np.float64(3.0)
     """
+    check_callable(fun, "linearize")
     flat, in_tree = _flatten_args(primals, "linearize")
 
     def fun_flat(ins: list[Any]) -> tuple[list[Any], PyTreeDef]:
@@ -347,10 +414,10 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
                             f"primals had {in_tree}")
         for i, (p, t) in enumerate(zip(flat, flat_t)):
             _check_tangent(p, t, "linearized function", i)
-        return tree_unflatten(out_tree, _run_linear(lin, flat_t))
+        return tree_unflatten(out_tree, detach_from(_run_linear(lin, flat_t), flat_t))
 
     f_jvp.jaxpr = lin.jaxpr  # type: ignore[attr-defined]  # the linear program, for inspection
-    return tree_unflatten(out_tree, lin.out_primals), f_jvp
+    return tree_unflatten(out_tree, detach_from(lin.out_primals, flat)), f_jvp
 
 
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
@@ -368,6 +435,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     >>> f_vjp(1.0)
     (np.float64(4.0), np.float64(3.0))
     """
+    check_callable(fun, "vjp")
     flat, in_tree = _flatten_args(primals, "vjp")
 
     def fun_flat(ins: list[Any]) -> tuple[list[Any], tuple[PyTreeDef, Any]]:
@@ -383,16 +451,17 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
         if ct_tree != out_tree:
             raise TypeError(f"vjp function: the cotangent has structure {ct_tree} but the "
                             f"function's output has {out_tree}")
-        ct_flat = [_as_leaf(c, "vjp function", "cotangent") for c in ct_flat]
         for i, (c, aval) in enumerate(zip(ct_flat, lin.out_avals)):
-            c_aval = get_aval(c)
-            if c_aval.shape != aval.shape:
-                raise ValueError(f"vjp function: cotangent {i} has shape {c_aval.shape} but the "
-                                 f"output has shape {aval.shape}")
+            _check_cotangent(c if type(c) in (float, complex) else
+                             _as_leaf(c, "vjp function", "cotangent"), aval, "vjp function", i)
+        ct_flat = [np.asarray(c, aval.dtype)[()] if type(c) in (float, complex) else
+                   _as_leaf(c, "vjp function", "cotangent")
+                   for c, aval in zip(ct_flat, lin.out_avals)]
         cts_in = _transpose_linear(lin, ct_flat)
-        return tree_unflatten(in_tree, [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)])
+        cts_out = [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)]
+        return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
 
-    result = (tree_unflatten(out_tree, lin.out_primals), vjp_fun)
+    result = (tree_unflatten(out_tree, detach_from(lin.out_primals, flat)), vjp_fun)
     return result + (aux,) if has_aux else result
 
 
@@ -400,6 +469,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
                    allow_int: bool = False) -> Callable[..., Any]:
     """Like :func:`grad`, but the function returns ``(value, gradient)`` (or
     ``((value, aux), gradient)`` with ``has_aux``)."""
+    check_callable(fun, "value_and_grad")
 
     @functools.wraps(fun)
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
@@ -437,8 +507,8 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         lin, (out, aux) = _linearize_flat(fun_flat, flat, api)
         value = lin.out_primals[0]
         cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]])
-        grads = tree_unflatten(in_tree, [_materialize(c, a)
-                                         for c, a in zip(cts_in, lin.in_avals)])
+        grads = tree_unflatten(in_tree, detach_from(
+            [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)], flat))
         g = grads if not isinstance(argnums, (int, np.integer)) else grads[0]
         return ((value, aux), g) if has_aux else (value, g)
 
@@ -473,6 +543,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     >>> ft.grad(lambda x: x ** 3)(2.0)
     np.float64(12.0)
     """
+    check_callable(fun, "grad")
     value_and_grad_f = value_and_grad(fun, argnums, has_aux, allow_int)
 
     @functools.wraps(fun)
@@ -499,6 +570,7 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
     >>> f_t(2.0)
     (np.float64(6.0),)
     """
+    check_callable(fun, "linear_transpose")
     flat, in_tree = _flatten_args(primals, "linear_transpose")
     in_avals = [get_aval(x) for x in flat]
     with new_trace(PartialEvalTrace, "linear_transpose") as pe:
@@ -513,9 +585,14 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
         if ct_tree != out_tree:
             raise TypeError(f"linear_transpose: cotangent structure {ct_tree} does not match "
                             f"the output structure {out_tree}")
+        for i, (c, aval) in enumerate(zip(ct_flat, closed.out_avals)):
+            _check_cotangent(c if type(c) in (float, complex) else
+                             _as_leaf(c, "linear_transpose", "cotangent"), aval,
+                             "linear_transpose", i)
         cts = backward_pass(closed.jaxpr, closed.consts, [UndefPrimal(a) for a in in_avals],
                             [_as_leaf(c, "linear_transpose", "cotangent") for c in ct_flat])
-        return tree_unflatten(in_tree, [_materialize(c, a) for c, a in zip(cts, in_avals)])
+        cts_out = [_materialize(c, a) for c, a in zip(cts, in_avals)]
+        return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
 
     return f_t
 
@@ -550,6 +627,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     >>> ft.vmap(fnp.dot, in_axes=(0, None))(np.ones((3, 2)), np.arange(2.0))
     array([1., 1., 1.])
     """
+    check_callable(fun, "vmap")
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
     _check_axes_spec(in_axes, "in_axes")
@@ -611,7 +689,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                 raise ValueError(f"vmap out_axes {ax} is out of bounds for an output of rank "
                                  f"{ndim - 1}")
             results.append(move_batch_axis(val, bdim, ax % ndim, size))
-        return tree_unflatten(out_tree, _writable(results))
+        return tree_unflatten(out_tree, detach_from(results, flat + kw_flat))
 
     return batched_fun
 
@@ -692,6 +770,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     array([[2., 0.],
            [0., 4.]])
     """
+    check_callable(fun, "jacfwd")
     from ftrans.lax import reshape
     check_chunk_size(chunk_size, "jacfwd")
 
@@ -736,6 +815,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     array([[2., 0.],
            [0., 4.]])
     """
+    check_callable(fun, "jacrev")
     from ftrans.lax import reshape
     check_chunk_size(chunk_size, "jacrev")
 
@@ -772,4 +852,5 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fal
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
+    check_callable(fun, "hessian")
     return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)

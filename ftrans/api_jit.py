@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import inspect
 import itertools
 import threading
 import weakref
@@ -19,7 +20,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from ftrans.api import _flatten_args, _fun_name, _writable, trace_to_jaxpr
+from ftrans.api import _flatten_args, _fun_name, _writable, check_callable, trace_to_jaxpr
 from ftrans.core import ShapedArray, current_trace, eval_trace, get_aval
 from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
@@ -83,7 +84,10 @@ class _JitCaches:
         entry.last_used = next(self.clock)
 
     def for_function(self, fun: Callable) -> dict:
-        table = self.weak.get(fun)  # the common case needs no lock: lookups are atomic
+        try:
+            table = self.weak.get(fun)  # the common case needs no lock: lookups are atomic
+        except TypeError:  # not weakly referenceable (a NumPy ufunc, a builtin)
+            table = None
         if table is not None:
             return table
         with self.lock:
@@ -155,6 +159,8 @@ def _flat_positional(args: tuple) -> tuple[list[Any], tuple[ShapedArray, ...]] |
             if a.dtype == object:
                 return None
         elif t in _PYTHON_TO_NUMPY:
+            if t is int and not -(2 ** 63) <= a < 2 ** 63:
+                return None  # the general path names the argument in its error
             a = _PYTHON_TO_NUMPY[t](a)
         elif t not in _ARRAY_SCALARS:
             return None
@@ -200,9 +206,11 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
     >>> f(0.5)
     np.float64(0.958851077208406)
     """
+    check_callable(fun, "jit")
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
     name = _fun_name(fun)
+    nums, names = _static_arguments(fun, nums, names, name)
     own_table: list[dict] = []  # this function's table, found once
 
     @functools.wraps(fun)
@@ -260,6 +268,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
             staged.__name__ = name  # errors about the traced function name the user's
             closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
             closed, extra = lift_tracer_consts(closed)
+            closed = _snapshot_constants(closed)
             entry = _JitEntry(closed, out_tree)
             if not extra:  # a program closing over another transformation's values is per call
                 _jit_caches.insert(table, key, entry)
@@ -295,6 +304,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
             return fun(*full, **dyn_kw, **static_kw)
         closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
         closed, extra = lift_tracer_consts(closed)
+        closed = _snapshot_constants(closed)
         if extra:
             raise TypeError(f"jit(...).lower: {name} closes over values of an enclosing "
                             f"transformation; lower it outside any transformation")
@@ -304,6 +314,66 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
     jitted.cache_size = cache_size  # type: ignore[attr-defined]
     jitted.lower = lower  # type: ignore[attr-defined]
     return jitted
+
+
+def _snapshot_constants(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """The program with its captured arrays copied: a jitted function uses the values its
+    closure held when it was traced (as JAX does), whatever is written into them later."""
+    if not any(type(c) is np.ndarray for c in closed.consts):
+        return closed
+    return ClosedJaxpr(closed.jaxpr, [c.copy() if type(c) is np.ndarray else c
+                                      for c in closed.consts])
+
+
+def _static_arguments(fun: Callable, nums: tuple, names: tuple, name: str
+                      ) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Check ``static_argnums`` / ``static_argnames`` against ``fun``'s signature and complete
+    each from the other, so that a static argument is static whether it is passed by position
+    or by name (as in JAX). Functions without a readable signature are taken on trust."""
+    for i in nums:
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
+            raise TypeError(f"jit: static_argnums must be ints, got {i!r}")
+    for n in names:
+        if not isinstance(n, str):
+            raise TypeError(f"jit: static_argnames must be strings, got {n!r}")
+    try:
+        signature = inspect.signature(fun)
+    except (TypeError, ValueError):
+        return tuple(int(i) for i in nums), names
+    params = list(signature.parameters.values())
+    kinds = inspect.Parameter
+    positional = [p for p in params if p.kind in (kinds.POSITIONAL_ONLY,
+                                                    kinds.POSITIONAL_OR_KEYWORD)]
+    varargs = any(p.kind is kinds.VAR_POSITIONAL for p in params)
+    varkw = any(p.kind is kinds.VAR_KEYWORD for p in params)
+    npos = len(positional)
+    if not varargs:
+        bad = [int(i) for i in nums if not -npos <= i < npos]
+        if bad:
+            raise ValueError(
+                f"jit: static_argnums={tuple(int(i) for i in nums)} but {name} takes only "
+                f"{npos} positional argument(s), so {bad[0]} is out of range")
+    by_name = {p.name: p for p in params if p.kind is not kinds.VAR_POSITIONAL
+               and p.kind is not kinds.VAR_KEYWORD}
+    unknown = [n for n in names if n not in by_name or by_name[n].kind is kinds.POSITIONAL_ONLY]
+    if unknown and not varkw:
+        raise ValueError(
+            f"jit: static_argnames {unknown[0]!r} is not a parameter of {name} (its "
+            f"parameters are {', '.join(by_name) or 'none'}); fix the name or use "
+            f"static_argnums for positional-only arguments")
+    all_nums = {int(i) for i in nums}
+    all_names = list(names)
+    for i, p in enumerate(positional):
+        if p.name in names and p.kind is kinds.POSITIONAL_OR_KEYWORD:
+            all_nums.add(i)
+    for i in nums:
+        if not varargs or -npos <= i < npos:
+            p = positional[int(i) % npos] if npos else None
+            if p is not None and p.kind is kinds.POSITIONAL_OR_KEYWORD and p.name not in names:
+                all_names.append(p.name)
+    if not varargs:  # one position, one meaning: -1 and npos - 1 are the same argument
+        all_nums = {i % npos for i in all_nums}
+    return tuple(sorted(all_nums)), tuple(all_names)
 
 
 # Set by ftrans.debugging while debug_nans / debug_infs is on: checks compiled outputs.

@@ -88,6 +88,9 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
     """
     if fun is None:
         return functools.partial(checkpoint, static_argnums=static_argnums, policy=policy)
+    if not callable(fun):
+        raise TypeError(f"checkpoint: expected a callable value (the function to transform), "
+                        f"got {type(fun).__name__} {fun!r}")
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     policy = nothing_saveable if policy is None else policy
     name = getattr(fun, "__name__", type(fun).__name__)

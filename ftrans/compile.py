@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from typing import Any, Callable
 
 import numpy as np
 
+from ftrans import aliasing
 from ftrans.core import Primitive, ShapedArray, get_aval, pause_gc, resume_gc
-from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
+from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, programs_in_params
 
 Program = Callable[..., list[Any]]
 
@@ -41,32 +43,54 @@ def compiled(closed: ClosedJaxpr) -> Program:
 
 
 class _Tiered:
-    __slots__ = ("closed", "calls", "program")
+    """Runs the plan on the first call and generated code from the second on. Threads may make
+    the first calls together: the hand-over from one tier to the next happens under a lock,
+    and each call works on its own reference to the program it runs."""
+
+    __slots__ = ("closed", "calls", "program", "lock")
 
     def __init__(self, closed: ClosedJaxpr):
         self.closed = closed
         self.calls = 0
         self.program: Program | None = None
+        self.lock = threading.Lock()
 
     def __call__(self, *args: Any) -> list[Any]:
         program = self.program
         if program is None:
-            self.calls += 1
-            pause_gc()
-            try:
-                if self.calls == 1 and len(self.closed.jaxpr.eqns) > _INTERPRET_FIRST_CALL_ABOVE:
-                    return plan(self.closed)(*args)
-                program = self.program = compile_jaxpr(self.closed)
-            finally:
-                resume_gc()
-            self.closed = None  # type: ignore[assignment]  # the generated code holds all
+            with self.lock:
+                program = self.program
+                if program is None:
+                    closed = self.closed
+                    self.calls += 1
+                    if self.calls > 1 or len(closed.jaxpr.eqns) <= _INTERPRET_FIRST_CALL_ABOVE:
+                        program = self._compile()
+            if program is None:
+                pause_gc()
+                try:
+                    return plan(closed)(*args)
+                finally:
+                    resume_gc()
         return program(*args)
+
+    def _compile(self) -> Program:
+        """Generate the code (the caller holds the lock); the program text is then dropped,
+        since the generated code holds all it needs."""
+        pause_gc()
+        try:
+            program = self.program = compile_jaxpr(self.closed)
+        finally:
+            resume_gc()
+        self.closed = None  # type: ignore[assignment]
+        return program
 
     @property
     def source(self) -> str:
-        if self.program is None:
-            self.program = compile_jaxpr(self.closed)
-        return self.program.source  # type: ignore[attr-defined]
+        program = self.program
+        if program is None:
+            with self.lock:
+                program = self.program if self.program is not None else self._compile()
+        return program.source  # type: ignore[attr-defined]
 
 
 # Small programs compile at once (cheap); large ones run as a plan on their first call.
@@ -120,7 +144,8 @@ def plan(closed: ClosedJaxpr) -> Program:
                 env[out] = value
             for i in free:
                 env[i] = None
-        return [env[i] for i in results]
+        # the first call only: a complete check by buffer owner is cheap enough here
+        return aliasing.detach_from([env[i] for i in results], [*args, *closed.consts])
     return run
 
 
@@ -411,8 +436,7 @@ def _fold(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
         else:
             return None
     out_aval = eqn.outvars[0].aval
-    if out_aval.size > max(_FOLDABLE_SIZE, largest) or any(
-            isinstance(v, (ClosedJaxpr, Jaxpr)) for v in eqn.params.values()):
+    if out_aval.size > max(_FOLDABLE_SIZE, largest) or any(programs_in_params(eqn.params)):
         return None
     with np.errstate(all="ignore"):
         value = eqn.primitive.impl(*values, **eqn.params)
@@ -590,9 +614,50 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
                       and v is not reuse]
         if dead_names:
             lines.append(f"    del {', '.join(dead_names)}")
-    outs = ", ".join(ref(x) for x in jaxpr.outvars)
-    lines.append(f"    return [{outs}]")
+    prologue, return_line = _unaliased_return(jaxpr, names, ref)
+    lines[1:1] = prologue  # the arguments are named before any of them is freed
+    lines.append(return_line)
     return _build(lines, names.namespace)
+
+
+def _unaliased_return(jaxpr: Jaxpr, names: _Names, ref: Callable[[Any], str]
+                      ) -> tuple[list[str], str]:
+    """The return statement: outputs never share memory with the program's arguments or
+    constants. An output that is an argument or a constant is copied; one computed from them
+    by anything but a ufunc (a view, or a higher-order primitive that may hand back its
+    operand) is checked when the program runs; a ufunc's result is fresh, so it is returned
+    as it is."""
+    external = set(jaxpr.invars) | set(jaxpr.constvars)
+    for eqn in jaxpr.eqns:
+        if not _is_ufunc_primitive(eqn.primitive) and any(
+                type(x) is Var and x in external for x in eqn.inputs):
+            external.update(eqn.outvars)
+    direct = set(jaxpr.invars) | set(jaxpr.constvars)
+    lines = []
+    outs = []
+    detach_all = names.value(aliasing.detach_all, "f")
+    detach = None
+    for x in jaxpr.outvars:
+        if type(x) is not Var or x not in external:
+            outs.append(ref(x))
+        elif x in direct:
+            outs.append(f"{detach_all}({ref(x)})")
+        else:
+            if detach is None:
+                sources = [ref(v) for v in list(jaxpr.invars) + list(jaxpr.constvars)]
+                listed = "".join(s + ", " for s in sources)
+                if len(sources) <= _LINEAR_SOURCE_SCAN:
+                    detach = names.value(aliasing.detach, "f")
+                    lines.append(f"    sources = ({listed})")
+                else:
+                    detach = names.value(aliasing.detach_by_id, "f")
+                    lines.append(f"    sources = {{id(s) for s in ({listed})}}")
+            outs.append(f"{detach}({ref(x)}, sources)")
+    return lines, f"    return [{', '.join(outs)}]"
+
+
+# Up to this many arguments and constants an output is compared with each; beyond, by id.
+_LINEAR_SOURCE_SCAN = 16
 
 
 def _bound_impl(eqn: JaxprEqn) -> Callable[..., Any]:

@@ -31,6 +31,11 @@ class ConcretizationError(FtransError, TypeError):
     """A traced (abstract) value was used where a concrete Python or NumPy value is needed."""
 
 
+class ArgumentTypeError(FtransError, TypeError, ValueError):
+    """An argument has the wrong shape or dtype for where it goes (a cotangent for an output,
+    a tangent for a primal): both a TypeError and, as JAX raises, a ValueError."""
+
+
 class EscapedTracerError(FtransError, RuntimeError):
     """A tracer was used after the transformation that created it had finished."""
 
@@ -412,6 +417,27 @@ class Tracer:
             )
         return value
 
+    def carries_derivative(self) -> bool:
+        """Whether this value is being differentiated (it has a tangent or a cotangent path):
+        converting it to a Python number would silently drop its derivative."""
+        return False
+
+    def _number_or_raise(self, what: str) -> Any:
+        """The concrete value for a conversion to a Python float/complex (``float()``,
+        ``math.sin``, ``item()``): refused for a value being differentiated, whose derivative
+        the number could not carry. ``bool()`` (Python control flow) and ``int()``
+        (piecewise constant, so zero derivative) stay allowed, as in JAX."""
+        if self._trace.is_alive and self.carries_derivative():
+            raise ConcretizationError(
+                f"{what} was called on {self.aval.str_short()}, a value being differentiated "
+                f"by {self._trace.description}{_user_location()}: a Python number carries no "
+                f"derivative, so the result would silently be a constant with derivative 0. "
+                f"Use ftrans.numpy functions on the value (fnp.sin(x), not math.sin(x)) to "
+                f"keep the derivative, or ftrans.lax.stop_gradient(x) first if a constant "
+                f"was meant."
+            )
+        return self._concrete_or_raise(what)
+
     def __bool__(self) -> bool:
         return bool(self._concrete_or_raise("bool()"))
 
@@ -419,10 +445,10 @@ class Tracer:
         return int(self._concrete_or_raise("int()"))
 
     def __float__(self) -> float:
-        return float(self._concrete_or_raise("float()"))
+        return float(self._number_or_raise("float()"))
 
     def __complex__(self) -> complex:
-        return complex(self._concrete_or_raise("complex()"))
+        return complex(self._number_or_raise("complex()"))
 
     def __index__(self) -> int:
         return int(self._concrete_or_raise("an integer index (__index__)"))
@@ -453,3 +479,57 @@ class Tracer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}<{self.aval.str_short()}>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Static integers: shapes, sizes and axes are known when a program is traced
+# ---------------------------------------------------------------------------------------------
+
+
+def static_int(x: Any, what: str) -> int:
+    """``x`` as a Python int for a shape, a size or an axis (``what`` names it in errors).
+
+    Raises:
+      ConcretizationError: ``x`` is a traced value (say which argument to mark static).
+      TypeError: ``x`` is not an integer (a float, a string, ...).
+    """
+    if isinstance(x, Tracer):
+        value = x.to_concrete_value() if x._trace.is_alive else None
+        if value is not None and np.ndim(value) == 0 and np.asarray(value).dtype.kind in "iub":
+            return int(value)
+        raise ConcretizationError(
+            f"{what} must be known when the function is traced, but it is a traced value "
+            f"{x.aval.str_short()} inside {x._trace.description}{_user_location()}. Shapes, "
+            f"sizes and axes are static: mark the argument it comes from static "
+            f"(jit(f, static_argnums=...) or static_argnames=...), or compute it from "
+            f"x.shape or other Python values.")
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iu":
+        return int(x)
+    raise TypeError(f"{what} must be an integer, got {type(x).__name__} {x!r}")
+
+
+def canonicalize_shape(shape: Any, what: str = "shape") -> tuple[int, ...]:
+    """``shape`` (an int or a sequence of ints) as a tuple of non-negative Python ints.
+
+    Raises:
+      ConcretizationError: a traced value appears in the shape.
+      TypeError: the shape is not an int or a sequence of ints.
+      ValueError: a dimension is negative.
+    """
+    if isinstance(shape, (int, np.integer)) or (isinstance(shape, (Tracer, np.ndarray))
+                                                 and np.ndim(shape) == 0):
+        dims: tuple[int, ...] = (static_int(shape, what),)
+    elif isinstance(shape, Tracer):
+        static_int(shape, what)  # raises: a traced shape
+        raise AssertionError("unreachable")
+    else:
+        if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+            raise TypeError(f"{what} must be an int or a sequence of ints, got "
+                            f"{type(shape).__name__} {shape!r}")
+        dims = tuple(static_int(d, what) for d in shape)
+    if any(d < 0 for d in dims):
+        raise ValueError(f"{what} has a negative dimension: {dims} (dimensions are sizes, "
+                         f">= 0)")
+    return dims

@@ -232,6 +232,9 @@ class _SourceTracer(Tracer):
     def to_concrete_value(self) -> Any:
         return self.val
 
+    def carries_derivative(self) -> bool:
+        return isinstance(self.val, Tracer) and self.val.carries_derivative()
+
 
 class _SourceTrace(Trace):
     """Evaluates each primitive on its parent and labels the results with the user's line."""

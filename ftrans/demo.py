@@ -58,8 +58,8 @@ def _write_graph(out_dir: pathlib.Path, p: _Printer) -> None:
         viz.render(viz.to_dot(closed, name="f", title=FORMULA), "svg", svg_path)
         p.show(f"wrote {svg_path}    (open it in a browser)")
     else:
-        p.show("Graphviz is not installed, so no f.svg: install it (e.g. apt-get install "
-               "graphviz)\nand run: dot -Tsvg f.dot -o f.svg")
+        p.show("Graphviz is not installed, so no f.svg. To draw it, install Graphviz\n"
+               "(e.g. apt-get install graphviz) and run: dot -Tsvg f.dot -o f.svg")
 
 
 def run(color: bool = False, out_dir: str | os.PathLike = ".") -> None:

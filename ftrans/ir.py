@@ -8,7 +8,7 @@ docs/internals.md, "The IR".
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -229,6 +229,20 @@ def interpret(program: Jaxpr | ClosedJaxpr, rule: EqnRule, *args: Any,
 # ---------------------------------------------------------------------------------------------
 
 
+def programs_in_params(params: dict[str, Any]) -> Iterator[Jaxpr | ClosedJaxpr]:
+    """The programs an equation holds in its params: held directly (a loop's body) or in a
+    tuple or list (cond's branches). Every walk into nested programs (typecheck, the memory
+    estimator, the compiler's passes, the graph picture) goes through here, so none of them
+    can miss a program held one level down."""
+    for value in params.values():
+        if isinstance(value, (Jaxpr, ClosedJaxpr)):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, (Jaxpr, ClosedJaxpr)):
+                    yield item
+
+
 class JaxprTypeError(FtransError, TypeError):
     """A program is malformed: a variable used before definition, or types that disagree."""
 
@@ -270,9 +284,13 @@ def typecheck(jaxpr: Jaxpr | ClosedJaxpr) -> None:
             raise JaxprTypeError(
                 f"equation {where} has output types {[a.str_short() for a in got]} but its "
                 f"primitive gives {[a.str_short() for a in expected]}")
-        for param in eqn.params.values():
-            if isinstance(param, (Jaxpr, ClosedJaxpr)):
-                typecheck(param)
+        for program in programs_in_params(eqn.params):
+            try:
+                typecheck(program)
+            except JaxprTypeError as err:
+                outs = " ".join(namer(v) for v in eqn.outvars)
+                raise JaxprTypeError(f"in a program held by the {eqn.primitive.name} equation "
+                                     f"that defines {outs}: {err}") from err
         for v in eqn.outvars:
             define(v)
     for x in jaxpr.outvars:

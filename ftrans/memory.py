@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ftrans.core import ShapedArray, Tracer, current_trace, eval_trace, get_aval
-from ftrans.ir import ClosedJaxpr, Jaxpr, Literal, Var
+from ftrans.ir import ClosedJaxpr, Literal, Var, programs_in_params
 from ftrans.tree_util import broadcast_prefix, tree_flatten, tree_unflatten
 
 __all__ = ["memory_estimate", "MemoryEstimate", "EquationMemory", "map_in_chunks",
@@ -139,8 +139,14 @@ def _computed_basis_rows(aval: ShapedArray, start: int, stop: int) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 # Primitives whose NumPy implementation returns a view of its (first) operand.
-_VIEWS = frozenset({"reshape", "transpose", "broadcast_in_dim", "squeeze", "expand_dims",
-                    "slice", "rev", "stop_gradient"})
+@functools.cache
+def _view_primitives() -> frozenset:
+    """Primitives whose NumPy implementation returns a view of its first input (no new
+    buffer). Keyed by Primitive, so that a renamed primitive cannot silently drop out."""
+    from ftrans.lax import elementwise, indexing, structural
+    return frozenset({structural.reshape_p, structural.transpose_p,
+                      structural.broadcast_in_dim_p, structural.squeeze_p, indexing.slice_p,
+                      structural.rev_p, elementwise.stop_gradient_p})
 
 
 def _nbytes(aval: ShapedArray) -> int:
@@ -231,8 +237,9 @@ def memory_estimate(fun: Callable, static_argnums: int | Sequence[int] = ()
     primitives count as their outputs plus their own peak while they run.
 
     Returns:
-      A function taking ``fun``'s arguments and returning a :class:`MemoryEstimate` with
-      ``peak_bytes`` and a per-equation breakdown (printable).
+      A function taking ``fun``'s arguments (arrays, or abstract ``ShapedArray`` /
+      ``ShapeDtypeStruct`` values for sizes too large to allocate) and returning a
+      :class:`MemoryEstimate` with ``peak_bytes`` and a per-equation breakdown (printable).
 
     >>> import ftrans as ft, numpy as np
     >>> est = ft.memory_estimate(lambda x: (x * 2.0).sum())(np.ones(1000))
@@ -243,6 +250,7 @@ def memory_estimate(fun: Callable, static_argnums: int | Sequence[int] = ()
 
     @functools.wraps(fun)
     def estimate(*args: Any, **kwargs: Any) -> MemoryEstimate:
+        # abstract arguments (ShapedArray, ShapeDtypeStruct) are accepted by make_jaxpr
         closed = make_jaxpr(fun, static_argnums)(*args, **kwargs)
         return estimate_jaxpr(closed)
     return estimate
@@ -260,15 +268,10 @@ def _inner_peak(params: dict) -> int:
     """Extra memory of the programs an equation holds (cond branches, loop bodies): the
     largest peak among them, minus their arguments (which are the equation's inputs)."""
     extra = 0
-    for value in params.values():
-        values = value if isinstance(value, (tuple, list)) else (value,)
-        for v in values:
-            if isinstance(v, ClosedJaxpr):
-                inner = _simulate(v)
-                extra = max(extra, inner.peak_bytes - inner.argument_bytes)
-            elif isinstance(v, Jaxpr):
-                inner = _simulate(ClosedJaxpr(v, []))
-                extra = max(extra, inner.peak_bytes - inner.argument_bytes)
+    for program in programs_in_params(params):
+        inner = _simulate(program if isinstance(program, ClosedJaxpr)
+                          else ClosedJaxpr(program, []))
+        extra = max(extra, inner.peak_bytes - inner.argument_bytes)
     return extra
 
 
@@ -303,17 +306,18 @@ def _simulate(closed: ClosedJaxpr) -> MemoryEstimate:
     used = {x for eqn in jaxpr.eqns for x in eqn.inputs if type(x) is Var}
     used.update(x for x in jaxpr.outvars if type(x) is Var)
     equations: list[EquationMemory] = []
+    views = _view_primitives()
     peak, peak_index = live, None
     for i, (eqn, dying) in enumerate(zip(jaxpr.eqns, _last_uses(jaxpr))):
-        name = eqn.primitive.name
+        is_view = eqn.primitive in views
         allocated = 0
         first = eqn.inputs[0] if eqn.inputs else None
         reuse = _reusable_input(eqn, dying, owned) if eqn.outvars else None
-        if name in _VIEWS and type(first) is Var and len(eqn.outvars) == 1:
+        if is_view and type(first) is Var and len(eqn.outvars) == 1:
             b = buffer_of[first]
             buffer_of[eqn.outvars[0]] = b
             users[b] += 1
-        elif name in _VIEWS and type(first) is Literal:  # a view of a scalar literal
+        elif is_view and type(first) is Literal:  # a view of a scalar literal
             new_buffer(eqn.outvars[0], 0)
         elif reuse is not None:
             b = buffer_of[reuse]
@@ -343,7 +347,7 @@ def _simulate(closed: ClosedJaxpr) -> MemoryEstimate:
                     live -= size_of[b]
                     freed += size_of[b]
         types = " ".join(v.aval.str_short() for v in eqn.outvars)
-        equations.append(EquationMemory(i, name, types, allocated, running, freed))
+        equations.append(EquationMemory(i, eqn.primitive.name, types, allocated, running, freed))
         if running > peak:
             peak, peak_index = running, i
     output_bytes = sum(_nbytes(x.aval) for x in jaxpr.outvars if type(x) is Var)

@@ -31,7 +31,8 @@ import numpy as np
 
 from ftrans import lax
 from ftrans import numpy as fnp
-from ftrans.core import Tracer, get_aval
+from ftrans.core import Tracer, canonicalize_shape, get_aval
+from ftrans.numpy._axes import normalize_axis
 from ftrans.lax import special as lax_special
 from ftrans.lax.prng import threefry2x32
 
@@ -65,6 +66,9 @@ def key(seed: Any) -> Any:
         return lax.concatenate([lax.reshape(high, (1,)), lax.reshape(low, (1,))], 0)
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"key: seed must be an integer, got {seed!r}")
+    if not -(2 ** 63) <= int(seed) < 2 ** 64 or (type(seed) is int and seed >= 2 ** 63):
+        raise OverflowError(f"key: seed {int(seed)} does not fit in 64 bits; use a seed in "
+                            f"[-2**63, 2**63)")
     value = int(seed) & 0xFFFFFFFFFFFFFFFF
     return np.array([value >> 32, value & 0xFFFFFFFF], _UINT32)
 
@@ -81,10 +85,9 @@ def _halves(k: Any) -> tuple[Any, Any]:
             lax.reshape(lax.slice(k, (1,), (2,)), ()))
 
 
-def _shape(shape: Any) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(d) for d in shape)
+def _shape(shape: Any, function: str) -> tuple[int, ...]:
+    """A sample shape, checked: errors name the ftrans.random function the user called."""
+    return canonicalize_shape(shape, f"random.{function}: shape")
 
 
 def _counters(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +104,7 @@ def split(key: Any, num: int | Shape = 2) -> Any:
     >>> split(key(0), 3).shape
     (3, 2)
     """
-    shape = _shape(num)
+    shape = canonicalize_shape(num, "random.split: num")
     k0, k1 = _halves(key)
     high, low = _counters(shape)
     y0, y1 = threefry2x32(k0, k1, high, low)
@@ -137,7 +140,7 @@ def bits(key: Any, shape: Shape = ()) -> Any:
     >>> bits(key(0), (2,)).dtype
     dtype('uint32')
     """
-    y0, y1 = _bit_pairs(key, _shape(shape))
+    y0, y1 = _bit_pairs(key, _shape(shape, "bits"))
     return lax.bitwise_xor(y0, y1)
 
 
@@ -181,7 +184,7 @@ def uniform(key: Any, shape: Shape = (), dtype: Any = np.float64, minval: Any = 
     True
     """
     dtype = _float_dtype(dtype, "uniform")
-    shape = _shape(shape)
+    shape = _shape(shape, "uniform")
     minval, maxval = _scalar_param(minval, dtype), _scalar_param(maxval, dtype)
     u = _unit_interval(key, shape, dtype)
     out = fnp.add(fnp.multiply(u, fnp.subtract(maxval, minval)), minval)
@@ -194,6 +197,7 @@ def normal(key: Any, shape: Shape = (), dtype: Any = np.float64) -> Any:
     >>> normal(key(0), (2, 3)).shape
     (2, 3)
     """
+    shape = _shape(shape, "normal")
     dtype = _float_dtype(dtype, "normal")
     low = np.nextafter(np.asarray(-1.0, dtype), np.asarray(0.0, dtype))
     u = uniform(key, shape, dtype, low, 1.0)
@@ -230,6 +234,7 @@ def gumbel(key: Any, shape: Shape = (), dtype: Any = np.float64) -> Any:
     >>> gumbel(key(0), (2,)).shape
     (2,)
     """
+    shape = _shape(shape, "gumbel")
     dtype = _float_dtype(dtype, "gumbel")
     u = uniform(key, shape, dtype, np.finfo(dtype).tiny, 1.0)
     return fnp.negative(fnp.log(fnp.negative(fnp.log(u))))
@@ -241,6 +246,7 @@ def exponential(key: Any, shape: Shape = (), dtype: Any = np.float64) -> Any:
     >>> bool((exponential(key(0), (5,)) >= 0).all())
     True
     """
+    shape = _shape(shape, "exponential")
     dtype = _float_dtype(dtype, "exponential")
     return fnp.negative(fnp.log1p(fnp.negative(uniform(key, shape, dtype))))
 
@@ -279,9 +285,9 @@ def categorical(key: Any, logits: Any, axis: int = -1, shape: Shape | None = Non
     if aval.dtype.kind != "f":
         logits = logits.astype(np.float64)
         aval = get_aval(logits)
-    axis = axis % aval.ndim
+    axis = normalize_axis(axis, aval.ndim)
     batch_shape = aval.shape[:axis] + aval.shape[axis + 1:]
-    shape = batch_shape if shape is None else _shape(shape)
+    shape = batch_shape if shape is None else _shape(shape, "categorical")
     if len(shape) < len(batch_shape) or shape[len(shape) - len(batch_shape):] != batch_shape:
         raise ValueError(f"categorical: shape {shape} must end with the batch shape "
                          f"{batch_shape} of logits {aval.shape} without axis {axis}")
@@ -303,7 +309,7 @@ def randint(key: Any, shape: Shape, minval: Any, maxval: Any, dtype: Any = np.in
     dtype = np.dtype(dtype)
     if dtype.kind not in "iu":
         raise TypeError(f"randint: dtype must be an integer type, got {dtype}")
-    shape = _shape(shape)
+    shape = _shape(shape, "randint")
     low = _scalar_param(minval, np.dtype(np.float64))
     high = _scalar_param(maxval, np.dtype(np.float64))
     u = _unit_interval(key, shape, np.dtype(np.float64))
@@ -362,7 +368,7 @@ def choice(key: Any, a: Any, shape: Shape = (), replace: bool = True, p: Any = N
     >>> choice(key(0), 5, (3,), replace=False).shape
     (3,)
     """
-    shape = _shape(shape)
+    shape = _shape(shape, "choice")
     if isinstance(a, (int, np.integer)) and not isinstance(a, bool):
         n, values = int(a), None
     else:

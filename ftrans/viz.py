@@ -26,7 +26,16 @@ from typing import Any
 import numpy as np
 
 from ftrans.core import FtransError
-from ftrans.ir import ClosedJaxpr, Jaxpr, Literal, Var, _Namer, _pp_param, pp_literal
+from ftrans.ir import (
+    ClosedJaxpr,
+    Jaxpr,
+    Literal,
+    Var,
+    _Namer,
+    _pp_param,
+    pp_literal,
+    programs_in_params,
+)
 
 __all__ = ["GraphvizNotFoundError", "graphviz_available", "render", "to_dot"]
 
@@ -64,9 +73,8 @@ def _short(text: str, limit: int = _MAX_PARAM_CHARS) -> str:
 def _programs_in(value: Any) -> list[tuple[Jaxpr, list[Any] | None]]:
     """The programs held by one param value (a program, or a tuple/list of them), each with
     its constants when known."""
-    items = value if isinstance(value, (tuple, list)) else (value,)
     return [(v.jaxpr, list(v.consts)) if isinstance(v, ClosedJaxpr) else (v, None)
-            for v in items if isinstance(v, (Jaxpr, ClosedJaxpr))]
+            for v in programs_in_params({"value": value})]
 
 
 def _const_label(name: str, value: Any, var: Var, known: bool) -> str:

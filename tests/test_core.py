@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -160,11 +161,44 @@ def test_concrete_primals_under_autodiff():
 
     def newton_sqrt(a):
         x = a
-        while abs(float(x * x - a)) > 1e-12:
+        while abs(x * x - a) > 1e-12:  # bool() of a comparison: control flow is fine
             x = 0.5 * (x + a / x)
         return x
 
     np.testing.assert_allclose(ft.grad(newton_sqrt)(4.0), 0.25)
+
+
+CONVERSIONS = {
+    "float()": float, "complex()": complex, "item()": lambda x: x.item(),
+    "tolist()": lambda x: x.tolist(), "float()_via_math": math.sin,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVERSIONS))
+@pytest.mark.parametrize("transform", ["grad", "jacfwd", "jacrev", "jvp", "hessian", "vjp"])
+def test_python_numbers_of_differentiated_values_are_refused(name, transform):
+    """A Python number would silently drop the derivative (math.sin(x) under grad gave 0)."""
+    convert = CONVERSIONS[name]
+
+    def f(x):
+        return convert(x) * 1.0 + x * 0.0
+
+    run = {"grad": lambda: ft.grad(f)(1.5), "jacfwd": lambda: ft.jacfwd(f)(1.5),
+           "jacrev": lambda: ft.jacrev(f)(1.5), "jvp": lambda: ft.jvp(f, (1.5,), (1.0,)),
+           "hessian": lambda: ft.hessian(f)(1.5), "vjp": lambda: ft.vjp(f, 1.5)}[transform]
+    word = name.split("_")[0].replace("()", r"\(\)")
+    with pytest.raises(ft.ConcretizationError, match=rf"{word} was called on f64\[\], a value "
+                       r"being differentiated .*stop_gradient"):
+        run()
+    assert ft.grad(lambda x: x * x)(3.0) == 6.0  # nothing left behind
+
+
+def test_python_numbers_of_constants_and_control_flow_stay_allowed():
+    assert ft.grad(lambda x: x * float(ft.lax.stop_gradient(x)))(3.0) == 3.0
+    assert ft.grad(lambda x: x * int(x))(3.5) == 3.0  # int() is piecewise constant, as in JAX
+    assert ft.grad(lambda x: x if bool(x) else -x)(2.0) == 1.0
+    assert ft.grad(lambda x: x * math.sin(2.0))(1.0) == math.sin(2.0)
+    assert float(ft.jvp(lambda x: x * 2, (1.0,), (1.0,))[0]) == 2.0
 
 
 def test_tracer_behaves_like_an_array():
@@ -218,6 +252,29 @@ def test_typecheck_catches_malformed_programs():
     closed.jaxpr.eqns.reverse()
     with pytest.raises(JaxprTypeError, match="before definition"):
         typecheck(closed)
+
+
+def _first_program_equation(closed, branch: int):
+    eqn = next(e for e in closed.jaxpr.eqns if any(ft.ir.programs_in_params(e.params)))
+    return list(ft.ir.programs_in_params(eqn.params))[branch].jaxpr.eqns[0]
+
+
+@pytest.mark.parametrize("branch", [0, 1])
+def test_typecheck_looks_inside_programs_held_in_tuples(branch):
+    """cond holds its branches in a tuple: an ill-typed equation there is caught too."""
+    closed = ft.make_jaxpr(lambda p, x: lax.cond(p, lambda v: fnp.sin(v) * 2.0,
+                                                  lambda v: fnp.cos(v) + 1.0, x))(True, 1.0)
+    typecheck(closed)
+    _first_program_equation(closed, branch).outvars[0].aval = ShapedArray((2,), np.float64)
+    with pytest.raises(JaxprTypeError, match="in a program held by .*cond.*output types"):
+        typecheck(closed)
+
+
+def test_programs_in_params_finds_direct_and_tuple_held_programs():
+    closed = ft.make_jaxpr(lambda x: lax.fori_loop(0, 3, lambda i, v: v * 2.0, x))(1.0)
+    held = [p for e in closed.jaxpr.eqns for p in ft.ir.programs_in_params(e.params)]
+    assert held and all(isinstance(p, (ft.ir.Jaxpr, ft.ir.ClosedJaxpr)) for p in held)
+    assert list(ft.ir.programs_in_params({"branches": (held[0], 3), "n": 1})) == [held[0]]
 
 
 def test_shaped_array():

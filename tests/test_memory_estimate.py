@@ -110,3 +110,29 @@ def test_estimate_static_argnums_and_control_flow():
         return ft.lax.fori_loop(0, n, lambda i, c: c * 2.0, x).sum()
     est = ft.memory_estimate(f, static_argnums=1)(np.ones(1000), 3)
     assert est.peak_bytes >= 8000
+
+
+def test_view_table_holds_primitives():
+    """Keyed by Primitive, not by name: a name that is no primitive cannot hide in it."""
+    from ftrans.core import Primitive
+    from ftrans.memory import _view_primitives
+    views = _view_primitives()
+    assert views and all(isinstance(p, Primitive) for p in views)
+    assert {p.name for p in views} >= {"reshape", "transpose", "slice", "stop_gradient"}
+
+
+def test_abstract_arguments_estimate_sizes_too_large_to_allocate():
+    """A batch of 800 GB is estimated from its shape alone: nothing is allocated."""
+    from ftrans.core import ShapedArray
+
+    class ShapeAndDtype:  # any object with shape and dtype, as ShapeDtypeStruct
+        def __init__(self, shape, dtype):
+            self.shape, self.dtype = shape, dtype
+
+    def f(x):
+        return (x * 2.0).sum()
+    huge = ft.memory_estimate(f)(ShapedArray((10 ** 6, 10 ** 5), np.float64))
+    assert huge.peak_bytes == 2 * 8 * 10 ** 11 + 8
+    small = ft.memory_estimate(f)(ShapeAndDtype((1000,), np.float64))
+    assert small.peak_bytes == ft.memory_estimate(f)(np.ones(1000)).peak_bytes == 16008
+    assert "f32[3]" in str(ft.make_jaxpr(f)(ShapedArray((3,), np.float32)))

@@ -4,6 +4,7 @@ results; the cache is bounded (LRU, ``jit_cache_size``) and holds functions weak
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import weakref
 
@@ -116,3 +117,51 @@ def test_config_rejects_bad_values():
     with pytest.raises(TypeError, match="True or False"):
         ft.config.update("debug_nans", "yes")
     assert ft.config.read("debug_nans") is False
+
+
+def _long_program(scale: float):
+    """A fresh jitted function of more than 50 equations: its first call runs the plan tier,
+    a later one compiles, so threads calling it first race on the hand-over."""
+    def f(v):
+        for _ in range(30):
+            v = fnp.sin(v) * scale + v
+        return v
+    return ft.jit(f)
+
+
+def test_threads_making_the_first_calls_of_fresh_jitted_functions():
+    x = np.linspace(-1.0, 1.0, 7)
+    rounds = 40
+    functions = [_long_program(0.01 * (r + 1)) for r in range(rounds)]
+    expected = []
+    for r in range(rounds):
+        with ft.disable_jit():
+            expected.append(functions[r](x))
+    errors: list[BaseException] = []
+    results: dict[tuple[int, int], np.ndarray] = {}
+    barrier = threading.Barrier(THREADS)
+
+    def worker(t: int) -> None:
+        try:
+            for r in range(rounds):
+                barrier.wait()  # every thread makes the first calls of the same function
+                for k in range(3):
+                    results[t, r, k] = functions[r](x)
+        except BaseException as err:  # noqa: BLE001 - collected and re-raised below
+            errors.append(err)
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(THREADS)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so that the hand-over is contended
+    try:
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors[0]
+    for (_, r, _), value in results.items():
+        np.testing.assert_allclose(value, expected[r], rtol=1e-12)
+    assert len(results) == THREADS * rounds * 3

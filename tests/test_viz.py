@@ -145,8 +145,15 @@ def test_render_svg_and_png(tmp_path):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_demo_output_and_files(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("graphviz", [True, False], ids=["with-graphviz", "without-graphviz"])
+def test_demo_output_and_files(tmp_path, capsys, monkeypatch, graphviz):
+    """The demo's text is the same with and without Graphviz (the machine's own is hidden for
+    the second case, and the first skips where there is none)."""
     from ftrans.__main__ import main
+    if graphviz and not viz.graphviz_available():
+        pytest.skip("Graphviz (the `dot` program) is not installed")
+    if not graphviz:
+        monkeypatch.setattr(viz, "graphviz_available", lambda: False)
     monkeypatch.chdir(tmp_path)
     assert main(["demo", "--no-color"]) == 0
     out = capsys.readouterr().out
@@ -159,7 +166,9 @@ def test_demo_output_and_files(tmp_path, capsys, monkeypatch):
     dot = (tmp_path / "f.dot").read_text()
     assert dot == viz.to_dot(ft.make_jaxpr(f)(3.0, 2.0), name="f",
                              title="f(x, y) = (x + y) * (x - y)")
-    assert (tmp_path / "f.svg").exists() == viz.graphviz_available()
+    assert (tmp_path / "f.svg").exists() == graphviz
+    if not graphviz:
+        assert "Graphviz is not installed" in out and "dot -Tsvg f.dot -o f.svg" in out
 
 
 def test_demo_options(tmp_path, capsys):

@@ -94,6 +94,9 @@ class JVPTracer(Tracer):
             return primal.to_concrete_value()
         return primal
 
+    def carries_derivative(self) -> bool:
+        return True
+
 
 class JVPTrace(Trace):
     """Forward mode: applies ``jvp_rules`` to (primal, tangent) pairs."""

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
+from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, make_aval, static_int
 from ftrans.interpreters.batching import batching_rules, defreducer, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, defjvp, defjvp_zero, deflinear, jvp_rules
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
@@ -33,11 +33,11 @@ def canonicalize_axes(axes: int | Sequence[int] | None, ndim: int) -> tuple[int,
     """Axes as a sorted tuple of non-negative ints; None means all axes."""
     if axes is None:
         return tuple(range(ndim))
-    if isinstance(axes, (int, np.integer)):
-        axes = (int(axes),)
+    if isinstance(axes, (int, np.integer)) or (isinstance(axes, Tracer) and not axes.shape):
+        axes = (axes,)
     out = []
     for a in axes:
-        a = int(a)
+        a = static_int(a, "axis")
         if not -ndim <= a < ndim:
             raise ValueError(f"axis {a} is out of bounds for an array of rank {ndim}")
         out.append(a % ndim)

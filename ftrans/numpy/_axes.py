@@ -12,10 +12,14 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.exceptions import AxisError
 
+from ftrans.core import Tracer, static_int
+
 __all__: list[str] = []
 
 
 def _as_int(axis: Any, argname: str) -> int:
+    if isinstance(axis, Tracer):
+        return static_int(axis, argname)  # raises unless concrete: axes are static
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{argname} must be an integer, got {type(axis).__name__} {axis!r}")
     return int(axis)

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ftrans import lax
-from ftrans.core import Tracer, get_aval
+from ftrans.core import Tracer, canonicalize_shape, get_aval
 
 __all__ = ["array", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "empty_like", "arange", "linspace", "eye", "identity", "tri",
@@ -30,9 +30,7 @@ def _contains_tracer(x: Any) -> bool:
 
 
 def _shape(shape: int | Sequence[int]) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(d) for d in shape)
+    return canonicalize_shape(shape)
 
 
 def array(object: Any, dtype: Any = None, copy: bool = True, *,  # noqa: A002

@@ -14,7 +14,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
-from ftrans.numpy._promotion import asarray_leaf, cast, resolve
+from ftrans.numpy._promotion import NotAnArrayError, asarray_leaf, cast, resolve
 
 __all__: list[str] = []
 
@@ -53,7 +53,10 @@ def _unary(ufunc: np.ufunc, lax_fn: Callable[[Any], Any], name: str | None = Non
     resolved: dict[Any, tuple[np.dtype, bool]] = {}  # operand key -> (dtype, needs a cast)
 
     def fn(x: Any, /) -> Any:
-        x = _operand(x)
+        try:
+            x = _operand(x)
+        except NotAnArrayError as err:
+            raise NotAnArrayError(err.value, fn.__name__) from None
         key = _dtype_key(x)
         found = resolved.get(key)
         if found is None:
@@ -72,8 +75,11 @@ def _binary(ufunc: np.ufunc, lax_fn: Callable[[Any, Any], Any],
     resolved: dict[tuple[Any, Any], tuple[np.dtype, np.dtype, bool, bool]] = {}
 
     def fn(x: Any, y: Any, /) -> Any:
-        x = _operand(x)
-        y = _operand(y)
+        try:
+            x = _operand(x)
+            y = _operand(y)
+        except NotAnArrayError as err:
+            raise NotAnArrayError(err.value, fn.__name__) from None
         key = (_dtype_key(x), _dtype_key(y))
         found = resolved.get(key)
         if found is None:

@@ -29,10 +29,24 @@ def asarray_leaf(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         from ftrans.numpy._creation import array
         return array(x)
+    if isinstance(x, (str, bytes)) or x is None:
+        raise NotAnArrayError(x)
     arr = np.asarray(x)
-    if arr.dtype == object:
-        raise TypeError(f"cannot use a value of type {type(x).__name__} as an array")
+    if arr.dtype.kind in "OUSV":
+        raise NotAnArrayError(x)
     return arr
+
+
+class NotAnArrayError(TypeError):
+    """A value that is neither an array nor a number reached a numeric function."""
+
+    def __init__(self, x: Any, function: str | None = None):
+        text = repr(x)
+        text = text if len(text) <= 40 else text[:37] + "..."
+        where = f"{function}: " if function else ""
+        super().__init__(f"{where}expected an array or a number, got {type(x).__name__} "
+                         f"{text}")
+        self.value = x
 
 
 def asarray_strong(x: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ftrans import lax
-from ftrans.core import Tracer, get_aval
+from ftrans.core import Tracer, static_int, get_aval
 from ftrans.lax import indexing as lax_indexing
 from ftrans.lax import structural as lax_structural
 from ftrans.numpy._axes import normalize_axes, normalize_axis
@@ -29,9 +29,9 @@ broadcast_shapes = np.broadcast_shapes
 
 
 def _shape_arg(shape: Any) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(d) for d in shape)
+    if isinstance(shape, (int, np.integer, Tracer)) and np.ndim(shape) == 0:
+        return (static_int(shape, "shape"),)
+    return tuple(static_int(d, "shape") for d in shape)
 
 
 def shape(a: Any) -> tuple[int, ...]:

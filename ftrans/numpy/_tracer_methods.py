@@ -78,12 +78,12 @@ def _matrix_transpose(self: Tracer) -> Any:
 
 
 def _item(self: Tracer, *args: Any) -> Any:
-    value = np.asarray(self._concrete_or_raise("item()"))
+    value = np.asarray(self._number_or_raise("item()"))
     return value.item(*args)
 
 
 def _tolist(self: Tracer) -> Any:
-    return np.asarray(self._concrete_or_raise("tolist()")).tolist()
+    return np.asarray(self._number_or_raise("tolist()")).tolist()
 
 
 def _at(self: Tracer) -> Any:

@@ -102,8 +102,10 @@ def test_under_grad(name: str, expr: Callable) -> None:
 
 
 def test_concrete_only_methods() -> None:
-    # under grad the value is concrete; item() leaves the traced world, so it is a constant
-    assert ft.grad(lambda x: x * x.item())(3.0) == 3.0
+    # under grad the value is concrete, but a Python number would drop its derivative
+    with pytest.raises(ft.ConcretizationError, match=r"item\(\) was called .* differentiated"):
+        ft.grad(lambda x: x * x.item())(3.0)
+    assert ft.grad(lambda x: x * ft.lax.stop_gradient(x).item())(3.0) == 3.0
     with pytest.raises(ft.ConcretizationError, match="item"):
         ft.vmap(lambda x: x.item())(X)
     assert ft.grad(lambda x: x[x > 0].sum())(X).tolist() == (X > 0).astype(float).tolist()

@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ftrans.aliasing import detach_from
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
 from ftrans.interpreters.batching import (
     BatchTrace, axis_batching_rules, move_batch_axis, not_mapped,
@@ -102,8 +103,11 @@ def _with_inputs(closed: ClosedJaxpr, lifted_avals: list[ShapedArray], start: in
 
 def _as_index(pred: Any, api: str) -> Any:
     from ftrans import lax
-    if type(pred) in (bool, int) or isinstance(pred, (np.ndarray, np.generic)):
+    if type(pred) in (bool, int, float) or isinstance(pred, (np.ndarray, np.generic)):
         pred = np.asarray(pred)
+    elif not isinstance(pred, Tracer):
+        raise TypeError(f"{api}: the predicate must be a scalar bool or number, got "
+                        f"{type(pred).__name__} {pred!r:.40}")
     aval = get_aval(pred)
     if aval.shape != ():
         raise TypeError(f"{api}: the predicate must be a scalar, got {aval.str_short()}; use "
@@ -113,6 +117,11 @@ def _as_index(pred: Any, api: str) -> Any:
     if aval.dtype != np.bool_:
         pred = lax.ne(pred, np.zeros((), aval.dtype))
     return lax.convert_element_type(pred, _INDEX_DTYPE)
+
+
+def _unaliased(outs: list[Any], ops: list[Any], branches: Sequence[ClosedJaxpr]) -> list[Any]:
+    """A branch that returns an operand or a captured array does not hand it out itself."""
+    return detach_from(outs, [*ops, *(c for b in branches for c in b.consts)])
 
 
 def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
@@ -143,7 +152,7 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> 
     index = _as_index(pred, "cond")
     branches, ops, out_tree = _trace_branches("cond", (false_fun, true_fun), operands)
     outs = cond_p.bind(index, *ops, branches=branches)
-    return tree_unflatten(out_tree, outs)
+    return tree_unflatten(out_tree, _unaliased(outs, ops, branches))
 
 
 def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
@@ -180,7 +189,8 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     index = lax.max(lax.min(index, np.asarray(len(branches) - 1, _INDEX_DTYPE)),
                     np.zeros((), _INDEX_DTYPE))
     closed, ops, out_tree = _trace_branches("switch", branches, operands)
-    return tree_unflatten(out_tree, cond_p.bind(index, *ops, branches=closed))
+    outs = cond_p.bind(index, *ops, branches=closed)
+    return tree_unflatten(out_tree, _unaliased(outs, ops, closed))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ftrans.aliasing import detach_from
 from ftrans.core import (
     FtransError, Primitive, ShapedArray, Tracer, current_trace, eval_trace, get_aval,
 )
@@ -153,7 +154,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
     outs = while_p.bind(*cond_consts, *body_consts, *init, cond_jaxpr=cond_closed,
                         body_jaxpr=body_closed, cond_nconsts=len(cond_consts),
                         body_nconsts=len(body_consts), **ckpt)
-    return tree_unflatten(in_tree, outs)
+    # zero iterations return init_val: the caller gets a copy, never the array they passed
+    return tree_unflatten(in_tree, detach_from(outs, [*init, *cond_consts, *body_consts]))
 
 
 def _tuple_tree(tree: Any) -> Any:

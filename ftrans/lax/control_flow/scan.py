@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ftrans.aliasing import detach_from
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
 from ftrans.interpreters.batching import (
     BatchTrace, axis_batching_rules, move_batch_axis, not_mapped,
@@ -147,6 +148,7 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
                closed.out_avals[:carry_tree.num_leaves])
     outs = scan_p.bind(*lifted, *init_flat, *xs_flat, jaxpr=closed, length=length,
                        reverse=bool(reverse), num_consts=len(lifted), num_carry=n_carry)
+    outs = detach_from(outs, [*lifted, *init_flat, *xs_flat])  # a zero-length scan's carry
     return (tree_unflatten(carry_tree, outs[:n_carry]), tree_unflatten(y_tree, outs[n_carry:]))
 
 
