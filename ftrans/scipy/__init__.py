@@ -1,7 +1,8 @@
 """``ftrans.scipy``: SciPy-compatible functions, differentiable and batchable.
 
-Only ``special`` so far; it needs no SciPy (the implementations are ftrans's own, see
-``ftrans.lax.special``).
+None of it needs SciPy (the implementations are ftrans's own; ``special`` builds on
+``ftrans.lax.special``). Also ``signal``, ``optimize``, ``integrate`` and ``interpolate``.
 """
 
 from ftrans.scipy import special  # noqa: F401
+from ftrans.scipy import integrate, interpolate, optimize, signal  # noqa: F401
