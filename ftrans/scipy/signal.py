@@ -196,8 +196,8 @@ def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
     >>> import numpy as np
     >>> from ftrans.scipy import signal
     >>> signal.convolve2d(np.eye(2), np.array([[1.0, 2.0]]), mode="same")
-    array([[1., 0.],
-           [2., 1.]])
+    array([[1., 2.],
+           [0., 1.]])
     """
     return _2d("convolve2d", in1, in2, mode, boundary, fillvalue, False)
 
@@ -213,8 +213,8 @@ def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
     >>> import numpy as np
     >>> from ftrans.scipy import signal
     >>> signal.correlate2d(np.eye(2), np.array([[1.0, 2.0]]), mode="same")
-    array([[2., 0.],
-           [1., 2.]])
+    array([[1., 0.],
+           [2., 1.]])
     """
     return _2d("correlate2d", in1, in2, mode, boundary, fillvalue, True)
 
