@@ -153,10 +153,3 @@ def test_regular_grid_interpolator_errors() -> None:
     with pytest.raises(ValueError, match="dimension"):
         interpolate.RegularGridInterpolator(g, v)(np.ones((3, 3)))
 
-
-@pytest.mark.parametrize("module", [signal, optimize, integrate, interpolate],
-                         ids=lambda m: m.__name__)
-def test_docstring_examples(module: object) -> None:
-    import doctest
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
