@@ -124,8 +124,6 @@ NOTES: dict[str, str] = {
     "histogram_bin_edges": "no estimator strings for bins",
     "digitize": "traced bins: monotonicity is not checked (the direction is read from the ends)",
     "geomspace": "end points of opposite signs (a complex sequence) unsupported",
-    "cov": "complex unsupported",
-    "corrcoef": "complex unsupported",
     "gcd": "Euclid's algorithm in a while_loop (batched: runs until every element is done)",
     "lcm": "wraps on overflow as NumPy's fixed-width product",
     "where": "where(condition) alone needs a concrete condition or a static size= "

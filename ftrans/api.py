@@ -147,8 +147,9 @@ def _normalize_argnums(argnums: int | Sequence[int], nargs: int, api: str) -> tu
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"{api}: argnums must be ints, got {a!r}")
         if not -nargs <= a < nargs:
-            raise ValueError(f"{api}: argnums {a} is out of range: the function was called "
-                             f"with {nargs} positional argument(s)")
+            raise ArgumentTypeError(f"{api}: argnums {a} is out of range: the function was "
+                                    f"called with {nargs} positional argument(s); pass the "
+                                    f"argument to differentiate or fix argnums")
         out.append(int(a) % nargs)
     return tuple(out)
 
@@ -465,8 +466,32 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     return result + (aux,) if has_aux else result
 
 
+def _check_holomorphic_input(aval: ShapedArray, api: str, holomorphic: bool) -> None:
+    if holomorphic and aval.dtype.kind != "c":
+        raise TypeError(f"{api} with holomorphic=True requires inputs with complex dtype, but "
+                        f"got {aval.dtype.name}.")
+
+
+def _check_real_output(aval: ShapedArray, api: str, holomorphic: bool, fun: Callable) -> None:
+    """Reverse-mode derivatives of a whole function: its outputs must be real, or complex with
+    ``holomorphic=True`` (a complex output's derivative is otherwise not one array)."""
+    if holomorphic:
+        if aval.dtype.kind != "c":
+            raise TypeError(f"{api} with holomorphic=True requires outputs with complex dtype, "
+                            f"but {_fun_name(fun)} returned {aval.dtype.name}.")
+    elif aval.dtype.kind == "c":
+        raise TypeError(f"{api} requires real-valued outputs (output dtype that is a sub-dtype "
+                        f"of np.floating), but {_fun_name(fun)} returned {aval.dtype.name}. "
+                        f"For holomorphic differentiation, pass holomorphic=True. For "
+                        f"differentiation of non-holomorphic functions involving complex "
+                        f"outputs, use vjp directly.")
+    elif aval.dtype.kind != "f":
+        raise TypeError(f"{api} requires a real floating-point output, but {_fun_name(fun)} "
+                        f"returned {aval.dtype.name}. Use vjp for integer or boolean outputs.")
+
+
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   allow_int: bool = False) -> Callable[..., Any]:
+                   holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """Like :func:`grad`, but the function returns ``(value, gradient)`` (or
     ``((value, aux), gradient)`` with ``has_aux``)."""
     check_callable(fun, "value_and_grad")
@@ -478,6 +503,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         diff_args = tuple(args[i] for i in nums)
         flat, in_tree = _flatten_args(diff_args, api)
         for aval in map(get_aval, flat):
+            _check_holomorphic_input(aval, api, holomorphic)
             if not is_differentiable_dtype(aval.dtype) and not allow_int:
                 raise TypeError(
                     f"grad requires real- or complex-valued inputs (input dtype that is a "
@@ -498,10 +524,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
                 raise TypeError(f"grad requires a scalar output, but {_fun_name(fun)} returned "
                                 f"shape {aval.shape}. Reduce it (e.g. .sum()), or use vjp, "
                                 f"jacrev or jacfwd for non-scalar outputs.")
-            if aval.dtype.kind != "f":
-                raise TypeError(f"grad requires a real floating-point output, but "
-                                f"{_fun_name(fun)} returned {aval.dtype.name}. Use vjp for "
-                                f"complex or integer outputs.")
+            _check_real_output(aval, api, holomorphic, fun)
             return out_flat, (out, aux)
 
         lin, (out, aux) = _linearize_flat(fun_flat, flat, api)
@@ -522,7 +545,7 @@ def _describe(out: Any) -> str:
 
 
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         allow_int: bool = False) -> Callable[..., Any]:
+         holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar-valued function, by reverse mode (linearize then transpose).
 
     Args:
@@ -530,21 +553,28 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
       argnums: position (or tuple of positions) of the arguments to differentiate.
       has_aux: ``fun`` returns ``(scalar, aux)``; the gradient function then returns
         ``(gradient, aux)``.
+      holomorphic: ``fun`` is holomorphic, with complex inputs and a complex output; the
+        result is the complex derivative ``f'(z)``. Without it, complex inputs are allowed
+        when the output is real, and the result is the conjugate of ``df/dz`` times 2
+        (``grad(lambda z: abs(z) ** 2)(z) == 2 * conj(z)``; see docs/complex.md).
       allow_int: allow integer inputs; their gradient is a ``float0`` zero array.
 
     Returns:
       A function with ``fun``'s signature returning the gradient, shaped like the argument(s).
 
     Raises:
-      TypeError: for a non-scalar or non-float output, or an integer input without
-        ``allow_int``. ValueError: for ``argnums`` out of range.
+      TypeError: for a non-scalar or non-float output (a complex one without
+        ``holomorphic=True``), a real input with ``holomorphic=True``, or an integer input
+        without ``allow_int``. ValueError: for ``argnums`` out of range.
 
     >>> import ftrans as ft, ftrans.numpy as fnp
     >>> ft.grad(lambda x: x ** 3)(2.0)
     np.float64(12.0)
+    >>> ft.grad(lambda z: z ** 2, holomorphic=True)(1j)
+    np.complex128(2j)
     """
     check_callable(fun, "grad")
-    value_and_grad_f = value_and_grad(fun, argnums, has_aux, allow_int)
+    value_and_grad_f = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
     @functools.wraps(fun)
     def grad_f(*args: Any, **kwargs: Any) -> Any:
@@ -733,14 +763,22 @@ def _batch_size(args: tuple, flat: list[Any], axes: list[Any], axis_size: int | 
 # ---------------------------------------------------------------------------------------------
 
 
-def _jac_args(args: tuple, argnums: int | Sequence[int], api: str) -> tuple[tuple[int, ...], Any]:
+def _jac_args(args: tuple, argnums: int | Sequence[int], api: str,
+              holomorphic: bool) -> tuple[tuple[int, ...], Any]:
     nums = _normalize_argnums(argnums, len(args), api)
     for i in nums:
         for leaf in tree_flatten(args[i])[0]:
             aval = get_aval(_as_leaf(leaf, api, f"argument {i}"))
-            if aval.dtype.kind != "f":
-                raise TypeError(f"{api} requires real floating-point inputs, got "
-                                f"{aval.dtype.name} for argument {i}")
+            _check_holomorphic_input(aval, api, holomorphic)
+            if holomorphic or aval.dtype.kind == "f":
+                continue
+            if aval.dtype.kind == "c" and api == "jacrev":
+                continue  # a real output's reverse-mode Jacobian is defined for complex inputs
+            hint = (" For holomorphic differentiation, pass holomorphic=True. For "
+                    "differentiation of non-holomorphic functions involving complex inputs, "
+                    "use jvp directly." if aval.dtype.kind == "c" else "")
+            raise TypeError(f"{api} requires real floating-point inputs, got "
+                            f"{aval.dtype.name} for argument {i}.{hint}")
     return nums, tuple(args[i] for i in nums)
 
 
@@ -758,12 +796,14 @@ def _pick(per_arg: tuple, argnums: int | Sequence[int]) -> Any:
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           chunk_size: int | None = None) -> Callable[..., Any]:
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by forward mode: ``vmap`` of ``jvp`` over the input basis.
 
     The result has, for each output leaf and input leaf, shape ``out.shape + in.shape``; with
     several ``argnums``, a tuple over the arguments. With ``chunk_size``, the basis is pushed
-    ``chunk_size`` directions at a time (same result, peak memory scaling with it).
+    ``chunk_size`` directions at a time (same result, peak memory scaling with it). Inputs
+    must be real (outputs may be complex), or all complex with ``holomorphic=True`` (the
+    complex derivative; outputs then must be complex).
 
     >>> import ftrans as ft, numpy as np
     >>> ft.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -776,7 +816,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jac_f(*args: Any, **kwargs: Any) -> Any:
-        nums, diff_args = _jac_args(args, argnums, "jacfwd")
+        nums, diff_args = _jac_args(args, argnums, "jacfwd", holomorphic)
         f = _partial(fun, args, nums, kwargs)
         flat, in_tree = _flatten_args(diff_args, "jacfwd")
         in_avals = [get_aval(x) for x in flat]
@@ -792,6 +832,11 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             if has_aux:
                 res, aux = res
             out_leaves, out_tree = tree_flatten(res)
+            if holomorphic:
+                for j in out_leaves:
+                    if get_aval(j).dtype.kind != "c":
+                        raise TypeError(f"jacfwd with holomorphic=True requires outputs with "
+                                        f"complex dtype, but got {get_aval(j).dtype.name}.")
             columns.append([reshape(j, get_aval(j).shape[:-1] + aval.shape)
                             for j in out_leaves])
         if not in_avals:
@@ -805,10 +850,11 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           chunk_size: int | None = None) -> Callable[..., Any]:
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by reverse mode: ``vmap`` of the vjp over the output basis.
     With ``chunk_size``, the basis is pulled back ``chunk_size`` rows at a time (same result,
-    peak memory scaling with it).
+    peak memory scaling with it). Outputs must be real (inputs may be complex), or complex
+    with ``holomorphic=True`` (inputs then must be complex too).
 
     >>> import ftrans as ft, numpy as np
     >>> ft.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -821,12 +867,14 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jac_f(*args: Any, **kwargs: Any) -> Any:
-        nums, diff_args = _jac_args(args, argnums, "jacrev")
+        nums, diff_args = _jac_args(args, argnums, "jacrev", holomorphic)
         f = _partial(fun, args, nums, kwargs)
         res = vjp(f, *diff_args, has_aux=has_aux)
         out, f_vjp = res[0], res[1]
         out_flat, out_tree = tree_flatten(out)
         out_avals = [get_aval(_as_leaf(o, "jacrev", "output")) for o in out_flat]
+        for aval in out_avals:
+            _check_real_output(aval, "jacrev", holomorphic, fun)
         flat_in, in_tree = tree_flatten(diff_args)
         per_out = []
         for k, aval in enumerate(out_avals):
@@ -843,8 +891,8 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return jac_f
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
-            ) -> Callable[..., Any]:
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[..., Any]:
     """The Hessian of a scalar function: ``jacfwd(jacrev(fun))``.
 
     >>> import ftrans as ft, numpy as np
@@ -853,4 +901,4 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fal
            [ 0., 12.]])
     """
     check_callable(fun, "hessian")
-    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

@@ -32,8 +32,9 @@ class ConcretizationError(FtransError, TypeError):
 
 
 class ArgumentTypeError(FtransError, TypeError, ValueError):
-    """An argument has the wrong shape or dtype for where it goes (a cotangent for an output,
-    a tangent for a primal): both a TypeError and, as JAX raises, a ValueError."""
+    """An argument that does not fit where it goes (a cotangent of the wrong dtype for its
+    output, an ``argnums`` beyond the arguments passed): both a TypeError and a ValueError, so
+    code written for JAX or for NumPy catches it whichever of the two it expects."""
 
 
 class EscapedTracerError(FtransError, RuntimeError):

@@ -98,6 +98,9 @@ def _default_args(spec: OpSpec, rng: np.random.Generator, arg_shapes: Shapes,
     for shape in arg_shapes:
         if dtype.kind == "b":
             x = rng.random(shape) < 0.5
+        elif dtype.kind == "c":
+            x = (rng.uniform(lo, hi, size=shape)
+                 + 1j * rng.uniform(lo, hi, size=shape)).astype(dtype)
         elif dtype.kind in "iu":
             x = rng.integers(int(lo), int(hi) + 1, size=shape).astype(dtype)
         else:
@@ -173,16 +176,18 @@ def check_abstract_eval(spec: OpSpec, args: tuple[Any, ...]) -> None:
 
 def _upcast(x: Any) -> Any:
     x = np.asarray(x)
-    out = x.astype(np.float64) if x.dtype.kind == "f" else x
+    out = x.astype({"f": np.float64, "c": np.complex128}[x.dtype.kind]) \
+        if x.dtype.kind in "fc" else x
     return out if out.ndim else out[()]
 
 
 def check_spec_grads(spec: OpSpec, args: tuple[Any, ...]) -> None:
-    """Derivatives of the float arguments (others are held fixed), checked in float64 so that
-    finite differences are accurate; the tangent of a float32 function must stay float32."""
+    """Derivatives of the float and complex arguments (others are held fixed), checked in
+    float64 / complex128 so that finite differences are accurate; the tangent of a float32
+    function must stay float32."""
     if spec.grad_order == 0:
         return
-    float_pos = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+    float_pos = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind in "fc"]
     if not float_pos:
         return
 
@@ -197,7 +202,7 @@ def check_spec_grads(spec: OpSpec, args: tuple[Any, ...]) -> None:
     _, out_dot = ft.jvp(fun, float_args, float_args)
     for o, t in zip(ft.tree_util.tree_leaves(out), ft.tree_util.tree_leaves(out_dot)):
         o, t = np.asarray(o), np.asarray(t)
-        if o.dtype.kind == "f":
+        if o.dtype.kind in "fc":
             assert t.dtype == o.dtype, f"{spec.name}: tangent dtype {t.dtype} != {o.dtype}"
         else:
             assert t.dtype == ft.float0, f"{spec.name}: tangent of a {o.dtype} output"
@@ -208,7 +213,7 @@ def check_spec_grads(spec: OpSpec, args: tuple[Any, ...]) -> None:
         for ct in ft.tree_util.tree_leaves(cts):
             np.testing.assert_array_equal(ct, np.zeros_like(ct))
         return
-    if not all(np.asarray(o).dtype.kind == "f" for o in ft.tree_util.tree_leaves(out)):
+    if not all(np.asarray(o).dtype.kind in "fc" for o in ft.tree_util.tree_leaves(out)):
         return
     wide = tuple(_upcast(a) for a in float_args)
     check_grads(fun, wide, spec.grad_order, spec.grad_modes, atol=spec.grad_tol,

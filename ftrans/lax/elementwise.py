@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
+from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, make_aval
 from ftrans.interpreters.batching import (
     batching_rules, defbroadcasting, defvectorized, move_batch_axis,
 )
@@ -34,6 +34,8 @@ from ftrans.zero_cotangent import tangent_div, tangent_mul
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 _FLOAT = "fc"
+_REAL_FLOAT = "f"  # floor, ceil, round: NumPy refuses complex operands
+_REAL = "iuf"  # rem: NumPy's fmod refuses complex operands
 _NUMERIC = "iufc"
 _ANY = "biufc"
 
@@ -41,7 +43,8 @@ _ANY = "biufc"
 def _check_kind(name: str, aval: ShapedArray, kinds: str) -> None:
     if aval.dtype.kind not in kinds:
         wanted = {"fc": "floating", "iufc": "numeric", "biu": "integer or boolean",
-                  "iu": "integer", "b": "boolean"}.get(kinds, kinds)
+                  "iu": "integer", "b": "boolean", "f": "real floating",
+                  "iuf": "real (integer or floating)"}.get(kinds, kinds)
         raise TypeError(f"{name} needs {wanted} operands, got {aval.str_short()}")
 
 
@@ -107,10 +110,34 @@ def binary_primitive(name: str, impl: Callable[..., Any], kinds: str = _NUMERIC,
     return Primitive(name, impl=impl, abstract_eval=abstract_eval)
 
 
+def check_operand(x: Any, api: str) -> Any:
+    """``x`` when it is an array, a NumPy or Python number or a tracer; otherwise a TypeError
+    naming the lax function and the Python type passed (lax takes no lists or strings)."""
+    t = type(x)
+    if t in _CONCRETE_ARRAYS or t in _PYTHON_SCALARS or isinstance(x, Tracer):
+        return x
+    text = repr(x)
+    raise TypeError(f"{api}: expected an array or a number, got {t.__name__} "
+                    f"{text if len(text) <= 40 else text[:37] + '...'}")
+
+
 def _bind_binary(prim: Primitive, x: Any, y: Any) -> Any:
-    if type(x) in _PYTHON_SCALARS or type(y) in _PYTHON_SCALARS:
-        x, y = coerce_scalars(x, y)
+    tx, ty = type(x), type(y)
+    if tx in _CONCRETE_ARRAYS and ty in _CONCRETE_ARRAYS:
+        if x.dtype != y.dtype:  # staged operands are checked by abstract_eval; these here
+            prim.abstract_eval(get_aval(x), get_aval(y))
+    elif tx in _PYTHON_SCALARS or ty in _PYTHON_SCALARS:
+        x, y = coerce_scalars(check_operand(x, f"lax.{prim.name}"),
+                              check_operand(y, f"lax.{prim.name}"))
+    else:
+        check_operand(x, f"lax.{prim.name}")
+        check_operand(y, f"lax.{prim.name}")
     return prim.bind(x, y)
+
+
+_CONCRETE_ARRAYS = frozenset({np.ndarray, np.float64, np.float32, np.float16, np.int64,
+                              np.int32, np.int16, np.int8, np.uint8, np.uint32, np.bool_,
+                              np.complex128, np.complex64})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,7 +149,7 @@ neg_p = unary_primitive("neg", np.negative, _NUMERIC)
 
 def neg(x: Any) -> Any:
     """Elementwise ``-x``."""
-    return neg_p.bind(x)
+    return neg_p.bind(check_operand(x, "lax.neg"))
 
 
 deflinear(neg_p)
@@ -233,7 +260,7 @@ transpose_rules[div_p] = _div_transpose
 defbroadcasting(div_p)
 
 
-rem_p = binary_primitive("rem", np.fmod)
+rem_p = binary_primitive("rem", np.fmod, _REAL)
 
 
 def rem(x: Any, y: Any) -> Any:
@@ -347,7 +374,23 @@ def _float_const(value: float, like: Any) -> Any:
 
 exp_p = unary_primitive("exp", np.exp)
 log_p = unary_primitive("log", np.log)
-log1p_p = unary_primitive("log1p", np.log1p)
+def _log1p_impl(x: Any) -> Any:
+    if np.result_type(x).kind != "c":
+        return np.log1p(x)
+    # NumPy's complex log1p is log(1 + x), inaccurate for small x; this keeps full precision:
+    # log|1 + x| = log1p(2a + a^2 + b^2) / 2 and arg(1 + x) = atan2(b, 1 + a), x = a + ib
+    a, b = np.real(x), np.imag(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        modulus = 0.5 * np.log1p(a * (2 + a) + b * b)
+        huge = ~np.isfinite(modulus) | (np.abs(a) + np.abs(b) > 1e150)
+        modulus = np.where(huge, np.log(np.abs(1 + np.asarray(x))), modulus)
+    out = np.empty(np.shape(x), np.result_type(x))
+    out.real = modulus
+    out.imag = np.arctan2(b, 1 + a)
+    return out[()] if out.ndim == 0 else out
+
+
+log1p_p = unary_primitive("log1p", _log1p_impl)
 expm1_p = unary_primitive("expm1", np.expm1)
 sin_p = unary_primitive("sin", np.sin)
 cos_p = unary_primitive("cos", np.cos)
@@ -357,6 +400,8 @@ sqrt_p = unary_primitive("sqrt", np.sqrt)
 
 
 def _logistic_impl(x: Any) -> Any:
+    if np.result_type(x).kind == "c":  # no branch to pick on the complex plane
+        return 1 / (1 + np.exp(-x))
     # exp(-|x|) never overflows; the two branches are the same function
     e = np.exp(-np.abs(x))
     return np.where(np.asarray(x) >= 0, 1 / (1 + e), e / (1 + e))[()]
@@ -372,57 +417,57 @@ rsqrt_p = unary_primitive("rsqrt", _rsqrt_impl)
 
 def exp(x: Any) -> Any:
     """Elementwise ``e ** x``."""
-    return exp_p.bind(x)
+    return exp_p.bind(check_operand(x, "lax.exp"))
 
 
 def log(x: Any) -> Any:
     """Elementwise natural logarithm."""
-    return log_p.bind(x)
+    return log_p.bind(check_operand(x, "lax.log"))
 
 
 def log1p(x: Any) -> Any:
     """Elementwise ``log(1 + x)``, accurate for small ``x``."""
-    return log1p_p.bind(x)
+    return log1p_p.bind(check_operand(x, "lax.log1p"))
 
 
 def expm1(x: Any) -> Any:
     """Elementwise ``exp(x) - 1``, accurate for small ``x``."""
-    return expm1_p.bind(x)
+    return expm1_p.bind(check_operand(x, "lax.expm1"))
 
 
 def sin(x: Any) -> Any:
     """Elementwise sine."""
-    return sin_p.bind(x)
+    return sin_p.bind(check_operand(x, "lax.sin"))
 
 
 def cos(x: Any) -> Any:
     """Elementwise cosine."""
-    return cos_p.bind(x)
+    return cos_p.bind(check_operand(x, "lax.cos"))
 
 
 def tan(x: Any) -> Any:
     """Elementwise tangent."""
-    return tan_p.bind(x)
+    return tan_p.bind(check_operand(x, "lax.tan"))
 
 
 def tanh(x: Any) -> Any:
     """Elementwise hyperbolic tangent."""
-    return tanh_p.bind(x)
+    return tanh_p.bind(check_operand(x, "lax.tanh"))
 
 
 def logistic(x: Any) -> Any:
     """Elementwise ``1 / (1 + exp(-x))``, computed without overflow."""
-    return logistic_p.bind(x)
+    return logistic_p.bind(check_operand(x, "lax.logistic"))
 
 
 def sqrt(x: Any) -> Any:
     """Elementwise square root."""
-    return sqrt_p.bind(x)
+    return sqrt_p.bind(check_operand(x, "lax.sqrt"))
 
 
 def rsqrt(x: Any) -> Any:
     """Elementwise ``1 / sqrt(x)``."""
-    return rsqrt_p.bind(x)
+    return rsqrt_p.bind(check_operand(x, "lax.rsqrt"))
 
 
 defjvp(exp_p, lambda g, ans, x: tangent_mul(g, ans))
@@ -450,8 +495,8 @@ def _abs_abstract_eval(x: ShapedArray) -> ShapedArray:
 
 abs_p = Primitive("abs", impl=np.abs, abstract_eval=_abs_abstract_eval)
 sign_p = unary_primitive("sign", np.sign, _NUMERIC)
-floor_p = unary_primitive("floor", np.floor)
-ceil_p = unary_primitive("ceil", np.ceil)
+floor_p = unary_primitive("floor", np.floor, _REAL_FLOAT)
+ceil_p = unary_primitive("ceil", np.ceil, _REAL_FLOAT)
 
 
 def _round_impl(x: Any, rounding_method: int) -> Any:
@@ -460,27 +505,27 @@ def _round_impl(x: Any, rounding_method: int) -> Any:
     return np.copysign(np.floor(np.abs(x) + 0.5), x)
 
 
-round_p = unary_primitive("round", _round_impl)
+round_p = unary_primitive("round", _round_impl, _REAL_FLOAT)
 
 
 def abs(x: Any) -> Any:  # noqa: A001
     """Elementwise absolute value."""
-    return abs_p.bind(x)
+    return abs_p.bind(check_operand(x, "lax.abs"))
 
 
 def sign(x: Any) -> Any:
     """Elementwise sign: -1, 0 or 1 (NaN for NaN)."""
-    return sign_p.bind(x)
+    return sign_p.bind(check_operand(x, "lax.sign"))
 
 
 def floor(x: Any) -> Any:
     """Elementwise floor."""
-    return floor_p.bind(x)
+    return floor_p.bind(check_operand(x, "lax.floor"))
 
 
 def ceil(x: Any) -> Any:
     """Elementwise ceiling."""
-    return ceil_p.bind(x)
+    return ceil_p.bind(check_operand(x, "lax.ceil"))
 
 
 ROUND_AWAY_FROM_ZERO = 0
@@ -490,11 +535,22 @@ ROUND_TO_NEAREST_EVEN = 1
 def round(x: Any, rounding_method: int = ROUND_AWAY_FROM_ZERO) -> Any:  # noqa: A001
     """Elementwise rounding to an integer value; halves go away from zero, or to even with
     ``rounding_method=ROUND_TO_NEAREST_EVEN`` (NumPy's rule)."""
-    return round_p.bind(x, rounding_method=int(rounding_method))
+    return round_p.bind(check_operand(x, "lax.round"), rounding_method=int(rounding_method))
 
 
-# d|x|/dx taken as +1 at 0 (JAX's convention), so |x| at 0 passes its tangent through
-defjvp(abs_p, lambda g, ans, x: select_n(ge(x, np.zeros((), get_aval(x).dtype)), neg(g), g))
+def _abs_jvp(g: Any, ans: Any, x: Any) -> Any:
+    dtype = get_aval(x).dtype
+    if dtype.kind == "c":
+        # d|z| = real(conj(z) dz) / |z| (abs is not holomorphic), taken as 0 at z = 0
+        magnitude_dtype = get_aval(ans).dtype
+        safe = select_n(eq(ans, np.zeros((), magnitude_dtype)), ans,
+                        np.ones((), magnitude_dtype))
+        return real(mul(g, div(conj(x), convert_element_type(safe, dtype))))
+    # d|x|/dx taken as +1 at 0 (JAX's convention), so |x| at 0 passes its tangent through
+    return select_n(ge(x, np.zeros((), dtype)), neg(g), g)
+
+
+defjvp(abs_p, _abs_jvp)
 for _prim in (sign_p, floor_p, ceil_p, round_p):
     defjvp_zero(_prim)
 for _prim in (abs_p, sign_p, floor_p, ceil_p, round_p):
@@ -566,7 +622,7 @@ def bitwise_xor(x: Any, y: Any) -> Any:
 
 def bitwise_not(x: Any) -> Any:
     """Elementwise logical (bool) or bitwise (int) not."""
-    return not_p.bind(x)
+    return not_p.bind(check_operand(x, "lax.bitwise_not"))
 
 
 for _prim in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
@@ -652,11 +708,165 @@ defbroadcasting(select_n_p)
 
 
 # ---------------------------------------------------------------------------------------------
+# Complex numbers: parts, conjugate, construction
+#
+# Transposition is the plain linear transpose of a real-linear map under the pairing
+# <a, b> = real(a * b), with no implicit conjugation: real's transpose is complex(ct, 0),
+# imag's complex(0, -ct), conj's conj, complex's [real(ct), -imag(ct)]. With holomorphic rules
+# written with the complex derivative, grad of a real-valued function of z is the conjugate of
+# its Wirtinger gradient 2 df/dz-bar (grad(abs(z) ** 2) at z is 2 conj(z)).
+# ---------------------------------------------------------------------------------------------
+
+
+def complex_dtype(dtype: Any) -> np.dtype:
+    """The complex dtype whose parts have ``dtype`` (float32 -> complex64; complex stays)."""
+    return np.result_type(np.dtype(dtype), np.complex64)
+
+
+def _complex_part_abstract_eval(name: str) -> Callable[..., ShapedArray]:
+    def abstract_eval(x: ShapedArray) -> ShapedArray:
+        if x.dtype.kind != "c":
+            raise TypeError(f"{name} needs a complex operand, got {x.str_short()} (the "
+                            f"ftrans.numpy function also accepts real arrays)")
+        return make_aval(x.shape, np.finfo(x.dtype).dtype)
+    return abstract_eval
+
+
+def _part_impl(name: str, part: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def impl(x: Any) -> Any:
+        if np.result_type(x).kind != "c":  # NumPy would accept it; lax's contract does not
+            _complex_part_abstract_eval(name)(get_aval(x))
+        # np.real / np.imag return views of the complex buffer, which jit may reuse for an
+        # output once the complex value is dead: a copy keeps each result its own array
+        return part(x).copy()
+    return impl
+
+
+real_p = Primitive("real", impl=_part_impl("real", np.real),
+                   abstract_eval=_complex_part_abstract_eval("real"))
+
+
+def real(x: Any) -> Any:
+    """The real part of a complex array (a real array of the matching precision).
+
+    >>> import numpy as np; from ftrans import lax
+    >>> lax.real(np.complex128(3 + 4j))
+    np.float64(3.0)
+    """
+    return real_p.bind(x)
+
+
+deflinear(real_p)
+transpose_rules[real_p] = lambda ct, x: [complex(ct, np.zeros((), get_aval(ct).dtype))]
+defvectorized(real_p)
+
+
+imag_p = Primitive("imag", impl=_part_impl("imag", np.imag),
+                   abstract_eval=_complex_part_abstract_eval("imag"))
+
+
+def imag(x: Any) -> Any:
+    """The imaginary part of a complex array (a real array of the matching precision).
+
+    >>> import numpy as np; from ftrans import lax
+    >>> lax.imag(np.complex128(3 + 4j))
+    np.float64(4.0)
+    """
+    return imag_p.bind(x)
+
+
+deflinear(imag_p)
+transpose_rules[imag_p] = lambda ct, x: [complex(np.zeros((), get_aval(ct).dtype), neg(ct))]
+defvectorized(imag_p)
+
+
+def _conj_impl(x: Any) -> Any:
+    x = np.asarray(x)
+    out = np.conjugate(x) if x.dtype.kind == "c" else x.astype(complex_dtype(x.dtype))
+    return out[()] if out.ndim == 0 else out
+
+
+def _conj_abstract_eval(x: ShapedArray) -> ShapedArray:
+    _check_kind("conj", x, _FLOAT)
+    return make_aval(x.shape, complex_dtype(x.dtype))
+
+
+conj_p = Primitive("conj", impl=_conj_impl, abstract_eval=_conj_abstract_eval)
+
+
+def conj(x: Any) -> Any:
+    """The complex conjugate; a real floating operand becomes complex (as lax does in JAX;
+    ``ftrans.numpy.conj`` keeps real arrays real).
+
+    >>> import numpy as np; from ftrans import lax
+    >>> lax.conj(np.complex128(3 + 4j))
+    np.complex128(3-4j)
+    """
+    return conj_p.bind(x)
+
+
+deflinear(conj_p)
+# conj is its own transpose on complex operands; for a real operand (cast to complex and
+# conjugated) the transpose keeps the real part
+transpose_rules[conj_p] = lambda ct, x: [
+    conj(ct) if x.aval.dtype.kind == "c" else real(ct)]
+defvectorized(conj_p)
+
+
+def _complex_impl(x: Any, y: Any) -> Any:
+    # assigning the parts keeps infinities and NaNs where they are (x + 1j * y would mix them)
+    x, y = np.asarray(x), np.asarray(y)
+    if x.dtype != y.dtype or x.dtype.kind != "f":
+        _complex_abstract_eval(get_aval(x), get_aval(y))
+    out = np.empty(np.broadcast_shapes(x.shape, y.shape), complex_dtype(x.dtype))
+    out.real = x
+    out.imag = y
+    return out[()] if out.ndim == 0 else out
+
+
+def _complex_abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
+    if x.dtype != y.dtype or x.dtype.kind != "f":
+        raise TypeError(f"complex needs two real floating operands of one dtype, got "
+                        f"{x.str_short()} and {y.str_short()}; convert with "
+                        f"convert_element_type first")
+    return make_aval(broadcast_shapes("complex", x.shape, y.shape), complex_dtype(x.dtype))
+
+
+complex_p = Primitive("complex", impl=_complex_impl, abstract_eval=_complex_abstract_eval)
+
+
+def complex(x: Any, y: Any) -> Any:  # noqa: A001  (lax's name)
+    """The complex array ``x + 1j * y`` from real floating parts of one dtype (shapes
+    broadcast; a Python scalar takes the other part's dtype).
+
+    >>> import numpy as np; from ftrans import lax
+    >>> lax.complex(np.float64(3.0), 4.0)
+    np.complex128(3+4j)
+    """
+    return _bind_binary(complex_p, x, y)
+
+
+deflinear(complex_p)
+
+
+def _complex_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
+    return [unbroadcast(real(ct), x.aval) if is_undefined(x) else None,
+            unbroadcast(neg(imag(ct)), y.aval) if is_undefined(y) else None]
+
+
+transpose_rules[complex_p] = _complex_transpose
+defbroadcasting(complex_p)
+
+
+# ---------------------------------------------------------------------------------------------
 # Casts and gradient control
 # ---------------------------------------------------------------------------------------------
 
 
 def _convert_element_type_impl(x: Any, new_dtype: np.dtype) -> Any:
+    if np.result_type(x).kind == "c" and new_dtype.kind != "c":
+        # complex to real keeps the real part (to bool: nonzero), without NumPy's warning
+        x = np.not_equal(x, 0) if new_dtype.kind == "b" else np.real(x)
     return np.asarray(x).astype(new_dtype)[()] if np.ndim(x) == 0 else x.astype(new_dtype)
 
 
@@ -669,7 +879,8 @@ convert_element_type_p = Primitive("convert_element_type", impl=_convert_element
 
 
 def convert_element_type(x: Any, new_dtype: Any) -> Any:
-    """``x`` cast to ``new_dtype`` (NumPy's ``astype``: floats to ints truncate)."""
+    """``x`` cast to ``new_dtype`` (NumPy's ``astype``: floats to ints truncate; complex to
+    real keeps the real part, and its transpose is ``complex(ct, 0)``)."""
     new_dtype = np.dtype(new_dtype)
     if type(x) in _PYTHON_SCALARS:
         return np.asarray(x, dtype=new_dtype)[()]
@@ -702,7 +913,7 @@ def stop_gradient(x: Any) -> Any:
     Applies to every leaf of a pytree.
     """
     from ftrans.tree_util import tree_map
-    return tree_map(stop_gradient_p.bind, x)
+    return tree_map(lambda leaf: stop_gradient_p.bind(check_operand(leaf, "stop_gradient")), x)
 
 
 defjvp_zero(stop_gradient_p)

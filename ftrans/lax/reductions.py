@@ -90,7 +90,8 @@ defreducer(reduce_sum_p)
 # Shared pieces of the reductions below
 # ---------------------------------------------------------------------------------------------
 
-_KIND_NAMES = {"biuf": "real (bool, integer or floating)", "iufc": "numeric", "b": "boolean"}
+_KIND_NAMES = {"biuf": "real (bool, integer or floating)", "iufc": "numeric", "b": "boolean",
+               "biufc": "bool or numeric"}
 
 
 def _check_operand_kind(name: str, x: ShapedArray, kinds: str, hint: str = "") -> None:
@@ -131,8 +132,9 @@ def _kept_dims(ndim: int, axes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _lowest(dtype: np.dtype) -> Any:
-    """The identity of max: the smallest value of ``dtype``."""
-    if dtype.kind == "f":
+    """The identity of max: the smallest value of ``dtype`` (complex values order
+    lexicographically, as in NumPy)."""
+    if dtype.kind in "fc":
         return -np.inf
     if dtype.kind == "b":
         return False
@@ -141,7 +143,7 @@ def _lowest(dtype: np.dtype) -> Any:
 
 def _highest(dtype: np.dtype) -> Any:
     """The identity of min: the largest value of ``dtype``."""
-    if dtype.kind == "f":
+    if dtype.kind in "fc":
         return np.inf
     if dtype.kind == "b":
         return True
@@ -167,8 +169,9 @@ def _reduce_min_impl(x: Any, axes: tuple[int, ...]) -> Any:
     return np.min(x, axis=axes)
 
 
-reduce_max_p = _reduction_primitive("reduce_max", _reduce_max_impl, "biuf")
-reduce_min_p = _reduction_primitive("reduce_min", _reduce_min_impl, "biuf")
+# complex operands compare lexicographically (real part first), as in NumPy and JAX
+reduce_max_p = _reduction_primitive("reduce_max", _reduce_max_impl, "biufc")
+reduce_min_p = _reduction_primitive("reduce_min", _reduce_min_impl, "biufc")
 
 
 def reduce_max(x: Any, axes: Sequence[int]) -> Any:
@@ -316,7 +319,7 @@ def _arg_chooser_primitive(name: str, numpy_fn: Any) -> Primitive:
         if x.shape[axis] == 0:
             raise ValueError(f"{name} of an empty axis: axis {axis} of {x.str_short()} has "
                              f"size 0, so there is no element to choose")
-        _check_operand_kind(name, x, "biuf")
+        _check_operand_kind(name, x, "biufc")  # complex: lexicographic, as NumPy
         if index_dtype.kind not in "iu":
             raise TypeError(f"{name}: index_dtype must be an integer dtype, got {index_dtype}")
         return make_aval(_reduced_shape(x.shape, (axis,)), index_dtype)

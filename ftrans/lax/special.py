@@ -29,7 +29,7 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray
 from ftrans.interpreters.batching import defvectorized
 from ftrans.interpreters.jvp import defjvp
-from ftrans.lax.elementwise import exp, mul, neg
+from ftrans.lax.elementwise import check_operand, exp, mul, neg
 
 _SQRT_PI = math.sqrt(math.pi)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -248,7 +248,7 @@ def erf(x: Any) -> Any:
     >>> round(float(erf(np.float64(1.0))), 12)
     0.84270079295
     """
-    return erf_p.bind(x)
+    return erf_p.bind(check_operand(x, "lax.erf"))
 
 
 def erfc(x: Any) -> Any:
@@ -258,7 +258,7 @@ def erfc(x: Any) -> Any:
     >>> float(erfc(np.float64(10.0)))  # doctest: +ELLIPSIS
     2.08848758376254...e-45
     """
-    return erfc_p.bind(x)
+    return erfc_p.bind(check_operand(x, "lax.erfc"))
 
 
 def _erf_derivative(x: Any) -> Any:
@@ -285,7 +285,7 @@ def erf_inv(x: Any) -> Any:
     >>> round(float(erf_inv(np.float64(0.5))), 12)
     0.476936276204
     """
-    return erf_inv_p.bind(x)
+    return erf_inv_p.bind(check_operand(x, "lax.erf_inv"))
 
 
 defjvp(erf_inv_p, lambda g, ans, x: mul(g, mul(_float_like(_SQRT_PI / 2, ans),
@@ -309,7 +309,7 @@ def lgamma(x: Any) -> Any:
     >>> round(float(lgamma(np.float64(10.0))), 10)  # log(9!)
     12.8018274801
     """
-    return lgamma_p.bind(x)
+    return lgamma_p.bind(check_operand(x, "lax.lgamma"))
 
 
 def digamma(x: Any) -> Any:
@@ -319,7 +319,7 @@ def digamma(x: Any) -> Any:
     >>> round(float(digamma(np.float64(1.0))), 12)  # minus the Euler-Mascheroni constant
     -0.577215664902
     """
-    return digamma_p.bind(x)
+    return digamma_p.bind(check_operand(x, "lax.digamma"))
 
 
 def polygamma(n: int, x: Any) -> Any:

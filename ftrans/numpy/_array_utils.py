@@ -202,8 +202,9 @@ def vecmat(x1: Any, x2: Any, /) -> Any:
     >>> fnp.vecmat(np.array([1.0, 3.0]), np.eye(2) * 2)
     array([2., 6.])
     """
+    from ftrans.numpy._complex import conjugate
     from ftrans.numpy._linalg import matmul
-    x1 = asarray_strong(x1)
+    x1 = conjugate(asarray_strong(x1))
     return matmul(lax.expand_dims(x1, (get_aval(x1).ndim - 1,)), x2)[..., 0, :]
 
 
@@ -217,9 +218,10 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
     >>> fnp.vecdot(np.ones((2, 3)), np.arange(3.0))
     array([3., 3.])
     """
+    from ftrans.numpy._complex import conjugate
     from ftrans.numpy._elementwise import multiply
     from ftrans.numpy._reductions import sum as _sum
-    x1, x2 = asarray_strong(x1), asarray_strong(x2)
+    x1, x2 = conjugate(asarray_strong(x1)), asarray_strong(x2)
     s1, s2 = get_aval(x1).shape, get_aval(x2).shape
     if not s1 or not s2 or s1[axis] != s2[axis]:
         raise ValueError(f"vecdot: sizes along axis {axis} must match, got shapes {s1} and "

@@ -380,7 +380,7 @@ def _signal(name: str, a: Any, v: Any, mode: str, correlate: bool) -> Any:
     a, v = cast(a, compute), cast(v, compute)
     n, m = get_aval(a).shape[0], get_aval(v).shape[0]
     if correlate:
-        from ftrans.numpy._math import conjugate
+        from ftrans.numpy._complex import conjugate
         v = lax.rev(conjugate(v) if compute.kind == "c" else v, (0,))
     full = _full_convolution(a, v) if n >= m else _full_convolution(v, a)
     big, small = max(n, m), min(n, m)

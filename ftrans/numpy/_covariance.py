@@ -46,7 +46,8 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: in
         fweights: Any = None, aweights: Any = None, *, dtype: Any = None) -> Any:
     """The covariance matrix of the variables in ``m`` (rows, or columns with
     ``rowvar=False``) and optionally ``y``; NumPy's normalisation (``N - 1``, ``N`` with
-    ``bias``, or ``N - ddof``) and weights. A single variable gives a 0-d result.
+    ``bias``, or ``N - ddof``) and weights; complex data gives ``E[(x - mean) conj(y -
+    mean)]``. A single variable gives a 0-d result.
 
     Raises:
       ValueError: more than 2-d input, mismatched lengths, or bad weights.
@@ -96,16 +97,19 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: in
             aw = cast(asarray_strong(aweights), ftype)
             fact = lax.sub(total, lax.div(lax.mul(np.asarray(ddof, ftype)[()],
                                                   lax.reduce_sum(lax.mul(w, aw), (0,))), total))
+    from ftrans.numpy._complex import conjugate
     centered = lax.sub(x, lax.reshape(avg, (-1, 1)))
     weighted = centered if w is None else lax.mul(centered, w)
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = lax.div(lax.dot_general(weighted, centered, (((1,), (1,)), ((), ()))), fact)
+        c = lax.div(lax.dot_general(centered, conjugate(weighted), (((1,), (1,)), ((), ()))),
+                    cast(fact, ftype))
     return lax.reshape(c, ()) if get_aval(c).shape == (1, 1) else c
 
 
 def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -> Any:
     """Pearson correlation coefficients of the variables in ``x`` (and ``y``), clipped to
-    [-1, 1] as in NumPy. A single variable gives a 0-d result.
+    [-1, 1] as in NumPy (real and imaginary parts separately). A single variable gives a 0-d
+    result.
 
     Raises:
       ValueError: as :func:`cov`.
@@ -118,9 +122,16 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -
     c = cov(x, y, rowvar, dtype=dtype)
     if get_aval(c).ndim == 0:
         return lax.div(c, c)
+    from ftrans.numpy._complex import imag, real
     from ftrans.numpy._linalg import diagonal
-    d = lax.sqrt(diagonal(c))
+    d = cast(lax.sqrt(real(diagonal(c))), get_aval(c).dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = lax.div(lax.div(c, lax.reshape(d, (-1, 1))), d)
-    one = np.ones((), get_aval(out).dtype)[()]
-    return lax.max(lax.min(out, one), lax.neg(one))
+
+    def clip(v: Any) -> Any:
+        one = np.ones((), get_aval(v).dtype)[()]
+        return lax.max(lax.min(v, one), lax.neg(one))
+
+    if get_aval(out).dtype.kind != "c":
+        return clip(out)
+    return lax.complex(clip(real(out)), clip(imag(out)))

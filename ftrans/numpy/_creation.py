@@ -15,6 +15,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, canonicalize_shape, get_aval
+from ftrans.numpy._promotion import concrete_numeric_array
 
 __all__ = ["array", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "empty_like", "arange", "linspace", "eye", "identity", "tri",
@@ -46,10 +47,8 @@ def array(object: Any, dtype: Any = None, copy: bool = True, *,  # noqa: A002
         target = np.dtype(dtype) if dtype is not None else result_type(*elements)
         out = stack([asarray(e, target) for e in elements])
     else:
+        concrete_numeric_array(object, "array", dtype)  # refuses non-numeric data
         out = np.array(object, dtype=dtype, copy=copy)
-        if out.dtype.kind == "O":
-            raise TypeError(f"cannot make a numeric array from {type(object).__name__} "
-                            f"(got an object array)")
     aval = get_aval(out)
     if aval.ndim < ndmin:
         out = lax.reshape(out, (1,) * (ndmin - aval.ndim) + aval.shape)
@@ -64,11 +63,7 @@ def asarray(a: Any, dtype: Any = None, order: str | None = None, *,
         return a if dtype is None else lax.convert_element_type(a, dtype)
     if isinstance(a, (list, tuple)) and _contains_tracer(a):
         return array(a, dtype)
-    out = np.asarray(a, dtype=dtype)
-    if out.dtype.kind == "O":
-        raise TypeError(f"cannot make a numeric array from {type(a).__name__} (got an object "
-                        f"array)")
-    return out
+    return concrete_numeric_array(a, "asarray", dtype)
 
 
 def zeros(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
@@ -93,11 +88,15 @@ def full(shape: int | Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
     if isinstance(fill_value, Tracer):
         value = fill_value if dtype is None else lax.convert_element_type(fill_value, dtype)
         return lax.broadcast_to(value, shape)
+    if type(fill_value) not in (bool, int, float, complex):
+        fill_value = concrete_numeric_array(fill_value, "full: fill_value")
     return np.full(shape, fill_value, dtype=dtype)
 
 
-def _like_shape_dtype(a: Any, dtype: Any, shape: Any) -> tuple[tuple[int, ...], np.dtype]:
-    aval = get_aval(a) if isinstance(a, Tracer) else get_aval(np.asarray(a))
+def _like_shape_dtype(a: Any, dtype: Any, shape: Any, function: str = "zeros_like"
+                      ) -> tuple[tuple[int, ...], np.dtype]:
+    aval = get_aval(a) if isinstance(a, Tracer) else get_aval(
+        a if type(a) in (bool, int, float, complex) else concrete_numeric_array(a, function))
     out_shape = aval.shape if shape is None else _shape(shape)
     return out_shape, np.dtype(dtype) if dtype is not None else aval.dtype
 
@@ -109,7 +108,7 @@ def zeros_like(a: Any, dtype: Any = None, shape: Any = None) -> np.ndarray:
 
 def ones_like(a: Any, dtype: Any = None, shape: Any = None) -> np.ndarray:
     """Ones with the shape and dtype of ``a``."""
-    return np.ones(*_like_shape_dtype(a, dtype, shape))
+    return np.ones(*_like_shape_dtype(a, dtype, shape, "ones_like"))
 
 
 def empty_like(a: Any, dtype: Any = None, shape: Any = None) -> np.ndarray:
@@ -142,6 +141,8 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     if not (isinstance(start, Tracer) or isinstance(stop, Tracer)):
+        start = concrete_numeric_array(start, "linspace")
+        stop = concrete_numeric_array(stop, "linspace")
         return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
     from ftrans.numpy._elementwise import add, multiply, subtract, true_divide
     from ftrans.numpy._promotion import asarray_strong, cast, result_type

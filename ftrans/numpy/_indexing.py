@@ -31,7 +31,7 @@ from ftrans.lax import gather_scatter
 from ftrans.lax import indexing as lax_indexing
 from ftrans.lax import structural as lax_structural
 from ftrans.numpy._axes import normalize_axis
-from ftrans.numpy._promotion import asarray_strong
+from ftrans.numpy._promotion import asarray_strong, concrete_numeric_array
 
 __all__ = ["getitem", "take", "take_along_axis", "nonzero", "argwhere", "flatnonzero", "at",
            "at_indexer"]
@@ -51,7 +51,7 @@ def _concrete_mask(mask: Any, what: str) -> np.ndarray:
                 f"{mask._trace.description}, so its shape is unknown while tracing. Use "
                 f"ftrans.numpy.where(mask, x, 0) (or a fixed-size alternative) instead.")
         mask = value
-    return np.asarray(mask)
+    return concrete_numeric_array(mask, what.split(";")[0].split(" (")[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -516,6 +516,9 @@ def at(x: Any) -> IndexUpdateHelper:
     array([[0, 1, 9],
            [3, 4, 9]])
     """
+    if not isinstance(x, (Tracer, np.ndarray, np.generic, list, tuple, bool, int, float,
+                          complex)):
+        concrete_numeric_array(x, "at")  # refuses strings, None and other objects
     return IndexUpdateHelper(x)
 
 

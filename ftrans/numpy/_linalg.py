@@ -120,9 +120,14 @@ def matmul(x1: Any, x2: Any, /, out: None = None) -> Any:
 
 
 def vdot(a: Any, b: Any, /) -> Any:
-    """The dot product of the flattened arrays (complex conjugating the first: not supported
-    for complex arrays yet)."""
-    from ftrans.numpy._math import conjugate
+    """The dot product of the flattened arrays, complex conjugating the first:
+    ``sum(conj(a) * b)``.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.vdot(np.array([1 + 2j, 3j]), np.array([1j, 2.0]))
+    np.complex128(2-5j)
+    """
+    from ftrans.numpy._complex import conjugate
     a, b = _promoted(a, b)
     a, b = lax.reshape(conjugate(a), (-1,)), lax.reshape(b, (-1,))
     return dot(a, b)

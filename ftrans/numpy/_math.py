@@ -273,8 +273,9 @@ def around(a: Any, decimals: int = 0, out: Any = None) -> Any:
     a = asarray_leaf(a)
     dtype = result_type(a)
     decimals = int(decimals)
-    if dtype.kind == "c":
-        raise NotImplementedError("round of complex arrays is not supported yet")
+    if dtype.kind == "c":  # each part rounded on its own, as in NumPy
+        a = cast(a, dtype)
+        return lax.complex(around(lax.real(a), decimals), around(lax.imag(a), decimals))
     if dtype.kind in "biu":
         if decimals >= 0:
             return cast(a, dtype)
@@ -362,8 +363,9 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None
     if type(x) in (bool, int, float, complex):
         x = np.asarray(x)[()]
     dtype = get_aval(x).dtype
-    if dtype.kind == "c":
-        raise NotImplementedError("nan_to_num of complex arrays is not supported yet")
+    if dtype.kind == "c":  # each part on its own, as in NumPy
+        return lax.complex(nan_to_num(lax.real(x), copy, nan, posinf, neginf),
+                           nan_to_num(lax.imag(x), copy, nan, posinf, neginf))
     if dtype.kind != "f":
         return x
     info = np.finfo(dtype)
@@ -406,19 +408,32 @@ def _exp2(x: Any) -> Any:
     return lax.pow(_const(2, x), x)
 
 
+def _real_times(x: Any, factor: float) -> Any:
+    if get_aval(x).dtype.kind == "c":
+        from ftrans.numpy._trig import real_scale
+        return real_scale(x, factor)
+    return lax.mul(x, _const(factor, x))
+
+
 def _log2(x: Any) -> Any:
-    return lax.mul(lax.log(x), _const(1 / _LN2, x))
+    return _real_times(lax.log(x), 1 / _LN2)
 
 
 def _log10(x: Any) -> Any:
-    return lax.mul(lax.log(x), _const(1 / np.log(10.0), x))
+    return _real_times(lax.log(x), 1 / np.log(10.0))
 
 
 def _sinh(x: Any) -> Any:
+    if get_aval(x).dtype.kind == "c":  # -i sin(i z): exact swaps of parts around sin
+        from ftrans.numpy._trig import _times_i, _times_minus_i
+        return _times_minus_i(lax.sin(_times_i(x)))
     return lax.mul(lax.sub(lax.expm1(x), lax.expm1(lax.neg(x))), _const(0.5, x))
 
 
 def _cosh(x: Any) -> Any:
+    if get_aval(x).dtype.kind == "c":  # cos(i z)
+        from ftrans.numpy._trig import _times_i
+        return lax.cos(_times_i(x))
     ln2 = _const(_LN2, x)
     return lax.add(lax.exp(lax.sub(x, ln2)), lax.exp(lax.sub(lax.neg(x), ln2)))
 
@@ -429,6 +444,25 @@ def _large(x: Any) -> tuple[Any, Any]:
     big = lax.gt(x, _const(2.0 ** 28, x))
     safe = lax.select_n(big, _const(2.0 ** 28, x), x)
     return big, lax.add(lax.log(safe), _const(_LN2, x))
+
+
+def _complex_or(real_body: Any, complex_body: Any) -> Any:
+    """``complex_body`` for complex operands (the principal-branch formula, holomorphic, so
+    its derivative is the complex derivative), ``real_body`` otherwise."""
+    return lambda x: complex_body(x) if get_aval(x).dtype.kind == "c" else real_body(x)
+
+
+def _complex_arcsinh(z: Any) -> Any:
+    # arcsinh(z) = -i arcsin(i z)
+    from ftrans.numpy._trig import _times_i, _times_minus_i, complex_arcsin
+    return _times_minus_i(complex_arcsin(_times_i(z)))
+
+
+def _complex_arccosh(z: Any) -> Any:
+    # log(z + sqrt(z + 1) sqrt(z - 1)): two square roots keep the principal branch
+    from ftrans.numpy._trig import shifted
+    roots = lax.mul(lax.sqrt(shifted(z, 1.0)), lax.sqrt(shifted(z, -1.0)))
+    return lax.log(lax.add(z, roots))
 
 
 def _arcsinh_nonnegative(a: Any) -> Any:
@@ -450,6 +484,10 @@ def _arccosh(x: Any) -> Any:
 
 
 def _arctanh(x: Any) -> Any:
+    if get_aval(x).dtype.kind == "c":
+        from ftrans.numpy._trig import one_minus, real_scale
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return real_scale(lax.log1p(lax.div(lax.add(x, x), one_minus(x))), 0.5)
     one = _const(1, x)
     with np.errstate(divide="ignore"):
         return lax.mul(lax.log1p(lax.div(lax.add(x, x), lax.sub(one, x))), _const(0.5, x))
@@ -470,10 +508,12 @@ sinh = _float_unary(np.sinh, _sinh, "Elementwise hyperbolic sine, ``(expm1(x) - 
                     "2`` (accurate near 0).")
 cosh = _float_unary(np.cosh, _cosh, "Elementwise hyperbolic cosine, ``exp(x - ln 2) + "
                     "exp(-x - ln 2)`` (no early overflow).")
-arcsinh = _float_unary(np.arcsinh, lambda x: _odd(_arcsinh_nonnegative, x),
+arcsinh = _float_unary(np.arcsinh, _complex_or(lambda x: _odd(_arcsinh_nonnegative, x),
+                                               _complex_arcsinh),
                        "Elementwise inverse hyperbolic sine, without cancellation or overflow.")
-arccosh = _float_unary(np.arccosh, _arccosh, "Elementwise inverse hyperbolic cosine, "
-                       "``log(x + sqrt(x**2 - 1))`` (asymptotic for large x).")
+arccosh = _float_unary(np.arccosh, _complex_or(_arccosh, _complex_arccosh),
+                       "Elementwise inverse hyperbolic cosine, ``log(x + sqrt(x**2 - 1))`` "
+                       "(asymptotic for large x).")
 arctanh = _float_unary(np.arctanh, _arctanh, "Elementwise inverse hyperbolic tangent, "
                        "``log1p(2x / (1 - x)) / 2``.")
 cbrt = _float_unary(np.cbrt, lambda x: _odd(_cbrt_nonnegative, x), "Elementwise real cube root.")
@@ -482,41 +522,6 @@ rad2deg = _float_unary(np.rad2deg, _scale(180 / np.pi), "Elementwise radians to 
 radians, degrees = deg2rad, rad2deg
 asinh, acosh, atanh = arcsinh, arccosh, arctanh  # NumPy 2's array-API names
 __all__ += ["radians", "degrees", "asinh", "acosh", "atanh"]
-
-# ---------------------------------------------------------------------------------------------
-# Real and complex parts (real dtypes only: lax has no complex part primitives yet)
-# ---------------------------------------------------------------------------------------------
-
-
-def _real_only(x: Any, name: str) -> Any:
-    x = asarray_leaf(x)
-    if type(x) in (bool, int, float, complex):
-        x = np.asarray(x)[()]
-    if get_aval(x).dtype.kind == "c":
-        raise NotImplementedError(f"{name} of complex arrays is not supported yet")
-    return x
-
-
-def real(x: Any, /) -> Any:
-    """The real part of ``x`` (``x`` itself for real dtypes)."""
-    return _real_only(x, "real")
-
-
-def imag(x: Any, /) -> Any:
-    """The imaginary part of ``x`` (zeros for real dtypes)."""
-    x = _real_only(x, "imag")
-    return _constant_like(0, x, get_aval(x).dtype)
-
-
-def conjugate(x: Any, /) -> Any:
-    """The complex conjugate of ``x`` (``x`` itself for real dtypes)."""
-    return _real_only(x, "conjugate")
-
-
-conj = conjugate
-for _fn in (real, imag, conjugate):
-    __all__.append(_fn.__name__)
-__all__.append("conj")
 
 # ---------------------------------------------------------------------------------------------
 # Approximate equality

@@ -19,7 +19,7 @@ from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.lax import gather_scatter
 from ftrans.numpy._axes import normalize_axis
-from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._promotion import asarray_strong, cast, result_type, concrete_numeric_array
 
 __all__ = ["pad", "insert", "delete", "rot90", "kron", "select", "choose", "logspace",
            "hsplit", "vsplit", "dsplit"]
@@ -300,6 +300,7 @@ def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: 
     from ftrans.numpy._creation import linspace
     from ftrans.numpy._elementwise import power
     if not any(isinstance(v, Tracer) for v in (start, stop, base)):
+        start, stop, base = (concrete_numeric_array(v, "logspace") for v in (start, stop, base))
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
     exponents = linspace(start, stop, num, endpoint, axis=axis)
     if isinstance(base, Tracer) or np.ndim(base):

@@ -31,10 +31,41 @@ def asarray_leaf(x: Any) -> Any:
         return array(x)
     if isinstance(x, (str, bytes)) or x is None:
         raise NotAnArrayError(x)
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except Exception as err:  # the object's own conversion (__array__, __len__...) failed
+        raise TypeError(f"cannot convert {type(x).__name__} to an array: converting it raised "
+                        f"{type(err).__name__}: {err}") from err
     if arr.dtype.kind in "OUSV":
         raise NotAnArrayError(x)
     return arr
+
+
+def concrete_numeric_array(x: Any, function: str, dtype: Any = None) -> np.ndarray:
+    """``np.asarray(x, dtype)`` for a value that is not traced, refusing what is not numeric
+    data (strings, None, arbitrary objects) with an error that names ``function`` and the
+    Python type the user passed."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise NotAnArrayError(x, function)
+    try:
+        arr = np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{function}: cannot make an array of {type(x).__name__}: {err}"
+                        ) from None
+    except Exception as err:  # the object's own conversion (__array__, __len__...) failed
+        raise TypeError(f"{function}: cannot convert {type(x).__name__} to an array: "
+                        f"converting it raised {type(err).__name__}: {err}") from err
+    if arr.dtype.kind in "OUSV":
+        raise NotAnArrayError(x, function)
+    return arr
+
+
+def check_sequence(x: Any, function: str, what: str) -> None:
+    """``x`` must be a sequence (of arrays, of indices): name the argument when it is not."""
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__") and not hasattr(
+            x, "__getitem__"):
+        raise TypeError(f"{function}: {what} must be a sequence, got {type(x).__name__} "
+                        f"{x!r:.40}")
 
 
 class NotAnArrayError(TypeError):

@@ -253,8 +253,6 @@ def var(a: Any, axis: Axis = None, dtype: Any = None, out: None = None, ddof: fl
         ddof = correction
     a, shape, axes = _prepare(a, axis)
     in_dtype = get_aval(a).dtype
-    if in_dtype.kind == "c":
-        raise NotImplementedError("var of complex arrays is not supported yet")
     if dtype is None and in_dtype.kind in "biu":
         dtype = np.dtype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -263,7 +261,11 @@ def var(a: Any, axis: Axis = None, dtype: Any = None, out: None = None, ddof: fl
             mean = _true_divide(sum(a, axes, dtype, keepdims=True, where=where), count)
             mean = cast(mean, np.dtype(dtype) if dtype is not None else in_dtype)
         centered = subtract(a, mean)
-        squares = multiply(centered, centered)
+        if get_aval(centered).dtype.kind == "c":  # |a - mean|**2, real (NumPy's rule)
+            re, im = lax.real(centered), lax.imag(centered)
+            squares = lax.add(lax.mul(re, re), lax.mul(im, im))
+        else:
+            squares = multiply(centered, centered)
         total = sum(squares, axes, dtype, keepdims=keepdims, where=where)
         count = _where_count(shape, axes, keepdims, where)
         if isinstance(count, int):

@@ -17,7 +17,7 @@ from ftrans.core import Tracer, static_int, get_aval
 from ftrans.lax import indexing as lax_indexing
 from ftrans.lax import structural as lax_structural
 from ftrans.numpy._axes import normalize_axes, normalize_axis
-from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._promotion import asarray_strong, cast, check_sequence, result_type
 
 __all__ = ["shape", "ndim", "size", "reshape", "ravel", "transpose", "permute_dims",
            "moveaxis", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
@@ -201,6 +201,7 @@ def broadcast_arrays(*args: Any) -> tuple[Any, ...]:
 
 
 def _joinable(arrays: Sequence[Any], dtype: Any, name: str) -> list[Any]:
+    check_sequence(arrays, name, "the arrays to join")
     if isinstance(arrays, (np.ndarray, Tracer)):
         arrays = list(arrays)
     arrays = [asarray_strong(a) for a in arrays]
@@ -303,11 +304,13 @@ def _at_least(a: Any, n: int) -> Any:
 
 def vstack(tup: Sequence[Any], *, dtype: Any = None) -> Any:
     """Stack arrays vertically: concatenate along axis 0 after :func:`atleast_2d`."""
+    check_sequence(tup, "vstack", "the arrays to join")
     return concatenate([_at_least(a, 2) for a in tup], 0, dtype=dtype)
 
 
 def hstack(tup: Sequence[Any], *, dtype: Any = None) -> Any:
     """Stack arrays horizontally: along axis 1, or axis 0 for 1-d arrays."""
+    check_sequence(tup, "hstack", "the arrays to join")
     arrays = [_at_least(a, 1) for a in tup]
     axis = 0 if arrays and get_aval(arrays[0]).ndim == 1 else 1
     return concatenate(arrays, axis, dtype=dtype)
@@ -315,11 +318,13 @@ def hstack(tup: Sequence[Any], *, dtype: Any = None) -> Any:
 
 def dstack(tup: Sequence[Any]) -> Any:
     """Stack arrays along the third axis after :func:`atleast_3d`."""
+    check_sequence(tup, "dstack", "the arrays to join")
     return concatenate([_at_least(a, 3) for a in tup], 2)
 
 
 def column_stack(tup: Sequence[Any]) -> Any:
     """Stack 1-d arrays as columns of a 2-d array (2-d arrays are joined as they are)."""
+    check_sequence(tup, "column_stack", "the arrays to join")
     arrays = []
     for a in tup:
         a = asarray_strong(a)
@@ -377,7 +382,9 @@ def array_split(ary: Any, indices_or_sections: int | Sequence[int], axis: int = 
         sizes = [each + 1] * extra + [each] * (sections - extra)
         bounds = np.cumsum(sizes)[:-1].tolist()
     else:
-        bounds = [int(b) for b in indices_or_sections]
+        check_sequence(indices_or_sections, "split", "indices_or_sections (an int or indices)")
+        bounds = [static_int(b, "split: an index of indices_or_sections")
+                  for b in indices_or_sections]
     return _split_at(a, bounds, ax)
 
 
@@ -409,6 +416,8 @@ def roll(a: Any, shift: int | Sequence[int], axis: int | Sequence[int] | None = 
     if axis is None:
         s = get_aval(a).shape
         return lax.reshape(roll(lax.reshape(a, (-1,)), shift, 0), s)
+    shift = static_int(shift, "roll: shift") if np.ndim(shift) == 0 and not isinstance(
+        shift, (list, tuple)) else [static_int(s, "roll: shift") for s in shift]
     shifts, axes = np.broadcast_arrays(np.asarray(shift, dtype=np.int64),
                                        np.asarray(axis, dtype=np.int64))
     ndim = get_aval(a).ndim

@@ -19,7 +19,7 @@ from ftrans.core import ConcretizationError, Tracer, get_aval
 from ftrans.lax import gather_scatter
 from ftrans.lax import sorting as lax_sorting
 from ftrans.numpy._axes import normalize_axis
-from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._promotion import asarray_strong, cast, concrete_numeric_array, result_type
 
 __all__ = ["sort", "argsort", "lexsort", "searchsorted", "unique"]
 
@@ -29,9 +29,9 @@ def _sort_input(a: Any, axis: int | None, order: Any, name: str) -> tuple[Any, i
         raise NotImplementedError(f"{name}: order= (structured arrays) is not supported")
     a = asarray_strong(a)
     aval = get_aval(a)
-    if aval.dtype.kind not in "biuf":
+    if aval.dtype.kind not in "biufc":  # complex values order lexicographically, as NumPy
         raise TypeError(f"{name}: cannot sort an array of dtype {aval.dtype} (ftrans sorts "
-                        f"booleans, integers and real floats)")
+                        f"booleans, integers, floats and complex numbers)")
     if axis is None:
         return lax.reshape(a, (-1,)), 0
     return a, normalize_axis(axis, aval.ndim)
@@ -181,7 +181,8 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
     flags = (return_index, return_inverse, return_counts)
     if size is None:
         if not isinstance(ar, Tracer):
-            return np.unique(np.asarray(ar), *flags, axis=axis, equal_nan=equal_nan)
+            return np.unique(concrete_numeric_array(ar, "unique"), *flags, axis=axis,
+                             equal_nan=equal_nan)
         value = ar.to_concrete_value() if ar._trace.is_alive else None
         if value is None:
             raise ConcretizationError(

@@ -7,7 +7,10 @@ differentiates (and batches) like any other composition; its derivative agrees w
 ``1 / (1 + x**2)`` to rounding. arctan2 divides the smaller of ``|x|``, ``|y|`` by the larger,
 so no division blows up away from the origin and derivatives stay finite on the axes; the
 quadrant, signed zeros and infinities follow C's ``atan2``. arcsin and arccos are arctan2 of
-``x`` and ``sqrt((1 - x)(1 + x))``. See docs/internals.md, "The NumPy layer".
+``x`` and ``sqrt((1 - x)(1 + x))``. Complex arguments use the logarithmic formulas of the
+principal branches (``arcsin(z) = -i log(i z + sqrt((1 - z)(1 + z)))``, ...), holomorphic
+compositions whose derivatives are the complex derivatives. See docs/internals.md, "The NumPy
+layer".
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ftrans import lax
+from ftrans.core import get_aval
 from ftrans.numpy._math import _const, _in_float32, _odd, _operands, _signbit
 
 __all__ = ["arctan", "arctan2", "arcsin", "arccos", "atan", "atan2", "asin", "acos"]
@@ -77,6 +81,62 @@ def _arctan2(y: Any, x: Any) -> Any:
     return lax.select_n(negative_y, angle, lax.neg(angle))
 
 
+def _is_complex(x: Any) -> bool:
+    return get_aval(x).dtype.kind == "c"
+
+
+def _times_i(z: Any) -> Any:
+    """``1j * z`` exactly (a swap of parts, no rounding and no NaN from 0 * inf)."""
+    return lax.complex(lax.neg(lax.imag(z)), lax.real(z))
+
+
+def _times_minus_i(z: Any) -> Any:
+    return lax.complex(lax.imag(z), lax.neg(lax.real(z)))
+
+
+def real_scale(z: Any, factor: float) -> Any:
+    """Complex ``z`` times a real ``factor``, part by part: ``(inf + 1j) * (0.5 + 0j)`` would
+    be NaN."""
+    c = np.asarray(factor, np.finfo(get_aval(z).dtype).dtype)[()]
+    return lax.complex(lax.mul(lax.real(z), c), lax.mul(lax.imag(z), c))
+
+
+def one_minus(z: Any) -> Any:
+    """``1 - z`` for complex ``z`` with the imaginary part's sign kept (``-(+0) = -0``): the
+    side of a branch cut that a point on it belongs to depends on that sign."""
+    one = np.ones((), np.finfo(get_aval(z).dtype).dtype)
+    return lax.complex(lax.sub(one, lax.real(z)), lax.neg(lax.imag(z)))
+
+
+def shifted(z: Any, offset: float) -> Any:
+    """``z + offset`` for complex ``z`` and real ``offset``, the imaginary part untouched
+    (adding ``offset + 0j`` would turn ``-0`` into ``+0``)."""
+    c = np.asarray(offset, np.finfo(get_aval(z).dtype).dtype)[()]
+    return lax.complex(lax.add(lax.real(z), c), lax.imag(z))
+
+
+def complex_arcsin(z: Any) -> Any:
+    """The principal arcsine of complex ``z``: ``-i log(i z + sqrt((1 - z)(1 + z)))``, as
+    ``log1p(i z - z**2 / (1 + sqrt(...)))`` near 0 (no cancellation there)."""
+    root = lax.sqrt(lax.mul(one_minus(z), shifted(z, 1.0)))
+    iz = _times_i(z)
+    # (i z + root)(root - i z) = 1: take the log of whichever sum does not cancel
+    plus, minus = lax.add(iz, root), lax.sub(root, iz)
+    far = lax.select_n(lax.ge(lax.abs(plus), lax.abs(minus)),
+                       lax.neg(lax.log(minus)), lax.log(plus))
+    near = lax.log1p(lax.sub(iz, lax.div(lax.mul(z, z), lax.add(root, _const(1, z)))))
+    small = lax.lt(lax.abs(z), np.asarray(0.5, np.finfo(get_aval(z).dtype).dtype)[()])
+    return _times_minus_i(lax.select_n(small, far, near))
+
+
+def complex_arctan(z: Any) -> Any:
+    """The principal arctangent of complex ``z``: ``(i / 2) (log1p(-i z) - log1p(i z))``,
+    with ``1 - i z`` and ``1 + i z`` keeping the signs of zero parts."""
+    iz = _times_i(z)
+    difference = lax.sub(lax.log1p(lax.neg(iz)), lax.log1p(iz))
+    return real_scale(_times_i(difference), 0.5)
+
+
 def arctan(x: Any, /) -> Any:
     """Elementwise inverse tangent, in ``(-pi/2, pi/2)``.
 
@@ -85,6 +145,8 @@ def arctan(x: Any, /) -> Any:
     (3.141592653589793, 0.5)
     """
     (x,) = _operands(np.arctan, x)
+    if _is_complex(x):
+        return complex_arctan(x)
     return _in_float32(lambda v: _odd(_atan_nonnegative, v), x)
 
 
@@ -110,6 +172,8 @@ def _complement(x: Any) -> Any:
 def arcsin(x: Any, /) -> Any:
     """Elementwise inverse sine, ``arctan2(x, sqrt(1 - x**2))``; NaN outside ``[-1, 1]``."""
     (x,) = _operands(np.arcsin, x)
+    if _is_complex(x):
+        return complex_arcsin(x)
     with np.errstate(invalid="ignore"):
         return _in_float32(lambda v: _arctan2(v, _complement(v)), x)
 
@@ -117,6 +181,8 @@ def arcsin(x: Any, /) -> Any:
 def arccos(x: Any, /) -> Any:
     """Elementwise inverse cosine, ``arctan2(sqrt(1 - x**2), x)``; NaN outside ``[-1, 1]``."""
     (x,) = _operands(np.arccos, x)
+    if _is_complex(x):  # pi / 2 - arcsin(z) on the principal branches
+        return lax.sub(_const(np.pi / 2, x), complex_arcsin(x))
     with np.errstate(invalid="ignore"):
         return _in_float32(lambda v: _arctan2(_complement(v), v), x)
 

@@ -500,7 +500,7 @@ def norm(x: Any, ord: Any = None, axis: int | Sequence[int] | None = None,  # no
     nd = get_aval(x).ndim
     if axis is None:
         if ord is None:
-            return ew.sqrt(red.sum(ew.multiply(x, x), None, keepdims=keepdims))
+            return ew.sqrt(red.sum(_squared_magnitudes(x), None, keepdims=keepdims))
         if nd not in (1, 2):
             raise ValueError("Improper number of dimensions to norm.")
         axes = tuple(range(nd))
@@ -515,13 +515,22 @@ def norm(x: Any, ord: Any = None, axis: int | Sequence[int] | None = None,  # no
     raise ValueError("Improper number of dimensions to norm.")
 
 
+def _squared_magnitudes(x: Any) -> Any:
+    """``|x| ** 2`` elementwise, real for complex ``x`` (``x * x`` would be complex)."""
+    from ftrans import lax
+    if get_aval(x).dtype.kind == "c":
+        re, im = lax.real(x), lax.imag(x)
+        return lax.add(lax.mul(re, re), lax.mul(im, im))
+    return lax.mul(x, x)
+
+
 def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A002
     from ftrans.numpy import _elementwise as ew
     from ftrans.numpy import _reductions as red
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order '{ord}' for vectors")
     if ord is None or ord == 2:
-        return ew.sqrt(red.sum(ew.multiply(x, x), axis, keepdims=keepdims))
+        return ew.sqrt(red.sum(_squared_magnitudes(x), axis, keepdims=keepdims))
     if ord == np.inf:
         return red.max(ew.abs(x), axis, keepdims=keepdims)
     if ord == -np.inf:
@@ -543,7 +552,7 @@ def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any
     if row == col:
         raise ValueError("Duplicate axes given.")
     if ord is None or ord in ("fro", "f"):
-        out = ew.sqrt(red.sum(ew.multiply(x, x), axes))
+        out = ew.sqrt(red.sum(_squared_magnitudes(x), axes))
     elif ord in (1, -1):
         sums = red.sum(ew.abs(x), row)
         out = (red.max if ord == 1 else red.min)(sums, col - (col > row))

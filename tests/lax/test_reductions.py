@@ -356,7 +356,7 @@ def test_printed_program() -> None:
     (lambda: red.reduce_prod(np.ones((2, 3)), (0, -2)), ValueError, "repeated axis"),
     (lambda: ft.make_jaxpr(lambda x: red.reduce_max_p.bind(x, axes=(1,)))(np.ones(3)),
      ValueError, "axes .* are invalid"),
-    (lambda: red.reduce_min(np.ones(3, complex), 0), TypeError, "real .* operand, got c128"),
+    (lambda: red.cummax(np.ones(3, complex), 0), TypeError, "real .* operand, got c128"),
     (lambda: red.reduce_prod(np.ones(3, bool), 0), TypeError, "numeric operand, got bool"),
     (lambda: red.reduce_and(np.ones(3), 0), TypeError, "boolean operand.*ne\\(x, 0\\)"),
     (lambda: red.reduce_or(np.ones(3, np.int32), 0), TypeError, "boolean operand"),

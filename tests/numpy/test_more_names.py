@@ -480,3 +480,14 @@ def test_ufunc_methods() -> None:
     np.testing.assert_array_equal(times, [0.0, 2.0, 4.0])
     with pytest.raises(ValueError, match="binary"):
         pair.reduce(np.ones(2))
+
+
+def test_complex_statistics_and_vector_products() -> None:
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(3, 5)) + 1j * rng.normal(size=(3, 5))
+    w = rng.uniform(1, 2, 5)
+    np.testing.assert_allclose(fnp.cov(z, aweights=w), np.cov(z, aweights=w))
+    np.testing.assert_allclose(fnp.corrcoef(z), np.corrcoef(z))
+    a, b = z[:2, :3], z[1:, 2:]
+    np.testing.assert_allclose(fnp.vecdot(a, b), np.vecdot(a, b))
+    np.testing.assert_allclose(fnp.vecmat(a[0], b.T), np.vecmat(a[0], b.T))
