@@ -781,6 +781,7 @@ defvectorized(imag_p)
 
 
 def _conj_impl(x: Any) -> Any:
+    _check_kind("conj", get_aval(x), _FLOAT)  # refuses non-arrays, as real and imag do
     x = np.asarray(x)
     out = np.conjugate(x) if x.dtype.kind == "c" else x.astype(complex_dtype(x.dtype))
     return out[()] if out.ndim == 0 else out

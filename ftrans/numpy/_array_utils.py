@@ -109,8 +109,12 @@ def resize(a: Any, new_shape: int | Sequence[int]) -> Any:
     array([[1, 2, 3, 1],
            [2, 3, 1, 2]])
     """
-    shape = (int(new_shape),) if isinstance(new_shape, (int, np.integer)) else \
-        tuple(int(d) for d in new_shape)
+    try:
+        shape = (int(new_shape),) if isinstance(new_shape, (int, np.integer)) else \
+            tuple(int(d) for d in new_shape)
+    except Exception:  # noqa: BLE001 - anything that is not a shape
+        raise TypeError(f"resize: new_shape must be an int or a sequence of ints, got "
+                        f"{type(new_shape).__name__}") from None
     if any(d < 0 for d in shape):
         raise ValueError("all elements of `new_shape` must be non-negative")
     flat = lax.reshape(asarray_strong(a), (-1,))
@@ -270,7 +274,14 @@ def _check_kth(a: Any, kth: Any, axis: int) -> None:
     shape = get_aval(a).shape
     axis = normalize_axis(axis, len(shape))
     n = shape[axis]
-    for k in np.atleast_1d(kth):
+    try:
+        ks = np.atleast_1d(np.asarray(kth))
+    except Exception:  # noqa: BLE001 - the object's own conversion failed
+        ks = np.zeros(0, object)
+    if isinstance(kth, Tracer) or ks.dtype.kind not in "iu":
+        raise TypeError(f"partition: kth must be a static int or sequence of ints, got "
+                        f"{type(kth).__name__}")
+    for k in ks:
         if not -n <= int(k) < n:
             raise ValueError(f"kth(={int(k)}) out of bounds ({n})")
 

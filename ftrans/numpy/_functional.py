@@ -53,6 +53,7 @@ def vectorize(pyfunc: Callable[..., Any], *, excluded: frozenset = frozenset(),
       The vectorized function.
 
     Raises:
+      TypeError: ``pyfunc`` is not callable.
       ValueError: a bad signature, wrong argument ranks or inconsistent core sizes (when
         the vectorized function is called).
 
@@ -61,6 +62,8 @@ def vectorize(pyfunc: Callable[..., Any], *, excluded: frozenset = frozenset(),
     >>> dot(np.ones((2, 3)), np.arange(3.0))
     array([3., 3.])
     """
+    if not callable(pyfunc):
+        raise TypeError(f"vectorize: pyfunc must be callable, got {type(pyfunc).__name__}")
     parsed = _parse_signature(signature) if signature is not None else None
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -240,6 +243,8 @@ class ufunc:  # noqa: N801  (NumPy's and JAX's name)
                  name: str | None = None, identity: Any = None) -> None:
         if int(nin) < 1 or int(nout) < 1:
             raise ValueError(f"ufunc: nin and nout must be at least 1, got {nin} and {nout}")
+        if not callable(func):
+            raise TypeError(f"ufunc: func must be callable, got {type(func).__name__}")
         self._func = func
         self.nin = int(nin)
         self.nout = int(nout)

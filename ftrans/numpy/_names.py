@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ftrans.core import Tracer, get_aval
+from ftrans.numpy._promotion import concrete_numeric_array
 
 # abstract scalar types (for issubdtype) and NumPy's C-named aliases of concrete dtypes
 from numpy import (  # noqa: F401
@@ -40,9 +41,6 @@ from numpy.exceptions import ComplexWarning  # noqa: F401
 
 # printing, files and buffers act on concrete NumPy arrays: NumPy's functions are the right ones
 from numpy import (  # noqa: F401
-    array_repr,
-    array_str,
-    from_dlpack,
     frombuffer,
     fromfile,
     fromiter,
@@ -114,3 +112,53 @@ def isdtype(dtype: Any, kind: Any) -> bool:
         raise TypeError(f"isdtype: dtype must be a dtype, not an array (use x.dtype); got "
                         f"{type(dtype).__name__}")
     return bool(np.isdtype(np.dtype(dtype), kind))
+
+
+def array_repr(arr: Any, max_line_width: int | None = None, precision: int | None = None,
+               suppress_small: bool | None = None) -> str:
+    """NumPy's ``array_repr`` of a concrete array (a traced value gives its own repr).
+
+    Raises:
+      TypeError: ``arr`` is not numeric array data.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.array_repr(np.array([1.0, 2.0]))
+    'array([1., 2.])'
+    """
+    if isinstance(arr, Tracer):
+        return repr(arr)
+    return np.array_repr(concrete_numeric_array(arr, "array_repr"), max_line_width, precision,
+                         suppress_small)
+
+
+def array_str(a: Any, max_line_width: int | None = None, precision: int | None = None,
+              suppress_small: bool | None = None) -> str:
+    """NumPy's ``array_str`` of a concrete array (a traced value gives its own str).
+
+    Raises:
+      TypeError: ``a`` is not numeric array data.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.array_str(np.array([1.0, 2.0]))
+    '[1. 2.]'
+    """
+    if isinstance(a, Tracer):
+        return str(a)
+    return np.array_str(concrete_numeric_array(a, "array_str"), max_line_width, precision,
+                        suppress_small)
+
+
+def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> np.ndarray:
+    """A NumPy array from an object supporting the DLPack protocol (``__dlpack__``).
+
+    Raises:
+      TypeError: ``x`` does not support DLPack.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.from_dlpack(np.arange(3))
+    array([0, 1, 2])
+    """
+    if not hasattr(x, "__dlpack__"):
+        raise TypeError(f"from_dlpack: expected an object supporting the DLPack protocol "
+                        f"(with __dlpack__), got {type(x).__name__}")
+    return np.from_dlpack(x, device=device, copy=copy)

@@ -175,6 +175,7 @@ def union1d(ar1: Any, ar2: Any, *, size: int | None = None, fill_value: Any = No
     >>> fnp.union1d(np.array([3, 1]), np.array([2, 3]), size=4, fill_value=0)
     array([1, 2, 3, 0])
     """
+    ar1, ar2 = asarray_strong(ar1), asarray_strong(ar2)
     done, size = _static_size("union1d", size, (ar1, ar2), np.union1d)
     if done is not None:
         return done
@@ -204,6 +205,7 @@ def setdiff1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | No
     >>> fnp.setdiff1d(np.array([5, 1, 3, 1]), np.array([3]))
     array([1, 5])
     """
+    ar1, ar2 = asarray_strong(ar1), asarray_strong(ar2)
     done, size = _static_size("setdiff1d", size, (ar1, ar2),
                               lambda a, b: np.setdiff1d(a, b, assume_unique))
     if done is not None:
@@ -238,6 +240,7 @@ def setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | Non
     >>> fnp.setxor1d(np.array([1, 2, 3]), np.array([2, 3, 4]))
     array([1, 4])
     """
+    ar1, ar2 = asarray_strong(ar1), asarray_strong(ar2)
     done, size = _static_size("setxor1d", size, (ar1, ar2),
                               lambda a, b: np.setxor1d(a, b, assume_unique))
     if done is not None:
@@ -271,6 +274,7 @@ def intersect1d(ar1: Any, ar2: Any, assume_unique: bool = False, return_indices:
     >>> fnp.intersect1d(np.array([4, 1, 3]), np.array([3, 4, 5]), return_indices=True)
     (array([3, 4]), array([2, 0]), array([0, 1]))
     """
+    ar1, ar2 = asarray_strong(ar1), asarray_strong(ar2)
     done, size = _static_size(
         "intersect1d", size, (ar1, ar2),
         lambda a, b: np.intersect1d(a, b, assume_unique, return_indices))
