@@ -26,6 +26,7 @@ MODULES = [
     ("ftrans.nn", "table"),
     ("ftrans.numpy", "table"),
     ("ftrans.numpy.linalg", "table"),
+    ("ftrans.numpy.fft", "table"),
     ("ftrans.lax", "table"),
     ("ftrans.extend", "table"),
     ("ftrans.scipy.signal", "table"),

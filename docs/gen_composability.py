@@ -167,6 +167,7 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     "slogdet": (lambda a: fnp.linalg.slogdet(a)[1], (_spd(),)),
     "triangular_solve": (lambda a, b: _lax_mod("linalg_decompositions").triangular_solve(
         a, b, left_side=True, lower=True), (np.tril(_spd()), _x(3, 2, seed=2))),
+    "fft": (lambda x: lax.real(fnp.fft.ifft(fnp.fft.rfft(x, n=6) * x[:4], n=5)), (_x(4),)),
     "threefry2x32": (lambda k: _lax_mod("prng").threefry2x32(k, k, k, k)[0],
                      (np.arange(3, dtype=np.uint32),)),
     "custom_lin": (lambda x: ft.vjp(_custom_vjp_example(), x)[1](x)[0], (_x(3),)),
@@ -183,6 +184,12 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     "custom_jvp_call": (lambda x: _custom_jvp_example()(x), (_x(3),)),
     "custom_vjp_call": (lambda x: _custom_vjp_example()(x), (_x(3),)),
     "debug_print": (lambda x: ft.debug.print("{}", x, ad=True) * x, (_x(3),)),
+    "clamp": (lambda x, y: lax.clamp(x - 0.5, y, x + 0.5), (_x(3), _x(3, seed=2))),
+    "reduce_precision": (lambda x: lax.reduce_precision(x, 11, 52), (_x(3),)),  # float64 itself
+    "name": (lambda x: ft.checkpoint_name(fnp.sin(x), "s"), (_x(3),)),
+    "linear_solve": (lambda a, b: lax.custom_linear_solve(
+        lambda v: a @ v, b, lambda mv, r: fnp.linalg.solve(a, r), symmetric=True),
+        (_spd(), _x(3, seed=2))),
 }
 
 

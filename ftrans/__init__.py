@@ -39,8 +39,20 @@ from ftrans.lax import stop_gradient  # noqa: F401
 
 from ftrans import nn  # noqa: F401, E402
 from ftrans import debug, random, scipy  # noqa: F401, E402
-from ftrans.checkpoint import checkpoint, checkpoint_policies, remat  # noqa: F401, E402
+from ftrans.checkpoint import (  # noqa: F401, E402
+    checkpoint, checkpoint_name, checkpoint_policies, remat,
+)
 from ftrans.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401, E402
+from ftrans.custom_gradient import closure_convert, custom_gradient  # noqa: F401, E402
+from ftrans.callback import pure_callback  # noqa: F401, E402
+from ftrans.api_types import (  # noqa: F401, E402
+    Array, Device, ShapeDtypeStruct, block_until_ready, default_backend, device_count,
+    device_get, device_put, devices, eval_shape, local_device_count, local_devices, named_call,
+    typeof,
+)
+from ftrans import ad_checkpoint, test_util, tree  # noqa: F401, E402
+
+jacobian = jacrev  # JAX's name for the reverse-mode Jacobian
 from ftrans.config import config  # noqa: F401, E402
 from ftrans.debugging import (  # noqa: F401, E402
     LeakedTracerError,

@@ -20,6 +20,7 @@ from ftrans.core import (
     get_aval,
     is_valid_array,
     new_trace,
+    short_repr,
 )
 from ftrans.interpreters.batching import BatchTrace, BatchTracer, move_batch_axis
 from ftrans.interpreters.batching import split_outputs as split_outputs_batched
@@ -31,6 +32,7 @@ from ftrans.interpreters.staging import StagingTrace
 from ftrans.interpreters.transpose import UndefPrimal, backward_pass
 from ftrans.ir import ClosedJaxpr, eval_jaxpr
 from ftrans.tree_util import (
+    Partial,
     PyTreeDef,
     broadcast_prefix,
     tree_flatten,
@@ -61,13 +63,8 @@ def check_callable(fun: Any, api: str) -> None:
     if not callable(fun):
         raise TypeError(
             f"{api}: expected a callable value (the function to transform), got "
-            f"{type(fun).__name__} {_short(fun)}. Pass the function itself, e.g. {api}(f), "
+            f"{type(fun).__name__} {short_repr(fun, 60)}. Pass the function itself, e.g. {api}(f), "
             f"not {api}(f(x)).")
-
-
-def _short(x: Any) -> str:
-    text = repr(x)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_cotangent(ct: Any, aval: ShapedArray, api: str, i: int) -> None:
@@ -369,11 +366,13 @@ def _run_linear(lin: _Linearized, tangents: list[Any]) -> list[Any]:
     return [_zeros_like(p) if z else next(outs) for p, z in zip(lin.out_primals, lin.out_is_zero)]
 
 
-def _transpose_linear(lin: _Linearized, cts: list[Any]) -> list[Any]:
+def _transpose_linear(lin: _Linearized, cts: list[Any], consts: Sequence[Any] | None = None
+                      ) -> list[Any]:
     """Input cotangents (symbolic Zeros where nothing flows) for output cotangents ``cts``."""
     cts = [ct for ct, z in zip(cts, lin.out_is_zero) if not z]
     args = [UndefPrimal(a) for a in lin.in_avals]
-    return backward_pass(lin.jaxpr.jaxpr, lin.jaxpr.consts, args, cts)
+    return backward_pass(lin.jaxpr.jaxpr, lin.jaxpr.consts if consts is None else consts,
+                         args, cts)
 
 
 def _materialize(ct: Any, aval: ShapedArray) -> Any:
@@ -429,7 +428,8 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
 
     Returns:
       ``(fun(*primals), vjp_fun)`` (plus aux when ``has_aux``), where ``vjp_fun(ct)`` returns a
-      tuple with one cotangent per primal.
+      tuple with one cotangent per primal. ``vjp_fun`` is a ``tree_util.Partial`` whose leaves
+      are the residuals, so it can be passed to and returned from jitted functions.
 
     >>> import ftrans as ft
     >>> y, f_vjp = ft.vjp(lambda x, y: x * y, 3.0, 4.0)
@@ -447,7 +447,13 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
 
     lin, (out_tree, aux) = _linearize_flat(fun_flat, flat, "vjp")
 
-    def vjp_fun(ct: Any) -> tuple[Any, ...]:
+    num_res = len(lin.jaxpr.consts)
+
+    def vjp_fun(*residuals_and_ct: Any) -> tuple[Any, ...]:
+        if len(residuals_and_ct) != num_res + 1:
+            raise TypeError(f"vjp function takes one cotangent (a pytree like the output), "
+                            f"got {len(residuals_and_ct) - num_res} arguments")
+        residuals, ct = residuals_and_ct[:num_res], residuals_and_ct[num_res]
         ct_flat, ct_tree = tree_flatten(ct)
         if ct_tree != out_tree:
             raise TypeError(f"vjp function: the cotangent has structure {ct_tree} but the "
@@ -458,11 +464,13 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
         ct_flat = [np.asarray(c, aval.dtype)[()] if type(c) in (float, complex) else
                    _as_leaf(c, "vjp function", "cotangent")
                    for c, aval in zip(ct_flat, lin.out_avals)]
-        cts_in = _transpose_linear(lin, ct_flat)
+        cts_in = _transpose_linear(lin, ct_flat, residuals)
         cts_out = [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)]
         return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
 
-    result = (tree_unflatten(out_tree, detach_from(lin.out_primals, flat)), vjp_fun)
+    # the residuals are the Partial's leaves: the function is a pytree, as in JAX
+    result = (tree_unflatten(out_tree, detach_from(lin.out_primals, flat)),
+              Partial(vjp_fun, *lin.jaxpr.consts))
     return result + (aux,) if has_aux else result
 
 
@@ -619,8 +627,11 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
             _check_cotangent(c if type(c) in (float, complex) else
                              _as_leaf(c, "linear_transpose", "cotangent"), aval,
                              "linear_transpose", i)
+        ct_leaves = [np.asarray(c, aval.dtype)[()] if type(c) in (float, complex) else
+                     _as_leaf(c, "linear_transpose", "cotangent")
+                     for c, aval in zip(ct_flat, closed.out_avals)]
         cts = backward_pass(closed.jaxpr, closed.consts, [UndefPrimal(a) for a in in_avals],
-                            [_as_leaf(c, "linear_transpose", "cotangent") for c in ct_flat])
+                            ct_leaves)
         cts_out = [_materialize(c, a) for c, a in zip(cts, in_avals)]
         return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
 

@@ -177,8 +177,10 @@ def _positional_tree(n: int) -> PyTreeDef:
     return tree
 
 
-def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
-        static_argnames: str | Sequence[str] = ()) -> Callable[..., Any]:
+def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), *, donate_argnums: Any = (),
+        donate_argnames: Any = (), keep_unused: bool = False, inline: bool = False
+        ) -> Callable[..., Any]:
     """Compile ``fun``: trace it once per argument signature, optimise the program and run
     generated NumPy code.
 
@@ -193,9 +195,13 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
       static_argnums: positions of arguments that are Python values, not traced: they must be
         hashable, and each new value traces again.
       static_argnames: names of keyword arguments treated likewise.
+      donate_argnums, donate_argnames, keep_unused, inline: accepted for programs written
+        for JAX and without effect: generated code never writes into a caller's arrays, keeps
+        no unused inputs alive, and nested jitted calls are inlined by the compiler anyway.
 
     Returns:
       The compiled function; ``.cache_size()`` tells how many signatures it has traced.
+      Without ``fun`` (``@jit(static_argnames="n")``), a decorator taking it.
 
     Raises:
       ConcretizationError: when ``fun`` uses a traced value in Python control flow.
@@ -206,6 +212,9 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
     >>> f(0.5)
     np.float64(0.958851077208406)
     """
+    if fun is None:  # used as a decorator factory: @jit(static_argnames=...)
+        return functools.partial(jit, static_argnums=static_argnums,
+                                 static_argnames=static_argnames)
     check_callable(fun, "jit")
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)

@@ -12,6 +12,7 @@ docs/custom_derivatives.md, "checkpoint".
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable, Sequence
 
 from ftrans.core import Primitive, Tracer, current_trace, eval_trace
@@ -26,12 +27,52 @@ from ftrans.lax.call import (
 )
 from ftrans.tree_util import tree_unflatten
 
-__all__ = ["checkpoint", "remat", "checkpoint_policies", "remat_p"]
+__all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies", "remat_p", "name_p"]
+
+
+# ---------------------------------------------------------------------------------------------
+# checkpoint_name: an identity that labels a value, so that policies can pick it by name
+# ---------------------------------------------------------------------------------------------
+
+name_p = Primitive("name", impl=lambda x, name: x, abstract_eval=lambda x, name: x)
+
+
+def checkpoint_name(x: Any, name: str) -> Any:
+    """``x`` itself (every leaf of a pytree), labelled ``name`` for checkpoint policies such
+    as ``checkpoint_policies.save_only_these_names(name)``.
+
+    >>> import ftrans as ft, ftrans.numpy as fnp
+    >>> policy = checkpoint_policies.save_only_these_names("hidden")
+    >>> f = checkpoint(lambda x: fnp.sin(checkpoint_name(fnp.sin(x), "hidden")), policy=policy)
+    >>> round(float(ft.grad(f)(1.0)), 6)
+    0.360039
+    """
+    from ftrans.tree_util import tree_map
+    return tree_map(lambda leaf: name_p.bind(leaf, name=name), x)
+
+
+def _name_jvp(primals: Sequence[Any], tangents: Sequence[Any], name: str) -> tuple[Any, Any]:
+    (x,), (t,) = primals, tangents
+    return name_p.bind(x, name=name), t  # the label is for the primal value only
+
+
+def _register_name_rules() -> None:
+    from ftrans.interpreters.batching import defvectorized
+    from ftrans.interpreters.jvp import jvp_rules
+    from ftrans.interpreters.transpose import transpose_rules
+    jvp_rules[name_p] = _name_jvp
+    transpose_rules[name_p] = lambda ct, x, name: [ct]
+    defvectorized(name_p)
+
+
+_register_name_rules()
 
 
 # ---------------------------------------------------------------------------------------------
 # Policies: which intermediates of the forward pass may be saved for the backward pass
 # ---------------------------------------------------------------------------------------------
+# A policy is a function of an equation; one written as JAX's (prim, *avals, **params) is
+# adapted by ``_as_eqn_policy``.
 
 
 def nothing_saveable(eqn: JaxprEqn) -> bool:
@@ -39,9 +80,22 @@ def nothing_saveable(eqn: JaxprEqn) -> bool:
     return False
 
 
+def _is_dot(eqn: JaxprEqn) -> bool:
+    from ftrans.lax.linalg import dot_general_p
+    return eqn.primitive is dot_general_p
+
+
 def dots_saveable(eqn: JaxprEqn) -> bool:
     """Also save the results of matrix products (``dot_general``), the costly part to redo."""
-    return eqn.primitive.name == "dot_general"
+    return _is_dot(eqn)
+
+
+def dots_with_no_batch_dims_saveable(eqn: JaxprEqn) -> bool:
+    """Save the results of matrix products without batch dimensions (plain matmuls)."""
+    if not _is_dot(eqn):
+        return False
+    (_, (lhs_batch, rhs_batch)) = eqn.params["dimension_numbers"]
+    return not lhs_batch and not rhs_batch
 
 
 def everything_saveable(eqn: JaxprEqn) -> bool:
@@ -49,13 +103,75 @@ def everything_saveable(eqn: JaxprEqn) -> bool:
     return True
 
 
+def _names(names: tuple) -> frozenset:
+    if not all(isinstance(n, str) for n in names):
+        raise TypeError(f"checkpoint policy names must be strings, got {names!r}")
+    return frozenset(names)
+
+
+def save_only_these_names(*names: str) -> Callable[[JaxprEqn], bool]:
+    """Save the values labelled with one of ``names`` by ``checkpoint_name``, nothing else."""
+    wanted = _names(names)
+    return lambda eqn: eqn.primitive is name_p and eqn.params["name"] in wanted
+
+
+def save_any_names_but_these(*names: str) -> Callable[[JaxprEqn], bool]:
+    """Save every value labelled by ``checkpoint_name`` except those named in ``names``."""
+    unwanted = _names(names)
+    return lambda eqn: eqn.primitive is name_p and eqn.params["name"] not in unwanted
+
+
+def save_anything_except_these_names(*names: str) -> Callable[[JaxprEqn], bool]:
+    """Save every intermediate except the values labelled with one of ``names``."""
+    unwanted = _names(names)
+    return lambda eqn: not (eqn.primitive is name_p and eqn.params["name"] in unwanted)
+
+
+def save_from_both_policies(policy_1: Callable, policy_2: Callable
+                            ) -> Callable[[JaxprEqn], bool]:
+    """Save what either policy saves."""
+    p1, p2 = _as_eqn_policy(policy_1), _as_eqn_policy(policy_2)
+    return lambda eqn: p1(eqn) or p2(eqn)
+
+
 class checkpoint_policies:  # noqa: N801  (a namespace, named like JAX's)
     """The policies ``checkpoint`` accepts: a function of an equation saying whether its
-    outputs may be saved as residuals."""
+    outputs may be saved as residuals (a function ``(prim, *avals, **params) -> bool``, as
+    written for JAX, works too)."""
 
     nothing_saveable = staticmethod(nothing_saveable)
     dots_saveable = staticmethod(dots_saveable)
+    checkpoint_dots = staticmethod(dots_saveable)
+    dots_with_no_batch_dims_saveable = staticmethod(dots_with_no_batch_dims_saveable)
+    checkpoint_dots_with_no_batch_dims = staticmethod(dots_with_no_batch_dims_saveable)
     everything_saveable = staticmethod(everything_saveable)
+    save_only_these_names = staticmethod(save_only_these_names)
+    save_any_names_but_these = staticmethod(save_any_names_but_these)
+    save_anything_except_these_names = staticmethod(save_anything_except_these_names)
+    save_from_both_policies = staticmethod(save_from_both_policies)
+
+
+_adapted: dict[Callable, Callable] = {}
+
+
+def _as_eqn_policy(policy: Callable) -> Callable[[JaxprEqn], bool]:
+    """``policy`` as a function of an equation. A policy taking ``(prim, *avals, **params)``
+    is wrapped (once per policy, so programs derived under it stay memoized)."""
+    try:
+        params = list(inspect.signature(policy).parameters.values())
+    except (TypeError, ValueError):
+        return policy
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) == 1 and not any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                                        for p in params):
+        return policy
+    found = _adapted.get(policy)
+    if found is None:
+        def found(eqn: JaxprEqn) -> bool:
+            avals = [x.aval for x in eqn.inputs]
+            return bool(policy(eqn.primitive, *avals, **eqn.params))
+        _adapted[policy] = found
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -64,7 +180,8 @@ class checkpoint_policies:  # noqa: N801  (a namespace, named like JAX's)
 
 
 def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-               policy: Callable[[JaxprEqn], bool] | None = None) -> Callable:
+               policy: Callable[[JaxprEqn], bool] | None = None,
+               prevent_cse: bool = True) -> Callable:
     """Make reverse-mode differentiation of ``fun`` recompute its forward pass instead of
     storing its intermediates.
 
@@ -77,6 +194,8 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
       static_argnums: positions of arguments that are Python values, not traced.
       policy: which intermediates may be saved, e.g. ``checkpoint_policies.dots_saveable``;
         default ``nothing_saveable``.
+      prevent_cse: accepted for programs written for JAX; the recomputation is a program of
+        its own, which the compiler never merges with the forward pass.
 
     Returns:
       The checkpointed function. Usable as ``@checkpoint`` or ``@checkpoint(policy=...)``.
@@ -88,11 +207,10 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
     """
     if fun is None:
         return functools.partial(checkpoint, static_argnums=static_argnums, policy=policy)
-    if not callable(fun):
-        raise TypeError(f"checkpoint: expected a callable value (the function to transform), "
-                        f"got {type(fun).__name__} {fun!r}")
+    from ftrans.api import check_callable
+    check_callable(fun, "checkpoint")
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    policy = nothing_saveable if policy is None else policy
+    policy = nothing_saveable if policy is None else _as_eqn_policy(policy)
     name = getattr(fun, "__name__", type(fun).__name__)
 
     @functools.wraps(fun)

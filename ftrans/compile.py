@@ -608,8 +608,11 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
             lines.append(f"    {target} = {fn}({args}, out={atoms[reuse]})")
         else:
             lines.append(f"    {target} = {fn}({args})")
-        if _is_ufunc_primitive(eqn.primitive) and eqn.outvars[0].aval.ndim > 0:
-            owned.add(eqn.outvars[0])
+        if _is_ufunc_primitive(eqn.primitive):
+            if eqn.outvars[0].aval.ndim > 0:
+                owned.add(eqn.outvars[0])
+        else:  # its result may be a view of an input, which must then never be overwritten
+            owned.difference_update(x for x in eqn.inputs if type(x) is Var)
         dead_names = [atoms[v] for v in dying if v in atoms and atoms[v].startswith("v")
                       and v is not reuse]
         if dead_names:

@@ -5,11 +5,18 @@ Flags: ``debug_nans`` / ``debug_infs`` (check every primitive's outputs, see
 ``jit_cache_size`` (how many traced programs jit keeps, across all functions, least recently
 used first out). Settings are process-wide; each flag's machinery is installed when it is
 turned on, so a flag that is off costs nothing. See docs/debugging.md.
+
+Programs written for JAX set ``jax_*`` names (``config.update("jax_enable_x64", True)``):
+those with an ftrans meaning are mapped to it (``jax_debug_nans`` is ``debug_nans``,
+``jax_disable_jit`` is ``disable_jit`` for the calling thread), those that ftrans already
+satisfies are accepted silently (x64 is NumPy's default, matmuls are full precision), and the
+rest are accepted with a one-line warning saying they have no effect. None raises.
 """
 
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any, Callable
 
 _DEFAULTS: dict[str, Any] = {
@@ -38,6 +45,32 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
 }
 
 
+def _set_disable_jit(value: Any) -> None:
+    from ftrans.api_jit import _jit_enabled
+    _jit_enabled.set(not value)  # the calling thread's context, as the disable_jit() block
+
+
+# JAX's names: (the ftrans setting it maps to, or None) and, for names without an ftrans
+# meaning, the values that need no warning (ftrans already behaves so) or None for none.
+_JAX_FLAGS: dict[str, str] = {
+    "jax_debug_nans": "debug_nans", "jax_debug_infs": "debug_infs",
+    "jax_check_tracer_leaks": "checking_leaks",
+}
+_JAX_SATISFIED: dict[str, Callable[[Any], bool]] = {
+    "jax_enable_x64": lambda v: bool(v),  # NumPy computes in float64 by default
+    "jax_platform_name": lambda v: v in ("", "cpu", None),
+    "jax_platforms": lambda v: v in ("", "cpu", None),
+    "jax_default_matmul_precision": lambda v: True,  # NumPy matmuls are full precision
+    "jax_numpy_rank_promotion": lambda v: v == "allow",  # NumPy broadcasting
+    "jax_numpy_dtype_promotion": lambda v: v == "standard",
+    "jax_traceback_filtering": lambda v: True,  # a display setting
+    "jax_log_compiles": lambda v: not v,
+    "jax_threefry_partitionable": lambda v: True,  # one device: nothing is partitioned
+    "jax_default_prng_impl": lambda v: v == "threefry2x32",
+    "jax_enable_checks": lambda v: not v,
+}
+
+
 class Config:
     """The settings object, ``ftrans.config``.
 
@@ -51,11 +84,18 @@ class Config:
 
     def __init__(self) -> None:
         self._values = dict(_DEFAULTS)
+        self._jax_values: dict[str, Any] = {"jax_enable_x64": True, "jax_disable_jit": False}
         self._lock = threading.Lock()
         self._listeners: dict[str, list[Callable[[Any], None]]] = {}
 
     def read(self, name: str) -> Any:
         """The current value of the setting ``name``."""
+        if name in _JAX_FLAGS:
+            return self.read(_JAX_FLAGS[name])
+        if name.startswith("jax_") and name in self._jax_values:
+            return self._jax_values[name]
+        if name == "x64_enabled":  # JAX's read-only alias
+            return True
         try:
             return self._values[name]
         except KeyError:
@@ -67,6 +107,9 @@ class Config:
         Raises:
           AttributeError: for an unknown setting. TypeError / ValueError: for a bad value.
         """
+        if name.startswith("jax_"):
+            self._update_jax_name(name, value)
+            return
         validate = _VALIDATORS.get(name)
         if validate is None:
             raise AttributeError(self._unknown(name))
@@ -76,6 +119,23 @@ class Config:
             listeners = list(self._listeners.get(name, ()))
         for listener in listeners:
             listener(value)
+
+    def _update_jax_name(self, name: str, value: Any) -> None:
+        """A setting of JAX's: mapped to ftrans's, accepted, or ignored with a warning."""
+        if name in _JAX_FLAGS:
+            self.update(_JAX_FLAGS[name], bool(value))
+        elif name == "jax_disable_jit":
+            _set_disable_jit(bool(value))
+        elif name in _JAX_SATISFIED and _JAX_SATISFIED[name](value):
+            pass
+        elif name in _JAX_SATISFIED:
+            warnings.warn(f"ftrans.config: {name}={value!r} has no effect in ftrans (NumPy on "
+                          f"the host CPU, float64 by default); ignored", stacklevel=3)
+        else:
+            warnings.warn(f"ftrans.config: {name} has no ftrans equivalent; ignored",
+                          stacklevel=3)
+        with self._lock:
+            self._jax_values[name] = value
 
     def on_update(self, name: str, listener: Callable[[Any], None]) -> None:
         """Call ``listener(value)`` whenever ``name`` changes (used by the modules that own

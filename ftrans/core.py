@@ -37,6 +37,16 @@ class ArgumentTypeError(FtransError, TypeError, ValueError):
     code written for JAX or for NumPy catches it whichever of the two it expects."""
 
 
+class NotAnArrayError(TypeError):
+    """A value that is neither an array nor a number reached a numeric function."""
+
+    def __init__(self, x: Any, function: str | None = None):
+        where = f"{function}: " if function else ""
+        super().__init__(f"{where}expected an array or a number, got {type(x).__name__} "
+                         f"{short_repr(x, 40)}")
+        self.value = x
+
+
 class EscapedTracerError(FtransError, RuntimeError):
     """A tracer was used after the transformation that created it had finished."""
 
@@ -149,7 +159,7 @@ def get_aval(x: Any) -> ShapedArray:
     raise TypeError(
         f"value of type {type(x).__name__} is not a valid array: ftrans functions take NumPy "
         f"arrays, NumPy scalars, Python numbers, or nested tuples/lists/dicts of them "
-        f"(got {_short_repr(x)})."
+        f"(got {short_repr(x)})."
     )
 
 
@@ -162,9 +172,10 @@ def is_valid_array(x: Any) -> bool:
     return isinstance(x, (Tracer, np.ndarray, np.generic)) or type(x) in _PYTHON_SCALAR_DTYPES
 
 
-def _short_repr(x: Any) -> str:
+def short_repr(x: Any, limit: int = 79) -> str:
+    """``repr(x)`` cut to ``limit`` characters, for naming a user's value in an error."""
     text = repr(x)
-    return text if len(text) < 80 else text[:77] + "..."
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,10 +533,7 @@ def canonicalize_shape(shape: Any, what: str = "shape") -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)) or (isinstance(shape, (Tracer, np.ndarray))
                                                  and np.ndim(shape) == 0):
         dims: tuple[int, ...] = (static_int(shape, what),)
-    elif isinstance(shape, Tracer):
-        static_int(shape, what)  # raises: a traced shape
-        raise AssertionError("unreachable")
-    else:
+    else:  # a sequence, or a traced vector whose elements static_int refuses
         if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
             raise TypeError(f"{what} must be an int or a sequence of ints, got "
                             f"{type(shape).__name__} {shape!r}")

@@ -35,7 +35,7 @@ from ftrans.interpreters.staging import StagingTrace
 from ftrans.interpreters.transpose import UndefPrimal, transpose_rules
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
-__all__ = ["print", "debug_print_p", "saved_residuals", "print_saved_residuals",
+__all__ = ["print", "callback", "debug_print_p", "saved_residuals", "print_saved_residuals",
            "SavedResidual"]
 
 # ---------------------------------------------------------------------------------------------
@@ -57,7 +57,23 @@ def _debug_print_impl(*leaves: Any, fmt: str, tree: PyTreeDef, ad: bool,
     return list(leaves)
 
 
-def _emit(parts: list[str], fmt: str, tree: PyTreeDef, leaves: Sequence[Any]) -> None:
+class _Callback:
+    """A ``debug.callback`` rides on the print primitive in place of its format string."""
+
+    __slots__ = ("fun",)
+
+    def __init__(self, fun: Callable):
+        self.fun = fun
+
+    def __repr__(self) -> str:
+        return getattr(self.fun, "__name__", type(self.fun).__name__)
+
+
+def _emit(parts: list[str], fmt: Any, tree: PyTreeDef, leaves: Sequence[Any]) -> None:
+    if type(fmt) is _Callback:
+        args, kwargs = tree_unflatten(tree, [np.asarray(x) for x in leaves])
+        fmt.fun(*args, **kwargs)
+        return
     # 0-d values print as Python numbers, also inside containers ("(1.0, 2.0)")
     leaves = [x.item() if np.ndim(x) == 0 and hasattr(x, "item") else x for x in leaves]
     args, kwargs = tree_unflatten(tree, leaves)
@@ -109,19 +125,50 @@ def print(fmt: str, *args: Any, ad: bool = False, **kwargs: Any) -> Any:  # noqa
     [grad, cotangent] x = 6.0
     np.float64(6.0)
     """
+    outs, tree = _bind_debug_print(args, kwargs, fmt, ad=bool(ad), labels=_context_labels())
+    if not ad:
+        return None
+    out_args, out_kwargs = tree_unflatten(tree, outs[:tree.num_leaves])
+    values = list(out_args) + list(out_kwargs.values())
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def callback(callback: Callable, *args: Any, ordered: bool = False, **kwargs: Any) -> None:
+    """Call ``callback(*args, **kwargs)`` with the values (NumPy arrays) when they exist, for
+    its effect (logging, plotting, checks), under any transformation: inside ``jit`` each time
+    the compiled program runs, under ``vmap`` once per batch member, under ``grad`` during the
+    forward pass. Its result is ignored; the compiler never drops or merges the call.
+
+    Args:
+      callback: a Python function.
+      *args, **kwargs: pytrees of arrays to pass to it.
+      ordered: accepted; calls always happen in program order.
+
+    >>> import ftrans as ft, numpy as np
+    >>> seen = []
+    >>> f = ft.jit(lambda x: (callback(lambda v: seen.append(float(v)), x), x * 2)[1])
+    >>> f(1.0), f(2.0), seen
+    (np.float64(2.0), np.float64(4.0), [1.0, 2.0])
+    """
+    if not callable(callback):
+        raise TypeError(f"debug.callback: callback must be callable, got "
+                        f"{type(callback).__name__}")
+    _bind_debug_print(args, kwargs, _Callback(callback), ad=False, labels=())
+
+
+def _bind_debug_print(args: tuple, kwargs: dict, fmt: Any, ad: bool,
+                      labels: tuple[str, ...]) -> tuple[list[Any], PyTreeDef]:
+    """Bind the print primitive on the leaves of ``(args, kwargs)`` (a token when there are
+    none, so that the application is never dropped); its outputs and the leaves' structure."""
     leaves, tree = tree_flatten((args, kwargs))
     leaves = [x if isinstance(x, (Tracer, np.ndarray, np.generic)) else np.asarray(x)[()]
               for x in leaves]
     for x in leaves:
         get_aval(x)  # a clear error for values that are not arrays
     token = [] if leaves else [np.False_]
-    outs = debug_print_p.bind(*leaves, *token, fmt=fmt, tree=tree, ad=bool(ad),
-                              labels=_context_labels(), role="", vmap_levels=0)
-    if not ad:
-        return None
-    out_args, out_kwargs = tree_unflatten(tree, outs[:tree.num_leaves])
-    values = list(out_args) + list(out_kwargs.values())
-    return values[0] if len(values) == 1 else tuple(values)
+    outs = debug_print_p.bind(*leaves, *token, fmt=fmt, tree=tree, ad=ad, labels=labels,
+                              role="", vmap_levels=0)
+    return outs, tree
 
 
 def _context_labels() -> tuple[str, ...]:

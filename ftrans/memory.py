@@ -328,8 +328,11 @@ def _simulate(closed: ClosedJaxpr) -> MemoryEstimate:
                 new_buffer(v, _nbytes(v.aval))
                 allocated += _nbytes(v.aval)
         running = live + _inner_peak(eqn.params)
-        if _is_ufunc_primitive(eqn.primitive) and eqn.outvars[0].aval.ndim > 0:
-            owned.add(eqn.outvars[0])
+        if _is_ufunc_primitive(eqn.primitive):
+            if eqn.outvars[0].aval.ndim > 0:
+                owned.add(eqn.outvars[0])
+        else:  # as the generated code: an input a view may share is never overwritten
+            owned.difference_update(x for x in eqn.inputs if type(x) is Var)
         freed = 0
         for v in dying:
             b = buffer_of.get(v)

@@ -4,9 +4,10 @@
 reverse mode is the transpose of forward mode (``<u, J v> == <J^T u, v>``) as well as finite
 differences; ``check_grads`` repeats both on the derivative functions up to any order.
 
-Complex values are perturbed in random complex directions (both real directions at once), and
-the pairing is ``<a, b> = real(sum(a * b))`` with no conjugation: the convention under which
-reverse mode transposes real-linear maps (``real``, ``conj``, ``abs``'s derivative) plainly.
+Complex values are perturbed in a random complex direction and in that direction times ``1j``
+(so both real directions of each complex number are exercised), and the pairing is
+``<a, b> = real(sum(a * b))`` with no conjugation: the convention under which reverse mode
+transposes real-linear maps (``real``, ``conj``, ``abs``'s derivative) plainly.
 """
 
 from __future__ import annotations
@@ -102,9 +103,19 @@ def check_jvp(f: Callable, args: Sequence[Any], *, eps: float | None = None,
     atol = atol if atol is not None else _DEFAULT_TOL.get(dtype, 1e-5)
     rtol = rtol if rtol is not None else atol
     tangents = _random_like(args, np.random.default_rng(seed))
-    _, out_dot = jvp(f, args, tangents)
-    expected = _numerical_jvp(f, args, tangents, eps)
-    _assert_close(out_dot, expected, atol, rtol, "jvp vs finite differences")
+    directions = [tangents]
+    if _has_complex(args):  # and the direction rotated by i: the other real direction
+        directions.append(tree_map(
+            lambda t: (t * 1j).astype(t.dtype) if np.asarray(t).dtype.kind == "c" else t,
+            tangents))
+    for direction in directions:
+        _, out_dot = jvp(f, args, direction)
+        expected = _numerical_jvp(f, args, direction, eps)
+        _assert_close(out_dot, expected, atol, rtol, "jvp vs finite differences")
+
+
+def _has_complex(tree: Any) -> bool:
+    return any(np.asarray(x).dtype.kind == "c" for x in tree_flatten(tree)[0])
 
 
 def check_vjp(f: Callable, args: Sequence[Any], *, eps: float | None = None,

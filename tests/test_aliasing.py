@@ -122,3 +122,16 @@ def test_gradients_are_writable_arrays():
     g = ft.grad(lambda a: fnp.sum(a))(np.ones(3))
     g -= 0.5  # an optimiser step in place
     np.testing.assert_array_equal(g, 0.5)
+
+
+def test_a_buffer_with_a_live_view_is_never_reused():
+    """A dead intermediate is reused as out= only when no view of it is still alive."""
+    def f(x):
+        e = lax.exp(x)
+        return lax.reshape(e, (2, 2)), lax.mul(e, e)
+    x = np.arange(4.0)
+    jf = ft.jit(f)
+    for _ in range(2):
+        view, square = jf(x)
+        np.testing.assert_allclose(view, np.exp(x).reshape(2, 2))
+        np.testing.assert_allclose(square, np.exp(x) ** 2)

@@ -78,6 +78,7 @@ from ftrans.lax.elementwise import (  # noqa: F401
     round_p,
     rsqrt,
     rsqrt_p,
+    select,
     select_n,
     select_n_p,
     sign,
@@ -97,7 +98,8 @@ from ftrans.lax.elementwise import (  # noqa: F401
     xor_p,
 )
 from ftrans.lax.reductions import (  # noqa: F401
-    argmax, argmax_p, argmin, argmin_p, cummax, cummax_p, cummin, cummin_p, cumprod, cumprod_p,
+    argmax, argmax_p, argmin, argmin_p, cumlogsumexp, cumlogsumexp_p,
+    cummax, cummax_p, cummin, cummin_p, cumprod, cumprod_p,
     cumsum, cumsum_p, linear_recurrence, linear_recurrence_p, reduce_and, reduce_and_p,
     reduce_max, reduce_max_p, reduce_min, reduce_min_p, reduce_or, reduce_or_p, reduce_prod,
     reduce_prod_p, reduce_sum, reduce_sum_p,
@@ -130,6 +132,9 @@ from ftrans.lax.control_flow import (  # noqa: F401, A004
     ReverseModeWhileError, cond, cond_p, fori_loop, map, scan, scan_p, switch, while_loop,
     while_p,
 )
+from ftrans.lax.control_flow import (  # noqa: F401
+    associative_scan, custom_linear_solve, custom_root, linear_solve_p,
+)
 from ftrans.lax.special import (  # noqa: F401
     digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, lgamma, lgamma_p, polygamma,
     polygamma_p,
@@ -138,4 +143,8 @@ from ftrans.lax.gather_scatter import (  # noqa: F401
     gather, gather_p, scatter, scatter_add, scatter_add_p, scatter_max, scatter_max_p,
     scatter_min, scatter_min_p, scatter_mul, scatter_mul_p, scatter_p,
 )
-from ftrans.lax.sorting import sort, sort_p  # noqa: F401
+from ftrans.lax.sorting import sort, sort_p, top_k  # noqa: F401
+from ftrans.lax.numerics import (  # noqa: F401
+    cbrt, cbrt_p, clamp, clamp_p, reduce_precision, reduce_precision_p, square,
+)
+from ftrans.lax.fft import FftType, fft, fft_p  # noqa: F401

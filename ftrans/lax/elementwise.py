@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, make_aval
+from ftrans.core import NotAnArrayError, Primitive, ShapedArray, Tracer, get_aval, make_aval
 from ftrans.interpreters.batching import (
     batching_rules, defbroadcasting, defvectorized, move_batch_axis,
 )
@@ -116,9 +116,7 @@ def check_operand(x: Any, api: str) -> Any:
     t = type(x)
     if t in _CONCRETE_ARRAYS or t in _PYTHON_SCALARS or isinstance(x, Tracer):
         return x
-    text = repr(x)
-    raise TypeError(f"{api}: expected an array or a number, got {t.__name__} "
-                    f"{text if len(text) <= 40 else text[:37] + '...'}")
+    raise NotAnArrayError(x, api)
 
 
 def _bind_binary(prim: Primitive, x: Any, y: Any) -> Any:
@@ -126,12 +124,14 @@ def _bind_binary(prim: Primitive, x: Any, y: Any) -> Any:
     if tx in _CONCRETE_ARRAYS and ty in _CONCRETE_ARRAYS:
         if x.dtype != y.dtype:  # staged operands are checked by abstract_eval; these here
             prim.abstract_eval(get_aval(x), get_aval(y))
-    elif tx in _PYTHON_SCALARS or ty in _PYTHON_SCALARS:
-        x, y = coerce_scalars(check_operand(x, f"lax.{prim.name}"),
-                              check_operand(y, f"lax.{prim.name}"))
     else:
-        check_operand(x, f"lax.{prim.name}")
-        check_operand(y, f"lax.{prim.name}")
+        # mostly tracers here: the error message is built only when the quick test fails
+        if not (isinstance(x, Tracer) or tx in _CONCRETE_ARRAYS or tx in _PYTHON_SCALARS):
+            check_operand(x, f"lax.{prim.name}")
+        if not (isinstance(y, Tracer) or ty in _CONCRETE_ARRAYS or ty in _PYTHON_SCALARS):
+            check_operand(y, f"lax.{prim.name}")
+        if tx in _PYTHON_SCALARS or ty in _PYTHON_SCALARS:
+            x, y = coerce_scalars(x, y)
     return prim.bind(x, y)
 
 
@@ -321,9 +321,13 @@ def pow(x: Any, y: Any) -> Any:  # noqa: A001
 
 def _pow_jvp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     dtype = get_aval(x).dtype
-    # d/dx x**y = y * x**(y-1), taken as 0 where y == 0 so that x**0 has zero derivative at 0
-    jac = select_n(eq(y, np.zeros((), dtype)),
-                   mul(y, pow(x, sub(y, np.ones((), dtype)))), np.zeros((), dtype))
+    zero = np.zeros((), dtype)
+    # d/dx x**y = y * x**(y-1), taken as 0 where x == y == 0 (where it is 0 * inf) so that
+    # x**0 has zero derivative at 0. Only there: elsewhere y * x**(y-1) is smooth in y, and
+    # replacing it by a constant wherever y == 0 would lose its y-derivative, x**-1 (the
+    # mixed second derivative of x**y at y == 0).
+    both_zero = bitwise_and(eq(x, zero), eq(y, zero))
+    jac = select_n(both_zero, mul(y, pow(x, sub(y, np.ones((), dtype)))), zero)
     return tangent_mul(g, jac)
 
 
@@ -374,19 +378,23 @@ def _float_const(value: float, like: Any) -> Any:
 
 exp_p = unary_primitive("exp", np.exp)
 log_p = unary_primitive("log", np.log)
+
+
 def _log1p_impl(x: Any) -> Any:
     if np.result_type(x).kind != "c":
         return np.log1p(x)
-    # NumPy's complex log1p is log(1 + x), inaccurate for small x; this keeps full precision:
+    # NumPy's complex log1p is log(1 + x), which loses the digits of a small x; there,
     # log|1 + x| = log1p(2a + a^2 + b^2) / 2 and arg(1 + x) = atan2(b, 1 + a), x = a + ib
-    a, b = np.real(x), np.imag(x)
-    with np.errstate(over="ignore", invalid="ignore"):
-        modulus = 0.5 * np.log1p(a * (2 + a) + b * b)
-        huge = ~np.isfinite(modulus) | (np.abs(a) + np.abs(b) > 1e150)
-        modulus = np.where(huge, np.log(np.abs(1 + np.asarray(x))), modulus)
-    out = np.empty(np.shape(x), np.result_type(x))
-    out.real = modulus
-    out.imag = np.arctan2(b, 1 + a)
+    x = np.asarray(x)
+    with np.errstate(all="ignore"):
+        out = np.log1p(x)
+        small = np.abs(x) < 0.5
+        if np.any(small):
+            a, b = np.real(x), np.imag(x)
+            accurate = np.empty_like(out)
+            accurate.real = 0.5 * np.log1p(a * (2 + a) + b * b)
+            accurate.imag = np.arctan2(b, 1 + a)
+            out = np.where(small, accurate, out)
     return out[()] if out.ndim == 0 else out
 
 
@@ -672,6 +680,13 @@ def select_n(which: Any, *cases: Any) -> Any:
     return select_n_p.bind(which, *cases)
 
 
+def select(pred: Any, on_true: Any, on_false: Any) -> Any:
+    """Elementwise ``on_true`` where the bool ``pred`` is True, else ``on_false``
+    (``select_n(pred, on_false, on_true)``)."""
+    return select_n(check_operand(pred, "lax.select"), check_operand(on_false, "lax.select"),
+                    check_operand(on_true, "lax.select"))
+
+
 def _select_n_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     which, *cases = primals
     ans = select_n_p.bind(which, *cases)
@@ -736,9 +751,9 @@ def _part_impl(name: str, part: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def impl(x: Any) -> Any:
         if np.result_type(x).kind != "c":  # NumPy would accept it; lax's contract does not
             _complex_part_abstract_eval(name)(get_aval(x))
-        # np.real / np.imag return views of the complex buffer, which jit may reuse for an
-        # output once the complex value is dead: a copy keeps each result its own array
-        return part(x).copy()
+        # np.real / np.imag return views of the complex buffer: a copy keeps each result
+        # its own array, so that writing into it never changes the complex operand
+        return np.array(part(x))[()] if np.ndim(x) == 0 else part(x).copy()
     return impl
 
 
@@ -753,7 +768,7 @@ def real(x: Any) -> Any:
     >>> lax.real(np.complex128(3 + 4j))
     np.float64(3.0)
     """
-    return real_p.bind(x)
+    return real_p.bind(check_operand(x, "lax.real"))
 
 
 deflinear(real_p)
@@ -772,7 +787,7 @@ def imag(x: Any) -> Any:
     >>> lax.imag(np.complex128(3 + 4j))
     np.float64(4.0)
     """
-    return imag_p.bind(x)
+    return imag_p.bind(check_operand(x, "lax.imag"))
 
 
 deflinear(imag_p)
@@ -781,7 +796,8 @@ defvectorized(imag_p)
 
 
 def _conj_impl(x: Any) -> Any:
-    _check_kind("conj", get_aval(x), _FLOAT)  # refuses non-arrays, as real and imag do
+    if type(x) is not np.ndarray or x.dtype.kind not in _FLOAT:  # refuse what lax refuses
+        _conj_abstract_eval(get_aval(x))
     x = np.asarray(x)
     out = np.conjugate(x) if x.dtype.kind == "c" else x.astype(complex_dtype(x.dtype))
     return out[()] if out.ndim == 0 else out
@@ -803,7 +819,7 @@ def conj(x: Any) -> Any:
     >>> lax.conj(np.complex128(3 + 4j))
     np.complex128(3-4j)
     """
-    return conj_p.bind(x)
+    return conj_p.bind(check_operand(x, "lax.conj"))
 
 
 deflinear(conj_p)

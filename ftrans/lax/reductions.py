@@ -1,11 +1,11 @@
 """Reductions: combine the elements of an array along some axes, or cumulatively along one.
 
 reduce_sum, reduce_max, reduce_min, reduce_prod, reduce_and, reduce_or, argmax, argmin; the
-cumulative family cumsum, cumprod, cummax, cummin and linear_recurrence (the scan that makes
-the derivatives of the products exact: see "Cumulative reductions" below). ``axes`` is a sorted
-tuple of distinct non-negative axes; reduced axes are removed (the NumPy layer restores them for
-keepdims). Each primitive is one block: primitive, wrapper, jvp, transpose, batching.
-See docs/internals.md, "Primitives".
+cumulative family cumsum, cumprod, cummax, cummin, cumlogsumexp and linear_recurrence (the
+scan that makes the derivatives of the products exact: see "Cumulative reductions" below).
+``axes`` is a sorted tuple of distinct non-negative axes; reduced axes are removed (the NumPy
+layer restores them for keepdims). Each primitive is one block: primitive, wrapper, jvp,
+transpose, batching. See docs/internals.md, "Primitives".
 """
 
 from __future__ import annotations
@@ -569,6 +569,49 @@ defjvp(cummax_p, _cumulative_chooser_jvp(cummax, _lowest))
 defjvp(cummin_p, _cumulative_chooser_jvp(cummin, _highest))
 _cumulative_batch(cummax_p)
 _cumulative_batch(cummin_p)
+
+
+# cumlogsumexp ------------------------------------------------------------------------------
+
+cumlogsumexp_p = _cumulative_primitive(
+    "cumlogsumexp", lambda x, axis: np.logaddexp.accumulate(x, axis=axis), "f")
+
+
+def cumlogsumexp(x: Any, axis: int = 0, reverse: bool = False) -> Any:
+    """Running ``log(sum(exp(x)))`` along ``axis`` (from the end when ``reverse``), computed
+    without overflow or underflow (``np.logaddexp.accumulate``).
+
+    >>> import numpy as np
+    >>> cumlogsumexp(np.array([-1000.0, 0.0, 0.0])).round(6).tolist()
+    [-1000.0, 0.0, 0.693147]
+    """
+    return _cumulative_wrapper(cumlogsumexp_p, x, axis, reverse)
+
+
+def _shift_along(y: Any, fill: float, axis: int, reverse: bool) -> Any:
+    """Element i is ``y[i-1]`` (``y[i+1]`` when ``reverse``), ``fill`` at the start."""
+    from ftrans.lax.indexing import slice_in_dim
+    from ftrans.lax.structural import broadcast_in_dim, concatenate
+    aval = get_aval(y)
+    n = aval.shape[axis]
+    edge_shape = aval.shape[:axis] + (1,) + aval.shape[axis + 1:]
+    edge = broadcast_in_dim(np.full((), fill, aval.dtype), edge_shape, ())
+    if reverse:
+        return concatenate([slice_in_dim(y, 1, n, 1, axis), edge], axis)
+    return concatenate([edge, slice_in_dim(y, 0, n - 1, 1, axis)], axis)
+
+
+def _cumlogsumexp_jvp(g: Any, ans: Any, x: Any, axis: int, reverse: bool) -> Any:
+    # y_dot[i] = sum_{j <= i} exp(x[j] - y[i]) g[j]
+    #          = exp(y[i-1] - y[i]) y_dot[i-1] + exp(x[i] - y[i]) g[i]:
+    # a linear recurrence whose coefficients lie in [0, 1], so nothing overflows
+    from ftrans.lax.elementwise import exp, mul, sub
+    before = _shift_along(ans, -np.inf, axis, reverse)
+    return linear_recurrence(exp(sub(before, ans)), mul(exp(sub(x, ans)), g), axis, reverse)
+
+
+defjvp(cumlogsumexp_p, _cumlogsumexp_jvp)
+_cumulative_batch(cumlogsumexp_p)
 
 
 # linear_recurrence -------------------------------------------------------------------------

@@ -136,4 +136,56 @@ def _sort_batch(args: Sequence[Any], bdims: Sequence[Any], dimension: int,
 batching_rules[sort_p] = _sort_batch
 
 
-__all__ = ["sort_p", "sort", "take_along_dimension"]
+# ---------------------------------------------------------------------------------------------
+# top_k: a sort of (keys, values, positions), cut to k; its derivatives are the sort's
+# ---------------------------------------------------------------------------------------------
+
+
+def top_k(operand: Any, k: int, *, axis: int = -1) -> tuple[Any, Any]:
+    """The ``k`` largest entries of ``operand`` along ``axis``, in descending order, and their
+    positions (int32). Ties keep the lower index first; NaN counts as the largest value.
+
+    Args:
+      operand: a real array of rank >= 1.
+      k: how many entries to keep (``0 <= k <=`` the axis's length).
+      axis: the axis to select along.
+
+    Returns:
+      ``(values, indices)``, both shaped like ``operand`` with ``k`` along ``axis``.
+
+    Raises:
+      ValueError: a bad ``k`` or ``axis``. TypeError: a complex or boolean operand.
+
+    >>> import numpy as np
+    >>> top_k(np.array([1.0, 3.0, 2.0, 3.0]), 2)
+    (array([3., 3.]), array([1, 3], dtype=int32))
+    """
+    from ftrans.lax.elementwise import bitwise_not, ne, neg
+    from ftrans.lax.elementwise import check_operand
+    from ftrans.lax.indexing import slice_in_dim
+    aval = get_aval(check_operand(operand, "lax.top_k"))
+    if aval.ndim == 0:
+        raise ValueError("top_k needs an operand of rank at least 1, got a scalar")
+    if aval.dtype.kind not in "iuf":
+        raise TypeError(f"top_k needs a real (integer or floating) operand, got "
+                        f"{aval.str_short()}")
+    if not isinstance(axis, (int, np.integer)) or not -aval.ndim <= axis < aval.ndim:
+        raise ValueError(f"top_k: axis {axis!r} is out of range for rank {aval.ndim}")
+    axis = int(axis) % aval.ndim
+    n = aval.shape[axis]
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= n:
+        raise ValueError(f"top_k: k must be an int between 0 and {n} (the length of axis "
+                         f"{axis}), got {k!r}")
+    positions = broadcasted_iota(np.int32, aval.shape, axis)
+    if aval.dtype.kind == "f":
+        # two keys: NaN first (not-NaN is False there), then descending by value
+        keys = [ne(operand, operand), neg(operand)]
+        keys[0] = bitwise_not(keys[0])
+    else:  # ~x reverses the order of integers without overflow
+        keys = [bitwise_not(operand)]
+    *_, values, indices = sort([*keys, operand, positions], dimension=axis,
+                               num_keys=len(keys))
+    return slice_in_dim(values, 0, int(k), 1, axis), slice_in_dim(indices, 0, int(k), 1, axis)
+
+
+__all__ = ["sort_p", "sort", "take_along_dimension", "top_k"]

@@ -45,7 +45,7 @@ from numpy import (  # noqa: F401
     uint64,
 )
 
-from ftrans.numpy import _tracer_methods, linalg  # noqa: F401
+from ftrans.numpy import _tracer_methods, fft, linalg  # noqa: F401
 from ftrans.numpy._calculus import *  # noqa: F401,F403
 from ftrans.numpy._complex import *  # noqa: F401,F403
 from ftrans.numpy._creation import *  # noqa: F401,F403

@@ -318,13 +318,17 @@ def logaddexp2(x1: Any, x2: Any, /) -> Any:
 
 
 def _logaddexp(x: Any, y: Any, ln_base: float) -> Any:
-    # Where x == y (both infinite, say) x - y is NaN or 0: use 0, which gives x + log(2).
-    # max splits its derivative evenly at a tie, and |0| has derivative 0 there: the gradient
-    # is (1/2, 1/2), as it should be.
-    delta = lax.sub(x, y)
-    delta = lax.select_n(lax.eq(x, y), delta, _const(0, delta))
-    correction = lax.log1p(lax.exp(lax.mul(lax.neg(lax.abs(delta)), _const(ln_base, delta))))
-    return lax.add(lax.max(x, y), lax.div(correction, _const(ln_base, delta)))
+    # big + log1p(exp(small - big)), with big and small picked by a strict comparison (x is
+    # big at a tie): each branch is smooth in (x, y), so derivatives of every order are exact
+    # at x == y too (splitting max's derivative at the tie is right to first order only).
+    # Where x and y are the same infinity small - big is NaN: use 0 (x + log(2) is x).
+    x_big = lax.ge(x, y)
+    big, small = lax.select_n(x_big, y, x), lax.select_n(x_big, x, y)
+    delta = lax.sub(small, big)
+    same_infinity = lax.bitwise_and(lax.eq(x, y), lax.eq(lax.abs(x), _const(np.inf, x)))
+    delta = lax.select_n(same_infinity, delta, _const(0, delta))
+    correction = lax.log1p(lax.exp(lax.mul(delta, _const(ln_base, delta))))
+    return lax.add(big, lax.div(correction, _const(ln_base, delta)))
 
 
 def hypot(x1: Any, x2: Any, /) -> Any:
@@ -336,12 +340,18 @@ def hypot(x1: Any, x2: Any, /) -> Any:
 
 def _hypot(x: Any, y: Any) -> Any:
     ax, ay = lax.abs(x), lax.abs(y)
-    big, small = lax.max(ax, ay), lax.min(ax, ay)
+    # big and small by a strict comparison (|x| is big at a tie), not max / min: each branch
+    # is smooth, so second derivatives are exact at |x| == |y| too (max / min split their
+    # derivative at a tie, which is right to first order only)
+    x_big = lax.ge(ax, ay)
+    big, small = lax.select_n(x_big, ay, ax), lax.select_n(x_big, ax, ay)
     zero = lax.eq(big, _const(0, big))
     safe_big = lax.select_n(zero, big, _const(1, big))
     ratio = lax.div(small, safe_big)
     out = lax.mul(safe_big, lax.sqrt(lax.add(_const(1, big), lax.mul(ratio, ratio))))
     out = lax.select_n(zero, out, _const(0, big))
+    either_nan = lax.bitwise_or(lax.ne(ax, ax), lax.ne(ay, ay))
+    out = lax.select_n(either_nan, out, _const(np.nan, big))
     inf = _const(np.inf, big)
     return lax.select_n(lax.bitwise_or(lax.eq(ax, inf), lax.eq(ay, inf)), out, inf)
 

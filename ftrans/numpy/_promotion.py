@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ftrans.core import Tracer, get_aval
+from ftrans.core import NotAnArrayError, Tracer, get_aval  # noqa: F401  (re-exported)
 from ftrans.lax import convert_element_type
 
 _PYTHON_SCALARS = (int, float, complex)
@@ -66,18 +66,6 @@ def check_sequence(x: Any, function: str, what: str) -> None:
             x, "__getitem__"):
         raise TypeError(f"{function}: {what} must be a sequence, got {type(x).__name__} "
                         f"{x!r:.40}")
-
-
-class NotAnArrayError(TypeError):
-    """A value that is neither an array nor a number reached a numeric function."""
-
-    def __init__(self, x: Any, function: str | None = None):
-        text = repr(x)
-        text = text if len(text) <= 40 else text[:37] + "..."
-        where = f"{function}: " if function else ""
-        super().__init__(f"{where}expected an array or a number, got {type(x).__name__} "
-                         f"{text}")
-        self.value = x
 
 
 def asarray_strong(x: Any) -> Any:

@@ -45,7 +45,8 @@ def _array_function(self: Tracer, func: Callable, types: Any, args: tuple,
     import ftrans.numpy as fnp
     _check_alive(args)
     module = getattr(func, "__module__", "") or ""
-    namespace: Any = fnp.linalg if module.endswith("linalg") else fnp
+    namespace: Any = (fnp.linalg if module.endswith("linalg")
+                      else fnp.fft if module.endswith("fft") else fnp)
     fn = getattr(namespace, func.__name__, None)
     if fn is None or not module.startswith("numpy"):
         raise TypeError(

@@ -57,8 +57,13 @@ def _atan_nonnegative(a: Any) -> Any:
     offset = lax.select_n(big, _const(np.pi / 4, a), _const(np.pi / 2, a))
     morebits = lax.select_n(big, _const(0.5 * _MOREBITS, a), _const(_MOREBITS, a))
     out = lax.select_n(small, lax.add(offset, lax.add(core, morebits)), core)
-    # as Cephes: atan(+-0) is +-0 itself (the approximation would lose the sign)
-    return lax.select_n(lax.eq(a, _const(0, a)), out, a)
+    # as Cephes: atan(+-0) is +-0 itself (the approximation would lose the sign). The value
+    # is a's, the derivatives out's: a - (out - out) is a (out - out is +0, so a keeps its
+    # sign), and with a and out's value held constant its derivatives of every order are
+    # out's. Selecting a itself would be right to first order only (the third derivative
+    # of arctan at 0 is -2, not 0).
+    at_zero = lax.sub(lax.stop_gradient(a), lax.sub(lax.stop_gradient(out), out))
+    return lax.select_n(lax.eq(a, _const(0, a)), out, at_zero)
 
 
 def _arctan2(y: Any, x: Any) -> Any:

@@ -1,8 +1,8 @@
 """``ftrans.scipy``: SciPy-compatible functions, differentiable and batchable.
 
-None of it needs SciPy (the implementations are ftrans's own; ``special`` builds on
-``ftrans.lax.special``). Also ``signal``, ``optimize``, ``integrate`` and ``interpolate``.
+``special`` and ``fft`` (the discrete cosine transform), ``signal``, ``optimize``,
+``integrate`` and ``interpolate``. None of it needs SciPy (the implementations are ftrans's
+own, on ``ftrans.lax.special`` and ``ftrans.lax.fft``).
 """
 
-from ftrans.scipy import special  # noqa: F401
-from ftrans.scipy import integrate, interpolate, optimize, signal  # noqa: F401
+from ftrans.scipy import fft, integrate, interpolate, optimize, signal, special  # noqa: F401

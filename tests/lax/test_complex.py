@@ -275,3 +275,10 @@ def test_check_vjp_pairs_without_conjugation() -> None:
     check_vjp(lambda z: lax.mul(z, np.complex128(2 - 1j)), (np.complex128(0.3 + 0.8j),))
     check_vjp(lax.conj, (np.array([0.3 + 0.8j, -1j]),))
     check_vjp(lambda x: lax.complex(x, lax.mul(x, x)), (np.array([0.5, -2.0]),))
+
+
+def test_part_primitives_take_python_scalars() -> None:
+    assert lax.real(1 + 2j) == 1.0 and lax.imag(1 + 2j) == 2.0
+    assert np.asarray(lax.imag(np.complex64(1 + 2j))).dtype == np.float32
+    assert lax.conj(1 + 2j) == 1 - 2j and lax.complex(1.0, 2.0) == 1 + 2j
+    assert ft.jit(lambda: lax.real(1 + 2j))() == 1.0

@@ -11,7 +11,7 @@ MODULES = ["ftrans.numpy", "ftrans.numpy._elementwise", "ftrans.numpy._math",
            "ftrans.numpy._reductions", "ftrans.numpy._shapes", "ftrans.numpy._creation",
            "ftrans.numpy._linalg", "ftrans.numpy._indexing", "ftrans.numpy.linalg",
            "ftrans.numpy._sorting", "ftrans.numpy._statistics", "ftrans.numpy._more_shapes",
-           "ftrans.numpy._calculus"]
+           "ftrans.numpy._calculus", "ftrans.numpy.fft"]
 
 
 @pytest.mark.parametrize("name", MODULES)

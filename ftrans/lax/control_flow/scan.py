@@ -30,7 +30,7 @@ from ftrans.lax.control_flow.common import (
     batch_jaxpr_instantiate, check_same, flatten_operands, jvp_jaxpr_instantiate, memoized,
     partial_eval_jaxpr_instantiate, restage, run, select_outputs, trace_to_closed, zeros,
 )
-from ftrans.tree_util import tree_flatten, tree_unflatten
+from ftrans.tree_util import tree_flatten, tree_map, tree_unflatten
 
 # ---------------------------------------------------------------------------------------------
 # scan_p
@@ -152,16 +152,53 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
     return (tree_unflatten(carry_tree, outs[:n_carry]), tree_unflatten(y_tree, outs[n_carry:]))
 
 
-def map(f: Callable, xs: Any) -> Any:  # noqa: A001  (lax's name, as in JAX)
+def map(f: Callable, xs: Any, *, batch_size: int | None = None) -> Any:  # noqa: A001
     """``f`` applied to each slice of ``xs`` along its leading axis, results stacked: a
     ``scan`` without carry (sequential, unlike ``vmap``; memory for one slice at a time).
+
+    With ``batch_size``, ``f`` is ``vmap``-ed over groups of that many slices, the groups run
+    in sequence (and a last, smaller group for the remainder): a trade between the two.
+
+    Raises:
+      ValueError: ``batch_size`` not a positive int.
 
     >>> import numpy as np
     >>> map(lambda x: x * 2, np.arange(3.0))
     array([0., 2., 4.])
+    >>> map(lambda x: x * 2, np.arange(5.0), batch_size=2)
+    array([0., 2., 4., 6., 8.])
     """
-    _, ys = scan(lambda carry, x: (carry, f(x)), (), xs)
-    return ys
+    if batch_size is None:
+        _, ys = scan(lambda carry, x: (carry, f(x)), (), xs)
+        return ys
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
+            or batch_size < 1:
+        raise ValueError(f"lax.map: batch_size must be a positive int, got {batch_size!r}")
+    from ftrans.api import vmap
+    from ftrans.lax.indexing import slice_in_dim
+    from ftrans.lax.structural import concatenate, reshape
+    leaves, tree = tree_flatten(xs)
+    if not leaves:
+        return map(f, xs)
+    n = get_aval(leaves[0]).shape[0]
+    groups, rest = divmod(n, int(batch_size))
+
+    def grouped(x: Any) -> Any:
+        shape = get_aval(x).shape
+        return reshape(slice_in_dim(x, 0, groups * batch_size, 1, 0),
+                       (groups, batch_size) + shape[1:])
+    parts = []
+    if groups:
+        ys = map(vmap(f), tree_unflatten(tree, [grouped(x) for x in leaves]))
+        parts.append(tree_map(lambda y: reshape(y, (groups * batch_size,)
+                                                + get_aval(y).shape[2:]), ys))
+    if rest:
+        tail = tree_unflatten(tree, [slice_in_dim(x, groups * batch_size, n, 1, 0)
+                                     for x in leaves])
+        parts.append(vmap(f)(tail))
+    if len(parts) == 1:
+        return parts[0]
+    return tree_map(lambda a, b: concatenate([a, b], 0), parts[0], parts[1])
 
 
 # ---------------------------------------------------------------------------------------------
