@@ -30,6 +30,10 @@ MODULES = [
     ("ftrans.numpy.fft", "table"),
     ("ftrans.lax", "table"),
     ("ftrans.extend", "table"),
+    ("ftrans.scipy.signal", "table"),
+    ("ftrans.scipy.optimize", "table"),
+    ("ftrans.scipy.integrate", "table"),
+    ("ftrans.scipy.interpolate", "table"),
 ]
 
 HEADER = """\

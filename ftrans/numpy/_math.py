@@ -209,12 +209,13 @@ __all__.append("mod")
 # ---------------------------------------------------------------------------------------------
 
 
-def where(condition: Any, x: Any = None, y: Any = None, /) -> Any:
+def where(condition: Any, x: Any = None, y: Any = None, *, size: int | None = None,
+          fill_value: Any = None) -> Any:
     """Elementwise ``x`` where ``condition`` is true, else ``y``; shapes broadcast and the
     dtype is NumPy's result type of ``x`` and ``y``.
 
     With only ``condition`` this is :func:`nonzero`, whose output shape depends on the
-    values: it needs a concrete condition.
+    values: it needs a concrete condition, or a static ``size`` (padded with ``fill_value``).
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.where(np.array([True, False]), 1.0, np.array([5.0, 6.0]))
@@ -222,7 +223,9 @@ def where(condition: Any, x: Any = None, y: Any = None, /) -> Any:
     """
     if x is None and y is None:
         from ftrans.numpy._indexing import nonzero
-        return nonzero(condition)
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if size is not None or fill_value is not None:
+        raise ValueError("where: size and fill_value apply only to where(condition) alone")
     if x is None or y is None:
         raise ValueError("where: either both or neither of x and y should be given")
     which = to_bool(condition)
@@ -231,7 +234,7 @@ def where(condition: Any, x: Any = None, y: Any = None, /) -> Any:
     return lax.select_n(which, cast(y, dtype), cast(x, dtype))
 
 
-def clip(a: Any, a_min: Any = None, a_max: Any = None, /, *, min: Any = None,  # noqa: A002
+def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # noqa: A002
          max: Any = None) -> Any:  # noqa: A002
     """``a`` limited to ``[a_min, a_max]`` (either bound may be None; ``min`` / ``max`` are
     NumPy 2's names). NaNs propagate; at a bound the derivative is split evenly.
