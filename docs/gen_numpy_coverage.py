@@ -57,7 +57,8 @@ NOTES: dict[str, str] = {
     "flatnonzero": "size=, fill_value= as nonzero",
     "unique": "under transformations needs a static size= (fill_value= pads, default the "
               "minimum); axis= only on concrete input",
-    "sort": "every kind is stable; order= unsupported; complex unsupported",
+    "sort": ("every kind is stable; order= unsupported; complex values sort by real part, then "
+             "imaginary, as in NumPy"),
     "argsort": "always stable; order= unsupported",
     "lexsort": "keys must share a broadcastable shape",
     "searchsorted": "binary search by gathers; zero derivative",
@@ -87,10 +88,6 @@ NOTES: dict[str, str] = {
     "interp": "complex fp unsupported",
     "reshape": "order='C' only",
     "ravel": "order='C' only",
-    "var": "complex unsupported",
-    "conjugate": "complex unsupported",
-    "real": "complex unsupported",
-    "imag": "complex unsupported",
     "linspace": "num must be concrete",
     "partition": "a full stable sort (it satisfies NumPy's contract; the order within each "
                  "side is unspecified in NumPy)",
@@ -112,9 +109,9 @@ NOTES: dict[str, str] = {
     "polydiv": "the remainder keeps the dividend's length (JAX) unless trim_leading_zeros=True "
                "(concrete input), which gives NumPy's",
     "polymul": "trim_leading_zeros= (JAX) needs concrete input",
-    "roots": "strip_zeros=True (the default) needs concrete coefficients; traced coefficients "
-             "need ftrans.numpy.linalg.eigvals",
-    "poly": "a matrix argument needs ftrans.numpy.linalg.eigvals when traced",
+    "roots": "complex roots always, as JAX (NumPy returns real roots when all are real); "
+             "strip_zeros=True (the default) needs concrete coefficients",
+    "poly": "a matrix argument gives complex coefficients, as JAX",
     "polyval": "unroll= accepted and ignored",
     "fill_diagonal": "returns a new array: inplace=False is required (JAX)",
     "place": "returns a new array: inplace=False is required (JAX); works with traced masks",

@@ -15,6 +15,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
+from ftrans.numpy import linalg
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 
 __all__ = ["polyval", "polyadd", "polysub", "polymul", "polydiv", "polyder", "polyint",
@@ -290,7 +291,6 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
     >>> fnp.polyfit(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0]), 1).round(6)
     array([2., 1.])
     """
-    from ftrans.numpy import linalg
     deg = int(deg)
     if deg < 0:
         raise ValueError("expected deg >= 0")
@@ -354,7 +354,7 @@ def poly(seq_of_zeros: Any) -> Any:
     z = asarray_strong(seq_of_zeros)
     shape = get_aval(z).shape
     if len(shape) == 2 and shape[0] == shape[1] and shape[0] != 0:
-        z = _eigvals(z, "poly")
+        z = linalg.eigvals(z)
     elif len(shape) == 0:
         raise ValueError("input must be 1d or non-empty square 2d array.")
     elif len(shape) != 1:
@@ -369,18 +369,6 @@ def poly(seq_of_zeros: Any) -> Any:
     return out
 
 
-def _eigvals(a: Any, name: str) -> Any:
-    from ftrans.numpy import linalg
-    eigvals = getattr(linalg, "eigvals", None)
-    if eigvals is not None:
-        return eigvals(a)
-    value = _concrete(a)
-    if value is None or isinstance(a, Tracer):
-        raise NotImplementedError(f"{name} of traced values needs the eigenvalues of a general "
-                                  f"matrix, which ftrans.numpy.linalg does not provide yet")
-    return np.linalg.eigvals(value)
-
-
 def roots(p: Any, *, strip_zeros: bool = True) -> Any:
     """The roots of the polynomial with coefficients ``p``: the eigenvalues of its companion
     matrix. Leading zeros are stripped (so ``p`` must be concrete, unless
@@ -392,8 +380,8 @@ def roots(p: Any, *, strip_zeros: bool = True) -> Any:
       ConcretizationError: traced ``p`` with ``strip_zeros=True``.
 
     >>> import ftrans.numpy as fnp, numpy as np
-    >>> np.sort(fnp.roots(np.array([1.0, -3.0, 2.0])))
-    array([1., 2.])
+    >>> np.sort(fnp.roots(np.array([1.0, -3.0, 2.0])))  # complex, as in JAX (NumPy: real)
+    array([1.+0.j, 2.+0.j])
     """
     p = asarray_strong(p)
     if get_aval(p).ndim != 1:
@@ -419,7 +407,7 @@ def roots(p: Any, *, strip_zeros: bool = True) -> Any:
         top = lax.neg(lax.div(lax.slice_in_dim(p, 1, None, 1, 0), lead))
         below = np.eye(n - 1, n, dtype=dtype)
         companion = lax.concatenate([lax.reshape(top, (1, n)), below], 0)
-        out = _eigvals(companion, "roots")
+        out = linalg.eigvals(companion)
     if trailing:
         out = lax.concatenate([out, np.zeros(trailing, get_aval(out).dtype)], 0)
     return out
