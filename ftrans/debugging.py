@@ -266,7 +266,11 @@ class _Pending(threading.local):
     def __init__(self) -> None:
         self.traces: list[tuple[weakref.ref, _TraceInfo]] = []
         self.running: dict[int, _TraceInfo] = {}
+        # finished traces whose tracers were still alive at a quiet moment (often held only
+        # by an exception a caller keeps): examined at the end of the block
+        self.deferred: list[tuple[weakref.ref, _TraceInfo]] = []
         _all_pending.append((threading.current_thread(), self.traces))
+        _all_pending.append((threading.current_thread(), self.deferred))
 
 
 _all_pending: list[tuple[threading.Thread, list]] = []
@@ -279,8 +283,8 @@ class _LeakHook:
     @staticmethod
     def started(trace: Trace) -> None:
         state = _pending
-        if not state.running:  # no transformation running in this thread: a quiet moment
-            _check_list(state.traces)
+        if not state.running and state.traces:  # none running in this thread: a quiet moment
+            _check_quietly(state)
         state.running[id(trace)] = _TraceInfo(trace, sys._getframe(2))
 
     @staticmethod
@@ -301,17 +305,32 @@ config.on_update("checking_leaks", _install_leak_checker)
 def check_leaks() -> None:
     """Examine the finished transformations of this thread (and of threads that have ended)
     and raise :class:`LeakedTracerError` if any tracer of theirs is still referenced."""
-    lists = [_pending.traces]
+    own = [_pending.traces, _pending.deferred]
+    lists = list(own)
     for thread, traces in list(_all_pending):
-        if not thread.is_alive() and traces is not _pending.traces:
+        if not thread.is_alive() and not any(traces is o for o in own):
             lists.append(traces)
     _all_pending[:] = [(t, tr) for t, tr in _all_pending if t.is_alive()
-                       or tr is _pending.traces]
+                       or any(tr is o for o in own)]
     merged = []
     for traces in lists:
         merged.extend(traces)
         traces.clear()
     _check_list(merged)
+
+
+_MAX_DEFERRED = 256
+
+
+def _check_quietly(state: _Pending) -> None:
+    """The cheap part of the check between transformations: traces whose tracers are gone
+    are dropped, the others deferred to the end of the block, where one garbage collection
+    and the search for holders (a scan of the whole heap per step) run once. Too many
+    deferred (a loop that leaks, or cycles the collector has not freed yet): check now."""
+    state.deferred.extend((ref, info) for ref, info in state.traces if ref() is not None)
+    state.traces.clear()
+    if len(state.deferred) > _MAX_DEFERRED:
+        _check_list(state.deferred)
 
 
 def _check_list(traces: list[tuple[weakref.ref, _TraceInfo]]) -> None:
@@ -339,19 +358,21 @@ def _find_leaks(infos: dict[int, _TraceInfo]) -> str:
     ignore = {id(found), id(sys._getframe()), id(stack)}
     lines = []
     count = 0
-    for tracer in found:
+    unexamined = 0
+    for i, tracer in enumerate(found):
+        if count == 5:  # enough to show; each search scans the heap, so stop here
+            unexamined = len(found) - i
+            break
         holders = _holders(tracer, stack, ignore)
         if not holders:
             continue
         count += 1
-        if count > 5:
-            continue
         info = infos[id(tracer._trace)]
         lines.append(f"  {tracer!r} of {info}:\n    " + "\n    and ".join(holders))
     del found
     if not count:
         return ""
-    more = f"\n  ... and {count - 5} more" if count > 5 else ""
+    more = f"\n  ... and up to {unexamined} more" if unexamined else ""
     return (f"{count} tracer(s) outlived their transformation:\n" + "\n".join(lines) + more +
             "\nA value computed inside a transformed function must be returned from it, not "
             "stored in a global, an attribute, a closure or a list that outlives the call.")
@@ -377,16 +398,22 @@ def _holders(tracer: Tracer, stack: set[int], ignore: set[int], limit: int = 8) 
     frontier: list[tuple[Any, str]] = [(tracer, "the tracer")]
     local_ignore: list[Any] = [frontier]
     for _ in range(limit):
+        if not frontier:
+            break
         next_frontier: list[tuple[Any, str]] = []
         local_ignore.append(next_frontier)
-        for obj, path in frontier:
-            referrers = gc.get_referrers(obj)
-            local_ignore.append(referrers)
-            ids = {id(x) for x in local_ignore} | {id(sys._getframe())}
-            for ref in referrers:
-                if id(ref) in seen or id(ref) in ids:
-                    continue
-                seen.add(id(ref))
+        # one scan of the heap per level (gc.get_referrers walks every object): the
+        # referrers of the whole frontier at once, then which member each one refers to
+        paths = {id(obj): (obj, path) for obj, path in frontier}
+        referrers = gc.get_referrers(*[obj for obj, _ in frontier])
+        local_ignore.append(referrers)
+        ids = {id(x) for x in local_ignore} | {id(sys._getframe()), id(paths)}
+        for ref in referrers:
+            if id(ref) in seen or id(ref) in ids:
+                continue
+            seen.add(id(ref))
+            held = [paths[id(r)] for r in gc.get_referents(ref) if id(r) in paths]
+            for obj, path in held[:1]:
                 desc = _describe(ref, obj)
                 if isinstance(ref, types.FrameType):
                     if id(ref) in stack and not _is_library_frame(ref):
@@ -404,10 +431,10 @@ def _holders(tracer: Tracer, stack: set[int], ignore: set[int], limit: int = 8) 
                     continue
                 else:
                     results.append(f"{path} <- {desc}")
-            del referrers
-            local_ignore.pop()
-            if len(results) >= 3:
-                return results
+        del referrers, paths
+        local_ignore.pop()
+        if len(results) >= 3:
+            return results
         frontier = next_frontier
     return results
 
@@ -459,9 +486,9 @@ def _describe(ref: Any, obj: Any) -> str:
 def checking_leaks(enabled: bool = True) -> Iterator[None]:
     """Report tracers that outlive their transformation, inside the block.
 
-    Raises :class:`LeakedTracerError` (at the end of the block, or when the next outermost
-    transformation starts) naming the transformation, the function, where it was called and
-    what holds the tracer.
+    Raises :class:`LeakedTracerError` (at the end of the block, or earlier once many
+    finished transformations have left live tracers) naming the transformation, the
+    function, where it was called and what holds the tracer.
 
     >>> import ftrans as ft
     >>> saved = []
@@ -491,6 +518,7 @@ def checking_leaks(enabled: bool = True) -> Iterator[None]:
         try:
             if failed:
                 _pending.traces.clear()
+                _pending.deferred.clear()
                 _pending.running.clear()
             else:
                 check_leaks()

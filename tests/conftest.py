@@ -68,6 +68,7 @@ def _leak_check(request: pytest.FixtureRequest):
     finally:
         config.update("checking_leaks", False)
         debugging._pending.traces.clear()
+        debugging._pending.deferred.clear()
         debugging._pending.running.clear()
 
 
