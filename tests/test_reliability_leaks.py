@@ -148,8 +148,9 @@ def test_tracers_held_by_a_kept_exception_are_not_leaks():
         del kept
 
 
-def test_many_leaking_transformations_are_reported_before_the_block_ends():
+def test_many_leaking_transformations_are_reported_before_the_block_ends(monkeypatch):
     from ftrans import debugging
+    monkeypatch.setattr(debugging, "_MAX_DEFERRED", 8)
     box = []
     reached = []
     with pytest.raises(ft.LeakedTracerError, match="closure variable"):
