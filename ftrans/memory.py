@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Sequence
 
+from ftrans.compile.tables import views
 from ftrans.core import ShapedArray
 from ftrans.ir import ClosedJaxpr, Literal, Var, programs_in_params
 
@@ -25,15 +26,11 @@ __all__ = ["memory_estimate", "MemoryEstimate", "EquationMemory"]
 # Memory estimates
 # ---------------------------------------------------------------------------------------------
 
-# Primitives whose NumPy implementation returns a view of its (first) operand.
-@functools.cache
 def _view_primitives() -> frozenset:
     """Primitives whose NumPy implementation returns a view of its first input (no new
-    buffer). Keyed by Primitive, so that a renamed primitive cannot silently drop out."""
-    from ftrans.lax import elementwise, indexing, structural
-    return frozenset({structural.reshape_p, structural.transpose_p,
-                      structural.broadcast_in_dim_p, structural.squeeze_p, indexing.slice_p,
-                      structural.rev_p, elementwise.stop_gradient_p})
+    buffer): the compiler's ``views`` table, keyed by Primitive and filled in each
+    primitive's block."""
+    return frozenset(views)
 
 
 def _nbytes(aval: ShapedArray) -> int:

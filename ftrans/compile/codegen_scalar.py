@@ -12,38 +12,21 @@ import numpy as np
 
 from ftrans.compile.buffers import Program
 from ftrans.compile.source import Names, build
+from ftrans.compile.tables import scalar_lowerings
 from ftrans.core import get_aval
 from ftrans.ir import ClosedJaxpr, JaxprEqn, Literal, Var
 
 
 _F64 = np.dtype(np.float64)
 
-# How each primitive reads on Python floats; None where the scalar form does not apply.
-_SCALAR_TEMPLATES: dict[str, str] = {
-    "add": "{0} + {1}", "add_any": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}",
-    "div": "{0} / {1}", "neg": "-{0}", "sin": "math.sin({0})", "cos": "math.cos({0})",
-    "tan": "math.tan({0})", "exp": "math.exp({0})", "log": "math.log({0})",
-    "tanh": "math.tanh({0})", "sqrt": "math.sqrt({0})", "log1p": "math.log1p({0})",
-    "expm1": "math.expm1({0})", "abs": "abs({0})", "stop_gradient": "{0}",
-    "rsqrt": "1.0 / math.sqrt({0})", "pow": "math.pow({0}, {1})",
-}
-
-
 def _scalar_expression(eqn: JaxprEqn, args: list[str]) -> str | None:
-    name = eqn.primitive.name
-    if name == "integer_pow":
-        y = eqn.params["y"]
-        if type(y) is not int:  # only a genuine int is written into the source
-            return None
-        if y == 2:
-            return f"{args[0]} * {args[0]}"
-        return f"{args[0]} ** {y}" if y > 0 else f"1.0 / {args[0]} ** {-y}"
-    if name == "logistic":
-        return f"(1.0 / (1.0 + math.exp(-{args[0]})))"
-    template = _SCALAR_TEMPLATES.get(name)
-    if template is None or eqn.params:
+    """The Python-float expression of an application (``scalar_lowerings``), or None."""
+    lowering = scalar_lowerings.get(eqn.primitive)
+    if lowering is None:
         return None
-    return template.format(*args)
+    if type(lowering) is str:
+        return None if eqn.params else lowering.format(*args)
+    return lowering(args, **eqn.params)
 
 
 def generate_scalar(closed: ClosedJaxpr) -> Program | None:

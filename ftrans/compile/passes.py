@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftrans.compile.tables import commutative, effects, inlined_calls
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
 
 def _is_jit_call(eqn: JaxprEqn) -> bool:
-    return eqn.primitive.name == "jit" and "jaxpr" in eqn.params
+    return eqn.primitive in inlined_calls and "jaxpr" in eqn.params
 
 
 def inline_calls(closed: ClosedJaxpr) -> ClosedJaxpr:
@@ -82,9 +83,9 @@ def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
         eqn = JaxprEqn(eqn.primitive, inputs, eqn.params, eqn.outvars)
         params_key = _hashable_params(eqn.params)
         key = None
-        if params_key is not None and eqn.primitive.name not in _IMPURE:
+        if params_key is not None and eqn.primitive not in effects:
             atoms = [x if type(x) is Var else ("lit", _literal_key(x)) for x in inputs]
-            if eqn.primitive.name in _COMMUTATIVE:  # x * y and y * x are one value
+            if eqn.primitive in commutative:  # x * y and y * x are one value
                 atoms.sort(key=lambda a: (1, a[1]) if type(a) is tuple else (0, str(id(a))))
             key = (eqn.primitive, tuple(atoms), params_key)
         if key is not None and key in seen:
@@ -97,12 +98,6 @@ def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
     return ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, outvars), closed.consts)
 
 
-_COMMUTATIVE = {"add", "add_any", "mul", "max", "min", "eq", "ne", "and", "or", "xor"}
-
-# Primitives whose repeated applications must not be merged (random numbers, effects).
-_IMPURE: set[str] = {"debug_print"}
-
-
 def _literal_key(lit: Literal) -> Any:
     return (repr(lit.val), lit.aval)
 
@@ -113,7 +108,7 @@ def eliminate_dead_code(closed: ClosedJaxpr) -> ClosedJaxpr:
     live = {x for x in jaxpr.outvars if type(x) is Var}
     kept = []
     for eqn in reversed(jaxpr.eqns):
-        if eqn.primitive.name in _IMPURE or any(v in live for v in eqn.outvars):
+        if eqn.primitive in effects or any(v in live for v in eqn.outvars):
             kept.append(eqn)
             live.update(x for x in eqn.inputs if type(x) is Var)
     kept.reverse()

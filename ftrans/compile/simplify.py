@@ -6,11 +6,14 @@ multiplications and fold equations whose inputs are all constants. See docs/inte
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from ftrans.compile.passes import _IMPURE
+from ftrans.compile.tables import (
+    cancellation_rules, effects, forwarding_rules, rewrite_rules, scaling_rules, uniform_binary,
+    uniform_rules,
+)
 from ftrans.core import ShapedArray
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, programs_in_params
 
@@ -25,7 +28,7 @@ def _is_scalar_literal(x: Any, value: float) -> bool:
         return False
 
 
-def _is_constant(x: Any, value: float, known: dict[Var, Any]) -> bool:
+def is_constant(x: Any, value: float, known: dict[Var, Any]) -> bool:
     """Whether atom ``x`` is a literal or constant array whose elements all equal ``value``."""
     if type(x) is Literal:
         return _is_scalar_literal(x, value)
@@ -35,36 +38,58 @@ def _is_constant(x: Any, value: float, known: dict[Var, Any]) -> bool:
     return bool(np.all(array == value))
 
 
+# ---------------------------------------------------------------------------------------------
+# Helpers for the rules of ftrans.compile.tables, used in the primitives' blocks
+# ---------------------------------------------------------------------------------------------
+
+
+def forward_operand(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
+    """A forwarding rule: the output is the operand (``stop_gradient``)."""
+    return eqn.inputs[0]
+
+
+def forward_same_type(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
+    """A forwarding rule: the output is the operand when their types agree (a cast to the same
+    dtype, a reshape to the same shape)."""
+    x = eqn.inputs[0]
+    return x if x.aval == eqn.outvars[0].aval else None
+
+
+def forward_identity_element(value: float, either_side: bool
+                             ) -> Callable[[JaxprEqn, dict[Var, Any]], Any]:
+    """A forwarding rule for ``x op value`` (and ``value op x`` when ``either_side``): the
+    output is ``x`` when ``value`` is the identity of ``op`` (``x * 1``, ``x + 0``)."""
+    def rule(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
+        ins, out_aval = eqn.inputs, eqn.outvars[0].aval
+        if ins[0].aval == out_aval and is_constant(ins[1], value, known):
+            return ins[0]
+        if either_side and ins[1].aval == out_aval and is_constant(ins[0], value, known):
+            return ins[1]
+        return None
+    return rule
+
+
+def scaling_by_literal(eqn: JaxprEqn) -> tuple[Any, Any] | None:
+    """A scaling rule for a product: ``(c, x)`` for ``c * x`` or ``x * c`` with a scalar
+    literal ``c``."""
+    out_aval = eqn.outvars[0].aval
+    for c, x in (eqn.inputs, eqn.inputs[::-1]):
+        if type(c) is Literal and np.ndim(c.val) == 0 and type(x) is Var and x.aval == out_aval:
+            return c.val, x
+    return None
+
+
+def scaling_by_minus_one(eqn: JaxprEqn) -> tuple[Any, Any] | None:
+    """A scaling rule for a negation: ``-x`` is ``-1 * x``."""
+    return np.asarray(-1, eqn.outvars[0].aval.dtype)[()], eqn.inputs[0]
+
+
 def _forwarded(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
     """The input an equation's single output equals, if it is an algebraic no-op."""
-    name = eqn.primitive.name
-    ins = eqn.inputs
-    out_aval = eqn.outvars[0].aval if len(eqn.outvars) == 1 else None
-    if out_aval is None:
+    rule = forwarding_rules.get(eqn.primitive)
+    if rule is None or len(eqn.outvars) != 1:
         return None
-
-    def same_type(x: Any) -> bool:
-        return x.aval == out_aval
-
-    if name == "stop_gradient" or (name == "convert_element_type" and same_type(ins[0])):
-        return ins[0]
-    if name in ("reshape", "broadcast_in_dim") and same_type(ins[0]):
-        return ins[0]
-    if name == "mul":
-        if same_type(ins[0]) and _is_constant(ins[1], 1, known):
-            return ins[0]
-        if same_type(ins[1]) and _is_constant(ins[0], 1, known):
-            return ins[1]
-    if name in ("add", "add_any"):
-        if same_type(ins[0]) and _is_constant(ins[1], 0, known):
-            return ins[0]
-        if same_type(ins[1]) and _is_constant(ins[0], 0, known):
-            return ins[1]
-    if name == "sub" and same_type(ins[0]) and _is_constant(ins[1], 0, known):
-        return ins[0]
-    if name == "div" and same_type(ins[0]) and _is_constant(ins[1], 1, known):
-        return ins[0]
-    return None
+    return rule(eqn, known)
 
 
 def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
@@ -88,7 +113,9 @@ def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
         if forward is not None:
             renames[eqn.outvars[0]] = forward
             continue
-        eqn = _ones_product_as_reshape(eqn, known)
+        rewrite = rewrite_rules.get(eqn.primitive)
+        if rewrite is not None:
+            eqn = rewrite(eqn, known)
         eqn = _merge_scalings(eqn, producers)
         folded = _fold(eqn, known)
         if folded is not None:
@@ -107,15 +134,11 @@ def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
     return ClosedJaxpr(Jaxpr(constvars, jaxpr.invars, eqns, outvars), consts)
 
 
-_UNIFORM_BINARY = {"add", "sub", "mul", "div", "max", "min", "pow"}
-
-
 def _uniform_operands_as_literals(eqn: JaxprEqn, uniform: dict[Var, Any]) -> JaxprEqn:
     """Track arrays filled with one scalar (a broadcast literal: the cotangent of a sum, a
     vmapped constant), and use the scalar itself wherever the other operand of a broadcasting
     elementwise operation already has the output's type, so that ``ones * x`` is ``1.0 * x``
     (then forwarded) and the broadcast is dead code."""
-    name = eqn.primitive.name
     ins = eqn.inputs
 
     def scalar_of(x: Any) -> Any:
@@ -123,13 +146,12 @@ def _uniform_operands_as_literals(eqn: JaxprEqn, uniform: dict[Var, Any]) -> Jax
             return x.val
         return uniform.get(x) if type(x) is Var else None
 
-    if name == "broadcast_in_dim" and scalar_of(ins[0]) is not None:
-        uniform[eqn.outvars[0]] = scalar_of(ins[0])
+    propagate = uniform_rules.get(eqn.primitive)
+    if propagate is not None:
+        if scalar_of(ins[0]) is not None:
+            uniform[eqn.outvars[0]] = propagate(scalar_of(ins[0]))
         return eqn
-    if name == "neg" and scalar_of(ins[0]) is not None:
-        uniform[eqn.outvars[0]] = -scalar_of(ins[0])
-        return eqn
-    if name not in _UNIFORM_BINARY:
+    if eqn.primitive not in uniform_binary:
         return eqn
     out_aval = eqn.outvars[0].aval
     values = [scalar_of(x) for x in ins]
@@ -150,22 +172,14 @@ def _uniform_operands_as_literals(eqn: JaxprEqn, uniform: dict[Var, Any]) -> Jax
 
 
 def _scaling(eqn: JaxprEqn | None) -> tuple[Any, Any] | None:
-    """``(c, x)`` when ``eqn`` computes ``c * x`` for a scalar literal ``c`` (``neg`` is
-    ``-1 * x``) and ``x`` has the output's type."""
+    """``(c, x)`` when ``eqn`` computes ``c * x`` for a scalar ``c`` (``neg`` is ``-1 * x``)
+    and ``x`` has the output's type (``scaling_rules``)."""
     if eqn is None or len(eqn.outvars) != 1:
         return None
-    out_aval = eqn.outvars[0].aval
-    if out_aval.dtype.kind not in "fc":
+    rule = scaling_rules.get(eqn.primitive)
+    if rule is None or eqn.outvars[0].aval.dtype.kind not in "fc":
         return None
-    name = eqn.primitive.name
-    if name == "neg":
-        return np.asarray(-1, out_aval.dtype)[()], eqn.inputs[0]
-    if name == "mul":
-        for c, x in (eqn.inputs, eqn.inputs[::-1]):
-            if type(c) is Literal and np.ndim(c.val) == 0 and type(x) is Var \
-                    and x.aval == out_aval:
-                return c.val, x
-    return None
+    return rule(eqn)
 
 
 def _merge_scalings(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> JaxprEqn:
@@ -174,44 +188,31 @@ def _merge_scalings(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> JaxprEqn:
     outer = _scaling(eqn)
     if outer is None or type(outer[1]) is not Var:
         return eqn
-    inner = _scaling(producers.get(outer[1]))
+    inner_eqn = producers.get(outer[1])
+    inner = _scaling(inner_eqn)
     if inner is None:
+        return eqn
+    # the product is written with the binary one of the two (two negations cancel earlier)
+    product = next((e.primitive for e in (eqn, inner_eqn) if len(e.inputs) == 2), None)
+    if product is None:
         return eqn
     out_aval = eqn.outvars[0].aval
     factor = np.asarray(outer[0] * inner[0], out_aval.dtype)[()]
-    from ftrans.lax.elementwise import mul_p
-    return JaxprEqn(mul_p, [Literal(factor, ShapedArray((), out_aval.dtype)), inner[1]], {},
+    return JaxprEqn(product, [Literal(factor, ShapedArray((), out_aval.dtype)), inner[1]], {},
                     eqn.outvars)
 
 
-def _ones_product_as_reshape(eqn: JaxprEqn, known: dict[Var, Any]) -> JaxprEqn:
-    """``ones * x`` that only adds unit axes to ``x`` becomes a reshape (a view, no work)."""
-    if eqn.primitive.name != "mul" or len(eqn.inputs) != 2:
-        return eqn
-    out_aval = eqn.outvars[0].aval
-    for ones, other in (eqn.inputs, eqn.inputs[::-1]):
-        if (type(other) is Var and other.aval.size == out_aval.size
-                and other.aval.dtype == out_aval.dtype and _is_constant(ones, 1, known)):
-            from ftrans.lax.structural import reshape_p
-            return JaxprEqn(reshape_p, [other], {"new_sizes": out_aval.shape}, eqn.outvars)
-    return eqn
-
-
 def _cancelled(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> Any:
-    """neg(neg(x)) -> x; transpose(transpose(x)) with inverse permutations -> x."""
-    name = eqn.primitive.name
-    if name not in ("neg", "transpose"):
+    """``p(p(x))`` that is ``x`` (``cancellation_rules``): neg(neg(x)), transpose(transpose(x))
+    with inverse permutations."""
+    rule = cancellation_rules.get(eqn.primitive)
+    if rule is None:
         return None
     x = eqn.inputs[0]
     inner = producers.get(x) if type(x) is Var else None
     if inner is None or inner.primitive is not eqn.primitive:
         return None
-    if name == "neg":
-        return inner.inputs[0]
-    outer_perm, inner_perm = eqn.params["permutation"], inner.params["permutation"]
-    if tuple(inner_perm[p] for p in outer_perm) == tuple(range(len(outer_perm))):
-        return inner.inputs[0]
-    return None
+    return rule(eqn, inner)
 
 
 # A folded array may be kept if it is no larger than its inputs (or small): folding must not
@@ -221,7 +222,7 @@ _FOLDABLE_SIZE = 4096
 
 def _fold(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
     """The value of an equation whose inputs are all constants (a Literal when 0-d), or None."""
-    if eqn.primitive.multiple_results or not eqn.inputs or eqn.primitive.name in _IMPURE:
+    if eqn.primitive.multiple_results or not eqn.inputs or eqn.primitive in effects:
         return None
     values = []
     largest = 0

@@ -8,6 +8,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ftrans.compile.simplify import forward_operand, forward_same_type
+from ftrans.compile.tables import forwarding_rules, scalar_lowerings, views
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import (
     defvectorized,
@@ -67,6 +69,7 @@ jvp_rules[convert_element_type_p] = _convert_element_type_jvp
 transpose_rules[convert_element_type_p] = lambda ct, x, new_dtype: [
     convert_element_type(ct, x.aval.dtype)]
 defvectorized(convert_element_type_p)
+forwarding_rules[convert_element_type_p] = forward_same_type
 
 
 stop_gradient_p = unary_primitive("stop_gradient", lambda x: x, ANY)
@@ -83,3 +86,6 @@ def stop_gradient(x: Any) -> Any:
 
 defjvp_zero(stop_gradient_p)
 defvectorized(stop_gradient_p)
+forwarding_rules[stop_gradient_p] = forward_operand
+scalar_lowerings[stop_gradient_p] = "{0}"
+views.add(stop_gradient_p)

@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ftrans.compile.tables import commutative
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import (
     defbroadcasting, defvectorized,
@@ -97,6 +98,7 @@ def bitwise_not(x: Any) -> Any:
 for _prim in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
     defjvp_zero(_prim)
     defbroadcasting(_prim)
+commutative.update((eq_p, ne_p, and_p, or_p, xor_p))
 defjvp_zero(not_p)
 defvectorized(not_p)
 

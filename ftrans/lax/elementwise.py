@@ -13,6 +13,13 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ftrans.compile.simplify import (
+    forward_identity_element, is_constant, scaling_by_literal, scaling_by_minus_one,
+)
+from ftrans.compile.tables import (
+    cancellation_rules, commutative, forwarding_rules, rewrite_rules, scalar_lowerings,
+    scaling_rules, uniform_binary, uniform_rules,
+)
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import (
     batching_rules, defbroadcasting, defvectorized, move_batch_axis,
@@ -25,6 +32,7 @@ from ftrans.interpreters.jvp import (
     deflinear,
 )
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
+from ftrans.ir import JaxprEqn, Var
 from ftrans.lax.elementwise_base import (  # noqa: F401  (coerce_scalars: ftrans.lax.elementwise.X)
     ANY, FLOAT, NUMERIC, REAL, REAL_FLOAT, bind_binary, binary_primitive, broadcast_shapes,
     check_kind, check_operand, coerce_scalars, unary_primitive, unbroadcast,
@@ -36,6 +44,7 @@ from ftrans.lax.comparisons import (  # noqa: F401  (ftrans.lax.elementwise.X)
     and_p, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, eq_p, ge, ge_p, gt, gt_p,
     le, le_p, lt, lt_p, ne, ne_p, not_p, or_p, select, select_n, select_n_p, xor_p,
 )
+from ftrans.lax import structural
 from ftrans.zero_cotangent import tangent_div, tangent_mul
 
 
@@ -54,6 +63,10 @@ def neg(x: Any) -> Any:
 deflinear(neg_p)
 transpose_rules[neg_p] = lambda ct, x: [neg(ct)]
 defvectorized(neg_p)
+scalar_lowerings[neg_p] = "-{0}"
+scaling_rules[neg_p] = scaling_by_minus_one
+cancellation_rules[neg_p] = lambda eqn, inner: inner.inputs[0]
+uniform_rules[neg_p] = lambda scalar: -scalar
 
 
 add_p = binary_primitive("add", np.add)
@@ -74,6 +87,10 @@ def _add_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[add_p] = _add_transpose
 defbroadcasting(add_p)
+forwarding_rules[add_p] = forward_identity_element(0, either_side=True)
+commutative.add(add_p)
+uniform_binary.add(add_p)
+scalar_lowerings[add_p] = "{0} + {1}"
 
 
 def _add_any_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
@@ -85,6 +102,9 @@ def _add_any_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]
 
 
 batching_rules[add_any_p] = _add_any_batch
+forwarding_rules[add_any_p] = forward_identity_element(0, either_side=True)
+commutative.add(add_any_p)
+scalar_lowerings[add_any_p] = "{0} + {1}"
 
 
 sub_p = binary_primitive("sub", np.subtract)
@@ -105,6 +125,9 @@ def _sub_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[sub_p] = _sub_transpose
 defbroadcasting(sub_p)
+forwarding_rules[sub_p] = forward_identity_element(0, either_side=False)
+uniform_binary.add(sub_p)
+scalar_lowerings[sub_p] = "{0} - {1}"
 
 
 mul_p = binary_primitive("mul", np.multiply, ANY)
@@ -128,6 +151,26 @@ def _mul_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[mul_p] = _mul_transpose
 defbroadcasting(mul_p)
+forwarding_rules[mul_p] = forward_identity_element(1, either_side=True)
+commutative.add(mul_p)
+uniform_binary.add(mul_p)
+scalar_lowerings[mul_p] = "{0} * {1}"
+scaling_rules[mul_p] = scaling_by_literal
+
+
+def _ones_product_as_reshape(eqn: JaxprEqn, known: dict[Var, Any]) -> JaxprEqn:
+    """``ones * x`` that only adds unit axes to ``x`` becomes a reshape (a view, no work)."""
+    out_aval = eqn.outvars[0].aval
+    for ones, other in (eqn.inputs, eqn.inputs[::-1]):
+        if (type(other) is Var and other.aval.size == out_aval.size
+                and other.aval.dtype == out_aval.dtype
+                and is_constant(ones, 1, known)):
+            return JaxprEqn(structural.reshape_p, [other], {"new_sizes": out_aval.shape},
+                            eqn.outvars)
+    return eqn
+
+
+rewrite_rules[mul_p] = _ones_product_as_reshape
 
 
 def _div_impl(x: Any, y: Any) -> Any:
@@ -157,6 +200,9 @@ def _div_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[div_p] = _div_transpose
 defbroadcasting(div_p)
+forwarding_rules[div_p] = forward_identity_element(1, either_side=False)
+uniform_binary.add(div_p)
+scalar_lowerings[div_p] = "{0} / {1}"
 
 
 rem_p = binary_primitive("rem", np.fmod, REAL)
@@ -204,6 +250,8 @@ defjvp(min_p,
        lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
 defbroadcasting(max_p)
 defbroadcasting(min_p)
+commutative.update((max_p, min_p))
+uniform_binary.update((max_p, min_p))
 
 
 def _pow_impl(x: Any, y: Any) -> Any:
@@ -239,6 +287,8 @@ def _pow_jvp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 defjvp(pow_p, _pow_jvp_x, _pow_jvp_y)
 defbroadcasting(pow_p)
+uniform_binary.add(pow_p)
+scalar_lowerings[pow_p] = "math.pow({0}, {1})"
 
 
 def _integer_pow_impl(x: Any, y: int) -> Any:
@@ -264,6 +314,17 @@ def _integer_pow_jvp(g: Any, ans: Any, x: Any, y: int) -> Any:
 
 defjvp(integer_pow_p, _integer_pow_jvp)
 defvectorized(integer_pow_p)
+
+
+def _integer_pow_scalar(args: list[str], y: int) -> str | None:
+    if type(y) is not int:  # only a genuine int is written into the source
+        return None
+    if y == 2:
+        return f"{args[0]} * {args[0]}"
+    return f"{args[0]} ** {y}" if y > 0 else f"1.0 / {args[0]} ** {-y}"
+
+
+scalar_lowerings[integer_pow_p] = _integer_pow_scalar
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,6 +452,14 @@ defjvp(rsqrt_p, lambda g, ans, x: tangent_mul(g, mul(_float_const(-0.5, ans), di
 for _prim in (exp_p, log_p, log1p_p, expm1_p, sin_p, cos_p, tan_p, tanh_p, logistic_p,
               sqrt_p, rsqrt_p):
     defvectorized(_prim)
+for _prim, _lowering in ((exp_p, "math.exp({0})"), (log_p, "math.log({0})"),
+                         (log1p_p, "math.log1p({0})"), (expm1_p, "math.expm1({0})"),
+                         (sin_p, "math.sin({0})"), (cos_p, "math.cos({0})"),
+                         (tan_p, "math.tan({0})"), (tanh_p, "math.tanh({0})"),
+                         (logistic_p, "(1.0 / (1.0 + math.exp(-{0})))"),
+                         (sqrt_p, "math.sqrt({0})"), (rsqrt_p, "1.0 / math.sqrt({0})")):
+    scalar_lowerings[_prim] = _lowering
+del _lowering
 
 
 def _abs_abstract_eval(x: ShapedArray) -> ShapedArray:
@@ -458,6 +527,7 @@ def _abs_jvp(g: Any, ans: Any, x: Any) -> Any:
 
 
 defjvp(abs_p, _abs_jvp)
+scalar_lowerings[abs_p] = "abs({0})"
 for _prim in (sign_p, floor_p, ceil_p, round_p):
     defjvp_zero(_prim)
 for _prim in (abs_p, sign_p, floor_p, ceil_p, round_p):

@@ -13,6 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ftrans.compile.simplify import forward_same_type
+from ftrans.compile.tables import (
+    cancellation_rules, forwarding_rules, uniform_rules, views,
+)
+from ftrans.ir import JaxprEqn
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import defjvp_zero, deflinear
@@ -109,6 +114,9 @@ def _broadcast_in_dim_batch(args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
+forwarding_rules[broadcast_in_dim_p] = forward_same_type
+uniform_rules[broadcast_in_dim_p] = lambda scalar: scalar
+views.add(broadcast_in_dim_p)
 
 
 def _move_axis_to_front(x: Any, axis: int) -> Any:
@@ -171,6 +179,8 @@ def _reshape_batch(args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[reshape_p] = _reshape_batch
+forwarding_rules[reshape_p] = forward_same_type
+views.add(reshape_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,6 +220,18 @@ def _transpose_batch(args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[transpose_p] = _transpose_batch
+views.add(transpose_p)
+
+
+def _transpose_cancellation(eqn: JaxprEqn, inner: JaxprEqn) -> Any:
+    """transpose(transpose(x)) with inverse permutations is x."""
+    outer_perm, inner_perm = eqn.params["permutation"], inner.params["permutation"]
+    if tuple(inner_perm[p] for p in outer_perm) == tuple(range(len(outer_perm))):
+        return inner.inputs[0]
+    return None
+
+
+cancellation_rules[transpose_p] = _transpose_cancellation
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,6 +336,7 @@ def _squeeze_batch(args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[squeeze_p] = _squeeze_batch
+views.add(squeeze_p)
 
 
 def expand_dims(x: Any, dimensions: Sequence[int]) -> Any:
@@ -614,6 +637,7 @@ def _rev_batch(args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[rev_p] = _rev_batch
+views.add(rev_p)
 
 
 # ---------------------------------------------------------------------------------------------
