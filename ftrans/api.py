@@ -14,16 +14,12 @@ import numpy as np
 
 from ftrans.aliasing import detach_from
 from ftrans.core import (
-    ArgumentTypeError,
     ShapedArray,
     Tracer,
     get_aval,
     is_valid_array,
     new_trace,
-    short_repr,
 )
-from ftrans.interpreters.batching import BatchTrace, BatchTracer, move_batch_axis
-from ftrans.interpreters.batching import split_outputs as split_outputs_batched
 from ftrans.interpreters.jvp import (
     JVPTrace, JVPTracer, Zero, is_differentiable_dtype, split_outputs,
 )
@@ -34,121 +30,20 @@ from ftrans.ir import ClosedJaxpr, eval_jaxpr
 from ftrans.tree_util import (
     Partial,
     PyTreeDef,
-    broadcast_prefix,
     tree_flatten,
     tree_map,
     tree_structure,
     tree_unflatten,
 )
-from ftrans.memory import check_chunk_size, map_in_chunks, slice_axis, vmap_basis
+from ftrans.api_util import (
+    as_leaf, check_callable, check_cotangent, check_outputs, flatten_args, fun_name,
+    normalize_argnums,
+)
+from ftrans.api_vmap import check_chunk_size, vmap, vmap_basis  # noqa: F401  (ftrans.api.vmap)
 
 # The dtype of the gradient of an integer input under allow_int (as in JAX): zero-size items.
 float0 = np.dtype([("float0", np.void, 0)])
 
-
-# ---------------------------------------------------------------------------------------------
-# Argument checking
-# ---------------------------------------------------------------------------------------------
-
-
-def _fun_name(fun: Callable) -> str:
-    return getattr(fun, "__name__", type(fun).__name__)
-
-
-_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
-
-
-def check_callable(fun: Any, api: str) -> None:
-    """Every transformation's first check: a transformation takes the function itself."""
-    if not callable(fun):
-        raise TypeError(
-            f"{api}: expected a callable value (the function to transform), got "
-            f"{type(fun).__name__} {short_repr(fun, 60)}. Pass the function itself, e.g. {api}(f), "
-            f"not {api}(f(x)).")
-
-
-def _check_cotangent(ct: Any, aval: ShapedArray, api: str, i: int) -> None:
-    """A cotangent has its output's shape and dtype (a Python float serves any floating
-    output, a Python complex any complex one, as weak scalars do everywhere)."""
-    c_aval = get_aval(ct)
-    if c_aval.shape != aval.shape:
-        raise ValueError(f"{api}: cotangent {i} has shape {c_aval.shape} but the output has "
-                         f"shape {aval.shape} (expected {aval.str_short()}, got "
-                         f"{c_aval.str_short()})")
-    if aval.dtype.kind not in "fc" or c_aval.dtype == aval.dtype:
-        return
-    weak = (type(ct) is float and aval.dtype.kind in "fc") or \
-        (type(ct) is complex and aval.dtype.kind == "c")
-    if not weak:
-        raise ArgumentTypeError(f"{api}: cotangent {i} has dtype {c_aval.dtype} but the output has "
-                        f"dtype {aval.dtype} (expected {aval.str_short()}, got "
-                        f"{c_aval.str_short()}); cast it, e.g. ct.astype({aval.dtype.name!r})")
-
-
-def _as_leaf(x: Any, api: str, where: str) -> Any:
-    """A valid array leaf: Python scalars become NumPy scalars (never upcast to arrays)."""
-    if isinstance(x, (np.ndarray, np.generic, Tracer)):
-        if isinstance(x, np.ndarray) and x.dtype == object:
-            raise TypeError(f"{api}: {where} is an object array, which ftrans cannot "
-                            f"transform; use a numeric dtype")
-        return x
-    if type(x) in (bool, int, float, complex):
-        if type(x) is int and not _INT64_MIN <= x <= _INT64_MAX:
-            raise OverflowError(
-                f"{api}: {where or 'an argument'} is the Python int {x}, which does not fit in "
-                f"int64 (the dtype of Python ints in ftrans); pass a float, or a NumPy array "
-                f"of another dtype")
-        return np.asarray(x)[()]
-    raise TypeError(
-        f"{api}: {where} has type {type(x).__name__}, which is not an array: transformed "
-        f"functions take NumPy arrays, numbers, or tuples/lists/dicts of them. Pass "
-        f"non-array arguments through static_argnums, or close over them.")
-
-
-def _flatten_args(args: Sequence[Any], api: str, what: str = "argument"
-                  ) -> tuple[list[Any], PyTreeDef]:
-    leaves, tree = tree_flatten(tuple(args))
-    if len(leaves) == len(args) and all(type(x) in (np.ndarray, float) for x in leaves):
-        # the common case: a flat tuple of arrays/floats; skip path bookkeeping
-        return [_as_leaf(x, api, "") for x in leaves], tree
-    out = []
-    for i, arg in enumerate(args):
-        for leaf in tree_flatten(arg)[0]:
-            out.append(_as_leaf(leaf, api, f"{what} {i}"))
-    return out, tree
-
-
-def _writable(leaves: list[Any]) -> list[Any]:
-    """Results handed to the user are ordinary arrays: broadcast views (read-only, shared
-    memory) are copied."""
-    return [x.copy() if type(x) is np.ndarray and not x.flags.writeable else x for x in leaves]
-
-
-def _check_outputs(leaves: list[Any], fun: Callable, api: str) -> None:
-    for x in leaves:
-        if not is_valid_array(x):
-            raise TypeError(
-                f"{api}: function {_fun_name(fun)} returned a value of type "
-                f"{type(x).__name__}; transformed functions must return arrays, numbers, or "
-                f"tuples/lists/dicts of them.")
-
-
-def _normalize_argnums(argnums: int | Sequence[int], nargs: int, api: str) -> tuple[int, ...]:
-    many = not isinstance(argnums, (int, np.integer))
-    nums = tuple(argnums) if many else (argnums,)
-    if many and not nums:
-        raise ValueError(f"{api}: argnums is empty; name at least one argument to "
-                         f"differentiate with respect to")
-    out = []
-    for a in nums:
-        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"{api}: argnums must be ints, got {a!r}")
-        if not -nargs <= a < nargs:
-            raise ArgumentTypeError(f"{api}: argnums {a} is out of range: the function was "
-                                    f"called with {nargs} positional argument(s); pass the "
-                                    f"argument to differentiate or fix argnums")
-        out.append(int(a) % nargs)
-    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,13 +119,13 @@ def trace_to_jaxpr(fun: Callable, args: tuple, kwargs: dict, static_argnums: tup
                    description: str) -> tuple[ClosedJaxpr, PyTreeDef]:
     """Stage ``fun(*args, **kwargs)`` into a program over the flattened dynamic arguments."""
     dynamic, merge = _split_static(args, static_argnums)
-    flat, in_tree = _flatten_args((tuple(dynamic), kwargs), description)
+    flat, in_tree = flatten_args((tuple(dynamic), kwargs), description)
     with new_trace(StagingTrace, description) as trace:
         in_tracers = [trace.new_arg(get_aval(x)) for x in flat]
         dyn_args, dyn_kwargs = tree_unflatten(in_tree, in_tracers)
         out = fun(*merge(dyn_args), **dyn_kwargs)
         out_flat, out_tree = tree_flatten(out)
-        _check_outputs(out_flat, fun, description)
+        check_outputs(out_flat, fun, description)
         closed = trace.to_closed_jaxpr(out_flat)
     return closed, out_tree
 
@@ -279,8 +174,8 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
                         "jvp(f, (x,), (v,))")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    flat_p, tree_p = _flatten_args(primals, "jvp", "primal")
-    flat_t, tree_t = _flatten_args(tangents, "jvp", "tangent")
+    flat_p, tree_p = flatten_args(primals, "jvp", "primal")
+    flat_t, tree_t = flatten_args(tangents, "jvp", "tangent")
     if tree_p != tree_t:
         raise TypeError(f"jvp: primals and tangents have different structures:\n"
                         f"  primals:  {tree_p}\n  tangents: {tree_t}")
@@ -291,7 +186,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         out, aux = _split_aux(out, has_aux, "jvp")
         aux = _primal_part(aux, trace)
         out_flat, out_tree = tree_flatten(out)
-        _check_outputs(out_flat, fun, "jvp")
+        check_outputs(out_flat, fun, "jvp")
         out_p, out_t = split_outputs(trace, out_flat)
         out_t = [_zeros_like(p) if type(t) is Zero else t for p, t in zip(out_p, out_t)]
     result = (tree_unflatten(out_tree, detach_from(out_p, flat_p + flat_t)),
@@ -398,17 +293,17 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
     np.float64(3.0)
     """
     check_callable(fun, "linearize")
-    flat, in_tree = _flatten_args(primals, "linearize")
+    flat, in_tree = flatten_args(primals, "linearize")
 
     def fun_flat(ins: list[Any]) -> tuple[list[Any], PyTreeDef]:
         out_flat, out_tree = tree_flatten(fun(*tree_unflatten(in_tree, ins)))
-        _check_outputs(out_flat, fun, "linearize")
+        check_outputs(out_flat, fun, "linearize")
         return out_flat, out_tree
 
     lin, out_tree = _linearize_flat(fun_flat, flat, "linearize")
 
     def f_jvp(*tangents: Any) -> Any:
-        flat_t, tree_t = _flatten_args(tangents, "linearize", "tangent")
+        flat_t, tree_t = flatten_args(tangents, "linearize", "tangent")
         if tree_t != in_tree:
             raise TypeError(f"linearized function: tangents have structure {tree_t} but the "
                             f"primals had {in_tree}")
@@ -437,12 +332,12 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     (np.float64(4.0), np.float64(3.0))
     """
     check_callable(fun, "vjp")
-    flat, in_tree = _flatten_args(primals, "vjp")
+    flat, in_tree = flatten_args(primals, "vjp")
 
     def fun_flat(ins: list[Any]) -> tuple[list[Any], tuple[PyTreeDef, Any]]:
         out, aux = _split_aux(fun(*tree_unflatten(in_tree, ins)), has_aux, "vjp")
         out_flat, out_tree = tree_flatten(out)
-        _check_outputs(out_flat, fun, "vjp")
+        check_outputs(out_flat, fun, "vjp")
         return out_flat, (out_tree, aux)
 
     lin, (out_tree, aux) = _linearize_flat(fun_flat, flat, "vjp")
@@ -459,10 +354,10 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
             raise TypeError(f"vjp function: the cotangent has structure {ct_tree} but the "
                             f"function's output has {out_tree}")
         for i, (c, aval) in enumerate(zip(ct_flat, lin.out_avals)):
-            _check_cotangent(c if type(c) in (float, complex) else
-                             _as_leaf(c, "vjp function", "cotangent"), aval, "vjp function", i)
+            check_cotangent(c if type(c) in (float, complex) else
+                             as_leaf(c, "vjp function", "cotangent"), aval, "vjp function", i)
         ct_flat = [np.asarray(c, aval.dtype)[()] if type(c) in (float, complex) else
-                   _as_leaf(c, "vjp function", "cotangent")
+                   as_leaf(c, "vjp function", "cotangent")
                    for c, aval in zip(ct_flat, lin.out_avals)]
         cts_in = _transpose_linear(lin, ct_flat, residuals)
         cts_out = [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)]
@@ -486,15 +381,15 @@ def _check_real_output(aval: ShapedArray, api: str, holomorphic: bool, fun: Call
     if holomorphic:
         if aval.dtype.kind != "c":
             raise TypeError(f"{api} with holomorphic=True requires outputs with complex dtype, "
-                            f"but {_fun_name(fun)} returned {aval.dtype.name}.")
+                            f"but {fun_name(fun)} returned {aval.dtype.name}.")
     elif aval.dtype.kind == "c":
         raise TypeError(f"{api} requires real-valued outputs (output dtype that is a sub-dtype "
-                        f"of np.floating), but {_fun_name(fun)} returned {aval.dtype.name}. "
+                        f"of np.floating), but {fun_name(fun)} returned {aval.dtype.name}. "
                         f"For holomorphic differentiation, pass holomorphic=True. For "
                         f"differentiation of non-holomorphic functions involving complex "
                         f"outputs, use vjp directly.")
     elif aval.dtype.kind != "f":
-        raise TypeError(f"{api} requires a real floating-point output, but {_fun_name(fun)} "
+        raise TypeError(f"{api} requires a real floating-point output, but {fun_name(fun)} "
                         f"returned {aval.dtype.name}. Use vjp for integer or boolean outputs.")
 
 
@@ -507,9 +402,9 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     @functools.wraps(fun)
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         api = "grad"
-        nums = _normalize_argnums(argnums, len(args), api)
+        nums = normalize_argnums(argnums, len(args), api)
         diff_args = tuple(args[i] for i in nums)
-        flat, in_tree = _flatten_args(diff_args, api)
+        flat, in_tree = flatten_args(diff_args, api)
         for aval in map(get_aval, flat):
             _check_holomorphic_input(aval, api, holomorphic)
             if not is_differentiable_dtype(aval.dtype) and not allow_int:
@@ -526,10 +421,10 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             out_flat, _ = tree_flatten(out)
             if len(out_flat) != 1 or not is_valid_array(out_flat[0]):
                 raise TypeError(f"grad requires a function returning one scalar array, but "
-                                f"{_fun_name(fun)} returned {_describe(out)}")
+                                f"{fun_name(fun)} returned {_describe(out)}")
             aval = get_aval(out_flat[0])
             if aval.shape != ():
-                raise TypeError(f"grad requires a scalar output, but {_fun_name(fun)} returned "
+                raise TypeError(f"grad requires a scalar output, but {fun_name(fun)} returned "
                                 f"shape {aval.shape}. Reduce it (e.g. .sum()), or use vjp, "
                                 f"jacrev or jacfwd for non-scalar outputs.")
             _check_real_output(aval, api, holomorphic, fun)
@@ -609,13 +504,13 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
     (np.float64(6.0),)
     """
     check_callable(fun, "linear_transpose")
-    flat, in_tree = _flatten_args(primals, "linear_transpose")
+    flat, in_tree = flatten_args(primals, "linear_transpose")
     in_avals = [get_aval(x) for x in flat]
     with new_trace(PartialEvalTrace, "linear_transpose") as pe:
         ins = [pe.new_arg(a) for a in in_avals]
         out = fun(*tree_unflatten(in_tree, ins))
         out_flat, out_tree = tree_flatten(out)
-        _check_outputs(out_flat, fun, "linear_transpose")
+        check_outputs(out_flat, fun, "linear_transpose")
         closed = pe.to_closed_jaxpr(out_flat)
 
     def f_t(ct: Any) -> tuple[Any, ...]:
@@ -624,11 +519,11 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
             raise TypeError(f"linear_transpose: cotangent structure {ct_tree} does not match "
                             f"the output structure {out_tree}")
         for i, (c, aval) in enumerate(zip(ct_flat, closed.out_avals)):
-            _check_cotangent(c if type(c) in (float, complex) else
-                             _as_leaf(c, "linear_transpose", "cotangent"), aval,
+            check_cotangent(c if type(c) in (float, complex) else
+                             as_leaf(c, "linear_transpose", "cotangent"), aval,
                              "linear_transpose", i)
         ct_leaves = [np.asarray(c, aval.dtype)[()] if type(c) in (float, complex) else
-                     _as_leaf(c, "linear_transpose", "cotangent")
+                     as_leaf(c, "linear_transpose", "cotangent")
                      for c, aval in zip(ct_flat, closed.out_avals)]
         cts = backward_pass(closed.jaxpr, closed.consts, [UndefPrimal(a) for a in in_avals],
                             ct_leaves)
@@ -640,134 +535,6 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
 
 # ---------------------------------------------------------------------------------------------
 # vmap
-# ---------------------------------------------------------------------------------------------
-
-
-def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
-         axis_name: Any = None, chunk_size: int | None = None) -> Callable[..., Any]:
-    """Vectorize ``fun`` over a batch axis of its arguments.
-
-    Args:
-      fun: function written for one example.
-      in_axes: int, None, or a pytree prefix of the positional arguments, giving per argument
-        (leaf) the axis to map over (None: not mapped). Negative axes count from the end.
-      out_axes: likewise for the outputs; unbatched outputs are broadcast, unless None.
-      axis_size: the batch size when no argument is mapped.
-      axis_name: a name for the batch axis, used by collectives such as ``lax.psum``.
-      chunk_size: run the batch ``chunk_size`` members at a time and join the results (same
-        values, peak memory scaling with ``chunk_size``; see docs/beyond_jax_memory.md).
-
-    Returns:
-      The batched function.
-
-    Raises:
-      ValueError: inconsistent batch sizes, an axis out of range, no mapped input without
-        axis_size, or in_axes that do not match the arguments.
-
-    >>> import ftrans as ft, ftrans.numpy as fnp, numpy as np
-    >>> ft.vmap(fnp.dot, in_axes=(0, None))(np.ones((3, 2)), np.arange(2.0))
-    array([1., 1., 1.])
-    """
-    check_callable(fun, "vmap")
-    if isinstance(in_axes, list):
-        in_axes = tuple(in_axes)
-    _check_axes_spec(in_axes, "in_axes")
-    _check_axes_spec(out_axes, "out_axes")
-    check_chunk_size(chunk_size, "vmap")
-    if chunk_size is not None and axis_name is not None:
-        raise ValueError("vmap: chunk_size cannot be combined with axis_name (a collective "
-                         "would see one chunk, not the whole axis)")
-
-    @functools.wraps(fun)
-    def batched_fun(*args: Any, **kwargs: Any) -> Any:
-        flat, in_tree = _flatten_args(args, "vmap")
-        try:
-            prefix = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
-            axes = broadcast_prefix(prefix, tuple(args))
-        except ValueError as err:
-            raise ValueError(f"vmap in_axes must be an int, None, or a tuple with one entry per "
-                             f"positional argument (or a pytree prefix of it); got in_axes="
-                             f"{in_axes!r} for {len(args)} argument(s): {err}") from None
-        kw_flat, kw_tree = tree_flatten(kwargs)
-        size = _batch_size(tuple(args), flat, axes, axis_size, kw_flat)
-        if chunk_size is not None and size > chunk_size:
-            def run_chunk(start: int, stop: int) -> Any:
-                ins = [x if ax is None else slice_axis(x, ax, start, stop)
-                       for x, ax in zip(flat, axes)]
-                kw_ins = [slice_axis(x, 0, start, stop) for x in kw_flat]
-                return vmap(fun, in_axes, out_axes, None if axis_size is None else stop - start)(
-                    *tree_unflatten(in_tree, ins), **tree_unflatten(kw_tree, kw_ins))
-            return map_in_chunks(run_chunk, size, chunk_size, out_axes)
-        with new_trace(BatchTrace, size, axis_name) as trace:
-            ins = []
-            for x, ax in zip(flat, axes):
-                if ax is None:
-                    ins.append(x)
-                else:
-                    ins.append(BatchTracer(trace, x, ax % get_aval(x).ndim))
-            kw_ins = [BatchTracer(trace, _as_leaf(x, "vmap", "keyword argument"), 0)
-                      for x in kw_flat]
-            out = fun(*tree_unflatten(in_tree, ins), **tree_unflatten(kw_tree, kw_ins))
-            out_flat, out_tree = tree_flatten(out)
-            _check_outputs(out_flat, fun, "vmap")
-            vals = split_outputs_batched(trace, out_flat)
-        try:
-            out_ax = broadcast_prefix(out_axes, out)
-        except ValueError as err:
-            raise ValueError(f"vmap out_axes={out_axes!r} does not match the output structure "
-                             f"{out_tree}: {err}") from None
-        results = []
-        for (val, bdim), ax in zip(vals, out_ax):
-            if ax is None:
-                if bdim is not None:
-                    raise ValueError(f"vmap has out_axes=None for an output that depends on the "
-                                     f"mapped inputs (shape {get_aval(val).shape}); use an "
-                                     f"integer out_axes for it")
-                results.append(val)
-                continue
-            ndim = get_aval(val).ndim + (bdim is None)
-            if not -ndim <= ax < ndim:
-                raise ValueError(f"vmap out_axes {ax} is out of bounds for an output of rank "
-                                 f"{ndim - 1}")
-            results.append(move_batch_axis(val, bdim, ax % ndim, size))
-        return tree_unflatten(out_tree, detach_from(results, flat + kw_flat))
-
-    return batched_fun
-
-
-def _check_axes_spec(spec: Any, name: str) -> None:
-    for leaf in tree_flatten(spec, is_leaf=lambda x: x is None)[0]:
-        if leaf is not None and (not isinstance(leaf, (int, np.integer)) or isinstance(leaf, bool)):
-            raise TypeError(f"vmap {name} must contain only ints and None, got {leaf!r}")
-
-
-def _batch_size(args: tuple, flat: list[Any], axes: list[Any], axis_size: int | None,
-                kw_flat: list[Any]) -> int:
-    from ftrans.tree_util import keystr, tree_flatten_with_path
-    paths = [f"args{keystr(path)}" for path, _ in tree_flatten_with_path(args)[0]]
-    sizes = []  # (where, size)
-    for path, x, ax in zip(paths, flat, axes):
-        if ax is None:
-            continue
-        ndim = get_aval(x).ndim
-        if not -ndim <= ax < ndim:
-            raise ValueError(f"vmap was asked to map axis {ax} of an argument of rank {ndim} "
-                             f"({path}, shape {get_aval(x).shape}); in_axes must be within its "
-                             f"rank")
-        sizes.append((f"{path} (axis {ax})", get_aval(x).shape[ax]))
-    sizes.extend(("a keyword argument (axis 0)", get_aval(x).shape[0])
-                 for x in kw_flat if get_aval(x).ndim)
-    if axis_size is not None:
-        sizes.append(("axis_size", int(axis_size)))
-    if not sizes:
-        raise ValueError("vmap must have at least one non-None value in in_axes, or be given "
-                         "axis_size")
-    if len({size for _, size in sizes}) > 1:
-        listing = "\n".join(f"  {where}: size {size}" for where, size in sizes)
-        raise ValueError(f"vmap got inconsistent sizes for the mapped axes; every mapped "
-                         f"argument must have the same size along its mapped axis:\n{listing}")
-    return sizes[0][1]
-
 
 # ---------------------------------------------------------------------------------------------
 # Jacobians
@@ -776,10 +543,10 @@ def _batch_size(args: tuple, flat: list[Any], axes: list[Any], axis_size: int | 
 
 def _jac_args(args: tuple, argnums: int | Sequence[int], api: str,
               holomorphic: bool) -> tuple[tuple[int, ...], Any]:
-    nums = _normalize_argnums(argnums, len(args), api)
+    nums = normalize_argnums(argnums, len(args), api)
     for i in nums:
         for leaf in tree_flatten(args[i])[0]:
-            aval = get_aval(_as_leaf(leaf, api, f"argument {i}"))
+            aval = get_aval(as_leaf(leaf, api, f"argument {i}"))
             _check_holomorphic_input(aval, api, holomorphic)
             if holomorphic or aval.dtype.kind == "f":
                 continue
@@ -829,7 +596,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     def jac_f(*args: Any, **kwargs: Any) -> Any:
         nums, diff_args = _jac_args(args, argnums, "jacfwd", holomorphic)
         f = _partial(fun, args, nums, kwargs)
-        flat, in_tree = _flatten_args(diff_args, "jacfwd")
+        flat, in_tree = flatten_args(diff_args, "jacfwd")
         in_avals = [get_aval(x) for x in flat]
         columns = []  # per input leaf: the flat list of d(output leaf)/d(this input leaf)
         out_tree = aux = None
@@ -883,7 +650,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         res = vjp(f, *diff_args, has_aux=has_aux)
         out, f_vjp = res[0], res[1]
         out_flat, out_tree = tree_flatten(out)
-        out_avals = [get_aval(_as_leaf(o, "jacrev", "output")) for o in out_flat]
+        out_avals = [get_aval(as_leaf(o, "jacrev", "output")) for o in out_flat]
         for aval in out_avals:
             _check_real_output(aval, "jacrev", holomorphic, fun)
         flat_in, in_tree = tree_flatten(diff_args)

@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from ftrans.api import _flatten_args, _fun_name, _writable, check_callable, trace_to_jaxpr
+from ftrans.api import trace_to_jaxpr
+from ftrans.api_util import check_callable, flatten_args, fun_name, writable
 from ftrans.core import ShapedArray, current_trace, eval_trace, get_aval
 from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
@@ -218,7 +219,7 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
     check_callable(fun, "jit")
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
-    name = _fun_name(fun)
+    name = fun_name(fun)
     nums, names = _static_arguments(fun, nums, names, name)
     own_table: list[dict] = []  # this function's table, found once
 
@@ -245,7 +246,7 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
                         if type(out) is np.ndarray and not out.flags.writeable:
                             out = out.copy()
                         return out
-                    return tree_unflatten(entry.out_tree, _writable(outs))
+                    return tree_unflatten(entry.out_tree, writable(outs))
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
         static_values = tuple(args[i] for i in static_pos)
         static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))
@@ -260,7 +261,7 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
                 f"argument a traced array instead of static.") from None
         dynamic = tuple(a for i, a in enumerate(args) if i not in static_pos)
         dyn_kwargs = {k: v for k, v in kwargs.items() if k not in names}
-        flat, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
+        flat, in_tree = flatten_args((dynamic, dyn_kwargs), "jit")
         if not dyn_kwargs and in_tree == _positional_tree(len(flat)):
             in_tree = _positional_tree(len(flat))  # the fast path's key: one shared object
         # the zero-cotangent mode changes the derivative rules traced into the program
@@ -294,7 +295,7 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
         else:
             from ftrans.lax.call import jit_p
             outs = jit_p.bind(*extra, *flat, jaxpr=entry.jaxpr, name=name)
-        return tree_unflatten(entry.out_tree, _writable(outs))
+        return tree_unflatten(entry.out_tree, writable(outs))
 
     def cache_size() -> int:
         return len(_jit_caches.for_function(fun))
@@ -317,7 +318,7 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
         if extra:
             raise TypeError(f"jit(...).lower: {name} closes over values of an enclosing "
                             f"transformation; lower it outside any transformation")
-        _, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
+        _, in_tree = flatten_args((dynamic, dyn_kwargs), "jit")
         return Lowered(closed, in_tree, out_tree, static_pos, tuple(sorted(static_kw)), name)
 
     jitted.cache_size = cache_size  # type: ignore[attr-defined]
@@ -439,13 +440,13 @@ class Compiled:
         low = self.lowered
         dynamic = tuple(a for i, a in enumerate(args) if i not in low.static_pos)
         dyn_kwargs = {k: v for k, v in kwargs.items() if k not in low.static_names}
-        flat, in_tree = _flatten_args((dynamic, dyn_kwargs), "jit")
+        flat, in_tree = flatten_args((dynamic, dyn_kwargs), "jit")
         avals = [get_aval(x) for x in flat]
         if in_tree != low.in_tree or avals != low.jaxpr.in_avals:
             raise TypeError(f"compiled {low.name}: arguments of types "
                             f"{[a.str_short() for a in avals]} do not match the lowered "
                             f"program's {[a.str_short() for a in low.jaxpr.in_avals]}")
-        return tree_unflatten(low.out_tree, _writable(self.program(*flat)))
+        return tree_unflatten(low.out_tree, writable(self.program(*flat)))
 
 
 def _hashable(x: Any) -> bool:

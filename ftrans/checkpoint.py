@@ -217,12 +217,13 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
     def remat_fun(*args: Any, **kwargs: Any) -> Any:
         if current_trace() is eval_trace:  # nothing is being differentiated
             return fun(*args, **kwargs)
-        from ftrans.api import _flatten_args, trace_to_jaxpr
+        from ftrans.api import trace_to_jaxpr
+        from ftrans.api_util import flatten_args
         closed, out_tree = trace_to_jaxpr(fun, args, kwargs, nums, "checkpoint")
         closed, lifted = lift_tracer_consts(closed)
         static = {i % len(args) for i in nums} if args else set()
         dynamic = tuple(a for i, a in enumerate(args) if i not in static)
-        flat, _ = _flatten_args((dynamic, kwargs), "checkpoint")
+        flat, _ = flatten_args((dynamic, kwargs), "checkpoint")
         outs = remat_p.bind(*lifted, *flat, jaxpr=closed, policy=policy, name=name)
         return tree_unflatten(out_tree, outs)
 

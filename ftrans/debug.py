@@ -24,7 +24,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ftrans import compile as _compile
+from ftrans.compile.tables import effects
 from ftrans.core import (
     Primitive, ShapedArray, Trace, Tracer, current_trace, eval_trace, get_aval, new_trace,
 )
@@ -92,9 +92,7 @@ debug_print_p = Primitive("debug_print", impl=_debug_print_impl,
                           abstract_eval=_debug_print_abstract_eval, multiple_results=True)
 
 # The compiler must neither merge two prints nor drop one whose outputs are unused.
-# (Also listed in compile._IMPURE itself once that shared file is updated; adding twice is a
-# no-op.)
-_compile._IMPURE.add(debug_print_p.name)
+effects.add(debug_print_p)
 
 
 def print(fmt: str, *args: Any, ad: bool = False, **kwargs: Any) -> Any:  # noqa: A001

@@ -1,17 +1,13 @@
-"""Memory: chunked vectorisation, and estimates of a program's peak memory before it runs.
-
-Two tools for the same worry, running out of memory. ``vmap``, ``jacfwd`` and ``jacrev`` take
-``chunk_size=k``: the batch (or the Jacobian's basis) is processed ``k`` members at a time and
-the pieces are assembled, so the working set scales with ``k``, not with the batch.
-Eagerly the chunks run one after another and are written into one preallocated result; under
-an outer transformation they are traced one after another (unrolled) and concatenated.
+"""Memory estimates: a program's peak memory, before it runs.
 
 :func:`memory_estimate` stages a function with ``make_jaxpr`` (nothing runs), optimises the
 program as ``jit`` does and simulates the compiled program's buffers: arguments and constants
 live throughout, each equation allocates its outputs, a buffer is freed after its last use,
 views (reshape, transpose, broadcast, squeeze, slice, rev) cost nothing and share their
 operand's buffer, and an elementwise ufunc writes into a dead intermediate of its own type
-when the generated code would. See docs/beyond_jax_memory.md.
+when the generated code would, by the compiler's own buffer model
+(``ftrans.compile.buffers``). Chunked vectorisation is in ``ftrans.api_vmap``. See
+docs/beyond_jax_memory.md.
 """
 
 from __future__ import annotations
@@ -19,134 +15,22 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Sequence
 
-import numpy as np
-
-from ftrans.core import ShapedArray, Tracer, current_trace, eval_trace, get_aval
+from ftrans.compile.tables import views
+from ftrans.core import ShapedArray
 from ftrans.ir import ClosedJaxpr, Literal, Var, programs_in_params
-from ftrans.tree_util import broadcast_prefix, tree_flatten, tree_unflatten
 
-__all__ = ["memory_estimate", "MemoryEstimate", "EquationMemory", "map_in_chunks",
-           "vmap_basis", "basis_rows", "slice_axis"]
-
-# ---------------------------------------------------------------------------------------------
-# Chunked vectorisation
-# ---------------------------------------------------------------------------------------------
-
-
-def check_chunk_size(chunk_size: int | None, api: str) -> None:
-    if chunk_size is None:
-        return
-    if (not isinstance(chunk_size, (int, np.integer)) or isinstance(chunk_size, bool)
-            or chunk_size < 1):
-        raise ValueError(f"{api}: chunk_size must be a positive int or None, got "
-                         f"{chunk_size!r}")
-
-
-def slice_axis(x: Any, axis: int, start: int, stop: int) -> Any:
-    """``x[start:stop]`` along ``axis``: a NumPy view for arrays, a ``slice`` for tracers."""
-    ndim = get_aval(x).ndim
-    axis %= ndim
-    if isinstance(x, Tracer):
-        from ftrans.lax import slice_in_dim
-        return slice_in_dim(x, start, stop, axis=axis)
-    return np.asarray(x)[(slice(None),) * axis + (slice(start, stop),)]
-
-
-def map_in_chunks(run_chunk: Callable[[int, int], Any], size: int, chunk_size: int,
-                  out_axes: Any = 0) -> Any:
-    """Run ``run_chunk(start, stop)`` for consecutive chunks of ``range(size)`` and join the
-    outputs along ``out_axes`` (a pytree prefix of the output, as vmap's; ``None`` leaves are
-    taken from the first chunk). NumPy outputs go into one preallocated array per leaf, so
-    only one chunk's working set is alive at a time; tracers are concatenated."""
-    starts = list(range(0, size, chunk_size))
-    out_tree = axes = None
-    buffers: list[Any] = []   # per leaf: a NumPy array being filled, or a list of pieces
-    for start in starts:
-        stop = min(start + chunk_size, size)
-        out = run_chunk(start, stop)
-        leaves, tree = tree_flatten(out)
-        if out_tree is None:
-            out_tree = tree
-            axes = broadcast_prefix(out_axes, out)
-            for leaf, ax in zip(leaves, axes):
-                buffers.append(_new_buffer(leaf, ax, size, start == 0 and stop == size))
-        for i, (leaf, ax) in enumerate(zip(leaves, axes)):
-            if ax is None:
-                continue
-            target = buffers[i]
-            if isinstance(target, np.ndarray) and not isinstance(leaf, Tracer):
-                ax_norm = ax % target.ndim
-                target[(slice(None),) * ax_norm + (slice(start, stop),)] = leaf
-            else:
-                if isinstance(target, np.ndarray):  # a tracer after arrays: switch to pieces
-                    done = slice_axis(target, ax, 0, start)
-                    target = buffers[i] = [done] if start else []
-                target.append(leaf)
-    results = []
-    for buffer, ax in zip(buffers, axes):
-        if isinstance(buffer, list):
-            from ftrans.lax import concatenate
-            ndim = get_aval(buffer[0]).ndim
-            buffer = buffer[0] if len(buffer) == 1 else concatenate(buffer, ax % ndim)
-        results.append(buffer)
-    return tree_unflatten(out_tree, results)
-
-
-def _new_buffer(leaf: Any, ax: int | None, size: int, whole: bool) -> Any:
-    if ax is None:
-        return leaf
-    if isinstance(leaf, Tracer) or whole:
-        return [] if isinstance(leaf, Tracer) or not whole else [leaf]
-    aval = get_aval(leaf)
-    ax_norm = ax % aval.ndim
-    shape = aval.shape[:ax_norm] + (size,) + aval.shape[ax_norm + 1:]
-    return np.empty(shape, aval.dtype)
-
-
-def basis_rows(aval: ShapedArray, start: int, stop: int) -> np.ndarray:
-    """Rows ``start:stop`` of the identity on ``aval``'s elements: shape
-    ``(stop - start, *aval.shape)``."""
-    rows = np.zeros((stop - start, aval.size), aval.dtype)
-    rows[np.arange(stop - start), np.arange(start, stop)] = 1
-    return rows.reshape((stop - start,) + aval.shape)
-
-
-def vmap_basis(fun: Callable[[Any], Any], aval: ShapedArray, chunk_size: int | None,
-               out_axes: Any = 0) -> Any:
-    """``vmap(fun, out_axes=out_axes)`` over the standard basis of ``aval`` (for jacfwd and
-    jacrev); with ``chunk_size`` the basis is made and used a chunk at a time."""
-    from ftrans.api import vmap
-    batched = vmap(fun, out_axes=out_axes)
-    if chunk_size is None or chunk_size >= aval.size:
-        return batched(basis_rows(aval, 0, aval.size))
-    # Under a transformation (jit, make_jaxpr, ...), the rows are computed by the program, so
-    # the unrolled chunks do not hold the whole basis as constants.
-    rows = basis_rows if current_trace() is eval_trace else _computed_basis_rows
-    return map_in_chunks(lambda start, stop: batched(rows(aval, start, stop)),
-                         aval.size, chunk_size, out_axes)
-
-
-def _computed_basis_rows(aval: ShapedArray, start: int, stop: int) -> Any:
-    from ftrans import lax
-    rows = lax.add(lax.broadcasted_iota(np.int64, (stop - start, 1), 0), np.int64(start))
-    columns = lax.broadcasted_iota(np.int64, (1, aval.size), 1)
-    ones = lax.convert_element_type(lax.eq(rows, columns), aval.dtype)  # eq broadcasts
-    return lax.reshape(ones, (stop - start,) + aval.shape)
+__all__ = ["memory_estimate", "MemoryEstimate", "EquationMemory"]
 
 
 # ---------------------------------------------------------------------------------------------
 # Memory estimates
 # ---------------------------------------------------------------------------------------------
 
-# Primitives whose NumPy implementation returns a view of its (first) operand.
-@functools.cache
 def _view_primitives() -> frozenset:
     """Primitives whose NumPy implementation returns a view of its first input (no new
-    buffer). Keyed by Primitive, so that a renamed primitive cannot silently drop out."""
-    from ftrans.lax import elementwise, indexing, structural
-    return frozenset({structural.reshape_p, structural.transpose_p,
-                      structural.broadcast_in_dim_p, structural.squeeze_p, indexing.slice_p,
-                      structural.rev_p, elementwise.stop_gradient_p})
+    buffer): the compiler's ``views`` table, keyed by Primitive and filled in each
+    primitive's block."""
+    return frozenset(views)
 
 
 def _nbytes(aval: ShapedArray) -> int:
@@ -276,7 +160,7 @@ def _inner_peak(params: dict) -> int:
 
 
 def _simulate(closed: ClosedJaxpr) -> MemoryEstimate:
-    from ftrans.compile import _is_ufunc_primitive, _last_uses, _reusable_input
+    from ftrans.compile.buffers import is_ufunc_primitive, last_uses, reusable_input
     jaxpr = closed.jaxpr
     buffer_of: dict[Var, int] = {}     # variable -> buffer id (views share their operand's)
     size_of: dict[int, int] = {}       # buffer id -> bytes
@@ -308,11 +192,11 @@ def _simulate(closed: ClosedJaxpr) -> MemoryEstimate:
     equations: list[EquationMemory] = []
     views = _view_primitives()
     peak, peak_index = live, None
-    for i, (eqn, dying) in enumerate(zip(jaxpr.eqns, _last_uses(jaxpr))):
+    for i, (eqn, dying) in enumerate(zip(jaxpr.eqns, last_uses(jaxpr))):
         is_view = eqn.primitive in views
         allocated = 0
         first = eqn.inputs[0] if eqn.inputs else None
-        reuse = _reusable_input(eqn, dying, owned) if eqn.outvars else None
+        reuse = reusable_input(eqn, dying, owned) if eqn.outvars else None
         if is_view and type(first) is Var and len(eqn.outvars) == 1:
             b = buffer_of[first]
             buffer_of[eqn.outvars[0]] = b
@@ -328,7 +212,7 @@ def _simulate(closed: ClosedJaxpr) -> MemoryEstimate:
                 new_buffer(v, _nbytes(v.aval))
                 allocated += _nbytes(v.aval)
         running = live + _inner_peak(eqn.params)
-        if _is_ufunc_primitive(eqn.primitive):
+        if is_ufunc_primitive(eqn.primitive):
             if eqn.outvars[0].aval.ndim > 0:
                 owned.add(eqn.outvars[0])
         else:  # as the generated code: an input a view may share is never overwritten

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from ftrans.compile.tables import inlined_calls
 from ftrans.core import Primitive, Tracer
 from ftrans.interpreters.batching import BatchTrace, axis_batching_rules, batch_jaxpr
 from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
@@ -91,6 +92,7 @@ def def_program_batching(prim: Primitive, relabel: bool = True) -> None:
 def_program_jvp(jit_p)
 def_program_transpose(jit_p)
 def_program_batching(jit_p)
+inlined_calls.add(jit_p)  # the compiler inlines nested jit calls
 
 
 def _jit_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], jaxpr: ClosedJaxpr,

@@ -13,138 +13,46 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ftrans.core import NotAnArrayError, Primitive, ShapedArray, Tracer, get_aval, make_aval
+from ftrans.compile.simplify import (
+    forward_identity_element, is_constant, scaling_by_literal, scaling_by_minus_one,
+)
+from ftrans.compile.tables import (
+    cancellation_rules, commutative, forwarding_rules, rewrite_rules, scalar_lowerings,
+    scaling_rules, uniform_binary, uniform_rules,
+)
+from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import (
     batching_rules, defbroadcasting, defvectorized, move_batch_axis,
 )
 from ftrans.interpreters.jvp import (
-    Zero,
     add_any_p,
     defbilinear,
     defjvp,
     defjvp_zero,
     deflinear,
-    instantiate_zeros,
-    jvp_rules,
 )
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
-from ftrans.lax.reductions import reduce_sum
-from ftrans.lax.structural import reshape
+from ftrans.ir import JaxprEqn, Var
+from ftrans.lax.elementwise_base import (  # noqa: F401  (coerce_scalars: ftrans.lax.elementwise.X)
+    ANY, FLOAT, NUMERIC, REAL, REAL_FLOAT, bind_binary, binary_primitive, broadcast_shapes,
+    check_kind, check_operand, coerce_scalars, unary_primitive, unbroadcast,
+)
+from ftrans.lax.casts import (  # noqa: F401  (ftrans.lax.elementwise.X)
+    convert_element_type, convert_element_type_p, stop_gradient, stop_gradient_p,
+)
+from ftrans.lax.comparisons import (  # noqa: F401  (ftrans.lax.elementwise.X)
+    and_p, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, eq_p, ge, ge_p, gt, gt_p,
+    le, le_p, lt, lt_p, ne, ne_p, not_p, or_p, select, select_n, select_n_p, xor_p,
+)
+from ftrans.lax import structural
 from ftrans.zero_cotangent import tangent_div, tangent_mul
-
-_PYTHON_SCALARS = (bool, int, float, complex)
-_FLOAT = "fc"
-_REAL_FLOAT = "f"  # floor, ceil, round: NumPy refuses complex operands
-_REAL = "iuf"  # rem: NumPy's fmod refuses complex operands
-_NUMERIC = "iufc"
-_ANY = "biufc"
-
-
-def _check_kind(name: str, aval: ShapedArray, kinds: str) -> None:
-    if aval.dtype.kind not in kinds:
-        wanted = {"fc": "floating", "iufc": "numeric", "biu": "integer or boolean",
-                  "iu": "integer", "b": "boolean", "f": "real floating",
-                  "iuf": "real (integer or floating)"}.get(kinds, kinds)
-        raise TypeError(f"{name} needs {wanted} operands, got {aval.str_short()}")
-
-
-def broadcast_shapes(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
-    try:
-        return tuple(np.broadcast_shapes(*shapes))
-    except ValueError:
-        raise ValueError(f"{name}: shapes {' and '.join(map(str, shapes))} do not broadcast "
-                         f"together (NumPy broadcasting rules)") from None
-
-
-def unbroadcast(x: Any, aval: ShapedArray) -> Any:
-    """Sum ``x`` down to ``aval``'s shape: the transpose of NumPy broadcasting."""
-    shape = get_aval(x).shape
-    if shape == aval.shape:
-        return x
-    lead = len(shape) - aval.ndim
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(aval.shape) if d == 1 and shape[lead + i] != 1)
-    return reshape(reduce_sum(x, axes), aval.shape)
-
-
-def _scalar_to(value: Any, like: Any) -> Any:
-    """A Python scalar given the dtype of the array it is combined with (NumPy's weak
-    scalars)."""
-    return np.asarray(value, dtype=get_aval(like).dtype)[()]
-
-
-def coerce_scalars(*args: Any) -> list[Any]:
-    """Python scalars among ``args`` take the dtype of the first non-scalar argument."""
-    like = next((a for a in args if type(a) not in _PYTHON_SCALARS), None)
-    if like is None:
-        return [np.asarray(a)[()] for a in args]
-    return [_scalar_to(a, like) if type(a) in _PYTHON_SCALARS else a for a in args]
-
-
-# ---------------------------------------------------------------------------------------------
-# Factories for the common shapes of elementwise primitives
-# ---------------------------------------------------------------------------------------------
-
-
-def unary_primitive(name: str, impl: Callable[..., Any], kinds: str = _FLOAT) -> Primitive:
-    def abstract_eval(x: ShapedArray, **params: Any) -> ShapedArray:
-        _check_kind(name, x, kinds)
-        return x
-    return Primitive(name, impl=impl, abstract_eval=abstract_eval)
-
-
-def binary_primitive(name: str, impl: Callable[..., Any], kinds: str = _NUMERIC,
-                     out_dtype: Any = None) -> Primitive:
-    out_dtype = None if out_dtype is None else np.dtype(out_dtype)
-
-    def abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
-        if x.dtype != y.dtype:
-            raise TypeError(f"{name} needs operands of one dtype, got {x.str_short()} and "
-                            f"{y.str_short()}; convert one with convert_element_type (or use "
-                            f"the ftrans.numpy function, which promotes)")
-        _check_kind(name, x, kinds)
-        if x.shape == y.shape:
-            return x if out_dtype is None else make_aval(x.shape, out_dtype)
-        return make_aval(broadcast_shapes(name, x.shape, y.shape),
-                         x.dtype if out_dtype is None else out_dtype)
-    return Primitive(name, impl=impl, abstract_eval=abstract_eval)
-
-
-def check_operand(x: Any, api: str) -> Any:
-    """``x`` when it is an array, a NumPy or Python number or a tracer; otherwise a TypeError
-    naming the lax function and the Python type passed (lax takes no lists or strings)."""
-    t = type(x)
-    if t in _CONCRETE_ARRAYS or t in _PYTHON_SCALARS or isinstance(x, Tracer):
-        return x
-    raise NotAnArrayError(x, api)
-
-
-def _bind_binary(prim: Primitive, x: Any, y: Any) -> Any:
-    tx, ty = type(x), type(y)
-    if tx in _CONCRETE_ARRAYS and ty in _CONCRETE_ARRAYS:
-        if x.dtype != y.dtype:  # staged operands are checked by abstract_eval; these here
-            prim.abstract_eval(get_aval(x), get_aval(y))
-    else:
-        # mostly tracers here: the error message is built only when the quick test fails
-        if not (isinstance(x, Tracer) or tx in _CONCRETE_ARRAYS or tx in _PYTHON_SCALARS):
-            check_operand(x, f"lax.{prim.name}")
-        if not (isinstance(y, Tracer) or ty in _CONCRETE_ARRAYS or ty in _PYTHON_SCALARS):
-            check_operand(y, f"lax.{prim.name}")
-        if tx in _PYTHON_SCALARS or ty in _PYTHON_SCALARS:
-            x, y = coerce_scalars(x, y)
-    return prim.bind(x, y)
-
-
-_CONCRETE_ARRAYS = frozenset({np.ndarray, np.float64, np.float32, np.float16, np.int64,
-                              np.int32, np.int16, np.int8, np.uint8, np.uint16, np.uint32,
-                              np.uint64, np.bool_, np.complex128, np.complex64})
 
 
 # ---------------------------------------------------------------------------------------------
 # Arithmetic
 # ---------------------------------------------------------------------------------------------
 
-neg_p = unary_primitive("neg", np.negative, _NUMERIC)
+neg_p = unary_primitive("neg", np.negative, NUMERIC)
 
 
 def neg(x: Any) -> Any:
@@ -155,6 +63,10 @@ def neg(x: Any) -> Any:
 deflinear(neg_p)
 transpose_rules[neg_p] = lambda ct, x: [neg(ct)]
 defvectorized(neg_p)
+scalar_lowerings[neg_p] = "-{0}"
+scaling_rules[neg_p] = scaling_by_minus_one
+cancellation_rules[neg_p] = lambda eqn, inner: inner.inputs[0]
+uniform_rules[neg_p] = lambda scalar: -scalar
 
 
 add_p = binary_primitive("add", np.add)
@@ -162,7 +74,7 @@ add_p = binary_primitive("add", np.add)
 
 def add(x: Any, y: Any) -> Any:
     """Elementwise ``x + y``."""
-    return _bind_binary(add_p, x, y)
+    return bind_binary(add_p, x, y)
 
 
 defjvp(add_p, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
@@ -175,6 +87,10 @@ def _add_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[add_p] = _add_transpose
 defbroadcasting(add_p)
+forwarding_rules[add_p] = forward_identity_element(0, either_side=True)
+commutative.add(add_p)
+uniform_binary.add(add_p)
+scalar_lowerings[add_p] = "{0} + {1}"
 
 
 def _add_any_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
@@ -186,6 +102,9 @@ def _add_any_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]
 
 
 batching_rules[add_any_p] = _add_any_batch
+forwarding_rules[add_any_p] = forward_identity_element(0, either_side=True)
+commutative.add(add_any_p)
+scalar_lowerings[add_any_p] = "{0} + {1}"
 
 
 sub_p = binary_primitive("sub", np.subtract)
@@ -193,7 +112,7 @@ sub_p = binary_primitive("sub", np.subtract)
 
 def sub(x: Any, y: Any) -> Any:
     """Elementwise ``x - y``."""
-    return _bind_binary(sub_p, x, y)
+    return bind_binary(sub_p, x, y)
 
 
 defjvp(sub_p, lambda g, ans, x, y: g, lambda g, ans, x, y: neg(g))
@@ -206,14 +125,17 @@ def _sub_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[sub_p] = _sub_transpose
 defbroadcasting(sub_p)
+forwarding_rules[sub_p] = forward_identity_element(0, either_side=False)
+uniform_binary.add(sub_p)
+scalar_lowerings[sub_p] = "{0} - {1}"
 
 
-mul_p = binary_primitive("mul", np.multiply, _ANY)
+mul_p = binary_primitive("mul", np.multiply, ANY)
 
 
 def mul(x: Any, y: Any) -> Any:
     """Elementwise ``x * y``."""
-    return _bind_binary(mul_p, x, y)
+    return bind_binary(mul_p, x, y)
 
 
 defbilinear(mul_p)
@@ -229,6 +151,26 @@ def _mul_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[mul_p] = _mul_transpose
 defbroadcasting(mul_p)
+forwarding_rules[mul_p] = forward_identity_element(1, either_side=True)
+commutative.add(mul_p)
+uniform_binary.add(mul_p)
+scalar_lowerings[mul_p] = "{0} * {1}"
+scaling_rules[mul_p] = scaling_by_literal
+
+
+def _ones_product_as_reshape(eqn: JaxprEqn, known: dict[Var, Any]) -> JaxprEqn:
+    """``ones * x`` that only adds unit axes to ``x`` becomes a reshape (a view, no work)."""
+    out_aval = eqn.outvars[0].aval
+    for ones, other in (eqn.inputs, eqn.inputs[::-1]):
+        if (type(other) is Var and other.aval.size == out_aval.size
+                and other.aval.dtype == out_aval.dtype
+                and is_constant(ones, 1, known)):
+            return JaxprEqn(structural.reshape_p, [other], {"new_sizes": out_aval.shape},
+                            eqn.outvars)
+    return eqn
+
+
+rewrite_rules[mul_p] = _ones_product_as_reshape
 
 
 def _div_impl(x: Any, y: Any) -> Any:
@@ -242,7 +184,7 @@ div_p = binary_primitive("div", _div_impl)
 
 def div(x: Any, y: Any) -> Any:
     """Elementwise ``x / y``; on integers, rounds toward zero."""
-    return _bind_binary(div_p, x, y)
+    return bind_binary(div_p, x, y)
 
 
 defjvp(div_p,
@@ -258,14 +200,17 @@ def _div_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[div_p] = _div_transpose
 defbroadcasting(div_p)
+forwarding_rules[div_p] = forward_identity_element(1, either_side=False)
+uniform_binary.add(div_p)
+scalar_lowerings[div_p] = "{0} / {1}"
 
 
-rem_p = binary_primitive("rem", np.fmod, _REAL)
+rem_p = binary_primitive("rem", np.fmod, REAL)
 
 
 def rem(x: Any, y: Any) -> Any:
     """Elementwise remainder with the sign of ``x`` (C's fmod)."""
-    return _bind_binary(rem_p, x, y)
+    return bind_binary(rem_p, x, y)
 
 
 defjvp(rem_p,
@@ -274,18 +219,18 @@ defjvp(rem_p,
 defbroadcasting(rem_p)
 
 
-max_p = binary_primitive("max", np.maximum, _ANY)
-min_p = binary_primitive("min", np.minimum, _ANY)
+max_p = binary_primitive("max", np.maximum, ANY)
+min_p = binary_primitive("min", np.minimum, ANY)
 
 
 def max(x: Any, y: Any) -> Any:  # noqa: A001  (lax's name; NumPy's is maximum)
     """Elementwise maximum; NaN if either is NaN."""
-    return _bind_binary(max_p, x, y)
+    return bind_binary(max_p, x, y)
 
 
 def min(x: Any, y: Any) -> Any:  # noqa: A001
     """Elementwise minimum; NaN if either is NaN."""
-    return _bind_binary(min_p, x, y)
+    return bind_binary(min_p, x, y)
 
 
 def _balanced_eq(x: Any, z: Any, y: Any) -> Any:
@@ -305,18 +250,20 @@ defjvp(min_p,
        lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
 defbroadcasting(max_p)
 defbroadcasting(min_p)
+commutative.update((max_p, min_p))
+uniform_binary.update((max_p, min_p))
 
 
 def _pow_impl(x: Any, y: Any) -> Any:
     return np.power(x, y)
 
 
-pow_p = binary_primitive("pow", _pow_impl, _FLOAT)
+pow_p = binary_primitive("pow", _pow_impl, FLOAT)
 
 
 def pow(x: Any, y: Any) -> Any:  # noqa: A001
     """Elementwise ``x ** y`` on floats."""
-    return _bind_binary(pow_p, x, y)
+    return bind_binary(pow_p, x, y)
 
 
 def _pow_jvp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -340,13 +287,15 @@ def _pow_jvp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 defjvp(pow_p, _pow_jvp_x, _pow_jvp_y)
 defbroadcasting(pow_p)
+uniform_binary.add(pow_p)
+scalar_lowerings[pow_p] = "math.pow({0}, {1})"
 
 
 def _integer_pow_impl(x: Any, y: int) -> Any:
     return np.power(x, y) if y >= 0 else np.reciprocal(np.power(x, -y))
 
 
-integer_pow_p = unary_primitive("integer_pow", _integer_pow_impl, _NUMERIC)
+integer_pow_p = unary_primitive("integer_pow", _integer_pow_impl, NUMERIC)
 
 
 def integer_pow(x: Any, y: int) -> Any:
@@ -365,6 +314,17 @@ def _integer_pow_jvp(g: Any, ans: Any, x: Any, y: int) -> Any:
 
 defjvp(integer_pow_p, _integer_pow_jvp)
 defvectorized(integer_pow_p)
+
+
+def _integer_pow_scalar(args: list[str], y: int) -> str | None:
+    if type(y) is not int:  # only a genuine int is written into the source
+        return None
+    if y == 2:
+        return f"{args[0]} * {args[0]}"
+    return f"{args[0]} ** {y}" if y > 0 else f"1.0 / {args[0]} ** {-y}"
+
+
+scalar_lowerings[integer_pow_p] = _integer_pow_scalar
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,19 +452,27 @@ defjvp(rsqrt_p, lambda g, ans, x: tangent_mul(g, mul(_float_const(-0.5, ans), di
 for _prim in (exp_p, log_p, log1p_p, expm1_p, sin_p, cos_p, tan_p, tanh_p, logistic_p,
               sqrt_p, rsqrt_p):
     defvectorized(_prim)
+for _prim, _lowering in ((exp_p, "math.exp({0})"), (log_p, "math.log({0})"),
+                         (log1p_p, "math.log1p({0})"), (expm1_p, "math.expm1({0})"),
+                         (sin_p, "math.sin({0})"), (cos_p, "math.cos({0})"),
+                         (tan_p, "math.tan({0})"), (tanh_p, "math.tanh({0})"),
+                         (logistic_p, "(1.0 / (1.0 + math.exp(-{0})))"),
+                         (sqrt_p, "math.sqrt({0})"), (rsqrt_p, "1.0 / math.sqrt({0})")):
+    scalar_lowerings[_prim] = _lowering
+del _lowering
 
 
 def _abs_abstract_eval(x: ShapedArray) -> ShapedArray:
-    _check_kind("abs", x, _NUMERIC)
+    check_kind("abs", x, NUMERIC)
     if x.dtype.kind == "c":  # the magnitude of a complex number is real
         return make_aval(x.shape, np.finfo(x.dtype).dtype)
     return x
 
 
 abs_p = Primitive("abs", impl=np.abs, abstract_eval=_abs_abstract_eval)
-sign_p = unary_primitive("sign", np.sign, _NUMERIC)
-floor_p = unary_primitive("floor", np.floor, _REAL_FLOAT)
-ceil_p = unary_primitive("ceil", np.ceil, _REAL_FLOAT)
+sign_p = unary_primitive("sign", np.sign, NUMERIC)
+floor_p = unary_primitive("floor", np.floor, REAL_FLOAT)
+ceil_p = unary_primitive("ceil", np.ceil, REAL_FLOAT)
 
 
 def _round_impl(x: Any, rounding_method: int) -> Any:
@@ -513,7 +481,7 @@ def _round_impl(x: Any, rounding_method: int) -> Any:
     return np.copysign(np.floor(np.abs(x) + 0.5), x)
 
 
-round_p = unary_primitive("round", _round_impl, _REAL_FLOAT)
+round_p = unary_primitive("round", _round_impl, REAL_FLOAT)
 
 
 def abs(x: Any) -> Any:  # noqa: A001
@@ -559,167 +527,11 @@ def _abs_jvp(g: Any, ans: Any, x: Any) -> Any:
 
 
 defjvp(abs_p, _abs_jvp)
+scalar_lowerings[abs_p] = "abs({0})"
 for _prim in (sign_p, floor_p, ceil_p, round_p):
     defjvp_zero(_prim)
 for _prim in (abs_p, sign_p, floor_p, ceil_p, round_p):
     defvectorized(_prim)
-
-
-# ---------------------------------------------------------------------------------------------
-# Comparisons and logic
-# ---------------------------------------------------------------------------------------------
-
-eq_p = binary_primitive("eq", np.equal, _ANY, bool)
-ne_p = binary_primitive("ne", np.not_equal, _ANY, bool)
-lt_p = binary_primitive("lt", np.less, _ANY, bool)
-le_p = binary_primitive("le", np.less_equal, _ANY, bool)
-gt_p = binary_primitive("gt", np.greater, _ANY, bool)
-ge_p = binary_primitive("ge", np.greater_equal, _ANY, bool)
-
-
-def eq(x: Any, y: Any) -> Any:
-    """Elementwise ``x == y``."""
-    return _bind_binary(eq_p, x, y)
-
-
-def ne(x: Any, y: Any) -> Any:
-    """Elementwise ``x != y``."""
-    return _bind_binary(ne_p, x, y)
-
-
-def lt(x: Any, y: Any) -> Any:
-    """Elementwise ``x < y``."""
-    return _bind_binary(lt_p, x, y)
-
-
-def le(x: Any, y: Any) -> Any:
-    """Elementwise ``x <= y``."""
-    return _bind_binary(le_p, x, y)
-
-
-def gt(x: Any, y: Any) -> Any:
-    """Elementwise ``x > y``."""
-    return _bind_binary(gt_p, x, y)
-
-
-def ge(x: Any, y: Any) -> Any:
-    """Elementwise ``x >= y``."""
-    return _bind_binary(ge_p, x, y)
-
-
-and_p = binary_primitive("and", np.bitwise_and, "biu")
-or_p = binary_primitive("or", np.bitwise_or, "biu")
-xor_p = binary_primitive("xor", np.bitwise_xor, "biu")
-not_p = unary_primitive("not", np.invert, "biu")
-
-
-def bitwise_and(x: Any, y: Any) -> Any:
-    """Elementwise logical (bool) or bitwise (int) and."""
-    return _bind_binary(and_p, x, y)
-
-
-def bitwise_or(x: Any, y: Any) -> Any:
-    """Elementwise logical (bool) or bitwise (int) or."""
-    return _bind_binary(or_p, x, y)
-
-
-def bitwise_xor(x: Any, y: Any) -> Any:
-    """Elementwise logical (bool) or bitwise (int) exclusive or."""
-    return _bind_binary(xor_p, x, y)
-
-
-def bitwise_not(x: Any) -> Any:
-    """Elementwise logical (bool) or bitwise (int) not."""
-    return not_p.bind(check_operand(x, "lax.bitwise_not"))
-
-
-for _prim in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
-    defjvp_zero(_prim)
-    defbroadcasting(_prim)
-defjvp_zero(not_p)
-defvectorized(not_p)
-
-
-# ---------------------------------------------------------------------------------------------
-# select_n
-# ---------------------------------------------------------------------------------------------
-
-
-def _select_n_impl(which: Any, *cases: Any) -> Any:
-    if len(cases) == 1:
-        return np.broadcast_to(cases[0], np.broadcast_shapes(np.shape(which),
-                                                              np.shape(cases[0])))
-    if len(cases) == 2:
-        return np.where(which, cases[1], cases[0])
-    return np.choose(which, cases)
-
-
-def _select_n_abstract_eval(which: ShapedArray, *cases: ShapedArray) -> ShapedArray:
-    if not cases:
-        raise TypeError("select_n needs at least one case")
-    if which.dtype.kind not in "biu":
-        raise TypeError(f"select_n: the selector must be bool or int, got {which.str_short()}")
-    if which.dtype.kind == "b" and len(cases) > 2:
-        raise TypeError("select_n: a bool selector chooses between at most two cases")
-    dtypes = {c.dtype for c in cases}
-    if len(dtypes) > 1:
-        raise TypeError(f"select_n: cases must have one dtype, got "
-                        f"{', '.join(c.str_short() for c in cases)}")
-    shape = broadcast_shapes("select_n", which.shape, *[c.shape for c in cases])
-    return make_aval(shape, cases[0].dtype)
-
-
-select_n_p = Primitive("select_n", impl=_select_n_impl, abstract_eval=_select_n_abstract_eval)
-
-
-def select_n(which: Any, *cases: Any) -> Any:
-    """Elementwise choice: ``cases[which]``; a bool ``which`` picks ``cases[1]`` where True.
-    Shapes broadcast."""
-    if any(type(c) in _PYTHON_SCALARS for c in cases):
-        cases = tuple(coerce_scalars(*cases))
-    return select_n_p.bind(which, *cases)
-
-
-def select(pred: Any, on_true: Any, on_false: Any) -> Any:
-    """Elementwise ``on_true`` where the bool ``pred`` is True, else ``on_false``
-    (``select_n(pred, on_false, on_true)``)."""
-    return select_n(check_operand(pred, "lax.select"), check_operand(on_false, "lax.select"),
-                    check_operand(on_true, "lax.select"))
-
-
-def _select_n_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
-    which, *cases = primals
-    ans = select_n_p.bind(which, *cases)
-    case_dots = tangents[1:]
-    if all(type(t) is Zero for t in case_dots):
-        return ans, Zero(get_aval(ans))
-    out_dot = select_n_p.bind(which, *[instantiate_zeros(t) for t in case_dots])
-    aval = get_aval(ans)
-    if get_aval(out_dot).shape != aval.shape:
-        from ftrans.lax.structural import broadcast_to
-        out_dot = broadcast_to(out_dot, aval.shape)
-    return ans, out_dot
-
-
-jvp_rules[select_n_p] = _select_n_jvp
-
-
-def _select_n_transpose(ct: Any, which: Any, *cases: Any) -> list[Any]:
-    if is_undefined(which):
-        raise NonLinearError("select_n is not linear in its selector")
-    zero = np.zeros((), get_aval(ct).dtype)
-    cts: list[Any] = [None]
-    for i, case in enumerate(cases):
-        if not is_undefined(case):
-            cts.append(None)
-            continue
-        picked = select_n_p.bind(which, *[ct if j == i else zero for j in range(len(cases))])
-        cts.append(unbroadcast(picked, case.aval))
-    return cts
-
-
-transpose_rules[select_n_p] = _select_n_transpose
-defbroadcasting(select_n_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -796,7 +608,7 @@ defvectorized(imag_p)
 
 
 def _conj_impl(x: Any) -> Any:
-    if type(x) is not np.ndarray or x.dtype.kind not in _FLOAT:  # refuse what lax refuses
+    if type(x) is not np.ndarray or x.dtype.kind not in FLOAT:  # refuse what lax refuses
         _conj_abstract_eval(get_aval(x))
     x = np.asarray(x)
     out = np.conjugate(x) if x.dtype.kind == "c" else x.astype(complex_dtype(x.dtype))
@@ -804,7 +616,7 @@ def _conj_impl(x: Any) -> Any:
 
 
 def _conj_abstract_eval(x: ShapedArray) -> ShapedArray:
-    _check_kind("conj", x, _FLOAT)
+    check_kind("conj", x, FLOAT)
     return make_aval(x.shape, complex_dtype(x.dtype))
 
 
@@ -860,7 +672,7 @@ def complex(x: Any, y: Any) -> Any:  # noqa: A001  (lax's name)
     >>> lax.complex(np.float64(3.0), 4.0)
     np.complex128(3+4j)
     """
-    return _bind_binary(complex_p, x, y)
+    return bind_binary(complex_p, x, y)
 
 
 deflinear(complex_p)
@@ -874,66 +686,5 @@ def _complex_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 transpose_rules[complex_p] = _complex_transpose
 defbroadcasting(complex_p)
 
-
-# ---------------------------------------------------------------------------------------------
-# Casts and gradient control
-# ---------------------------------------------------------------------------------------------
-
-
-def _convert_element_type_impl(x: Any, new_dtype: np.dtype) -> Any:
-    if np.result_type(x).kind == "c" and new_dtype.kind != "c":
-        # complex to real keeps the real part (to bool: nonzero), without NumPy's warning
-        x = np.not_equal(x, 0) if new_dtype.kind == "b" else np.real(x)
-    return np.asarray(x).astype(new_dtype)[()] if np.ndim(x) == 0 else x.astype(new_dtype)
-
-
-def _convert_element_type_abstract_eval(x: ShapedArray, new_dtype: np.dtype) -> ShapedArray:
-    return make_aval(x.shape, new_dtype)
-
-
-convert_element_type_p = Primitive("convert_element_type", impl=_convert_element_type_impl,
-                                   abstract_eval=_convert_element_type_abstract_eval)
-
-
-def convert_element_type(x: Any, new_dtype: Any) -> Any:
-    """``x`` cast to ``new_dtype`` (NumPy's ``astype``: floats to ints truncate; complex to
-    real keeps the real part, and its transpose is ``complex(ct, 0)``)."""
-    new_dtype = np.dtype(new_dtype)
-    if type(x) in _PYTHON_SCALARS:
-        return np.asarray(x, dtype=new_dtype)[()]
-    if get_aval(x).dtype == new_dtype:
-        return x
-    return convert_element_type_p.bind(x, new_dtype=new_dtype)
-
-
-def _convert_element_type_jvp(primals: Sequence[Any], tangents: Sequence[Any],
-                              new_dtype: np.dtype) -> tuple[Any, Any]:
-    (x,), (t,) = primals, tangents
-    ans = convert_element_type_p.bind(x, new_dtype=new_dtype)
-    if type(t) is Zero or new_dtype.kind not in _FLOAT:
-        return ans, Zero(get_aval(ans))
-    return ans, convert_element_type_p.bind(t, new_dtype=new_dtype)
-
-
-jvp_rules[convert_element_type_p] = _convert_element_type_jvp
-transpose_rules[convert_element_type_p] = lambda ct, x, new_dtype: [
-    convert_element_type(ct, x.aval.dtype)]
-defvectorized(convert_element_type_p)
-
-
-stop_gradient_p = unary_primitive("stop_gradient", lambda x: x, _ANY)
-
-
-def stop_gradient(x: Any) -> Any:
-    """``x`` itself, with a zero derivative: differentiation treats it as a constant.
-
-    Applies to every leaf of a pytree.
-    """
-    from ftrans.tree_util import tree_map
-    return tree_map(lambda leaf: stop_gradient_p.bind(check_operand(leaf, "stop_gradient")), x)
-
-
-defjvp_zero(stop_gradient_p)
-defvectorized(stop_gradient_p)
 
 del _prim

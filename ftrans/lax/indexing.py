@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ftrans.compile.tables import views
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, deflinear, instantiate_zeros, jvp_rules
@@ -201,6 +202,7 @@ def _slice_batch(args: Sequence[Any], bdims: Sequence[Any], start_indices: tuple
 
 
 batching_rules[slice_p] = _slice_batch
+views.add(slice_p)
 
 
 # ---------------------------------------------------------------------------------------------

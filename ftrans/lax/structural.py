@@ -13,10 +13,16 @@ from typing import Any
 
 import numpy as np
 
+from ftrans.compile.simplify import forward_same_type
+from ftrans.compile.tables import cancellation_rules, forwarding_rules, uniform_rules, views
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import defjvp_zero, deflinear
 from ftrans.interpreters.transpose import is_undefined, transpose_rules
+from ftrans.ir import JaxprEqn
+from ftrans.lax.structural_base import (  # noqa: F401  (bind_checked: ftrans.lax.structural.X)
+    bind_checked, canonicalize_dims, check_sorted_dims, scalar_like, shift_dims_past_batch,
+)
 
 
 def _normalize_axis(axis: int, ndim: int, what: str = "axis") -> int:
@@ -109,6 +115,9 @@ def _broadcast_in_dim_batch(args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
+forwarding_rules[broadcast_in_dim_p] = forward_same_type
+uniform_rules[broadcast_in_dim_p] = lambda scalar: scalar
+views.add(broadcast_in_dim_p)
 
 
 def _move_axis_to_front(x: Any, axis: int) -> Any:
@@ -171,6 +180,8 @@ def _reshape_batch(args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[reshape_p] = _reshape_batch
+forwarding_rules[reshape_p] = forward_same_type
+views.add(reshape_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,54 +221,18 @@ def _transpose_batch(args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[transpose_p] = _transpose_batch
+views.add(transpose_p)
 
 
-# ---------------------------------------------------------------------------------------------
-# Helpers shared by the blocks below
-# ---------------------------------------------------------------------------------------------
+def _transpose_cancellation(eqn: JaxprEqn, inner: JaxprEqn) -> Any:
+    """transpose(transpose(x)) with inverse permutations is x."""
+    outer_perm, inner_perm = eqn.params["permutation"], inner.params["permutation"]
+    if tuple(inner_perm[p] for p in outer_perm) == tuple(range(len(outer_perm))):
+        return inner.inputs[0]
+    return None
 
 
-def _canonicalize_dims(name: str, dims: Sequence[int] | int, ndim: int) -> tuple[int, ...]:
-    """``dims`` as a sorted tuple of distinct non-negative axes of a rank-``ndim`` array
-    (negative values count from the end)."""
-    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
-    out = []
-    for d in dims:
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
-            raise TypeError(f"{name}: dimensions must be ints, got {dims!r}")
-        if not -ndim <= d < ndim:
-            raise ValueError(f"{name}: dimensions {dims} name axis {int(d)}, out of bounds for "
-                             f"an array of rank {ndim}")
-        out.append(int(d) % ndim)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{name}: dimensions {dims} repeat an axis")
-    return tuple(sorted(out))
-
-
-def _check_sorted_dims(name: str, x: ShapedArray, dims: tuple[int, ...]) -> None:
-    if any(not 0 <= d < x.ndim for d in dims) or list(dims) != sorted(set(dims)):
-        raise ValueError(f"{name}: dimensions {dims} must be distinct, sorted axes of "
-                         f"{x.str_short()}")
-
-
-def _shift_dims_past_batch(dims: tuple[int, ...], bdim: int) -> tuple[int, ...]:
-    """Logical axes of an unbatched value -> the same axes of the value with its batch axis."""
-    return tuple(d + (d >= bdim) for d in dims)
-
-
-def _scalar_like(value: Any, dtype: np.dtype) -> Any:
-    return np.asarray(value, dtype=dtype)[()]
-
-
-def bind_checked(prim: Primitive, *args: Any, **params: Any) -> Any:
-    """``prim.bind`` after its shape rule has checked the user's arguments.
-
-    Evaluation calls only the impl, so without this an eager misuse would surface as a NumPy
-    error (or a wrong result), and under vmap a misuse would be reported by the batching rule in
-    terms of batched shapes; checked here, the error names the user's own shapes and params.
-    """
-    prim.abstract_eval(*[get_aval(a) for a in args], **params)
-    return prim.bind(*args, **params)
+cancellation_rules[transpose_p] = _transpose_cancellation
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +241,7 @@ def bind_checked(prim: Primitive, *args: Any, **params: Any) -> Any:
 
 
 def _squeeze_abstract_eval(x: ShapedArray, dimensions: tuple[int, ...]) -> ShapedArray:
-    _check_sorted_dims("squeeze", x, dimensions)
+    check_sorted_dims("squeeze", x, dimensions)
     wrong = [d for d in dimensions if x.shape[d] != 1]
     if wrong:
         raise ValueError(f"squeeze: cannot remove axes {tuple(wrong)} of {x.str_short()}: "
@@ -296,7 +271,7 @@ def squeeze(x: Any, dimensions: Sequence[int]) -> Any:
     (3,)
     """
     aval = get_aval(x)
-    dimensions = _canonicalize_dims("squeeze", dimensions, aval.ndim)
+    dimensions = canonicalize_dims("squeeze", dimensions, aval.ndim)
     if not dimensions:
         return x
     return bind_checked(squeeze_p, x, dimensions=dimensions)
@@ -310,10 +285,11 @@ def _squeeze_batch(args: Sequence[Any], bdims: Sequence[Any],
                    dimensions: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
     out_bdim = bdim - sum(1 for d in dimensions if d < bdim)
-    return squeeze_p.bind(x, dimensions=_shift_dims_past_batch(dimensions, bdim)), out_bdim
+    return squeeze_p.bind(x, dimensions=shift_dims_past_batch(dimensions, bdim)), out_bdim
 
 
 batching_rules[squeeze_p] = _squeeze_batch
+views.add(squeeze_p)
 
 
 def expand_dims(x: Any, dimensions: Sequence[int]) -> Any:
@@ -340,7 +316,7 @@ def expand_dims(x: Any, dimensions: Sequence[int]) -> Any:
     if isinstance(dimensions, (int, np.integer)):
         dimensions = (dimensions,)
     out_ndim = aval.ndim + len(dimensions)
-    dims = _canonicalize_dims("expand_dims", dimensions, out_ndim)
+    dims = canonicalize_dims("expand_dims", dimensions, out_ndim)
     shape = list(aval.shape)
     for d in dims:
         shape.insert(d, 1)
@@ -515,7 +491,7 @@ def pad(x: Any, padding_value: Any, padding_config: Sequence[tuple[int, int, int
     """
     aval = get_aval(x)
     if type(padding_value) in (bool, int, float, complex):
-        padding_value = _scalar_like(padding_value, aval.dtype)
+        padding_value = scalar_like(padding_value, aval.dtype)
     try:
         config = tuple((int(lo), int(hi), int(interior)) for lo, hi, interior in padding_config)
     except (TypeError, ValueError):
@@ -535,7 +511,7 @@ def _pad_transpose(ct: Any, x: Any, padding_value: Any,
     ct_aval = get_aval(ct)
     # Undo the edges (a pad by the negated edges crops the padding and restores cropped
     # elements as zeros), then drop the interior padding with a strided slice.
-    unpadded = pad(ct, _scalar_like(0, ct_aval.dtype),
+    unpadded = pad(ct, scalar_like(0, ct_aval.dtype),
                    [(-lo, -hi, 0) for lo, hi, _ in padding_config])
     shape = get_aval(unpadded).shape
     ct_x = slice_op(unpadded, (0,) * len(shape), shape,
@@ -564,7 +540,7 @@ def _pad_batch(args: Sequence[Any], bdims: Sequence[Any],
     aval = get_aval(x)
     config = ((0, 0, 0),) + padding_config
     is_x = pad(np.ones(aval.shape, bool), False, config)
-    padded = pad_p.bind(x, _scalar_like(0, aval.dtype), padding_config=config)
+    padded = pad_p.bind(x, scalar_like(0, aval.dtype), padding_config=config)
     values = broadcast_in_dim(padding_value, get_aval(padded).shape, (0,))
     return select_n(is_x, values, padded), 0
 
@@ -578,7 +554,7 @@ batching_rules[pad_p] = _pad_batch
 
 
 def _rev_abstract_eval(x: ShapedArray, dimensions: tuple[int, ...]) -> ShapedArray:
-    _check_sorted_dims("rev", x, dimensions)
+    check_sorted_dims("rev", x, dimensions)
     return x
 
 
@@ -597,7 +573,7 @@ def rev(x: Any, dimensions: Sequence[int]) -> Any:
     array([[2, 1],
            [4, 3]])
     """
-    dimensions = _canonicalize_dims("rev", dimensions, get_aval(x).ndim)
+    dimensions = canonicalize_dims("rev", dimensions, get_aval(x).ndim)
     if not dimensions:
         return x
     return rev_p.bind(x, dimensions=dimensions)
@@ -610,10 +586,11 @@ transpose_rules[rev_p] = lambda ct, x, dimensions: [rev(ct, dimensions)]
 def _rev_batch(args: Sequence[Any], bdims: Sequence[Any],
                dimensions: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
-    return rev_p.bind(x, dimensions=_shift_dims_past_batch(dimensions, bdim)), bdim
+    return rev_p.bind(x, dimensions=shift_dims_past_batch(dimensions, bdim)), bdim
 
 
 batching_rules[rev_p] = _rev_batch
+views.add(rev_p)
 
 
 # ---------------------------------------------------------------------------------------------

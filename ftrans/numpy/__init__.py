@@ -62,6 +62,7 @@ from ftrans.numpy._statistics import *  # noqa: F401,F403
 from ftrans.numpy._trig import *  # noqa: F401,F403
 # the rest of NumPy's top-level names, grouped by idea
 from ftrans.numpy._array_utils import *  # noqa: F401,F403
+from ftrans.numpy._selection import *  # noqa: F401,F403
 from ftrans.numpy._covariance import *  # noqa: F401,F403
 from ftrans.numpy._float_ops import *  # noqa: F401,F403
 from ftrans.numpy._functional import *  # noqa: F401,F403

@@ -1,0 +1,70 @@
+"""jit's back end: optimise a program, then turn it into a straight-line Python function.
+
+The pipeline, one idea a module:
+
+1. ``passes.inline_calls``: nested jit calls become their equations;
+2. ``simplify.simplify``: algebraic no-ops forwarded, double negations and inverse transposes
+   cancelled, scalar multiplications merged, constant equations folded;
+3. ``passes.eliminate_common_subexpressions``;
+4. ``passes.eliminate_dead_code``;
+5. ``codegen.generate``: NumPy code (``codegen``), or Python floats and ``math`` for
+   programs on 0-d float64 values (``codegen_scalar``, falling back to NumPy when Python
+   raises).
+
+Execution is tiered (``execute``): the first call of a large program runs its plan (``plan``),
+the second compiles it. ``buffers`` is the buffer model shared by code generation, the plan
+and the memory estimator. What the passes know about particular primitives lives in tables
+keyed by ``Primitive`` (``tables``), filled in each primitive's block. Generated source never
+contains user text: names are generated, and constants, callables and parameters reach the
+code through a namespace dict. See docs/internals.md, "jit".
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ftrans.compile.buffers import Program
+from ftrans.compile.codegen import generate
+from ftrans.compile.execute import Tiered
+from ftrans.compile.passes import (
+    eliminate_common_subexpressions, eliminate_dead_code, inline_calls,
+)
+from ftrans.compile.simplify import simplify
+from ftrans.ir import ClosedJaxpr
+
+# The optimisation passes in order: each one feeds the next.
+PASSES: tuple[Callable[[ClosedJaxpr], ClosedJaxpr], ...] = (
+    inline_calls,
+    simplify,
+    eliminate_common_subexpressions,
+    eliminate_dead_code,
+)
+
+
+def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """All passes of ``PASSES``, in order."""
+    for optimization_pass in PASSES:
+        closed = optimization_pass(closed)
+    return closed
+
+
+def compile_jaxpr(closed: ClosedJaxpr) -> Program:
+    """Optimise ``closed`` and generate its Python function."""
+    return generate(optimize(closed))
+
+
+def compiled(closed: ClosedJaxpr) -> Program:
+    """The executable form of ``closed`` (memoized on it).
+
+    Execution is tiered: the first call runs a cheap plan of the program as traced (no
+    optimisation, no code generation), so a program used once costs little; the second call
+    optimises and generates code, which every later call runs.
+    """
+    program = closed.derived.get("compiled")
+    if program is None:
+        program = closed.derived["compiled"] = Tiered(closed, compile_jaxpr)
+    return program
+
+
+__all__ = ["compiled", "compile_jaxpr", "optimize", "inline_calls", "simplify",
+           "eliminate_common_subexpressions", "eliminate_dead_code", "generate", "PASSES"]

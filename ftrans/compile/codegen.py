@@ -1,0 +1,124 @@
+"""NumPy code generation: one straight-line Python function per program that calls each
+primitive's implementation directly, deletes buffers after their last use, reuses dead
+intermediates as ``out=`` of ufuncs, and never returns memory shared with its arguments or
+constants. Programs on 0-d float64 values use the scalar form (``codegen_scalar``) with this
+one as fallback. See docs/internals.md, "jit".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ftrans import aliasing
+from ftrans.compile.buffers import (
+    Program, bound_impl, is_ufunc_primitive, last_uses, reusable_input,
+)
+from ftrans.compile.codegen_scalar import generate_scalar
+from ftrans.compile.source import Names, build
+from ftrans.ir import ClosedJaxpr, Jaxpr, Literal, Var
+
+
+def generate(closed: ClosedJaxpr) -> Program:
+    """Straight-line Python for ``closed``; the scalar float form when it applies (its NumPy
+    fallback is generated the first time it is needed)."""
+    scalar_program = generate_scalar(closed)
+    if scalar_program is None:
+        return _generate_numpy(closed)
+    fallback: list[Program] = []
+
+    def run(*args: Any) -> list[Any]:
+        try:
+            return scalar_program(*args)
+        except (ArithmeticError, ValueError):  # Python refuses what NumPy turns into inf/nan
+            if not fallback:
+                fallback.append(_generate_numpy(closed))
+            return fallback[0](*args)
+    run.source = scalar_program.source  # type: ignore[attr-defined]
+    return run
+
+
+def _generate_numpy(closed: ClosedJaxpr) -> Program:
+    jaxpr = closed.jaxpr
+    names = Names()
+    atoms: dict[Var, str] = {}
+    for v, c in zip(jaxpr.constvars, closed.consts):
+        atoms[v] = names.value(c, "c")
+    params_in = [names.var(v) for v in jaxpr.invars]
+    for v, p in zip(jaxpr.invars, params_in):
+        atoms[v] = p
+
+    def ref(x: Any) -> str:
+        if type(x) is Literal:
+            return names.value(x.val, "k")
+        return atoms[x]
+
+    owned: set[Var] = set()  # arrays this program allocated: safe to overwrite when dead
+    lines = [f"def program({', '.join(params_in)}):"]
+    dead_after = last_uses(jaxpr)
+    for eqn, dying in zip(jaxpr.eqns, dead_after):
+        outs = [names.var(v) for v in eqn.outvars]
+        for v, n in zip(eqn.outvars, outs):
+            atoms[v] = n
+        fn = names.value(bound_impl(eqn), "f")
+        args = ", ".join(ref(x) for x in eqn.inputs)
+        target = ", ".join(outs) if eqn.primitive.multiple_results else outs[0]
+        if eqn.primitive.multiple_results and len(outs) == 1:
+            target += ","
+        reuse = reusable_input(eqn, dying, owned)
+        if reuse is not None:
+            lines.append(f"    {target} = {fn}({args}, out={atoms[reuse]})")
+        else:
+            lines.append(f"    {target} = {fn}({args})")
+        if is_ufunc_primitive(eqn.primitive):
+            if eqn.outvars[0].aval.ndim > 0:
+                owned.add(eqn.outvars[0])
+        else:  # its result may be a view of an input, which must then never be overwritten
+            owned.difference_update(x for x in eqn.inputs if type(x) is Var)
+        dead_names = [atoms[v] for v in dying if v in atoms and atoms[v].startswith("v")
+                      and v is not reuse]
+        if dead_names:
+            lines.append(f"    del {', '.join(dead_names)}")
+    prologue, return_line = _unaliased_return(jaxpr, names, ref)
+    lines[1:1] = prologue  # the arguments are named before any of them is freed
+    lines.append(return_line)
+    return build(lines, names.namespace)
+
+
+def _unaliased_return(jaxpr: Jaxpr, names: Names, ref: Callable[[Any], str]
+                      ) -> tuple[list[str], str]:
+    """The return statement: outputs never share memory with the program's arguments or
+    constants. An output that is an argument or a constant is copied; one computed from them
+    by anything but a ufunc (a view, or a higher-order primitive that may hand back its
+    operand) is checked when the program runs; a ufunc's result is fresh, so it is returned
+    as it is."""
+    external = set(jaxpr.invars) | set(jaxpr.constvars)
+    for eqn in jaxpr.eqns:
+        if not is_ufunc_primitive(eqn.primitive) and any(
+                type(x) is Var and x in external for x in eqn.inputs):
+            external.update(eqn.outvars)
+    direct = set(jaxpr.invars) | set(jaxpr.constvars)
+    lines = []
+    outs = []
+    detach_all = names.value(aliasing.detach_all, "f")
+    detach = None
+    for x in jaxpr.outvars:
+        if type(x) is not Var or x not in external:
+            outs.append(ref(x))
+        elif x in direct:
+            outs.append(f"{detach_all}({ref(x)})")
+        else:
+            if detach is None:
+                sources = [ref(v) for v in list(jaxpr.invars) + list(jaxpr.constvars)]
+                listed = "".join(s + ", " for s in sources)
+                if len(sources) <= _LINEAR_SOURCE_SCAN:
+                    detach = names.value(aliasing.detach, "f")
+                    lines.append(f"    sources = ({listed})")
+                else:
+                    detach = names.value(aliasing.detach_by_id, "f")
+                    lines.append(f"    sources = {{id(s) for s in ({listed})}}")
+            outs.append(f"{detach}({ref(x)}, sources)")
+    return lines, f"    return [{', '.join(outs)}]"
+
+
+# Up to this many arguments and constants an output is compared with each; beyond, by id.
+_LINEAR_SOURCE_SCAN = 16

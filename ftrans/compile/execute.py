@@ -1,0 +1,69 @@
+"""Tiered execution: the first call of a large program runs its plan; the second optimises it
+and generates code, which every later call runs. See docs/internals.md, "jit".
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from ftrans.compile.buffers import Program
+from ftrans.compile.plan import plan
+from ftrans.core import pause_gc, resume_gc
+from ftrans.ir import ClosedJaxpr
+
+
+class Tiered:
+    """Runs the plan on the first call and generated code from the second on. Threads may make
+    the first calls together: the hand-over from one tier to the next happens under a lock,
+    and each call works on its own reference to the program it runs."""
+
+    __slots__ = ("closed", "compile_program", "calls", "program", "lock")
+
+    def __init__(self, closed: ClosedJaxpr, compile_program: Callable[[ClosedJaxpr], Program]):
+        self.closed = closed
+        self.compile_program = compile_program  # optimise and generate (the pipeline)
+        self.calls = 0
+        self.program: Program | None = None
+        self.lock = threading.Lock()
+
+    def __call__(self, *args: Any) -> list[Any]:
+        program = self.program
+        if program is None:
+            with self.lock:
+                program = self.program
+                if program is None:
+                    closed = self.closed
+                    self.calls += 1
+                    if self.calls > 1 or len(closed.jaxpr.eqns) <= _INTERPRET_FIRST_CALL_ABOVE:
+                        program = self._compile()
+            if program is None:
+                pause_gc()
+                try:
+                    return plan(closed)(*args)
+                finally:
+                    resume_gc()
+        return program(*args)
+
+    def _compile(self) -> Program:
+        """Generate the code (the caller holds the lock); the program text is then dropped,
+        since the generated code holds all it needs."""
+        pause_gc()
+        try:
+            program = self.program = self.compile_program(self.closed)
+        finally:
+            resume_gc()
+        self.closed = None  # type: ignore[assignment]
+        return program
+
+    @property
+    def source(self) -> str:
+        program = self.program
+        if program is None:
+            with self.lock:
+                program = self.program if self.program is not None else self._compile()
+        return program.source  # type: ignore[attr-defined]
+
+
+# Small programs compile at once (cheap); large ones run as a plan on their first call.
+_INTERPRET_FIRST_CALL_ABOVE = 50

@@ -1,0 +1,247 @@
+"""The algebraic pass: forward no-ops (``x * 1``, ``x + 0``, same-type casts, identity
+reshapes), cancel double negations and inverse transposes, merge chains of scalar
+multiplications and fold equations whose inputs are all constants. See docs/internals.md,
+"jit".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ftrans.compile.tables import (
+    cancellation_rules, effects, forwarding_rules, rewrite_rules, scaling_rules, uniform_binary,
+    uniform_rules,
+)
+from ftrans.core import ShapedArray
+from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, programs_in_params
+
+
+def _is_scalar_literal(x: Any, value: float) -> bool:
+    if type(x) is not Literal:
+        return False
+    v = x.val
+    try:
+        return bool(np.asarray(v) == value) and np.ndim(v) == 0
+    except (TypeError, ValueError):
+        return False
+
+
+def is_constant(x: Any, value: float, known: dict[Var, Any]) -> bool:
+    """Whether atom ``x`` is a literal or constant array whose elements all equal ``value``."""
+    if type(x) is Literal:
+        return _is_scalar_literal(x, value)
+    array = known.get(x)
+    if array is None or array.dtype.kind not in "biufc":
+        return False
+    return bool(np.all(array == value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers for the rules of ftrans.compile.tables, used in the primitives' blocks
+# ---------------------------------------------------------------------------------------------
+
+
+def forward_operand(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
+    """A forwarding rule: the output is the operand (``stop_gradient``)."""
+    return eqn.inputs[0]
+
+
+def forward_same_type(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
+    """A forwarding rule: the output is the operand when their types agree (a cast to the same
+    dtype, a reshape to the same shape)."""
+    x = eqn.inputs[0]
+    return x if x.aval == eqn.outvars[0].aval else None
+
+
+def forward_identity_element(value: float, either_side: bool
+                             ) -> Callable[[JaxprEqn, dict[Var, Any]], Any]:
+    """A forwarding rule for ``x op value`` (and ``value op x`` when ``either_side``): the
+    output is ``x`` when ``value`` is the identity of ``op`` (``x * 1``, ``x + 0``)."""
+    def rule(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
+        ins, out_aval = eqn.inputs, eqn.outvars[0].aval
+        if ins[0].aval == out_aval and is_constant(ins[1], value, known):
+            return ins[0]
+        if either_side and ins[1].aval == out_aval and is_constant(ins[0], value, known):
+            return ins[1]
+        return None
+    return rule
+
+
+def scaling_by_literal(eqn: JaxprEqn) -> tuple[Any, Any] | None:
+    """A scaling rule for a product: ``(c, x)`` for ``c * x`` or ``x * c`` with a scalar
+    literal ``c``."""
+    out_aval = eqn.outvars[0].aval
+    for c, x in (eqn.inputs, eqn.inputs[::-1]):
+        if type(c) is Literal and np.ndim(c.val) == 0 and type(x) is Var and x.aval == out_aval:
+            return c.val, x
+    return None
+
+
+def scaling_by_minus_one(eqn: JaxprEqn) -> tuple[Any, Any] | None:
+    """A scaling rule for a negation: ``-x`` is ``-1 * x``."""
+    return np.asarray(-1, eqn.outvars[0].aval.dtype)[()], eqn.inputs[0]
+
+
+def _forwarded(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
+    """The input an equation's single output equals, if it is an algebraic no-op."""
+    rule = forwarding_rules.get(eqn.primitive)
+    if rule is None or len(eqn.outvars) != 1:
+        return None
+    return rule(eqn, known)
+
+
+def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """Forward algebraic no-ops, cancel double negations and transposes, and fold equations
+    whose inputs are all constants (literals or constant arrays) into constants."""
+    jaxpr = closed.jaxpr
+    constvars, consts = list(jaxpr.constvars), list(closed.consts)
+    known: dict[Var, Any] = {v: c for v, c in zip(constvars, consts)
+                             if isinstance(c, (np.ndarray, np.generic))}
+    renames: dict[Var, Any] = {}
+    producers: dict[Var, JaxprEqn] = {}
+    uniform: dict[Var, Any] = {}  # arrays whose every element is one known scalar
+    eqns = []
+    for eqn in jaxpr.eqns:
+        inputs = [renames.get(x, x) if type(x) is Var else x for x in eqn.inputs]
+        eqn = JaxprEqn(eqn.primitive, inputs, eqn.params, eqn.outvars)
+        eqn = _uniform_operands_as_literals(eqn, uniform)
+        forward = _forwarded(eqn, known)
+        if forward is None:
+            forward = _cancelled(eqn, producers)
+        if forward is not None:
+            renames[eqn.outvars[0]] = forward
+            continue
+        rewrite = rewrite_rules.get(eqn.primitive)
+        if rewrite is not None:
+            eqn = rewrite(eqn, known)
+        eqn = _merge_scalings(eqn, producers)
+        folded = _fold(eqn, known)
+        if folded is not None:
+            if type(folded) is Literal:
+                renames[eqn.outvars[0]] = folded
+            else:  # a new constant array
+                var = eqn.outvars[0]
+                constvars.append(var)
+                consts.append(folded)
+                known[var] = folded
+            continue
+        eqns.append(eqn)
+        for v in eqn.outvars:
+            producers[v] = eqn
+    outvars = [renames.get(x, x) if type(x) is Var else x for x in jaxpr.outvars]
+    return ClosedJaxpr(Jaxpr(constvars, jaxpr.invars, eqns, outvars), consts)
+
+
+def _uniform_operands_as_literals(eqn: JaxprEqn, uniform: dict[Var, Any]) -> JaxprEqn:
+    """Track arrays filled with one scalar (a broadcast literal: the cotangent of a sum, a
+    vmapped constant), and use the scalar itself wherever the other operand of a broadcasting
+    elementwise operation already has the output's type, so that ``ones * x`` is ``1.0 * x``
+    (then forwarded) and the broadcast is dead code."""
+    ins = eqn.inputs
+
+    def scalar_of(x: Any) -> Any:
+        if type(x) is Literal and np.ndim(x.val) == 0:
+            return x.val
+        return uniform.get(x) if type(x) is Var else None
+
+    propagate = uniform_rules.get(eqn.primitive)
+    if propagate is not None:
+        if scalar_of(ins[0]) is not None:
+            uniform[eqn.outvars[0]] = propagate(scalar_of(ins[0]))
+        return eqn
+    if eqn.primitive not in uniform_binary:
+        return eqn
+    out_aval = eqn.outvars[0].aval
+    values = [scalar_of(x) for x in ins]
+    if values[0] is not None and values[1] is not None:
+        with np.errstate(all="ignore"):
+            value = np.asarray(eqn.primitive.impl(values[0], values[1]))
+        if value.dtype == out_aval.dtype:
+            uniform[eqn.outvars[0]] = value[()]
+        return eqn
+    for i in (0, 1):
+        other = ins[1 - i]
+        if values[i] is not None and type(ins[i]) is Var and other.aval == out_aval:
+            scalar = np.asarray(values[i], out_aval.dtype)[()]
+            new_inputs = list(ins)
+            new_inputs[i] = Literal(scalar, ShapedArray((), out_aval.dtype))
+            return JaxprEqn(eqn.primitive, new_inputs, eqn.params, eqn.outvars)
+    return eqn
+
+
+def _scaling(eqn: JaxprEqn | None) -> tuple[Any, Any] | None:
+    """``(c, x)`` when ``eqn`` computes ``c * x`` for a scalar ``c`` (``neg`` is ``-1 * x``)
+    and ``x`` has the output's type (``scaling_rules``)."""
+    if eqn is None or len(eqn.outvars) != 1:
+        return None
+    rule = scaling_rules.get(eqn.primitive)
+    if rule is None or eqn.outvars[0].aval.dtype.kind not in "fc":
+        return None
+    return rule(eqn)
+
+
+def _merge_scalings(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> JaxprEqn:
+    """``c1 * (c2 * x)``, ``-(c * x)`` and ``c * (-x)`` become one multiplication by a scalar
+    (the inner product becomes dead code when nothing else uses it)."""
+    outer = _scaling(eqn)
+    if outer is None or type(outer[1]) is not Var:
+        return eqn
+    inner_eqn = producers.get(outer[1])
+    inner = _scaling(inner_eqn)
+    if inner is None:
+        return eqn
+    # the product is written with the binary one of the two (two negations cancel earlier)
+    product = next((e.primitive for e in (eqn, inner_eqn) if len(e.inputs) == 2), None)
+    if product is None:
+        return eqn
+    out_aval = eqn.outvars[0].aval
+    factor = np.asarray(outer[0] * inner[0], out_aval.dtype)[()]
+    return JaxprEqn(product, [Literal(factor, ShapedArray((), out_aval.dtype)), inner[1]], {},
+                    eqn.outvars)
+
+
+def _cancelled(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> Any:
+    """``p(p(x))`` that is ``x`` (``cancellation_rules``): neg(neg(x)), transpose(transpose(x))
+    with inverse permutations."""
+    rule = cancellation_rules.get(eqn.primitive)
+    if rule is None:
+        return None
+    x = eqn.inputs[0]
+    inner = producers.get(x) if type(x) is Var else None
+    if inner is None or inner.primitive is not eqn.primitive:
+        return None
+    return rule(eqn, inner)
+
+
+# A folded array may be kept if it is no larger than its inputs (or small): folding must not
+# turn a broadcast into a large constant.
+_FOLDABLE_SIZE = 4096
+
+
+def _fold(eqn: JaxprEqn, known: dict[Var, Any]) -> Any:
+    """The value of an equation whose inputs are all constants (a Literal when 0-d), or None."""
+    if eqn.primitive.multiple_results or not eqn.inputs or eqn.primitive in effects:
+        return None
+    values = []
+    largest = 0
+    for x in eqn.inputs:
+        if type(x) is Literal:
+            values.append(x.val)
+        elif x in known:
+            values.append(known[x])
+            largest = max(largest, np.size(known[x]))
+        else:
+            return None
+    out_aval = eqn.outvars[0].aval
+    if out_aval.size > max(_FOLDABLE_SIZE, largest) or any(programs_in_params(eqn.params)):
+        return None
+    with np.errstate(all="ignore"):
+        value = eqn.primitive.impl(*values, **eqn.params)
+    value = np.asarray(value)
+    if value.shape != out_aval.shape or value.dtype != out_aval.dtype:
+        return None
+    if value.ndim == 0:
+        return Literal(value[()], out_aval)
+    return np.array(value)  # an owned, writable copy: never a view of another constant

@@ -1,0 +1,57 @@
+"""What the compiler knows about particular primitives: tables keyed by ``Primitive``, filled in
+each primitive's own block (beside its jvp and batching rules), as JAX registers a lowering
+beside ``sin_p``. The compiler never matches a primitive by name, so a new primitive needs no
+edit here, and a renamed one keeps its optimisations. See docs/internals.md, "jit".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ftrans.core import Primitive
+from ftrans.ir import JaxprEqn, Var
+
+# forwarding_rules[p](eqn, known) -> the input atom that the equation's single output equals
+# (an algebraic no-op: ``x * 1``, a same-type cast), or None. ``known`` maps the constant
+# variables to their arrays. Helpers to write them: ``ftrans.compile.simplify.forward_*``.
+forwarding_rules: dict[Primitive, Callable[[JaxprEqn, dict[Var, Any]], Any]] = {}
+
+# cancellation_rules[p](eqn, inner) -> the atom ``p(p(x))`` equals (``neg(neg(x))`` is ``x``),
+# or None; ``inner`` is the equation of the same primitive that produced ``eqn``'s operand.
+cancellation_rules: dict[Primitive, Callable[[JaxprEqn, JaxprEqn], Any]] = {}
+
+# scaling_rules[p](eqn) -> ``(c, x)`` when the equation computes ``c * x`` for a scalar ``c``
+# and an ``x`` of the output's type, or None. Chains of scalings merge into one product,
+# written with the binary primitive among them (the one whose rule reads two operands).
+scaling_rules: dict[Primitive, Callable[[JaxprEqn], tuple[Any, Any] | None]] = {}
+
+# rewrite_rules[p](eqn, known) -> an equivalent, cheaper equation (or ``eqn`` itself).
+rewrite_rules: dict[Primitive, Callable[[JaxprEqn, dict[Var, Any]], JaxprEqn]] = {}
+
+# uniform_rules[p](scalar) -> the scalar filling the output of a unary ``p`` whose operand is
+# filled with ``scalar`` (a broadcast of it, its negation), tracked so that ``ones * x`` reads
+# ``1.0 * x``.
+uniform_rules: dict[Primitive, Callable[[Any], Any]] = {}
+
+# Broadcasting binary elementwise primitives whose operand filled with one scalar may be
+# replaced by that scalar (a Literal) when the other operand has the output's type.
+uniform_binary: set[Primitive] = set()
+
+# Primitives whose operands may be swapped (common subexpressions match either order).
+commutative: set[Primitive] = set()
+
+# Primitives with effects (printing, callbacks): never merged, folded or dropped as dead code.
+effects: set[Primitive] = set()
+
+# Call primitives whose ``jaxpr`` param is inlined into the calling program.
+inlined_calls: set[Primitive] = set()
+
+# scalar_lowerings[p]: how ``p`` reads on Python floats, for programs whose values are all 0-d
+# float64. A format string over the operands' expressions (``"math.sin({0})"``, used only for
+# applications without params), or a function ``(operands: list[str], **params) -> str | None``
+# (None: no scalar form for these params).
+scalar_lowerings: dict[Primitive, str | Callable[..., str | None]] = {}
+
+# Primitives whose NumPy implementation returns a view of its first operand (no new buffer),
+# for the memory estimator.
+views: set[Primitive] = set()
