@@ -1,11 +1,14 @@
-"""Collectives over a named batch axis: psum, pmean, pmax, pmin, all_gather, axis_index.
+"""Collectives over a named axis: psum, pmean, pmax, pmin, all_gather, axis_index, axis_size.
 
 Inside ``vmap(f, axis_name="i")`` each member of the batch can combine values with the other
 members: ``psum(x, "i")`` is the sum of ``x`` over the batch, the same for every member. The
 primitives carry ``axis_name``; the :class:`~ftrans.interpreters.batching.BatchTrace` of that
 name handles them through ``collective_rules`` (even when the operand is not batched by it),
 and every other interpreter treats them like any primitive. Outside a vmap with that name they
-raise a NameError.
+raise a NameError (``UnboundAxisError``). The one exception is a shard axis: while
+``ftrans.distributed.shard_map`` traces a shard's function it binds its ``axis_name``
+(``shard_axis``), and collectives over it are recorded as equations that the distributed
+runner splits the program at (docs/distributed.md).
 """
 
 from __future__ import annotations
@@ -297,6 +300,12 @@ def axis_index(axis_name: Any) -> Any:
 
 
 defjvp_zero(axis_index_p)
+
+
+def axis_size(axis_name: Any) -> int:
+    """The number of members of the named vmap axis (of shards, for shard_map's axis)."""
+    return find_axis(axis_name).axis_size
+
 collective_rules[axis_index_p] = lambda trace, args, bdims, axis_name, axis_size: (
     np.arange(axis_size, dtype=np.int64), 0)
 
