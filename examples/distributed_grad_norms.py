@@ -7,7 +7,7 @@ gradient norm, so a worker holds a few chunks at a time while the cluster stream
 whole set. The largest norms are the examples a clipping threshold (as in DP-SGD) would cut.
 
 Run:  python examples/distributed_grad_norms.py [--examples 4000000] [--chunk 20000]
-      (full size: 640 MB of data through 2 workers limited to 300 MB each; about a minute)
+      (full size: 640 MB of data through 2 workers limited to 400 MB each; about a minute)
       FTRANS_EXAMPLES_QUICK=1 python examples/distributed_grad_norms.py   (as the tests run it)
 """
 
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=40_000 if QUICK else 4_000_000)
     parser.add_argument("--chunk", type=int, default=10_000 if QUICK else 20_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--memory-limit", default="300MB", help="per worker")
+    parser.add_argument("--memory-limit", default="400MB", help="per worker")
     args = parser.parse_args()
     try:
         import dask.array as da
