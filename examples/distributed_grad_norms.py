@@ -45,6 +45,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory-limit", default="400MB", help="per worker")
     args = parser.parse_args()
+    # quick mode (the test suite's) uses in-process workers: the same scheduler and graph, without
+    # the seconds it takes to start worker processes (tests/test_distributed*.py use processes)
     try:
         import dask.array as da
         from distributed import Client, LocalCluster
@@ -60,12 +62,14 @@ def main() -> None:
     x = generator.normal(size=(args.examples, FEATURES), chunks=(args.chunk, FEATURES))
     y = generator.normal(size=args.examples, chunks=args.chunk)
     print(f"{args.examples:,} examples of {FEATURES} features: {x.nbytes / 1e6:,.0f} MB in "
-          f"{x.npartitions} chunks, on {args.workers} workers of {args.memory_limit} each"
+          f"{x.npartitions} chunks, on {args.workers} workers"
+          f"{'' if QUICK else f' of {args.memory_limit} each'}"
           f"{' (quick mode)' if QUICK else ''}")
 
     norms = shard_map(gradient_norms, in_axes=(None, 0, 0))(params, x, y)  # lazy: nothing ran
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      memory_limit=args.memory_limit, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=not QUICK,
+                      memory_limit=0 if QUICK else args.memory_limit,
+                      dashboard_address=None) as cluster, \
             Client(cluster):
         start = time.perf_counter()
         values = norms.compute()

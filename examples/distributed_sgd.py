@@ -11,7 +11,7 @@ Needs ``pip install -e ".[distributed]"`` (and ``.[examples]`` for the digits da
 progress bar). Without scikit-learn it trains on a synthetic 10-class problem of the same shape.
 
 Run:  python examples/distributed_sgd.py [--workers 2] [--epochs 20]
-      FTRANS_EXAMPLES_QUICK=1 python examples/distributed_sgd.py   (2 epochs, as the tests run it)
+      FTRANS_EXAMPLES_QUICK=1 python examples/distributed_sgd.py   (1 epoch, as the tests run it)
 """
 
 from __future__ import annotations
@@ -88,8 +88,10 @@ def progress(total: int, description: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=2 if QUICK else 20)
+    parser.add_argument("--epochs", type=int, default=1 if QUICK else 20)
     args = parser.parse_args()
+    # quick mode (the test suite's) uses in-process workers: the same scheduler and graph, without
+    # the seconds it takes to start worker processes (tests/test_distributed*.py use processes)
     try:
         import dask
         import dask.array as da
@@ -118,9 +120,10 @@ def main() -> None:
     batches = [np.random.default_rng(2 + e).permutation(len(x_train))
                for e in range(args.epochs)]
 
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=not QUICK,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        print(f"cluster: {len(client.scheduler_info()['workers'])} worker processes")
+        print(f"cluster: {len(client.scheduler_info()['workers'])} workers"
+              f"{' (threads of this process)' if QUICK else ' (processes)'}")
         params = initial
         bar = progress(args.epochs * steps, "distributed SGD")
         start = time.perf_counter()
