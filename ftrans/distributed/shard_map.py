@@ -50,7 +50,7 @@ def shard_map(f: Callable, in_axes: Any = 0, out_axes: Any = 0,
         sent once per worker).
       out_axes: per output (a pytree prefix), the axis along which the shards' blocks are
         joined, or None for a value that is the same on every shard (it comes from a
-        collective), returned as one array.
+        collective), returned as a Dask array of one chunk.
       axis_name: the name collectives use for the shards.
 
     Returns:
