@@ -594,6 +594,9 @@ HOW_TO_READ = """\
 """
 
 
+KEPT_SECTION = "## Distributed: shard_map on a Dask cluster"
+
+
 def write_docs(report: Report, argv: list[str], elapsed: float) -> None:
     date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     peer_names = ", ".join(report.peers) or "none installed"
@@ -617,7 +620,13 @@ def write_docs(report: Report, argv: list[str], elapsed: float) -> None:
         HOW_TO_READ,
         render(report),
     ])
-    DOCS.write_text(text.rstrip() + "\n")
+    # sections measured by other scripts (benchmarks/shard_map_cluster.py) are kept as they are
+    kept = ""
+    if DOCS.exists():
+        old = DOCS.read_text()
+        at = old.find(KEPT_SECTION)
+        kept = "" if at < 0 else "\n\n" + old[at:].rstrip()
+    DOCS.write_text(text.rstrip() + kept + "\n")
     print(f"wrote {DOCS}", file=sys.stderr)
 
 

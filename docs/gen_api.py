@@ -23,6 +23,7 @@ MODULES = [
     ("ftrans.tree_util", "full"),
     ("ftrans.viz", "full"),
     ("ftrans.test_util", "full"),
+    ("ftrans.distributed", "full"),  # needs the distributed extra (dask)
     ("ftrans.nn", "table"),
     ("ftrans.numpy", "table"),
     ("ftrans.numpy.linalg", "table"),

@@ -25,6 +25,7 @@ from ftrans.api_util import check_callable, flatten_args, fun_name, writable
 from ftrans.core import ShapedArray, current_trace, eval_trace, get_aval
 from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
+from ftrans.pickling import WrappedFunction
 from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
 from ftrans.zero_cotangent import zero_cotangent_enabled
 
@@ -217,14 +218,31 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
         return functools.partial(jit, static_argnums=static_argnums,
                                  static_argnames=static_argnames)
     check_callable(fun, "jit")
-    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
-    name = fun_name(fun)
-    nums, names = _static_arguments(fun, nums, names, name)
-    own_table: list[dict] = []  # this function's table, found once
+    return JitFunction(fun, static_argnums, static_argnames)
 
-    @functools.wraps(fun)
-    def jitted(*args: Any, **kwargs: Any) -> Any:
+
+class JitFunction(WrappedFunction):
+    """What ``jit(fun)`` returns: ``fun`` compiled, with ``fun``'s name, docstring and
+    signature. Calls look up the traced program for the argument signature (tracing on a
+    miss); ``cache_size()`` and ``lower(*args)`` inspect it. Pickles as the global it is bound
+    to or as ``jit(fun, ...)`` again, never with its traced programs."""
+
+    def __init__(self, fun: Callable, static_argnums: int | Sequence[int] = (),
+                 static_argnames: str | Sequence[str] = ()):
+        functools.update_wrapper(self, fun)
+        nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+        names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+        self._fun = fun
+        self._static_spec = (static_argnums, static_argnames)
+        self._name = fun_name(fun)
+        self._nums, self._names = _static_arguments(fun, nums, names, self._name)
+        self._table: dict | None = None  # this function's cache table, found on first call
+
+    def rebuild(self) -> tuple[Any, tuple]:
+        return JitFunction, (self._fun, *self._static_spec)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        fun, nums, names, name = self._fun, self._nums, self._names, self._name
         if not _jit_enabled.get():
             return fun(*args, **kwargs)
         if not kwargs and not nums:
@@ -232,9 +250,9 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
             positional = _flat_positional(args)
             if positional is not None:
                 flat, avals = positional
-                if not own_table:
-                    own_table.append(_jit_caches.for_function(fun))
-                table = own_table[0]
+                table = self._table
+                if table is None:
+                    table = self._table = _jit_caches.for_function(fun)
                 key = (_positional_tree(len(flat)), avals, (), (), (), zero_cotangent_enabled())
                 entry = table.get(key)
                 if entry is not None and entry.program is not None \
@@ -297,12 +315,14 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
             outs = jit_p.bind(*extra, *flat, jaxpr=entry.jaxpr, name=name)
         return tree_unflatten(entry.out_tree, writable(outs))
 
-    def cache_size() -> int:
-        return len(_jit_caches.for_function(fun))
+    def cache_size(self) -> int:
+        """How many argument signatures have a traced program cached."""
+        return len(_jit_caches.for_function(self._fun))
 
-    def lower(*args: Any, **kwargs: Any) -> Lowered:
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """Trace ``fun`` at these arguments: ``.as_text()`` is the optimised program,
         ``.compile()`` generates its code."""
+        fun, nums, names, name = self._fun, self._nums, self._names, self._name
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
         static_kw = {k: v for k, v in kwargs.items() if k in names}
         dynamic = tuple(a for i, a in enumerate(args) if i not in static_pos)
@@ -320,10 +340,6 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
                             f"transformation; lower it outside any transformation")
         _, in_tree = flatten_args((dynamic, dyn_kwargs), "jit")
         return Lowered(closed, in_tree, out_tree, static_pos, tuple(sorted(static_kw)), name)
-
-    jitted.cache_size = cache_size  # type: ignore[attr-defined]
-    jitted.lower = lower  # type: ignore[attr-defined]
-    return jitted
 
 
 def _snapshot_constants(closed: ClosedJaxpr) -> ClosedJaxpr:
@@ -431,6 +447,10 @@ class Compiled:
         from ftrans.compile import generate
         self.lowered = lowered
         self.program = generate(lowered.optimized)
+
+    def __reduce__(self) -> tuple:
+        # generated code does not pickle: the program travels and is generated again
+        return Compiled, (self.lowered,)
 
     def as_text(self) -> str:
         """The generated Python source."""

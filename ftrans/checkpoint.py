@@ -21,6 +21,7 @@ from ftrans.interpreters.partial_eval import (
 )
 from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Var, eval_jaxpr
+from ftrans.pickling import WrappedFunction
 from ftrans.lax.call import (
     def_program_batching, def_program_jvp, def_program_transpose, program_abstract_eval,
     run_program,
@@ -209,12 +210,28 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
         return functools.partial(checkpoint, static_argnums=static_argnums, policy=policy)
     from ftrans.api import check_callable
     check_callable(fun, "checkpoint")
-    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    policy = nothing_saveable if policy is None else _as_eqn_policy(policy)
-    name = getattr(fun, "__name__", type(fun).__name__)
+    return Checkpointed(fun, static_argnums, policy)
 
-    @functools.wraps(fun)
-    def remat_fun(*args: Any, **kwargs: Any) -> Any:
+
+class Checkpointed(WrappedFunction):
+    """What ``checkpoint(fun)`` returns: ``fun``, recomputed in the backward pass. Pickles as
+    the global it is bound to, or as ``checkpoint(fun, ...)`` again."""
+
+    def __init__(self, fun: Callable, static_argnums: int | Sequence[int] = (),
+                 policy: Callable | None = None):
+        functools.update_wrapper(self, fun)
+        self._fun = fun
+        self._spec = (static_argnums, policy)
+        self._nums = (static_argnums,) if isinstance(static_argnums, int) \
+            else tuple(static_argnums)
+        self._policy = nothing_saveable if policy is None else _as_eqn_policy(policy)
+        self._name = getattr(fun, "__name__", type(fun).__name__)
+
+    def rebuild(self) -> tuple[Any, tuple]:
+        return Checkpointed, (self._fun, *self._spec)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        fun, nums = self._fun, self._nums
         if current_trace() is eval_trace:  # nothing is being differentiated
             return fun(*args, **kwargs)
         from ftrans.api import trace_to_jaxpr
@@ -224,10 +241,8 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
         static = {i % len(args) for i in nums} if args else set()
         dynamic = tuple(a for i, a in enumerate(args) if i not in static)
         flat, _ = flatten_args((dynamic, kwargs), "checkpoint")
-        outs = remat_p.bind(*lifted, *flat, jaxpr=closed, policy=policy, name=name)
+        outs = remat_p.bind(*lifted, *flat, jaxpr=closed, policy=self._policy, name=self._name)
         return tree_unflatten(out_tree, outs)
-
-    return remat_fun
 
 
 remat = checkpoint

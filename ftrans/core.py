@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import contextvars
 import gc
+import importlib
+import pickle
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -90,6 +93,10 @@ class ShapedArray:
         self.shape = tuple(int(d) for d in shape)
         self.dtype = np.dtype(dtype)
         self._hash = hash((self.shape, self.dtype))
+
+    def __reduce__(self) -> tuple:
+        # the hash is recomputed: string hashes differ from one process to the next
+        return make_aval, (self.shape, self.dtype)
 
     @property
     def ndim(self) -> int:
@@ -192,7 +199,7 @@ class Primitive:
     in the interpreters' tables (``jvp_rules``, ``transpose_rules``, ``batching_rules``, ...).
     """
 
-    __slots__ = ("name", "impl", "abstract_eval", "multiple_results")
+    __slots__ = ("name", "impl", "abstract_eval", "multiple_results", "module")
 
     def __init__(self, name: str, *, impl: Callable, abstract_eval: Callable,
                  multiple_results: bool = False):
@@ -202,12 +209,49 @@ class Primitive:
         self.impl = impl
         self.abstract_eval = abstract_eval
         self.multiple_results = multiple_results
+        # the module that made it: importing that module registers it in another process
+        self.module = sys._getframe(1).f_globals.get("__name__", "")
+        _registered_primitives[(self.module, name)] = self  # the newest of a name wins
 
     def bind(self, *args: Any, **params: Any) -> Any:
         return _current_trace.get().process_primitive(self, args, params)
 
+    def __reduce__(self) -> tuple:
+        # By reference, never by value: a copy would be missing from every rule table (its
+        # grad would raise MissingRuleError) and would not be `is` the registered primitive.
+        if _registered_primitives.get((self.module, self.name)) is not self:
+            raise pickle.PicklingError(
+                f"primitive '{self.name}' cannot be pickled: a newer primitive of the same name "
+                f"was made in module {self.module!r} after it, so the name no longer refers to "
+                f"it. Give each primitive a unique name.")
+        return registered_primitive, (self.module, self.name)
+
     def __repr__(self) -> str:
         return self.name
+
+
+# (defining module, name) -> the primitive: what a pickled primitive refers to
+_registered_primitives: dict[tuple[str, str], Primitive] = {}
+
+
+def registered_primitive(module: str, name: str) -> Primitive:
+    """The primitive called ``name`` made in ``module`` (imported first if need be): how a
+    pickled primitive is found again, in this process or another."""
+    prim = _registered_primitives.get((module, name))
+    if prim is None:
+        try:
+            importlib.import_module(module)
+        except ImportError as err:
+            raise pickle.UnpicklingError(
+                f"primitive '{name}' is defined in module {module!r}, which cannot be imported "
+                f"here ({err}); make that module importable in this process") from None
+        prim = _registered_primitives.get((module, name))
+    if prim is None:
+        raise pickle.UnpicklingError(
+            f"primitive '{name}' was not found in module {module!r} in this process. A "
+            f"primitive defined in a script's __main__ exists only in that process: define it "
+            f"in an importable module.")
+    return prim
 
 
 # ---------------------------------------------------------------------------------------------

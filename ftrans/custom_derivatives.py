@@ -47,6 +47,7 @@ from ftrans.interpreters.jvp import Zero, instantiate_zeros, is_differentiable_d
 from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.interpreters.transpose import transpose_rules
 from ftrans.ir import ClosedJaxpr, eval_jaxpr
+from ftrans.pickling import importable_name
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
 __all__ = ["custom_jvp", "custom_vjp", "SymbolicZero", "CustomDerivativeError"]
@@ -297,6 +298,10 @@ class custom_jvp:  # noqa: N801  (a decorator, named like JAX's)
         self.jvp: Callable | None = None
         self.symbolic_zeros = False
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # a decorated module-level function is the global of its name: pickle it as that
+        return importable_name(self) or super().__reduce_ex__(protocol)
+
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
         """Set the jvp rule (usable as a decorator; returns ``jvp``).
 
@@ -468,6 +473,9 @@ class custom_vjp:  # noqa: N801  (a decorator, named like JAX's)
         self.fwd = fwd
         self.bwd = bwd
         self.symbolic_zeros = bool(symbolic_zeros)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return importable_name(self) or super().__reduce_ex__(protocol)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         name = _name(self.fun)

@@ -99,6 +99,10 @@ class ClosedJaxpr:
         self.consts = list(consts)
         self.derived: dict[Any, Any] = {}
 
+    def __reduce__(self) -> tuple:
+        # the program and its constants travel; what was derived from it is rebuilt on use
+        return ClosedJaxpr, (self.jaxpr, self.consts)
+
     @property
     def in_avals(self) -> list[ShapedArray]:
         return self.jaxpr.in_avals

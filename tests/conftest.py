@@ -83,3 +83,19 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     """Remember what was collected, for the meta test (tests/test_reliability_meta.py)."""
     config._ftrans_collected = {"count": len(items),
                                 "files": {str(item.path) for item in items}}
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real Dask cluster (2 worker processes, 1 thread each), started once per test run.
+    Not made the default client: tests pass it as the scheduler, so no other test's Dask use
+    is routed to it."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster, set_as_default=False)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()

@@ -5,7 +5,7 @@ code. See docs/internals.md, "jit".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ftrans.compile.tables import commutative, effects, inlined_calls
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
@@ -15,9 +15,20 @@ def _is_jit_call(eqn: JaxprEqn) -> bool:
     return eqn.primitive in inlined_calls and "jaxpr" in eqn.params
 
 
-def inline_calls(closed: ClosedJaxpr) -> ClosedJaxpr:
-    """Replace nested jit calls by their equations (their constants become ours)."""
-    if not any(_is_jit_call(e) for e in closed.jaxpr.eqns):
+def _jit_program(eqn: JaxprEqn) -> ClosedJaxpr | None:
+    return eqn.params["jaxpr"] if _is_jit_call(eqn) else None
+
+
+def inline_calls(closed: ClosedJaxpr,
+                 program_of: Callable[[JaxprEqn], ClosedJaxpr | None] = _jit_program
+                 ) -> ClosedJaxpr:
+    """Replace nested calls by their equations (their constants become ours).
+
+    ``program_of(eqn)`` is the program an equation calls, or None to keep the equation: by
+    default the jit calls (the distributed runner also inlines other calls, see
+    ``ftrans.distributed.stages``).
+    """
+    if not any(program_of(e) is not None for e in closed.jaxpr.eqns):
         return closed
     jaxpr = closed.jaxpr
     constvars, consts = list(jaxpr.constvars), list(closed.consts)
@@ -32,11 +43,11 @@ def inline_calls(closed: ClosedJaxpr) -> ClosedJaxpr:
 
     while pending:
         eqn = pending.pop()
-        if not _is_jit_call(eqn):
+        inner = program_of(eqn)
+        if inner is None:
             eqns.append(JaxprEqn(eqn.primitive, [rename(x) for x in eqn.inputs], eqn.params,
                                  eqn.outvars))
             continue
-        inner: ClosedJaxpr = eqn.params["jaxpr"]
         local: dict[Var, Any] = {}
         for v, c in zip(inner.jaxpr.constvars, inner.consts):
             fresh = Var(v.aval)

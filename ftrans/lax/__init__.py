@@ -119,6 +119,7 @@ from ftrans.lax.parallel import (  # noqa: F401
     all_gather_p,
     axis_index,
     axis_index_p,
+    axis_size,
     pmax,
     pmax_p,
     pmean,

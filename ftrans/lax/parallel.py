@@ -1,16 +1,21 @@
-"""Collectives over a named batch axis: psum, pmean, pmax, pmin, all_gather, axis_index.
+"""Collectives over a named axis: psum, pmean, pmax, pmin, all_gather, axis_index, axis_size.
 
 Inside ``vmap(f, axis_name="i")`` each member of the batch can combine values with the other
 members: ``psum(x, "i")`` is the sum of ``x`` over the batch, the same for every member. The
 primitives carry ``axis_name``; the :class:`~ftrans.interpreters.batching.BatchTrace` of that
 name handles them through ``collective_rules`` (even when the operand is not batched by it),
 and every other interpreter treats them like any primitive. Outside a vmap with that name they
-raise a NameError.
+raise a NameError (``UnboundAxisError``). The one exception is a shard axis: while
+``ftrans.distributed.shard_map`` traces a shard's function it binds its ``axis_name``
+(``shard_axis``), and collectives over it are recorded as equations that the distributed
+runner splits the program at (docs/distributed.md).
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import contextlib
+import contextvars
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -35,21 +40,63 @@ def _rest(axis_name: Any, done: Any) -> Any:
     return rest[0] if len(rest) == 1 else rest
 
 
-def find_axis(axis_name: Any) -> BatchTrace:
-    """The active vmap whose ``axis_name`` is ``axis_name``."""
+class UnboundAxisError(NameError):
+    """A collective named an axis that no enclosing ``vmap`` (or ``shard_map``) binds."""
+
+    def __init__(self, message: str, axis_name: Any):
+        super().__init__(message)
+        self.axis_name = axis_name
+
+
+class ShardAxis:
+    """An axis bound outside every trace: the shards of ``ftrans.distributed.shard_map``.
+
+    While a shard's function is traced, collectives over this name are recorded as equations
+    (the distributed runner splits the program at them); ``axis_size`` is the number of shards.
+    """
+
+    __slots__ = ("axis_name", "axis_size")
+
+    def __init__(self, axis_name: Any, axis_size: int):
+        self.axis_name = axis_name
+        self.axis_size = axis_size
+
+
+_shard_axes: contextvars.ContextVar[tuple[ShardAxis, ...]] = contextvars.ContextVar(
+    "ftrans_shard_axes", default=())
+
+
+@contextlib.contextmanager
+def shard_axis(axis_name: Any, axis_size: int) -> Iterator[ShardAxis]:
+    """Bind ``axis_name`` to the shards while tracing one shard's function."""
+    axis = ShardAxis(axis_name, axis_size)
+    token = _shard_axes.set(_shard_axes.get() + (axis,))
+    try:
+        yield axis
+    finally:
+        _shard_axes.reset(token)
+
+
+def find_axis(axis_name: Any) -> BatchTrace | ShardAxis:
+    """The active vmap whose ``axis_name`` is ``axis_name`` (the innermost binds), else the
+    shard axis of that name; either has ``axis_size``."""
     trace = current_trace()
     while trace is not None:
         if isinstance(trace, BatchTrace) and trace.axis_name == axis_name:
             return trace
         trace = trace.parent
-    raise NameError(f"unbound axis name: {axis_name!r}. Collectives such as psum must run "
-                    f"inside vmap(..., axis_name={axis_name!r}).")
+    for axis in reversed(_shard_axes.get()):
+        if axis.axis_name == axis_name:
+            return axis
+    raise UnboundAxisError(f"unbound axis name: {axis_name!r}. Collectives such as psum must "
+                           f"run inside vmap(..., axis_name={axis_name!r}) (or shard_map with "
+                           f"that axis_name).", axis_name)
 
 
 def _unbound(name: str) -> Any:
     def impl(*args: Any, axis_name: Any, **params: Any) -> Any:
-        raise NameError(f"unbound axis name: {axis_name!r}. {name} must run inside "
-                        f"vmap(..., axis_name={axis_name!r}).")
+        raise UnboundAxisError(f"unbound axis name: {axis_name!r}. {name} must run inside "
+                               f"vmap(..., axis_name={axis_name!r}).", axis_name)
     return impl
 
 
@@ -253,6 +300,12 @@ def axis_index(axis_name: Any) -> Any:
 
 
 defjvp_zero(axis_index_p)
+
+
+def axis_size(axis_name: Any) -> int:
+    """The number of members of the named vmap axis (of shards, for shard_map's axis)."""
+    return find_axis(axis_name).axis_size
+
 collective_rules[axis_index_p] = lambda trace, args, bdims, axis_name, axis_size: (
     np.arange(axis_size, dtype=np.int64), 0)
 

@@ -81,15 +81,21 @@ def keystr(keys: Iterable[Any], *, simple: bool = False, separator: str = "") ->
 class _NodeType:
     """How one container type is taken apart, rebuilt, keyed and printed."""
 
-    __slots__ = ("describe", "flatten", "fmt", "keyed_flatten", "keys", "unflatten")
+    __slots__ = ("describe", "flatten", "fmt", "keyed_flatten", "keys", "nodetype", "unflatten")
 
     def __init__(self, name, flatten, unflatten, keys=None, keyed_flatten=None,
                  fmt=None, describe=None):
+        self.nodetype = None  # set when registered (None: namedtuples, recognised structurally)
         self.flatten, self.unflatten, self.keyed_flatten = flatten, unflatten, keyed_flatten
         self.keys = keys or (lambda aux, ch: map(FlattenedIndexKey, range(len(ch))))
         self.fmt = fmt or (lambda aux, ch: f"CustomNode({name}[{aux!r}], [{', '.join(ch)}])")
         self.describe = describe or (lambda aux, n: f"{name} node with aux data {aux!r} "
                                                     f"and {n} children")
+
+    def __reduce__(self):
+        # Treedefs compare handlers by identity, so a pickled treedef refers to the handler
+        # registered for its type in the unpickling process, never to a copy.
+        return _registered_handler, (self.nodetype,)
 
     def flatten_with_keys(self, x):
         if self.keyed_flatten is not None:
@@ -166,6 +172,23 @@ _NAMEDTUPLE = _NodeType(
     describe=lambda aux, n: f"namedtuple {aux.__qualname__}")
 
 
+for _nodetype, _node_handler in _registry.items():
+    _node_handler.nodetype = _nodetype
+del _nodetype, _node_handler
+
+
+def _registered_handler(nodetype: type | None) -> _NodeType:
+    """The handler registered for ``nodetype`` here: how a pickled treedef finds its nodes."""
+    if nodetype is None:
+        return _NAMEDTUPLE
+    handler = _registry.get(nodetype)
+    if handler is None:
+        raise TypeError(f"pytree node type {nodetype.__qualname__} is not registered in this "
+                        f"process: register it at import time of the module defining it (as "
+                        f"a class decorator, say), so that unpickling the class registers it")
+    return handler
+
+
 def _handler(x) -> _NodeType | None:
     h = _registry.get(type(x))
     if h is None and isinstance(x, tuple) and hasattr(x, "_fields"):
@@ -176,6 +199,7 @@ def _handler(x) -> _NodeType | None:
 def _register(nodetype: type, handler: _NodeType) -> None:
     if nodetype in _registry:
         raise ValueError(f"Duplicate pytree node registration for type {nodetype!r}.")
+    handler.nodetype = nodetype
     _registry[nodetype] = handler
 
 

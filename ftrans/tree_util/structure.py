@@ -28,6 +28,10 @@ class PyTreeDef:
     def __init__(self, nodes: list, num_leaves: int):
         self._nodes, self._num_leaves, self._hash = nodes, num_leaves, None
 
+    def __reduce__(self):
+        # the cached hash stays behind: string hashes differ from one process to the next
+        return PyTreeDef, (self._nodes, self._num_leaves)
+
     @property
     def num_leaves(self) -> int:
         """Number of leaves."""
