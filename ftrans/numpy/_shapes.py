@@ -23,7 +23,8 @@ __all__ = ["shape", "ndim", "size", "reshape", "ravel", "transpose", "permute_di
            "moveaxis", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
            "broadcast_arrays", "broadcast_shapes", "concatenate", "concat", "stack", "vstack",
            "row_stack", "hstack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
-           "atleast_3d", "flip", "fliplr", "flipud", "split", "array_split", "roll", "tile", "repeat"]
+           "atleast_3d", "flip", "fliplr", "flipud", "split", "array_split", "roll", "tile",
+           "repeat"]
 
 broadcast_shapes = np.broadcast_shapes
 
