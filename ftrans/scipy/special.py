@@ -35,10 +35,10 @@ from ftrans.lax import special_incomplete as lax_incomplete
 from ftrans.numpy._promotion import asarray_strong, cast, float_dtype_for
 
 __all__ = ["bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
-           "entr", "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial",
+           "entr", "erf", "erfc", "erfcinv", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial",
            "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e",
            "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit", "logsumexp",
-           "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "psi", "rel_entr", "softmax",
+           "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "psi", "rel_entr", "rgamma", "softmax",
            "xlog1py", "xlogy", "zeta"]
 
 
@@ -330,6 +330,22 @@ def gamma(x: Any) -> Any:
     return gammasgn(x) * fnp.exp(gammaln(x))
 
 
+def rgamma(x: Any) -> Any:
+    """The reciprocal gamma function ``1 / Gamma(x)``: an entire function, 0 at the poles of
+    Gamma (``0, -1, -2, ...``), computed as ``gammasgn(x) exp(-gammaln(x))`` so it neither
+    overflows for large ``x`` nor divides by infinity near the poles.
+
+    >>> from ftrans.scipy.special import rgamma
+    >>> round(float(rgamma(5.0)), 12), float(rgamma(-2.0)), float(rgamma(200.0))
+    (0.041666666667, 0.0, 0.0)
+    """
+    x = _float(x)
+    pole = (x <= 0) & (fnp.floor(x) == x)
+    safe_x = fnp.where(pole, _constant_like(0.5, x), x)
+    value = gammasgn(safe_x) * fnp.exp(-gammaln(safe_x))
+    return fnp.where(pole, _constant_like(0.0, x), value)
+
+
 def loggamma(x: Any) -> Any:
     """``log Gamma(x)`` for real ``x > 0`` (NaN for ``x < 0``, where it would be complex).
 
@@ -504,6 +520,19 @@ def log_ndtr(x: Any) -> Any:
     -804.608442
     """
     return lax_special.log_ndtr(_float(x))
+
+
+def erfcinv(y: Any) -> Any:
+    """The inverse of ``erfc`` on ``[0, 2]``: ``erfcinv(erfc(x)) == x``, accurate for tiny
+    ``y`` (through ``ndtri``: ``erfcinv(y) = -ndtri(y / 2) / sqrt(2)``); ``inf`` at 0,
+    ``-inf`` at 2, NaN outside.
+
+    >>> from ftrans.scipy.special import erfcinv
+    >>> round(float(erfcinv(0.5)), 12), round(float(erfcinv(1e-300)), 8)
+    (0.476936276204, 26.20946996)
+    """
+    y = _float(y)
+    return -ndtri(y * _constant_like(0.5, y)) * _constant_like(np.sqrt(0.5), y)
 
 
 def ndtri(p: Any) -> Any:
