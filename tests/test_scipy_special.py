@@ -185,6 +185,21 @@ SPECS = [
     OpSpec("i1e", S.i1e, sp.i1e, unary, F32_64, make_args=_maker((-60.0, 60.0)), rtol=1e-13),
     OpSpec("i0", S.i0, sp.i0, unary, F64, make_args=_maker((-20.0, 20.0)), rtol=1e-13),
     OpSpec("i1", S.i1, sp.i1, unary, F64, make_args=_maker((-20.0, 20.0)), rtol=1e-13),
+    OpSpec("j0", S.j0, sp.j0, unary, F32_64, make_args=_maker((-40.0, 40.0)), rtol=1e-10),
+    OpSpec("j1", S.j1, sp.j1, unary, F64, make_args=_maker((-40.0, 40.0)), rtol=1e-10),
+    OpSpec("y0", S.y0, sp.y0, unary, F32_64, make_args=_maker((0.05, 40.0)), rtol=1e-10),
+    OpSpec("y1", S.y1, sp.y1, unary, F64, make_args=_maker((0.05, 40.0)), rtol=1e-10),
+    OpSpec("jn", S.jn, sp.jn, binary, F64, make_args=_integer_orders, rtol=1e-10),
+    OpSpec("yn", S.yn, sp.yn, binary, F64, make_args=_integer_orders, rtol=1e-10),
+    # ive / iv: real orders for the values; derivatives in x at fixed orders
+    OpSpec("ive", S.ive, sp.ive, binary, F64, make_args=_maker((-3.0, 30.0), (0.05, 60.0)),
+           rtol=1e-11, grad_order=0),
+    OpSpec("iv", S.iv, sp.iv, binary, F64, make_args=_maker((-2.5, 12.0), (0.05, 20.0)),
+           rtol=1e-11, grad_order=0),
+    OpSpec("ive_x", _fixed_a(S.ive, 2.7), _fixed_a(sp.ive, 2.7), unary, F32_64,
+           make_args=_maker((-0.0, 40.0)), rtol=1e-11),
+    OpSpec("iv_x", _fixed_a(S.iv, -1.3), _fixed_a(sp.iv, -1.3), unary, F64,
+           make_args=_maker((0.05, 15.0)), rtol=1e-11),
     OpSpec("exp1", S.exp1, sp.exp1, unary, F32_64, make_args=_maker((-6.0, 4.0, True)),
            rtol=1e-13),
     OpSpec("expi", S.expi, sp.expi, unary, F64, make_args=_maker((-40.0, 60.0)), rtol=1e-13),
@@ -341,3 +356,32 @@ def test_logsumexp_where() -> None:
     np.testing.assert_allclose(ours, [sp.logsumexp([1.0, 3.0]), -np.inf])
     g = ft.grad(lambda v: S.logsumexp(v, where=mask))(a)
     np.testing.assert_allclose(g, np.where(mask, sp.softmax(np.where(mask, a, -np.inf)), 0.0))
+
+
+BESSEL_EDGES = [  # (ours, SciPy's, arguments): both sides of each method's switch, signs, ends
+    (lambda x: S.jn(3, x), lambda x: sp.jn(3, x), [0.0, -2.0, 1e-8, 29.9, 30.1, 1e4, np.inf]),
+    (lambda x: S.jn(-5, x), lambda x: sp.jn(-5, x), [-7.0, 9.0, 25.0, 26.0]),
+    (lambda x: S.yn(2, x), lambda x: sp.yn(2, x), [0.0, -1.0, 1e-8, 30.0, 1e4, np.inf]),
+    (lambda x: S.yn(-3, x), lambda x: sp.yn(-3, x), [0.0, 0.5, 5.0]),
+    (lambda x: S.ive(4.5, x), lambda x: sp.ive(4.5, x), [0.0, -1.0, 1e-8, 700.0, 1e6, np.inf]),
+    (lambda x: S.ive(-2.0, x), lambda x: sp.ive(-2.0, x), [-3.0, 0.0, 2.0]),
+    (lambda x: S.ive(-1.5, x), lambda x: sp.ive(-1.5, x), [0.0, 0.3, 8.0]),
+    (lambda x: S.iv(40.0, x), lambda x: sp.iv(40.0, x), [1e-3, 1.0, 50.0, 1e3]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(BESSEL_EDGES)))
+def test_bessel_edges(case: int) -> None:
+    ours, theirs, points = BESSEL_EDGES[case]
+    x = np.array(points)
+    np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-11, atol=1e-300)
+
+
+def test_bessel_derivative_conventions() -> None:
+    # d/dx J_0 = -J_1, d/dx Y_1 = Y_0 - Y_1 / x, and the order is not a variable
+    assert np.isclose(ft.grad(S.j0)(2.0), -sp.j1(2.0), rtol=1e-12)
+    assert np.isclose(ft.grad(S.y1)(2.0), sp.y0(2.0) - sp.y1(2.0) / 2.0, rtol=1e-12)
+    assert np.isclose(ft.grad(lambda x: S.iv(2.5, x))(3.0), sp.ivp(2.5, 3.0), rtol=1e-12)
+    assert ft.grad(S.jn, 0)(2.0, 1.5) == 0.0  # integer order: held fixed
+    with pytest.raises(ValueError, match="order"):
+        ft.grad(S.ive, 0)(2.5, 1.5)

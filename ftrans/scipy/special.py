@@ -30,6 +30,7 @@ from ftrans import numpy as fnp
 from ftrans.core import get_aval
 from ftrans.custom_derivatives import custom_jvp
 from ftrans.lax import special as lax_special
+from ftrans.lax import special_bessel_jy as lax_bessel_jy
 from ftrans.lax import special_bessel_zeta as lax_bessel_zeta
 from ftrans.lax import special_incomplete as lax_incomplete
 from ftrans.numpy._promotion import asarray_strong, cast, float_dtype_for
@@ -37,9 +38,9 @@ from ftrans.numpy._promotion import asarray_strong, cast, float_dtype_for
 __all__ = ["bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
            "entr", "erf", "erfc", "erfcinv", "erfcx", "erfinv", "exp1", "expi", "expit", "expn",
            "factorial", "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e",
-           "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit", "logsumexp",
-           "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "psi", "rel_entr", "rgamma",
-           "softmax", "xlog1py", "xlogy", "zeta"]
+           "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "kl_div", "log_ndtr", "log_softmax",
+           "loggamma", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma",
+           "psi", "rel_entr", "rgamma", "softmax", "xlog1py", "xlogy", "y0", "y1", "yn", "zeta"]
 
 
 def _float(x: Any) -> Any:
@@ -590,6 +591,87 @@ def i1(x: Any) -> Any:
     """
     x = _float(x)
     return fnp.exp(fnp.abs(x)) * i1e(x)
+
+
+def _order_zero_like(x: Any) -> Any:
+    return fnp.zeros_like(x)
+
+
+def jn(n: Any, x: Any) -> Any:
+    """The Bessel function of the first kind ``J_n(x)`` of integer order ``n`` (NaN for a
+    non-integer ``n``); differentiable in ``x`` (``J_n' = (J_{n-1} - J_{n+1}) / 2``).
+
+    >>> from ftrans.scipy.special import jn
+    >>> round(float(jn(2, 3.0)), 12)
+    0.486091260586
+    """
+    order, x = _floats(n, x)
+    return lax_bessel_jy.bessel_jn(*fnp.broadcast_arrays(order, x))
+
+
+def yn(n: Any, x: Any) -> Any:
+    """The Bessel function of the second kind ``Y_n(x)`` of integer order ``n``, ``x > 0``
+    (``-inf`` at 0, NaN for ``x < 0``).
+
+    >>> from ftrans.scipy.special import yn
+    >>> round(float(yn(2, 3.0)), 12)
+    -0.160400393485
+    """
+    order, x = _floats(n, x)
+    return lax_bessel_jy.bessel_yn(*fnp.broadcast_arrays(order, x))
+
+
+def j0(x: Any) -> Any:
+    """``J_0(x)``, the Bessel function of the first kind of order 0.
+
+    >>> from ftrans.scipy.special import j0
+    >>> round(float(j0(1.0)), 12)
+    0.765197686558
+    """
+    x = _float(x)
+    return lax_bessel_jy.bessel_jn(_order_zero_like(x), x)
+
+
+def j1(x: Any) -> Any:
+    """``J_1(x)``, the Bessel function of the first kind of order 1."""
+    x = _float(x)
+    return lax_bessel_jy.bessel_jn(_order_zero_like(x) + 1, x)
+
+
+def y0(x: Any) -> Any:
+    """``Y_0(x)``, the Bessel function of the second kind of order 0 (``x > 0``)."""
+    x = _float(x)
+    return lax_bessel_jy.bessel_yn(_order_zero_like(x), x)
+
+
+def y1(x: Any) -> Any:
+    """``Y_1(x)``, the Bessel function of the second kind of order 1 (``x > 0``)."""
+    x = _float(x)
+    return lax_bessel_jy.bessel_yn(_order_zero_like(x) + 1, x)
+
+
+def ive(v: Any, x: Any) -> Any:
+    """The exponentially scaled modified Bessel function ``exp(-|x|) I_v(x)`` of real order
+    ``v`` (NaN for ``x < 0`` unless ``v`` is an integer); differentiable in ``x``.
+
+    >>> from ftrans.scipy.special import ive
+    >>> round(float(ive(2.5, 3.0)), 12)
+    0.075444308632
+    """
+    order, x = _floats(v, x)
+    return lax_bessel_jy.bessel_ive(*fnp.broadcast_arrays(order, x))
+
+
+def iv(v: Any, x: Any) -> Any:
+    """The modified Bessel function ``I_v(x)`` of real order ``v`` (``inf`` where it
+    overflows, as SciPy).
+
+    >>> from ftrans.scipy.special import iv
+    >>> round(float(iv(2.5, 3.0)), 12)
+    1.515339446682
+    """
+    order, x = _floats(v, x)
+    return fnp.exp(fnp.abs(x)) * lax_bessel_jy.bessel_ive(*fnp.broadcast_arrays(order, x))
 
 
 def expn(n: Any, x: Any) -> Any:
