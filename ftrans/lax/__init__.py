@@ -142,6 +142,9 @@ from ftrans.lax.special import (  # noqa: F401
 from ftrans.lax.special_bessel_jy import (  # noqa: F401
     bessel_ive, bessel_ive_p, bessel_jn, bessel_jn_p, bessel_yn, bessel_yn_p,
 )
+from ftrans.lax.special_complex import (  # noqa: F401
+    complex_erf, complex_erf_p, complex_erfc, complex_erfc_p,
+)
 from ftrans.lax.special_bessel_zeta import (  # noqa: F401
     bessel_i0e, bessel_i0e_p, bessel_i1e, bessel_i1e_p, zeta, zeta_ds, zeta_ds_p, zeta_p,
 )
