@@ -21,6 +21,7 @@ DOCS = pathlib.Path(__file__).resolve().parent
 MODULES = [
     ("ftrans", "full"),
     ("ftrans.tree_util", "full"),
+    ("ftrans.flatten_util", "full"),
     ("ftrans.viz", "full"),
     ("ftrans.test_util", "full"),
     ("ftrans.distributed", "full"),  # needs the distributed extra (dask)

@@ -197,6 +197,11 @@ EXAMPLES: dict[str, tuple[Callable, tuple]] = {
     # special functions whose parameters need a valid range (or, for the incomplete gamma
     # and beta functions, are held fixed where second derivatives in them do not exist)
     "expn": (lambda x: lax.expn(np.full(3, 2.0), x), (_x(3),)),
+    "bessel_jn": (lambda x: lax.bessel_jn(np.full(3, 2.0), x), (_x(3),)),
+    "complex_erf": (lambda x: lax.real(lax.complex_erf(x + 0.5j * x)), (_x(3),)),
+    "complex_erfc": (lambda x: lax.imag(lax.complex_erfc(x - 0.3j)), (_x(3),)),
+    "bessel_yn": (lambda x: lax.bessel_yn(np.full(3, 1.0), x), (_x(3),)),
+    "bessel_ive": (lambda x: lax.bessel_ive(np.full(3, 1.5), x), (_x(3),)),
     "zeta": (lambda s, q: lax.zeta(s + 1.5, q), (_x(3), _x(3, seed=2))),
     "zeta_ds": (lambda s, q: lax.zeta_ds(s + 1.5, q, 1), (_x(3), _x(3, seed=2))),
     "igamma": (lambda x: lax.igamma(np.full(3, 1.5), x), (_x(3),)),

@@ -50,7 +50,8 @@ from ftrans.ir import ClosedJaxpr, eval_jaxpr
 from ftrans.pickling import importable_name
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
-__all__ = ["custom_jvp", "custom_vjp", "SymbolicZero", "CustomDerivativeError"]
+__all__ = ["custom_jvp", "custom_vjp", "SymbolicZero", "CustomDerivativeError",
+           "CustomVJPForwardModeError"]
 
 # With ``defjvp(..., symbolic_zeros=True)`` the jvp rule receives this for a tangent known to be
 # zero (and may return it); it is the library's own symbolic zero.
@@ -59,6 +60,11 @@ SymbolicZero = Zero
 
 class CustomDerivativeError(FtransError, TypeError):
     """A custom derivative rule was used wrongly or returned values of the wrong form."""
+
+
+class CustomVJPForwardModeError(CustomDerivativeError):
+    """Forward mode (``jvp``, ``jacfwd``) reached a ``custom_vjp`` function, which has only a
+    reverse-mode rule."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -546,8 +552,8 @@ custom_vjp_call_p = Primitive("custom_vjp_call", impl=_custom_jvp_call_impl,
                               abstract_eval=_call_abstract_eval, multiple_results=True)
 
 
-def _forward_mode_error(name: str) -> CustomDerivativeError:
-    return CustomDerivativeError(
+def _forward_mode_error(name: str) -> CustomVJPForwardModeError:
+    return CustomVJPForwardModeError(
         f"can't apply forward-mode autodiff (jvp) to a custom_vjp function: {name} defines "
         f"only a reverse-mode rule. Use grad/vjp/jacrev, or define it with custom_jvp.")
 

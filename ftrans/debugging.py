@@ -433,7 +433,7 @@ def _holders(tracer: Tracer, stack: set[int], ignore: set[int], limit: int = 8) 
                     results.append(f"{path} <- {desc}")
         del referrers, paths
         local_ignore.pop()
-        if len(results) >= 3:
+        if results:  # the nearest holders name the leak; deeper levels cost a heap scan each
             return results
         frontier = next_frontier
     return results

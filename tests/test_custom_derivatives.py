@@ -434,3 +434,27 @@ def test_custom_jvp_with_lax_and_float32():
     x = np.float32(1.5)
     g = ft.grad(f)(x)
     assert g.dtype == np.float32 and np.isclose(g, np.exp(1.5))
+
+
+def test_reverse_mode_checks_need_no_forward_mode():
+    # check_grads(modes=("rev",)) of a custom_vjp function compares against finite
+    # differences (its forward mode does not exist), to every order of its bwd rule
+    @ft.custom_vjp
+    def sine(x):
+        return fnp.sin(x)
+
+    sine.defvjp(lambda x: (fnp.sin(x), x), lambda x, g: (g * fnp.cos(x),))
+    check_grads(sine, (np.array([0.4, -1.3]),), 2, ("rev",))
+
+    @ft.custom_vjp
+    def off_by_one_percent(x):
+        return fnp.sin(x)
+
+    off_by_one_percent.defvjp(lambda x: (fnp.sin(x), x),
+                              lambda x, g: (1.01 * g * fnp.cos(x),))
+    with pytest.raises(AssertionError, match="finite differences"):
+        check_grads(off_by_one_percent, (0.4,), 1, ("rev",))
+    # forward mode itself still says why it cannot run
+    from ftrans.custom_derivatives import CustomVJPForwardModeError
+    with pytest.raises(CustomVJPForwardModeError, match="forward-mode"):
+        check_grads(sine, (0.4,), 1, ("fwd",))

@@ -75,6 +75,13 @@ def both(name: str, call: Callable[..., Any], shapes: Any, make_args: Any = _gen
                   make_args=make_args, **kw)
 
 
+def _banded(rng: np.random.Generator, arg_shapes: tuple, dtype: Any) -> tuple:
+    """(ab, b) for solve_banded with (l, u) = (1, 1): a strong main diagonal (row u = 1)."""
+    ab, b = (_normal(rng, s, dtype) for s in arg_shapes)
+    ab[1] += 4
+    return ab, b
+
+
 def _upper(x: Any) -> Any:
     return np.triu(x) if isinstance(x, np.ndarray) else x
 
@@ -93,6 +100,11 @@ SPECS = [
          SOLVE),
     both("solve_triangular:C", lambda m, a, b: m.solve_triangular(
         a, b, trans="C", unit_diagonal=True), SOLVE),
+    both("solve_banded", lambda m, ab, b: m.solve_banded((1, 1), ab, b),
+         _cases(((3, 4), (4,)), ((3, 4), (4, 2)), ((3, 1), (1,))), _banded),
+    both("solve_banded:lower", lambda m, ab, b: m.solve_banded((2, 0), ab, b),
+         _cases(((3, 4), (4,)),), lambda rng, sh, dt: (
+             _normal(rng, sh[0], dt) + np.array([[4.0], [0.0], [0.0]]), _normal(rng, sh[1], dt))),
     both("lu", lambda m, a: m.lu(a), _cases(((3, 3),), ((3, 4),), ((4, 2),)),
          grad_order=2, dtypes=(np.float64,)),
     both("lu:permute_l", lambda m, a: m.lu(a, permute_l=True), SQUARE),

@@ -40,7 +40,25 @@ def test_promotion() -> None:
     assert special.gammaln(np.float32(2.5)).dtype == np.float32
     assert special.erf(np.array([1, 2], np.int8)).dtype == np.float32  # as SciPy
     with pytest.raises(TypeError, match="complex"):
-        special.erf(1j)
+        special.gammaln(1j)  # complex arguments only where SciPy's function has them
+    assert special.erf(np.complex64(1j)).dtype == np.complex64
+
+
+def test_complex_erf_and_erfc() -> None:
+    rng = np.random.default_rng(3)
+    # both methods (the series left of Re z = 2.5, the continued fraction right of it), both
+    # signs, near the axes and far out where |erf| is large
+    z = np.concatenate([rng.uniform(-6, 6, 300) + 1j * rng.uniform(-6, 6, 300),
+                        [0j, 1e-9 + 1e-9j, 2.5 + 0.1j, 2.4999 - 3j, -20 + 0.5j, 0.3 + 25j]])
+    np.testing.assert_allclose(special.erf(z), sp.erf(z), rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(special.erfc(z), sp.erfc(z), rtol=1e-10, atol=1e-300)
+    # entire: the holomorphic derivative is 2/sqrt(pi) exp(-z^2), at every order
+    w = np.array([0.3 + 0.2j, -1.2 + 0.5j, 2.7 - 1.0j])
+    np.testing.assert_allclose(ft.vmap(ft.grad(special.erf, holomorphic=True))(w),
+                               2 / np.sqrt(np.pi) * np.exp(-w * w), rtol=1e-13)
+    check_grads(special.erf, (w,), 2, ("fwd", "rev"))
+    check_grads(special.erfc, (w,), 2, ("fwd", "rev"))
+    np.testing.assert_allclose(ft.jit(special.erfc)(w), sp.erfc(w), rtol=1e-12)
 
 
 def test_xlogy_at_zero_and_its_derivatives() -> None:
@@ -125,6 +143,8 @@ SPECS = [
            rtol=1e-12),
     OpSpec("gammaln", S.gammaln, sp.gammaln, unary, F32_64, make_args=_maker((0.05, 30.0)),
            rtol=1e-13),
+    OpSpec("rgamma", S.rgamma, sp.rgamma, unary, F32_64, make_args=_maker((-4.5, 40.0)),
+           rtol=1e-12),
     OpSpec("loggamma", S.loggamma, sp.loggamma, unary, F64, make_args=_maker((0.05, 30.0)),
            rtol=1e-13),
     OpSpec("gammasgn", S.gammasgn, sp.gammasgn, unary, F64, make_args=_maker((-4.5, 4.0)),
@@ -167,6 +187,8 @@ SPECS = [
            rtol=1e-13),
     OpSpec("erfinv", S.erfinv, sp.erfinv, unary, F32_64, make_args=_maker((-0.999, 0.999)),
            rtol=1e-13),
+    OpSpec("erfcinv", S.erfcinv, sp.erfcinv, unary, F32_64, make_args=_maker((0.001, 1.999)),
+           rtol=1e-12),
     OpSpec("ndtr", S.ndtr, sp.ndtr, unary, F32_64, make_args=_maker((-30.0, 8.0)),
            rtol=1e-12),
     OpSpec("log_ndtr", S.log_ndtr, sp.log_ndtr, unary, F32_64,
@@ -181,6 +203,21 @@ SPECS = [
     OpSpec("i1e", S.i1e, sp.i1e, unary, F32_64, make_args=_maker((-60.0, 60.0)), rtol=1e-13),
     OpSpec("i0", S.i0, sp.i0, unary, F64, make_args=_maker((-20.0, 20.0)), rtol=1e-13),
     OpSpec("i1", S.i1, sp.i1, unary, F64, make_args=_maker((-20.0, 20.0)), rtol=1e-13),
+    OpSpec("j0", S.j0, sp.j0, unary, F32_64, make_args=_maker((-40.0, 40.0)), rtol=1e-10),
+    OpSpec("j1", S.j1, sp.j1, unary, F64, make_args=_maker((-40.0, 40.0)), rtol=1e-10),
+    OpSpec("y0", S.y0, sp.y0, unary, F32_64, make_args=_maker((0.05, 40.0)), rtol=1e-10),
+    OpSpec("y1", S.y1, sp.y1, unary, F64, make_args=_maker((0.05, 40.0)), rtol=1e-10),
+    OpSpec("jn", S.jn, sp.jn, binary, F64, make_args=_integer_orders, rtol=1e-10),
+    OpSpec("yn", S.yn, sp.yn, binary, F64, make_args=_integer_orders, rtol=1e-10),
+    # ive / iv: real orders for the values; derivatives in x at fixed orders
+    OpSpec("ive", S.ive, sp.ive, binary, F64, make_args=_maker((-3.0, 30.0), (0.05, 60.0)),
+           rtol=1e-11, grad_order=0),
+    OpSpec("iv", S.iv, sp.iv, binary, F64, make_args=_maker((-2.5, 12.0), (0.05, 20.0)),
+           rtol=1e-11, grad_order=0),
+    OpSpec("ive_x", _fixed_a(S.ive, 2.7), _fixed_a(sp.ive, 2.7), unary, F32_64,
+           make_args=_maker((-0.0, 40.0)), rtol=1e-11),
+    OpSpec("iv_x", _fixed_a(S.iv, -1.3), _fixed_a(sp.iv, -1.3), unary, F64,
+           make_args=_maker((0.05, 15.0)), rtol=1e-11),
     OpSpec("exp1", S.exp1, sp.exp1, unary, F32_64, make_args=_maker((-6.0, 4.0, True)),
            rtol=1e-13),
     OpSpec("expi", S.expi, sp.expi, unary, F64, make_args=_maker((-40.0, 60.0)), rtol=1e-13),
@@ -264,6 +301,8 @@ TAILS = [  # (ours, SciPy's, arguments): far tails and edges, at full float64 ac
     (S.log_ndtr, sp.log_ndtr, [-40.0, -1e5, -1e150, -5.0, 0.0, 5.0, 40.0]),
     (S.ndtr, sp.ndtr, [-37.0, -20.0, -10.0, 0.0, 10.0]),
     (S.ndtri, sp.ndtri, [1e-300, 1e-100, 1e-20, 0.5, 1 - 1e-16, 1 - 1e-10, 0.0, 1.0, 1.5]),
+    (S.erfcinv, sp.erfcinv, [1e-300, 1e-30, 1.0, 2 - 1e-12, 0.0, 2.0, -0.5, 2.5]),
+    (S.rgamma, sp.rgamma, [0.0, -1.0, -7.0, 171.5, 1e3, -0.5, 1e-300]),
     (S.i0e, sp.i0e, [1e4, -1e4, 1e300, 0.0, 30.0, 30.000001]),
     (S.i1e, sp.i1e, [1e4, -1e4, 1e300, 0.0, 30.0, 30.000001]),
     (S.erfcx, sp.erfcx, [1e5, 1e300, 26.0, -26.0]),
@@ -335,3 +374,32 @@ def test_logsumexp_where() -> None:
     np.testing.assert_allclose(ours, [sp.logsumexp([1.0, 3.0]), -np.inf])
     g = ft.grad(lambda v: S.logsumexp(v, where=mask))(a)
     np.testing.assert_allclose(g, np.where(mask, sp.softmax(np.where(mask, a, -np.inf)), 0.0))
+
+
+BESSEL_EDGES = [  # (ours, SciPy's, arguments): both sides of each method's switch, signs, ends
+    (lambda x: S.jn(3, x), lambda x: sp.jn(3, x), [0.0, -2.0, 1e-8, 29.9, 30.1, 1e4, np.inf]),
+    (lambda x: S.jn(-5, x), lambda x: sp.jn(-5, x), [-7.0, 9.0, 25.0, 26.0]),
+    (lambda x: S.yn(2, x), lambda x: sp.yn(2, x), [0.0, -1.0, 1e-8, 30.0, 1e4, np.inf]),
+    (lambda x: S.yn(-3, x), lambda x: sp.yn(-3, x), [0.0, 0.5, 5.0]),
+    (lambda x: S.ive(4.5, x), lambda x: sp.ive(4.5, x), [0.0, -1.0, 1e-8, 700.0, 1e6, np.inf]),
+    (lambda x: S.ive(-2.0, x), lambda x: sp.ive(-2.0, x), [-3.0, 0.0, 2.0]),
+    (lambda x: S.ive(-1.5, x), lambda x: sp.ive(-1.5, x), [0.0, 0.3, 8.0]),
+    (lambda x: S.iv(40.0, x), lambda x: sp.iv(40.0, x), [1e-3, 1.0, 50.0, 1e3]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(BESSEL_EDGES)))
+def test_bessel_edges(case: int) -> None:
+    ours, theirs, points = BESSEL_EDGES[case]
+    x = np.array(points)
+    np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-11, atol=1e-300)
+
+
+def test_bessel_derivative_conventions() -> None:
+    # d/dx J_0 = -J_1, d/dx Y_1 = Y_0 - Y_1 / x, and the order is not a variable
+    assert np.isclose(ft.grad(S.j0)(2.0), -sp.j1(2.0), rtol=1e-12)
+    assert np.isclose(ft.grad(S.y1)(2.0), sp.y0(2.0) - sp.y1(2.0) / 2.0, rtol=1e-12)
+    assert np.isclose(ft.grad(lambda x: S.iv(2.5, x))(3.0), sp.ivp(2.5, 3.0), rtol=1e-12)
+    assert ft.grad(S.jn, 0)(2.0, 1.5) == 0.0  # integer order: held fixed
+    with pytest.raises(ValueError, match="order"):
+        ft.grad(S.ive, 0)(2.5, 1.5)

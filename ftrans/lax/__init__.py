@@ -140,6 +140,12 @@ from ftrans.lax.special import (  # noqa: F401
     digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, erfcx, erfcx_p, lgamma,
     lgamma_p, log_ndtr, log_ndtr_p, ndtri, ndtri_p, polygamma, polygamma_p,
 )
+from ftrans.lax.special_bessel_jy import (  # noqa: F401
+    bessel_ive, bessel_ive_p, bessel_jn, bessel_jn_p, bessel_yn, bessel_yn_p,
+)
+from ftrans.lax.special_complex import (  # noqa: F401
+    complex_erf, complex_erf_p, complex_erfc, complex_erfc_p,
+)
 from ftrans.lax.special_bessel_zeta import (  # noqa: F401
     bessel_i0e, bessel_i0e_p, bessel_i1e, bessel_i1e_p, zeta, zeta_ds, zeta_ds_p, zeta_p,
 )

@@ -273,8 +273,13 @@ def _pow_jvp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # x**0 has zero derivative at 0. Only there: elsewhere y * x**(y-1) is smooth in y, and
     # replacing it by a constant wherever y == 0 would lose its y-derivative, x**-1 (the
     # mixed second derivative of x**y at y == 0).
+    # The unselected branch sees x = 1 there, so that its own derivatives (reached by
+    # higher-order differentiation through the select) are finite and x**0 stays flat at 0 to
+    # every order.
+    one = np.ones((), dtype)
     both_zero = bitwise_and(eq(x, zero), eq(y, zero))
-    jac = select_n(both_zero, mul(y, pow(x, sub(y, np.ones((), dtype)))), zero)
+    safe_x = select_n(both_zero, x, one)
+    jac = select_n(both_zero, mul(y, pow(safe_x, sub(y, one))), zero)
     return tangent_mul(g, jac)
 
 

@@ -35,7 +35,6 @@ from numpy import (  # noqa: F401
     intp,
     issubdtype,
     nan,
-    ndarray,
     newaxis,
     pi,
     promote_types,

@@ -60,8 +60,35 @@ __all__ = [
     "unsignedinteger", "complex_", "float_", "int_", "uint", "ComplexWarning",
     "array_repr", "array_str", "from_dlpack", "frombuffer", "fromfile", "fromiter", "fromstring",
     "get_printoptions", "iterable", "load", "printoptions", "save", "savez", "set_printoptions",
-    "isscalar", "isdtype",
+    "isscalar", "isdtype", "ndarray",
 ]
+
+
+class _NdarrayMeta(type):
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, (np.ndarray, Tracer))
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        return issubclass(subclass, (np.ndarray, Tracer))
+
+
+class ndarray(metaclass=_NdarrayMeta):  # noqa: N801  (NumPy's name)
+    """The array type for ``isinstance`` checks: NumPy arrays, and inside transformations the
+    traced values standing for them (as ``jax.numpy.ndarray``), so that
+    ``isinstance(x, fnp.ndarray)`` answers the same inside ``grad`` as outside it. NumPy
+    scalars are not arrays here either (NumPy's rule; ``ftrans.Array`` includes them). Make
+    arrays with ``asarray`` / ``array``: this type is not instantiated.
+
+    >>> import ftrans as ft, ftrans.numpy as fnp, numpy as np
+    >>> isinstance(np.ones(2), fnp.ndarray), isinstance(np.float64(1.0), fnp.ndarray)
+    (True, False)
+    >>> ft.grad(lambda x: fnp.sum(x) * isinstance(x, fnp.ndarray))(np.ones(2))
+    array([1., 1.])
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("ftrans.numpy.ndarray is a type for isinstance checks; make arrays "
+                        "with ftrans.numpy.asarray / array (or numpy.ndarray directly)")
 
 
 def isscalar(element: Any) -> bool:

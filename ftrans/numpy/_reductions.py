@@ -278,9 +278,18 @@ def var(a: Any, axis: Axis = None, dtype: Any = None, out: None = None, ddof: fl
 def std(a: Any, axis: Axis = None, dtype: Any = None, out: None = None, ddof: float = 0,
         keepdims: bool = False, *, where: Any = True, mean: Any = None,
         correction: float | None = None) -> Any:
-    """Standard deviation over ``axis``: the square root of :func:`var`."""
-    return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
-                    correction=correction))
+    """Standard deviation over ``axis``: the square root of :func:`var`.
+
+    When each reduction sees a single element (and the mean is its own), the deviation is
+    identically zero, so the result is a constant of the input: its derivative is 0 rather
+    than the square root's infinite slope at 0 times a zero tangent (NaN).
+    """
+    variance = var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                   correction=correction)
+    a, shape, axes = _prepare(a, axis)
+    if mean is None and (where is True or where is None) and _count(shape, axes) == 1:
+        variance = lax.stop_gradient(variance)
+    return sqrt(variance)
 
 
 def average(a: Any, axis: Axis = None, weights: Any = None, returned: bool = False, *,

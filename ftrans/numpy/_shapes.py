@@ -22,8 +22,9 @@ from ftrans.numpy._promotion import asarray_strong, cast, check_sequence, result
 __all__ = ["shape", "ndim", "size", "reshape", "ravel", "transpose", "permute_dims",
            "moveaxis", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
            "broadcast_arrays", "broadcast_shapes", "concatenate", "concat", "stack", "vstack",
-           "hstack", "dstack", "column_stack", "atleast_1d", "atleast_2d", "atleast_3d",
-           "flip", "fliplr", "flipud", "split", "array_split", "roll", "tile", "repeat"]
+           "row_stack", "hstack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
+           "atleast_3d", "flip", "fliplr", "flipud", "split", "array_split", "roll", "tile",
+           "repeat"]
 
 broadcast_shapes = np.broadcast_shapes
 
@@ -306,6 +307,13 @@ def vstack(tup: Sequence[Any], *, dtype: Any = None) -> Any:
     """Stack arrays vertically: concatenate along axis 0 after :func:`atleast_2d`."""
     check_sequence(tup, "vstack", "the arrays to join")
     return concatenate([_at_least(a, 2) for a in tup], 0, dtype=dtype)
+
+
+def row_stack(tup: Sequence[Any], *, dtype: Any = None) -> Any:
+    """NumPy's older name for :func:`vstack` (deprecated there since NumPy 2.0, kept here so
+    that code written against it runs)."""
+    check_sequence(tup, "row_stack", "the arrays to join")
+    return vstack(tup, dtype=dtype)
 
 
 def hstack(tup: Sequence[Any], *, dtype: Any = None) -> Any:

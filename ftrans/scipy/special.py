@@ -30,16 +30,18 @@ from ftrans import numpy as fnp
 from ftrans.core import get_aval
 from ftrans.custom_derivatives import custom_jvp
 from ftrans.lax import special as lax_special
+from ftrans.lax import special_bessel_jy as lax_bessel_jy
 from ftrans.lax import special_bessel_zeta as lax_bessel_zeta
+from ftrans.lax import special_complex as lax_complex
 from ftrans.lax import special_incomplete as lax_incomplete
 from ftrans.numpy._promotion import asarray_strong, cast, float_dtype_for
 
 __all__ = ["bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
-           "entr", "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial",
-           "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e",
-           "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit", "logsumexp",
-           "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "psi", "rel_entr", "softmax",
-           "xlog1py", "xlogy", "zeta"]
+           "entr", "erf", "erfc", "erfcinv", "erfcx", "erfinv", "exp1", "expi", "expit", "expn",
+           "factorial", "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e",
+           "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "kl_div", "log_ndtr", "log_softmax",
+           "loggamma", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma",
+           "psi", "rel_entr", "rgamma", "softmax", "xlog1py", "xlogy", "y0", "y1", "yn", "zeta"]
 
 
 def _float(x: Any) -> Any:
@@ -52,24 +54,37 @@ def _float(x: Any) -> Any:
     return cast(x, np.dtype(np.float32) if dtype == np.float16 else dtype)
 
 
+def _real_or_complex(x: Any) -> tuple[Any, bool]:
+    """``x`` as a float array, or as a complex one (complex64 / complex128) when complex."""
+    x = asarray_strong(x)
+    if get_aval(x).dtype.kind == "c":
+        return x, True
+    return _float(x), False
+
+
 def erf(x: Any) -> Any:
-    """The error function.
+    """The error function, of real or (as SciPy) complex ``x``; the complex one is entire,
+    with the complex derivative ``2/sqrt(pi) exp(-z^2)``.
 
     >>> from ftrans.scipy.special import erf
     >>> round(float(erf(0.5)), 12)
     0.520499877813
+    >>> complex(np.round(erf(1j), 12))
+    1.650425758798j
     """
-    return lax_special.erf(_float(x))
+    x, is_complex = _real_or_complex(x)
+    return lax_complex.complex_erf(x) if is_complex else lax_special.erf(x)
 
 
 def erfc(x: Any) -> Any:
-    """``1 - erf(x)``, accurate in the tail.
+    """``1 - erf(x)``, accurate in the tail; real or complex ``x``, as :func:`erf`.
 
     >>> from ftrans.scipy.special import erfc
     >>> float(erfc(6.0)) > 0
     True
     """
-    return lax_special.erfc(_float(x))
+    x, is_complex = _real_or_complex(x)
+    return lax_complex.complex_erfc(x) if is_complex else lax_special.erfc(x)
 
 
 def erfinv(y: Any) -> Any:
@@ -330,6 +345,22 @@ def gamma(x: Any) -> Any:
     return gammasgn(x) * fnp.exp(gammaln(x))
 
 
+def rgamma(x: Any) -> Any:
+    """The reciprocal gamma function ``1 / Gamma(x)``: an entire function, 0 at the poles of
+    Gamma (``0, -1, -2, ...``), computed as ``gammasgn(x) exp(-gammaln(x))`` so it neither
+    overflows for large ``x`` nor divides by infinity near the poles.
+
+    >>> from ftrans.scipy.special import rgamma
+    >>> round(float(rgamma(5.0)), 12), float(rgamma(-2.0)), float(rgamma(200.0))
+    (0.041666666667, 0.0, 0.0)
+    """
+    x = _float(x)
+    pole = (x <= 0) & (fnp.floor(x) == x)
+    safe_x = fnp.where(pole, _constant_like(0.5, x), x)
+    value = gammasgn(safe_x) * fnp.exp(-gammaln(safe_x))
+    return fnp.where(pole, _constant_like(0.0, x), value)
+
+
 def loggamma(x: Any) -> Any:
     """``log Gamma(x)`` for real ``x > 0`` (NaN for ``x < 0``, where it would be complex).
 
@@ -506,6 +537,19 @@ def log_ndtr(x: Any) -> Any:
     return lax_special.log_ndtr(_float(x))
 
 
+def erfcinv(y: Any) -> Any:
+    """The inverse of ``erfc`` on ``[0, 2]``: ``erfcinv(erfc(x)) == x``, accurate for tiny
+    ``y`` (through ``ndtri``: ``erfcinv(y) = -ndtri(y / 2) / sqrt(2)``); ``inf`` at 0,
+    ``-inf`` at 2, NaN outside.
+
+    >>> from ftrans.scipy.special import erfcinv
+    >>> round(float(erfcinv(0.5)), 12), round(float(erfcinv(1e-300)), 8)
+    (0.476936276204, 26.20946996)
+    """
+    y = _float(y)
+    return -ndtri(y * _constant_like(0.5, y)) * _constant_like(np.sqrt(0.5), y)
+
+
 def ndtri(p: Any) -> Any:
     """The inverse of ``ndtr``, accurate near 0 and 1 (``-inf``/``inf`` at the ends).
 
@@ -561,6 +605,87 @@ def i1(x: Any) -> Any:
     """
     x = _float(x)
     return fnp.exp(fnp.abs(x)) * i1e(x)
+
+
+def _order_zero_like(x: Any) -> Any:
+    return fnp.zeros_like(x)
+
+
+def jn(n: Any, x: Any) -> Any:
+    """The Bessel function of the first kind ``J_n(x)`` of integer order ``n`` (NaN for a
+    non-integer ``n``); differentiable in ``x`` (``J_n' = (J_{n-1} - J_{n+1}) / 2``).
+
+    >>> from ftrans.scipy.special import jn
+    >>> round(float(jn(2, 3.0)), 12)
+    0.486091260586
+    """
+    order, x = _floats(n, x)
+    return lax_bessel_jy.bessel_jn(*fnp.broadcast_arrays(order, x))
+
+
+def yn(n: Any, x: Any) -> Any:
+    """The Bessel function of the second kind ``Y_n(x)`` of integer order ``n``, ``x > 0``
+    (``-inf`` at 0, NaN for ``x < 0``).
+
+    >>> from ftrans.scipy.special import yn
+    >>> round(float(yn(2, 3.0)), 12)
+    -0.160400393485
+    """
+    order, x = _floats(n, x)
+    return lax_bessel_jy.bessel_yn(*fnp.broadcast_arrays(order, x))
+
+
+def j0(x: Any) -> Any:
+    """``J_0(x)``, the Bessel function of the first kind of order 0.
+
+    >>> from ftrans.scipy.special import j0
+    >>> round(float(j0(1.0)), 12)
+    0.765197686558
+    """
+    x = _float(x)
+    return lax_bessel_jy.bessel_jn(_order_zero_like(x), x)
+
+
+def j1(x: Any) -> Any:
+    """``J_1(x)``, the Bessel function of the first kind of order 1."""
+    x = _float(x)
+    return lax_bessel_jy.bessel_jn(_order_zero_like(x) + 1, x)
+
+
+def y0(x: Any) -> Any:
+    """``Y_0(x)``, the Bessel function of the second kind of order 0 (``x > 0``)."""
+    x = _float(x)
+    return lax_bessel_jy.bessel_yn(_order_zero_like(x), x)
+
+
+def y1(x: Any) -> Any:
+    """``Y_1(x)``, the Bessel function of the second kind of order 1 (``x > 0``)."""
+    x = _float(x)
+    return lax_bessel_jy.bessel_yn(_order_zero_like(x) + 1, x)
+
+
+def ive(v: Any, x: Any) -> Any:
+    """The exponentially scaled modified Bessel function ``exp(-|x|) I_v(x)`` of real order
+    ``v`` (NaN for ``x < 0`` unless ``v`` is an integer); differentiable in ``x``.
+
+    >>> from ftrans.scipy.special import ive
+    >>> round(float(ive(2.5, 3.0)), 12)
+    0.075444308632
+    """
+    order, x = _floats(v, x)
+    return lax_bessel_jy.bessel_ive(*fnp.broadcast_arrays(order, x))
+
+
+def iv(v: Any, x: Any) -> Any:
+    """The modified Bessel function ``I_v(x)`` of real order ``v`` (``inf`` where it
+    overflows, as SciPy).
+
+    >>> from ftrans.scipy.special import iv
+    >>> round(float(iv(2.5, 3.0)), 12)
+    1.515339446682
+    """
+    order, x = _floats(v, x)
+    return fnp.exp(fnp.abs(x)) * lax_bessel_jy.bessel_ive(*fnp.broadcast_arrays(order, x))
 
 
 def expn(n: Any, x: Any) -> Any:

@@ -491,3 +491,22 @@ def test_complex_statistics_and_vector_products() -> None:
     a, b = z[:2, :3], z[1:, 2:]
     np.testing.assert_allclose(fnp.vecdot(a, b), np.vecdot(a, b))
     np.testing.assert_allclose(fnp.vecmat(a[0], b.T), np.vecmat(a[0], b.T))
+
+
+def test_ndarray_isinstance_sees_through_transformations() -> None:
+    # as jax.numpy.ndarray: a traced value is an ndarray, so a type check does not change
+    # a function's behaviour under grad / vmap / jit
+    seen = []
+
+    def f(x: Any) -> Any:
+        seen.append(isinstance(x, fnp.ndarray))
+        return fnp.sum(x * 2.0)
+
+    for transform in (lambda g: g, ft.grad, ft.jit, ft.vmap):
+        seen.clear()
+        transform(f)(np.ones(3))
+        assert seen == [True]
+    assert not isinstance(np.float64(1.0), fnp.ndarray) and not isinstance([1.0], fnp.ndarray)
+    assert issubclass(np.ndarray, fnp.ndarray)
+    with pytest.raises(TypeError, match="isinstance"):
+        fnp.ndarray((2,))

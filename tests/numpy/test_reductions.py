@@ -55,10 +55,9 @@ SPECS = [
     spec("var:ddof", RANK1.filter(lambda s: s[0][-1] > 1), params=dict(axis=-1, ddof=1)),
     spec("var:keepdims", RANK2, params=dict(axis=(0, 1), keepdims=True)),
     spec("var:int", dtypes=(np.int64, np.bool_)),
-    # (the derivative of a standard deviation of one element is NaN, as in NumPy's formula)
-    spec("std", RANK1.filter(lambda s: s[0][0] > 1), params=dict(axis=0)),
-    spec("std:correction", RANK2.filter(lambda s: s[0][0] > 1),
-         params=dict(axis=0, correction=0.5)),
+    # (a standard deviation of one element is the constant 0, with derivative 0)
+    spec("std", RANK1, params=dict(axis=0)),
+    spec("std:correction", RANK2, params=dict(axis=0, correction=0.5)),
     spec("argmax", make_args=distinct_values),
     spec("argmax:axis", RANK2, make_args=distinct_values, params=dict(axis=-2)),
     spec("argmin:keepdims", RANK1, make_args=distinct_values, params=dict(keepdims=True)),
@@ -157,3 +156,16 @@ def test_errors_name_the_mistake() -> None:
         fnp.sum(x, out=np.zeros(3))
     with pytest.raises(TypeError, match="axis must be an integer"):
         fnp.sum(x, axis=1.0)
+
+
+@pytest.mark.parametrize("x,axis", [(3.5, None), (np.array([[1.0], [2.0]]), 1),
+                                    (np.array([[1.0, -2.0]]), 0), (0.5 + 2.0j, None)])
+def test_std_of_one_element_is_flat(x: Any, axis: Any) -> None:
+    # with one element per reduction std is identically 0: the derivative is 0, not NaN
+    g = ft.grad(lambda v: fnp.sum(fnp.std(v, axis=axis)))(x)
+    np.testing.assert_array_equal(g, np.zeros_like(x))
+    jac = ft.jacfwd(lambda v: fnp.std(v, axis=axis))(np.real(x))
+    np.testing.assert_array_equal(jac, np.zeros_like(jac))
+    np.testing.assert_array_equal(fnp.std(x, axis=axis), np.std(x, axis=axis))
+    # more than one element: the ordinary derivative (x - mean) / (n std)
+    np.testing.assert_allclose(ft.grad(fnp.std)(np.array([1.0, 3.0])), [-0.5, 0.5])

@@ -66,6 +66,18 @@ def test_power_mixed_partial_at_zero_exponent(x: float) -> None:
     assert ft.grad(fnp.power, 0)(x, 0.0) == 0.0
 
 
+@pytest.mark.parametrize("order", [2, 3])
+def test_power_zero_exponent_flat_at_zero_to_every_order(order: int) -> None:
+    # x**0 == 1 is constant, so every derivative at x == 0 is 0: the select that guards
+    # 0 * inf must not let the guarded branch's own NaN derivative through (reverse or forward)
+    for diff in (ft.grad, ft.jacfwd):
+        f = lambda x: fnp.power(x, 0.0)  # noqa: E731
+        for _ in range(order):
+            f = diff(f)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            assert f(0.0) == 0.0
+
+
 def test_inverse_trig_third_derivative_at_zero() -> None:
     d3 = lambda f: ft.grad(ft.grad(ft.grad(f)))  # noqa: E731
     assert np.isclose(d3(fnp.arctan)(0.0), -2.0)

@@ -55,6 +55,9 @@ SPECS = [
          broadcasting_shapes(2), grad_order=1),
     both("stack", lambda m, *xs: m.stack(xs, axis=-1), same_shapes(3), grad_order=1),
     both("vstack", lambda m, x, y: m.vstack([x, y]), same_shapes(2, max_rank=2), grad_order=1),
+    # NumPy 2 deprecates its row_stack (a vstack alias): vstack is the oracle
+    OpSpec("row_stack", lambda x, y: fnp.row_stack([x, y]), lambda x, y: np.vstack([x, y]),
+           same_shapes(2, max_rank=2), F32_64, grad_order=1),
     both("hstack", lambda m, x, y: m.hstack([x, y]), same_shapes(2, max_rank=2), grad_order=1),
     both("dstack", lambda m, x, y: m.dstack([x, y]), same_shapes(2, max_rank=3), grad_order=1),
     both("column_stack", lambda m, x, y: m.column_stack([x, y]),

@@ -17,7 +17,7 @@ True
 from ftrans.numpy.linalg import LinAlgError
 from ftrans.scipy.linalg.decompositions import (
     cho_factor, cho_solve, cholesky, det, eigh, inv, lu, lu_factor, lu_solve, qr, schur, solve,
-    solve_triangular, svd,
+    solve_banded, solve_triangular, svd,
 )
 from ftrans.scipy.linalg.matrix_functions import (
     block_diag, circulant, expm, expm_frechet, funm, hankel, polar, solve_sylvester, sqrtm,
@@ -27,6 +27,6 @@ from ftrans.scipy.linalg.matrix_functions import (
 __all__ = [
     "LinAlgError", "block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "det",
     "eigh", "expm", "expm_frechet", "funm", "hankel", "inv", "lu", "lu_factor", "lu_solve",
-    "polar", "qr", "schur", "solve", "solve_sylvester", "solve_triangular", "sqrtm", "svd",
-    "toeplitz",
+    "polar", "qr", "schur", "solve", "solve_banded", "solve_sylvester", "solve_triangular",
+    "sqrtm", "svd", "toeplitz",
 ]

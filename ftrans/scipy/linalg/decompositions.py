@@ -267,6 +267,39 @@ def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False,
     return _unvector(decomp.solve(a, b), vector)
 
 
+def solve_banded(l_and_u: tuple[int, int], ab: Any, b: Any, overwrite_ab: bool = False,
+                 overwrite_b: bool = False, check_finite: bool = True) -> Any:
+    """Solve ``a x = b`` for a banded ``a`` given in SciPy's diagonal-ordered form: ``ab`` is
+    ``(l + u + 1, n)`` with ``a[i, j] = ab[u + i - j, j]`` (``l`` sub- and ``u``
+    super-diagonals; the entries of ``ab`` outside the matrix are ignored). The band is
+    expanded to the dense ``(n, n)`` matrix and solved by LU, so derivatives flow to ``ab``
+    and ``b`` (O(n^3), not the banded O(n (l + u)^2)).
+
+    Raises:
+      ValueError: ``ab`` does not have ``l + u + 1`` rows, or ``b`` does not fit.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> ab = np.array([[0.0, 1.0, 1.0], [4.0, 4.0, 4.0], [1.0, 1.0, 0.0]])
+    >>> fsl.solve_banded((1, 1), ab, np.array([5.0, 6.0, 5.0]))
+    array([1., 1., 1.])
+    """
+    lower, upper = (int(v) for v in l_and_u)
+    ab = fnp.asarray(ab)
+    shape = get_aval(ab).shape
+    if len(shape) != 2 or shape[0] != lower + upper + 1:
+        raise ValueError(f"solve_banded: ab must be (l + u + 1, n) = ({lower + upper + 1}, n) "
+                         f"for (l, u) = ({lower}, {upper}), got shape {shape}")
+    n = shape[1]
+    dense = fnp.zeros((n, n), get_aval(ab).dtype)
+    for offset in range(-upper, lower + 1):  # offset = i - j: below the diagonal when > 0
+        if abs(offset) >= n:
+            continue
+        row = ab[upper + offset]
+        values = row[:n - offset] if offset >= 0 else row[-offset:]
+        dense = dense + fnp.diag(values, -offset)
+    return solve(dense, b)
+
+
 def inv(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
     """The inverse of square ``a`` (``ftrans.numpy.linalg.inv``).
 
