@@ -19,6 +19,7 @@ from ftrans.core import Primitive, ShapedArray, make_aval
 from ftrans.interpreters.jvp import defjvp
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
 from ftrans.lax.reductions import _highest, _lowest
+from ftrans.lax.window_blocks import block_gather, block_scatter, tiles
 from ftrans.lax.window_geometry import (
     _bind_window, _check_window, _dilated, _window_batch, _window_shape, _windows,
 )
@@ -55,6 +56,9 @@ def _check_select(name: str, select: str, source: ShapedArray, operand: ShapedAr
 
 
 def _select_and_gather_add_impl(tangent: Any, operand: Any, select: str, **params: Any) -> Any:
+    operand = np.asarray(operand)
+    if tiles(operand.shape, params):
+        return block_gather(np.asarray(tangent), operand, select, params["window_dimensions"])
     taps = _selected_taps(operand, select, params)
     if taps.size == 0:
         return np.zeros(taps.shape, np.asarray(tangent).dtype)
@@ -113,6 +117,8 @@ _window_batch(select_and_gather_add_p)
 
 def _select_and_scatter_add_impl(source: Any, operand: Any, select: str, **params: Any) -> Any:
     operand, source = np.asarray(operand), np.asarray(source)
+    if tiles(operand.shape, params):
+        return block_scatter(source, operand, select, params["window_dimensions"])
     taps = _selected_taps(operand, select, params)
     out = np.zeros(operand.shape, source.dtype)
     if taps.size == 0 or operand.size == 0:

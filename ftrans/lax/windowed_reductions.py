@@ -36,6 +36,7 @@ from ftrans.lax.select_and_scatter import (  # noqa: F401  (public names, re-exp
     select_and_scatter_add_p,
 )
 from ftrans.lax.structural import broadcast_in_dim, pad
+from ftrans.lax.window_blocks import block_reduce, tiles
 from ftrans.lax.window_geometry import (
     Pairs, _bind_window, _dilated, _reduce_windows, _stack_last, _window_abstract_eval,
     _window_batch, _window_params, _window_shape, _window_taps, _windows,
@@ -104,11 +105,23 @@ _window_batch(reduce_window_sum_p)
 # reduce_window_max, reduce_window_min
 # ---------------------------------------------------------------------------------------------
 
+def _extremum_impl(select: str) -> Callable[..., Any]:
+    generic = _reduce_windows(np.max if select == "max" else np.min,
+                              _lowest if select == "max" else _highest)
+
+    def impl(x: Any, **params: Any) -> Any:
+        x = np.asarray(x)
+        if tiles(x.shape, params):  # non-overlapping windows: a maximum over strided slices
+            return block_reduce(x, select, params["window_dimensions"])
+        return generic(x, **params)
+    return impl
+
+
 reduce_window_max_p = Primitive(
-    "reduce_window_max", impl=_reduce_windows(np.max, _lowest),
+    "reduce_window_max", impl=_extremum_impl("max"),
     abstract_eval=_window_abstract_eval("reduce_window_max", "biuf"))
 reduce_window_min_p = Primitive(
-    "reduce_window_min", impl=_reduce_windows(np.min, _highest),
+    "reduce_window_min", impl=_extremum_impl("min"),
     abstract_eval=_window_abstract_eval("reduce_window_min", "biuf"))
 
 
