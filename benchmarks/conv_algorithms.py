@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 
 import ftrans as ft  # noqa: E402
 from ftrans import lax  # noqa: E402
-from ftrans.lax import convolution  # noqa: E402
+from ftrans.lax import conv_algorithms  # noqa: E402
 
 ALGORITHMS = ("im2col", "shifted", "fft", None)
 
@@ -69,11 +69,11 @@ def main() -> None:
             for pass_name, fun in passes:
                 cells = []
                 for algorithm in ALGORITHMS:
-                    convolution.forced_algorithm = algorithm
+                    conv_algorithms.forced_algorithm = algorithm
                     try:
                         cells.append(f"{best_of(fun, repeats) * 1e3:.1f} ms")
                     finally:
-                        convolution.forced_algorithm = None
+                        conv_algorithms.forced_algorithm = None
                 print(f"| {name} | {np.dtype(dtype).name} | {pass_name} | "
                       + " | ".join(cells) + " |", flush=True)
 
