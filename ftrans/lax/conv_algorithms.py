@@ -11,7 +11,7 @@ computed phase by phase without its zeros. docs/convolutions.md has the measurem
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -73,9 +73,10 @@ def _windows(xp: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...],
     return view[index]
 
 
-# The window matrix is built for this many elements at a time (16 MB of float32): beyond that,
-# chunks of the batch keep the copy in cache and the memory bounded.
-_IM2COL_CHUNK = 1 << 22
+# The window matrix is built for this many elements at a time (1 MB of float64): chunks of the
+# batch keep the copy in cache for the product that reads it (measured 2x faster than one
+# 32 MB matrix on LeNet's layers) and the memory bounded.
+_IM2COL_CHUNK = 1 << 17
 
 
 def _conv_im2col(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
@@ -150,7 +151,41 @@ def _conv_fft(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
     return np.moveaxis(full, 2, -1).astype(xg.dtype, copy=False)   # (G, N, Y..., O)
 
 
-_ALGORITHMS = {"im2col": _conv_im2col, "shifted": _conv_shifted, "fft": _conv_fft}
+def _conv_scatter(xg: np.ndarray, wg: np.ndarray, padding: Padding,
+                  rhs_dilation: tuple[int, ...]) -> np.ndarray:
+    """Unit strides, the *unpadded* input (pads >= 0): for each kernel offset ``k``, one matrix
+    product of every input element with that tap, ``(G, N * I, C) x (G, C, O)``, added into
+    the output where it lands (``y = i + low - k * dilation``). Padding is never materialised
+    nor multiplied, so a large one (the input gradient of a VALID convolution is padded by the
+    kernel size - 1 on each side) costs nothing; the products are contiguous matrices."""
+    kernel = wg.shape[3:]
+    g, batch, channels = xg.shape[:3]
+    in_sizes = xg.shape[3:]
+    out_features = wg.shape[1]
+    out_sizes = tuple(i + lo + hi - _dilate(k, d) + 1
+                      for i, (lo, hi), k, d in zip(in_sizes, padding, kernel, rhs_dilation))
+    rows = np.ascontiguousarray(np.moveaxis(xg, 2, -1)).reshape(g, -1, channels)
+    taps = np.ascontiguousarray(np.moveaxis(np.moveaxis(wg, 1, -1), 1, -2))  # (G, K..., C, O)
+    out = np.zeros((g, batch) + out_sizes + (out_features,), np.result_type(xg, wg))
+    for offset in np.ndindex(*kernel):
+        src, dst = [slice(None)] * 2, [slice(None)] * 2
+        for k, d, (lo, _), size, y in zip(offset, rhs_dilation, padding, in_sizes, out_sizes):
+            shift = lo - k * d                 # output index of input element 0
+            first, last = max(0, -shift), min(size, y - shift)
+            if last <= first:
+                break
+            src.append(slice(first, last))
+            dst.append(slice(first + shift, last + shift))
+        else:
+            tap = taps[(slice(None),) + offset]                       # (G, C, O)
+            term = rows[0] @ tap[0] if g == 1 else np.matmul(rows, tap)
+            term = term.reshape((g, batch) + in_sizes + (out_features,))
+            out[tuple(dst)] += term[tuple(src)]
+    return out
+
+
+_ALGORITHMS = {"im2col": _conv_im2col, "shifted": _conv_shifted, "fft": _conv_fft,
+               "scatter": _conv_scatter}
 
 # Set to a key of _ALGORITHMS to force one algorithm (benchmarks, tests); None chooses by shape.
 forced_algorithm: str | None = None
@@ -174,8 +209,10 @@ def _gemm_penalty(inner: int) -> float:
 
 @functools.lru_cache(maxsize=512)
 def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], itemsize: int, fft_applies: bool,
-           strides: tuple[int, ...], rhs_dilation: tuple[int, ...]) -> dict[str, float]:
-    """Predicted seconds of each applicable algorithm for grouped operands of these shapes."""
+           strides: tuple[int, ...], rhs_dilation: tuple[int, ...],
+           in_sizes: tuple[int, ...] | None = None) -> dict[str, float]:
+    """Predicted seconds of each applicable algorithm for grouped operands of these shapes
+    (``x_shape`` padded; ``in_sizes`` the unpadded spatial sizes where scattering applies)."""
     wide = _WIDE if itemsize >= 8 else dict(gemm=1.0, gather=1.0, stream=1.0, fft=1.0)
     gemm, gather = _GEMM * wide["gemm"], _GATHER * wide["gather"]
     stream, fft_pass = _STREAM * wide["stream"], _FFT * wide["fft"]
@@ -190,7 +227,7 @@ def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], itemsize: int, ff
     costs = {
         "im2col": (gemm * direct * _gemm_penalty(channels * kernel)
                    + gather * rows * channels * kernel),
-        "shifted": (gemm * direct * _gemm_penalty(min(channels, out_features))
+        "shifted": (gemm * direct * _gemm_penalty(min(channels, out_features)) ** 0.5
                     + stream * rows * kernel * (channels + out_features)
                     + gather * g * batch * channels * padded + _STEP * kernel),
     }
@@ -199,19 +236,38 @@ def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], itemsize: int, ff
         costs["fft"] = float(fft_pass * signals * padded * np.log2(max(padded, 2))
                              + 4 * gemm * g * batch * channels * out_features * padded / 2
                              * _gemm_penalty(min(channels, out_features)))
+    if in_sizes is not None:
+        inputs = g * batch * int(np.prod(in_sizes))
+        costs["scatter"] = (gemm * inputs * channels * kernel * out_features
+                            * _gemm_penalty(min(channels, out_features))
+                            + stream * inputs * kernel * out_features
+                            + stream * (inputs * channels + rows * out_features)
+                            + _STEP * kernel)
     return costs
 
 
 def _choose_algorithm(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
-                      rhs_dilation: tuple[int, ...]) -> str:
-    """The algorithm the cost model predicts fastest (or the forced one, where it applies)."""
+                      rhs_dilation: tuple[int, ...],
+                      in_sizes: tuple[int, ...] | None = None) -> str:
+    """The algorithm the cost model predicts fastest (or the forced one, where it applies).
+    ``xg`` may be any array of the padded grouped input's shape and dtype; ``in_sizes``, the
+    unpadded spatial sizes, is given where scattering applies (unit strides)."""
     if forced_algorithm is not None:
         if forced_algorithm == "fft" and not _fft_applies(xg, strides, rhs_dilation):
             return "im2col"
+        if forced_algorithm == "scatter" and in_sizes is None:
+            return "im2col"
         return forced_algorithm
-    costs = _costs(xg.shape, wg.shape, xg.dtype.itemsize, _fft_applies(xg, strides, rhs_dilation),
-                   strides, rhs_dilation)
+    costs = _costs(tuple(xg.shape), tuple(wg.shape), xg.dtype.itemsize,
+                   _fft_applies(xg, strides, rhs_dilation), strides, rhs_dilation, in_sizes)
     return min(costs, key=costs.__getitem__)
+
+
+class _Shape(NamedTuple):
+    """What the chooser reads of an operand, before any padded copy of it exists."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
 
 
 def _fft_applies(xg: np.ndarray, strides: tuple[int, ...], rhs_dilation: tuple[int, ...]
@@ -228,16 +284,31 @@ def _conv_canonical(x: np.ndarray, w: np.ndarray, strides: tuple[int, ...], padd
             and all(r == 1 for r in rhs_dilation)):
         return _conv_by_phases(x, w, padding, lhs_dilation, feature_group_count,
                                batch_group_count)
-    xp = _pad_and_dilate(x, padding, lhs_dilation)
     groups = max(feature_group_count, batch_group_count)
+    padded = tuple(_dilate(s, d) + lo + hi
+                   for s, d, (lo, hi) in zip(x.shape[2:], lhs_dilation, padding))
     out_sizes = tuple(max(0, (p - _dilate(k, d)) // s + 1) if p >= _dilate(k, d) else 0
-                      for p, k, d, s in zip(xp.shape[2:], w.shape[2:], rhs_dilation, strides))
+                      for p, k, d, s in zip(padded, w.shape[2:], rhs_dilation, strides))
     batch = x.shape[0] // batch_group_count
-    if 0 in out_sizes or 0 in xp.shape[:2] or 0 in w.shape:
+    if 0 in out_sizes or 0 in x.shape[:2] or 0 in w.shape:
         return np.zeros((batch, w.shape[0]) + out_sizes, np.result_type(x, w))
-    xg, wg = _grouped(xp, w, feature_group_count, batch_group_count)
-    algorithm = _choose_algorithm(xg, wg, strides, rhs_dilation)
-    res = _ALGORITHMS[algorithm](xg, wg, strides, rhs_dilation)  # (G, N, Y..., O / G)
+    unit = all(s == 1 for s in strides) and all(d == 1 for d in lhs_dilation)
+    if unit:  # negative pads crop now; the rest is padding the scatter never materialises
+        x = x[(slice(None),) * 2 + tuple(slice(max(-lo, 0), size - max(-hi, 0))
+                                         for size, (lo, hi) in zip(x.shape[2:], padding))]
+        padding = tuple((max(lo, 0), max(hi, 0)) for lo, hi in padding)
+    g, x_group = groups, x.shape[1] // feature_group_count
+    grouped_shape = (g, batch, x_group) + padded
+    algorithm = _choose_algorithm(_Shape(grouped_shape, np.result_type(x, w)),
+                                  _Shape((g, w.shape[0] // g) + w.shape[1:], w.dtype),
+                                  strides, rhs_dilation, x.shape[2:] if unit else None)
+    if algorithm == "scatter":
+        xg, wg = _grouped(x, w, feature_group_count, batch_group_count)
+        res = _conv_scatter(xg, wg, padding, rhs_dilation)
+    else:
+        xp = _pad_and_dilate(x, padding, lhs_dilation)
+        xg, wg = _grouped(xp, w, feature_group_count, batch_group_count)
+        res = _ALGORITHMS[algorithm](xg, wg, strides, rhs_dilation)  # (G, N, Y..., O / G)
     n = res.ndim - 3
     # (G, N, Y..., Og) -> (N, G, Og, Y...) -> (N, O, Y...): group-major output features
     res = res.transpose((1, 0, res.ndim - 1) + tuple(range(2, 2 + n)))

@@ -336,7 +336,7 @@ def test_vmap_batch_positions_of_both_operands() -> None:
             np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("algorithm", ["im2col", "shifted", "fft"])
+@pytest.mark.parametrize("algorithm", ["im2col", "shifted", "fft", "scatter"])
 def test_every_algorithm_matches_the_reference(algorithm: str, monkeypatch: Any) -> None:
     rng = np.random.default_rng(7)
     monkeypatch.setattr(conv_algorithms, "forced_algorithm", algorithm)
