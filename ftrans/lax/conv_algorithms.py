@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ftrans import blas_threads
 from ftrans.lax.conv_dimensions import ConvDimensionNumbers, Padding, _dilate
 
 # ---------------------------------------------------------------------------------------------
@@ -77,6 +78,10 @@ def _windows(xp: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...],
 # batch keep the copy in cache for the product that reads it (measured 2x faster than one
 # 32 MB matrix on LeNet's layers) and the memory bounded.
 _IM2COL_CHUNK = 1 << 17
+
+# A convolution's multiply-adds over the size of its typical product (a chunk or an offset's),
+# for the choice of BLAS threads: it is one thread up to this times blas_threads.SMALL.
+_CHUNKED = 8
 
 
 def _conv_im2col(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
@@ -361,7 +366,14 @@ def _conv_impl(lhs: Any, rhs: Any, *, window_strides: tuple[int, ...], padding: 
     if out_dtype != x.dtype:  # accumulate in the wider of the two types
         compute = np.promote_types(x.dtype, out_dtype)
         x, w = x.astype(compute), w.astype(compute)
-    out = _conv_canonical(x, w, window_strides, padding, lhs_dilation, rhs_dilation,
-                          feature_group_count, batch_group_count)
+    # the products are split into cache-sized chunks or one per kernel offset, each far smaller
+    # than the whole: BLAS threads pay only for much larger convolutions (blas_threads)
+    macs = (x.shape[0] // batch_group_count * int(np.prod(w.shape)) * int(np.prod(
+        [max(0, (_dilate(s, ld) + lo + hi - _dilate(k, rd)) // st + 1)
+         for s, ld, (lo, hi), k, rd, st in zip(x.shape[2:], lhs_dilation, padding, w.shape[2:],
+                                               rhs_dilation, window_strides)])))
+    out = blas_threads.run_small(macs // _CHUNKED, _conv_canonical, x, w, window_strides,
+                                 padding, lhs_dilation, rhs_dilation, feature_group_count,
+                                 batch_group_count)
     return np.transpose(out.astype(out_dtype, copy=False), np.argsort(out_spec))
 
