@@ -244,8 +244,10 @@ def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], itemsize: int, ff
     if in_sizes is not None:
         inputs = g * batch * int(np.prod(in_sizes))
         costs["scatter"] = (gemm * inputs * channels * kernel * out_features
-                            * _gemm_penalty(min(channels, out_features))
-                            + stream * inputs * kernel * out_features
+                            * _gemm_penalty(min(channels, out_features)) ** 0.5
+                            # each offset's product is a fresh array, added in place: read,
+                            # read and write of one output's worth
+                            + 3 * stream * inputs * kernel * out_features
                             + stream * (inputs * channels + rows * out_features)
                             + _STEP * kernel)
     return costs
