@@ -299,7 +299,9 @@ def _conv_canonical(x: np.ndarray, w: np.ndarray, strides: tuple[int, ...], padd
     batch = x.shape[0] // batch_group_count
     if 0 in out_sizes or 0 in x.shape[:2] or 0 in w.shape:
         return np.zeros((batch, w.shape[0]) + out_sizes, np.result_type(x, w))
-    unit = all(s == 1 for s in strides) and all(d == 1 for d in lhs_dilation)
+    unit = (all(s == 1 for s in strides) and all(d == 1 for d in lhs_dilation)
+            and all(max(-lo, 0) + max(-hi, 0) <= size   # crops within the input itself
+                    for size, (lo, hi) in zip(x.shape[2:], padding)))
     if unit:  # negative pads crop now; the rest is padding the scatter never materialises
         x = x[(slice(None),) * 2 + tuple(slice(max(-lo, 0), size - max(-hi, 0))
                                          for size, (lo, hi) in zip(x.shape[2:], padding))]

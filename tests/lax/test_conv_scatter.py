@@ -27,6 +27,7 @@ CASES = [
     ((4, 2, 5, 5), (6, 2, 2, 2), [(1, 1), (1, 1)], None, None, dict(batch_group_count=2)),
     ((2, 3, 4, 4), (2, 3, 3, 3), [(2, 1), (1, 2)], None, (2, 2), {}),        # phases + scatter
     ((2, 3, 4, 4), (2, 3, 5, 5), [(0, 0), (0, 0)], None, None, {}),          # kernel > input
+    ((2, 3, 4, 6), (2, 3, 2, 2), [(-5, 3), (1, 1)], None, None, {}),         # crop past the end
 ]
 
 
