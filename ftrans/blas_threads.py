@@ -7,9 +7,9 @@ an idle machine, and on a busy one far more: a worker thread that is not schedul
 product, and one that spins waiting for work takes CPU from the thread doing the rest. Measured
 on the shared 2-core development machine (load 10), the jitted W7 step took 554 ms with two
 BLAS threads and 117 ms with one. So the convolution and dot_general implementations run
-products below :data:`SMALL` multiply-adds through :func:`run_small`, which sets OpenBLAS to
-one thread and restores the count it found when the outermost such region ends (a lock and a
-depth count keep concurrent callers consistent).
+products below :data:`SMALL` multiply-adds (dot_general: from :data:`SWITCH`) through
+:func:`run_small`, which sets OpenBLAS to one thread and restores the count it found when the
+outermost such region ends (a lock and a depth count keep concurrent callers consistent).
 
 Only OpenBLAS (NumPy's wheels bundle it) is recognised, found among the libraries the process
 has loaded (Linux ``/proc/self/maps``); with any other BLAS, or none found, :func:`one_thread`
@@ -25,8 +25,10 @@ from typing import Any, Callable, Iterator
 
 # Products of at most this many multiply-adds run on one BLAS thread.
 SMALL = 1 << 24
-# Below this OpenBLAS uses one thread by itself (its GEMM threshold): nothing to do.
-_THREADED = 1 << 18
+# dot_general leaves products below this alone: OpenBLAS runs the smallest on one thread by
+# itself, and up to about here threads cost little; switching the count costs a few
+# microseconds (and wakes the workers), more than it saves on such a product.
+SWITCH = 1 << 21
 
 _NAMES = ("scipy_openblas_{}_num_threads64_", "scipy_openblas_{}_num_threads",
           "openblas_{}_num_threads64_", "openblas_{}_num_threads")
@@ -68,10 +70,10 @@ def _lookup() -> tuple[Callable[[], int], Callable[[int], Any]] | None:
 
 
 def run_small(macs: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)``, on one BLAS thread if ``macs`` (its multiply-adds) is above
-    OpenBLAS's own threading threshold and at most :data:`SMALL`; otherwise, or without a
-    recognised OpenBLAS, with threading left alone."""
-    if not _THREADED < macs <= SMALL:
+    """``fn(*args, **kwargs)``, on one BLAS thread if ``macs`` (the multiply-adds of its
+    products) is at most :data:`SMALL`; otherwise, or without a recognised OpenBLAS, with
+    threading left alone."""
+    if not 0 < macs <= SMALL:
         return fn(*args, **kwargs)
     api = _lookup()
     if api is None:

@@ -50,11 +50,12 @@ def _dot_general_impl(lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers,
                       preferred_element_type: np.dtype | None) -> Any:
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
     both = lhs.size * rhs.size
-    if both > blas_threads._THREADED:  # a small product runs on one BLAS thread (blas_threads)
+    if both > blas_threads.SWITCH:  # a small product runs on one BLAS thread (blas_threads)
         (lhs_contract, _), (lhs_batch, _) = dimension_numbers
-        shared = _size([lhs.shape[d] for d in lhs_contract + lhs_batch])
-        return blas_threads.run_small(both // max(shared, 1), _dot_general, lhs, rhs,
-                                      dimension_numbers, preferred_element_type)
+        macs = both // max(_size([lhs.shape[d] for d in lhs_contract + lhs_batch]), 1)
+        if macs > blas_threads.SWITCH:
+            return blas_threads.run_small(macs, _dot_general, lhs, rhs, dimension_numbers,
+                                          preferred_element_type)
     return _dot_general(lhs, rhs, dimension_numbers, preferred_element_type)
 
 
