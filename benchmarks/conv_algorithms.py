@@ -1,6 +1,7 @@
 """The convolution algorithms of lax.conv_general_dilated, timed against each other.
 
-Each algorithm (im2col + one GEMM, one GEMM per kernel offset, FFT) is forced in turn for every
+Each algorithm (im2col + one GEMM, one GEMM per kernel offset, FFT, scatter: one GEMM per
+kernel offset over the unpadded input) is forced in turn for every
 convolution of the computation (the forward one and the transposed ones of its gradients), on
 LeNet-sized layers; "auto" is the choice by shape. Results feed docs/convolutions.md.
 
@@ -24,12 +25,14 @@ import numpy as np  # noqa: E402
 
 import ftrans as ft  # noqa: E402
 from ftrans import lax  # noqa: E402
-from ftrans.lax import convolution  # noqa: E402
+from ftrans.lax import conv_algorithms  # noqa: E402
 
-ALGORITHMS = ("im2col", "shifted", "fft", None)
+ALGORITHMS = ("im2col", "shifted", "fft", "scatter", None)
 
 # name, input (NCHW), kernel (OIHW), padding
 LAYERS = [
+    ("W7 conv1 128x1x28x28 * 6x1x5x5", (128, 1, 28, 28), (6, 1, 5, 5), "VALID"),
+    ("W7 conv2 128x6x12x12 * 16x6x5x5", (128, 6, 12, 12), (16, 6, 5, 5), "VALID"),
     ("conv1 128x1x28x28 * 32x1x5x5", (128, 1, 28, 28), (32, 1, 5, 5), "VALID"),
     ("conv2 128x32x12x12 * 64x32x3x3", (128, 32, 12, 12), (64, 32, 3, 3), "VALID"),
     ("conv2 SAME 128x32x24x24 * 64x32x3x3", (128, 32, 24, 24), (64, 32, 3, 3), "SAME"),
@@ -51,8 +54,8 @@ def main() -> None:
     quick = "--quick" in sys.argv
     repeats = 2 if quick else 5
     rng = np.random.default_rng(0)
-    print("| layer | dtype | pass | im2col | shifted | fft | auto |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| layer | dtype | pass | im2col | shifted | fft | scatter | auto |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, lhs_shape, rhs_shape, padding in LAYERS:
         for dtype in (np.float32, np.float64):
             x = rng.normal(size=lhs_shape).astype(dtype)
@@ -69,11 +72,11 @@ def main() -> None:
             for pass_name, fun in passes:
                 cells = []
                 for algorithm in ALGORITHMS:
-                    convolution.forced_algorithm = algorithm
+                    conv_algorithms.forced_algorithm = algorithm
                     try:
                         cells.append(f"{best_of(fun, repeats) * 1e3:.1f} ms")
                     finally:
-                        convolution.forced_algorithm = None
+                        conv_algorithms.forced_algorithm = None
                 print(f"| {name} | {np.dtype(dtype).name} | {pass_name} | "
                       + " | ".join(cells) + " |", flush=True)
 

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ftrans import blas_threads
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, not_mapped
 from ftrans.interpreters.jvp import defbilinear
@@ -47,8 +48,20 @@ def _size(shape: Sequence[int]) -> int:
 
 def _dot_general_impl(lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers,
                       preferred_element_type: np.dtype | None) -> Any:
-    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    both = lhs.size * rhs.size
+    if both > blas_threads.SWITCH:  # a small product runs on one BLAS thread (blas_threads)
+        (lhs_contract, _), (lhs_batch, _) = dimension_numbers
+        macs = both // max(_size([lhs.shape[d] for d in lhs_contract + lhs_batch]), 1)
+        if macs > blas_threads.SWITCH:
+            return blas_threads.run_small(macs, _dot_general, lhs, rhs, dimension_numbers,
+                                          preferred_element_type)
+    return _dot_general(lhs, rhs, dimension_numbers, preferred_element_type)
+
+
+def _dot_general(lhs: np.ndarray, rhs: np.ndarray, dimension_numbers: DimensionNumbers,
+                 preferred_element_type: np.dtype | None) -> Any:
+    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
     out_dtype = lhs.dtype if preferred_element_type is None else preferred_element_type
     if out_dtype != lhs.dtype:  # accumulate in the wider of the two types
         compute_dtype = np.promote_types(lhs.dtype, out_dtype)

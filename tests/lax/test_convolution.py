@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import ftrans as ft
 from ftrans import lax
-from ftrans.lax import convolution
+from ftrans.lax import conv_algorithms, conv_dimensions, convolution
 from ftrans.test_util import check_grads
 from tests.spec_util import OpSpec, make_family_tests
 
@@ -336,11 +336,11 @@ def test_vmap_batch_positions_of_both_operands() -> None:
             np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("algorithm", ["im2col", "shifted", "fft"])
+@pytest.mark.parametrize("algorithm", ["im2col", "shifted", "fft", "scatter"])
 def test_every_algorithm_matches_the_reference(algorithm: str, monkeypatch: Any) -> None:
     rng = np.random.default_rng(7)
-    monkeypatch.setattr(convolution, "forced_algorithm", algorithm)
-    monkeypatch.setattr(convolution, "_IM2COL_CHUNK", 64)   # exercise the batch chunks
+    monkeypatch.setattr(conv_algorithms, "forced_algorithm", algorithm)
+    monkeypatch.setattr(conv_algorithms, "_IM2COL_CHUNK", 64)   # exercise the batch chunks
     cases = [((3, 4, 9, 8), (6, 2, 4, 3), (1, 1), "SAME", None, dict(feature_group_count=2)),
              ((4, 3, 7, 7), (4, 3, 3, 3), (2, 1), [(1, 0), (0, 2)], (1, 2), {}),
              ((4, 2, 6), (4, 2, 3), (1,), "VALID", None, dict(batch_group_count=2))]
@@ -374,7 +374,7 @@ def test_dilated_input_by_phases() -> None:
 def test_algorithm_choice_by_shape() -> None:
     def choose(x_shape: tuple, w_shape: tuple, strides: tuple = (1, 1), dtype: Any = float
                ) -> str:
-        return convolution._choose_algorithm(np.zeros(x_shape, dtype), np.zeros(w_shape, dtype),
+        return conv_algorithms._choose_algorithm(np.zeros(x_shape, dtype), np.zeros(w_shape, dtype),
                                              strides, (1, 1))
 
     # grouped operands (G, N, C, spatial...), (G, O, I, spatial...) of LeNet's layers
@@ -468,4 +468,5 @@ def test_conv_dimension_numbers() -> None:
 
 def test_docstring_examples() -> None:
     import doctest
-    assert doctest.testmod(convolution).failed == 0
+    for module in (convolution, conv_dimensions, conv_algorithms):
+        assert doctest.testmod(module).failed == 0
