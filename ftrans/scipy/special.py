@@ -2,7 +2,8 @@
 
 Gamma family (gamma, gammaln, loggamma, gammasgn, digamma/psi, polygamma, multigammaln, beta,
 betaln, poch, factorial, comb, gammainc, gammaincc, betainc, zeta), error function family (erf,
-erfc, erfcx, erfinv, ndtr, log_ndtr, ndtri), Bessel (i0, i0e, i1, i1e), exponential integrals
+erfc, erfcx, erfinv, ndtr, log_ndtr, ndtri), Bessel (i0, i0e, i1, i1e, jn, yn, iv, ive, in
+``ftrans.scipy.special_bessel``), exponential integrals
 (exp1, expi, expn), information theory (entr, xlogy, xlog1py, kl_div, rel_entr), logistic
 (expit, logit), normalisation (logsumexp, softmax, log_softmax), boxcox, boxcox1p, bernoulli.
 
@@ -30,11 +31,14 @@ from ftrans import numpy as fnp
 from ftrans.core import get_aval
 from ftrans.custom_derivatives import custom_jvp
 from ftrans.lax import special as lax_special
-from ftrans.lax import special_bessel_jy as lax_bessel_jy
 from ftrans.lax import special_bessel_zeta as lax_bessel_zeta
 from ftrans.lax import special_complex as lax_complex
 from ftrans.lax import special_incomplete as lax_incomplete
-from ftrans.numpy._promotion import asarray_strong, cast, float_dtype_for
+from ftrans.numpy._promotion import asarray_strong, cast
+from ftrans.scipy.special_args import as_float, as_floats, as_real_or_complex
+from ftrans.scipy.special_bessel import (  # noqa: F401  (part of this module's names)
+    i0, i0e, i1, i1e, iv, ive, j0, j1, jn, y0, y1, yn,
+)
 
 __all__ = ["bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
            "entr", "erf", "erfc", "erfcinv", "erfcx", "erfinv", "exp1", "expi", "expit", "expn",
@@ -42,24 +46,6 @@ __all__ = ["bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb
            "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "kl_div", "log_ndtr", "log_softmax",
            "loggamma", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma",
            "psi", "rel_entr", "rgamma", "softmax", "xlog1py", "xlogy", "y0", "y1", "yn", "zeta"]
-
-
-def _float(x: Any) -> Any:
-    x = asarray_strong(x)
-    dtype = get_aval(x).dtype
-    if dtype.kind == "c":
-        raise TypeError(f"complex arguments are not supported (got {dtype})")
-    dtype = float_dtype_for(x)
-    # SciPy's ufuncs have float32 and float64 loops only: small types compute in float32
-    return cast(x, np.dtype(np.float32) if dtype == np.float16 else dtype)
-
-
-def _real_or_complex(x: Any) -> tuple[Any, bool]:
-    """``x`` as a float array, or as a complex one (complex64 / complex128) when complex."""
-    x = asarray_strong(x)
-    if get_aval(x).dtype.kind == "c":
-        return x, True
-    return _float(x), False
 
 
 def erf(x: Any) -> Any:
@@ -72,7 +58,7 @@ def erf(x: Any) -> Any:
     >>> complex(np.round(erf(1j), 12))
     1.650425758798j
     """
-    x, is_complex = _real_or_complex(x)
+    x, is_complex = as_real_or_complex(x)
     return lax_complex.complex_erf(x) if is_complex else lax_special.erf(x)
 
 
@@ -83,7 +69,7 @@ def erfc(x: Any) -> Any:
     >>> float(erfc(6.0)) > 0
     True
     """
-    x, is_complex = _real_or_complex(x)
+    x, is_complex = as_real_or_complex(x)
     return lax_complex.complex_erfc(x) if is_complex else lax_special.erfc(x)
 
 
@@ -94,7 +80,7 @@ def erfinv(y: Any) -> Any:
     >>> round(float(erfinv(0.5)), 12)
     0.476936276204
     """
-    return lax_special.erf_inv(_float(y))
+    return lax_special.erf_inv(as_float(y))
 
 
 def gammaln(x: Any) -> Any:
@@ -104,7 +90,7 @@ def gammaln(x: Any) -> Any:
     >>> round(float(gammaln(5)), 12)  # log(24)
     3.178053830348
     """
-    return lax_special.lgamma(_float(x))
+    return lax_special.lgamma(as_float(x))
 
 
 def digamma(x: Any) -> Any:
@@ -114,7 +100,7 @@ def digamma(x: Any) -> Any:
     >>> round(float(digamma(1.0)), 12)
     -0.577215664902
     """
-    return lax_special.digamma(_float(x))
+    return lax_special.digamma(as_float(x))
 
 
 psi = digamma
@@ -131,10 +117,10 @@ def polygamma(n: Any, x: Any) -> Any:
     if isinstance(n, np.ndarray) and n.ndim == 0 and n.dtype.kind in "iu":
         n = int(n)
     if isinstance(n, (int, np.integer)) and not isinstance(n, bool):
-        return lax_special.polygamma(n, _float(x))
+        return lax_special.polygamma(n, as_float(x))
     if get_aval(n).dtype.kind not in "iu":
         raise TypeError(f"polygamma: n must be of integer type, got {get_aval(n).dtype}")
-    x, order = _floats(x, n)
+    x, order = as_floats(x, n)
     safe = fnp.where(order > 0, order, fnp.ones_like(order))  # no zeta(1, x) pole in a branch
     higher = zeta(safe + 1, x) * fnp.exp(gammaln(safe + 1)) * fnp.where(
         safe % 2 == 0, -1.0, 1.0).astype(get_aval(x).dtype)
@@ -162,7 +148,7 @@ def logsumexp(a: Any, axis: int | Sequence[int] | None = None, b: Any = None,
     0.69314718056
     """
     from ftrans import nn
-    a = _float(a)
+    a = as_float(a)
     if where is not None:
         a = fnp.where(where, a, -np.inf)
     if not return_sign:
@@ -187,7 +173,7 @@ def softmax(x: Any, /, *, axis: int | tuple[int, ...] | None = None) -> Any:
     [0.25, 0.75]
     """
     from ftrans import nn
-    return nn.softmax(_float(x), axis=axis)
+    return nn.softmax(as_float(x), axis=axis)
 
 
 def log_softmax(x: Any, /, *, axis: int | tuple[int, ...] | None = None) -> Any:
@@ -199,7 +185,7 @@ def log_softmax(x: Any, /, *, axis: int | tuple[int, ...] | None = None) -> Any:
     -0.69314718056
     """
     from ftrans import nn
-    return nn.log_softmax(_float(x), axis=axis)
+    return nn.log_softmax(as_float(x), axis=axis)
 
 
 def expit(x: Any) -> Any:
@@ -209,7 +195,7 @@ def expit(x: Any) -> Any:
     >>> float(expit(0.0))
     0.5
     """
-    return lax.logistic(_float(x))
+    return lax.logistic(as_float(x))
 
 
 def logit(p: Any) -> Any:
@@ -219,7 +205,7 @@ def logit(p: Any) -> Any:
     >>> float(logit(0.5))
     0.0
     """
-    p = _float(p)
+    p = as_float(p)
     return fnp.log(p) - fnp.log1p(-p)
 
 
@@ -242,7 +228,7 @@ def xlogy(x: Any, y: Any) -> Any:
     >>> float(xlogy(0.0, 0.0)), round(float(xlogy(2.0, 3.0)), 12)
     (0.0, 2.197224577336)
     """
-    x, y = fnp.broadcast_arrays(*[_float(v) for v in (x, y)])
+    x, y = fnp.broadcast_arrays(*[as_float(v) for v in (x, y)])
     dtype = np.result_type(get_aval(x).dtype, get_aval(y).dtype)
     return _xlogy(cast(x, dtype), cast(y, dtype))
 
@@ -266,7 +252,7 @@ def xlog1py(x: Any, y: Any) -> Any:
     >>> float(xlog1py(0.0, -1.0))
     0.0
     """
-    x, y = fnp.broadcast_arrays(*[_float(v) for v in (x, y)])
+    x, y = fnp.broadcast_arrays(*[as_float(v) for v in (x, y)])
     dtype = np.result_type(get_aval(x).dtype, get_aval(y).dtype)
     return _xlog1py(cast(x, dtype), cast(y, dtype))
 
@@ -278,7 +264,7 @@ def entr(x: Any) -> Any:
     >>> float(entr(1.0)), float(entr(0.0)), float(entr(-1.0))
     (-0.0, 0.0, -inf)
     """
-    x = _float(x)
+    x = as_float(x)
     positive = x > 0
     value = -_xlogy(x, fnp.where(positive, x, fnp.ones_like(x)))
     return fnp.where(positive, value, fnp.where(x == 0, fnp.zeros_like(x),
@@ -288,18 +274,6 @@ def entr(x: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # Promotion helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _floats(*args: Any) -> list[Any]:
-    """Each argument as a float array (SciPy's ufunc rules), then all in their common dtype;
-    Python scalars are weak (they take the arrays' dtype, as in NumPy 2 and JAX)."""
-    floats = [_float(a) for a in args]
-    strong = [get_aval(f).dtype for a, f in zip(args, floats) if type(a) not in _WEAK]
-    dtype = np.result_type(*strong) if strong else np.dtype(np.float64)
-    return [cast(f, dtype) for f in floats]
-
-
-_WEAK = (int, float, bool)
 
 
 def _constant_like(value: float, x: Any) -> Any:
@@ -325,7 +299,7 @@ def gammasgn(x: Any) -> Any:
     >>> float(gammasgn(-0.5)), float(gammasgn(-1.5)), float(gammasgn(2.0))
     (-1.0, 1.0, 1.0)
     """
-    x = lax.stop_gradient(_float(x))
+    x = lax.stop_gradient(as_float(x))
     floor = fnp.floor(x)
     negative = fnp.where(floor % 2 == 0, _constant_like(1.0, x), _constant_like(-1.0, x))
     negative = fnp.where(floor == x, _constant_like(np.nan, x), negative)
@@ -341,7 +315,7 @@ def gamma(x: Any) -> Any:
     >>> round(float(gamma(5.0)), 10), round(float(gamma(-1.5)), 12)
     (24.0, 2.363271801207)
     """
-    x = _float(x)
+    x = as_float(x)
     return gammasgn(x) * fnp.exp(gammaln(x))
 
 
@@ -354,7 +328,7 @@ def rgamma(x: Any) -> Any:
     >>> round(float(rgamma(5.0)), 12), float(rgamma(-2.0)), float(rgamma(200.0))
     (0.041666666667, 0.0, 0.0)
     """
-    x = _float(x)
+    x = as_float(x)
     pole = (x <= 0) & (fnp.floor(x) == x)
     safe_x = fnp.where(pole, _constant_like(0.5, x), x)
     value = gammasgn(safe_x) * fnp.exp(-gammaln(safe_x))
@@ -368,7 +342,7 @@ def loggamma(x: Any) -> Any:
     >>> round(float(loggamma(2.5)), 12)
     0.284682870473
     """
-    x = _float(x)
+    x = as_float(x)
     return fnp.where(x < 0, _constant_like(np.nan, x), gammaln(x))
 
 
@@ -382,7 +356,7 @@ def multigammaln(a: Any, d: int) -> Any:
     """
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
         raise TypeError(f"multigammaln: d must be a positive Python int, got {d!r}")
-    a = _float(a)
+    a = as_float(a)
     total = _constant_like(d * (d - 1) / 4 * np.log(np.pi), a)
     for j in range(int(d)):
         total = total + gammaln(a - _constant_like(j / 2, a))
@@ -396,7 +370,7 @@ def betaln(a: Any, b: Any) -> Any:
     >>> round(float(betaln(2.0, 3.0)), 12)  # log(1/12)
     -2.484906649788
     """
-    a, b = _floats(a, b)
+    a, b = as_floats(a, b)
     return gammaln(a) + gammaln(b) - gammaln(a + b)
 
 
@@ -407,7 +381,7 @@ def beta(a: Any, b: Any) -> Any:
     >>> round(float(beta(2.0, 3.0)), 12)
     0.083333333333
     """
-    a, b = _floats(a, b)
+    a, b = as_floats(a, b)
     sign = gammasgn(a) * gammasgn(b) * gammasgn(a + b)
     return sign * fnp.exp(betaln(a, b))
 
@@ -419,7 +393,7 @@ def poch(z: Any, m: Any) -> Any:
     >>> round(float(poch(2.0, 3.0)), 10)  # 2 * 3 * 4
     24.0
     """
-    z, m = _floats(z, m)
+    z, m = as_floats(z, m)
     value = gammasgn(z + m) * gammasgn(z) * fnp.exp(gammaln(z + m) - gammaln(z))
     return fnp.where(m == 0, fnp.ones_like(value), value)
 
@@ -434,7 +408,7 @@ def factorial(n: Any, exact: bool = False) -> Any:
     if exact:
         raise NotImplementedError("factorial: exact=True is not supported (it needs Python "
                                   "integers); use math.factorial for exact values")
-    n = _float(n)
+    n = as_float(n)
     return fnp.where(n < 0, fnp.zeros_like(n), fnp.exp(gammaln(_safe(n >= 0, n, 0.0) + 1)))
 
 
@@ -446,7 +420,7 @@ def comb(N: Any, k: Any, *, repetition: bool = False) -> Any:  # noqa: N803 (Sci
     >>> round(float(comb(5, 2)), 10), round(float(comb(5, 2, repetition=True)), 10)
     (10.0, 15.0)
     """
-    N, k = _floats(N, k)  # noqa: N806
+    N, k = as_floats(N, k)  # noqa: N806
     if repetition:
         N = N + k - 1  # noqa: N806
     ok = (k >= 0) & (k <= N) & (N >= 0)
@@ -463,7 +437,7 @@ def gammainc(a: Any, x: Any) -> Any:
     >>> round(float(gammainc(1.0, 2.0)), 12)
     0.864664716763
     """
-    return lax_incomplete.igamma(*_floats(a, x))
+    return lax_incomplete.igamma(*as_floats(a, x))
 
 
 def gammaincc(a: Any, x: Any) -> Any:
@@ -473,7 +447,7 @@ def gammaincc(a: Any, x: Any) -> Any:
     >>> round(float(gammaincc(1.0, 2.0)), 12)
     0.135335283237
     """
-    return lax_incomplete.igammac(*_floats(a, x))
+    return lax_incomplete.igammac(*as_floats(a, x))
 
 
 def betainc(a: Any, b: Any, x: Any) -> Any:
@@ -484,7 +458,7 @@ def betainc(a: Any, b: Any, x: Any) -> Any:
     >>> round(float(betainc(2.0, 3.0, 0.4)), 12)
     0.5248
     """
-    return lax_incomplete.betainc(*_floats(a, b, x))
+    return lax_incomplete.betainc(*as_floats(a, b, x))
 
 
 def zeta(x: Any, q: Any = None) -> Any:
@@ -497,7 +471,7 @@ def zeta(x: Any, q: Any = None) -> Any:
     """
     if q is None:
         q = 1.0
-    return lax_bessel_zeta.zeta(*_floats(x, q))
+    return lax_bessel_zeta.zeta(*as_floats(x, q))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -512,7 +486,7 @@ def erfcx(x: Any) -> Any:
     >>> round(float(erfcx(0.0)), 12)
     1.0
     """
-    return lax_special.erfcx(_float(x))
+    return lax_special.erfcx(as_float(x))
 
 
 def ndtr(x: Any) -> Any:
@@ -523,7 +497,7 @@ def ndtr(x: Any) -> Any:
     >>> round(float(ndtr(1.959963984540054)), 12)
     0.975
     """
-    x = _float(x)
+    x = as_float(x)
     return _constant_like(0.5, x) * lax_special.erfc(-x * _constant_like(np.sqrt(0.5), x))
 
 
@@ -534,7 +508,7 @@ def log_ndtr(x: Any) -> Any:
     >>> round(float(log_ndtr(-40.0)), 6)
     -804.608442
     """
-    return lax_special.log_ndtr(_float(x))
+    return lax_special.log_ndtr(as_float(x))
 
 
 def erfcinv(y: Any) -> Any:
@@ -546,7 +520,7 @@ def erfcinv(y: Any) -> Any:
     >>> round(float(erfcinv(0.5)), 12), round(float(erfcinv(1e-300)), 8)
     (0.476936276204, 26.20946996)
     """
-    y = _float(y)
+    y = as_float(y)
     return -ndtri(y * _constant_like(0.5, y)) * _constant_like(np.sqrt(0.5), y)
 
 
@@ -557,135 +531,12 @@ def ndtri(p: Any) -> Any:
     >>> round(float(ndtri(1e-300)), 8)
     -37.0470963
     """
-    return lax_special.ndtri(_float(p))
+    return lax_special.ndtri(as_float(p))
 
 
 # ---------------------------------------------------------------------------------------------
 # Bessel functions, exponential integrals
 # ---------------------------------------------------------------------------------------------
-
-
-def i0e(x: Any) -> Any:
-    """The exponentially scaled modified Bessel function ``exp(-|x|) I0(x)``.
-
-    >>> from ftrans.scipy.special import i0e
-    >>> round(float(i0e(1e4)), 12)
-    0.003989472675
-    """
-    return lax_bessel_zeta.bessel_i0e(_float(x))
-
-
-def i1e(x: Any) -> Any:
-    """The exponentially scaled modified Bessel function ``exp(-|x|) I1(x)``.
-
-    >>> from ftrans.scipy.special import i1e
-    >>> round(float(i1e(1.0)), 10)
-    0.2079104153
-    """
-    return lax_bessel_zeta.bessel_i1e(_float(x))
-
-
-def i0(x: Any) -> Any:
-    """The modified Bessel function of order 0, ``I0(x)``.
-
-    >>> from ftrans.scipy.special import i0
-    >>> round(float(i0(1.0)), 12)
-    1.266065877752
-    """
-    x = _float(x)
-    return fnp.exp(fnp.abs(x)) * i0e(x)
-
-
-def i1(x: Any) -> Any:
-    """The modified Bessel function of order 1, ``I1(x)``.
-
-    >>> from ftrans.scipy.special import i1
-    >>> round(float(i1(1.0)), 12)
-    0.565159103992
-    """
-    x = _float(x)
-    return fnp.exp(fnp.abs(x)) * i1e(x)
-
-
-def _order_zero_like(x: Any) -> Any:
-    return fnp.zeros_like(x)
-
-
-def jn(n: Any, x: Any) -> Any:
-    """The Bessel function of the first kind ``J_n(x)`` of integer order ``n`` (NaN for a
-    non-integer ``n``); differentiable in ``x`` (``J_n' = (J_{n-1} - J_{n+1}) / 2``).
-
-    >>> from ftrans.scipy.special import jn
-    >>> round(float(jn(2, 3.0)), 12)
-    0.486091260586
-    """
-    order, x = _floats(n, x)
-    return lax_bessel_jy.bessel_jn(*fnp.broadcast_arrays(order, x))
-
-
-def yn(n: Any, x: Any) -> Any:
-    """The Bessel function of the second kind ``Y_n(x)`` of integer order ``n``, ``x > 0``
-    (``-inf`` at 0, NaN for ``x < 0``).
-
-    >>> from ftrans.scipy.special import yn
-    >>> round(float(yn(2, 3.0)), 12)
-    -0.160400393485
-    """
-    order, x = _floats(n, x)
-    return lax_bessel_jy.bessel_yn(*fnp.broadcast_arrays(order, x))
-
-
-def j0(x: Any) -> Any:
-    """``J_0(x)``, the Bessel function of the first kind of order 0.
-
-    >>> from ftrans.scipy.special import j0
-    >>> round(float(j0(1.0)), 12)
-    0.765197686558
-    """
-    x = _float(x)
-    return lax_bessel_jy.bessel_jn(_order_zero_like(x), x)
-
-
-def j1(x: Any) -> Any:
-    """``J_1(x)``, the Bessel function of the first kind of order 1."""
-    x = _float(x)
-    return lax_bessel_jy.bessel_jn(_order_zero_like(x) + 1, x)
-
-
-def y0(x: Any) -> Any:
-    """``Y_0(x)``, the Bessel function of the second kind of order 0 (``x > 0``)."""
-    x = _float(x)
-    return lax_bessel_jy.bessel_yn(_order_zero_like(x), x)
-
-
-def y1(x: Any) -> Any:
-    """``Y_1(x)``, the Bessel function of the second kind of order 1 (``x > 0``)."""
-    x = _float(x)
-    return lax_bessel_jy.bessel_yn(_order_zero_like(x) + 1, x)
-
-
-def ive(v: Any, x: Any) -> Any:
-    """The exponentially scaled modified Bessel function ``exp(-|x|) I_v(x)`` of real order
-    ``v`` (NaN for ``x < 0`` unless ``v`` is an integer); differentiable in ``x``.
-
-    >>> from ftrans.scipy.special import ive
-    >>> round(float(ive(2.5, 3.0)), 12)
-    0.075444308632
-    """
-    order, x = _floats(v, x)
-    return lax_bessel_jy.bessel_ive(*fnp.broadcast_arrays(order, x))
-
-
-def iv(v: Any, x: Any) -> Any:
-    """The modified Bessel function ``I_v(x)`` of real order ``v`` (``inf`` where it
-    overflows, as SciPy).
-
-    >>> from ftrans.scipy.special import iv
-    >>> round(float(iv(2.5, 3.0)), 12)
-    1.515339446682
-    """
-    order, x = _floats(v, x)
-    return fnp.exp(fnp.abs(x)) * lax_bessel_jy.bessel_ive(*fnp.broadcast_arrays(order, x))
 
 
 def expn(n: Any, x: Any) -> Any:
@@ -696,7 +547,7 @@ def expn(n: Any, x: Any) -> Any:
     >>> round(float(expn(2, 1.0)), 12)
     0.148495506776
     """
-    x = _float(x)
+    x = as_float(x)
     n_float = cast(asarray_strong(n), get_aval(x).dtype)
     valid = (n_float >= 0) & (fnp.floor(n_float) == n_float)
     return fnp.where(valid, lax_incomplete.expn(lax.stop_gradient(n_float), x),
@@ -710,7 +561,7 @@ def exp1(x: Any) -> Any:
     >>> round(float(exp1(1.0)), 12)
     0.219383934396
     """
-    x = _float(x)
+    x = as_float(x)
     return lax_incomplete.expn(fnp.ones_like(x), x)
 
 
@@ -721,7 +572,7 @@ def expi(x: Any) -> Any:
     >>> round(float(expi(1.0)), 12)
     1.895117816356
     """
-    return lax_incomplete.expi(_float(x))
+    return lax_incomplete.expi(as_float(x))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -737,7 +588,7 @@ def rel_entr(x: Any, y: Any) -> Any:
     >>> round(float(rel_entr(2.0, 1.0)), 12), float(rel_entr(0.0, 1.0))
     (1.38629436112, 0.0)
     """
-    x, y = fnp.broadcast_arrays(*_floats(x, y))
+    x, y = fnp.broadcast_arrays(*as_floats(x, y))
     both = (x > 0) & (y > 0)
     xs, ys = _safe(both, x, 1.0), _safe(both, y, 1.0)
     value = xs * (fnp.log(xs) - fnp.log(ys))
@@ -753,7 +604,7 @@ def kl_div(x: Any, y: Any) -> Any:
     >>> round(float(kl_div(2.0, 1.0)), 12)
     0.38629436112
     """
-    x, y = fnp.broadcast_arrays(*_floats(x, y))
+    x, y = fnp.broadcast_arrays(*as_floats(x, y))
     both = (x > 0) & (y > 0)
     xs, ys = _safe(both, x, 1.0), _safe(both, y, 1.0)
     value = xs * (fnp.log(xs) - fnp.log(ys)) - xs + ys
@@ -768,7 +619,7 @@ def boxcox(x: Any, lmbda: Any) -> Any:
     >>> round(float(boxcox(2.0, 0.5)), 12)
     0.828427124746
     """
-    x, lmbda = _floats(x, lmbda)
+    x, lmbda = as_floats(x, lmbda)
     zero = lmbda == 0
     safe_lmbda = _safe(~zero, lmbda, 1.0)
     return fnp.where(zero, fnp.log(x), fnp.expm1(safe_lmbda * fnp.log(x)) / safe_lmbda)
@@ -781,7 +632,7 @@ def boxcox1p(x: Any, lmbda: Any) -> Any:
     >>> round(float(boxcox1p(1.0, 0.5)), 12)
     0.828427124746
     """
-    x, lmbda = _floats(x, lmbda)
+    x, lmbda = as_floats(x, lmbda)
     zero = lmbda == 0
     safe_lmbda = _safe(~zero, lmbda, 1.0)
     return fnp.where(zero, fnp.log1p(x), fnp.expm1(safe_lmbda * fnp.log1p(x)) / safe_lmbda)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ftrans import numpy as fnp
 from ftrans.core import get_aval
-from ftrans.scipy.special import _floats
+from ftrans.scipy.special_args import as_floats as _floats
 
 __all__ = ["promote", "constant", "safe", "standardize", "finish", "integer_valued",
            "log1mexp"]
