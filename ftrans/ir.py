@@ -84,6 +84,15 @@ class Jaxpr:
 
     __repr__ = __str__
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's plain-text display: the printed program, never a truncated repr
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the program syntax-coloured, nested programs foldable."""
+        from ftrans.display import jaxpr_html  # display imports ir, so import lazily
+        return jaxpr_html(self)
+
 
 class ClosedJaxpr:
     """A :class:`Jaxpr` together with the values of its constant variables.
@@ -123,6 +132,15 @@ class ClosedJaxpr:
         return pp_jaxpr(self.jaxpr)
 
     __repr__ = __str__
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's plain-text display: the printed program, never a truncated repr
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the program syntax-coloured, nested programs foldable."""
+        from ftrans.display import jaxpr_html  # display imports ir, so import lazily
+        return jaxpr_html(self)
 
 
 # ---------------------------------------------------------------------------------------------
