@@ -8,13 +8,14 @@ docs/internals.md, "The IR".
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, final
 
 import numpy as np
 
 from ftrans.core import FtransError, Primitive, ShapedArray, get_aval, short_dtype_name
 
 
+@final  # never subclassed: `type(x) is Var` (fast) is then a complete test for checkers
 class Var:
     """A variable of a program; its name is chosen when the program is printed."""
 
@@ -27,6 +28,7 @@ class Var:
         return f"Var({self.aval.str_short()})"
 
 
+@final
 class Literal:
     """A scalar constant written inline in a program."""
 

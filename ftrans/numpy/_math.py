@@ -17,7 +17,6 @@ from ftrans.core import Tracer, get_aval
 from ftrans.numpy._elementwise import to_bool
 from ftrans.numpy._promotion import asarray_leaf, cast, resolve, result_type
 
-__all__: list[str] = []
 
 _LN2 = float(np.log(2.0))
 
@@ -114,9 +113,6 @@ def _copysign_zero(sign_of: Any) -> Any:
     return lax.select_n(_signbit(sign_of), _const(0.0, sign_of), _const(-0.0, sign_of))
 
 
-for _fn in (isnan, isinf, isfinite, signbit, copysign):
-    __all__.append(_fn.__name__)
-
 # ---------------------------------------------------------------------------------------------
 # Floor division and remainders
 # ---------------------------------------------------------------------------------------------
@@ -200,9 +196,6 @@ def fmod(x1: Any, x2: Any, /) -> Any:
 
 
 mod = remainder
-for _fn in (floor_divide, remainder, divmod, fmod):
-    __all__.append(_fn.__name__)
-__all__.append("mod")
 
 # ---------------------------------------------------------------------------------------------
 # Selection and clipping
@@ -292,9 +285,6 @@ def around(a: Any, decimals: int = 0, out: Any = None) -> Any:
 
 
 round = around  # noqa: A001  (NumPy's name)
-for _fn in (where, clip, around):
-    __all__.append(_fn.__name__)
-__all__.append("round")
 
 # ---------------------------------------------------------------------------------------------
 # Numerically careful functions
@@ -383,9 +373,6 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None
     return lax.select_n(lax.eq(x, _const(-np.inf, x)), out, _const(neginf, x))
 
 
-for _fn in (logaddexp, logaddexp2, hypot, heaviside, nan_to_num):
-    __all__.append(_fn.__name__)
-
 # ---------------------------------------------------------------------------------------------
 # More exponentials, logarithms and hyperbolic functions
 # ---------------------------------------------------------------------------------------------
@@ -399,7 +386,6 @@ def _float_unary(ufunc: np.ufunc, body: Any, doc: str) -> Any:
         return _in_float32(body, x)
     fn.__name__ = fn.__qualname__ = ufunc.__name__
     fn.__doc__ = doc + "\n\nIntegers are computed in float64, float16 in float32, as in NumPy."
-    __all__.append(ufunc.__name__)
     return fn
 
 
@@ -528,7 +514,6 @@ deg2rad = _float_unary(np.deg2rad, _scale(np.pi / 180), "Elementwise degrees to 
 rad2deg = _float_unary(np.rad2deg, _scale(180 / np.pi), "Elementwise radians to degrees.")
 radians, degrees = deg2rad, rad2deg
 asinh, acosh, atanh = arcsinh, arccosh, arctanh  # NumPy 2's array-API names
-__all__ += ["radians", "degrees", "asinh", "acosh", "atanh"]
 
 # ---------------------------------------------------------------------------------------------
 # Approximate equality
@@ -559,6 +544,12 @@ def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
     return out if isinstance(out, Tracer) else bool(out)
 
 
-for _fn in (isclose, allclose):
-    __all__.append(_fn.__name__)
-del _fn
+# Listed literally (not appended as the functions are made) so that type checkers and editors
+# see every name `from ftrans.numpy._math import *` brings in.
+__all__ = [
+    "isnan", "isinf", "isfinite", "signbit", "copysign", "floor_divide", "remainder", "divmod",
+    "fmod", "mod", "where", "clip", "around", "round", "logaddexp", "logaddexp2", "hypot",
+    "heaviside", "nan_to_num", "exp2", "log2", "log10", "sinh", "cosh", "arcsinh", "arccosh",
+    "arctanh", "cbrt", "deg2rad", "rad2deg", "radians", "degrees", "asinh", "acosh", "atanh",
+    "isclose", "allclose",
+]
