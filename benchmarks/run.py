@@ -39,6 +39,7 @@ import ftrans.numpy as fnp
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "performance.md"
+RESULTS = ROOT / "benchmarks" / "results.json"  # the page's numbers, for docs/gen_charts.py
 ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
 TITLES = {
     "W1": "W1: scalar chain, value and grad",
@@ -555,7 +556,11 @@ def targets_table(checks: list[TargetCheck]) -> str:
 
 def render(report: Report) -> str:
     """The targets, a table per workload, any problems, and notes."""
-    parts = ["## Targets", "", targets_table(report.checks), "", "## Results", ""]
+    parts = ["## Targets", "", targets_table(report.checks), "",
+             "![Each target: what was measured, as a multiple of the limit]"
+             "(images/benchmark_targets.svg)", "",
+             "(The chart is drawn from `benchmarks/results.json` by `python docs/gen_charts.py`.)",
+             "", "## Results", ""]
     for table in report.tables:
         parts += [f"### {TITLES[table.workload]}", "", table.markdown(), ""]
     if report.problems:
@@ -616,7 +621,9 @@ def write_docs(report: Report, argv: list[str], elapsed: float) -> None:
         render(report),
     ])
     DOCS.write_text(text.rstrip() + "\n")
-    print(f"wrote {DOCS}", file=sys.stderr)
+    RESULTS.write_text(json.dumps({"date": date, "argv": argv, **report.to_json()}, indent=1,
+                                  ensure_ascii=False) + "\n")
+    print(f"wrote {DOCS} and {RESULTS}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------

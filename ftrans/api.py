@@ -41,6 +41,7 @@ from ftrans.tree_util import (
     tree_unflatten,
 )
 from ftrans.memory import check_chunk_size, map_in_chunks, slice_axis, vmap_basis
+from ftrans.progress import ProgressArg, advance_when_run, check_progress, make_progress
 
 # The dtype of the gradient of an integer input under allow_int (as in JAX): zero-size items.
 float0 = np.dtype([("float0", np.void, 0)])
@@ -645,7 +646,8 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
 
 
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
-         axis_name: Any = None, chunk_size: int | None = None) -> Callable[..., Any]:
+         axis_name: Any = None, chunk_size: int | None = None,
+         progress: ProgressArg = None) -> Callable[..., Any]:
     """Vectorize ``fun`` over a batch axis of its arguments.
 
     Args:
@@ -657,6 +659,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
       axis_name: a name for the batch axis, used by collectives such as ``lax.psum``.
       chunk_size: run the batch ``chunk_size`` members at a time and join the results (same
         values, peak memory scaling with ``chunk_size``; see docs/beyond_jax_memory.md).
+      progress: report the members done after each chunk: ``True`` for a tqdm bar (when
+        tqdm is installed; silent otherwise), or a callable ``progress(done, total)``.
 
     Returns:
       The batched function.
@@ -675,6 +679,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     _check_axes_spec(in_axes, "in_axes")
     _check_axes_spec(out_axes, "out_axes")
     check_chunk_size(chunk_size, "vmap")
+    check_progress(progress, "vmap")
     if chunk_size is not None and axis_name is not None:
         raise ValueError("vmap: chunk_size cannot be combined with axis_name (a collective "
                          "would see one chunk, not the whole axis)")
@@ -691,6 +696,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                              f"{in_axes!r} for {len(args)} argument(s): {err}") from None
         kw_flat, kw_tree = tree_flatten(kwargs)
         size = _batch_size(tuple(args), flat, axes, axis_size, kw_flat)
+        reporter = make_progress(progress, size, "vmap")
         if chunk_size is not None and size > chunk_size:
             def run_chunk(start: int, stop: int) -> Any:
                 ins = [x if ax is None else slice_axis(x, ax, start, stop)
@@ -698,7 +704,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                 kw_ins = [slice_axis(x, 0, start, stop) for x in kw_flat]
                 return vmap(fun, in_axes, out_axes, None if axis_size is None else stop - start)(
                     *tree_unflatten(in_tree, ins), **tree_unflatten(kw_tree, kw_ins))
-            return map_in_chunks(run_chunk, size, chunk_size, out_axes)
+            return map_in_chunks(run_chunk, size, chunk_size, out_axes, reporter)
         with new_trace(BatchTrace, size, axis_name) as trace:
             ins = []
             for x, ax in zip(flat, axes):
@@ -712,6 +718,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
             out_flat, out_tree = tree_flatten(out)
             _check_outputs(out_flat, fun, "vmap")
             vals = split_outputs_batched(trace, out_flat)
+        advance_when_run(reporter, size)  # the whole batch was one chunk
         try:
             out_ax = broadcast_prefix(out_axes, out)
         except ValueError as err:
@@ -808,12 +815,14 @@ def _pick(per_arg: tuple, argnums: int | Sequence[int]) -> Any:
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
+           holomorphic: bool = False, chunk_size: int | None = None,
+           progress: ProgressArg = None) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by forward mode: ``vmap`` of ``jvp`` over the input basis.
 
     The result has, for each output leaf and input leaf, shape ``out.shape + in.shape``; with
     several ``argnums``, a tuple over the arguments. With ``chunk_size``, the basis is pushed
-    ``chunk_size`` directions at a time (same result, peak memory scaling with it). Inputs
+    ``chunk_size`` directions at a time (same result, peak memory scaling with it), and
+    ``progress`` (as for :func:`vmap`) is told of the directions done after each chunk. Inputs
     must be real (outputs may be complex), or all complex with ``holomorphic=True`` (the
     complex derivative; outputs then must be complex).
 
@@ -825,6 +834,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     check_callable(fun, "jacfwd")
     from ftrans.lax import reshape
     check_chunk_size(chunk_size, "jacfwd")
+    check_progress(progress, "jacfwd")
 
     @functools.wraps(fun)
     def jac_f(*args: Any, **kwargs: Any) -> Any:
@@ -832,6 +842,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         f = _partial(fun, args, nums, kwargs)
         flat, in_tree = _flatten_args(diff_args, "jacfwd")
         in_avals = [get_aval(x) for x in flat]
+        reporter = make_progress(progress, sum(a.size for a in in_avals), "jacfwd")
         columns = []  # per input leaf: the flat list of d(output leaf)/d(this input leaf)
         out_tree = aux = None
         for k, aval in enumerate(in_avals):
@@ -840,7 +851,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                             for i, a in enumerate(in_avals)]
                 res = jvp(f, diff_args, tree_unflatten(in_tree, tangents), has_aux=has_aux)
                 return (res[1], res[2]) if has_aux else res[1]
-            res = vmap_basis(push, aval, chunk_size, (-1, None) if has_aux else -1)
+            res = vmap_basis(push, aval, chunk_size, (-1, None) if has_aux else -1, reporter)
             if has_aux:
                 res, aux = res
             out_leaves, out_tree = tree_flatten(res)
@@ -863,10 +874,12 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
+           holomorphic: bool = False, chunk_size: int | None = None,
+           progress: ProgressArg = None) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by reverse mode: ``vmap`` of the vjp over the output basis.
     With ``chunk_size``, the basis is pulled back ``chunk_size`` rows at a time (same result,
-    peak memory scaling with it). Outputs must be real (inputs may be complex), or complex
+    peak memory scaling with it), and ``progress`` (as for :func:`vmap`) is told of the rows
+    done after each chunk. Outputs must be real (inputs may be complex), or complex
     with ``holomorphic=True`` (inputs then must be complex too).
 
     >>> import ftrans as ft, numpy as np
@@ -877,6 +890,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     check_callable(fun, "jacrev")
     from ftrans.lax import reshape
     check_chunk_size(chunk_size, "jacrev")
+    check_progress(progress, "jacrev")
 
     @functools.wraps(fun)
     def jac_f(*args: Any, **kwargs: Any) -> Any:
@@ -889,13 +903,14 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         for aval in out_avals:
             _check_real_output(aval, "jacrev", holomorphic, fun)
         flat_in, in_tree = tree_flatten(diff_args)
+        reporter = make_progress(progress, sum(a.size for a in out_avals), "jacrev")
         per_out = []
         for k, aval in enumerate(out_avals):
             def pull(direction: Any, k: int = k) -> Any:
                 cts = [direction if i == k else np.zeros(a.shape, a.dtype)
                        for i, a in enumerate(out_avals)]
                 return f_vjp(tree_unflatten(out_tree, cts))
-            rows = tree_flatten(vmap_basis(pull, aval, chunk_size))[0]
+            rows = tree_flatten(vmap_basis(pull, aval, chunk_size, 0, reporter))[0]
             pieces = [reshape(r, aval.shape + get_aval(x).shape) for r, x in zip(rows, flat_in)]
             per_out.append(_pick(tree_unflatten(in_tree, pieces), argnums))
         jac = tree_unflatten(out_tree, per_out)

@@ -23,6 +23,7 @@ import numpy as np
 
 from ftrans.core import ShapedArray, Tracer, current_trace, eval_trace, get_aval
 from ftrans.ir import ClosedJaxpr, Literal, Var, programs_in_params
+from ftrans.progress import Progress, advance_when_run
 from ftrans.tree_util import broadcast_prefix, tree_flatten, tree_unflatten
 
 __all__ = ["memory_estimate", "MemoryEstimate", "EquationMemory", "map_in_chunks",
@@ -53,17 +54,19 @@ def slice_axis(x: Any, axis: int, start: int, stop: int) -> Any:
 
 
 def map_in_chunks(run_chunk: Callable[[int, int], Any], size: int, chunk_size: int,
-                  out_axes: Any = 0) -> Any:
+                  out_axes: Any = 0, progress: Progress | None = None) -> Any:
     """Run ``run_chunk(start, stop)`` for consecutive chunks of ``range(size)`` and join the
     outputs along ``out_axes`` (a pytree prefix of the output, as vmap's; ``None`` leaves are
     taken from the first chunk). NumPy outputs go into one preallocated array per leaf, so
-    only one chunk's working set is alive at a time; tracers are concatenated."""
+    only one chunk's working set is alive at a time; tracers are concatenated. ``progress``
+    is told of each chunk done (ftrans.progress)."""
     starts = list(range(0, size, chunk_size))
     out_tree = axes = None
     buffers: list[Any] = []   # per leaf: a NumPy array being filled, or a list of pieces
     for start in starts:
         stop = min(start + chunk_size, size)
         out = run_chunk(start, stop)
+        advance_when_run(progress, stop - start)
         leaves, tree = tree_flatten(out)
         if out_tree is None:
             out_tree = tree
@@ -112,18 +115,21 @@ def basis_rows(aval: ShapedArray, start: int, stop: int) -> np.ndarray:
 
 
 def vmap_basis(fun: Callable[[Any], Any], aval: ShapedArray, chunk_size: int | None,
-               out_axes: Any = 0) -> Any:
+               out_axes: Any = 0, progress: Progress | None = None) -> Any:
     """``vmap(fun, out_axes=out_axes)`` over the standard basis of ``aval`` (for jacfwd and
-    jacrev); with ``chunk_size`` the basis is made and used a chunk at a time."""
+    jacrev); with ``chunk_size`` the basis is made and used a chunk at a time, each chunk
+    reported to ``progress``."""
     from ftrans.api import vmap
     batched = vmap(fun, out_axes=out_axes)
     if chunk_size is None or chunk_size >= aval.size:
-        return batched(basis_rows(aval, 0, aval.size))
+        out = batched(basis_rows(aval, 0, aval.size))
+        advance_when_run(progress, aval.size)
+        return out
     # Under a transformation (jit, make_jaxpr, ...), the rows are computed by the program, so
     # the unrolled chunks do not hold the whole basis as constants.
     rows = basis_rows if current_trace() is eval_trace else _computed_basis_rows
     return map_in_chunks(lambda start, stop: batched(rows(aval, start, stop)),
-                         aval.size, chunk_size, out_axes)
+                         aval.size, chunk_size, out_axes, progress)
 
 
 def _computed_basis_rows(aval: ShapedArray, start: int, stop: int) -> Any:
