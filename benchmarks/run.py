@@ -1,9 +1,10 @@
 """The ftrans benchmark suite: median times against hand-written NumPy, in one run.
 
-W1 scalar chain, W2 MLP value_and_grad, W3 per-example gradients, W4 higher-order derivatives
-(each timed interleaved with its NumPy reference), W5 time to first result of jit(grad), W6 peak
-memory and import cost. Every workload runs in a fresh interpreter (``--child``), and so does
-each W6 measurement. JAX and autograd join when installed.
+W1 scalar chain, W2 MLP value_and_grad, W3 per-example gradients, W4 higher-order derivatives,
+W7 a LeNet-sized CNN value_and_grad (each timed interleaved with its NumPy reference), W5 time to
+first result of jit(grad), W6 peak memory and import cost. Every workload runs in a fresh
+interpreter (``--child``), and so does each W6 measurement. JAX and autograd join when installed
+(and PyTorch, for W7).
 
 Run: python benchmarks/run.py [--quick] [--only W1,W3] [--no-peers] [--write-docs]
 Prints a Markdown table per workload and the project's targets next to the measured ratios;
@@ -40,7 +41,7 @@ import ftrans.numpy as fnp
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "performance.md"
 RESULTS = ROOT / "benchmarks" / "results.json"  # the page's numbers, for docs/gen_charts.py
-ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
+ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
 TITLES = {
     "W1": "W1: scalar chain, value and grad",
     "W2": "W2: MLP value_and_grad (tanh 784-512-512-10, softmax cross-entropy)",
@@ -48,6 +49,7 @@ TITLES = {
     "W4": "W4: higher-order derivatives",
     "W5": "W5: time to first result of jit(grad)",
     "W6": "W6: peak memory and import cost",
+    "W7": "W7: LeNet-sized CNN value_and_grad (conv 5x5, max pool 2x2, twice; dense 120, 10)",
 }
 
 
@@ -681,7 +683,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def run_workload(workload: str, settings: Settings, use_peers: bool) -> Report:
     """Measure one workload in this process."""
     report = Report()
-    peers = wl.load_peers(enabled=use_peers and workload != "W6")
+    peers = wl.load_peers(enabled=use_peers and workload != "W6", torch=workload == "W7")
     report.peers = peers.names()
     if workload in wl.CASE_BUILDERS:
         run_cases(workload, peers, settings, report)

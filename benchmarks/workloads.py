@@ -29,6 +29,8 @@ CHAIN_OPS = 1000        # primitives in the W1 chain: each step is a mul and a s
 CHAIN_SCALE = 1.0001
 HESSIAN_DIM = 100
 HVP_DIM = 10_000
+CNN_BATCH = 128         # W7: LeNet-sized, 28x28x1 -> conv5x5(6) -> pool -> conv5x5(16) -> pool
+CNN_SHAPES = ((5, 5, 1, 6), (5, 5, 6, 16), (256, 120), (120, 10))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,6 +105,7 @@ class Peers:
 
     jax: Any = None
     autograd: Any = None
+    torch: Any = None  # W7 only
 
     def names(self) -> list[str]:
         found = []
@@ -111,14 +114,23 @@ class Peers:
         if self.autograd is not None:
             import importlib.metadata
             found.append(f"autograd {importlib.metadata.version('autograd')}")
+        if self.torch is not None:
+            found.append(f"torch {self.torch.__version__} (CPU, float64; W7)")
         return found
 
 
-def load_peers(enabled: bool = True) -> Peers:
-    """Import JAX (configured for float64) and autograd where installed."""
+def load_peers(enabled: bool = True, torch: bool = False) -> Peers:
+    """Import JAX (configured for float64) and autograd where installed, and PyTorch when
+    asked for (only W7 measures it)."""
     peers = Peers()
     if not enabled:
         return peers
+    if torch:
+        try:
+            import torch as torch_module
+            peers.torch = torch_module
+        except Exception:
+            pass
     try:
         import jax
         jax.config.update("jax_enable_x64", True)
@@ -472,6 +484,168 @@ def w4_cases(peers: Peers) -> list[Case]:
     return cases
 
 
+# ---------------------------------------------------------------------------------------------
+# W7: a LeNet-sized convolutional network
+# ---------------------------------------------------------------------------------------------
+
+
+def make_cnn_loss(conv: Callable, max_pool: Callable, xp: Any,
+                  stop_gradient: Callable) -> Callable[..., Any]:
+    """Mean softmax cross-entropy of (conv 5x5 -> ReLU -> max pool 2x2) x 2 -> dense 120
+    (ReLU) -> dense 10, channels last; ``conv(x, w)`` is a VALID NHWC/HWIO convolution."""
+    def cnn_loss(params, x, y):
+        (w1, b1), (w2, b2), (w3, b3), (w4, b4) = params
+        h = max_pool(xp.maximum(conv(x, w1) + b1, 0.0))
+        h = max_pool(xp.maximum(conv(h, w2) + b2, 0.0))
+        h = xp.reshape(h, (h.shape[0], -1))
+        h = xp.maximum(h @ w3 + b3, 0.0)
+        return softmax_cross_entropy(xp, stop_gradient, h @ w4 + b4, y) / x.shape[0]
+    return cnn_loss
+
+
+def _ftrans_conv(x: Any, w: Any) -> Any:
+    return ft.lax.conv_general_dilated(x, w, (1, 1), "VALID",
+                                       dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+
+def _ftrans_pool(x: Any) -> Any:
+    return ft.nn.max_pool(x, (2, 2), strides=(2, 2))
+
+
+def _windows(x: np.ndarray, k: int) -> np.ndarray:
+    """(B, H-k+1, W-k+1, C, k, k): every k x k patch of an NHWC array (a view)."""
+    return np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))
+
+
+def _conv_numpy(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """VALID NHWC x HWIO convolution: patches contracted with the kernel by tensordot."""
+    return np.tensordot(_windows(x, w.shape[0]), w, axes=((3, 4, 5), (2, 0, 1)))
+
+
+def _pool_numpy(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """2x2 max pooling and the mask of the elements that won (ties are measure zero after
+    ReLU for the gradient: tied zeros get no gradient from ReLU's backward anyway)."""
+    b, hh, ww, c = h.shape
+    blocks = h.reshape(b, hh // 2, 2, ww // 2, 2, c)
+    pooled = blocks.max(axis=(2, 4))
+    return pooled, blocks == pooled[:, :, None, :, None, :]
+
+
+def _unpool_numpy(g: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    b, h, _, w, _, c = mask.shape
+    return (mask * g[:, :, None, :, None, :]).reshape(b, 2 * h, 2 * w, c)
+
+
+def cnn_numpy(params: list, x: np.ndarray, y: np.ndarray) -> tuple[Any, list]:
+    """Loss and parameter gradients of ``cnn_loss`` by hand: convolutions and their weight
+    gradients as tensordots over sliding-window views, the input gradient of the second
+    convolution as a full correlation with the flipped kernel."""
+    (w1, b1), (w2, b2), (w3, b3), (w4, b4) = params
+    n = x.shape[0]
+    a1 = _conv_numpy(x, w1) + b1
+    r1 = np.maximum(a1, 0.0)
+    p1, m1 = _pool_numpy(r1)
+    a2 = _conv_numpy(p1, w2) + b2
+    r2 = np.maximum(a2, 0.0)
+    p2, m2 = _pool_numpy(r2)
+    f = p2.reshape(n, -1)
+    a3 = f @ w3 + b3
+    r3 = np.maximum(a3, 0.0)
+    z = r3 @ w4 + b4
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(axis=1, keepdims=True)
+    loss = -np.sum(y * (z - np.log(s))) / n
+    g = (e / s - y) / n
+    grads4 = (r3.T @ g, g.sum(axis=0))
+    g = (g @ w4.T) * (a3 > 0)
+    grads3 = (f.T @ g, g.sum(axis=0))
+    g = _unpool_numpy((g @ w3.T).reshape(p2.shape), m2) * (a2 > 0)
+    grads2 = (np.tensordot(_windows(p1, 5), g, axes=((0, 1, 2), (0, 1, 2))).transpose(1, 2, 0, 3),
+              g.sum(axis=(0, 1, 2)))
+    k = w2.shape[0]
+    padded = np.pad(g, ((0, 0), (k - 1, k - 1), (k - 1, k - 1), (0, 0)))
+    g = np.tensordot(_windows(padded, k), w2[::-1, ::-1], axes=((3, 4, 5), (3, 0, 1)))
+    g = _unpool_numpy(g, m1) * (a1 > 0)
+    grads1 = (np.tensordot(_windows(x, 5), g, axes=((0, 1, 2), (0, 1, 2))).transpose(1, 2, 0, 3),
+              g.sum(axis=(0, 1, 2)))
+    return loss, [grads1, grads2, grads3, grads4]
+
+
+def cnn_params(rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    out = []
+    for shape in CNN_SHAPES:
+        fan_in = int(np.prod(shape[:-1]))
+        out.append((rng.normal(size=shape) * np.sqrt(2.0 / fan_in),
+                    0.1 * rng.normal(size=shape[-1])))
+    return out
+
+
+def _torch_cnn(torch: Any, params: list, x: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
+    """The same network in PyTorch (NCHW, float64): loss.backward() on leaf tensors."""
+    fn = torch.nn.functional
+    tensors = []
+    for i, (w, b) in enumerate(params):
+        w = torch.tensor(w.transpose(3, 2, 0, 1).copy() if i < 2 else w.T.copy())
+        tensors.append((w.requires_grad_(), torch.tensor(b).requires_grad_()))
+    xt = torch.tensor(x.transpose(0, 3, 1, 2).copy())
+    labels = torch.tensor(y.argmax(axis=1))
+
+    def step():
+        for w, b in tensors:
+            w.grad = b.grad = None
+        (w1, b1), (w2, b2), (w3, b3), (w4, b4) = tensors
+        h = fn.max_pool2d(torch.relu(fn.conv2d(xt, w1, b1)), 2)
+        h = fn.max_pool2d(torch.relu(fn.conv2d(h, w2, b2)), 2)
+        h = h.permute(0, 2, 3, 1).reshape(h.shape[0], -1)  # NHWC flattening, as the others
+        h = torch.relu(fn.linear(h, w3, b3))
+        loss = fn.cross_entropy(fn.linear(h, w4, b4), labels)
+        loss.backward()
+        grads = []
+        for i, (w, b) in enumerate(tensors):
+            gw = w.grad.numpy()
+            grads.append((gw.transpose(2, 3, 1, 0) if i < 2 else gw.T, b.grad.numpy()))
+        return loss.detach().numpy(), grads
+
+    return step
+
+
+def w7_cases(peers: Peers) -> list[Case]:
+    rng = np.random.default_rng(3)
+    params = cnn_params(rng)
+    x = rng.random((CNN_BATCH, 28, 28, 1))
+    y = np.eye(10)[rng.integers(0, 10, CNN_BATCH)]
+    loss = make_cnn_loss(_ftrans_conv, _ftrans_pool, fnp, ft.stop_gradient)
+    eager = ft.value_and_grad(loss)
+    jitted = ft.jit(ft.value_and_grad(loss))
+    contenders = [
+        Contender("ftrans value_and_grad (eager)", lambda: eager(params, x, y)),
+        Contender("ftrans jit(value_and_grad)", lambda: jitted(params, x, y)),
+    ]
+    if peers.jax is not None:
+        jax = peers.jax
+
+        def jax_conv(h, w):
+            return jax.lax.conv_general_dilated(h, w, (1, 1), "VALID",
+                                                dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+        def jax_pool(h):
+            return jax.lax.reduce_window(h, -np.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1),
+                                         "VALID")
+
+        f = jax.jit(jax.value_and_grad(make_cnn_loss(jax_conv, jax_pool, jax.numpy,
+                                                     jax.lax.stop_gradient)))
+        contenders.append(Contender("jax jit(value_and_grad)", _jax_call(jax, f, params, x, y),
+                                    "peer"))
+    if peers.torch is not None:
+        contenders.append(Contender("torch loss.backward() (CPU)",
+                                    _torch_cnn(peers.torch, params, x, y), "peer"))
+    reference = Contender("NumPy (hand-written: sliding_window_view + tensordot)",
+                          lambda: cnn_numpy(params, x, y), "numpy")
+    return [Case("W7", f"LeNet-sized CNN value_and_grad, batch {CNN_BATCH}, 28x28, float64",
+                 reference, contenders, rtol=1e-7, atol=1e-10)]
+
+
 CASE_BUILDERS: dict[str, Callable[[Peers], list[Case]]] = {
-    "W1": w1_cases, "W2": w2_cases, "W3": w3_cases, "W4": w4_cases,
+    "W1": w1_cases, "W2": w2_cases, "W3": w3_cases, "W4": w4_cases, "W7": w7_cases,
 }

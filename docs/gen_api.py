@@ -26,9 +26,14 @@ MODULES = [
     ("ftrans.nn", "table"),
     ("ftrans.numpy", "table"),
     ("ftrans.numpy.linalg", "table"),
+    ("ftrans.scipy.linalg", "table"),
     ("ftrans.numpy.fft", "table"),
     ("ftrans.lax", "table"),
     ("ftrans.extend", "table"),
+    ("ftrans.scipy.signal", "table"),
+    ("ftrans.scipy.optimize", "table"),
+    ("ftrans.scipy.integrate", "table"),
+    ("ftrans.scipy.interpolate", "table"),
 ]
 
 HEADER = """\

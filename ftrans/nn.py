@@ -26,10 +26,13 @@ from ftrans.custom_derivatives import custom_jvp
 from ftrans.lax.special import erfc
 
 __all__ = [
-    "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus",
-    "sigmoid", "log_sigmoid", "softmax", "log_softmax", "logsumexp", "one_hot", "standardize",
+    "relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "silu", "swish", "softplus",
+    "sigmoid", "log_sigmoid", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "mish",
+    "soft_sign", "sparse_plus", "sparse_sigmoid", "squareplus", "glu", "tanh", "identity",
+    "log1mexp", "softmax", "log_softmax", "logsumexp", "logmeanexp", "one_hot", "standardize",
     "safe_norm", "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels",
-    "sigmoid_binary_cross_entropy", "mse",
+    "sigmoid_binary_cross_entropy", "mse", "dot_product_attention", "max_pool", "min_pool",
+    "avg_pool",
 ]
 
 Axis = int | Sequence[int] | None
@@ -94,6 +97,16 @@ def elu(x: Any, alpha: float = 1.0) -> Any:
     return fnp.where(positive, x, alpha * fnp.expm1(safe_x))
 
 
+def celu(x: Any, alpha: float = 1.0) -> Any:
+    """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``.
+
+    >>> float(celu(-1.0, alpha=2.0))  # doctest: +ELLIPSIS
+    -0.786938...
+    """
+    x = _float(x)
+    return fnp.maximum(x, 0.0) + alpha * fnp.expm1(fnp.minimum(x, 0.0) / alpha)
+
+
 def selu(x: Any) -> Any:
     """Scaled ELU with the self-normalising constants."""
     alpha = 1.6732632423543772848170429916717
@@ -150,67 +163,218 @@ def log_sigmoid(x: Any) -> Any:
     return -softplus(-_float(x))
 
 
+def hard_sigmoid(x: Any) -> Any:
+    """The piecewise-linear sigmoid ``relu6(x + 3) / 6``; derivative 0 at the kinks (+-3).
+
+    >>> hard_sigmoid(np.array([-4.0, 0.0, 1.5])).tolist()
+    [0.0, 0.5, 0.75]
+    """
+    return relu6(_float(x) + 3.0) / 6.0
+
+
+def hard_silu(x: Any) -> Any:
+    """``x * hard_sigmoid(x)`` (also called hard swish)."""
+    x = _float(x)
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x: Any) -> Any:
+    """``x`` clipped to ``[-1, 1]``; derivative 1 at the kinks (+-1).
+
+    >>> hard_tanh(np.array([-2.0, 0.5, 3.0])).tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    x = _float(x)
+    return fnp.where(x > 1, 1.0, fnp.where(x < -1, -1.0, x))
+
+
+def mish(x: Any) -> Any:
+    """``x * tanh(softplus(x))``, smooth and finite everywhere."""
+    x = _float(x)
+    return x * fnp.tanh(softplus(x))
+
+
+def soft_sign(x: Any) -> Any:
+    """``x / (|x| + 1)``."""
+    x = _float(x)
+    return x / (fnp.abs(x) + 1.0)
+
+
+def sparse_plus(x: Any) -> Any:
+    """A sparse softplus: 0 for ``x <= -1``, ``x`` for ``x >= 1``, ``(x + 1)^2 / 4`` between
+    (continuously differentiable; the derivative is :func:`sparse_sigmoid`).
+
+    >>> sparse_plus(np.array([-2.0, 0.0, 2.0])).tolist()
+    [0.0, 0.25, 2.0]
+    """
+    x = _float(x)
+    return fnp.where(x <= -1.0, 0.0, fnp.where(x >= 1.0, x, (x + 1.0) ** 2 / 4.0))
+
+
+def sparse_sigmoid(x: Any) -> Any:
+    """A sparse sigmoid ``clip(x + 1, 0, 2) / 2``: exactly 0 below -1 and 1 above 1."""
+    return 0.5 * fnp.clip(_float(x) + 1.0, 0.0, 2.0)
+
+
+def squareplus(x: Any, b: float = 4) -> Any:
+    """A smooth ReLU ``(x + sqrt(x^2 + b)) / 2`` made of algebraic functions only."""
+    x = _float(x)
+    return (x + fnp.sqrt(x * x + b)) / 2.0
+
+
+def glu(x: Any, axis: int = -1) -> Any:
+    """Gated linear unit: ``x`` split into halves ``a, b`` along ``axis``, then
+    ``a * sigmoid(b)``.
+
+    Raises:
+      ValueError: the axis has odd length.
+
+    >>> glu(np.array([1.0, 2.0, 0.0, 100.0])).round(6).tolist()
+    [0.5, 2.0]
+    """
+    x = _float(x)
+    size = get_aval(x).shape[axis]
+    if size % 2:
+        raise ValueError(f"glu: axis {axis} of the input has odd length {size}; it is split in "
+                         f"two halves, so it must be even")
+    a, b = fnp.split(x, 2, axis=axis)
+    return a * sigmoid(b)
+
+
+def tanh(x: Any) -> Any:
+    """The hyperbolic tangent (``ftrans.numpy.tanh``)."""
+    return fnp.tanh(x)
+
+
+def identity(x: Any) -> Any:
+    """The identity activation: ``x`` unchanged (as an array)."""
+    return fnp.asarray(x)
+
+
+def log1mexp(x: Any) -> Any:
+    """``log(1 - exp(-x))`` for ``x > 0``, accurate for small and large ``x`` alike (the
+    branch at ``log 2`` that keeps each form away from cancellation).
+
+    >>> float(log1mexp(50.0))  # doctest: +ELLIPSIS
+    -1.92874...e-22
+    """
+    x = _float(x)
+    return fnp.where(x < math.log(2.0), fnp.log(-fnp.expm1(-x)), fnp.log1p(-fnp.exp(-x)))
+
+
 # ---------------------------------------------------------------------------------------------
 # Normalisation over an axis
 # ---------------------------------------------------------------------------------------------
 
 
-def _stable_max(x: Any, axis: Axis) -> Any:
-    """The maximum over ``axis`` (kept), gradient-stopped, and 0 where it is infinite: the
-    shift that makes ``exp`` safe without changing the result."""
-    m = lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+def _stable_max(x: Any, axis: Axis, where: Any = None) -> Any:
+    """The maximum over ``axis`` (kept; over the ``where`` elements), gradient-stopped, and 0
+    where it is infinite: the shift that makes ``exp`` safe without changing the result."""
+    if where is None:
+        m = fnp.max(x, axis=axis, keepdims=True)
+    else:
+        m = fnp.max(x, axis=axis, keepdims=True, initial=-np.inf, where=where)
+    m = lax.stop_gradient(m)
     return fnp.where(fnp.isfinite(m), m, 0.0)
 
 
-def logsumexp(a: Any, axis: Axis = None, b: Any = None, keepdims: bool = False) -> Any:
+def _squeeze_axes(out: Any, ndim: int, axis: Axis) -> Any:
+    axes = tuple(range(ndim)) if axis is None else axis
+    return fnp.squeeze(out, axis=axes)
+
+
+def logsumexp(a: Any, axis: Axis = None, b: Any = None, keepdims: bool = False,
+              return_sign: bool = False, where: Any = None) -> Any:
     """``log(sum(b * exp(a)))`` over ``axis``, without overflow: the maximum is shifted out
     first (it is a constant to differentiation, since the result does not depend on it).
 
     Args:
       a: the array.
       axis: axis or axes to reduce (None: all).
-      b: optional non-negative weights broadcastable to ``a``.
+      b: optional weights broadcastable to ``a``; negative weights need ``return_sign``.
       keepdims: keep the reduced axes with size 1.
+      return_sign: return ``(log|sum|, sign of the sum)``; otherwise a negative sum gives NaN.
+      where: optional boolean mask broadcastable to ``a``: only those elements are summed
+        (-inf when none is).
 
     >>> float(logsumexp(np.array([1000.0, 1000.0])))  # doctest: +ELLIPSIS
     1000.693147...
     """
     a = _float(a)
-    shift = _stable_max(a, axis)
+    shift = _stable_max(a, axis, where)
     terms = fnp.exp(a - shift)
     if b is not None:
         terms = terms * b
-    out = fnp.log(fnp.sum(terms, axis=axis, keepdims=True)) + shift
+    if where is not None:
+        terms = fnp.where(where, terms, 0.0)
+    total = fnp.sum(terms, axis=axis, keepdims=True)
+    if return_sign:
+        sign = lax.stop_gradient(fnp.sign(total))
+        out = fnp.log(fnp.abs(total)) + shift
+    else:
+        out = fnp.log(total) + shift
     if not keepdims:
-        axes = tuple(range(get_aval(a).ndim)) if axis is None else axis
-        out = fnp.squeeze(out, axis=axes)
-    return out
+        out = _squeeze_axes(out, get_aval(a).ndim, axis)
+        if return_sign:
+            sign = _squeeze_axes(sign, get_aval(a).ndim, axis)
+    return (out, sign) if return_sign else out
 
 
-def softmax(x: Any, axis: Axis = -1) -> Any:
-    """``exp(x) / sum(exp(x))`` over ``axis``, shifted by the maximum."""
+def logmeanexp(x: Any, axis: Axis = None, where: Any = None, keepdims: bool = False) -> Any:
+    """``log(mean(exp(x)))`` over ``axis`` (over the ``where`` elements), without overflow.
+
+    >>> float(logmeanexp(np.array([1000.0, 1000.0])))
+    1000.0
+    """
     x = _float(x)
-    unnormalized = fnp.exp(x - _stable_max(x, axis))
-    return unnormalized / fnp.sum(unnormalized, axis=axis, keepdims=True)
+    total = logsumexp(x, axis=axis, keepdims=keepdims, where=where)
+    ones = fnp.ones_like(x) if where is None else fnp.where(where, 1.0, 0.0) + fnp.zeros_like(x)
+    count = fnp.sum(ones, axis=axis, keepdims=keepdims)
+    return total - fnp.log(count)
 
 
-def log_softmax(x: Any, axis: Axis = -1) -> Any:
-    """``x - logsumexp(x)`` over ``axis``, shifted by the maximum."""
+def softmax(x: Any, axis: Axis = -1, where: Any = None) -> Any:
+    """``exp(x) / sum(exp(x))`` over ``axis``, shifted by the maximum. With a boolean
+    ``where`` (broadcastable to ``x``) only those elements take part; the others are 0."""
     x = _float(x)
-    shifted = x - _stable_max(x, axis)
-    return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
+    shift = _stable_max(x, axis, where)
+    if where is None:
+        unnormalized = fnp.exp(x - shift)
+        return unnormalized / fnp.sum(unnormalized, axis=axis, keepdims=True)
+    unnormalized = fnp.where(where, fnp.exp(fnp.where(where, x, shift) - shift), 0.0)
+    result = unnormalized / fnp.sum(unnormalized, axis=axis, keepdims=True)
+    return fnp.where(where, result, 0.0)
+
+
+def log_softmax(x: Any, axis: Axis = -1, where: Any = None) -> Any:
+    """``x - logsumexp(x)`` over ``axis``, shifted by the maximum. With a boolean ``where``
+    only those elements take part; the others are -inf."""
+    x = _float(x)
+    shift = _stable_max(x, axis, where)
+    if where is None:
+        shifted = x - shift
+        return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
+    shifted = fnp.where(where, x, shift) - shift
+    terms = fnp.where(where, fnp.exp(shifted), 0.0)
+    result = shifted - fnp.log(fnp.sum(terms, axis=axis, keepdims=True))
+    return fnp.where(where, result, -np.inf)
 
 
 def standardize(x: Any, axis: Axis = -1, mean: Any = None, variance: Any = None,
-                epsilon: float = 1e-5) -> Any:
+                epsilon: float = 1e-5, where: Any = None) -> Any:
     """``(x - mean) / sqrt(variance + epsilon)`` over ``axis`` (mean and variance computed
-    when not given). ``epsilon`` keeps a constant input finite, derivative included."""
+    when not given, over the ``where`` elements if a mask is given). ``epsilon`` keeps a
+    constant input finite, derivative included."""
     x = _float(x)
+    mask = True if where is None else where
     if mean is None:
-        mean = fnp.mean(x, axis=axis, keepdims=True)
+        mean = fnp.mean(x, axis=axis, keepdims=True, where=mask)
     if variance is None:
         centered = x - mean
-        variance = fnp.mean(centered * centered, axis=axis, keepdims=True)
+        variance = fnp.mean(centered * centered, axis=axis, keepdims=True, where=mask)
     return (x - mean) * lax.rsqrt(variance + fnp.asarray(epsilon, get_aval(x).dtype))
 
 
@@ -227,13 +391,10 @@ def safe_norm(x: Any, min_norm: float = 0.0, axis: Axis = None, keepdims: bool =
     safe_x = fnp.where(small, 1.0, x)
     norm = fnp.sqrt(fnp.sum(safe_x * safe_x, axis=axis, keepdims=True))
     out = fnp.where(small, min_norm, norm)
-    if not keepdims:
-        axes = tuple(range(get_aval(x).ndim)) if axis is None else axis
-        out = fnp.squeeze(out, axis=axes)
-    return out
+    return out if keepdims else _squeeze_axes(out, get_aval(x).ndim, axis)
 
 
-def one_hot(x: Any, num_classes: int, dtype: Any = np.float64, axis: int = -1) -> Any:
+def one_hot(x: Any, num_classes: int, dtype: Any = None, axis: int = -1) -> Any:
     """Integer labels as one-hot vectors along a new axis (``axis``) of length
     ``num_classes``; labels outside ``[0, num_classes)`` give all zeros.
 
@@ -245,7 +406,7 @@ def one_hot(x: Any, num_classes: int, dtype: Any = np.float64, axis: int = -1) -
     ndim = get_aval(x).ndim
     axis = axis % (ndim + 1)
     classes = fnp.arange(num_classes).reshape((num_classes,) + (1,) * (ndim - axis))
-    return (fnp.expand_dims(x, axis) == classes).astype(dtype)
+    return (fnp.expand_dims(x, axis) == classes).astype(np.float64 if dtype is None else dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,3 +439,9 @@ def mse(predictions: Any, targets: Any, axis: Axis = None) -> Any:
     """Mean squared error ``mean((predictions - targets) ** 2)`` over ``axis`` (None: all)."""
     diff = _float(predictions) - targets
     return fnp.mean(diff * diff, axis=axis)
+
+
+# Attention and pooling live in their own module (they need softmax, defined above).
+from ftrans.nn_layers import (  # noqa: E402
+    avg_pool, dot_product_attention, max_pool, min_pool,
+)

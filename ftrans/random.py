@@ -192,12 +192,22 @@ def uniform(key: Any, shape: Shape = (), dtype: Any = np.float64, minval: Any = 
 
 
 def normal(key: Any, shape: Shape = (), dtype: Any = np.float64) -> Any:
-    """Standard normal samples: ``sqrt(2) * erf_inv(u)``, ``u`` uniform on (-1, 1).
+    """Standard normal samples: ``sqrt(2) * erf_inv(u)``, ``u`` uniform on (-1, 1). A complex
+    dtype gives standard complex normal samples: independent real and imaginary parts of
+    variance 1/2 each (from two keys split off ``key``).
 
     >>> normal(key(0), (2, 3)).shape
     (2, 3)
+    >>> normal(key(0), (2,), np.complex64).dtype
+    dtype('complex64')
     """
     shape = _shape(shape, "normal")
+    if np.dtype(dtype) in (np.dtype(np.complex64), np.dtype(np.complex128)):
+        part_dtype = np.finfo(np.dtype(dtype)).dtype
+        key_re, key_im = split(key)
+        half = np.asarray(math.sqrt(0.5), part_dtype)[()]
+        return lax.complex(lax.mul(normal(key_re, shape, part_dtype), half),
+                           lax.mul(normal(key_im, shape, part_dtype), half))
     dtype = _float_dtype(dtype, "normal")
     low = np.nextafter(np.asarray(-1.0, dtype), np.asarray(0.0, dtype))
     u = uniform(key, shape, dtype, low, 1.0)

@@ -259,33 +259,36 @@ _SETTINGS = settings(max_examples=8, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-def make_family_tests(specs: list[OpSpec]) -> tuple[Callable, ...]:
-    """The four table-driven tests for ``specs``: assign them to ``test_*`` names."""
+def make_family_tests(specs: list[OpSpec], max_examples: int = 8) -> tuple[Callable, ...]:
+    """The four table-driven tests for ``specs``: assign them to ``test_*`` names. Long
+    tables of costly functions may draw fewer ``max_examples`` per test (half as many for
+    the gradient checks)."""
+    checks = settings(_SETTINGS, max_examples=max_examples)
+    grad_checks = settings(_SETTINGS, max_examples=max(1, max_examples // 2))
     ids = [s.name for s in specs]
     assert len(set(ids)) == len(ids), "spec names must be unique"
     parametrize = pytest.mark.parametrize("spec", specs, ids=ids)
 
     @parametrize
-    @_SETTINGS
+    @checks
     @given(data=st.data())
     def test_matches_numpy(spec: OpSpec, data: Any) -> None:
         check_reference(spec, data.draw(spec_args(spec)))
 
     @parametrize
-    @_SETTINGS
+    @checks
     @given(data=st.data())
     def test_abstract_eval_matches_impl(spec: OpSpec, data: Any) -> None:
         check_abstract_eval(spec, data.draw(spec_args(spec)))
 
     @parametrize
-    @settings(max_examples=4, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @grad_checks
     @given(data=st.data())
     def test_grads(spec: OpSpec, data: Any) -> None:
         check_spec_grads(spec, data.draw(spec_args(spec)))
 
     @parametrize
-    @_SETTINGS
+    @checks
     @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
     def test_vmap_matches_loop(spec: OpSpec, data: Any, seed: int) -> None:
         check_vmap(spec, data.draw(spec_case(spec)), np.random.default_rng(seed))

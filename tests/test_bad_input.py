@@ -225,7 +225,9 @@ def _check_refused(fun, n, filler, name):
 
 # stop_gradient maps over a pytree (None and dicts are pytrees), as JAX's does
 PYTREE_FUNCTIONS = {"stop_gradient"}
-NUMPY_TARGETS = _sweep_targets(fnp, np.ones(3))
+# predicates about any Python object answer False for non-arrays, as NumPy's and JAX's do
+OBJECT_PREDICATES = {"isscalar", "iterable"}
+NUMPY_TARGETS = [t for t in _sweep_targets(fnp, np.ones(3)) if t[0] not in OBJECT_PREDICATES]
 LAX_TARGETS = [t for t in _sweep_targets(lax, np.ones(3)) if t[0] not in PYTREE_FUNCTIONS]
 
 

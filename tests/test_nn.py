@@ -51,6 +51,17 @@ ELEMENTWISE = {
     "softplus": (nn.softplus, _softplus),
     "sigmoid": (nn.sigmoid, _sigmoid),
     "log_sigmoid": (nn.log_sigmoid, lambda x: -_softplus(-x)),
+    "celu": (lambda x: nn.celu(x, 1.5), lambda x: np.where(x > 0, x, 1.5 * np.expm1(x / 1.5))),
+    "hard_sigmoid": (nn.hard_sigmoid, lambda x: np.clip((x + 3) / 6, 0, 1)),
+    "hard_silu": (nn.hard_silu, lambda x: x * np.clip((x + 3) / 6, 0, 1)),
+    "hard_tanh": (nn.hard_tanh, lambda x: np.clip(x, -1, 1)),
+    "mish": (nn.mish, lambda x: x * np.tanh(np.log1p(np.exp(x)))),
+    "soft_sign": (nn.soft_sign, lambda x: x / (1 + np.abs(x))),
+    "sparse_plus": (nn.sparse_plus, lambda x: np.where(x <= -1, 0, np.where(x >= 1, x,
+                                                                            (x + 1) ** 2 / 4))),
+    "sparse_sigmoid": (nn.sparse_sigmoid, lambda x: np.clip((x + 1) / 2, 0, 1)),
+    "squareplus": (nn.squareplus, lambda x: (x + np.sqrt(x * x + 4)) / 2),
+    "tanh": (nn.tanh, np.tanh),
 }
 
 REDUCING = {
@@ -64,6 +75,9 @@ REDUCING = {
     "standardize": (lambda x: nn.standardize(x), lambda x: (x - x.mean(-1, keepdims=True))
                     / np.sqrt(x.var(-1, keepdims=True) + 1e-5)),
     "safe_norm": (lambda x: nn.safe_norm(x, axis=-1), lambda x: np.linalg.norm(x, axis=-1)),
+    "glu": (lambda x: nn.glu(x, axis=0), lambda x: x[:1] * _sigmoid(x[1:])),
+    "logmeanexp": (lambda x: nn.logmeanexp(x, axis=-1),
+                   lambda x: _logsumexp(x, -1) - np.log(x.shape[-1])),
 }
 ALL = {**ELEMENTWISE, **REDUCING}
 M = np.array([[-2.3, -0.7, 0.4], [1.9, 3.1, -1.2]])
@@ -181,3 +195,153 @@ def test_float32_stays_float32():
     for name, (f, _) in ALL.items():
         y = f(x if name in ELEMENTWISE else M.astype(np.float32))
         assert y.dtype == np.float32, name
+
+
+# ---------------------------------------------------------------------------------------------
+# Kinks, masks, attention, pooling
+# ---------------------------------------------------------------------------------------------
+
+# (function, point, first derivative, second derivative): the one-sided choices at kinks.
+KINKS = [
+    (nn.relu, 0.0, 0.0, 0.0), (nn.relu6, 6.0, 0.0, 0.0), (nn.leaky_relu, 0.0, 1.0, 0.0),
+    (nn.elu, 0.0, 1.0, 1.0), (nn.celu, 0.0, 1.0, 0.25), (nn.hard_tanh, 1.0, 1.0, 0.0),
+    (nn.hard_tanh, -1.0, 1.0, 0.0), (nn.hard_sigmoid, 3.0, 0.0, 0.0),
+    (nn.hard_silu, -3.0, 0.0, 0.0), (nn.hard_silu, 3.0, 1.0, 0.0),
+    (nn.sparse_plus, 1.0, 1.0, 0.0), (nn.sparse_plus, -1.0, 0.0, 0.0),
+    (nn.sparse_sigmoid, 1.0, 0.25, 0.0), (nn.soft_sign, 0.0, 1.0, -2.0),
+]
+
+
+@pytest.mark.parametrize("f, x, d1, d2", KINKS, ids=lambda v: getattr(v, "__name__", str(v)))
+def test_derivatives_at_kinks(f, x, d1, d2):
+    assert float(ft.grad(f)(x)) == pytest.approx(d1, abs=1e-12)
+    assert float(ft.grad(ft.grad(f))(x)) == pytest.approx(d2, abs=1e-12)
+
+
+def test_log1mexp_is_accurate_on_both_sides_of_log2():
+    x = np.array([1e-8, 0.3, 0.69, 0.7, 5.0, 40.0])
+    # log(1 - u) for u = exp(-x): log1p keeps the small u, expm1 the u near 1
+    expected = np.array([math.log(-math.expm1(-v)) if v < 0.5 else math.log1p(-math.exp(-v))
+                         for v in x])
+    np.testing.assert_allclose(nn.log1mexp(x), expected, rtol=1e-13)
+    check_grads(nn.log1mexp, (x[1:],), order=2)
+
+
+def test_where_masks():
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    w = np.array([[True, False, True], [True, True, True]])
+    e = np.exp(x - 3.0) * w
+    np.testing.assert_allclose(nn.softmax(x, where=w), e / e.sum(-1, keepdims=True))
+    log_sm = nn.log_softmax(x, where=w)
+    assert np.isneginf(log_sm[0, 1])
+    np.testing.assert_allclose(log_sm[w], (x - 3.0 - np.log(e.sum(-1, keepdims=True)))[w])
+    np.testing.assert_allclose(nn.logsumexp(x, axis=1, where=w), np.log(e.sum(-1)) + 3.0)
+    value, sign = nn.logsumexp(np.array([1.0, 2.0]), b=np.array([1.0, -2.0]), return_sign=True)
+    assert sign == -1.0 and np.isclose(value, np.log(2 * np.e ** 2 - np.e))
+    np.testing.assert_allclose(nn.standardize(x, where=w)[0, [0, 2]], [-1, 1], rtol=1e-5)
+    check_grads(lambda x: nn.softmax(x, where=w), (x,), order=2)
+    check_grads(lambda x: fnp.where(w, nn.log_softmax(x, where=w), 0.0), (x,), order=2)
+
+
+def _attention_reference(q, k, v, bias=None, mask=None, scale=None, causal=False):
+    """Loops over heads in NumPy: query head n uses key/value head n // (N // K)."""
+    b, t, n, h = q.shape
+    s, kh = k.shape[1], k.shape[2]
+    scale = 1 / np.sqrt(h) if scale is None else scale
+    out = np.zeros((b, t, n, h))
+    for bi in range(b):
+        for ni in range(n):
+            logits = scale * q[bi, :, ni] @ k[bi, :, ni // (n // kh)].T
+            if bias is not None:
+                logits = logits + np.broadcast_to(bias, (b, n, t, s))[bi, ni]
+            keep = np.ones((t, s), bool)
+            if mask is not None:
+                keep &= np.broadcast_to(mask, (b, n, t, s))[bi, ni]
+            if causal:
+                keep &= np.tri(t, s, dtype=bool)
+            logits = np.where(keep, logits, -0.7 * np.finfo(float).max)
+            p = np.exp(logits - logits.max(-1, keepdims=True))
+            out[bi, :, ni] = (p / p.sum(-1, keepdims=True)) @ v[bi, :, ni // (n // kh)]
+    return out
+
+
+RNG = np.random.default_rng(0)
+Q, K, V = (RNG.normal(size=s) for s in ((2, 3, 4, 5), (2, 6, 2, 5), (2, 6, 2, 5)))
+BIAS = RNG.normal(size=(1, 4, 1, 6))
+MASK = RNG.random((2, 1, 3, 6)) > 0.3
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"bias": BIAS}, {"mask": MASK}, {"causal": True},
+                                    {"bias": BIAS, "mask": MASK, "causal": True, "scale": 0.7}],
+                         ids=["plain", "bias", "mask", "causal", "all"])
+def test_attention_values_and_grads(kwargs):
+    causal = kwargs.pop("causal", False)
+    f = lambda q, k, v: nn.dot_product_attention(q, k, v, is_causal=causal, **kwargs)  # noqa: E731
+    expected = _attention_reference(Q, K, V, causal=causal, **kwargs)
+    np.testing.assert_allclose(f(Q, K, V), expected, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(ft.jit(f)(Q, K, V), expected, rtol=1e-12, atol=1e-13)
+    check_grads(f, (Q[:1, :2], K[:1, :3], V[:1, :3]), order=2) if not kwargs else None
+    check_grads(lambda q, k, v: f(q, k, v)[:, :, :1], (Q, K, V), order=1)
+
+
+def test_attention_unbatched_fully_masked_and_vmap():
+    out = nn.dot_product_attention(Q[0], K[0], V[0], mask=MASK[0])
+    np.testing.assert_allclose(out, _attention_reference(Q, K, V, mask=MASK)[0], atol=1e-13)
+    none = np.zeros((1, 1, 3, 6), bool)  # no key at all: a uniform average, not NaN
+    out = nn.dot_product_attention(Q, K, V, mask=none)
+    np.testing.assert_allclose(out, np.repeat(V.mean(1, keepdims=True), 2, 2).repeat(3, 1),
+                               atol=1e-12)
+    batched = ft.vmap(nn.dot_product_attention)(Q, K, V)
+    np.testing.assert_allclose(batched, nn.dot_product_attention(Q, K, V), atol=1e-13)
+    lengths = np.array([2, 6])
+    out = nn.dot_product_attention(Q, K, V, key_value_seq_lengths=lengths,
+                                   query_seq_lengths=np.array([3, 1]))
+    np.testing.assert_allclose(out[0], nn.dot_product_attention(Q[:1], K[:1, :2], V[:1, :2])[0],
+                               atol=1e-13)
+    assert np.all(out[1, 1:] == 0)
+    window = nn.dot_product_attention(Q, K, V, local_window_size=(0, 0))
+    np.testing.assert_allclose(window, np.repeat(V[:, :3], 2, 2), atol=1e-12)
+
+
+@pytest.mark.parametrize("args, kwargs, match", [
+    ((Q, K[..., :3], V[..., :3]), {}, "batch and head size"),
+    ((Q, K[:, :, :1].repeat(3, 2), V[:, :, :1].repeat(3, 2)), {}, "multiple of"),
+    ((Q[0, 0], K, V), {}, "must all be"),
+    ((Q, K, V[:, :2]), {}, "shape of key"),
+    ((Q, K, V), {"mask": MASK.astype(float)}, "boolean"),
+    ((Q, K, V), {"bias": np.ones((3, 3))}, "does not broadcast"),
+    ((Q, K, V), {"implementation": "cudnn"}, "implementation"),
+    ((Q, K, V), {"key_value_seq_lengths": np.array([1.0, 2.0])}, "integer array"),
+])
+def test_attention_bad_arguments(args, kwargs, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        nn.dot_product_attention(*args, **kwargs)
+
+
+def _np_pool(x, window, strides, op):
+    view = np.lib.stride_tricks.sliding_window_view(x, window, axis=(1, 2))
+    return op(view[:, ::strides[0], ::strides[1]], axis=(-2, -1))
+
+
+def test_pooling_values_grads_and_layouts():
+    x = ((RNG.permutation(2 * 5 * 6 * 3) - 90) * 0.25).reshape(2, 5, 6, 3)
+    np.testing.assert_allclose(nn.max_pool(x, (2, 3), (2, 1)), _np_pool(x, (2, 3), (2, 1), np.max))
+    np.testing.assert_allclose(nn.min_pool(x, (2, 3), (2, 1)), _np_pool(x, (2, 3), (2, 1), np.min))
+    np.testing.assert_allclose(nn.avg_pool(x, (2, 2), (1, 2)),
+                               _np_pool(x, (2, 2), (1, 2), np.mean))
+    np.testing.assert_allclose(nn.max_pool(x[0], (2, 3)), nn.max_pool(x, (2, 3))[0])
+    padded = np.pad(x, ((0, 0), (0, 1), (1, 1), (0, 0)))
+    np.testing.assert_allclose(nn.avg_pool(x, (2, 3), (2, 1), "SAME"),
+                               _np_pool(padded, (2, 3), (2, 1), np.mean))
+    counts = _np_pool(np.pad(np.ones((1, 5, 6, 1)), ((0, 0), (0, 1), (1, 1), (0, 0))), (2, 3),
+                      (2, 1), np.sum)
+    np.testing.assert_allclose(nn.avg_pool(x, (2, 3), (2, 1), "SAME", count_include_pad=False),
+                               _np_pool(padded, (2, 3), (2, 1), np.sum) / counts)
+    for pool in (nn.max_pool, nn.avg_pool):
+        check_grads(lambda x: pool(x, (2, 2), (2, 2), ((1, 0), (0, 1))), (x[:1, :3],), order=2)
+    with pytest.raises(ValueError, match="spatial axes"):
+        nn.max_pool(x, (2,))
+    with pytest.raises(ValueError, match="one entry per spatial axis"):
+        nn.max_pool(x, (2, 2), strides=(1,))
+    with pytest.raises(TypeError, match="padding"):
+        nn.avg_pool(x, (2, 2), padding=3)

@@ -1,9 +1,10 @@
 """Random structured programs: indexing, ``.at[]`` updates, control flow nested inside itself
-(cond, scan, fori_loop, while_loop) and complex intermediates, on vectors
-of a few lengths and from fixed seeds. Each program is checked three ways: jit equals eager,
-vmap equals a Python loop, and the derivative equals central finite differences and satisfies
-the vjp/jvp inner-product identity ``<ct, J t> == <J^T ct, t>``. A failing program is shrunk
-(steps replaced by the identity while it still fails) before it is reported.
+(cond, scan, fori_loop, while_loop), complex intermediates, FFTs, convolutions and pooling,
+on vectors of a few lengths and from fixed seeds. Each program is checked three ways: jit
+equals eager, vmap equals a Python loop, and the derivative equals central finite
+differences and satisfies the vjp/jvp inner-product identity ``<ct, J t> == <J^T ct, t>``.
+A failing program is shrunk (steps replaced by the identity while it still fails) before it
+is reported.
 
 ``FTRANS_FUZZ_PROGRAMS=<n>`` runs n programs per depth instead of the CI default.
 """
@@ -53,6 +54,12 @@ LEAF_OPS: dict[str, tuple[int, Callable[..., Any]]] = {
     "max": (2, lambda x, y: fnp.maximum(x, y + 0.05)),
     "complex_rotate": (2, lambda x, y: fnp.real(fnp.exp(1j * _smooth(x)) * (y + 2.0j))),
     "complex_abs": (2, lambda x, y: fnp.abs(x + 1j * y + (0.5 + 0.5j))),
+    "fft_filter": (2, lambda x, y: fnp.real(fnp.fft.ifft(fnp.fft.fft(x) * (1.0 + 0.5j * y)))),
+    "rfft_power": (1, lambda x: fnp.fft.irfft(fnp.abs(fnp.fft.rfft(x)) ** 2 * 0.1,
+                                              n=x.shape[0])),
+    "convolve": (2, lambda x, y: fnp.convolve(x, _smooth(y), mode="same")),
+    "max_pool": (1, lambda x: lax.reduce_window(x, -np.inf, lax.max, (2,), (1,),
+                                                [(0, 1)])),
 }
 
 CONTROL = ["cond", "scan", "fori", "while"]

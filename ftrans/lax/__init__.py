@@ -136,14 +136,31 @@ from ftrans.lax.control_flow import (  # noqa: F401
     associative_scan, custom_linear_solve, custom_root, linear_solve_p,
 )
 from ftrans.lax.special import (  # noqa: F401
-    digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, lgamma, lgamma_p, polygamma,
-    polygamma_p,
+    digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, erfcx, erfcx_p, lgamma,
+    lgamma_p, log_ndtr, log_ndtr_p, ndtri, ndtri_p, polygamma, polygamma_p,
+)
+from ftrans.lax.special_bessel_zeta import (  # noqa: F401
+    bessel_i0e, bessel_i0e_p, bessel_i1e, bessel_i1e_p, zeta, zeta_ds, zeta_ds_p, zeta_p,
+)
+from ftrans.lax.special_incomplete import (  # noqa: F401
+    betainc, betainc_p, expi, expi_p, expn, expn_p, igamma, igamma_grad_a, igamma_grad_a_p,
+    igamma_p, igammac, igammac_p,
 )
 from ftrans.lax.gather_scatter import (  # noqa: F401
     gather, gather_p, scatter, scatter_add, scatter_add_p, scatter_max, scatter_max_p,
     scatter_min, scatter_min_p, scatter_mul, scatter_mul_p, scatter_p,
 )
 from ftrans.lax.sorting import sort, sort_p, top_k  # noqa: F401
+from ftrans.lax.windowed_reductions import (  # noqa: F401
+    padtype_to_pads, reduce_window, reduce_window_max, reduce_window_max_p, reduce_window_min,
+    reduce_window_min_p, reduce_window_prod, reduce_window_prod_p, reduce_window_shape_tuple,
+    reduce_window_sum, reduce_window_sum_p, select_and_gather_add, select_and_gather_add_p,
+    select_and_scatter_add, select_and_scatter_add_p,
+)
+from ftrans.lax.convolution import (  # noqa: F401
+    ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated,
+    conv_general_dilated_p, conv_transpose, conv_with_general_padding,
+)
 from ftrans.lax.numerics import (  # noqa: F401
     cbrt, cbrt_p, clamp, clamp_p, reduce_precision, reduce_precision_p, square,
 )

@@ -136,8 +136,8 @@ def _bind_binary(prim: Primitive, x: Any, y: Any) -> Any:
 
 
 _CONCRETE_ARRAYS = frozenset({np.ndarray, np.float64, np.float32, np.float16, np.int64,
-                              np.int32, np.int16, np.int8, np.uint8, np.uint32, np.bool_,
-                              np.complex128, np.complex64})
+                              np.int32, np.int16, np.int8, np.uint8, np.uint16, np.uint32,
+                              np.uint64, np.bool_, np.complex128, np.complex64})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 qr.
 
 Every primitive acts on the last two axes and runs over any leading axes (as ``numpy.linalg``
-does), so each batching rule just moves the batch axis to the front. Operands are real floating
-point (complex matrices are rejected). The jvp rules are the standard matrix-calculus identities,
+does), so each batching rule just moves the batch axis to the front. Operands are real or complex
+floating point; for complex matrices "symmetric" means Hermitian and transposes in the rules are
+conjugate transposes (``_adjoint``). The jvp rules are the standard matrix-calculus identities,
 written only in primitives that have transpose rules (``dot_general``, ``triangular_solve`` and
 ``solve`` in their right-hand side, ``transpose``, ``mul`` by a known factor, ``reduce_sum``), so
 reverse mode is linearize + transpose and needs no rule here. The derivatives of ``eigh`` and
@@ -22,7 +23,10 @@ from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, defjvp, jvp_rules
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
-from ftrans.lax.elementwise import add, div, mul, neg, sub
+from ftrans.lax import elementwise as ew
+from ftrans.lax.elementwise import (
+    add, conj, convert_element_type, div, eq, imag, mul, neg, real, sub,
+)
 from ftrans.lax.linalg import batch_matmul
 from ftrans.lax.reductions import reduce_sum
 from ftrans.lax.structural import broadcast_to, expand_dims, transpose
@@ -35,12 +39,9 @@ LinAlgError = np.linalg.LinAlgError
 
 
 def _check_matrix(name: str, aval: ShapedArray, square: bool = True) -> None:
-    if aval.dtype.kind == "c":
-        raise TypeError(f"{name}: complex matrices are not supported (got {aval.str_short()}); "
-                        f"ftrans's decompositions are real-valued")
-    if aval.dtype.kind != "f":
-        raise TypeError(f"{name} needs a real floating-point matrix, got {aval.str_short()} "
-                        f"(ftrans.numpy.linalg converts integers to float64)")
+    if aval.dtype.kind not in "fc":
+        raise TypeError(f"{name} needs a floating-point (real or complex) matrix, got "
+                        f"{aval.str_short()} (ftrans.numpy.linalg converts integers to float64)")
     if aval.ndim < 2:
         raise LinAlgError(f"{name}: {aval.ndim}-dimensional array given. Array must be at "
                           f"least two-dimensional")
@@ -68,6 +69,24 @@ def _swap_last(x: Any) -> Any:
     """The matrix transpose of a stack of matrices."""
     ndim = get_aval(x).ndim
     return transpose(x, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
+
+
+def _adjoint(x: Any) -> Any:
+    """The conjugate transpose of a stack of matrices (the transpose, for real ones)."""
+    x = _swap_last(x)
+    return conj(x) if get_aval(x).dtype.kind == "c" else x
+
+
+def _real_dtype(dtype: np.dtype) -> np.dtype:
+    return np.finfo(dtype).dtype
+
+
+def _to_dtype(x: Any, dtype: np.dtype) -> Any:
+    """A real ``x`` as ``dtype`` when that is complex (``complex(x, 0)``, whose transpose is
+    ``real(ct)``); otherwise ``x`` itself."""
+    if np.dtype(dtype).kind == "c" and get_aval(x).dtype.kind != "c":
+        return ew.complex(x, np.zeros((), get_aval(x).dtype))
+    return x
 
 
 def _mm(a: Any, b: Any) -> Any:
@@ -99,12 +118,21 @@ def _col(v: Any) -> Any:
 
 
 def _symmetrized_lower(x: Any) -> Any:
-    """The symmetric matrix that a lower-triangle-reading routine sees in ``x``:
-    ``tril(x) + tril(x, -1)^T``."""
+    """The symmetric (Hermitian) matrix that a lower-triangle-reading routine sees in ``x``:
+    ``tril(x, -1) + tril(x, -1)^H + diag(x)`` (the diagonal's real part, for complex ``x``,
+    as LAPACK reads it)."""
     aval = get_aval(x)
     n = aval.shape[-1]
-    return add(mul(x, _tri_mask(n, aval.dtype, True)),
-               _swap_last(mul(x, _tri_mask(n, aval.dtype, True, -1))))
+    strict = mul(x, _tri_mask(n, aval.dtype, True, -1))
+    diag = mul(x, _eye(n, aval.dtype))
+    if aval.dtype.kind == "c":
+        diag = _to_dtype(real(diag), aval.dtype)
+    return add(add(strict, _adjoint(strict)), diag)
+
+
+def _hermitian_part(a: Any) -> Any:
+    """``(a + a^H) / 2``."""
+    return mul(add(a, _adjoint(a)), 0.5)
 
 
 def _leading_batch(prim: Primitive) -> None:
@@ -155,21 +183,23 @@ triangular_solve_p = Primitive("triangular_solve", impl=_triangular_solve_impl,
 
 
 def triangular_solve(a: Any, b: Any, left_side: bool = False, lower: bool = False,
-                     transpose_a: bool = False, unit_diagonal: bool = False) -> Any:
+                     transpose_a: bool = False, unit_diagonal: bool = False, *,
+                     conjugate_a: bool = False) -> Any:
     """Solve ``op(a) @ x = b`` (``left_side``) or ``x @ op(a) = b`` for a triangular ``a``.
 
     Only the triangle named by ``lower`` is read (and not its diagonal, taken as ones, when
-    ``unit_diagonal``); ``op(a)`` is ``a.T`` when ``transpose_a``. Linear in ``b``.
+    ``unit_diagonal``); ``op(a)`` is ``a.T`` when ``transpose_a``, conjugated when
+    ``conjugate_a`` (so both give ``a^H``). Linear in ``b``.
 
     Args:
-      a: ``(..., n, n)``, real floating point.
+      a: ``(..., n, n)``, real or complex floating point.
       b: ``(..., n, k)`` when ``left_side``, else ``(..., k, n)``, with ``a``'s leading axes.
 
     Returns:
       ``x``, of ``b``'s shape.
 
     Raises:
-      TypeError: non-float or complex operands, or operands of different dtypes.
+      TypeError: non-float operands, or operands of different dtypes.
       LinAlgError: ``a`` not square, or singular (a zero on the diagonal).
 
     >>> import numpy as np
@@ -179,6 +209,8 @@ def triangular_solve(a: Any, b: Any, left_side: bool = False, lower: bool = Fals
            [2.]])
     """
     params = dict(lower=bool(lower), unit_diagonal=bool(unit_diagonal))
+    if conjugate_a and get_aval(a).dtype.kind == "c":
+        a = conj(a)
     if left_side:
         return _bind_checked(triangular_solve_p, a, b, transpose_a=bool(transpose_a), **params)
     # x op(a) = b  <=>  op(a)^T x^T = b^T
@@ -235,7 +267,7 @@ def solve(a: Any, b: Any) -> Any:
     """Solve ``a @ x = b`` for square ``a`` (LU with partial pivoting); linear in ``b``.
 
     Args:
-      a: ``(..., n, n)``, real floating point.
+      a: ``(..., n, n)``, real or complex floating point.
       b: ``(..., n, k)`` with ``a``'s leading axes (no broadcasting; ``ftrans.numpy.linalg
         .solve`` broadcasts and takes vectors).
 
@@ -315,8 +347,7 @@ def _slogdet_impl(a: Any) -> list[Any]:
 
 def _slogdet_abstract_eval(a: ShapedArray) -> list[ShapedArray]:
     _check_matrix("slogdet", a)
-    out = make_aval(a.shape[:-2], a.dtype)
-    return [out, out]
+    return [make_aval(a.shape[:-2], a.dtype), make_aval(a.shape[:-2], _real_dtype(a.dtype))]
 
 
 slogdet_p = Primitive("slogdet", impl=_slogdet_impl, abstract_eval=_slogdet_abstract_eval,
@@ -324,8 +355,9 @@ slogdet_p = Primitive("slogdet", impl=_slogdet_impl, abstract_eval=_slogdet_abst
 
 
 def slogdet(a: Any) -> list[Any]:
-    """``[sign, log|det|]`` of ``(..., n, n)`` matrices, without overflow; the sign has no
-    derivative, ``d log|det A| = tr(A^-1 dA)``.
+    """``[sign, log|det|]`` of ``(..., n, n)`` matrices, without overflow:
+    ``d log|det A| = re tr(A^-1 dA)``; a real sign has no derivative, a complex one
+    (``det / |det|``, of ``a``'s dtype) moves by ``i im tr(A^-1 dA) sign``.
 
     >>> import numpy as np
     >>> [float(v) for v in slogdet(np.array([[-2.0, 0.0], [0.0, 3.0]]))]
@@ -339,7 +371,11 @@ def _slogdet_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, 
     sign, logabsdet = slogdet_p.bind(a)
     if type(a_dot) is Zero:
         return [sign, logabsdet], [Zero.like(sign), Zero.like(logabsdet)]
-    return [sign, logabsdet], [Zero.like(sign), _trace_of_inverse_times(a, a_dot)]
+    tr = _trace_of_inverse_times(a, a_dot)
+    if get_aval(a).dtype.kind != "c":
+        return [sign, logabsdet], [Zero.like(sign), tr]
+    sign_dot = mul(sign, ew.complex(np.zeros((), get_aval(logabsdet).dtype), imag(tr)))
+    return [sign, logabsdet], [sign_dot, real(tr)]
 
 
 jvp_rules[slogdet_p] = _slogdet_jvp
@@ -361,12 +397,12 @@ cholesky_p = Primitive("cholesky", impl=lambda a: np.linalg.cholesky(a),
 
 
 def cholesky(a: Any, symmetrize_input: bool = True) -> Any:
-    """The lower Cholesky factor ``L`` (``a = L L^T``) of symmetric positive-definite
-    ``(..., n, n)`` matrices.
+    """The lower Cholesky factor ``L`` (``a = L L^H``) of symmetric (Hermitian)
+    positive-definite ``(..., n, n)`` matrices.
 
     The primitive reads the lower triangle only; with ``symmetrize_input`` (the default, as in
-    JAX) ``(a + a^T) / 2`` is factored, so derivatives are symmetric in ``da``. The jvp is
-    ``dL = L Phi(L^-1 dA L^-T)``, Phi taking the lower triangle with the diagonal halved.
+    JAX) ``(a + a^H) / 2`` is factored, so derivatives are symmetric in ``da``. The jvp is
+    ``dL = L Phi(L^-1 dA L^-H)``, Phi taking the lower triangle with the diagonal halved.
 
     Raises:
       LinAlgError: ``a`` not square, or not positive definite (NumPy's error; JAX would
@@ -379,7 +415,7 @@ def cholesky(a: Any, symmetrize_input: bool = True) -> Any:
     """
     if symmetrize_input:
         _check_matrix("cholesky", get_aval(a))
-        a = mul(add(a, _swap_last(a)), 0.5)
+        a = _hermitian_part(a)
     return _bind_checked(cholesky_p, a)
 
 
@@ -391,9 +427,9 @@ def _cholesky_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any,
     aval = get_aval(lower)
     n = aval.shape[-1]
     params = dict(lower=True, transpose_a=False, unit_diagonal=False)
-    # L^-1 S L^-T for the symmetric S the primitive sees: two left solves and a transpose
+    # L^-1 S L^-H for the Hermitian S the primitive sees: two left solves, an adjoint between
     tmp = triangular_solve_p.bind(lower, _symmetrized_lower(a_dot), **params)
-    tmp = triangular_solve_p.bind(lower, _swap_last(tmp), **params)
+    tmp = triangular_solve_p.bind(lower, _adjoint(tmp), **params)
     phi = mul(tmp, _tri_mask(n, aval.dtype, True) - 0.5 * _eye(n, aval.dtype))
     return lower, _mm(lower, phi)
 
@@ -414,7 +450,7 @@ def _eigh_impl(a: Any) -> list[Any]:
 
 def _eigh_abstract_eval(a: ShapedArray) -> list[ShapedArray]:
     _check_matrix("eigh", a)
-    return [make_aval(a.shape[:-1], a.dtype), a]
+    return [make_aval(a.shape[:-1], _real_dtype(a.dtype)), a]
 
 
 eigh_p = Primitive("eigh", impl=_eigh_impl, abstract_eval=_eigh_abstract_eval,
@@ -422,12 +458,13 @@ eigh_p = Primitive("eigh", impl=_eigh_impl, abstract_eval=_eigh_abstract_eval,
 
 
 def eigh(a: Any, symmetrize_input: bool = True) -> list[Any]:
-    """``[w, v]``: ascending eigenvalues and orthonormal eigenvectors (columns) of symmetric
-    ``(..., n, n)`` matrices.
+    """``[w, v]``: ascending (real) eigenvalues and orthonormal eigenvectors (columns) of
+    symmetric (Hermitian) ``(..., n, n)`` matrices.
 
-    The primitive reads the lower triangle; ``symmetrize_input`` factors ``(a + a^T) / 2``.
-    Each eigenvector's sign is LAPACK's choice. The derivative (JAX's) needs distinct
-    eigenvalues: ``dw = diag(V^T dA V)``, ``dV = V (F * V^T dA V)``, ``F_ij = 1/(w_j - w_i)``.
+    The primitive reads the lower triangle; ``symmetrize_input`` factors ``(a + a^H) / 2``.
+    Each eigenvector's sign (phase) is LAPACK's choice. The derivative (JAX's) needs distinct
+    eigenvalues: ``dw = re diag(V^H dA V)``, ``dV = V (F * V^H dA V)``,
+    ``F_ij = 1/(w_j - w_i)``.
 
     >>> import numpy as np
     >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
@@ -436,7 +473,7 @@ def eigh(a: Any, symmetrize_input: bool = True) -> list[Any]:
     """
     if symmetrize_input:
         _check_matrix("eigh", get_aval(a))
-        a = mul(add(a, _swap_last(a)), 0.5)
+        a = _hermitian_part(a)
     return _bind_checked(eigh_p, a)
 
 
@@ -452,9 +489,13 @@ def _eigh_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any
     w, v = eigh_p.bind(a)
     if type(a_dot) is Zero:
         return [w, v], [Zero.like(w), Zero.like(v)]
-    vt_da_v = _mm(_swap_last(v), _mm(_symmetrized_lower(a_dot), v))
+    dtype = get_aval(v).dtype
+    vh_da_v = _mm(_adjoint(v), _mm(_symmetrized_lower(a_dot), v))
     f = _off_diagonal_inverse(sub(_row(w), _col(w)))  # F_ij = 1 / (w_j - w_i)
-    return [w, v], [_diagonal(vt_da_v), _mm(v, mul(f, vt_da_v))]
+    w_dot = _diagonal(vh_da_v)
+    if dtype.kind == "c":
+        w_dot = real(w_dot)
+    return [w, v], [w_dot, _mm(v, mul(_to_dtype(f, dtype), vh_da_v))]
 
 
 jvp_rules[eigh_p] = _eigh_jvp
@@ -478,7 +519,7 @@ def _svd_abstract_eval(a: ShapedArray, *, full_matrices: bool,
     _check_matrix("svd", a, square=False)
     *lead, m, n = a.shape
     k = min(m, n)
-    s = make_aval(tuple(lead) + (k,), a.dtype)
+    s = make_aval(tuple(lead) + (k,), _real_dtype(a.dtype))
     if not compute_uv:
         return [s]
     ku, kv = (m, n) if full_matrices else (k, k)
@@ -492,7 +533,8 @@ svd_p = Primitive("svd", impl=_svd_impl, abstract_eval=_svd_abstract_eval,
 
 def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True) -> list[Any]:
     """Singular value decomposition ``a = u @ diag(s) @ vh`` of ``(..., m, n)`` matrices:
-    ``[u, s, vh]`` (``[s]`` without ``compute_uv``), ``s`` descending.
+    ``[u, s, vh]`` (``[s]`` without ``compute_uv``), ``s`` real and descending; ``u`` and
+    ``vh`` unitary for complex ``a``.
 
     The derivative (JAX's) needs distinct nonzero singular values for ``u`` and ``vh``
     (``s`` alone is differentiable wherever its values are distinct); with
@@ -518,23 +560,33 @@ def _svd_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, full_matrices: 
         raise NotImplementedError("the derivative of svd with full_matrices=True exists only "
                                   "for square matrices; use full_matrices=False")
     u, s, vh = svd_p.bind(a, full_matrices=False, compute_uv=True)
-    v, ut = _swap_last(vh), _swap_last(u)
-    ds = _mm(ut, _mm(a_dot, v))  # U^T dA V, (..., k, k)
+    dtype = get_aval(u).dtype
+    v, uh = _adjoint(vh), _adjoint(u)
+    ds = _mm(uh, _mm(a_dot, v))  # U^H dA V, (..., k, k)
     s_dot = _diagonal(ds)
+    if dtype.kind == "c":
+        s_dot = real(s_dot)
     if not compute_uv:
         return out, [s_dot]
     s_row, s_col = _row(s), _col(s)
     f = _off_diagonal_inverse(mul(add(s_row, s_col), sub(s_row, s_col)))  # 1/(s_j^2 - s_i^2)
-    ds_s, s_ds = mul(s_row, ds), mul(s_col, ds)  # dS diag(s), diag(s) dS
-    u_dot = _mm(u, mul(f, add(ds_s, _swap_last(ds_s))))
-    v_dot = _mm(v, mul(f, add(s_ds, _swap_last(s_ds))))
+    f, s_row_c, s_col_c = (_to_dtype(x, dtype) for x in (f, s_row, s_col))
+    ds_s, s_ds = mul(s_row_c, ds), mul(s_col_c, ds)  # dS diag(s), diag(s) dS
+    u_dot = _mm(u, mul(f, add(ds_s, _adjoint(ds_s))))
+    v_dot = _mm(v, mul(f, add(s_ds, _adjoint(s_ds))))
+    if dtype.kind == "c":
+        # the phases: the imaginary diagonal of U^H dA V, split as JAX does (all into U)
+        zero = convert_element_type(eq(s, np.zeros((), get_aval(s).dtype)), get_aval(s).dtype)
+        s_inv = sub(div(np.ones((), get_aval(s).dtype), add(s, zero)), zero)  # 0 where s is
+        diag_inv = mul(_to_dtype(_row(s_inv), dtype), _eye(get_aval(s).shape[-1], dtype))
+        u_dot = add(u_dot, _mm(u, mul(mul(sub(ds, _adjoint(ds)), 0.5), diag_inv)))
     if m > n:  # the part of dA V outside span(U)
         da_v = _mm(a_dot, v)
-        u_dot = add(u_dot, div(sub(da_v, _mm(u, _mm(ut, da_v))), s_row))
+        u_dot = add(u_dot, div(sub(da_v, _mm(u, _mm(uh, da_v))), s_row_c))
     if n > m:
-        da_t_u = _mm(_swap_last(a_dot), u)
-        v_dot = add(v_dot, div(sub(da_t_u, _mm(v, _mm(vh, da_t_u))), s_row))
-    return [u, s, vh], [u_dot, s_dot, _swap_last(v_dot)]
+        da_h_u = _mm(_adjoint(a_dot), u)
+        v_dot = add(v_dot, div(sub(da_h_u, _mm(v, _mm(vh, da_h_u))), s_row_c))
+    return [u, s, vh], [u_dot, s_dot, _adjoint(v_dot)]
 
 
 jvp_rules[svd_p] = _svd_jvp
@@ -573,8 +625,8 @@ def qr(a: Any, mode: str = "reduced") -> list[Any]:
     """QR decomposition of ``(..., m, n)`` matrices (Householder, LAPACK's signs):
     ``[q, r]`` for ``mode`` 'reduced' or 'complete', ``[r]`` for 'r'.
 
-    Differentiable (JAX's rule) for ``m >= n`` in 'reduced' and 'r' modes, and square
-    matrices in 'complete' mode; NotImplementedError otherwise.
+    Differentiable (JAX's rule) in every mode, except 'complete' with ``m > n``, where the
+    extra columns of ``q`` are not unique (NotImplementedError).
 
     >>> import numpy as np
     >>> q, r = qr(np.array([[3.0], [4.0]]))
@@ -584,25 +636,49 @@ def qr(a: Any, mode: str = "reduced") -> list[Any]:
     return _bind_checked(qr_p, a, mode=mode)
 
 
+def _qr_tall_tangent(q: Any, r: Any, a_dot: Any) -> tuple[Any, Any]:
+    """``(dQ, dR)`` of the reduced QR of a matrix with ``m >= n`` (square ``r``)."""
+    # dA R^-1, as the solve X R = dA  <=>  R^T X^T = dA^T
+    da_rinv = _swap_last(triangular_solve_p.bind(r, _swap_last(a_dot), lower=False,
+                                                 transpose_a=True, unit_diagonal=False))
+    qt_da_rinv = _mm(_adjoint(q), da_rinv)
+    aval = get_aval(qt_da_rinv)
+    strict_lower = mul(qt_da_rinv, _tri_mask(aval.shape[-1], aval.dtype, True, -1))
+    omega = sub(strict_lower, _adjoint(strict_lower))  # skew-Hermitian
+    if aval.dtype.kind == "c":  # R's diagonal stays real: the phases go into omega's diagonal
+        imag_diag = _to_dtype(imag(mul(qt_da_rinv, _eye(aval.shape[-1], aval.dtype))),
+                              aval.dtype)
+        omega = add(omega, mul(imag_diag, np.asarray(1j, aval.dtype)))
+    q_dot = add(_mm(q, sub(omega, qt_da_rinv)), da_rinv)
+    r_dot = _mm(sub(qt_da_rinv, omega), r)
+    return q_dot, r_dot
+
+
+def _split_columns(x: Any, k: int) -> tuple[Any, Any]:
+    from ftrans.lax.indexing import slice_in_dim
+    ndim, n = get_aval(x).ndim, get_aval(x).shape[-1]
+    return slice_in_dim(x, 0, k, axis=ndim - 1), slice_in_dim(x, k, n, axis=ndim - 1)
+
+
 def _qr_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, mode: str) -> tuple[Any, Any]:
     (a,), (a_dot,) = primals, tangents
     out = qr_p.bind(a, mode=mode)
     if type(a_dot) is Zero:
         return out, [Zero.like(o) for o in out]
     m, n = get_aval(a).shape[-2:]
-    if m < n or (mode == "complete" and m != n):
-        raise NotImplementedError(f"the derivative of qr is implemented for m >= n ('reduced' "
-                                  f"or 'r' mode) or square matrices; got {m}x{n}, mode={mode!r}")
+    if mode == "complete" and m > n:
+        raise NotImplementedError(f"the derivative of qr in 'complete' mode is implemented "
+                                  f"for m <= n (Q's extra columns are not unique); got "
+                                  f"{m}x{n}: use mode='reduced'")
     q, r = qr_p.bind(a, mode="reduced")
-    # dA R^-1, as the solve X R = dA  <=>  R^T X^T = dA^T
-    da_rinv = _swap_last(triangular_solve_p.bind(r, _swap_last(a_dot), lower=False,
-                                                 transpose_a=True, unit_diagonal=False))
-    qt_da_rinv = _mm(_swap_last(q), da_rinv)
-    aval = get_aval(qt_da_rinv)
-    strict_lower = mul(qt_da_rinv, _tri_mask(aval.shape[-1], aval.dtype, True, -1))
-    omega = sub(strict_lower, _swap_last(strict_lower))  # skew-symmetric
-    q_dot = add(_mm(q, sub(omega, qt_da_rinv)), da_rinv)
-    r_dot = _mm(sub(qt_da_rinv, omega), r)
+    if m >= n:
+        q_dot, r_dot = _qr_tall_tangent(q, r, a_dot)
+    else:  # A = Q [R1 R2]: the square part as above, then dR2 = Q^H (dA2 - dQ R2)
+        from ftrans.lax.structural import concatenate
+        (r1, r2), (da1, da2) = _split_columns(r, m), _split_columns(a_dot, m)
+        q_dot, r1_dot = _qr_tall_tangent(q, r1, da1)
+        r2_dot = _mm(_adjoint(q), sub(da2, _mm(q_dot, r2)))
+        r_dot = concatenate([r1_dot, r2_dot], get_aval(r).ndim - 1)
     return out, ([r_dot] if mode == "r" else [q_dot, r_dot])
 
 

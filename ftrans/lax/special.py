@@ -29,10 +29,13 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray
 from ftrans.interpreters.batching import defvectorized
 from ftrans.interpreters.jvp import defjvp
-from ftrans.lax.elementwise import check_operand, exp, mul, neg
+from ftrans.lax.elementwise import (
+    add, broadcast_shapes, check_operand, div, exp, lt, mul, neg, select_n, sub,
+)
 
 _SQRT_PI = math.sqrt(math.pi)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+_SQRT_HALF = math.sqrt(0.5)
 # Bernoulli numbers B_2, B_4, ..., B_16 of the asymptotic series
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
 
@@ -51,6 +54,29 @@ def _special_primitive(name: str, impl: Callable[[np.ndarray], np.ndarray]) -> P
             out = impl(np.atleast_1d(x.astype(np.float64)), **params).reshape(x.shape)
         return np.asarray(out, x.dtype)[()] if x.ndim == 0 else out.astype(x.dtype, copy=False)
 
+    return Primitive(name, impl=run, abstract_eval=abstract_eval)
+
+
+def special_primitive_n(name: str, impl: Callable[..., np.ndarray], nargs: int) -> Primitive:
+    """An elementwise float primitive of ``nargs`` operands of one dtype that broadcast
+    NumPy-style; its float64 NumPy ``impl`` gets 1-d arrays of the broadcast shape."""
+
+    def abstract_eval(*avals: ShapedArray, **params: Any) -> ShapedArray:
+        if any(a.dtype != avals[0].dtype for a in avals) or avals[0].dtype.kind != "f":
+            raise TypeError(f"{name} needs real floating-point operands of one dtype, got "
+                            f"{', '.join(a.str_short() for a in avals)}")
+        return ShapedArray(broadcast_shapes(name, *[a.shape for a in avals]), avals[0].dtype)
+
+    def run(*args: Any, **params: Any) -> Any:
+        args = [np.asarray(a) for a in args]
+        dtype = args[0].dtype
+        wide = np.broadcast_arrays(*[a.astype(np.float64) for a in args])
+        shape = wide[0].shape
+        with np.errstate(all="ignore"):
+            out = impl(*[np.atleast_1d(w).ravel() for w in wide], **params).reshape(shape)
+        return np.asarray(out, dtype)[()] if not shape else out.astype(dtype, copy=False)
+
+    assert nargs >= 2
     return Primitive(name, impl=run, abstract_eval=abstract_eval)
 
 
@@ -85,21 +111,27 @@ def _erf_series(x: np.ndarray) -> np.ndarray:
 _ERFC_RANGES = ((1.0, 200), (1.5, 120), (2.0, 60), (3.0, 40))
 
 
-def _erfc_continued_fraction(x: np.ndarray) -> np.ndarray:
-    """erfc for x >= 1: e^{-x^2}/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))."""
+def _erfc_denominator(x: np.ndarray) -> np.ndarray:
+    """For x >= 1, ``f`` with ``erfc(x) = e^{-x^2} / (sqrt(pi) f)``: Laplace's continued
+    fraction x + (1/2)/(x + 1/(x + (3/2)/(x + ...))), evaluated backwards."""
     out = np.full_like(x, np.nan)
-    bounds = [lo for lo, _ in _ERFC_RANGES] + [27.0]  # erfc underflows to 0 beyond 27
-    for (lo, terms), hi in zip(_ERFC_RANGES, bounds[1:]):
-        selected = (x >= lo) & (x < hi)
+    bounds = [lo for lo, _ in _ERFC_RANGES[1:]] + [np.inf]
+    for (lo, terms), hi in zip(_ERFC_RANGES, bounds):
+        selected = (x >= lo) & (x <= hi)
         if not selected.any():
             continue
         xs = x[selected]
         f = xs.copy()
         for k in range(terms, 0, -1):
             f = xs + (k / 2) / f
-        out[selected] = _exp_neg_square(xs) / _SQRT_PI / f
-    out[x >= 27.0] = 0.0
+        out[selected] = f
     return out
+
+
+def _erfc_continued_fraction(x: np.ndarray) -> np.ndarray:
+    """erfc for x >= 1 (0 beyond 27, where it underflows)."""
+    out = _exp_neg_square(x) / _SQRT_PI / _erfc_denominator(np.minimum(x, 27.0))
+    return np.where(x >= 27.0, 0.0, out)
 
 
 def _erf_impl(x: np.ndarray) -> np.ndarray:
@@ -155,6 +187,54 @@ def _erf_inv_impl(y: np.ndarray) -> np.ndarray:
     out = np.sign(y) * x
     out = np.where(ay == 1, np.sign(y) * np.inf, out)
     return np.where(ay > 1, np.nan, out)
+
+
+def _exp_square(x: np.ndarray) -> np.ndarray:
+    """``exp(x*x)`` without the rounding of ``x*x`` entering the exponent (see above)."""
+    hi = np.round(x * 64) / 64
+    return np.exp(hi * hi) * np.exp((x - hi) * (x + hi))
+
+
+def _erfcx_impl(x: np.ndarray) -> np.ndarray:
+    out = np.empty_like(x)
+    large = x >= 1
+    out[large] = 1 / (_SQRT_PI * _erfc_denominator(x[large]))
+    small = ~large
+    out[small] = _exp_square(x[small]) * _erfc_impl(x[small])  # +inf below -26.6, as SciPy
+    return out
+
+
+def _log_ndtr_impl(x: np.ndarray) -> np.ndarray:
+    # x <= 0: Phi(x) = erfcx(z) e^{-z^2} / 2 with z = -x/sqrt(2), so no underflow in the tail;
+    # x > 0: log1p of the (small) upper tail keeps full relative accuracy near 0.
+    z = -x * _SQRT_HALF
+    with np.errstate(all="ignore"):
+        lower = np.log(0.5 * _erfcx_impl(np.maximum(z, 0.0))) - 0.5 * x * x
+        upper = np.log1p(-0.5 * _erfc_impl(np.maximum(-z, 0.0)))
+    return np.where(x <= 0, lower, upper)
+
+
+def _ndtri_impl(p: np.ndarray) -> np.ndarray:
+    # The lower half, by symmetry (1 - p is exact for p >= 1/2): an erf_inv-style start, then
+    # Newton on log Phi(x) = log p, which stays well scaled down to the smallest p.
+    q = np.where(p > 0.5, 1 - p, p)
+    y = np.clip(1 - 2 * q, 0.0, 1.0)
+    with np.errstate(all="ignore"):
+        log_q = np.log(q)
+        # deep in the tail, from Phi(x) ~ phi(x) / |x|: x^2 ~ L - log(2 pi L), L = -2 log q
+        tail = -2 * log_q
+        x = np.where(q > 1e-10, -np.sqrt(2) * _erf_inv_impl(y),
+                     -np.sqrt(np.maximum(tail - np.log(2 * np.pi * tail), 1.0)))
+        refined = x
+        for _ in range(4):
+            log_phi = _log_ndtr_impl(refined)
+            log_density = -0.5 * refined * refined - _LOG_SQRT_2PI
+            refined = refined - (log_phi - log_q) * np.exp(log_phi - log_density)
+        # near the middle erf_inv is accurate already and Newton's absolute error would not be
+        x = np.where(q > 0.1, x, refined)
+    out = np.where(p > 0.5, -x, x)
+    out = np.where(p == 0, -np.inf, np.where(p == 1, np.inf, out))
+    return np.where((p < 0) | (p > 1) | np.isnan(p), np.nan, out)
 
 
 def _shift_up(x: np.ndarray, threshold: float, step: Callable[[np.ndarray], np.ndarray]
@@ -294,6 +374,81 @@ defvectorized(erf_inv_p)
 
 
 # ---------------------------------------------------------------------------------------------
+# erfcx, log_ndtr, ndtri
+# ---------------------------------------------------------------------------------------------
+
+erfcx_p = _special_primitive("erfcx", _erfcx_impl)
+
+
+def erfcx(x: Any) -> Any:
+    """The scaled complementary error function ``exp(x^2) erfc(x)``, elementwise; finite
+    (about ``1/(x sqrt(pi))``) where ``erfc`` underflows.
+
+    >>> import numpy as np
+    >>> round(float(erfcx(np.float64(30.0)) * 30 * np.sqrt(np.pi)), 6)
+    0.999445
+    """
+    return erfcx_p.bind(check_operand(x, "lax.erfcx"))
+
+
+defjvp(erfcx_p, lambda g, ans, x: mul(g, sub(mul(mul(_float_like(2.0, x), x), ans),
+                                              _float_like(2 / _SQRT_PI, x))))
+defvectorized(erfcx_p)
+
+
+log_ndtr_p = _special_primitive("log_ndtr", _log_ndtr_impl)
+
+
+def log_ndtr(x: Any) -> Any:
+    """``log`` of the standard normal CDF, elementwise, accurate far into both tails.
+
+    >>> import numpy as np
+    >>> round(float(log_ndtr(np.float64(-40.0))), 6)
+    -804.608442
+    """
+    return log_ndtr_p.bind(check_operand(x, "lax.log_ndtr"))
+
+
+def _log_ndtr_jvp(g: Any, ans: Any, x: Any) -> Any:
+    # d/dx log Phi = phi / Phi: for x < 0 it is sqrt(2/pi) / erfcx(-x/sqrt(2)) (no cancellation
+    # of the two large logarithms), for x >= 0 exp(log phi - log Phi); each branch gets an
+    # input that keeps it finite, so the unused one cannot put a NaN into higher derivatives.
+    zero = _float_like(0.0, x)
+    negative = lt(x, zero)
+    lower = select_n(negative, zero, x)
+    upper = select_n(negative, x, zero)
+    tail = div(_float_like(math.sqrt(2 / math.pi), x),
+               erfcx(mul(lower, _float_like(-_SQRT_HALF, x))))
+    log_density = sub(mul(_float_like(-0.5, x), mul(upper, upper)),
+                      _float_like(_LOG_SQRT_2PI, x))
+    body = exp(sub(log_density, log_ndtr(upper)))
+    return mul(g, select_n(negative, body, tail))
+
+
+defjvp(log_ndtr_p, _log_ndtr_jvp)
+defvectorized(log_ndtr_p)
+
+
+ndtri_p = _special_primitive("ndtri", _ndtri_impl)
+
+
+def ndtri(p: Any) -> Any:
+    """The inverse of the standard normal CDF on [0, 1] (+-inf at the ends, NaN outside),
+    accurate near 0 and 1.
+
+    >>> import numpy as np
+    >>> round(float(ndtri(np.float64(0.975))), 12)
+    1.95996398454
+    """
+    return ndtri_p.bind(check_operand(p, "lax.ndtri"))
+
+
+defjvp(ndtri_p, lambda g, ans, p: mul(g, exp(add(mul(_float_like(0.5, ans), mul(ans, ans)),
+                                                  _float_like(_LOG_SQRT_2PI, ans)))))
+defvectorized(ndtri_p)
+
+
+# ---------------------------------------------------------------------------------------------
 # lgamma, digamma, polygamma
 # ---------------------------------------------------------------------------------------------
 
@@ -344,4 +499,5 @@ defvectorized(digamma_p)
 defvectorized(polygamma_p)
 
 __all__ = ["digamma", "digamma_p", "erf", "erf_inv", "erf_inv_p", "erf_p", "erfc", "erfc_p",
-           "lgamma", "lgamma_p", "polygamma", "polygamma_p"]
+           "erfcx", "erfcx_p", "lgamma", "lgamma_p", "log_ndtr", "log_ndtr_p", "ndtri", "ndtri_p",
+           "polygamma", "polygamma_p"]

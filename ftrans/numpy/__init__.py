@@ -60,5 +60,17 @@ from ftrans.numpy._shapes import *  # noqa: F401,F403
 from ftrans.numpy._sorting import *  # noqa: F401,F403
 from ftrans.numpy._statistics import *  # noqa: F401,F403
 from ftrans.numpy._trig import *  # noqa: F401,F403
+# the rest of NumPy's top-level names, grouped by idea
+from ftrans.numpy._array_utils import *  # noqa: F401,F403
+from ftrans.numpy._covariance import *  # noqa: F401,F403
+from ftrans.numpy._float_ops import *  # noqa: F401,F403
+from ftrans.numpy._functional import *  # noqa: F401,F403
+from ftrans.numpy._histograms import *  # noqa: F401,F403
+from ftrans.numpy._index_tricks import *  # noqa: F401,F403
+from ftrans.numpy._integer_ops import *  # noqa: F401,F403
+from ftrans.numpy._names import *  # noqa: F401,F403
+from ftrans.numpy._polynomial import *  # noqa: F401,F403
+from ftrans.numpy._setops import *  # noqa: F401,F403
+from ftrans.numpy._windows import *  # noqa: F401,F403
 
 _tracer_methods.install()

@@ -3,8 +3,9 @@ gradient, trapezoid, interp, convolve, correlate, cross.
 
 All are compositions of slices, arithmetic and gathers, with NumPy's formulas written the way
 NumPy writes them (so values agree to rounding) and every transformation applies.
-``convolve`` / ``correlate`` gather the sliding windows of the longer input (a concrete table of
-positions) and contract them with the shorter one: O(n m) memory, no FFT.
+``convolve`` / ``correlate`` are one ``lax.conv_general_dilated`` each (padded so that exactly the
+requested window of the full convolution comes out), so they inherit its derivatives, batching
+and its choice of algorithm (FFT for long kernels).
 See docs/internals.md, "The NumPy layer".
 """
 
@@ -18,6 +19,7 @@ from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.lax import gather_scatter
 from ftrans.lax import indexing as lax_indexing
+from ftrans.lax.convolution import conv_general_dilated
 from ftrans.numpy._axes import normalize_axes, normalize_axis
 from ftrans.numpy._elementwise import add, multiply, not_equal, subtract, true_divide
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
@@ -360,15 +362,15 @@ def _as_1d(x: Any, name: str) -> Any:
     return x
 
 
-def _full_convolution(a: Any, v: Any) -> Any:
-    """``out[k] = sum_j a[k - j] v[j]``, length n + m - 1: the windows of the zero-padded
-    ``a`` (one gather of a concrete table) contracted with ``v``."""
-    from ftrans.numpy._linalg import matmul
+def _convolution_window(a: Any, v: Any, start: int, stop: int) -> Any:
+    """``full[start:stop]`` of the full convolution ``full[k] = sum_j a[k - j] v[j]`` (length
+    n + m - 1) of ``a`` and the shorter ``v``: a correlation with the reversed ``v`` of ``a``
+    padded by ``m - 1`` on each side, the pads trimmed (negative pads crop) to the window."""
     n, m = get_aval(a).shape[0], get_aval(v).shape[0]
-    padded = lax.pad(a, get_aval(a).dtype.type(0), [(m - 1, m - 1, 0)])
-    table = np.arange(n + m - 1)[:, None] + (m - 1) - np.arange(m)[None, :]
-    windows = gather_scatter.gather(padded, table[..., None], (0,))
-    return matmul(windows, v)
+    lhs = lax.reshape(a, (1, 1, n))
+    rhs = lax.reshape(lax.rev(v, (0,)), (1, 1, m))
+    out = conv_general_dilated(lhs, rhs, (1,), [(m - 1 - start, stop - n)])
+    return lax.reshape(out, (stop - start,))
 
 
 def _signal(name: str, a: Any, v: Any, mode: str, correlate: bool) -> Any:
@@ -382,17 +384,18 @@ def _signal(name: str, a: Any, v: Any, mode: str, correlate: bool) -> Any:
     if correlate:
         from ftrans.numpy._complex import conjugate
         v = lax.rev(conjugate(v) if compute.kind == "c" else v, (0,))
-    full = _full_convolution(a, v) if n >= m else _full_convolution(v, a)
     big, small = max(n, m), min(n, m)
     if mode == "full":
-        out = full
+        start, stop = 0, big + small - 1
     elif mode == "valid":
-        out = _window(full, small - 1, big, 0)
+        start, stop = small - 1, big
     else:
         start = (small - 1) // 2
         if correlate and n < m:  # NumPy correlates the swapped inputs and reverses
             start = small - 1 - start
-        out = _window(full, start, start + big, 0)
+        stop = start + big
+    out = _convolution_window(a, v, start, stop) if n >= m else _convolution_window(
+        v, a, start, stop)
     return not_equal(out, 0) if dtype.kind == "b" else out
 
 

@@ -202,12 +202,13 @@ mod = remainder
 # ---------------------------------------------------------------------------------------------
 
 
-def where(condition: Any, x: Any = None, y: Any = None, /) -> Any:
+def where(condition: Any, x: Any = None, y: Any = None, *, size: int | None = None,
+          fill_value: Any = None) -> Any:
     """Elementwise ``x`` where ``condition`` is true, else ``y``; shapes broadcast and the
     dtype is NumPy's result type of ``x`` and ``y``.
 
     With only ``condition`` this is :func:`nonzero`, whose output shape depends on the
-    values: it needs a concrete condition.
+    values: it needs a concrete condition, or a static ``size`` (padded with ``fill_value``).
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.where(np.array([True, False]), 1.0, np.array([5.0, 6.0]))
@@ -215,7 +216,9 @@ def where(condition: Any, x: Any = None, y: Any = None, /) -> Any:
     """
     if x is None and y is None:
         from ftrans.numpy._indexing import nonzero
-        return nonzero(condition)
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if size is not None or fill_value is not None:
+        raise ValueError("where: size and fill_value apply only to where(condition) alone")
     if x is None or y is None:
         raise ValueError("where: either both or neither of x and y should be given")
     which = to_bool(condition)
@@ -224,7 +227,7 @@ def where(condition: Any, x: Any = None, y: Any = None, /) -> Any:
     return lax.select_n(which, cast(y, dtype), cast(x, dtype))
 
 
-def clip(a: Any, a_min: Any = None, a_max: Any = None, /, *, min: Any = None,  # noqa: A002
+def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # noqa: A002
          max: Any = None) -> Any:  # noqa: A002
     """``a`` limited to ``[a_min, a_max]`` (either bound may be None; ``min`` / ``max`` are
     NumPy 2's names). NaNs propagate; at a bound the derivative is split evenly.
@@ -478,9 +481,14 @@ def _arccosh(x: Any) -> Any:
 
 def _arctanh(x: Any) -> Any:
     if get_aval(x).dtype.kind == "c":
-        from ftrans.numpy._trig import one_minus, real_scale
+        # (log(1 + z) - log(1 - z)) / 2, with the signs of zero parts kept on the cuts, and
+        # log1p(2z / (1 - z)) / 2 near 0 (no cancellation there, and no cut)
+        from ftrans.numpy._trig import one_minus, real_scale, shifted
         with np.errstate(divide="ignore", invalid="ignore"):
-            return real_scale(lax.log1p(lax.div(lax.add(x, x), one_minus(x))), 0.5)
+            near = lax.log1p(lax.div(lax.add(x, x), one_minus(x)))
+            far = lax.sub(lax.log(shifted(x, 1.0)), lax.log(one_minus(x)))
+            small = lax.lt(lax.abs(x), np.asarray(0.5, np.finfo(get_aval(x).dtype).dtype)[()])
+            return real_scale(lax.select_n(small, far, near), 0.5)
     one = _const(1, x)
     with np.errstate(divide="ignore"):
         return lax.mul(lax.log1p(lax.div(lax.add(x, x), lax.sub(one, x))), _const(0.5, x))

@@ -2,12 +2,13 @@
 
 Written on the primitives of ``ftrans.lax.linalg_decompositions`` (every transformation
 applies). As in NumPy, functions run over leading axes (``(..., m, n)`` stacks), integers are
-computed in float64, float32 stays float32, float16 is refused; complex matrices are not
-supported (TypeError). Errors are NumPy's ``LinAlgError`` (non-square, singular, not positive
-definite). Differences from NumPy, as in JAX: ``eigh`` and ``cholesky`` factor the symmetrized
-``(a + a^T) / 2``; ``lstsq`` always returns the residuals ``sum((b - a x)**2, axis=0)`` (a
-shape that does not depend on the rank); the derivatives of ``eigh`` / ``svd`` need distinct
-eigenvalues / singular values. See docs/internals.md, "Primitives".
+computed in float64, float32 stays float32 (complex64 stays complex64), float16 is refused.
+Complex matrices work throughout, with conjugate transposes where NumPy uses them. Errors are
+NumPy's ``LinAlgError`` (non-square, singular, not positive definite). Differences from NumPy,
+as in JAX: ``eigh`` and ``cholesky`` factor the symmetrized ``(a + a^H) / 2``; ``eig`` and
+``eigvals`` always return complex arrays; ``lstsq`` always returns the residuals
+``sum(|b - a x|**2, axis=0)`` (a shape that does not depend on the rank); the derivatives of
+``eig`` / ``eigh`` / ``svd`` need distinct eigenvalues / singular values. See docs/linalg.md.
 
 >>> import ftrans as ft, ftrans.numpy as fnp, numpy as np
 >>> a = np.array([[3.0, 1.0], [1.0, 2.0]])
@@ -32,14 +33,25 @@ from ftrans.numpy._promotion import asarray_strong, cast, result_type
 
 __all__ = [
     "LinAlgError", "norm", "matmul", "det", "slogdet", "inv", "solve", "lstsq", "cholesky",
-    "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_power", "matrix_rank",
-    "EighResult", "QRResult", "SlogdetResult", "SVDResult",
+    "qr", "eig", "eigvals", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_power",
+    "matrix_rank", "EigResult", "EighResult", "QRResult", "SlogdetResult", "SVDResult",
+    "matrix_transpose", "diagonal", "trace", "outer", "tensordot", "vecdot", "cross",
+    "vector_norm", "matrix_norm", "multi_dot", "cond", "tensorinv", "tensorsolve",
 ]
 
 from ftrans.numpy._linalg import matmul  # noqa: E402  (NumPy 2 exposes it here too)
+from ftrans.numpy._linalg_array_api import (  # noqa: E402
+    cond, cross, diagonal, matrix_norm, matrix_transpose, multi_dot, outer, tensordot,
+    tensorinv, tensorsolve, trace, vecdot, vector_norm,
+)
 
 LinAlgError = np.linalg.LinAlgError
 _UNSET: Any = object()
+
+
+class EigResult(NamedTuple):
+    eigenvalues: Any
+    eigenvectors: Any
 
 
 class EighResult(NamedTuple):
@@ -69,14 +81,12 @@ class SVDResult(NamedTuple):
 
 
 def _float_matrix(a: Any, name: str, square: bool = True) -> Any:
-    """``a`` as a float array of rank >= 2 (integers and bools in float64)."""
+    """``a`` as a float or complex array of rank >= 2 (integers and bools in float64)."""
     a = asarray_strong(a)
     dtype = get_aval(a).dtype
-    if dtype.kind == "c":
-        raise TypeError(f"linalg.{name}: complex matrices are not supported (got {dtype})")
     if dtype == np.float16:
         raise TypeError(f"linalg.{name}: array type float16 is unsupported in linalg")
-    if dtype.kind != "f":
+    if dtype.kind not in "fc":
         if dtype.kind not in "biu":
             raise TypeError(f"linalg.{name}: needs a numeric array, got dtype {dtype}")
         a = cast(a, np.dtype(np.float64))
@@ -90,13 +100,11 @@ def _float_matrix(a: Any, name: str, square: bool = True) -> Any:
 
 
 def _float_pair(a: Any, b: Any, name: str, square: bool = True) -> tuple[Any, Any]:
-    """``a`` (a matrix) and ``b`` in their common float dtype."""
+    """``a`` (a matrix) and ``b`` in their common float (or complex) dtype."""
     a = _float_matrix(a, name, square)
     b = asarray_strong(b)
-    if get_aval(b).dtype.kind == "c":
-        raise TypeError(f"linalg.{name}: complex arrays are not supported")
     dtype = result_type(a, b)
-    if dtype.kind != "f":
+    if dtype.kind not in "fc":
         dtype = np.dtype(np.float64)
     return cast(a, dtype), cast(b, dtype)
 
@@ -104,6 +112,12 @@ def _float_pair(a: Any, b: Any, name: str, square: bool = True) -> tuple[Any, An
 def _swap(x: Any) -> Any:
     ndim = get_aval(x).ndim
     return lax.transpose(x, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
+
+
+def _adjoint(x: Any) -> Any:
+    """The conjugate transpose of a stack of matrices (the transpose, for real ones)."""
+    x = _swap(x)
+    return lax.conj(x) if get_aval(x).dtype.kind == "c" else x
 
 
 def _broadcast_leading(a: Any, b: Any, b_core: int) -> tuple[Any, Any]:
@@ -253,9 +267,10 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, Any, An
     if rcond is None:
         rcond = float(np.finfo(dtype).eps) * max(m, n)
     mask, s_inv = _inverse_above(s, rcond)
-    x = matmul(_swap(vh), lax.mul(lax.expand_dims(s_inv, (1,)), matmul(_swap(u), b)))
+    x = matmul(_adjoint(vh), lax.mul(_like(lax.expand_dims(s_inv, (1,)), dtype),
+                                     matmul(_adjoint(u), b)))
     residual = lax.sub(b, matmul(a, x))
-    residuals = red.sum(lax.mul(residual, residual), 0)
+    residuals = red.sum(_squared_magnitudes(residual), 0)
     rank = red.sum(mask, -1, np.int64)
     if vector:
         x = lax.reshape(x, (n,))
@@ -278,10 +293,18 @@ def _inverse_above(s: Any, rcond: Any) -> tuple[Any, Any]:
                               lax.div(one, safe))
 
 
+def _like(x: Any, dtype: np.dtype) -> Any:
+    """Real ``x`` in the (maybe complex) ``dtype``."""
+    if dtype.kind == "c" and get_aval(x).dtype.kind != "c":
+        return lax.complex(x, np.zeros((), get_aval(x).dtype))
+    return x
+
+
 def _pinv_impl(a: Any, rcond: float) -> Any:
     u, s, vh = decomp.svd(a, full_matrices=False)
     _, s_inv = _inverse_above(s, rcond)
-    return matmul(_swap(vh), lax.mul(lax.expand_dims(s_inv, (get_aval(s).ndim,)), _swap(u)))
+    s_inv = _like(lax.expand_dims(s_inv, (get_aval(s).ndim,)), get_aval(a).dtype)
+    return matmul(_adjoint(vh), lax.mul(s_inv, _adjoint(u)))
 
 
 _pinv = custom_jvp(_pinv_impl, nondiff_argnums=(1,))
@@ -294,7 +317,7 @@ def _pinv_jvp(rcond: float, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
     (a,), (a_dot,) = primals, tangents
     p = _pinv(a, rcond)
     m, n = get_aval(a).shape[-2:]
-    p_t, a_dot_t = _swap(p), _swap(a_dot)
+    p_t, a_dot_t = _adjoint(p), _adjoint(a_dot)
     if m >= n:
         s = matmul(matmul(p, p_t), a_dot_t)
         t = matmul(matmul(a_dot_t, p_t), p)
@@ -352,7 +375,7 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
            [1., 1.]])
     """
     lower = decomp.cholesky(_float_matrix(a, "cholesky"))
-    return _swap(lower) if upper else lower
+    return _adjoint(lower) if upper else lower
 
 
 def qr(a: Any, mode: str = "reduced") -> Any:
@@ -369,6 +392,36 @@ def qr(a: Any, mode: str = "reduced") -> Any:
                          f"'r')")
     out = decomp.qr(_float_matrix(a, "qr", square=False), mode)
     return out[0] if mode == "r" else QRResult(*out)
+
+
+def eig(a: Any) -> EigResult:
+    """Eigenvalues and right eigenvectors (columns) of general ``(..., n, n)`` matrices:
+    ``EigResult(eigenvalues, eigenvectors)``, always complex (as in JAX; NumPy returns real
+    arrays when every eigenvalue is real). Each eigenvector has unit norm and a real
+    largest-magnitude component (LAPACK's choice), and so does its derivative. Derivatives
+    need distinct eigenvalues; unlike JAX, those of the eigenvectors are not opt-in here.
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.linalg.eig(np.array([[2.0, 0.0], [0.0, 3.0]])).eigenvalues
+    array([2.+0.j, 3.+0.j])
+    """
+    from ftrans.lax.linalg_eig import eig as lax_eig
+    w, v = lax_eig(_float_matrix(a, "eig"), compute_left_eigenvectors=False,
+                   enable_eigvec_derivs=True)
+    return EigResult(w, v)
+
+
+def eigvals(a: Any) -> Any:
+    """Eigenvalues of general ``(..., n, n)`` matrices, complex (see :func:`eig`).
+
+    >>> import ftrans.numpy as fnp, numpy as np
+    >>> fnp.linalg.eigvals(np.array([[0.0, -1.0], [1.0, 0.0]]))
+    array([0.+1.j, 0.-1.j])
+    """
+    from ftrans.lax.linalg_eig import eig as lax_eig
+    (w,) = lax_eig(_float_matrix(a, "eigvals"), compute_left_eigenvectors=False,
+                   compute_right_eigenvectors=False)
+    return w
 
 
 def _symmetric_input(a: Any, name: str, uplo: str | None) -> Any:
@@ -393,19 +446,20 @@ def eigh(a: Any, UPLO: str | None = None, symmetrize_input: bool = True) -> Eigh
     """
     a = _symmetric_input(a, "eigh", UPLO)
     if not symmetrize_input and UPLO == "U":
-        a = _swap(a)  # the primitive reads the lower triangle
+        a = _adjoint(a)  # the primitive reads the lower triangle
     w, v = decomp.eigh(a, symmetrize_input=symmetrize_input)
     return EighResult(w, v)
 
 
-def eigvalsh(a: Any, UPLO: str | None = None) -> Any:  # noqa: N803
+def eigvalsh(a: Any, UPLO: str | None = None, *,  # noqa: N803
+             symmetrize_input: bool = True) -> Any:
     """Eigenvalues (ascending) of symmetric ``(..., n, n)`` matrices (see :func:`eigh`).
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.linalg.eigvalsh(np.array([[2.0, 0.0], [0.0, 1.0]]))
     array([1., 2.])
     """
-    return eigh(a, UPLO).eigenvalues
+    return eigh(a, UPLO, symmetrize_input).eigenvalues
 
 
 def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
@@ -537,7 +591,7 @@ def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A
         return red.min(ew.abs(x), axis, keepdims=keepdims)
     if ord == 0:
         nonzero = ew.not_equal(x, 0)
-        return red.sum(nonzero, axis, get_aval(x).dtype, keepdims=keepdims)
+        return red.sum(nonzero, axis, np.finfo(get_aval(x).dtype).dtype, keepdims=keepdims)
     if ord == 1:
         return red.sum(ew.abs(x), axis, keepdims=keepdims)
     p = float(ord)

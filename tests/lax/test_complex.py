@@ -282,3 +282,28 @@ def test_part_primitives_take_python_scalars() -> None:
     assert np.asarray(lax.imag(np.complex64(1 + 2j))).dtype == np.float32
     assert lax.conj(1 + 2j) == 1 - 2j and lax.complex(1.0, 2.0) == 1 + 2j
     assert ft.jit(lambda: lax.real(1 + 2j))() == 1.0
+
+
+def test_complex_normal_samples() -> None:
+    z = ft.random.normal(ft.random.PRNGKey(3), (20000,), np.complex64)
+    assert z.dtype == np.complex64
+    # E|z|^2 = 1 with independent parts of variance 1/2 (5 standard errors of slack)
+    assert abs(np.mean(np.abs(z) ** 2) - 1) < 0.05
+    assert abs(np.var(z.real) - 0.5) < 0.03 and abs(np.var(z.imag) - 0.5) < 0.03
+    assert abs(np.corrcoef(z.real, z.imag)[0, 1]) < 0.04
+    np.testing.assert_array_equal(
+        ft.jit(lambda k: ft.random.normal(k, (4,), np.complex128))(ft.random.PRNGKey(1)),
+        ft.random.normal(ft.random.PRNGKey(1), (4,), np.complex128))
+
+
+@pytest.mark.parametrize("module", ["ftrans.lax.elementwise", "ftrans.api"])
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+    assert doctest.testmod(importlib.import_module(module),
+                           optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_linear_transpose_takes_a_python_float_cotangent_for_a_complex_output() -> None:
+    assert ft.linear_transpose(lambda w: lax.mul(w, np.complex128(2 + 1j)), 1j)(1.0) == (2 + 1j,)
+    assert ft.vjp(lambda w: lax.mul(w, np.complex128(2 + 1j)), 1j)[1](1.0) == (2 + 1j,)

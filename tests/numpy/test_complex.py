@@ -150,7 +150,8 @@ _ON_CUTS = np.array([complex(a, b) for a in (2.0, -2.0, 0.5, 1.0, -1.0, 0.0)
 
 
 @pytest.mark.parametrize("name", ["arcsin", "arccos", "arctan", "arcsinh", "arccosh",
-                                  "sinh", "cosh", "tanh", "sqrt", "log", "log2", "exp2"])
+                                  "sinh", "cosh", "tanh", "sqrt", "log", "log2", "exp2",
+                                  "arctanh"])
 def test_branch_cuts_and_extremes_match_numpy(name: str) -> None:
     points = _ON_CUTS[np.abs(_ON_CUTS - 1) > 0] if name == "arctanh" else _ON_CUTS
     with np.errstate(all="ignore"):
@@ -229,3 +230,11 @@ def test_angle_of_real_and_integer_inputs() -> None:
     for x in (np.array([-2, 0, 3]), np.array([-1.5, 2.0]), -1.0):
         np.testing.assert_array_equal(fnp.angle(x), np.angle(x))
         np.testing.assert_array_equal(fnp.angle(x, deg=True), np.angle(x, deg=True))
+
+
+@pytest.mark.parametrize("module", ["ftrans.numpy._complex", "ftrans.numpy._trig"])
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+    assert doctest.testmod(importlib.import_module(module),
+                           optionflags=doctest.ELLIPSIS).failed == 0

@@ -205,13 +205,11 @@ def test_errors() -> None:
         fnp.linalg.inv(np.ones((2, 2)))
     with pytest.raises(np.linalg.LinAlgError):
         fnp.linalg.cholesky(-np.eye(2))
-    with pytest.raises(TypeError, match="complex"):
-        fnp.linalg.svd(np.eye(2) * 1j)
-    with pytest.raises(TypeError, match="complex"):
-        decomp.det(np.eye(2, dtype=np.complex128))
+    with pytest.raises(TypeError, match="det needs a floating-point"):
+        decomp.det(np.eye(2, dtype=np.int64))
     with pytest.raises(TypeError, match="float16"):
         fnp.linalg.det(np.eye(2, dtype=np.float16))
-    with pytest.raises(TypeError, match="real floating-point"):
+    with pytest.raises(TypeError, match="floating-point"):
         decomp.solve(np.eye(2, dtype=np.int64), np.ones((2, 1), np.int64))
     with pytest.raises(ValueError, match="does not fit"):
         fnp.linalg.solve(np.eye(3), np.ones(2))
@@ -219,8 +217,8 @@ def test_errors() -> None:
         fnp.linalg.qr(np.eye(2), "raw")
     with pytest.raises(NotImplementedError, match="full_matrices"):
         ft.jvp(lambda a: fnp.linalg.svd(a)[0], (A[:, :3],), (A[:, :3],))
-    with pytest.raises(NotImplementedError, match="m >= n"):
-        ft.jvp(lambda a: fnp.linalg.qr(a)[0], (A[:2],), (A[:2],))
+    with pytest.raises(NotImplementedError, match="'complete' mode is implemented for m <= n"):
+        ft.jvp(lambda a: fnp.linalg.qr(a, "complete")[0], (A[:, :2],), (A[:, :2],))
     with pytest.raises(TypeError, match="Python int"):
         fnp.linalg.matrix_power(A, 1.5)
 

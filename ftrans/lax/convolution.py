@@ -1,0 +1,945 @@
+"""Convolution: conv_general_dilated, the one primitive every N-d convolution is made of.
+
+``conv_general_dilated(lhs, rhs, ...)`` slides the kernel ``rhs`` over the input ``lhs`` (a
+cross-correlation, as in neural networks and XLA: the kernel is not flipped). Dimension numbers
+say which axes of each operand are batch / feature / spatial; the input may be padded (also
+negatively) and dilated (zeros between its elements: a transposed convolution), the kernel
+dilated (atrous convolution), the windows strided; features and batch may be split into groups
+(grouped and depthwise convolutions). ``conv``, ``conv_with_general_padding`` and
+``conv_transpose`` are wrappers.
+
+It is bilinear: its jvp is two convolutions, and its transposes with respect to either operand
+are again ``conv_general_dilated`` (dilations, strides and paddings trade places, groups move
+between features and batch), so derivatives of any order stay convolutions. Batching folds the
+mapped axis into the batch dimension, or into feature / batch groups when the kernel is mapped.
+The implementation picks an algorithm by shape (docs/convolutions.md has the measurements).
+See docs/internals.md, "Primitives".
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
+from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
+from ftrans.interpreters.jvp import defbilinear
+from ftrans.interpreters.transpose import (
+    NonLinearError,
+    is_undefined,
+    transpose_rules,
+    zeros_like_aval,
+)
+from ftrans.lax.elementwise import convert_element_type
+from ftrans.lax.structural import reshape, rev, transpose
+
+__all__ = ["ConvDimensionNumbers", "conv_dimension_numbers", "conv_general_dilated",
+           "conv_general_dilated_p", "conv", "conv_with_general_padding", "conv_transpose"]
+
+Padding = tuple[tuple[int, int], ...]
+
+
+class ConvDimensionNumbers(NamedTuple):
+    """Which axis of each operand plays which role, as axis numbers.
+
+    ``lhs_spec`` is (batch axis, feature axis, spatial axes...) of the input, ``rhs_spec``
+    (output-feature axis, input-feature axis, spatial axes...) of the kernel, ``out_spec``
+    (batch axis, feature axis, spatial axes...) of the result. The i-th spatial axes of the
+    three correspond.
+    """
+
+    lhs_spec: tuple[int, ...]
+    rhs_spec: tuple[int, ...]
+    out_spec: tuple[int, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Dimension numbers and padding
+# ---------------------------------------------------------------------------------------------
+
+_ROLE_LETTERS = (("N", "C"), ("O", "I"), ("N", "C"))
+_ROLE_NAMES = ("lhs", "rhs", "out")
+
+
+def _spec_from_string(spec: str, which: int, rhs_string: str) -> tuple[int, ...]:
+    """Axis numbers of one layout string: its two role letters, then its spatial letters in
+    the order the kernel's string lists them (so 'NHWC' with 'HWIO' has spatial axes 1, 2)."""
+    first, second = _ROLE_LETTERS[which]
+    spatial = [i for i, c in enumerate(spec) if c not in (first, second)]
+    if which != 1:
+        spatial.sort(key=lambda i: rhs_string.index(spec[i]))
+    return (spec.index(first), spec.index(second)) + tuple(spatial)
+
+
+def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
+                           dimension_numbers: Any) -> ConvDimensionNumbers:
+    """Canonical :class:`ConvDimensionNumbers` from None, three layout strings or a
+    ``ConvDimensionNumbers``.
+
+    Args:
+      lhs_shape, rhs_shape: the shapes of the input and the kernel (same rank).
+      dimension_numbers: ``None`` (``'NC...'``, ``'OI...'``, ``'NC...'``: axes in that order),
+        three strings such as ``('NHWC', 'HWIO', 'NHWC')`` (``N`` batch, ``C`` feature, ``O`` /
+        ``I`` the kernel's output / input features, any other letters spatial, the same set in
+        all three), or a ``ConvDimensionNumbers`` (returned with its specs as tuples).
+
+    Returns:
+      The ``ConvDimensionNumbers``.
+
+    Raises:
+      TypeError: ranks that differ, or strings of the wrong length, with a role letter missing
+        or repeated, a letter used twice, or spatial letters that differ.
+
+    >>> conv_dimension_numbers((8, 28, 28, 1), (5, 5, 1, 32), ("NHWC", "HWIO", "NHWC"))
+    ConvDimensionNumbers(lhs_spec=(0, 3, 1, 2), rhs_spec=(3, 2, 0, 1), out_spec=(0, 3, 1, 2))
+    """
+    if isinstance(dimension_numbers, ConvDimensionNumbers):  # axis numbers as tuples of ints
+        return ConvDimensionNumbers(*(tuple(operator.index(d) for d in spec)
+                                      for spec in dimension_numbers))
+    lhs_shape, rhs_shape = tuple(lhs_shape), tuple(rhs_shape)
+    if len(lhs_shape) != len(rhs_shape):
+        raise TypeError(f"convolution needs lhs and rhs of one rank, got shapes {lhs_shape} "
+                        f"and {rhs_shape}")
+    ndim = len(lhs_shape)
+    if dimension_numbers is None:
+        iota = tuple(range(ndim))
+        return ConvDimensionNumbers(iota, iota, iota)
+    if not isinstance(dimension_numbers, (tuple, list)) or len(dimension_numbers) != 3:
+        raise TypeError(f"dimension_numbers must be None, a ConvDimensionNumbers or three "
+                        f"layout strings such as ('NCHW', 'OIHW', 'NCHW'); got "
+                        f"{dimension_numbers!r}")
+    if not all(isinstance(s, str) for s in dimension_numbers):
+        raise TypeError(f"dimension_numbers must be three strings such as ('NHWC', 'HWIO', "
+                        f"'NHWC'); got {dimension_numbers!r}")
+    for which, spec in enumerate(dimension_numbers):
+        name = _ROLE_NAMES[which]
+        if len(spec) != ndim:
+            raise TypeError(f"dimension_numbers: the {name} layout {spec!r} has {len(spec)} "
+                            f"letters but the operands have rank {ndim} (shapes {lhs_shape} "
+                            f"and {rhs_shape}); give one letter per axis")
+        first, second = _ROLE_LETTERS[which]
+        if spec.count(first) != 1 or spec.count(second) != 1:
+            raise TypeError(f"dimension_numbers: the {name} layout {spec!r} must contain "
+                            f"{first!r} and {second!r} exactly once")
+        repeated = sorted({c for c in spec if spec.count(c) > 1})
+        if repeated:
+            raise TypeError(f"dimension_numbers: the {name} layout {spec!r} repeats "
+                            f"{''.join(repeated)!r}; each axis needs its own letter")
+    spatial_sets = [set(s) - set(pair) for s, pair in zip(dimension_numbers, _ROLE_LETTERS)]
+    if not spatial_sets[0] == spatial_sets[1] == spatial_sets[2]:
+        letters = [''.join(sorted(s)) for s in spatial_sets]
+        raise TypeError(f"dimension_numbers: the three layouts {tuple(dimension_numbers)} must "
+                        f"name the same spatial letters (got {letters})")
+    rhs_string = dimension_numbers[1]
+    return ConvDimensionNumbers(*(_spec_from_string(s, i, rhs_string)
+                                  for i, s in enumerate(dimension_numbers)))
+
+
+def _dilate(size: int, dilation: int) -> int:
+    """The length of ``size`` elements with ``dilation - 1`` zeros between neighbours."""
+    return 0 if size == 0 else 1 + dilation * (size - 1)
+
+
+def _padding_for(padding: str, in_sizes: Sequence[int], window_sizes: Sequence[int],
+                 strides: Sequence[int]) -> Padding:
+    """Explicit (lo, hi) pads of 'VALID', 'SAME' or 'SAME_LOWER' for windows (already dilated)
+    over inputs: 'SAME' keeps ceil(size / stride) outputs, the odd element of padding going at
+    the end ('SAME') or at the start ('SAME_LOWER')."""
+    mode = padding.upper()
+    if mode == "VALID":
+        return tuple((0, 0) for _ in in_sizes)
+    if mode not in ("SAME", "SAME_LOWER"):
+        raise ValueError(f"padding must be 'SAME', 'SAME_LOWER', 'VALID' or a sequence of "
+                         f"(low, high) pairs, got {padding!r}")
+    pads = []
+    for size, window, stride in zip(in_sizes, window_sizes, strides):
+        out = -(-size // stride)
+        total = max((out - 1) * stride + window - size, 0)
+        small, big = total // 2, total - total // 2
+        pads.append((small, big) if mode == "SAME" else (big, small))
+    return tuple(pads)
+
+
+def _int_tuple(name: str, value: Any, n: int, default: int | None = None,
+               positive: bool = True) -> tuple[int, ...]:
+    if value is None and default is not None:
+        return (default,) * n
+    try:
+        out = tuple(operator.index(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of {n} integers, got {value!r}") from None
+    if len(out) != n:
+        raise ValueError(f"{name} must have one entry per spatial dimension ({n}), got "
+                         f"{value!r}")
+    if positive and any(v <= 0 for v in out):
+        raise ValueError(f"{name} must be positive integers, got {value!r}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The implementation: canonical layout (N, C, spatial...) x (O, I, spatial...)
+# ---------------------------------------------------------------------------------------------
+
+
+def _pad_and_dilate(x: np.ndarray, padding: Padding, dilation: tuple[int, ...]) -> np.ndarray:
+    """``x`` (N, C, spatial...) with zeros between elements and (lo, hi) pads on each spatial
+    axis; negative pads crop."""
+    if all(d == 1 for d in dilation) and all(lo == hi == 0 for lo, hi in padding):
+        return x
+    if all(d == 1 for d in dilation) and all(lo >= 0 and hi >= 0 for lo, hi in padding):
+        return np.pad(x, ((0, 0), (0, 0)) + tuple(padding))
+    sizes = [_dilate(s, d) + lo + hi
+             for s, d, (lo, hi) in zip(x.shape[2:], dilation, padding)]
+    out = np.zeros(x.shape[:2] + tuple(sizes), x.dtype)
+    src, dst = [slice(None)] * 2, [slice(None)] * 2
+    for s, d, (lo, _), size in zip(x.shape[2:], dilation, padding, sizes):
+        first = max(0, (d - 1 - lo) // d)       # the first element not cropped at the start
+        last = min(s, (size - lo + d - 1) // d)  # one past the last not cropped at the end
+        if last <= first:
+            return out
+        src.append(slice(first, last))
+        dst.append(slice(first * d + lo, (last - 1) * d + lo + 1, d))
+    out[tuple(dst)] = x[tuple(src)]
+    return out
+
+
+def _grouped(x: np.ndarray, w: np.ndarray, feature_group_count: int,
+             batch_group_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Views with a leading group axis: x (G, N / Gb, C / Gf, ...), w (G, O / G, I, ...)."""
+    if feature_group_count > 1:
+        g = feature_group_count
+        x = x.reshape((x.shape[0], g, x.shape[1] // g) + x.shape[2:]).swapaxes(0, 1)
+    elif batch_group_count > 1:
+        g = batch_group_count
+        x = x.reshape((g, x.shape[0] // g) + x.shape[1:])
+    else:
+        g = 1
+        x = x[None]
+    return x, w.reshape((g, w.shape[0] // g) + w.shape[1:])
+
+
+def _windows(xp: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...],
+             rhs_dilation: tuple[int, ...]) -> np.ndarray:
+    """The view (..., C, out spatial..., kernel spatial...) of every strided, dilated window of
+    ``xp`` (..., C, padded spatial...): no copy."""
+    n = len(kernel)
+    spatial = tuple(range(xp.ndim - n, xp.ndim))
+    extents = tuple(_dilate(k, d) for k, d in zip(kernel, rhs_dilation))
+    view = sliding_window_view(xp, extents, axis=spatial)
+    index = ((Ellipsis,) + tuple(slice(None, None, s) for s in strides)
+             + tuple(slice(None, None, d) for d in rhs_dilation))
+    return view[index]
+
+
+# The window matrix is built for this many elements at a time (16 MB of float32): beyond that,
+# chunks of the batch keep the copy in cache and the memory bounded.
+_IM2COL_CHUNK = 1 << 22
+
+
+def _conv_im2col(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
+                 rhs_dilation: tuple[int, ...]) -> np.ndarray:
+    """Every window copied into one matrix row ("im2col"), then one matrix product per group:
+    (G, N, C, P...) x (G, O, C, K...) -> (G, N, Y..., O); a large batch goes in chunks."""
+    n = wg.ndim - 3
+    win = _windows(xg, wg.shape[3:], strides, rhs_dilation)   # (G, N, C, Y..., K...)
+    g, batch, channels = win.shape[:3]
+    out_sizes = win.shape[3:3 + n]
+    row_length = channels * int(np.prod(wg.shape[3:]))
+    # rows (n, y...), columns (c, k...): the copy that makes this a single GEMM
+    perm = (0, 1) + tuple(range(3, 3 + n)) + (2,) + tuple(range(3 + n, 3 + 2 * n))
+    kernel = wg.reshape(g, wg.shape[1], -1).transpose(0, 2, 1)   # (G, C * K, O)
+
+    def product(part: np.ndarray) -> np.ndarray:
+        rows = part.transpose(perm).reshape(g, -1, row_length)
+        return rows[0] @ kernel[0] if g == 1 else np.matmul(rows, kernel)
+
+    chunk = max(1, _IM2COL_CHUNK // max(1, int(np.prod(out_sizes)) * row_length * g))
+    if chunk >= batch:
+        return product(win).reshape((g, batch) + out_sizes + (wg.shape[1],))
+    out = np.empty((g, batch) + out_sizes + (wg.shape[1],), np.result_type(xg, wg))
+    for start in range(0, batch, chunk):
+        part = product(win[:, start:start + chunk])
+        out[:, start:start + chunk] = part.reshape((g, -1) + out_sizes + (wg.shape[1],))
+    return out
+
+
+def _conv_shifted(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
+                  rhs_dilation: tuple[int, ...]) -> np.ndarray:
+    """One matrix product per kernel offset, accumulated: the input's channels are the
+    contraction, so no window matrix is ever formed (memory of one output)."""
+    kernel = wg.shape[3:]
+    g, batch, channels = xg.shape[:3]
+    out_sizes = tuple((p - _dilate(k, d)) // s + 1
+                      for p, k, d, s in zip(xg.shape[3:], kernel, rhs_dilation, strides))
+    # (G, N, P..., C), copied once so that every patch below is read in contiguous rows
+    x_last = np.ascontiguousarray(np.moveaxis(xg, 2, -1))
+    out = None
+    for offset in np.ndindex(*kernel):
+        index = (slice(None), slice(None)) + tuple(
+            slice(o * d, o * d + (y - 1) * s + 1, s)
+            for o, d, s, y in zip(offset, rhs_dilation, strides, out_sizes))
+        patch = x_last[index].reshape(g, -1, channels)            # (G, N * Y, C)
+        tap = wg[(slice(None), slice(None), slice(None)) + offset]  # (G, O, C)
+        term = np.matmul(patch, tap.transpose(0, 2, 1))
+        if out is None:
+            out = term
+        else:
+            out += term
+    return out.reshape((g, batch) + out_sizes + (wg.shape[1],))
+
+
+def _conv_fft(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
+              rhs_dilation: tuple[int, ...]) -> np.ndarray:
+    """Unit strides and dilations: correlate by FFT over the padded spatial extent (circular
+    correlation is exact at the valid positions), contracting channels per frequency."""
+    n = wg.ndim - 3
+    sizes = xg.shape[3:]
+    axes = tuple(range(3, 3 + n))
+    out_sizes = tuple(p - k + 1 for p, k in zip(sizes, wg.shape[3:]))
+    x_hat = np.fft.rfftn(xg, sizes, axes=axes)                     # (G, N, C, F...)
+    w_hat = np.conj(np.fft.rfftn(wg, sizes, axes=axes))            # (G, O, C, F...)
+    freq = x_hat.shape[3:]
+    x_hat = np.moveaxis(x_hat.reshape(x_hat.shape[:3] + (-1,)), 3, 1)  # (G, F, N, C)
+    w_hat = np.moveaxis(w_hat.reshape(w_hat.shape[:3] + (-1,)), 3, 1)  # (G, F, O, C)
+    prod = np.matmul(x_hat, w_hat.transpose(0, 1, 3, 2))          # (G, F, N, O)
+    prod = np.moveaxis(prod, 1, -1).reshape(prod.shape[:1] + prod.shape[2:] + freq)
+    full = np.fft.irfftn(prod, sizes, axes=tuple(range(3, 3 + n)))  # (G, N, O, P...)
+    full = full[(Ellipsis,) + tuple(slice(0, y) for y in out_sizes)]
+    return np.moveaxis(full, 2, -1).astype(xg.dtype, copy=False)   # (G, N, Y..., O)
+
+
+_ALGORITHMS = {"im2col": _conv_im2col, "shifted": _conv_shifted, "fft": _conv_fft}
+
+# Set to a key of _ALGORITHMS to force one algorithm (benchmarks, tests); None chooses by shape.
+forced_algorithm: str | None = None
+
+
+# The cost model that picks the algorithm, in seconds, fitted to CPU-time measurements of the
+# three on LeNet-sized layers and their gradients, float32, one BLAS thread (the table in
+# docs/convolutions.md); 8-byte elements scale each term by _WIDE.
+_GEMM = 3.4e-11     # per multiply-add of a matrix product with a long inner dimension
+_GATHER = 1.5e-9    # per element gathered from windows into the im2col matrix
+_STREAM = 5e-10     # per element of a strided slice copied, or of an accumulation
+_FFT = 1.5e-9       # per element and log2 of length of a real FFT pass
+_STEP = 5e-6        # Python and NumPy overhead of one step of a loop over kernel offsets
+_WIDE = dict(gemm=2.0, gather=1.45, stream=1.5, fft=1.2)
+
+
+def _gemm_penalty(inner: int) -> float:
+    """Matrix products with a short inner (or outer) dimension run below BLAS's peak."""
+    return max(1.0, 32.0 / max(inner, 1))
+
+
+@functools.lru_cache(maxsize=512)
+def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], itemsize: int, fft_applies: bool,
+           strides: tuple[int, ...], rhs_dilation: tuple[int, ...]) -> dict[str, float]:
+    """Predicted seconds of each applicable algorithm for grouped operands of these shapes."""
+    wide = _WIDE if itemsize >= 8 else dict(gemm=1.0, gather=1.0, stream=1.0, fft=1.0)
+    gemm, gather = _GEMM * wide["gemm"], _GATHER * wide["gather"]
+    stream, fft_pass = _STREAM * wide["stream"], _FFT * wide["fft"]
+    g, batch, channels = x_shape[:3]
+    out_features = w_shape[1]
+    kernel = int(np.prod(w_shape[3:]))
+    padded = int(np.prod(x_shape[3:]))
+    rows = g * batch * int(np.prod([
+        (p - _dilate(k, d)) // s + 1
+        for p, k, d, s in zip(x_shape[3:], w_shape[3:], rhs_dilation, strides)]))
+    direct = rows * channels * kernel * out_features
+    costs = {
+        "im2col": (gemm * direct * _gemm_penalty(channels * kernel)
+                   + gather * rows * channels * kernel),
+        "shifted": (gemm * direct * _gemm_penalty(min(channels, out_features))
+                    + stream * rows * kernel * (channels + out_features)
+                    + gather * g * batch * channels * padded + _STEP * kernel),
+    }
+    if fft_applies:
+        signals = g * (batch * channels + out_features * channels + batch * out_features)
+        costs["fft"] = float(fft_pass * signals * padded * np.log2(max(padded, 2))
+                             + 4 * gemm * g * batch * channels * out_features * padded / 2
+                             * _gemm_penalty(min(channels, out_features)))
+    return costs
+
+
+def _choose_algorithm(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
+                      rhs_dilation: tuple[int, ...]) -> str:
+    """The algorithm the cost model predicts fastest (or the forced one, where it applies)."""
+    if forced_algorithm is not None:
+        if forced_algorithm == "fft" and not _fft_applies(xg, strides, rhs_dilation):
+            return "im2col"
+        return forced_algorithm
+    costs = _costs(xg.shape, wg.shape, xg.dtype.itemsize, _fft_applies(xg, strides, rhs_dilation),
+                   strides, rhs_dilation)
+    return min(costs, key=costs.__getitem__)
+
+
+def _fft_applies(xg: np.ndarray, strides: tuple[int, ...], rhs_dilation: tuple[int, ...]
+                 ) -> bool:
+    return (xg.dtype.kind == "f" and all(s == 1 for s in strides)
+            and all(d == 1 for d in rhs_dilation))
+
+
+def _conv_canonical(x: np.ndarray, w: np.ndarray, strides: tuple[int, ...], padding: Padding,
+                    lhs_dilation: tuple[int, ...], rhs_dilation: tuple[int, ...],
+                    feature_group_count: int, batch_group_count: int) -> np.ndarray:
+    """(N, C, spatial...) x (O, I, spatial...) -> (N / batch groups, O, spatial...)."""
+    if (any(d > 1 for d in lhs_dilation) and all(s == 1 for s in strides)
+            and all(r == 1 for r in rhs_dilation)):
+        return _conv_by_phases(x, w, padding, lhs_dilation, feature_group_count,
+                               batch_group_count)
+    xp = _pad_and_dilate(x, padding, lhs_dilation)
+    groups = max(feature_group_count, batch_group_count)
+    out_sizes = tuple(max(0, (p - _dilate(k, d)) // s + 1) if p >= _dilate(k, d) else 0
+                      for p, k, d, s in zip(xp.shape[2:], w.shape[2:], rhs_dilation, strides))
+    batch = x.shape[0] // batch_group_count
+    if 0 in out_sizes or 0 in xp.shape[:2] or 0 in w.shape:
+        return np.zeros((batch, w.shape[0]) + out_sizes, np.result_type(x, w))
+    xg, wg = _grouped(xp, w, feature_group_count, batch_group_count)
+    algorithm = _choose_algorithm(xg, wg, strides, rhs_dilation)
+    res = _ALGORITHMS[algorithm](xg, wg, strides, rhs_dilation)  # (G, N, Y..., O / G)
+    n = res.ndim - 3
+    # (G, N, Y..., Og) -> (N, G, Og, Y...) -> (N, O, Y...): group-major output features
+    res = res.transpose((1, 0, res.ndim - 1) + tuple(range(2, 2 + n)))
+    return res.reshape((res.shape[0], groups * res.shape[2]) + res.shape[3:])
+
+
+def _conv_by_phases(x: np.ndarray, w: np.ndarray, padding: Padding,
+                    lhs_dilation: tuple[int, ...], feature_group_count: int,
+                    batch_group_count: int) -> np.ndarray:
+    """A unit-stride convolution of an input dilated by ``d``, without multiplying its zeros:
+    outputs ``y = phase + d t`` meet input elements only through the taps
+    ``k = k0 + d j`` with ``k0 = (low - phase) mod d``, so each phase of the output is an
+    undilated convolution of the input with that sub-kernel (d^n of them, ~d^n times less
+    work in all). This is the input gradient of a strided convolution, and conv_transpose."""
+    in_sizes, kernel = x.shape[2:], w.shape[2:]
+    out_sizes = [max(0, _dilate(i, d) + lo + hi - k + 1)
+                 for i, d, (lo, hi), k in zip(in_sizes, lhs_dilation, padding, kernel)]
+    batch = x.shape[0] // batch_group_count
+    out = np.zeros((batch, w.shape[0]) + tuple(out_sizes), np.result_type(x, w))
+    for phase in np.ndindex(*lhs_dilation):
+        taps, pads, index = [], [], []
+        for p, d, (lo, _), k, i, y in zip(phase, lhs_dilation, padding, kernel, in_sizes,
+                                          out_sizes):
+            first_tap = (lo - p) % d
+            n_taps = max(0, -(-(k - first_tap) // d))
+            n_out = max(0, -(-(y - p) // d))
+            offset = (p + first_tap - lo) // d   # input index of output t = 0, tap j = 0
+            taps.append(slice(first_tap, None, d))
+            pads.append((-offset, n_out + n_taps - 1 - i + offset))
+            index.append(slice(p, None, d))
+            if n_taps == 0 or n_out == 0:
+                break
+        else:
+            sub_kernel = w[(slice(None), slice(None)) + tuple(taps)]
+            part = _conv_canonical(x, sub_kernel, (1,) * len(kernel), tuple(pads),
+                                   (1,) * len(kernel), (1,) * len(kernel),
+                                   feature_group_count, batch_group_count)
+            out[(slice(None), slice(None)) + tuple(index)] = part
+    return out
+
+
+def _conv_impl(lhs: Any, rhs: Any, *, window_strides: tuple[int, ...], padding: Padding,
+               lhs_dilation: tuple[int, ...], rhs_dilation: tuple[int, ...],
+               dimension_numbers: ConvDimensionNumbers, feature_group_count: int,
+               batch_group_count: int, preferred_element_type: np.dtype | None) -> np.ndarray:
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    x = np.transpose(np.asarray(lhs), lhs_spec)
+    w = np.transpose(np.asarray(rhs), rhs_spec)
+    out_dtype = x.dtype if preferred_element_type is None else preferred_element_type
+    if out_dtype != x.dtype:  # accumulate in the wider of the two types
+        compute = np.promote_types(x.dtype, out_dtype)
+        x, w = x.astype(compute), w.astype(compute)
+    out = _conv_canonical(x, w, window_strides, padding, lhs_dilation, rhs_dilation,
+                          feature_group_count, batch_group_count)
+    return np.transpose(out.astype(out_dtype, copy=False), np.argsort(out_spec))
+
+
+# ---------------------------------------------------------------------------------------------
+# conv_general_dilated
+# ---------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1024)  # checked on every eager call: remember the answers
+def _conv_abstract_eval(lhs: ShapedArray, rhs: ShapedArray, *, window_strides: tuple[int, ...],
+                        padding: Padding, lhs_dilation: tuple[int, ...],
+                        rhs_dilation: tuple[int, ...], dimension_numbers: ConvDimensionNumbers,
+                        feature_group_count: int, batch_group_count: int,
+                        preferred_element_type: np.dtype | None) -> ShapedArray:
+    if lhs.dtype != rhs.dtype:
+        raise TypeError(f"conv_general_dilated needs operands of one dtype, got "
+                        f"{lhs.str_short()} and {rhs.str_short()}; convert one with "
+                        f"convert_element_type")
+    if lhs.dtype.kind not in "iufc":
+        raise TypeError(f"conv_general_dilated needs numeric operands, got {lhs.str_short()}")
+    if preferred_element_type is not None and not np.can_cast(lhs.dtype, preferred_element_type,
+                                                              "same_kind"):
+        raise TypeError(f"conv_general_dilated: preferred_element_type {preferred_element_type}"
+                        f" cannot hold results of {lhs.dtype} operands")
+    if lhs.ndim != rhs.ndim or lhs.ndim < 2:
+        raise ValueError(f"conv_general_dilated needs lhs and rhs of one rank (at least 2: "
+                         f"batch and feature axes), got {lhs.str_short()} and "
+                         f"{rhs.str_short()}")
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    for name, spec in zip(_ROLE_NAMES, dimension_numbers):
+        if sorted(spec) != list(range(lhs.ndim)):
+            raise ValueError(f"conv_general_dilated: dimension_numbers.{name}_spec {spec} must "
+                             f"be a permutation of range({lhs.ndim}) for operands "
+                             f"{lhs.str_short()} and {rhs.str_short()}")
+    n = lhs.ndim - 2
+    for name, value in (("window_strides", window_strides), ("padding", padding),
+                        ("lhs_dilation", lhs_dilation), ("rhs_dilation", rhs_dilation)):
+        if len(value) != n:
+            raise ValueError(f"conv_general_dilated: {name} {value} needs one entry per "
+                             f"spatial dimension ({n} for {lhs.str_short()})")
+    g_f, g_b = feature_group_count, batch_group_count
+    if g_f < 1 or g_b < 1:
+        raise ValueError(f"conv_general_dilated: feature_group_count and batch_group_count "
+                         f"must be positive, got {g_f} and {g_b}")
+    if g_f > 1 and g_b > 1:
+        raise ValueError(f"conv_general_dilated: at most one of feature_group_count ({g_f}) "
+                         f"and batch_group_count ({g_b}) may exceed 1")
+    batch, features = lhs.shape[lhs_spec[0]], lhs.shape[lhs_spec[1]]
+    out_features, in_features = rhs.shape[rhs_spec[0]], rhs.shape[rhs_spec[1]]
+    shapes = f"lhs {lhs.str_short()}, rhs {rhs.str_short()}"
+    if features % g_f:
+        raise ValueError(f"conv_general_dilated: feature_group_count={g_f} must divide the "
+                         f"lhs feature size {features} ({shapes})")
+    if features // g_f != in_features:
+        raise ValueError(f"conv_general_dilated: the lhs feature size {features} divided by "
+                         f"feature_group_count={g_f} must equal the rhs input-feature size "
+                         f"{in_features} ({shapes}); check dimension_numbers or make the "
+                         f"kernel's input features {features // g_f}")
+    if out_features % g_f:
+        raise ValueError(f"conv_general_dilated: feature_group_count={g_f} must divide the "
+                         f"rhs output-feature size {out_features} ({shapes})")
+    if batch % g_b:
+        raise ValueError(f"conv_general_dilated: batch_group_count={g_b} must divide the lhs "
+                         f"batch size {batch} ({shapes})")
+    if out_features % g_b:
+        raise ValueError(f"conv_general_dilated: batch_group_count={g_b} must divide the rhs "
+                         f"output-feature size {out_features} ({shapes})")
+    out_shape = [0] * lhs.ndim
+    out_shape[out_spec[0]] = batch // g_b
+    out_shape[out_spec[1]] = out_features
+    for i in range(n):
+        size = _dilate(lhs.shape[lhs_spec[2 + i]], lhs_dilation[i])
+        lo, hi = padding[i]
+        padded = size + lo + hi
+        if padded < 0:
+            raise ValueError(f"conv_general_dilated: negative padding {padding[i]} is larger "
+                             f"than spatial dimension {i} of {lhs.str_short()} (size "
+                             f"{size} after lhs_dilation)")
+        window = _dilate(rhs.shape[rhs_spec[2 + i]], rhs_dilation[i])
+        out_shape[out_spec[2 + i]] = (max(0, (padded - window) // window_strides[i] + 1)
+                                      if padded >= window else 0)
+    dtype = lhs.dtype if preferred_element_type is None else preferred_element_type
+    return make_aval(tuple(out_shape), dtype)
+
+
+conv_general_dilated_p = Primitive("conv_general_dilated", impl=_conv_impl,
+                                   abstract_eval=_conv_abstract_eval)
+
+
+def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int],
+                         padding: str | Sequence[tuple[int, int]],
+                         lhs_dilation: Sequence[int] | None = None,
+                         rhs_dilation: Sequence[int] | None = None,
+                         dimension_numbers: Any = None, feature_group_count: int = 1,
+                         batch_group_count: int = 1, precision: Any = None,
+                         preferred_element_type: Any = None) -> Any:
+    """General N-d convolution (cross-correlation) with padding, dilations and groups.
+
+    Args:
+      lhs: the input, rank n + 2 (batch, feature and n spatial axes, laid out as
+        ``dimension_numbers`` says).
+      rhs: the kernel, rank n + 2 (output features, input features, n spatial axes), of the
+        input's dtype.
+      window_strides: n positive integers, the step between windows.
+      padding: 'VALID' (none), 'SAME' (ceil(size / stride) outputs, the odd element of
+        padding at the end), 'SAME_LOWER' (odd element at the start), or n ``(low, high)``
+        pairs (negative values crop).
+      lhs_dilation: n positive integers: ``d - 1`` zeros between input elements (a
+        transposed, "fractionally strided" convolution); default 1s. String padding is
+        computed on the undilated input.
+      rhs_dilation: n positive integers: ``d - 1`` zeros between kernel taps (atrous
+        convolution); default 1s.
+      dimension_numbers: None (``'NC...'`` / ``'OI...'`` / ``'NC...'``), three layout strings
+        such as ``('NHWC', 'HWIO', 'NHWC')``, or a :class:`ConvDimensionNumbers`.
+      feature_group_count: split the input features into this many groups, each convolved
+        with its own slice of the kernel's output features (``= features`` is a depthwise
+        convolution).
+      batch_group_count: split the batch into this many groups, each with its own slice of
+        the kernel's output features (what the kernel gradient of a grouped convolution is).
+      precision: accepted for compatibility; NumPy computes in the operands' precision.
+      preferred_element_type: the result's dtype (accumulating in the wider type).
+
+    Returns:
+      The result, laid out as ``dimension_numbers``' output spec: batch ``N / batch_group_count``,
+      features the kernel's output features, spatial sizes
+      ``(padded - dilated_window) // stride + 1``.
+
+    Raises:
+      TypeError: operands of different dtypes or malformed ``dimension_numbers``.
+      ValueError: ranks that differ, feature or group counts that do not match, strides,
+        dilations or padding of the wrong length or not positive.
+
+    >>> import numpy as np
+    >>> x = np.arange(5.0).reshape(1, 1, 5)             # N C W
+    >>> k = np.array([1.0, 0.0, -1.0]).reshape(1, 1, 3)  # O I W
+    >>> conv_general_dilated(x, k, (1,), "VALID")
+    array([[[-2., -2., -2.]]])
+    """
+    del precision
+    lhs_shape, rhs_shape = get_aval(lhs).shape, get_aval(rhs).shape
+    if len(lhs_shape) != len(rhs_shape) or len(lhs_shape) < 2:
+        raise ValueError(f"conv_general_dilated needs lhs and rhs of one rank (at least 2), "
+                         f"got shapes {lhs_shape} and {rhs_shape}")
+    dimension_numbers = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    n = len(lhs_shape) - 2
+    window_strides = _int_tuple("window_strides", window_strides, n)
+    lhs_dilation = _int_tuple("lhs_dilation", lhs_dilation, n, default=1)
+    rhs_dilation = _int_tuple("rhs_dilation", rhs_dilation, n, default=1)
+    for name, count in (("feature_group_count", feature_group_count),
+                        ("batch_group_count", batch_group_count)):
+        if operator.index(count) < 1:
+            raise ValueError(f"{name} must be a positive integer, got {count!r}")
+    lhs_spec, rhs_spec, _ = dimension_numbers
+    if isinstance(padding, str):
+        if any(d != 1 for d in lhs_dilation):
+            raise ValueError(f"string padding {padding!r} is not defined with lhs_dilation "
+                             f"{lhs_dilation}; give explicit (low, high) pairs (or use "
+                             f"conv_transpose)")
+        in_sizes = [lhs_shape[d] for d in lhs_spec[2:]]
+        windows = [_dilate(rhs_shape[d], r) for d, r in zip(rhs_spec[2:], rhs_dilation)]
+        padding = _padding_for(padding, in_sizes, windows, window_strides)
+    else:
+        try:
+            padding = tuple((operator.index(lo), operator.index(hi)) for lo, hi in padding)
+        except (TypeError, ValueError):
+            raise TypeError(f"padding must be 'SAME', 'SAME_LOWER', 'VALID' or a sequence of "
+                            f"{n} (low, high) integer pairs, got {padding!r}") from None
+        if len(padding) != n:
+            raise ValueError(f"padding needs one (low, high) pair per spatial dimension ({n}),"
+                             f" got {padding!r}")
+    params = dict(window_strides=window_strides, padding=padding, lhs_dilation=lhs_dilation,
+                  rhs_dilation=rhs_dilation, dimension_numbers=dimension_numbers,
+                  feature_group_count=operator.index(feature_group_count),
+                  batch_group_count=operator.index(batch_group_count),
+                  preferred_element_type=None if preferred_element_type is None
+                  else np.dtype(preferred_element_type))
+    # Check here: eager evaluation runs the impl directly, which would not name the mistake.
+    _conv_abstract_eval(get_aval(lhs), get_aval(rhs), **params)
+    return conv_general_dilated_p.bind(lhs, rhs, **params)
+
+
+def conv(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str,
+         precision: Any = None, preferred_element_type: Any = None) -> Any:
+    """Convolution of an ``NC...`` input with an ``OI...`` kernel (no dilation, no groups).
+
+    Args:
+      lhs, rhs: input (batch, features, spatial...) and kernel (out features, in features,
+        spatial...), of one dtype and rank.
+      window_strides: one positive integer per spatial axis.
+      padding: 'SAME', 'SAME_LOWER', 'VALID' or one (low, high) pair per spatial axis.
+      precision: accepted for compatibility.
+      preferred_element_type: the result's dtype.
+
+    Returns:
+      The ``NC...`` result of :func:`conv_general_dilated`.
+
+    Raises:
+      TypeError, ValueError: as :func:`conv_general_dilated`.
+
+    >>> import numpy as np
+    >>> conv(np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3)), (1, 1), "SAME").shape
+    (2, 4, 8, 8)
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def conv_with_general_padding(lhs: Any, rhs: Any, window_strides: Sequence[int],
+                              padding: str | Sequence[tuple[int, int]],
+                              lhs_dilation: Sequence[int] | None,
+                              rhs_dilation: Sequence[int] | None, precision: Any = None,
+                              preferred_element_type: Any = None) -> Any:
+    """Convolution of an ``NC...`` input with an ``OI...`` kernel, with explicit padding and
+    dilations.
+
+    Args:
+      lhs, rhs: input and kernel, as in :func:`conv`.
+      window_strides: one positive integer per spatial axis.
+      padding: 'SAME', 'SAME_LOWER', 'VALID' or one (low, high) pair per spatial axis
+        (strings need an undilated input).
+      lhs_dilation, rhs_dilation: one positive integer per spatial axis, or None for 1s.
+      precision: accepted for compatibility.
+      preferred_element_type: the result's dtype.
+
+    Returns:
+      The ``NC...`` result of :func:`conv_general_dilated`.
+
+    Raises:
+      TypeError, ValueError: as :func:`conv_general_dilated`.
+
+    >>> import numpy as np
+    >>> conv_with_general_padding(np.ones((1, 1, 4)), np.ones((1, 1, 2)), (1,), [(1, 1)],
+    ...                           (2,), None)
+    array([[[1., 1., 1., 1., 1., 1., 1., 1.]]])
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=lhs_dilation,
+                                rhs_dilation=rhs_dilation, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def _conv_transpose_pads(window: int, stride: int, padding: Any) -> tuple[int, int]:
+    """The pads of a transposed convolution, given the forward convolution's padding."""
+    if padding == "SAME":
+        total = window + stride - 2
+        lo = window - 1 if stride > window - 1 else -(-total // 2)
+    elif padding == "VALID":
+        total = window + stride - 2 + max(window - stride, 0)
+        lo = window - 1
+    else:
+        lo, hi = (window - 1 - p for p in padding)
+        total = lo + hi
+    return lo, total - lo
+
+
+def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int],
+                   padding: str | Sequence[tuple[int, int]],
+                   rhs_dilation: Sequence[int] | None = None, dimension_numbers: Any = None,
+                   transpose_kernel: bool = False, precision: Any = None,
+                   preferred_element_type: Any = None,
+                   use_consistent_padding: bool = False) -> Any:
+    """Transposed ("fractionally strided") convolution: the input dilated by ``strides``,
+    then convolved with unit strides; the spatial sizes grow by about ``strides``.
+
+    Args:
+      lhs, rhs: input and kernel of rank n + 2.
+      strides: n positive integers, the upsampling factors.
+      padding: 'SAME' or 'VALID' (the padding of the forward convolution this inverts), or n
+        ``(low, high)`` pairs: the transposed convolution's own padding, unless
+        ``use_consistent_padding`` (then they are the forward convolution's, as 'SAME' and
+        'VALID' are, so that this is the gradient of ``conv`` with that padding).
+      rhs_dilation: n positive integers, the kernel dilation.
+      dimension_numbers: as in :func:`conv_general_dilated`; default ``('NC', 'IO', 'NC')``,
+        ``('NHC', 'HIO', 'NHC')``, ``('NHWC', 'HWIO', 'NHWC')`` or ``('NHWDC', 'HWDIO',
+        'NHWDC')`` by rank.
+      transpose_kernel: flip the kernel's spatial axes and swap its feature axes (the
+        kernel of the forward convolution; what Keras' Conv2DTranspose does).
+      precision: accepted for compatibility.
+      preferred_element_type: the result's dtype.
+
+    Returns:
+      The transposed convolution.
+
+    Raises:
+      ValueError: operands of rank above 5 without ``dimension_numbers``, or bad padding.
+
+    >>> import numpy as np
+    >>> conv_transpose(np.ones((1, 4, 4, 2)), np.ones((3, 3, 2, 5)), (2, 2), "SAME").shape
+    (1, 8, 8, 5)
+    """
+    lhs_shape, rhs_shape = get_aval(lhs).shape, get_aval(rhs).shape
+    ndim = len(lhs_shape)
+    if ndim != len(rhs_shape) or ndim < 2:
+        raise ValueError(f"conv_transpose needs lhs and rhs of one rank (at least 2), got "
+                         f"shapes {lhs_shape} and {rhs_shape}")
+    if dimension_numbers is None:
+        defaults = {2: ("NC", "IO", "NC"), 3: ("NHC", "HIO", "NHC"),
+                    4: ("NHWC", "HWIO", "NHWC"), 5: ("NHWDC", "HWDIO", "NHWDC")}
+        if ndim not in defaults:
+            raise ValueError(f"conv_transpose has no default dimension_numbers for rank "
+                             f"{ndim}; pass dimension_numbers")
+        dimension_numbers = defaults[ndim]
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    n = ndim - 2
+    strides = _int_tuple("strides", strides, n)
+    rhs_dilation = _int_tuple("rhs_dilation", rhs_dilation, n, default=1)
+    windows = [_dilate(rhs_shape[d], r) for d, r in zip(dn.rhs_spec[2:], rhs_dilation)]
+    if isinstance(padding, str):
+        if padding.upper() not in ("SAME", "VALID"):
+            raise ValueError(f"conv_transpose: padding must be 'SAME', 'VALID' or (low, high) "
+                             f"pairs, got {padding!r}")
+        pads: Any = tuple(_conv_transpose_pads(k, s, padding.upper())
+                          for k, s in zip(windows, strides))
+    elif use_consistent_padding:
+        pads = tuple(_conv_transpose_pads(k, s, tuple(p))
+                     for k, s, p in zip(windows, strides, padding))
+    else:
+        pads = padding
+    if transpose_kernel:
+        rhs = rev(rhs, tuple(dn.rhs_spec[2:]))
+        perm = list(range(ndim))
+        perm[dn.rhs_spec[0]], perm[dn.rhs_spec[1]] = dn.rhs_spec[1], dn.rhs_spec[0]
+        rhs = transpose(rhs, tuple(perm))
+    return conv_general_dilated(lhs, rhs, (1,) * n, pads, lhs_dilation=strides,
+                                rhs_dilation=rhs_dilation, dimension_numbers=dn,
+                                precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+# The jvp: bilinear, so two convolutions with the same parameters.
+defbilinear(conv_general_dilated_p)
+
+
+# Axis surgery for the transposes and batching: split an axis into (major, minor), or merge an
+# axis into another as its major part.
+
+def _split_axis(x: Any, axis: int, major: int) -> Any:
+    shape = get_aval(x).shape
+    return reshape(x, shape[:axis] + (major, shape[axis] // major) + shape[axis + 1:])
+
+
+def _merge_axis_into(x: Any, src: int, dst: int) -> Any:
+    """``x`` with axis ``src`` folded into axis ``dst`` as its major part; the merged axis keeps
+    ``dst``'s place among the remaining axes."""
+    shape = get_aval(x).shape
+    perm = [d for d in range(len(shape)) if d != src]
+    at = perm.index(dst)
+    perm.insert(at, src)
+    x = transpose(x, tuple(perm)) if perm != list(range(len(shape))) else x
+    new_shape = [shape[d] for d in perm]
+    new_shape[at:at + 2] = [new_shape[at] * new_shape[at + 1]]
+    return reshape(x, tuple(new_shape))
+
+
+def _swap_roles(spec: tuple[int, ...]) -> tuple[int, ...]:
+    return (spec[1], spec[0]) + spec[2:]
+
+
+def _lhs_cotangent(ct: Any, rhs: Any, lhs_aval: ShapedArray, *, window_strides: tuple[int, ...],
+                   padding: Padding, lhs_dilation: tuple[int, ...],
+                   rhs_dilation: tuple[int, ...], dimension_numbers: ConvDimensionNumbers,
+                   feature_group_count: int, batch_group_count: int) -> Any:
+    """The input's cotangent: the output cotangent dilated by the strides, convolved with the
+    spatially flipped kernel whose feature roles are swapped, strided by the input dilation.
+    Groups of either kind become feature groups of the kernel's (swapped) output features."""
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    rhs_shape = get_aval(rhs).shape
+    ct_shape = get_aval(ct).shape
+    groups = max(feature_group_count, batch_group_count)
+    if groups > 1:  # kernel (G * O, I, ...) -> (O, G * I, ...): the group moves to the inputs
+        rhs = _split_axis(rhs, rhs_spec[0], groups)
+        rhs = _merge_axis_into(rhs, rhs_spec[0], rhs_spec[1] + (rhs_spec[1] > rhs_spec[0]))
+    pads = []
+    for i in range(len(window_strides)):
+        window = _dilate(rhs_shape[rhs_spec[2 + i]], rhs_dilation[i])
+        in_size = _dilate(lhs_aval.shape[lhs_spec[2 + i]], lhs_dilation[i])
+        out_size = _dilate(ct_shape[out_spec[2 + i]], window_strides[i])
+        lo = window - 1 - padding[i][0]
+        pads.append((lo, in_size + window - 1 - out_size - lo))
+    out = conv_general_dilated_p.bind(
+        ct, rev(rhs, tuple(rhs_spec[2:])), window_strides=lhs_dilation, padding=tuple(pads),
+        lhs_dilation=window_strides, rhs_dilation=rhs_dilation,
+        dimension_numbers=ConvDimensionNumbers(out_spec, _swap_roles(rhs_spec), lhs_spec),
+        feature_group_count=groups, batch_group_count=1, preferred_element_type=None)
+    if batch_group_count > 1:  # features (G * C) -> batch (G * N): each group's own examples
+        out = _split_axis(out, lhs_spec[1], batch_group_count)
+        src = lhs_spec[1]
+        dst = lhs_spec[0] + (lhs_spec[0] > lhs_spec[1])
+        out = _merge_axis_into(out, src, dst)
+    return out
+
+
+def _rhs_cotangent(ct: Any, lhs: Any, rhs_aval: ShapedArray, *, window_strides: tuple[int, ...],
+                   padding: Padding, lhs_dilation: tuple[int, ...],
+                   rhs_dilation: tuple[int, ...], dimension_numbers: ConvDimensionNumbers,
+                   feature_group_count: int, batch_group_count: int) -> Any:
+    """The kernel's cotangent: the input (batch and features swapped) convolved with the
+    output cotangent as the kernel, contracting over the batch; strides and kernel dilation
+    trade places. Feature groups become batch groups and vice versa."""
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    lhs_shape = get_aval(lhs).shape
+    ct_shape = get_aval(ct).shape
+    pads = []
+    for i in range(len(window_strides)):
+        window = _dilate(rhs_aval.shape[rhs_spec[2 + i]], rhs_dilation[i])
+        in_size = _dilate(lhs_shape[lhs_spec[2 + i]], lhs_dilation[i])
+        out_size = _dilate(ct_shape[out_spec[2 + i]], window_strides[i])
+        lo = padding[i][0]
+        pads.append((lo, out_size - in_size + window - 1 - lo))
+    return conv_general_dilated_p.bind(
+        lhs, ct, window_strides=rhs_dilation, padding=tuple(pads), lhs_dilation=lhs_dilation,
+        rhs_dilation=window_strides,
+        dimension_numbers=ConvDimensionNumbers(_swap_roles(lhs_spec), _swap_roles(out_spec),
+                                               _swap_roles(rhs_spec)),
+        feature_group_count=batch_group_count, batch_group_count=feature_group_count,
+        preferred_element_type=None)
+
+
+def _conv_transpose_rule(ct: Any, lhs: Any, rhs: Any, **params: Any) -> list[Any]:
+    # a preferred_element_type widened the output: its cotangent returns to the operands' type
+    del params["preferred_element_type"]
+    if is_undefined(lhs) and is_undefined(rhs):
+        raise NonLinearError("conv_general_dilated of two linear values is not linear")
+    operand = lhs if is_undefined(lhs) else rhs
+    if get_aval(ct).dtype != operand.aval.dtype:
+        ct = convert_element_type(ct, operand.aval.dtype)
+    if 0 in get_aval(ct).shape:  # an empty output: nothing flows back
+        return [zeros_like_aval(lhs.aval) if is_undefined(lhs) else None,
+                zeros_like_aval(rhs.aval) if is_undefined(rhs) else None]
+    if is_undefined(lhs):
+        return [_lhs_cotangent(ct, rhs, lhs.aval, **params), None]
+    return [None, _rhs_cotangent(ct, lhs, rhs.aval, **params)]
+
+
+transpose_rules[conv_general_dilated_p] = _conv_transpose_rule
+
+
+def _conv_batch(args: Sequence[Any], bdims: Sequence[Any], *,
+                dimension_numbers: ConvDimensionNumbers, feature_group_count: int,
+                batch_group_count: int, **params: Any) -> tuple[Any, int]:
+    """Fold the mapped axis into the problem: into the batch (mapped input), into the kernel's
+    output features inside each group (mapped kernel), or into the groups (both mapped)."""
+    (lhs, rhs), (lhs_bdim, rhs_bdim) = args, bdims
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    g_f, g_b = feature_group_count, batch_group_count
+    if lhs_bdim is not not_mapped:
+        size = get_aval(lhs).shape[lhs_bdim]
+        lhs = move_batch_axis(lhs, lhs_bdim, 0)
+    if rhs_bdim is not not_mapped:
+        size = get_aval(rhs).shape[rhs_bdim]
+        rhs = move_batch_axis(rhs, rhs_bdim, 0)
+
+    def bind(lhs: Any, rhs: Any, g_f: int, g_b: int) -> Any:
+        return conv_general_dilated_p.bind(lhs, rhs, dimension_numbers=dimension_numbers,
+                                           feature_group_count=g_f, batch_group_count=g_b,
+                                           **params)
+
+    # After the moves, logical axis d of an operand is physical axis d + 1.
+    if rhs_bdim is not_mapped:
+        if g_b == 1:  # the mapped axis is more examples
+            out = bind(_merge_axis_into(lhs, 0, lhs_spec[0] + 1), rhs, g_f, g_b)
+        else:  # batch (G, N) -> (G, V, N): each group keeps its own examples
+            lhs = _split_axis(lhs, lhs_spec[0] + 1, g_b)
+            lhs = _merge_axis_into(lhs, 0, lhs_spec[0] + 2)
+            lhs = _merge_axis_into(lhs, lhs_spec[0], lhs_spec[0] + 1)
+            out = bind(lhs, rhs, g_f, g_b)
+        return _split_axis(out, out_spec[0], size), out_spec[0]
+    if lhs_bdim is not_mapped:
+        groups = max(g_f, g_b)
+        # output features (G, O) -> (G, V, O): more output features inside each group
+        rhs = _split_axis(rhs, rhs_spec[0] + 1, groups)
+        rhs = _merge_axis_into(rhs, 0, rhs_spec[0] + 2)
+        rhs = _merge_axis_into(rhs, rhs_spec[0], rhs_spec[0] + 1)
+        out = bind(lhs, rhs, g_f, g_b)
+        out = _split_axis(out, out_spec[1], groups)           # (G, V * O)
+        out = _split_axis(out, out_spec[1] + 1, size)         # (G, V, O)
+        out = _merge_axis_into(out, out_spec[1], out_spec[1] + 2)  # (V, G * O)
+        return out, out_spec[1]
+    # Both mapped: every member is its own group.
+    rhs = _merge_axis_into(rhs, 0, rhs_spec[0] + 1)
+    if g_b == 1:
+        lhs = _merge_axis_into(lhs, 0, lhs_spec[1] + 1)
+        out = bind(lhs, rhs, g_f * size, 1)
+    else:
+        lhs = _merge_axis_into(lhs, 0, lhs_spec[0] + 1)
+        out = bind(lhs, rhs, 1, g_b * size)
+    return _split_axis(out, out_spec[1], size), out_spec[1]
+
+
+batching_rules[conv_general_dilated_p] = _conv_batch

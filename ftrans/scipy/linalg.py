@@ -1,0 +1,744 @@
+"""``ftrans.scipy.linalg``: SciPy's linear-algebra names, differentiable and batchable.
+
+Written on the primitives of ``ftrans.lax.linalg_decompositions``, ``linalg_lu`` and
+``linalg_eig`` and on ``ftrans.numpy``; no SciPy is needed. Signatures follow
+``jax.scipy.linalg`` (SciPy's, with its buffer-management arguments ``overwrite_*`` and
+``check_finite`` accepted and ignored). As in JAX, ``cholesky`` / ``cho_factor`` / ``eigh``
+read only the triangle they are told to, ``cho_factor`` zeroes the other triangle, and
+``sqrtm`` returns complex arrays. ``expm`` is a degree-13 Padé approximant with scaling and
+squaring, written in ftrans operations, so its derivatives (any order, either mode) are those
+of the computation. See docs/linalg.md.
+
+>>> import ftrans as ft, ftrans.scipy.linalg as fsl, numpy as np
+>>> np.allclose(fsl.expm(np.array([[0.0, 1.0], [0.0, 0.0]])), [[1.0, 1.0], [0.0, 1.0]])
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ftrans import lax
+from ftrans import numpy as fnp
+from ftrans.core import Tracer, get_aval
+from ftrans.lax import linalg_decompositions as decomp
+from ftrans.lax import linalg_eig, linalg_lu
+from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy.linalg import (
+    LinAlgError, _adjoint, _float_matrix, _float_pair, _like, _swap,
+)
+
+__all__ = [
+    "LinAlgError", "block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "det",
+    "eigh", "expm", "expm_frechet", "funm", "hankel", "inv", "lu", "lu_factor", "lu_solve",
+    "polar", "qr", "schur", "solve", "solve_sylvester", "solve_triangular", "sqrtm", "svd",
+    "toeplitz",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Cholesky
+# ---------------------------------------------------------------------------------------------
+
+
+def _lower_triangle_input(a: Any, lower: bool, name: str) -> Any:
+    """The matrix whose lower triangle the primitives should read: ``a`` itself, or ``a^H``
+    when the upper triangle is the one given."""
+    a = _float_matrix(a, name)
+    return a if lower else _adjoint(a)
+
+
+def cholesky(a: Any, lower: bool = False, overwrite_a: bool = False,
+             check_finite: bool = True) -> Any:
+    """The Cholesky factor of a symmetric (Hermitian) positive-definite matrix: upper ``U``
+    with ``a = U^H U`` (``lower``: ``L`` with ``a = L L^H``). Only that triangle of ``a`` is
+    read.
+
+    Raises:
+      LinAlgError: not square, or not positive definite.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.cholesky(np.array([[4.0, 2.0], [2.0, 2.0]]))
+    array([[2., 1.],
+           [0., 1.]])
+    """
+    factor = decomp.cholesky(_lower_triangle_input(a, lower, "cholesky"),
+                             symmetrize_input=False)
+    return factor if lower else _adjoint(factor)
+
+
+def cho_factor(a: Any, lower: bool = False, overwrite_a: bool = False,
+               check_finite: bool = True) -> tuple[Any, bool]:
+    """``(c, lower)`` for :func:`cho_solve`: ``c`` is :func:`cholesky`'s factor (the other
+    triangle zero, where SciPy leaves whatever was there).
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> c, low = fsl.cho_factor(np.array([[4.0, 2.0], [2.0, 2.0]]))
+    >>> low
+    False
+    """
+    return cholesky(a, lower), bool(lower)
+
+
+def cho_solve(c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False,
+              check_finite: bool = True) -> Any:
+    """Solve ``a x = b`` given ``cho_factor(a)``; ``b`` is ``(n,)`` or ``(n, k)`` (or a stack
+    matching ``c``'s leading axes).
+
+    Raises:
+      TypeError: ``c_and_lower`` is not a pair. ValueError: ``b`` does not fit.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> a = np.array([[4.0, 2.0], [2.0, 2.0]])
+    >>> fsl.cho_solve(fsl.cho_factor(a), np.array([2.0, 0.0]))
+    array([ 1., -1.])
+    """
+    try:
+        c, lower = c_and_lower
+    except (TypeError, ValueError):
+        raise TypeError("cho_solve: c_and_lower must be the pair (c, lower) that cho_factor "
+                        "returns") from None
+    factor = c if lower else _adjoint(asarray_strong(c))
+    # a = L L^H: solve L y = b, then L^H x = y
+    y = solve_triangular(factor, b, lower=True)
+    return solve_triangular(factor, y, trans=2, lower=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Triangular solves
+# ---------------------------------------------------------------------------------------------
+
+_TRANS = {0: (False, False), "N": (False, False), 1: (True, False), "T": (True, False),
+          2: (True, True), "C": (True, True)}
+
+
+def _rhs(a: Any, b: Any, name: str) -> tuple[Any, Any, bool]:
+    """``a`` and ``b`` in one dtype, ``b`` as a stack of ``(n, k)`` matrices broadcast to
+    ``a``'s leading axes, and whether ``b`` was a (stack of) vector(s)."""
+    a, b = _float_pair(a, b, name)
+    a_shape, b_shape = get_aval(a).shape, get_aval(b).shape
+    n = a_shape[-1]
+    vector = len(b_shape) == len(a_shape) - 1 or len(b_shape) == 1
+    if vector:
+        b = lax.expand_dims(b, (len(b_shape),))
+    b_shape = get_aval(b).shape
+    if len(b_shape) < 2 or b_shape[-2] != n:
+        raise ValueError(f"{name}: b of shape {get_aval(b).shape if not vector else b_shape[:-1]}"
+                         f" does not fit a of shape {a_shape} (b must be (..., {n}) or "
+                         f"(..., {n}, k))")
+    lead = np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+    return (lax.broadcast_to(a, lead + a_shape[-2:]), lax.broadcast_to(b, lead + b_shape[-2:]),
+            vector)
+
+
+def _unvector(x: Any, vector: bool) -> Any:
+    return lax.squeeze(x, (get_aval(x).ndim - 1,)) if vector else x
+
+
+def solve_triangular(a: Any, b: Any, trans: int | str = 0, lower: bool = False,
+                     unit_diagonal: bool = False, overwrite_b: bool = False, debug: Any = None,
+                     check_finite: bool = True) -> Any:
+    """Solve ``op(a) x = b`` for triangular ``a``: ``op`` is the identity (``trans`` 0 or
+    'N'), the transpose (1, 'T') or the conjugate transpose (2, 'C'). Only the triangle
+    ``lower`` names is read (its diagonal taken as ones when ``unit_diagonal``).
+
+    Raises:
+      ValueError: an unknown ``trans``, or ``b`` that does not fit.
+      LinAlgError: ``a`` not square, or singular.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.solve_triangular(np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([2.0, 3.0]),
+    ...                      lower=True)
+    array([1., 2.])
+    """
+    if trans not in _TRANS:
+        raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got "
+                         f"{trans!r}")
+    transpose_a, conjugate_a = _TRANS[trans]
+    a, b, vector = _rhs(a, b, "solve_triangular")
+    x = decomp.triangular_solve(a, b, left_side=True, lower=bool(lower),
+                                transpose_a=transpose_a, unit_diagonal=bool(unit_diagonal),
+                                conjugate_a=conjugate_a)
+    return _unvector(x, vector)
+
+
+# ---------------------------------------------------------------------------------------------
+# LU
+# ---------------------------------------------------------------------------------------------
+
+
+def _lu_factors(lu_: Any, m: int, n: int) -> tuple[Any, Any]:
+    """Unit-lower ``(m, k)`` and upper ``(k, n)`` factors from the packed ``lu``."""
+    k = min(m, n)
+    dtype = get_aval(lu_).dtype
+    lead = get_aval(lu_).shape[:-2]
+    zeros = (0,) * len(lead)
+    lower = lax.slice(lu_, zeros + (0, 0), lead + (m, k))
+    upper = lax.slice(lu_, zeros + (0, 0), lead + (k, n))
+    lower = lax.add(lax.select_n(np.tri(m, k, -1, bool), np.zeros((), dtype), lower),
+                    np.eye(m, k, dtype=dtype))
+    upper = lax.select_n(np.tri(k, n, -1, bool), upper, np.zeros((), dtype))
+    return lower, upper
+
+
+def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False,
+       check_finite: bool = True) -> tuple[Any, ...]:
+    """LU decomposition with partial pivoting: ``(p, l, u)`` with ``a = p @ l @ u``, ``p`` a
+    permutation matrix, ``l`` unit lower ``(m, k)``, ``u`` upper ``(k, n)``; with
+    ``permute_l``, ``(p @ l, u)``. Differentiable for square matrices.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> p, l, u = fsl.lu(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> p
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    a = _float_matrix(a, "lu", square=False)
+    m, n = get_aval(a).shape[-2:]
+    lu_, _, perm = linalg_lu.lu(a)
+    lower, upper = _lu_factors(lu_, m, n)
+    p = _swap(linalg_lu.permutation_matrix(perm, get_aval(a).dtype))  # a = P^T L U
+    if permute_l:
+        return fnp.matmul(p, lower), upper
+    return p, lower, upper
+
+
+def lu_factor(a: Any, overwrite_a: bool = False, check_finite: bool = True
+              ) -> tuple[Any, Any]:
+    """``(lu, piv)`` for :func:`lu_solve`: ``lu`` packs ``L`` (unit diagonal, below) and
+    ``U``; ``piv`` are LAPACK's 0-based row swaps (int32), as SciPy returns them.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.lu_factor(np.array([[1.0, 2.0], [3.0, 4.0]]))[1]
+    array([1, 1], dtype=int32)
+    """
+    lu_, pivots, _ = linalg_lu.lu(_float_matrix(a, "lu_factor", square=False))
+    return lu_, pivots
+
+
+def lu_solve(lu_and_piv: tuple[Any, Any], b: Any, trans: int = 0, overwrite_b: bool = False,
+             check_finite: bool = True) -> Any:
+    """Solve ``op(a) x = b`` given ``lu_factor(a)``; ``trans`` as in
+    :func:`solve_triangular`.
+
+    Raises:
+      TypeError: ``lu_and_piv`` is not a pair. ValueError: an unknown ``trans``, or ``b``
+      that does not fit.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> fsl.lu_solve(fsl.lu_factor(a), np.array([5.0, 11.0]))
+    array([1., 2.])
+    """
+    try:
+        lu_, pivots = lu_and_piv
+    except (TypeError, ValueError):
+        raise TypeError("lu_solve: lu_and_piv must be the pair (lu, piv) that lu_factor "
+                        "returns") from None
+    if trans not in _TRANS:
+        raise ValueError(f"lu_solve: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
+    transpose_a, conjugate_a = _TRANS[trans]
+    lu_, b, vector = _rhs(lu_, b, "lu_solve")
+    n = get_aval(lu_).shape[-1]
+    p = linalg_lu.permutation_matrix(
+        linalg_lu.lu_pivots_to_permutation(pivots, n), get_aval(lu_).dtype)
+    unit = dict(left_side=True, lower=True, unit_diagonal=True, conjugate_a=conjugate_a)
+    upper = dict(left_side=True, lower=False, unit_diagonal=False, conjugate_a=conjugate_a)
+    if not transpose_a:  # P A = L U:  x = U^-1 L^-1 P b
+        y = decomp.triangular_solve(lu_, fnp.matmul(p, b), **unit)
+        x = decomp.triangular_solve(lu_, y, **upper)
+    else:  # A^T = U^T L^T P:  x = P^T L^-T U^-T b
+        y = decomp.triangular_solve(lu_, b, transpose_a=True, **upper)
+        y = decomp.triangular_solve(lu_, y, transpose_a=True, **unit)
+        x = fnp.matmul(_swap(p), y)
+    return _unvector(x, vector)
+
+
+# ---------------------------------------------------------------------------------------------
+# Solves, inverse, determinant
+# ---------------------------------------------------------------------------------------------
+
+
+def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False,
+          overwrite_b: bool = False, debug: bool = False, check_finite: bool = True,
+          assume_a: str = "gen") -> Any:
+    """Solve ``a x = b``; ``b`` is ``(..., n)`` or ``(..., n, k)``. ``assume_a='pos'`` solves
+    through a Cholesky factorisation of the triangle ``lower`` names; 'gen', 'sym' and 'her'
+    use LU with partial pivoting on the whole matrix.
+
+    Raises:
+      ValueError: an unknown ``assume_a``, or ``b`` that does not fit.
+      LinAlgError: ``a`` not square, or singular.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 2.0]))
+    array([1. , 0.5])
+    """
+    if assume_a not in ("gen", "sym", "her", "pos"):
+        raise ValueError(f"solve: assume_a must be 'gen', 'sym', 'her' or 'pos', got "
+                         f"{assume_a!r}")
+    if assume_a == "pos":
+        return cho_solve(cho_factor(a, lower), b)
+    a, b, vector = _rhs(a, b, "solve")
+    return _unvector(decomp.solve(a, b), vector)
+
+
+def inv(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+    """The inverse of square ``a`` (``ftrans.numpy.linalg.inv``).
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.inv(np.array([[2.0, 0.0], [0.0, 4.0]]))
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
+    """
+    return fnp.linalg.inv(a)
+
+
+def det(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+    """The determinant of square ``a`` (``ftrans.numpy.linalg.det``).
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> float(fsl.det(np.array([[2.0, 1.0], [1.0, 1.0]])))
+    1.0
+    """
+    return fnp.linalg.det(a)
+
+
+# ---------------------------------------------------------------------------------------------
+# Decompositions
+# ---------------------------------------------------------------------------------------------
+
+
+def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
+       pivoting: bool = False, check_finite: bool = True) -> tuple[Any, ...]:
+    """QR decomposition: ``(q, r)`` with ``q`` square (``mode='full'``) or ``(m, k)``
+    ('economic'), or ``(r,)`` ('r', full-size ``r``).
+
+    Raises:
+      ValueError: an unknown ``mode``. NotImplementedError: ``pivoting``.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> [x.shape for x in fsl.qr(np.ones((3, 2)))]
+    [(3, 3), (3, 2)]
+    """
+    if pivoting:
+        raise NotImplementedError("qr: pivoting=True is not implemented")
+    numpy_mode = {"full": "complete", "economic": "reduced", "r": "r"}.get(mode)
+    if numpy_mode is None:
+        raise ValueError(f"qr: mode must be 'full', 'economic' or 'r', got {mode!r}")
+    a = _float_matrix(a, "qr", square=False)
+    if mode == "r":
+        m, n = get_aval(a).shape[-2:]
+        r = decomp.qr(a, "r")[0]
+        if m > n:  # SciPy's r is (m, n): zero rows below the reduced factor
+            zero = np.zeros((), get_aval(r).dtype)
+            r = lax.pad(r, zero, [(0, 0, 0)] * (get_aval(r).ndim - 2) + [(0, m - n, 0),
+                                                                         (0, 0, 0)])
+        return (r,)
+    return tuple(decomp.qr(a, numpy_mode))
+
+
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
+        overwrite_a: bool = False, check_finite: bool = True,
+        lapack_driver: str = "gesdd") -> Any:
+    """Singular value decomposition (``ftrans.numpy.linalg.svd``): ``(u, s, vh)``, or ``s``
+    without ``compute_uv``.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.svd(np.diag([1.0, 3.0]), compute_uv=False)
+    array([3., 1.])
+    """
+    if lapack_driver not in ("gesdd", "gesvd"):
+        raise ValueError(f"svd: lapack_driver must be 'gesdd' or 'gesvd', got "
+                         f"{lapack_driver!r}")
+    out = fnp.linalg.svd(a, full_matrices, compute_uv)
+    return tuple(out) if compute_uv else out
+
+
+def eigh(a: Any, b: Any = None, lower: bool = True, eigvals_only: bool = False,
+         overwrite_a: bool = False, overwrite_b: bool = False, turbo: bool = True,
+         eigvals: Any = None, type: int = 1, check_finite: bool = True) -> Any:  # noqa: A002
+    """Eigenvalues (ascending) and eigenvectors of a symmetric (Hermitian) matrix, reading
+    only the triangle ``lower`` names; ``(w, v)`` or ``w`` with ``eigvals_only``.
+
+    With ``b`` (symmetric positive definite), the generalised problem ``a v = w b v``
+    (``type=1``), through ``b``'s Cholesky factor; the eigenvectors satisfy ``v^H b v = I``
+    as in SciPy.
+
+    Raises:
+      NotImplementedError: ``eigvals`` (a subset), or ``type`` other than 1.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.eigh(np.array([[2.0, 1.0], [1.0, 2.0]]), eigvals_only=True)
+    array([1., 3.])
+    """
+    if eigvals is not None:
+        raise NotImplementedError("eigh: eigvals (a subset of eigenvalues) is not "
+                                  "implemented; slice the result")
+    if type != 1:
+        raise NotImplementedError(f"eigh: only type=1 (a v = w b v) is implemented, got "
+                                  f"type={type!r}")
+    a = _lower_triangle_input(a, lower, "eigh")
+    if b is None:
+        w, v = decomp.eigh(a, symmetrize_input=False)
+    else:
+        a = decomp._symmetrized_lower(a)  # the full matrix of the triangle read
+        factor = cholesky(b, lower)
+        lower_factor = factor if lower else _adjoint(factor)
+        # L^-1 A L^-H has the same eigenvalues; its eigenvectors y give v = L^-H y
+        c = solve_triangular(lower_factor, a, lower=True)
+        c = solve_triangular(lower_factor, _adjoint(c), lower=True)
+        w, y = decomp.eigh(c, symmetrize_input=True)
+        v = solve_triangular(lower_factor, y, trans=2, lower=True)
+    return w if eigvals_only else (w, v)
+
+
+def schur(a: Any, output: str = "real") -> tuple[Any, Any]:
+    """Schur decomposition ``a = z @ t @ z^H``: ``(t, z)`` (see ``ftrans.lax.linalg_eig
+    .schur``: from the eigenvectors, LinAlgError for nearly defective matrices; not
+    differentiable).
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> t, z = fsl.schur(np.array([[0.0, 1.0], [-1.0, 0.0]]), output="complex")
+    >>> np.allclose(z @ t @ z.conj().T, [[0.0, 1.0], [-1.0, 0.0]])
+    True
+    """
+    t, z = linalg_eig.schur(_float_matrix(a, "schur"), output)
+    return t, z
+
+
+# ---------------------------------------------------------------------------------------------
+# Matrix functions
+# ---------------------------------------------------------------------------------------------
+
+# Padé [13/13] coefficients for exp (Higham 2005) and the norm below which, after scaling,
+# the approximant is accurate to double precision.
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
+           1187353796428800.0, 129060195264000.0, 10559470521600.0, 670442572800.0,
+           33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152
+
+
+def _pade13(a: Any) -> Any:
+    b = _PADE13
+    dtype = get_aval(a).dtype
+    eye = lax.broadcast_to(np.eye(get_aval(a).shape[-1], dtype=dtype), get_aval(a).shape)
+    a2 = fnp.matmul(a, a)
+    a4 = fnp.matmul(a2, a2)
+    a6 = fnp.matmul(a4, a2)
+
+    def combo(*terms: tuple[float, Any]) -> Any:
+        out = None
+        for c, x in terms:
+            x = lax.mul(x, np.asarray(c, dtype)[()])
+            out = x if out is None else lax.add(out, x)
+        return out
+
+    u = fnp.matmul(a, lax.add(fnp.matmul(a6, combo((b[13], a6), (b[11], a4), (b[9], a2))),
+                              combo((b[7], a6), (b[5], a4), (b[3], a2), (b[1], eye))))
+    v = lax.add(fnp.matmul(a6, combo((b[12], a6), (b[10], a4), (b[8], a2))),
+                combo((b[6], a6), (b[4], a4), (b[2], a2), (b[0], eye)))
+    return decomp.solve(lax.sub(v, u), lax.add(v, u))
+
+
+def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> Any:  # noqa: N803
+    """The matrix exponential of ``(..., n, n)`` matrices: a Padé [13/13] approximant of
+    ``exp(A / 2^s)`` squared ``s`` times, ``s`` chosen from the 1-norm so that the
+    approximant is accurate to double precision (Higham's scaling and squaring). The
+    derivative is that of the computation (forward and reverse, any order): the Fréchet
+    derivative to working accuracy (:func:`expm_frechet`).
+
+    Args:
+      A: real or complex square matrices.
+      upper_triangular: accepted for JAX compatibility (a hint; ignored).
+      max_squarings: the most squarings allowed; a matrix that needs more gives NaNs (JAX's
+        contract).
+
+    Raises:
+      LinAlgError: ``A`` not square.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.expm(np.zeros((2, 2)))
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    a = _float_matrix(A, "expm")
+    aval = get_aval(a)
+    real_dtype = np.finfo(aval.dtype).dtype
+    # s = max(0, ceil(log2(|A|_1 / theta))), per matrix; piecewise constant: no derivative
+    norm1 = lax.stop_gradient(fnp.max(fnp.sum(fnp.abs(a), -2), -1))
+    ratio = lax.div(norm1, np.asarray(_THETA13, real_dtype)[()])
+    safe = lax.select_n(lax.gt(ratio, np.zeros((), real_dtype)),
+                        lax.broadcast_to(np.ones((), real_dtype), get_aval(ratio).shape), ratio)
+    s = lax.max(lax.ceil(lax.div(lax.log(safe), np.asarray(np.log(2.0), real_dtype)[()])),
+                np.zeros((), real_dtype))
+    scale = lax.pow(np.asarray(2.0, real_dtype)[()], s)
+    scale = lax.expand_dims(lax.expand_dims(_like(scale, aval.dtype), (aval.ndim - 2,)),
+                            (aval.ndim - 1,))
+    r = _pade13(lax.div(a, scale))
+    too_many = lax.gt(s, np.asarray(max_squarings, real_dtype)[()])
+    s = lax.select_n(too_many, s, lax.broadcast_to(np.zeros((), real_dtype),
+                                                   get_aval(s).shape))  # NaNs below anyway
+    if not isinstance(s, Tracer):  # s is known: square exactly s times
+        steps = int(np.max(s, initial=0)) if np.size(s) else 0
+        for i in range(steps):
+            squared = fnp.matmul(r, r)
+            r = squared if np.ndim(s) == 0 else fnp.where(
+                (s > i)[..., None, None], squared, r)
+    else:  # under jit or vmap: a fixed number of squarings, each applied where s asks
+        zero = np.zeros((), aval.dtype)
+        for i in range(max_squarings):
+            active = lax.expand_dims(lax.gt(s, np.asarray(i, real_dtype)[()]),
+                                     (aval.ndim - 2, aval.ndim - 1))
+            # square zeros where inactive, so that no discarded product can overflow
+            candidate = fnp.where(active, r, zero)
+            r = fnp.where(active, fnp.matmul(candidate, candidate), r)
+    nan = np.asarray(np.nan, aval.dtype)[()]
+    return fnp.where(lax.expand_dims(too_many, (aval.ndim - 2, aval.ndim - 1)), nan, r)
+
+
+def expm_frechet(A: Any, E: Any, *, method: str | None = None,  # noqa: N803
+                 compute_expm: bool = True) -> Any:
+    """The Fréchet derivative of :func:`expm` at ``A`` in the direction ``E``, as the jvp
+    of ``expm``: ``(expm(A), L(A, E))``, or ``L(A, E)`` alone without ``compute_expm``.
+
+    Raises:
+      ValueError: an unknown ``method``, or ``A`` and ``E`` of different shapes.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.expm_frechet(np.zeros((2, 2)), np.eye(2), compute_expm=False)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    from ftrans.api import jvp
+    if method not in (None, "SPS", "blockEnlarge"):
+        raise ValueError(f"expm_frechet: method must be None, 'SPS' or 'blockEnlarge', got "
+                         f"{method!r}")
+    a, e = _float_pair(A, E, "expm_frechet")
+    if get_aval(a).shape != get_aval(e).shape:
+        raise ValueError(f"expm_frechet: A and E must have the same shape, got "
+                         f"{get_aval(a).shape} and {get_aval(e).shape}")
+    value, derivative = jvp(expm, (a,), (e,))
+    return (value, derivative) if compute_expm else derivative
+
+
+def sqrtm(A: Any, blocksize: int = 1) -> Any:  # noqa: N803
+    """The principal square root of ``(..., n, n)`` matrices, ``V diag(sqrt(w)) V^-1`` from
+    :func:`ftrans.numpy.linalg.eig`: complex, as in JAX (SciPy returns real arrays when it
+    can). Differentiable where the eigenvalues are distinct (JAX's is not differentiable);
+    for defective matrices the eigenvectors, and so the result, are inaccurate.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> np.allclose(fsl.sqrtm(np.diag([4.0, 9.0])), np.diag([2.0, 3.0]))
+    True
+    """
+    a = _float_matrix(A, "sqrtm")
+    w, v = fnp.linalg.eig(a)
+    root = fnp.sqrt(w)
+    return decomp._swap_last(decomp.solve(_swap(v), _swap(lax.mul(
+        v, lax.expand_dims(root, (get_aval(root).ndim - 1,))))))
+
+
+def funm(A: Any, func: Any, disp: bool = True) -> Any:  # noqa: N803
+    """``func`` of a matrix: ``V diag(func(w)) V^-1`` from :func:`ftrans.numpy.linalg.eig`
+    (complex, as in JAX). ``func`` maps the vector of (complex) eigenvalues elementwise, e.g.
+    ``ftrans.numpy.exp``. With ``disp=False``, ``(F, err)`` where ``err`` is the relative
+    commutator residual ``|A F - F A|_1 / |F|_1`` (ftrans's estimate; SciPy's differs).
+    Differentiable where the eigenvalues are distinct.
+
+    >>> import ftrans.numpy as fnp, ftrans.scipy.linalg as fsl, numpy as np
+    >>> np.allclose(fsl.funm(np.diag([1.0, 2.0]), fnp.exp), np.diag(np.exp([1.0, 2.0])))
+    True
+    """
+    a = _float_matrix(A, "funm")
+    w, v = fnp.linalg.eig(a)
+    values = asarray_strong(func(w))
+    if get_aval(values).shape != get_aval(w).shape:
+        raise ValueError(f"funm: func must map the eigenvalues elementwise, got shape "
+                         f"{get_aval(values).shape} from eigenvalues of shape "
+                         f"{get_aval(w).shape}")
+    values = cast(values, get_aval(w).dtype)
+    f = decomp._swap_last(decomp.solve(_swap(v), _swap(lax.mul(
+        v, lax.expand_dims(values, (get_aval(values).ndim - 1,))))))
+    if disp:
+        return f
+    ac = cast(a, get_aval(f).dtype)
+    residual = lax.sub(fnp.matmul(ac, f), fnp.matmul(f, ac))
+    return f, lax.div(fnp.linalg.norm(residual, 1, (-2, -1)), fnp.linalg.norm(f, 1, (-2, -1)))
+
+
+def polar(a: Any, side: str = "right", *, method: str = "svd", eps: float | None = None,
+          max_iterations: int | None = None) -> tuple[Any, Any]:
+    """The polar decomposition through the SVD: ``(u, p)`` with ``a = u p`` (``side=
+    'right'``) or ``a = p u`` ('left'), ``u`` with orthonormal columns (rows) and ``p``
+    Hermitian positive semi-definite. ``method`` 'qdwh' (JAX's iteration) gives the same
+    factors; ``eps`` and ``max_iterations`` are accepted and ignored.
+
+    Raises:
+      ValueError: an unknown ``side`` or ``method``.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> u, p = fsl.polar(np.array([[0.0, 2.0], [-3.0, 0.0]]))
+    >>> p
+    array([[3., 0.],
+           [0., 2.]])
+    """
+    if side not in ("right", "left"):
+        raise ValueError(f"polar: side must be 'right' or 'left', got {side!r}")
+    if method not in ("svd", "qdwh"):
+        raise ValueError(f"polar: method must be 'svd' or 'qdwh', got {method!r}")
+    a = _float_matrix(a, "polar", square=False)
+    u, s, vh = fnp.linalg.svd(a, full_matrices=False)
+    s = _like(lax.expand_dims(s, (get_aval(s).ndim,)), get_aval(a).dtype)
+    unitary = fnp.matmul(u, vh)
+    if side == "right":  # p = V S V^H
+        return unitary, fnp.matmul(_adjoint(vh), lax.mul(s, vh))
+    return unitary, fnp.matmul(u, lax.mul(s, _adjoint(u)))  # p = U S U^H
+
+
+def solve_sylvester(A: Any, B: Any, C: Any, *, method: str = "schur",  # noqa: N803
+                    tol: float = 1e-8) -> Any:
+    """Solve the Sylvester equation ``A X + X B = C`` (``A`` ``(m, m)``, ``B`` ``(n, n)``,
+    ``C`` ``(m, n)``) as one linear system of size ``m n``, ``(I kron A + B^T kron I)
+    vec(X) = vec(C)``: exact and differentiable, with ``O((m n)^3)`` cost (fine for the small
+    matrices it is used on). ``method`` is accepted for JAX compatibility; ``tol`` ignored.
+
+    Raises:
+      ValueError: an unknown ``method``, or shapes that do not fit.
+      LinAlgError: ``A`` and ``-B`` share an eigenvalue (no unique solution).
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.solve_sylvester(np.eye(2), np.eye(2), np.ones((2, 2)))
+    array([[0.5, 0.5],
+           [0.5, 0.5]])
+    """
+    if method not in ("schur", "eigen"):
+        raise ValueError(f"solve_sylvester: method must be 'schur' or 'eigen', got {method!r}")
+    arrays = [asarray_strong(x) for x in (A, B, C)]
+    dtype = result_type(*arrays)
+    if dtype.kind not in "fc":
+        dtype = np.dtype(np.float64)
+    a, b, c = (_float_matrix(cast(x, dtype), "solve_sylvester", square=(i < 2))
+               for i, x in enumerate(arrays))
+    m, n = get_aval(a).shape[-1], get_aval(b).shape[-1]
+    if get_aval(a).ndim != 2 or get_aval(b).ndim != 2 or get_aval(c).shape != (m, n):
+        raise ValueError(f"solve_sylvester: A (m, m), B (n, n) and C (m, n) needed, got "
+                         f"{get_aval(a).shape}, {get_aval(b).shape} and {get_aval(c).shape}")
+    system = lax.add(fnp.kron(np.eye(n, dtype=dtype), a),
+                     fnp.kron(_swap(b), np.eye(m, dtype=dtype)))
+    # vec stacks columns: vec(X) = X^T flattened
+    x = decomp.solve(system, lax.reshape(_swap(c), (m * n, 1)))
+    return _swap(lax.reshape(x, (n, m)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Special matrices
+# ---------------------------------------------------------------------------------------------
+
+
+def block_diag(*arrs: Any) -> Any:
+    """The block-diagonal matrix of the arrays (0-d and 1-d ones count as ``(1, 1)`` and
+    ``(1, n)``), in their common dtype.
+
+    Raises:
+      ValueError: an array of rank above 2.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.block_diag(np.ones((1, 2)), 2.0)
+    array([[1., 1., 0.],
+           [0., 0., 2.]])
+    """
+    if not arrs:
+        return np.zeros((1, 0))
+    blocks = [asarray_strong(a) for a in arrs]
+    dtype = result_type(*blocks)
+    shaped = []
+    for i, x in enumerate(blocks):
+        shape = get_aval(x).shape
+        if len(shape) > 2:
+            raise ValueError(f"block_diag: arguments must have rank 2 or less, argument {i} "
+                             f"has shape {shape}")
+        shaped.append(lax.reshape(cast(x, dtype), ((1,) * (2 - len(shape))) + shape))
+    rows = sum(get_aval(x).shape[0] for x in shaped)
+    cols = sum(get_aval(x).shape[1] for x in shaped)
+    out, r, c = None, 0, 0
+    zero = np.zeros((), dtype)
+    for x in shaped:
+        h, w = get_aval(x).shape
+        placed = lax.pad(x, zero, [(r, rows - r - h, 0), (c, cols - c - w, 0)])
+        out = placed if out is None else lax.add(out, placed)
+        r, c = r + h, c + w
+    return out
+
+
+def _last_axis_vectors(c: Any, r: Any) -> tuple[Any, Any]:
+    c, r = asarray_strong(c), asarray_strong(r)
+    dtype = result_type(c, r)
+    c, r = cast(c, dtype), cast(r, dtype)
+    if get_aval(c).ndim == 0:
+        c = lax.reshape(c, (1,))
+    if get_aval(r).ndim == 0:
+        r = lax.reshape(r, (1,))
+    lead = np.broadcast_shapes(get_aval(c).shape[:-1], get_aval(r).shape[:-1])
+    return (lax.broadcast_to(c, lead + get_aval(c).shape[-1:]),
+            lax.broadcast_to(r, lead + get_aval(r).shape[-1:]))
+
+
+def toeplitz(c: Any, r: Any = None) -> Any:
+    """The Toeplitz matrix with first column ``c`` and first row ``r`` (``r[0]`` ignored;
+    ``conj(c)`` by default, a Hermitian matrix). Leading axes of ``c`` and ``r`` are a batch.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.toeplitz(np.array([1.0, 2.0, 3.0]), np.array([1.0, 4.0]))
+    array([[1., 4.],
+           [2., 1.],
+           [3., 2.]])
+    """
+    if r is None:
+        c = asarray_strong(c)
+        r = lax.conj(c) if get_aval(c).dtype.kind == "c" else c
+    c, r = _last_axis_vectors(c, r)
+    m, n = get_aval(c).shape[-1], get_aval(r).shape[-1]
+    last = get_aval(c).ndim - 1
+    tail = lax.rev(lax.slice_in_dim(r, 1, n, axis=last), (last,))
+    values = lax.concatenate([tail, c], last)  # values[n - 1 + i - j] is entry (i, j)
+    index = (n - 1) + np.arange(m)[:, None] - np.arange(n)[None, :]
+    return fnp.take(values, index, axis=-1)
+
+
+def hankel(c: Any, r: Any = None) -> Any:
+    """The Hankel matrix with first column ``c`` and last row ``r`` (``r[0]`` ignored; zeros
+    by default). Leading axes of ``c`` and ``r`` are a batch.
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.hankel(np.array([1.0, 2.0]), np.array([2.0, 3.0, 4.0]))
+    array([[1., 2., 3.],
+           [2., 3., 4.]])
+    """
+    if r is None:
+        r = fnp.zeros_like(asarray_strong(c))
+    c, r = _last_axis_vectors(c, r)
+    m, n = get_aval(c).shape[-1], get_aval(r).shape[-1]
+    last = get_aval(c).ndim - 1
+    values = lax.concatenate([c, lax.slice_in_dim(r, 1, n, axis=last)], last)
+    index = np.arange(m)[:, None] + np.arange(n)[None, :]
+    return fnp.take(values, index, axis=-1)
+
+
+def circulant(c: Any) -> Any:
+    """The circulant matrix with first column ``c`` (leading axes a batch).
+
+    >>> import ftrans.scipy.linalg as fsl, numpy as np
+    >>> fsl.circulant(np.array([1.0, 2.0, 3.0]))
+    array([[1., 3., 2.],
+           [2., 1., 3.],
+           [3., 2., 1.]])
+    """
+    c = asarray_strong(c)
+    if get_aval(c).ndim == 0:
+        c = lax.reshape(c, (1,))
+    n = get_aval(c).shape[-1]
+    index = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
+    return fnp.take(c, index, axis=-1)
