@@ -78,9 +78,18 @@ def advance_when_run(progress: Progress | None, n: int) -> None:
         callback(lambda: progress.advance(n))
 
 
-def _tqdm_progress(total: int, desc: str) -> Progress:
-    from tqdm.auto import tqdm  # the notebook widget in Jupyter, text in a terminal
+def _tqdm_class() -> Any:
+    """tqdm's notebook widget where it can be drawn (ipywidgets installed; tqdm picks it only
+    inside Jupyter), else the text bar: ``tqdm.auto`` without ipywidgets warns on import."""
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
+    return tqdm
 
+
+def _tqdm_progress(total: int, desc: str) -> Progress:
+    tqdm = _tqdm_class()
     bar: list[Any] = []  # opened at the first report, closed when the total is reached
 
     def report(done: int, total: int) -> None:
@@ -114,5 +123,4 @@ def track(iterable: Iterable[T], total: int | None = None, desc: str | None = No
     """
     if not enabled or not tqdm_available():
         return iter(iterable)
-    from tqdm.auto import tqdm
-    return iter(tqdm(iterable, total=total, desc=desc, leave=leave))
+    return iter(_tqdm_class()(iterable, total=total, desc=desc, leave=leave))
