@@ -603,7 +603,7 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
       ``f_t`` with ``f_t(ct)`` giving a tuple of cotangents, one per argument.
 
     Raises:
-      NonLinearError (a TypeError) when ``fun`` is not linear in its arguments.
+      NonLinearError: (a TypeError) ``fun`` is not linear in its arguments.
 
     >>> import ftrans as ft
     >>> f_t = ft.linear_transpose(lambda x: 3.0 * x, 1.0)

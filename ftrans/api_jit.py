@@ -195,9 +195,12 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
       static_argnums: positions of arguments that are Python values, not traced: they must be
         hashable, and each new value traces again.
       static_argnames: names of keyword arguments treated likewise.
-      donate_argnums, donate_argnames, keep_unused, inline: accepted for programs written
-        for JAX and without effect: generated code never writes into a caller's arrays, keeps
-        no unused inputs alive, and nested jitted calls are inlined by the compiler anyway.
+      donate_argnums: accepted for programs written for JAX, without effect (as the next
+        three): generated code never writes into a caller's arrays, keeps no unused inputs
+        alive, and nested jitted calls are inlined by the compiler anyway.
+      donate_argnames: likewise.
+      keep_unused: likewise.
+      inline: likewise.
 
     Returns:
       The compiled function; ``.cache_size()`` tells how many signatures it has traced.
