@@ -50,7 +50,7 @@ class _Tiered:
     __slots__ = ("closed", "calls", "program", "lock")
 
     def __init__(self, closed: ClosedJaxpr):
-        self.closed = closed
+        self.closed: ClosedJaxpr | None = closed  # None once code is generated
         self.calls = 0
         self.program: Program | None = None
         self.lock = threading.Lock()
@@ -60,12 +60,14 @@ class _Tiered:
         if program is None:
             with self.lock:
                 program = self.program
+                closed = self.closed
                 if program is None:
-                    closed = self.closed
+                    assert closed is not None  # dropped only once self.program is set
                     self.calls += 1
                     if self.calls > 1 or len(closed.jaxpr.eqns) <= _INTERPRET_FIRST_CALL_ABOVE:
                         program = self._compile()
             if program is None:
+                assert closed is not None
                 pause_gc()
                 try:
                     return plan(closed)(*args)
@@ -76,12 +78,14 @@ class _Tiered:
     def _compile(self) -> Program:
         """Generate the code (the caller holds the lock); the program text is then dropped,
         since the generated code holds all it needs."""
+        closed = self.closed
+        assert closed is not None  # the caller found no program, so the text is still here
         pause_gc()
         try:
-            program = self.program = compile_jaxpr(self.closed)
+            program = self.program = compile_jaxpr(closed)
         finally:
             resume_gc()
-        self.closed = None  # type: ignore[assignment]
+        self.closed = None
         return program
 
     @property

@@ -24,7 +24,7 @@ import numpy as np
 from ftrans.core import ShapedArray, Tracer, current_trace, eval_trace, get_aval
 from ftrans.ir import ClosedJaxpr, Literal, Var, programs_in_params
 from ftrans.progress import Progress, advance_when_run
-from ftrans.tree_util import broadcast_prefix, tree_flatten, tree_unflatten
+from ftrans.tree_util import PyTreeDef, broadcast_prefix, tree_flatten, tree_unflatten
 
 __all__ = ["memory_estimate", "MemoryEstimate", "EquationMemory", "map_in_chunks",
            "vmap_basis", "basis_rows", "slice_axis"]
@@ -61,7 +61,8 @@ def map_in_chunks(run_chunk: Callable[[int, int], Any], size: int, chunk_size: i
     only one chunk's working set is alive at a time; tracers are concatenated. ``progress``
     is told of each chunk done (ftrans.progress)."""
     starts = list(range(0, size, chunk_size))
-    out_tree = axes = None
+    out_tree: PyTreeDef | None = None  # set by the first chunk
+    axes: list[Any] = []
     buffers: list[Any] = []   # per leaf: a NumPy array being filled, or a list of pieces
     for start in starts:
         stop = min(start + chunk_size, size)
@@ -92,6 +93,7 @@ def map_in_chunks(run_chunk: Callable[[int, int], Any], size: int, chunk_size: i
             ndim = get_aval(buffer[0]).ndim
             buffer = buffer[0] if len(buffer) == 1 else concatenate(buffer, ax % ndim)
         results.append(buffer)
+    assert out_tree is not None, "map_in_chunks needs size >= 1"  # callers chunk only then
     return tree_unflatten(out_tree, results)
 
 

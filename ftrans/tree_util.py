@@ -15,7 +15,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 __all__ = [
@@ -94,7 +94,8 @@ def keystr(keys: Iterable[Any], *, simple: bool = False, separator: str = "") ->
         return separator.join(map(str, keys))
     # Each key class has exactly one slot: the bare key.
     return separator.join(
-        str(getattr(k, k.__slots__[0]) if isinstance(k, _KEY_TYPES) else k) for k in keys)
+        str(getattr(k, next(iter(k.__slots__))) if isinstance(k, _KEY_TYPES) else k)
+        for k in keys)
 
 
 # ------------------------------------------------------------------------------ registry
@@ -249,11 +250,11 @@ def register_pytree_with_keys(nodetype: type, flatten_with_keys: Callable,
     >>> [keystr(k) for k, _ in tree_flatten_with_path(Pair(1, 2))[0]]
     ['.a', '.b']
     """
-    if flatten_func is None:
-        def flatten_func(x):
-            keyed, aux = flatten_with_keys(x)
-            return [c for _, c in keyed], aux
-    register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys)
+    def keyless(x: Any) -> tuple[list[Any], Any]:
+        keyed, aux = flatten_with_keys(x)
+        return [c for _, c in keyed], aux
+    register_pytree_node(nodetype, keyless if flatten_func is None else flatten_func,
+                         unflatten_func, flatten_with_keys)
 
 
 def register_pytree_node_class(cls: type) -> type:
@@ -318,10 +319,10 @@ def register_dataclass(nodetype: type | None = None, data_fields: Iterable[str] 
         if not is_dc:
             raise TypeError(f"register_dataclass: {nodetype!r} is not a dataclass; "
                             "pass both data_fields and meta_fields.")
-        if meta_fields is None and data_fields is None:
-            meta_fields = [f.name for f in fields if f.metadata.get("static", False)]
-        elif meta_fields is None:
-            meta_fields = [f.name for f in fields if f.name not in data_fields]
+        if meta_fields is None:
+            meta_fields = ([f.name for f in fields if f.metadata.get("static", False)]
+                           if data_fields is None else
+                           [f.name for f in fields if f.name not in data_fields])
         if data_fields is None:
             data_fields = [f.name for f in fields if f.name not in meta_fields]
     data, meta = tuple(data_fields), tuple(meta_fields)
@@ -374,7 +375,7 @@ class PyTreeDef:
             self._hash = hash(tuple(self._nodes))
         return self._hash
 
-    def _fold(self, leaves: list, node_fn: Callable) -> Any:
+    def _fold(self, leaves: Sequence[Any], node_fn: Callable) -> Any:
         # Reversed pre-order visits every child before its parent, so one value stack
         # rebuilds the tree bottom-up; the first child ends up on top of the stack.
         stack: list = []
