@@ -114,9 +114,10 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
     """
     init_flat, init_tree = flatten_operands(init, "scan", "init")
     xs_flat, xs_tree = flatten_operands(xs, "scan", "xs")
-    lengths = {get_aval(x).shape[0] if get_aval(x).shape else None for x in xs_flat}
-    if None in lengths:
+    leading = [get_aval(x).shape[0] for x in xs_flat if get_aval(x).shape]
+    if len(leading) != len(xs_flat):
         raise ValueError("scan: every leaf of xs must have a leading axis to scan over")
+    lengths = set(leading)
     if length is not None:
         length = int(length)
         lengths.add(length)
