@@ -28,9 +28,9 @@ def _const(value: Any, like: Any) -> Any:
 
 def _operands(ufunc: np.ufunc, *args: Any) -> list[Any]:
     """``args`` cast to the input dtypes NumPy's ``ufunc`` uses for them."""
-    args = [asarray_leaf(a) for a in args]
-    dtypes = resolve(ufunc, *args)
-    return [cast(a, d) for a, d in zip(args, dtypes)]
+    arrays = [asarray_leaf(a) for a in args]
+    dtypes = resolve(ufunc, *arrays)
+    return [cast(a, d) for a, d in zip(arrays, dtypes)]
 
 
 def _constant_like(value: Any, x: Any, dtype: Any = bool) -> Any:
@@ -369,8 +369,8 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None
     if dtype.kind != "f":
         return x
     info = np.finfo(dtype)
-    posinf = info.max if posinf is None else posinf
-    neginf = info.min if neginf is None else neginf
+    posinf = float(info.max) if posinf is None else posinf
+    neginf = float(info.min) if neginf is None else neginf
     out = lax.select_n(lax.ne(x, x), x, _const(nan, x))
     out = lax.select_n(lax.eq(x, _const(np.inf, x)), out, _const(posinf, x))
     return lax.select_n(lax.eq(x, _const(-np.inf, x)), out, _const(neginf, x))
