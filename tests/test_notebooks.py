@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import sys
 
 import pytest
 
@@ -33,8 +34,14 @@ def run_notebook(path: pathlib.Path, cwd: pathlib.Path):
     notebook = jupytext.read(path)
     client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
                                      resources={"metadata": {"path": str(cwd)}})
-    # raises CellExecutionError, with the cell and its traceback, on any error
-    client.execute(env=kernel_env())
+    # Running a kernel raises this process's recursion limit (to 3000, in the Jupyter client
+    # stack); later tests check that ftrans works under the default one, so put it back.
+    limit = sys.getrecursionlimit()
+    try:
+        # raises CellExecutionError, with the cell and its traceback, on any error
+        client.execute(env=kernel_env())
+    finally:
+        sys.setrecursionlimit(limit)
     return notebook
 
 
