@@ -8,12 +8,15 @@ estimate column is ``ft.memory_estimate`` of the same call (traced, nothing run)
 is measured with ``tracemalloc`` (NumPy reports its buffers to it), plus the
 arguments and weights held during the call.
 
-Run: ``python benchmarks/chunked_memory.py [--out 4096] [--inp 256]``
+Run: ``python benchmarks/chunked_memory.py [--out 4096] [--inp 256] [--json PATH]``; with
+``--json benchmarks/chunked_memory.json`` the rows are also saved for ``docs/gen_charts.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import pathlib
 import time
 import tracemalloc
 
@@ -41,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=int, default=4096, help="the layer's output width")
     parser.add_argument("--inp", type=int, default=256, help="the layer's input width")
+    parser.add_argument("--json", type=pathlib.Path, help="also write the rows to this file")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     w = rng.standard_normal((args.out, args.inp)) / np.sqrt(args.inp)
@@ -57,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| chunk_size | peak MiB | peak / Jacobian | estimate MiB | estimate / peak | time s |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     reference = ft.jacrev(layer)(x)
+    rows = []
     for chunk in (None, 2048, 1024, 256, 64, 16):
         if chunk is not None and chunk >= args.out:
             continue
@@ -67,6 +72,13 @@ def main(argv: list[str] | None = None) -> None:
         label = "none" if chunk is None else str(chunk)
         print(f"| {label} | {peak:.1f} | {peak / jacobian_mb:.2f} | {estimate:.1f} | "
               f"{estimate / peak:.2f} | {seconds:.3f} |")
+        rows.append({"chunk_size": chunk, "peak_mib": round(peak, 2),
+                     "estimate_mib": round(estimate, 2), "seconds": round(seconds, 4)})
+    if args.json is not None:
+        args.json.write_text(json.dumps({"out": args.out, "inp": args.inp,
+                                         "jacobian_mib": round(jacobian_mb, 2), "rows": rows},
+                                        indent=1) + "\n")
+        print(f"\nwrote {args.json}")
 
 
 if __name__ == "__main__":

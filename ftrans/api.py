@@ -40,6 +40,7 @@ from ftrans.api_util import (
     normalize_argnums,
 )
 from ftrans.api_vmap import check_chunk_size, vmap, vmap_basis  # noqa: F401  (ftrans.api.vmap)
+from ftrans.progress import ProgressArg, check_progress, make_progress
 
 # The dtype of the gradient of an integer input under allow_int (as in JAX): zero-size items.
 float0 = np.dtype([("float0", np.void, 0)])
@@ -496,7 +497,7 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
       ``f_t`` with ``f_t(ct)`` giving a tuple of cotangents, one per argument.
 
     Raises:
-      NonLinearError (a TypeError) when ``fun`` is not linear in its arguments.
+      NonLinearError: (a TypeError) ``fun`` is not linear in its arguments.
 
     >>> import ftrans as ft
     >>> f_t = ft.linear_transpose(lambda x: 3.0 * x, 1.0)
@@ -574,12 +575,14 @@ def _pick(per_arg: tuple, argnums: int | Sequence[int]) -> Any:
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
+           holomorphic: bool = False, chunk_size: int | None = None,
+           progress: ProgressArg = None) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by forward mode: ``vmap`` of ``jvp`` over the input basis.
 
     The result has, for each output leaf and input leaf, shape ``out.shape + in.shape``; with
     several ``argnums``, a tuple over the arguments. With ``chunk_size``, the basis is pushed
-    ``chunk_size`` directions at a time (same result, peak memory scaling with it). Inputs
+    ``chunk_size`` directions at a time (same result, peak memory scaling with it), and
+    ``progress`` (as for :func:`vmap`) is told of the directions done after each chunk. Inputs
     must be real (outputs may be complex), or all complex with ``holomorphic=True`` (the
     complex derivative; outputs then must be complex).
 
@@ -591,6 +594,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     check_callable(fun, "jacfwd")
     from ftrans.lax import reshape
     check_chunk_size(chunk_size, "jacfwd")
+    check_progress(progress, "jacfwd")
 
     @functools.wraps(fun)
     def jac_f(*args: Any, **kwargs: Any) -> Any:
@@ -598,6 +602,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         f = _partial(fun, args, nums, kwargs)
         flat, in_tree = flatten_args(diff_args, "jacfwd")
         in_avals = [get_aval(x) for x in flat]
+        reporter = make_progress(progress, sum(a.size for a in in_avals), "jacfwd")
         columns = []  # per input leaf: the flat list of d(output leaf)/d(this input leaf)
         out_tree = aux = None
         for k, aval in enumerate(in_avals):
@@ -606,7 +611,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                             for i, a in enumerate(in_avals)]
                 res = jvp(f, diff_args, tree_unflatten(in_tree, tangents), has_aux=has_aux)
                 return (res[1], res[2]) if has_aux else res[1]
-            res = vmap_basis(push, aval, chunk_size, (-1, None) if has_aux else -1)
+            res = vmap_basis(push, aval, chunk_size, (-1, None) if has_aux else -1, reporter)
             if has_aux:
                 res, aux = res
             out_leaves, out_tree = tree_flatten(res)
@@ -628,10 +633,12 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
+           holomorphic: bool = False, chunk_size: int | None = None,
+           progress: ProgressArg = None) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by reverse mode: ``vmap`` of the vjp over the output basis.
     With ``chunk_size``, the basis is pulled back ``chunk_size`` rows at a time (same result,
-    peak memory scaling with it). Outputs must be real (inputs may be complex), or complex
+    peak memory scaling with it), and ``progress`` (as for :func:`vmap`) is told of the rows
+    done after each chunk. Outputs must be real (inputs may be complex), or complex
     with ``holomorphic=True`` (inputs then must be complex too).
 
     >>> import ftrans as ft, numpy as np
@@ -642,6 +649,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     check_callable(fun, "jacrev")
     from ftrans.lax import reshape
     check_chunk_size(chunk_size, "jacrev")
+    check_progress(progress, "jacrev")
 
     @functools.wraps(fun)
     def jac_f(*args: Any, **kwargs: Any) -> Any:
@@ -653,6 +661,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         out_avals = [get_aval(as_leaf(o, "jacrev", "output")) for o in out_flat]
         for aval in out_avals:
             _check_real_output(aval, "jacrev", holomorphic, fun)
+        reporter = make_progress(progress, sum(a.size for a in out_avals), "jacrev")
         flat_in, in_tree = tree_flatten(diff_args)
         per_out = []
         for k, aval in enumerate(out_avals):
@@ -660,7 +669,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                 cts = [direction if i == k else np.zeros(a.shape, a.dtype)
                        for i, a in enumerate(out_avals)]
                 return f_vjp(tree_unflatten(out_tree, cts))
-            rows = tree_flatten(vmap_basis(pull, aval, chunk_size))[0]
+            rows = tree_flatten(vmap_basis(pull, aval, chunk_size, 0, reporter))[0]
             pieces = [reshape(r, aval.shape + get_aval(x).shape) for r, x in zip(rows, flat_in)]
             per_out.append(_pick(tree_unflatten(in_tree, pieces), argnums))
         jac = tree_unflatten(out_tree, per_out)

@@ -46,7 +46,7 @@ class _JitEntry:
     def __init__(self, jaxpr: ClosedJaxpr, out_tree: PyTreeDef):
         self.jaxpr = jaxpr
         self.out_tree = out_tree
-        self.program = None
+        self.program: Callable[..., list[Any]] | None = None  # compiled at the first call
         self.last_used = 0
         self.single_output = out_tree.num_leaves == 1 and out_tree.num_nodes == 1
 
@@ -197,9 +197,12 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
       static_argnums: positions of arguments that are Python values, not traced: they must be
         hashable, and each new value traces again.
       static_argnames: names of keyword arguments treated likewise.
-      donate_argnums, donate_argnames, keep_unused, inline: accepted for programs written
-        for JAX and without effect: generated code never writes into a caller's arrays, keeps
-        no unused inputs alive, and nested jitted calls are inlined by the compiler anyway.
+      donate_argnums: accepted for programs written for JAX, without effect (as the next
+        three): generated code never writes into a caller's arrays, keeps no unused inputs
+        alive, and nested jitted calls are inlined by the compiler anyway.
+      donate_argnames: likewise.
+      keep_unused: likewise.
+      inline: likewise.
 
     Returns:
       The compiled function; ``.cache_size()`` tells how many signatures it has traced.

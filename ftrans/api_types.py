@@ -131,8 +131,9 @@ def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
 
     Args:
       fun: a function of pytrees of arrays.
-      *args, **kwargs: pytrees whose leaves are arrays, scalars, or anything with ``shape``
-        and ``dtype`` (such as :class:`ShapeDtypeStruct`).
+      *args: pytrees whose leaves are arrays, scalars, or anything with ``shape`` and
+        ``dtype`` (such as :class:`ShapeDtypeStruct`).
+      **kwargs: likewise, by keyword.
 
     Returns:
       A pytree like ``fun``'s output with a :class:`ShapeDtypeStruct` at each leaf.

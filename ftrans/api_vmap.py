@@ -21,13 +21,15 @@ from ftrans.api_util import as_leaf, check_callable, check_outputs, flatten_args
 from ftrans.core import ShapedArray, Tracer, current_trace, eval_trace, get_aval, new_trace
 from ftrans.interpreters.batching import BatchTrace, BatchTracer, move_batch_axis
 from ftrans.interpreters.batching import split_outputs as split_outputs_batched
-from ftrans.tree_util import broadcast_prefix, tree_flatten, tree_unflatten
+from ftrans.progress import Progress, ProgressArg, advance_when_run, check_progress, make_progress
+from ftrans.tree_util import PyTreeDef, broadcast_prefix, tree_flatten, tree_unflatten
 
 __all__ = ["vmap", "map_in_chunks", "vmap_basis", "basis_rows", "slice_axis", "check_chunk_size"]
 
 
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
-         axis_name: Any = None, chunk_size: int | None = None) -> Callable[..., Any]:
+         axis_name: Any = None, chunk_size: int | None = None,
+         progress: ProgressArg = None) -> Callable[..., Any]:
     """Vectorize ``fun`` over a batch axis of its arguments.
 
     Args:
@@ -39,6 +41,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
       axis_name: a name for the batch axis, used by collectives such as ``lax.psum``.
       chunk_size: run the batch ``chunk_size`` members at a time and join the results (same
         values, peak memory scaling with ``chunk_size``; see docs/beyond_jax_memory.md).
+      progress: report the members done after each chunk: ``True`` for a tqdm bar (when
+        tqdm is installed; silent otherwise), or a callable ``progress(done, total)``.
 
     Returns:
       The batched function.
@@ -57,6 +61,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     _check_axes_spec(in_axes, "in_axes")
     _check_axes_spec(out_axes, "out_axes")
     check_chunk_size(chunk_size, "vmap")
+    check_progress(progress, "vmap")
     if chunk_size is not None and axis_name is not None:
         raise ValueError("vmap: chunk_size cannot be combined with axis_name (a collective "
                          "would see one chunk, not the whole axis)")
@@ -73,6 +78,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                              f"{in_axes!r} for {len(args)} argument(s): {err}") from None
         kw_flat, kw_tree = tree_flatten(kwargs)
         size = _batch_size(tuple(args), flat, axes, axis_size, kw_flat)
+        reporter = make_progress(progress, size, "vmap")
         if chunk_size is not None and size > chunk_size:
             def run_chunk(start: int, stop: int) -> Any:
                 ins = [x if ax is None else slice_axis(x, ax, start, stop)
@@ -80,7 +86,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                 kw_ins = [slice_axis(x, 0, start, stop) for x in kw_flat]
                 return vmap(fun, in_axes, out_axes, None if axis_size is None else stop - start)(
                     *tree_unflatten(in_tree, ins), **tree_unflatten(kw_tree, kw_ins))
-            return map_in_chunks(run_chunk, size, chunk_size, out_axes)
+            return map_in_chunks(run_chunk, size, chunk_size, out_axes, reporter)
         with new_trace(BatchTrace, size, axis_name) as trace:
             ins = []
             for x, ax in zip(flat, axes):
@@ -94,6 +100,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
             out_flat, out_tree = tree_flatten(out)
             check_outputs(out_flat, fun, "vmap")
             vals = split_outputs_batched(trace, out_flat)
+        advance_when_run(reporter, size)  # the whole batch was one chunk
         try:
             out_ax = broadcast_prefix(out_axes, out)
         except ValueError as err:
@@ -177,17 +184,20 @@ def slice_axis(x: Any, axis: int, start: int, stop: int) -> Any:
 
 
 def map_in_chunks(run_chunk: Callable[[int, int], Any], size: int, chunk_size: int,
-                  out_axes: Any = 0) -> Any:
+                  out_axes: Any = 0, progress: Progress | None = None) -> Any:
     """Run ``run_chunk(start, stop)`` for consecutive chunks of ``range(size)`` and join the
     outputs along ``out_axes`` (a pytree prefix of the output, as vmap's; ``None`` leaves are
     taken from the first chunk). NumPy outputs go into one preallocated array per leaf, so
-    only one chunk's working set is alive at a time; tracers are concatenated."""
+    only one chunk's working set is alive at a time; tracers are concatenated. ``progress``
+    is told of each chunk done (ftrans.progress)."""
     starts = list(range(0, size, chunk_size))
-    out_tree = axes = None
+    out_tree: PyTreeDef | None = None  # set by the first chunk
+    axes: list[Any] = []
     buffers: list[Any] = []   # per leaf: a NumPy array being filled, or a list of pieces
     for start in starts:
         stop = min(start + chunk_size, size)
         out = run_chunk(start, stop)
+        advance_when_run(progress, stop - start)
         leaves, tree = tree_flatten(out)
         if out_tree is None:
             out_tree = tree
@@ -213,6 +223,7 @@ def map_in_chunks(run_chunk: Callable[[int, int], Any], size: int, chunk_size: i
             ndim = get_aval(buffer[0]).ndim
             buffer = buffer[0] if len(buffer) == 1 else concatenate(buffer, ax % ndim)
         results.append(buffer)
+    assert out_tree is not None, "map_in_chunks needs size >= 1"  # callers chunk only then
     return tree_unflatten(out_tree, results)
 
 
@@ -236,17 +247,20 @@ def basis_rows(aval: ShapedArray, start: int, stop: int) -> np.ndarray:
 
 
 def vmap_basis(fun: Callable[[Any], Any], aval: ShapedArray, chunk_size: int | None,
-               out_axes: Any = 0) -> Any:
+               out_axes: Any = 0, progress: Progress | None = None) -> Any:
     """``vmap(fun, out_axes=out_axes)`` over the standard basis of ``aval`` (for jacfwd and
-    jacrev); with ``chunk_size`` the basis is made and used a chunk at a time."""
+    jacrev); with ``chunk_size`` the basis is made and used a chunk at a time, each chunk
+    reported to ``progress``."""
     batched = vmap(fun, out_axes=out_axes)
     if chunk_size is None or chunk_size >= aval.size:
-        return batched(basis_rows(aval, 0, aval.size))
+        out = batched(basis_rows(aval, 0, aval.size))
+        advance_when_run(progress, aval.size)
+        return out
     # Under a transformation (jit, make_jaxpr, ...), the rows are computed by the program, so
     # the unrolled chunks do not hold the whole basis as constants.
     rows = basis_rows if current_trace() is eval_trace else _computed_basis_rows
     return map_in_chunks(lambda start, stop: batched(rows(aval, start, stop)),
-                         aval.size, chunk_size, out_axes)
+                         aval.size, chunk_size, out_axes, progress)
 
 
 def _computed_basis_rows(aval: ShapedArray, start: int, stop: int) -> Any:

@@ -104,7 +104,8 @@ def pure_callback(callback: Callable, result_shape_dtypes: Any, *args: Any,
       callback: a Python function of NumPy arrays returning a pytree of arrays.
       result_shape_dtypes: a pytree of objects with ``shape`` and ``dtype`` (e.g.
         ``ShapeDtypeStruct``) matching what ``callback`` returns.
-      *args, **kwargs: pytrees of arrays passed to ``callback``.
+      *args: pytrees of arrays passed to ``callback``.
+      **kwargs: likewise, passed by keyword.
       sharding: accepted and ignored (one device).
       vmap_method: how to batch, above.
 

@@ -41,7 +41,7 @@ class _Printer:
     def say(self, text: str) -> None:
         print(textwrap.fill(" ".join(text.split()), WIDTH))
 
-    def show(self, text: str) -> None:
+    def show(self, text: object) -> None:
         print(textwrap.indent(str(text), "    "))
 
 

@@ -8,13 +8,14 @@ docs/internals.md, "The IR".
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, final
 
 import numpy as np
 
 from ftrans.core import FtransError, Primitive, ShapedArray, get_aval, short_dtype_name
 
 
+@final  # never subclassed: `type(x) is Var` (fast) is then a complete test for checkers
 class Var:
     """A variable of a program; its name is chosen when the program is printed."""
 
@@ -27,6 +28,7 @@ class Var:
         return f"Var({self.aval.str_short()})"
 
 
+@final
 class Literal:
     """A scalar constant written inline in a program."""
 
@@ -84,6 +86,15 @@ class Jaxpr:
 
     __repr__ = __str__
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's plain-text display: the printed program, never a truncated repr
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the program syntax-coloured, nested programs foldable."""
+        from ftrans.display import jaxpr_html  # display imports ir, so import lazily
+        return jaxpr_html(self)
+
 
 class ClosedJaxpr:
     """A :class:`Jaxpr` together with the values of its constant variables.
@@ -127,6 +138,15 @@ class ClosedJaxpr:
         return pp_jaxpr(self.jaxpr)
 
     __repr__ = __str__
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's plain-text display: the printed program, never a truncated repr
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the program syntax-coloured, nested programs foldable."""
+        from ftrans.display import jaxpr_html  # display imports ir, so import lazily
+        return jaxpr_html(self)
 
 
 # ---------------------------------------------------------------------------------------------

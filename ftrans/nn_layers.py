@@ -270,7 +270,10 @@ def avg_pool(inputs: Any, window_shape: Sequence[int], strides: Sequence[int] | 
     """The mean over each window of the spatial axes (channels last).
 
     Args:
-      inputs, window_shape, strides, padding: as :func:`max_pool` (padding adds zeros).
+      inputs: as :func:`max_pool`.
+      window_shape: as :func:`max_pool`.
+      strides: as :func:`max_pool`.
+      padding: as :func:`max_pool` (padding adds zeros).
       count_include_pad: divide by the window's size (True) or by the number of real,
         unpadded elements in each window (False).
 

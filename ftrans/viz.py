@@ -3,7 +3,9 @@
 :func:`to_dot` draws a program as a dataflow graph: its inputs and constants, one node per
 equation labelled with the primitive and its params, edges labelled with the variable and its
 aval (named as the printed program names them, ``c:f64[3]``), and programs held in params
-(``jit``, control flow) as nested clusters. :func:`render` runs Graphviz's ``dot`` on it. The
+(``jit``, control flow) as nested clusters. :func:`render` runs Graphviz's ``dot`` on it.
+:func:`graph` (``ft.viz.graph(f)(x)``) returns a :class:`Graph`, which Jupyter draws inline as
+SVG (or shows as the program's text, with a hint, where Graphviz is missing). The
 walk over equations is a loop; only nested programs recurse, once per nesting level. See
 docs/forward_and_reverse.md for a picture.
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 import pathlib
 import shutil
 import subprocess
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -37,7 +39,7 @@ from ftrans.ir import (
     programs_in_params,
 )
 
-__all__ = ["GraphvizNotFoundError", "graphviz_available", "render", "to_dot"]
+__all__ = ["Graph", "GraphvizNotFoundError", "graph", "graphviz_available", "render", "to_dot"]
 
 FORMATS = ("svg", "png", "pdf")
 _MAX_PARAM_CHARS = 40
@@ -61,7 +63,11 @@ class GraphvizNotFoundError(FtransError, RuntimeError):
 
 
 def _quote(text: str) -> str:
-    """A DOT string literal; lines are centred (``\\n``)."""
+    """A DOT string literal of user text: backslashes and quotes escaped (so a ``\\l`` or
+    ``\\N`` in a name is shown, not taken as a Graphviz escape), line breaks of any kind
+    centred (``\\n``), other control characters shown as escapes rather than sent raw."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(c if c == "\n" or c >= " " else repr(c)[1:-1] for c in text)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
@@ -251,3 +257,126 @@ def render(program: ClosedJaxpr | Jaxpr | str, fmt: str = "svg",
     if path is not None:
         pathlib.Path(path).write_bytes(done.stdout)
     return done.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Graphs as values: inline pictures in Jupyter
+# ---------------------------------------------------------------------------------------------
+
+_NO_GRAPHVIZ_HINT = ("(the program as text: install Graphviz's `dot` to see its graph here, "
+                     "e.g. apt-get install graphviz)")
+
+
+class Graph:
+    """The computational graph of a program, as a value that notebooks display.
+
+    In Jupyter it renders inline as SVG (``_repr_svg_``) when Graphviz's ``dot`` is on the
+    PATH; without it the display falls back to the printed program with a one-line hint, so a
+    notebook still runs and shows something true. ``str(graph)`` is the program's text.
+
+    Args:
+      program: a :class:`ClosedJaxpr` or :class:`Jaxpr`.
+      title: a caption drawn above the graph.
+      name: the graph's name in the DOT text.
+
+    Raises:
+      TypeError: ``program`` is not a program.
+
+    >>> import ftrans as ft
+    >>> g = Graph(ft.make_jaxpr(lambda x: x * 2.0)(1.0), title="double")
+    >>> g.dot.splitlines()[0]
+    'digraph jaxpr {'
+    """
+
+    def __init__(self, program: ClosedJaxpr | Jaxpr, title: str | None = None,
+                 name: str = "jaxpr") -> None:
+        if not isinstance(program, (ClosedJaxpr, Jaxpr)):
+            raise TypeError(f"Graph takes a ClosedJaxpr (e.g. ft.make_jaxpr(f)(*args)) or a "
+                            f"Jaxpr, got {type(program).__name__}")
+        self.program = program
+        self.title = title
+        self.name = name
+        self._dot: str | None = None
+        self._svg: str | None = None
+
+    @property
+    def dot(self) -> str:
+        """The graph as Graphviz DOT text (see :func:`to_dot`)."""
+        if self._dot is None:
+            self._dot = to_dot(self.program, name=self.name, title=self.title)
+        return self._dot
+
+    def render(self, fmt: str = "svg", path: str | pathlib.Path | None = None) -> bytes:
+        """The picture as image bytes (see :func:`render`), also written to ``path``."""
+        return render(self.dot, fmt, path)
+
+    def save(self, path: str | pathlib.Path) -> pathlib.Path:
+        """Write the graph to ``path``; the suffix picks the format: ``.dot`` (the DOT text,
+        needs nothing), ``.svg``, ``.png`` or ``.pdf`` (need Graphviz).
+
+        Raises:
+          ValueError: an unknown suffix. GraphvizNotFoundError: an image without Graphviz.
+        """
+        path = pathlib.Path(path)
+        fmt = path.suffix.lstrip(".").lower()
+        if fmt == "dot":
+            path.write_text(self.dot)
+        elif fmt in FORMATS:
+            self.render(fmt, path)
+        else:
+            raise ValueError(f"Graph.save: the file name must end in .dot, "
+                             f"{', '.join('.' + f for f in FORMATS)}; got {path.name!r}")
+        return path
+
+    def _repr_svg_(self) -> str | None:
+        # None tells IPython to use the next representation (the text form with the hint)
+        if not graphviz_available():
+            return None
+        if self._svg is None:
+            self._svg = self.render("svg").decode()
+        return self._svg
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def __str__(self) -> str:
+        return str(self.program)
+
+    def __repr__(self) -> str:
+        if graphviz_available():
+            return str(self.program)
+        return f"{self.program}\n{_NO_GRAPHVIZ_HINT}"
+
+
+def graph(fun: Callable[..., Any], static_argnums: int | Sequence[int] = (),
+          title: str | None = None) -> Callable[..., Graph]:
+    """``make_jaxpr`` that returns the program's :class:`Graph`: ``ft.viz.graph(f)(x)`` in a
+    notebook cell draws ``f``'s computational graph at ``x``'s shapes and dtypes.
+
+    Args:
+      fun: the function to trace.
+      static_argnums: positions of arguments that are not traced (as for ``make_jaxpr``).
+      title: a caption drawn above the graph.
+
+    Returns:
+      A function taking ``fun``'s arguments and returning a :class:`Graph`.
+
+    Raises:
+      TypeError: ``fun`` is not callable.
+
+    >>> import ftrans as ft
+    >>> g = ft.viz.graph(lambda x, y: (x + y) * (x - y))(3.0, 2.0)
+    >>> print(g)
+    { lambda ; a:f64[] b:f64[]. let
+        c:f64[] = add a b
+        d:f64[] = sub a b
+        e:f64[] = mul c d
+      in (e,) }
+    """
+    from ftrans.api import check_callable, make_jaxpr  # api is heavy; viz stays light
+    check_callable(fun, "viz.graph")
+    traced = make_jaxpr(fun, static_argnums)
+
+    def graph_of(*args: Any, **kwargs: Any) -> Graph:
+        return Graph(traced(*args, **kwargs), title=title)
+    return graph_of

@@ -129,7 +129,7 @@ def _lax() -> Any:
 def move_batch_axis(x: Any, bdim: int | None, to: int, axis_size: int | None = None) -> Any:
     """``x`` with its batch axis at position ``to``; an unbatched ``x`` is broadcast to
     ``axis_size`` first."""
-    if bdim is not_mapped:
+    if bdim is None:  # not_mapped (spelled None here so that checkers narrow bdim to int)
         if axis_size is None:
             raise ValueError("an unbatched value needs axis_size to be broadcast")
         return broadcast_batch(x, axis_size, to)

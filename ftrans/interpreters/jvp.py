@@ -199,26 +199,26 @@ def defjvp(prim: Primitive, *partial_rules: Callable[..., Any] | None) -> None:
                    **params: Any) -> tuple[Any, Any]:
         # one argument: its tangent already has the output's shape and dtype
         ans = prim.bind(*primals, **params)
-        t = tangents[0]
-        if type(t) is Zero:
+        t, only_rule = tangents[0], partial_rules[0]
+        if type(t) is Zero or only_rule is None:  # None: defjvp(prim, None), no dependence
             return ans, Zero.like(ans)
-        return ans, partial_rules[0](t, ans, *primals, **params)
+        return ans, only_rule(t, ans, *primals, **params)
 
     def binary_rule(primals: Sequence[Any], tangents: Sequence[Any],
                     **params: Any) -> tuple[Any, Any]:
         ans = prim.bind(*primals, **params)
         x_dot, y_dot = tangents
-        x_zero = type(x_dot) is Zero or rule_x is None
-        y_zero = type(y_dot) is Zero or rule_y is None
-        if x_zero:
-            if y_zero:
+        x_rule = None if type(x_dot) is Zero else rule_x
+        y_rule = None if type(y_dot) is Zero else rule_y
+        if x_rule is None:
+            if y_rule is None:
                 return ans, Zero.like(ans)
-            out_dot = rule_y(y_dot, ans, *primals, **params)
-        elif y_zero:
-            out_dot = rule_x(x_dot, ans, *primals, **params)
+            out_dot = y_rule(y_dot, ans, *primals, **params)
+        elif y_rule is None:
+            out_dot = x_rule(x_dot, ans, *primals, **params)
         else:
-            out_dot = _add_tangents(rule_x(x_dot, ans, *primals, **params),
-                                    rule_y(y_dot, ans, *primals, **params))
+            out_dot = _add_tangents(x_rule(x_dot, ans, *primals, **params),
+                                    y_rule(y_dot, ans, *primals, **params))
         return ans, _match_shape(out_dot, get_aval(ans))
 
     if len(partial_rules) == 1:

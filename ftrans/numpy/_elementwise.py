@@ -16,8 +16,6 @@ from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.numpy._promotion import NotAnArrayError, asarray_leaf, cast, resolve
 
-__all__: list[str] = []
-
 
 _WEAK_SCALARS = (int, float, complex)  # NumPy 2: Python scalars take the array's dtype
 
@@ -102,7 +100,6 @@ def _export(fn: Callable, name: str, ufunc: np.ufunc | None = None) -> Callable:
         fn.__doc__ = (f"Elementwise ``{target}``, differentiable and batchable.\n\n"
                       f"NumPy's broadcasting and dtype promotion (Python scalars are weak: "
                       f"they take the array's dtype).")
-    __all__.append(name)
     return fn
 
 
@@ -203,7 +200,6 @@ def reciprocal(x: Any, /) -> Any:
 for _fn in (positive, power, float_power, square, reciprocal):
     _export(_fn, _fn.__name__)
 pow = power  # noqa: A001  (NumPy 2 alias)
-__all__.append("pow")
 
 # ---------------------------------------------------------------------------------------------
 # Exponentials, logarithms, trigonometry
@@ -246,7 +242,6 @@ rint = _rounding(np.rint, lambda x: lax.round(x, lax.ROUND_TO_NEAREST_EVEN))
 # trunc(-0.5) is -0.0, as ceil gives
 trunc = _rounding(np.trunc, lambda x: lax.select_n(lax.lt(x, 0), lax.floor(x), lax.ceil(x)))
 fix = trunc
-__all__.append("fix")
 
 # ---------------------------------------------------------------------------------------------
 # Comparisons and logic
@@ -263,7 +258,6 @@ bitwise_or = _binary(np.bitwise_or, lax.bitwise_or)
 bitwise_xor = _binary(np.bitwise_xor, lax.bitwise_xor)
 invert = _unary(np.invert, lax.bitwise_not)
 bitwise_not = invert
-__all__.append("bitwise_not")
 
 
 def to_bool(x: Any) -> Any:
@@ -299,3 +293,14 @@ def logical_not(x: Any, /) -> Any:
 for _fn in (logical_and, logical_or, logical_xor, logical_not):
     _export(_fn, _fn.__name__)
 del _fn
+
+# Listed literally (not appended as the functions are made) so that type checkers and editors
+# see every name `from ftrans.numpy._elementwise import *` brings in.
+__all__ = [
+    "add", "subtract", "multiply", "true_divide", "divide", "maximum", "minimum", "negative",
+    "positive", "power", "float_power", "square", "reciprocal", "pow", "exp", "log", "log1p",
+    "expm1", "sin", "cos", "tan", "tanh", "sqrt", "absolute", "abs", "fabs", "sign", "floor",
+    "ceil", "rint", "trunc", "fix", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "bitwise_not",
+    "logical_and", "logical_or", "logical_xor", "logical_not",
+]

@@ -17,7 +17,6 @@ from ftrans.core import Tracer, get_aval
 from ftrans.numpy._elementwise import to_bool
 from ftrans.numpy._promotion import asarray_leaf, cast, resolve, result_type
 
-__all__: list[str] = []
 
 _LN2 = float(np.log(2.0))
 
@@ -29,9 +28,9 @@ def _const(value: Any, like: Any) -> Any:
 
 def _operands(ufunc: np.ufunc, *args: Any) -> list[Any]:
     """``args`` cast to the input dtypes NumPy's ``ufunc`` uses for them."""
-    args = [asarray_leaf(a) for a in args]
-    dtypes = resolve(ufunc, *args)
-    return [cast(a, d) for a, d in zip(args, dtypes)]
+    arrays = [asarray_leaf(a) for a in args]
+    dtypes = resolve(ufunc, *arrays)
+    return [cast(a, d) for a, d in zip(arrays, dtypes)]
 
 
 def _constant_like(value: Any, x: Any, dtype: Any = bool) -> Any:
@@ -113,9 +112,6 @@ def _copysign_zero(sign_of: Any) -> Any:
     """``copysign(0, sign_of)``: +0.0 or -0.0."""
     return lax.select_n(_signbit(sign_of), _const(0.0, sign_of), _const(-0.0, sign_of))
 
-
-for _fn in (isnan, isinf, isfinite, signbit, copysign):
-    __all__.append(_fn.__name__)
 
 # ---------------------------------------------------------------------------------------------
 # Floor division and remainders
@@ -200,9 +196,6 @@ def fmod(x1: Any, x2: Any, /) -> Any:
 
 
 mod = remainder
-for _fn in (floor_divide, remainder, divmod, fmod):
-    __all__.append(_fn.__name__)
-__all__.append("mod")
 
 # ---------------------------------------------------------------------------------------------
 # Selection and clipping
@@ -295,9 +288,6 @@ def around(a: Any, decimals: int = 0, out: Any = None) -> Any:
 
 
 round = around  # noqa: A001  (NumPy's name)
-for _fn in (where, clip, around):
-    __all__.append(_fn.__name__)
-__all__.append("round")
 
 # ---------------------------------------------------------------------------------------------
 # Numerically careful functions
@@ -379,15 +369,12 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None
     if dtype.kind != "f":
         return x
     info = np.finfo(dtype)
-    posinf = info.max if posinf is None else posinf
-    neginf = info.min if neginf is None else neginf
+    posinf = float(info.max) if posinf is None else posinf
+    neginf = float(info.min) if neginf is None else neginf
     out = lax.select_n(lax.ne(x, x), x, _const(nan, x))
     out = lax.select_n(lax.eq(x, _const(np.inf, x)), out, _const(posinf, x))
     return lax.select_n(lax.eq(x, _const(-np.inf, x)), out, _const(neginf, x))
 
-
-for _fn in (logaddexp, logaddexp2, hypot, heaviside, nan_to_num):
-    __all__.append(_fn.__name__)
 
 # ---------------------------------------------------------------------------------------------
 # More exponentials, logarithms and hyperbolic functions
@@ -402,7 +389,6 @@ def _float_unary(ufunc: np.ufunc, body: Any, doc: str) -> Any:
         return _in_float32(body, x)
     fn.__name__ = fn.__qualname__ = ufunc.__name__
     fn.__doc__ = doc + "\n\nIntegers are computed in float64, float16 in float32, as in NumPy."
-    __all__.append(ufunc.__name__)
     return fn
 
 
@@ -536,7 +522,6 @@ deg2rad = _float_unary(np.deg2rad, _scale(np.pi / 180), "Elementwise degrees to 
 rad2deg = _float_unary(np.rad2deg, _scale(180 / np.pi), "Elementwise radians to degrees.")
 radians, degrees = deg2rad, rad2deg
 asinh, acosh, atanh = arcsinh, arccosh, arctanh  # NumPy 2's array-API names
-__all__ += ["radians", "degrees", "asinh", "acosh", "atanh"]
 
 # ---------------------------------------------------------------------------------------------
 # Approximate equality
@@ -567,6 +552,12 @@ def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
     return out if isinstance(out, Tracer) else bool(out)
 
 
-for _fn in (isclose, allclose):
-    __all__.append(_fn.__name__)
-del _fn
+# Listed literally (not appended as the functions are made) so that type checkers and editors
+# see every name `from ftrans.numpy._math import *` brings in.
+__all__ = [
+    "isnan", "isinf", "isfinite", "signbit", "copysign", "floor_divide", "remainder", "divmod",
+    "fmod", "mod", "where", "clip", "around", "round", "logaddexp", "logaddexp2", "hypot",
+    "heaviside", "nan_to_num", "exp2", "log2", "log10", "sinh", "cosh", "arcsinh", "arccosh",
+    "arctanh", "cbrt", "deg2rad", "rad2deg", "radians", "degrees", "asinh", "acosh", "atanh",
+    "isclose", "allclose",
+]

@@ -79,9 +79,9 @@ def asarray_strong(x: Any) -> Any:
 
 def promote(*args: Any) -> list[Any]:
     """``args`` (array-likes, tracers, weak Python scalars) cast to their NumPy result type."""
-    args = [asarray_leaf(a) for a in args]
-    dtype = result_type(*args)
-    return [cast(a, dtype) for a in args]
+    arrays = [asarray_leaf(a) for a in args]
+    dtype = result_type(*arrays)
+    return [cast(a, dtype) for a in arrays]
 
 
 def dtype_key(x: Any) -> Any:

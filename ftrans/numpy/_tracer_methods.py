@@ -116,31 +116,34 @@ def install() -> None:
                    "gt": fnp.greater, "ge": fnp.greater_equal}
     for name, fn in comparisons.items():
         setattr(Tracer, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
-    Tracer.__neg__ = lambda self: fnp.negative(self)
-    Tracer.__pos__ = lambda self: fnp.positive(self)
-    Tracer.__abs__ = lambda self: fnp.abs(self)
-    Tracer.__invert__ = lambda self: fnp.invert(self)
-    Tracer.__divmod__ = lambda self, other: fnp.divmod(self, other)
-    Tracer.__rdivmod__ = lambda self, other: fnp.divmod(other, self)
-    Tracer.__getitem__ = lambda self, index: fnp.getitem(self, index)
-    Tracer.__round__ = lambda self, ndigits=None: fnp.round(self, ndigits or 0)
-    Tracer.__array_ufunc__ = _array_ufunc
-    Tracer.__array_function__ = _array_function
-
-    Tracer.T = property(lambda self: fnp.transpose(self))
-    Tracer.mT = property(_matrix_transpose)
-    Tracer.real = property(lambda self: fnp.real(self))
-    Tracer.imag = property(lambda self: fnp.imag(self))
-    Tracer.at = property(_at)
-
-    Tracer.reshape = _reshape
-    Tracer.transpose = _transpose
-    Tracer.astype = lambda self, dtype: fnp.asarray(self, dtype)
-    Tracer.flatten = lambda self, order="C": fnp.ravel(self, order)
-    Tracer.ravel = lambda self, order="C": fnp.ravel(self, order)
-    Tracer.copy = lambda self: self
-    Tracer.item = _item
-    Tracer.tolist = _tolist
+    # assigned through setattr: the names are declared for type checkers in core.Tracer
+    installed = {
+        "__neg__": lambda self: fnp.negative(self),
+        "__pos__": lambda self: fnp.positive(self),
+        "__abs__": lambda self: fnp.abs(self),
+        "__invert__": lambda self: fnp.invert(self),
+        "__divmod__": lambda self, other: fnp.divmod(self, other),
+        "__rdivmod__": lambda self, other: fnp.divmod(other, self),
+        "__getitem__": lambda self, index: fnp.getitem(self, index),
+        "__round__": lambda self, ndigits=None: fnp.round(self, ndigits or 0),
+        "__array_ufunc__": _array_ufunc,
+        "__array_function__": _array_function,
+        "T": property(lambda self: fnp.transpose(self)),
+        "mT": property(_matrix_transpose),
+        "real": property(lambda self: fnp.real(self)),
+        "imag": property(lambda self: fnp.imag(self)),
+        "at": property(_at),
+        "reshape": _reshape,
+        "transpose": _transpose,
+        "astype": lambda self, dtype: fnp.asarray(self, dtype),
+        "flatten": lambda self, order="C": fnp.ravel(self, order),
+        "ravel": lambda self, order="C": fnp.ravel(self, order),
+        "copy": lambda self: self,
+        "item": _item,
+        "tolist": _tolist,
+    }
+    for name, value in installed.items():
+        setattr(Tracer, name, value)
     for name in _METHODS:
         fn = getattr(fnp, name)
         setattr(Tracer, name, lambda self, *a, fn=fn, **k: fn(self, *a, **k))

@@ -30,6 +30,7 @@ from ftrans.lax.control_flow.common import (
     batch_jaxpr_instantiate, check_same, flatten_operands, jvp_jaxpr_instantiate, memoized,
     partial_eval_jaxpr_instantiate, restage, run, select_outputs, trace_to_closed, zeros,
 )
+from ftrans.progress import Progress, ProgressArg, advance_when_run, check_progress, make_progress
 from ftrans.tree_util import tree_flatten, tree_map, tree_unflatten
 
 # ---------------------------------------------------------------------------------------------
@@ -113,9 +114,10 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
     """
     init_flat, init_tree = flatten_operands(init, "scan", "init")
     xs_flat, xs_tree = flatten_operands(xs, "scan", "xs")
-    lengths = {get_aval(x).shape[0] if get_aval(x).shape else None for x in xs_flat}
-    if None in lengths:
+    leading = [get_aval(x).shape[0] for x in xs_flat if get_aval(x).shape]
+    if len(leading) != len(xs_flat):
         raise ValueError("scan: every leaf of xs must have a leading axis to scan over")
+    lengths = set(leading)
     if length is not None:
         length = int(length)
         lengths.add(length)
@@ -152,15 +154,19 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
     return (tree_unflatten(carry_tree, outs[:n_carry]), tree_unflatten(y_tree, outs[n_carry:]))
 
 
-def map(f: Callable, xs: Any, *, batch_size: int | None = None) -> Any:  # noqa: A001
+def map(f: Callable, xs: Any, *, batch_size: int | None = None,  # noqa: A001
+        progress: ProgressArg = None) -> Any:
     """``f`` applied to each slice of ``xs`` along its leading axis, results stacked: a
     ``scan`` without carry (sequential, unlike ``vmap``; memory for one slice at a time).
 
     With ``batch_size``, ``f`` is ``vmap``-ed over groups of that many slices, the groups run
     in sequence (and a last, smaller group for the remainder): a trade between the two.
+    ``progress`` reports the slices done after each step: ``True`` for a tqdm bar (when tqdm
+    is installed), or a callable ``progress(done, total)``; a callback in the loop makes the
+    reports, so they come as the loop runs, under ``jit`` too.
 
     Raises:
-      ValueError: ``batch_size`` not a positive int.
+      ValueError: ``batch_size`` not a positive int. TypeError: a bad ``progress``.
 
     >>> import numpy as np
     >>> map(lambda x: x * 2, np.arange(3.0))
@@ -168,19 +174,18 @@ def map(f: Callable, xs: Any, *, batch_size: int | None = None) -> Any:  # noqa:
     >>> map(lambda x: x * 2, np.arange(5.0), batch_size=2)
     array([0., 2., 4., 6., 8.])
     """
-    if batch_size is None:
-        _, ys = scan(lambda carry, x: (carry, f(x)), (), xs)
-        return ys
+    check_progress(progress, "lax.map")
+    leaves, tree = tree_flatten(xs)
+    n = get_aval(leaves[0]).shape[0] if leaves else 0
+    reporter = make_progress(progress, n, "lax.map")
+    if batch_size is None or not leaves:
+        return _map_slices(f, xs, reporter, 1)
     if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
             or batch_size < 1:
         raise ValueError(f"lax.map: batch_size must be a positive int, got {batch_size!r}")
     from ftrans.api import vmap
     from ftrans.lax.indexing import slice_in_dim
     from ftrans.lax.structural import concatenate, reshape
-    leaves, tree = tree_flatten(xs)
-    if not leaves:
-        return map(f, xs)
-    n = get_aval(leaves[0]).shape[0]
     groups, rest = divmod(n, int(batch_size))
 
     def grouped(x: Any) -> Any:
@@ -189,16 +194,29 @@ def map(f: Callable, xs: Any, *, batch_size: int | None = None) -> Any:  # noqa:
                        (groups, batch_size) + shape[1:])
     parts = []
     if groups:
-        ys = map(vmap(f), tree_unflatten(tree, [grouped(x) for x in leaves]))
+        ys = _map_slices(vmap(f), tree_unflatten(tree, [grouped(x) for x in leaves]),
+                         reporter, int(batch_size))
         parts.append(tree_map(lambda y: reshape(y, (groups * batch_size,)
                                                 + get_aval(y).shape[2:]), ys))
     if rest:
         tail = tree_unflatten(tree, [slice_in_dim(x, groups * batch_size, n, 1, 0)
                                      for x in leaves])
         parts.append(vmap(f)(tail))
+        advance_when_run(reporter, rest)
     if len(parts) == 1:
         return parts[0]
     return tree_map(lambda a, b: concatenate([a, b], 0), parts[0], parts[1])
+
+
+def _map_slices(f: Callable, xs: Any, reporter: Progress | None, per_step: int) -> Any:
+    """``f`` over the leading axis of ``xs`` by a scan; each step reports ``per_step`` more
+    members done (through a callback in the body, so the report comes as the loop runs)."""
+    def body(carry: Any, x: Any) -> tuple[Any, Any]:
+        y = f(x)
+        advance_when_run(reporter, per_step)
+        return carry, y
+    _, ys = scan(body, (), xs)
+    return ys
 
 
 # ---------------------------------------------------------------------------------------------

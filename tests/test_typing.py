@@ -1,0 +1,45 @@
+"""The package is typed (PEP 561) and the type checker accepts it and a typed user program.
+
+pyright is an optional tool (``pip install -e ".[typecheck]"``; it needs Node.js); without it
+the check is skipped, the marker and packaging checks still run.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_package_ships_its_types():
+    assert (ROOT / "ftrans" / "py.typed").exists()
+    # without package data an installed (non-editable) ftrans would ship no marker
+    assert 'ftrans = ["py.typed"]' in (ROOT / "pyproject.toml").read_text()
+
+
+def _pyright() -> list[str] | None:
+    try:
+        import pyright  # noqa: F401  (the PyPI wrapper, which runs the bundled checker)
+    except ImportError:
+        return [exe] if (exe := shutil.which("pyright")) else None
+    return [sys.executable, "-m", "pyright"]
+
+
+def test_pyright_is_clean_on_the_package_and_the_typed_sample():
+    command = _pyright()
+    if command is None or shutil.which("node") is None:
+        pytest.skip("pyright (pip install -e '.[typecheck]') and Node.js are needed")
+    done = subprocess.run([*command, "--outputjson"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
+    report = json.loads(done.stdout)
+    errors = [f"{d['file']}:{d['range']['start']['line'] + 1}: {d['message']}"
+              for d in report["generalDiagnostics"] if d["severity"] == "error"]
+    assert not errors, "\n".join(errors)
+    checked = report["summary"]["filesAnalyzed"]
+    assert checked > 50  # the package and tests/typing, not an empty selection
