@@ -223,13 +223,24 @@ def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
 
 
 def batch_jaxpr(closed: ClosedJaxpr, bdims: Sequence[int | None], axis_size: int,
-                axis_name: Any = None) -> tuple[ClosedJaxpr, list[int | None]]:
+                axis_name: Any = None, instantiate: bool | Sequence[bool] = False
+                ) -> tuple[ClosedJaxpr, list[int | None]]:
     """``closed`` applied to a batch: inputs batched along ``bdims`` (None: not batched).
 
     Returns the batched program and, per output, 0 (batched in front) or None (the same for
-    every member). Memoized on ``closed``.
+    every member). Outputs marked in ``instantiate`` (one flag, or one per output) are always
+    batched, broadcast where the program leaves them unbatched. Memoized on ``closed``.
     """
-    key = ("batch", tuple(bdims), axis_size, axis_name)
+    n_out = len(closed.out_avals)
+    inst = [instantiate] * n_out if isinstance(instantiate, bool) else list(instantiate)
+    if any(inst):
+        program, out_b = batch_jaxpr(closed, bdims, axis_size, axis_name)
+        want = [None if d is None and not i else 0 for d, i in zip(out_b, inst)]
+        if want == out_b:
+            return program, out_b
+        key: tuple = ("batch", tuple(bdims), axis_size, axis_name, tuple(want))
+    else:
+        key = ("batch", tuple(bdims), axis_size, axis_name)
     found = closed.derived.get(key)
     if found is not None:
         return found
@@ -248,7 +259,9 @@ def batch_jaxpr(closed: ClosedJaxpr, bdims: Sequence[int | None], axis_size: int
             outs = eval_jaxpr(closed.jaxpr, closed.consts, *ins)
             unpacked = split_outputs(trace, outs)
         results = []
-        for val, d in unpacked:
+        for (val, d), i in zip(unpacked, inst):
+            if d is None and i:
+                val, d = broadcast_batch(val, axis_size, 0), 0
             out_bdims.append(None if d is None else 0)
             results.append(val if d is None else move_batch_axis(val, d, 0))
         return results

@@ -17,15 +17,16 @@ import numpy as np
 from ftrans.aliasing import detach_from
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
 from ftrans.interpreters.batching import (
-    BatchTrace, axis_batching_rules, move_batch_axis, not_mapped,
+    BatchTrace, axis_batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
-from ftrans.interpreters.jvp import Zero, jvp_rules
-from ftrans.interpreters.partial_eval import PartialEvalTrace, partial_eval_rules
+from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
+from ftrans.interpreters.partial_eval import (
+    PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
+)
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
 from ftrans.ir import ClosedJaxpr, Jaxpr, Var
 from ftrans.lax.control_flow.common import (
-    batch_jaxpr_instantiate, check_same, flatten_operands, jvp_jaxpr_instantiate,
-    partial_eval_jaxpr_instantiate, restage, run, trace_to_closed, zeros,
+    check_same, flatten_operands, restage, run, trace_to_closed, zeros,
 )
 from ftrans.tree_util import tree_unflatten
 
@@ -205,9 +206,9 @@ def _cond_jvp(primals: Sequence[Any], tangents: Sequence[Any],
     n_out = len(branches[0].out_avals)
     out_nz = [False] * n_out
     for branch in branches:
-        _, nz = jvp_jaxpr_instantiate(branch, nonzeros, [False] * n_out)
+        _, nz = jvp_jaxpr(branch, nonzeros)
         out_nz = [a or b for a, b in zip(out_nz, nz)]
-    jvp_branches = tuple(jvp_jaxpr_instantiate(b, nonzeros, out_nz)[0] for b in branches)
+    jvp_branches = tuple(jvp_jaxpr(b, nonzeros, out_nz)[0] for b in branches)
     outs = cond_p.bind(index, *ops, *[t for t in tangents[1:] if type(t) is not Zero],
                        branches=jvp_branches)
     out_tangents = iter(outs[n_out:])
@@ -256,8 +257,8 @@ def _cond_partial_eval(trace: PartialEvalTrace, args: Sequence[Any],
     out_uk = [False] * n_out
     for branch in branches:
         out_uk = [a or b for a, b in
-                  zip(out_uk, partial_eval_jaxpr_instantiate(branch, op_uk, [False] * n_out)[2])]
-    splits = [partial_eval_jaxpr_instantiate(b, op_uk, out_uk) for b in branches]
+                  zip(out_uk, partial_eval_jaxpr(branch, op_uk)[2])]
+    splits = [partial_eval_jaxpr(b, op_uk, out_uk) for b in branches]
     n_known = out_uk.count(False)
     slots, positions = _merge_residuals(
         [list(known.out_avals[n_known:]) for known, _, _, _ in splits])
@@ -330,9 +331,9 @@ def _cond_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     if index_bdim is not_mapped:
         out_b = [False] * n_out
         for b in branches:
-            _, d = batch_jaxpr_instantiate(b, op_bdims, size, name, [False] * n_out)
+            _, d = batch_jaxpr(b, op_bdims, size, name)
             out_b = [x or (y is not None) for x, y in zip(out_b, d)]
-        batched = [batch_jaxpr_instantiate(b, op_bdims, size, name, out_b) for b in branches]
+        batched = [batch_jaxpr(b, op_bdims, size, name, out_b) for b in branches]
         out_bdims = batched[0][1]
         outs = cond_p.bind(index, *ops, branches=tuple(p for p, _ in batched))
         return outs, out_bdims
@@ -340,7 +341,7 @@ def _cond_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     index = move_batch_axis(index, index_bdim, 0)
     results = []
     for b in branches:
-        program, _ = batch_jaxpr_instantiate(b, op_bdims, size, name, [True] * n_out)
+        program, _ = batch_jaxpr(b, op_bdims, size, name, [True] * n_out)
         results.append(run(program, *ops))
     outs = []
     for k, aval in enumerate(branches[0].out_avals):

@@ -38,14 +38,14 @@ from ftrans.core import (
 from ftrans.interpreters.batching import (
     BatchTrace, axis_batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
-from ftrans.interpreters.jvp import Zero, jvp_rules
-from ftrans.interpreters.partial_eval import PartialEvalTrace, partial_eval_rules
+from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
+from ftrans.interpreters.partial_eval import (
+    PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
+)
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
 from ftrans.ir import ClosedJaxpr, Var
 from ftrans.lax.control_flow.common import (
-    add_unused_inputs, batch_jaxpr_instantiate, check_same, flatten_operands,
-    jvp_jaxpr_instantiate, memoized, partial_eval_jaxpr, partial_eval_jaxpr_instantiate,
-    restage, run,
+    add_unused_inputs, check_same, fixpoint, flatten_operands, memoized, restage, run,
     select_outputs, trace_to_closed, zeros,
 )
 from ftrans.lax.control_flow.scan import scan, scan_p
@@ -224,17 +224,12 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], cond_jaxpr: Clos
     bc_nz = nonzeros[cond_nconsts:n_fixed]
     carry_nz = nonzeros[n_fixed:]
     n_carry = len(carry_nz)
-    while True:
-        _, out_nz = jvp_jaxpr_instantiate(body_jaxpr, bc_nz + carry_nz, [False] * n_carry)
-        new = [a or b for a, b in zip(carry_nz, out_nz)]
-        if new == carry_nz:
-            break
-        carry_nz = new
+    carry_nz = fixpoint(carry_nz, lambda nz: jvp_jaxpr(body_jaxpr, bc_nz + nz)[1])
     if not any(carry_nz):
         outs = while_p.bind(*primals, cond_jaxpr=cond_jaxpr, body_jaxpr=body_jaxpr,
                             cond_nconsts=cond_nconsts, body_nconsts=body_nconsts, **ckpt)
         return outs, [Zero(get_aval(o)) for o in outs]
-    program, _ = jvp_jaxpr_instantiate(body_jaxpr, bc_nz + carry_nz, carry_nz)
+    program, _ = jvp_jaxpr(body_jaxpr, bc_nz + carry_nz, carry_nz)
     bc_avals = body_jaxpr.in_avals[:body_nconsts]
     carry_avals = body_jaxpr.in_avals[body_nconsts:]
     bc_t_avals = [a for a, nz in zip(bc_avals, bc_nz) if nz]
@@ -288,17 +283,12 @@ def _while_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], cond_jaxpr
     cc_uk, bc_uk, carry_uk = (unknowns[:cond_nconsts], unknowns[cond_nconsts:n_fixed],
                               unknowns[n_fixed:])
     n_carry = len(carry_uk)
-    while True:
-        out_uk = partial_eval_jaxpr(body_jaxpr, bc_uk + carry_uk)[2]
-        new = [a or b for a, b in zip(carry_uk, out_uk)]
-        if new == carry_uk:
-            break
-        carry_uk = new
+    carry_uk = fixpoint(carry_uk, lambda uk: partial_eval_jaxpr(body_jaxpr, bc_uk + uk)[2])
     pred_uk = partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk)[2][0]
     if pred_uk or all(carry_uk):
         return trace.record(while_p, args, params)
     cond_known = select_outputs(partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk)[0], [0])
-    body_split = partial_eval_jaxpr_instantiate(body_jaxpr, bc_uk + carry_uk, carry_uk)
+    body_split = partial_eval_jaxpr(body_jaxpr, bc_uk + carry_uk, carry_uk)
     n_known_carry = carry_uk.count(False)
     known_cc = [x for x, u in zip(args[:cond_nconsts], cc_uk) if not u]
     known_bc = [x for x, u in zip(args[cond_nconsts:n_fixed], bc_uk) if not u]
@@ -414,18 +404,15 @@ def _while_transpose(cts: Sequence[Any], *args: Any, cond_jaxpr: ClosedJaxpr,
     linear = [type(x) is UndefPrimal for x in args]
     cc_lin, bc_lin, carry_lin = (linear[:cond_nconsts], linear[cond_nconsts:n_fixed],
                                  linear[n_fixed:])
-    while True:  # a carry that receives a linear value is linear (its start is a zero)
-        out_lin = partial_eval_jaxpr(body_jaxpr, bc_lin + carry_lin)[2]
-        new = [a or b for a, b in zip(carry_lin, out_lin)]
-        if new == carry_lin:
-            break
-        carry_lin = new
+    # a carry that receives a linear value is linear (its start is a zero)
+    carry_lin = fixpoint(carry_lin,
+                         lambda lin: partial_eval_jaxpr(body_jaxpr, bc_lin + lin)[2])
     if any(cc_lin) or partial_eval_jaxpr(cond_jaxpr, cc_lin + carry_lin)[2][0]:
         raise ReverseModeWhileError(
             "while_loop: the loop condition depends on a value that is being differentiated "
             "linearly (a tangent or cotangent), so the loop cannot be transposed")
     cond_known = select_outputs(partial_eval_jaxpr(cond_jaxpr, cc_lin + carry_lin)[0], [0])
-    known, unknown, _, num_res = partial_eval_jaxpr_instantiate(
+    known, unknown, _, num_res = partial_eval_jaxpr(
         body_jaxpr, bc_lin + carry_lin, carry_lin)
     n_ubc, n_uc = bc_lin.count(True), carry_lin.count(True)
     back = transpose_jaxpr(unknown, [False] * num_res + [True] * (n_ubc + n_uc), [True] * n_uc)
@@ -474,20 +461,15 @@ def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
         return [0 if b else None for b in flags]
 
     while True:
-        while True:
-            _, out_b = batch_jaxpr_instantiate(body_jaxpr, as_bdims(bc_b + carry_b), size, name,
-                                               [False] * n_carry)
-            new = [a or (d is not None) for a, d in zip(carry_b, out_b)]
-            if new == carry_b:
-                break
-            carry_b = new
+        carry_b = fixpoint(carry_b, lambda b: [
+            d is not None for d in batch_jaxpr(body_jaxpr, as_bdims(bc_b + b), size, name)[1]])
         _, pred_b = batch_jaxpr(cond_jaxpr, as_bdims(cc_b + carry_b), size, name)
         pred_batched = pred_b[0] is not None
         if pred_batched and not all(carry_b):
             carry_b = [True] * n_carry  # members finish at different times: all carries differ
             continue
         break
-    body, _ = batch_jaxpr_instantiate(body_jaxpr, as_bdims(bc_b + carry_b), size, name, carry_b)
+    body, _ = batch_jaxpr(body_jaxpr, as_bdims(bc_b + carry_b), size, name, carry_b)
     cond, _ = batch_jaxpr(cond_jaxpr, as_bdims(cc_b + carry_b), size, name)
     moved = [x if d is not_mapped else move_batch_axis(x, d, 0) for x, d in
              zip(args[:n_fixed], bdims[:n_fixed])]

@@ -20,15 +20,17 @@ import numpy as np
 from ftrans.aliasing import detach_from
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
 from ftrans.interpreters.batching import (
-    BatchTrace, axis_batching_rules, move_batch_axis, not_mapped,
+    BatchTrace, axis_batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
-from ftrans.interpreters.jvp import Zero, jvp_rules
-from ftrans.interpreters.partial_eval import PartialEvalTrace, partial_eval_rules
+from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
+from ftrans.interpreters.partial_eval import (
+    PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
+)
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
 from ftrans.ir import ClosedJaxpr, Var
 from ftrans.lax.control_flow.common import (
-    batch_jaxpr_instantiate, check_same, flatten_operands, jvp_jaxpr_instantiate, memoized,
-    partial_eval_jaxpr_instantiate, restage, run, select_outputs, trace_to_closed, zeros,
+    check_same, fixpoint, flatten_operands, memoized, restage, run, select_outputs,
+    trace_to_closed, zeros,
 )
 from ftrans.tree_util import tree_flatten, tree_map, tree_unflatten
 
@@ -213,7 +215,7 @@ def _interleave_jvp_body(closed: ClosedJaxpr, num_consts: int, num_carry: int,
     those marked in ``nonzeros`` (the fixpoint guarantees the body keeps them nonzero)."""
     n_in, num_fixed = len(nonzeros), num_consts + num_carry
     carry_nz = nonzeros[num_consts:num_fixed]
-    program, out_nz = jvp_jaxpr_instantiate(
+    program, out_nz = jvp_jaxpr(
         closed, nonzeros, carry_nz + [False] * (len(closed.out_avals) - num_carry))
     key = ("scan_jvp", tuple(nonzeros), tuple(out_nz))
 
@@ -248,13 +250,8 @@ def _scan_jvp(primals: Sequence[Any], tangents: Sequence[Any], jaxpr: ClosedJaxp
     num_fixed = num_consts + num_carry
     nonzeros = [type(t) is not Zero for t in tangents]
     carry_nz = nonzeros[num_consts:num_fixed]
-    while True:
-        _, out_nz = jvp_jaxpr_instantiate(jaxpr, nonzeros[:num_consts] + carry_nz
-                                          + nonzeros[num_fixed:], [False] * len(jaxpr.out_avals))
-        new = [a or b for a, b in zip(carry_nz, out_nz[:num_carry])]
-        if new == carry_nz:
-            break
-        carry_nz = new
+    carry_nz = fixpoint(carry_nz, lambda nz: jvp_jaxpr(
+        jaxpr, nonzeros[:num_consts] + nz + nonzeros[num_fixed:])[1])
     nonzeros = nonzeros[:num_consts] + carry_nz + nonzeros[num_fixed:]
     body, out_nz = _interleave_jvp_body(jaxpr, num_consts, num_carry, nonzeros)
     tangents = [zeros(get_aval(p)) if nz and type(t) is Zero else t
@@ -293,15 +290,10 @@ def _scan_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], jaxpr: Clos
     unknowns = [isinstance(x, Tracer) and x._trace is trace for x in args]
     n_out = len(jaxpr.out_avals)
     carry_uk = unknowns[num_consts:num_fixed]
-    while True:
-        body_uk = unknowns[:num_consts] + carry_uk + unknowns[num_fixed:]
-        out_uk = partial_eval_jaxpr_instantiate(jaxpr, body_uk, [False] * n_out)[2]
-        new = [a or b for a, b in zip(carry_uk, out_uk[:num_carry])]
-        if new == carry_uk:
-            break
-        carry_uk = new
+    carry_uk = fixpoint(carry_uk, lambda uk: partial_eval_jaxpr(
+        jaxpr, unknowns[:num_consts] + uk + unknowns[num_fixed:])[2])
     body_uk = unknowns[:num_consts] + carry_uk + unknowns[num_fixed:]
-    known, unknown, out_uk, num_res = partial_eval_jaxpr_instantiate(
+    known, unknown, out_uk, num_res = partial_eval_jaxpr(
         jaxpr, body_uk, carry_uk + [False] * (n_out - num_carry))
     n_known_out = out_uk.count(False)
     n_known_carry = carry_uk.count(False)
@@ -469,14 +461,9 @@ def _scan_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     def body_bdims(carry_b: list[bool]) -> list[int | None]:
         return [0 if b else None for b in const_b + carry_b + xs_b]
 
-    while True:
-        _, out_b = batch_jaxpr_instantiate(jaxpr, body_bdims(carry_b), size, name,
-                                           [False] * n_out)
-        new = [a or (d is not None) for a, d in zip(carry_b, out_b[:num_carry])]
-        if new == carry_b:
-            break
-        carry_b = new
-    body, out_bdims = batch_jaxpr_instantiate(
+    carry_b = fixpoint(carry_b, lambda b: [
+        d is not None for d in batch_jaxpr(jaxpr, body_bdims(b), size, name)[1]])
+    body, out_bdims = batch_jaxpr(
         jaxpr, body_bdims(carry_b), size, name, carry_b + [False] * (n_out - num_carry))
     new_args = []
     for k, (x, d) in enumerate(zip(args, bdims)):
