@@ -16,7 +16,7 @@ import numpy as np
 from ftrans.core import ShapedArray, Tracer, get_aval
 from ftrans.interpreters.jvp import Zero
 from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
-from ftrans.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
+from ftrans.ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
 # ---------------------------------------------------------------------------------------------
@@ -64,7 +64,6 @@ def add_unused_inputs(closed: ClosedJaxpr, before: Sequence[ShapedArray],
     """``closed`` taking extra (ignored) inputs of types ``before`` first and ``after`` last."""
     if not before and not after:
         return closed
-    from ftrans.ir import Var
     jaxpr = closed.jaxpr
     invars = [Var(a) for a in before] + list(jaxpr.invars) + [Var(a) for a in after]
     return ClosedJaxpr(Jaxpr(jaxpr.constvars, invars, jaxpr.eqns, jaxpr.outvars), closed.consts)
@@ -168,6 +167,49 @@ def merge_lists(flags: Sequence[bool], off: Sequence[Any], on: Sequence[Any]) ->
     """The inverse of :func:`partition_list`."""
     off_it, on_it = iter(off), iter(on)
     return [next(on_it) if f else next(off_it) for f in flags]
+
+
+# ---------------------------------------------------------------------------------------------
+# Loops split by partial evaluation: the known loop runs now, the unknown one is a scan over
+# the residuals each known iteration left (while and scan share this)
+# ---------------------------------------------------------------------------------------------
+
+
+def split_invariant_residuals(known: ClosedJaxpr, n_consts: int, n_out: int
+                              ) -> tuple[tuple[bool, ...], ClosedJaxpr, list[int]]:
+    """Residuals of a known loop body that are its consts (the first ``n_consts`` inputs)
+    themselves are loop-invariant: they go to the unknown scan as consts instead of being
+    stacked once an iteration.
+
+    ``known`` returns ``n_out`` outputs and then the residuals. Returns ``(invariant, body,
+    positions)``: a flag a residual, ``known`` returning only the per-iteration residuals after
+    its outputs, and for each invariant residual the index of the const it is.
+    """
+    const_index = {v: i for i, v in enumerate(known.jaxpr.invars[:n_consts])}
+    res_vars = known.jaxpr.outvars[n_out:]
+    invariant = tuple(type(v) is Var and v in const_index for v in res_vars)
+    per_iteration = [n_out + k for k, inv in enumerate(invariant) if not inv]
+    body = select_outputs(known, list(range(n_out)) + per_iteration)
+    positions = [const_index[v] for v, inv in zip(res_vars, invariant) if inv]
+    return invariant, body, positions
+
+
+def unknown_scan_body(unknown: ClosedJaxpr, num_res: int, invariant: tuple[bool, ...],
+                      n_fixed: int) -> ClosedJaxpr:
+    """The unknown program ``(residuals, unknown inputs) -> outputs`` in scan form: consts =
+    invariant residuals + unknown consts; carry = unknown carry (the first ``n_fixed``
+    unknown inputs are consts and carry); xs = per-iteration residuals + unknown xs."""
+
+    def make() -> ClosedJaxpr:
+        per_avals, inv_avals = partition_list(invariant, unknown.in_avals[:num_res])
+        fixed_avals, xs_avals = split_list(unknown.in_avals[num_res:], [n_fixed])
+
+        def fun(*args: Any) -> list[Any]:
+            inv, fixed, per, xs = split_list(args, [len(inv_avals), n_fixed, len(per_avals)])
+            return run(unknown, *merge_lists(invariant, per, inv), *fixed, *xs)
+        return restage(fun, inv_avals + fixed_avals + per_avals + xs_avals)
+
+    return memoized(unknown, ("unknown_scan_body", num_res, invariant, n_fixed), make)
 
 
 def is_zero(t: Any) -> bool:

@@ -43,10 +43,11 @@ from ftrans.interpreters.partial_eval import (
     PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
 )
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
-from ftrans.ir import ClosedJaxpr, Var
+from ftrans.ir import ClosedJaxpr
 from ftrans.lax.control_flow.common import (
-    add_unused_inputs, check_same, fixpoint, flatten_operands, memoized, restage, run,
-    select_outputs, trace_to_closed, zeros,
+    add_unused_inputs, check_same, fixpoint, flatten_operands, memoized, merge_lists,
+    partition_list, restage, run, select_outputs, split_invariant_residuals, trace_to_closed,
+    unknown_scan_body, zeros,
 )
 from ftrans.lax.control_flow.scan import scan, scan_p
 from ftrans.lax.control_flow.while_backward import (
@@ -316,13 +317,7 @@ def _partial_eval_now(trace: PartialEvalTrace, args: Sequence[Any], cond_known: 
     a scan of the trip count just found."""
     known, unknown, _, num_res = body_split
     n_kc = len(known_carry)
-    # Residuals that are the known body consts themselves are loop-invariant: they go to the
-    # scan as consts instead of being stacked n times.
-    const_index = {v: i for i, v in enumerate(known.jaxpr.invars[:len(known_bc)])}
-    res_vars = known.jaxpr.outvars[n_kc:]
-    invariant = tuple(type(v) is Var and v in const_index for v in res_vars)
-    per_iteration = [n_kc + k for k, inv in enumerate(invariant) if not inv]
-    body_fwd = select_outputs(known, list(range(n_kc)) + per_iteration)
+    invariant, body_fwd, inv_positions = split_invariant_residuals(known, len(known_bc), n_kc)
     if current_trace() is eval_trace and not any(
             isinstance(x, Tracer) for x in known_cc + known_bc + known_carry):
         from ftrans.compile import compiled  # plain arrays: run the compiled programs
@@ -339,18 +334,17 @@ def _partial_eval_now(trace: PartialEvalTrace, args: Sequence[Any], cond_known: 
         outs = body_fn(*known_bc, *carry)
         carry = list(outs[:n_kc])
         tape.append(outs[n_kc:])
-    stacked = [_stack([step[k] for step in tape], known.out_avals[i])
-               for k, i in enumerate(per_iteration)]
-    invariant_res = [known_bc[const_index[v]] for v, inv in zip(res_vars, invariant) if inv]
-    uk_bc = [x for x, u in zip(args[cond_nconsts:n_fixed], bc_uk) if u]
-    uk_carry = [x for x, u in zip(args[n_fixed:], carry_uk) if u]
-    scan_body = _unknown_scan_body(unknown, num_res, invariant, len(uk_bc))
-    uk_outs = iter(trace.record(
+    stacked = [_stack([step[k] for step in tape], aval)
+               for k, aval in enumerate(body_fwd.out_avals[n_kc:])]
+    invariant_res = [known_bc[i] for i in inv_positions]
+    uk_bc = partition_list(bc_uk, args[cond_nconsts:n_fixed])[1]
+    uk_carry = partition_list(carry_uk, args[n_fixed:])[1]
+    scan_body = unknown_scan_body(unknown, num_res, invariant, len(uk_bc) + len(uk_carry))
+    uk_outs = trace.record(
         scan_p, [*invariant_res, *uk_bc, *uk_carry, *stacked],
         {"jaxpr": scan_body, "length": len(tape), "reverse": False,
-         "num_consts": len(invariant_res) + len(uk_bc), "num_carry": len(uk_carry)}))
-    known_outs = iter(carry)
-    return [next(uk_outs) if u else next(known_outs) for u in carry_uk]
+         "num_consts": len(invariant_res) + len(uk_bc), "num_carry": len(uk_carry)})
+    return merge_lists(carry_uk, carry, uk_outs)
 
 
 def _stack(values: list[Any], aval: ShapedArray) -> Any:
@@ -363,28 +357,6 @@ def _stack(values: list[Any], aval: ShapedArray) -> Any:
     dims = tuple(range(1, aval.ndim + 1))
     return lax.concatenate([lax.broadcast_in_dim(v, (1,) + aval.shape, dims) for v in values],
                            0)
-
-
-def _unknown_scan_body(unknown: ClosedJaxpr, num_res: int, invariant: tuple[bool, ...],
-                       n_uk_bc: int) -> ClosedJaxpr:
-    """The unknown body ``(residuals, unknown consts, unknown carry) -> carry`` in scan form:
-    consts = invariant residuals + unknown consts; carry = unknown carry; xs = per-iteration
-    residuals."""
-
-    def make() -> ClosedJaxpr:
-        res_avals = unknown.in_avals[:num_res]
-        uk_avals = unknown.in_avals[num_res:]
-        inv_avals = [a for a, inv in zip(res_avals, invariant) if inv]
-        per_avals = [a for a, inv in zip(res_avals, invariant) if not inv]
-
-        def fun(*a: Any) -> list[Any]:
-            n_inv, n_uk = len(inv_avals), len(uk_avals)
-            inv, per = iter(a[:n_inv]), iter(a[n_inv + n_uk:])
-            res = [next(inv) if i else next(per) for i in invariant]
-            return run(unknown, *res, *a[n_inv:n_inv + n_uk])
-        return restage(fun, inv_avals + uk_avals + per_avals)
-
-    return memoized(unknown, ("while_scan_body", num_res, invariant, n_uk_bc), make)
 
 
 partial_eval_rules[while_p] = _while_partial_eval
