@@ -41,12 +41,12 @@ from ftrans.core import (
 from ftrans.interpreters.batching import (
     BatchTrace,
     BatchTracer,
-    axis_batching_rules,
     batch_jaxpr,
     batching_rules,
     broadcast_batch,
-    collective_rules,
+    collectives,
     defbroadcasting,
+    defcollective,
     defreducer,
     defvectorized,
     move_batch_axis,
@@ -118,7 +118,7 @@ __all__ = [
     "UndefPrimal", "is_undefined", "transpose_rules", "deflinear_transpose", "unbroadcast",
     "NonLinearError", "backward_pass", "transpose_jaxpr",
     # batching (vmap)
-    "BatchTrace", "BatchTracer", "not_mapped", "batching_rules", "collective_rules",
-    "axis_batching_rules", "defvectorized", "defbroadcasting", "defreducer", "move_batch_axis",
+    "BatchTrace", "BatchTracer", "not_mapped", "batching_rules", "collectives",
+    "defcollective", "defvectorized", "defbroadcasting", "defreducer", "move_batch_axis",
     "broadcast_batch", "batch_jaxpr",
 ]

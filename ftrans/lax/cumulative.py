@@ -70,7 +70,7 @@ def _cumulative_wrapper(prim: Primitive, x: Any, axis: int, reverse: bool) -> An
 
 
 def _cumulative_batch(prim: Primitive) -> None:
-    def rule(args: Sequence[Any], bdims: Sequence[Any], axis: int,
+    def rule(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], axis: int,
              reverse: bool) -> tuple[Any, Any]:
         (x,), (bdim,) = args, bdims
         return prim.bind(x, axis=axis + (axis >= bdim), reverse=reverse), bdim
@@ -356,7 +356,7 @@ def _linear_recurrence_transpose(ct: Any, a: Any, b: Any, axis: int,
 transpose_rules[linear_recurrence_p] = _linear_recurrence_transpose
 
 
-def _linear_recurrence_batch(args: Sequence[Any], bdims: Sequence[Any], axis: int,
+def _linear_recurrence_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], axis: int,
                              reverse: bool) -> tuple[Any, Any]:
     size = next(get_aval(x).shape[d] for x, d in zip(args, bdims) if d is not not_mapped)
     a, b = (move_batch_axis(x, d, 0, size) for x, d in zip(args, bdims))

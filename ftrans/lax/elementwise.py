@@ -93,7 +93,7 @@ uniform_binary.add(add_p)
 scalar_lowerings[add_p] = "{0} + {1}"
 
 
-def _add_any_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
+def _add_any_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
     # add_any's operands have one type: an unbatched operand is broadcast to the batch
     (x, y), (x_bdim, y_bdim) = args, bdims
     size = get_aval(x).shape[x_bdim] if x_bdim is not None else get_aval(y).shape[y_bdim]

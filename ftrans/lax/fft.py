@@ -229,7 +229,7 @@ def _fft_transpose(ct: Any, x_aval: ShapedArray, fft_type: FftType,
 deflinear_transpose(fft_p, _fft_transpose)
 
 
-def _fft_batch(args: Sequence[Any], bdims: Sequence[Any], fft_type: FftType,
+def _fft_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], fft_type: FftType,
                fft_lengths: tuple[int, ...]) -> tuple[Any, int]:
     # the transformed axes are the trailing ones; the batch axis must not be among them
     (x,), (bdim,) = args, bdims

@@ -82,7 +82,7 @@ defjvp(clamp_p,
        lambda g, ans, lo, x, hi: _zeros_where(lt(hi, x), g))
 
 
-def _clamp_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
+def _clamp_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
     # every operand to the full batched shape: the bounds may then be neither scalar nor
     # shaped like an unbatched x, which the shape rule would refuse
     size = next(get_aval(a).shape[d] for a, d in zip(args, bdims) if d is not None)

@@ -3,9 +3,9 @@
 Inside ``vmap(f, axis_name="i")`` each member of the batch can combine values with the other
 members: ``psum(x, "i")`` is the sum of ``x`` over the batch, the same for every member. The
 primitives carry ``axis_name``; the :class:`~ftrans.interpreters.batching.BatchTrace` of that
-name handles them through ``collective_rules`` (even when the operand is not batched by it),
-and every other interpreter treats them like any primitive. Outside a vmap with that name they
-raise a NameError.
+name handles them through their batching rule, made by ``defcollective`` (even when the
+operand is not batched by it), and every other interpreter treats them like any primitive.
+Outside a vmap with that name they raise a NameError.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from ftrans.core import Primitive, ShapedArray, current_trace, get_aval, make_aval
 from ftrans.interpreters.batching import (
-    BatchTrace, batching_rules, collective_rules, move_batch_axis, not_mapped,
+    BatchTrace, defcollective, move_batch_axis, not_mapped,
 )
 from ftrans.interpreters.jvp import Zero, defjvp_zero, deflinear, jvp_rules
 from ftrans.interpreters.transpose import transpose_rules
@@ -95,9 +95,8 @@ def _psum_collective(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any
     return (psum_p.bind(out, axis_name=rest) if rest != () else out), not_mapped
 
 
-collective_rules[psum_p] = _psum_collective
-batching_rules[psum_p] = lambda args, bdims, axis_name: (
-    psum_p.bind(args[0], axis_name=axis_name), bdims[0])
+defcollective(psum_p, _psum_collective, lambda axis_data, args, bdims, axis_name: (
+    psum_p.bind(args[0], axis_name=axis_name), bdims[0]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,9 +148,9 @@ def _extremum_collective(reducer: str) -> Any:
 
 for _prim, _reducer in ((pmax_p, "reduce_max"), (pmin_p, "reduce_min")):
     jvp_rules[_prim] = _extremum_jvp(_prim)
-    collective_rules[_prim] = _extremum_collective(_reducer)
-    batching_rules[_prim] = (lambda prim: lambda args, bdims, axis_name: (
-        prim.bind(args[0], axis_name=axis_name), bdims[0]))(_prim)
+    defcollective(_prim, _extremum_collective(_reducer),
+                  (lambda prim: lambda axis_data, args, bdims, axis_name: (
+                      prim.bind(args[0], axis_name=axis_name), bdims[0]))(_prim))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,8 +218,9 @@ def _all_gather_collective(trace: BatchTrace, args: Sequence[Any], bdims: Sequen
     return x, not_mapped
 
 
-def _all_gather_batch(args: Sequence[Any], bdims: Sequence[Any], axis_name: Any, axis: int,
-                      axis_size: int, tiled: bool) -> tuple[Any, Any]:
+def _all_gather_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
+                      axis_name: Any, axis: int, axis_size: int, tiled: bool
+                      ) -> tuple[Any, Any]:
     (x,), (bdim,) = args, bdims
     # the gathered axis lands at logical position `axis`; the batch axis keeps its place
     if tiled:  # the gathered members extend an existing axis
@@ -233,8 +233,7 @@ def _all_gather_batch(args: Sequence[Any], bdims: Sequence[Any], axis_name: Any,
                              tiled=tiled), out_bdim
 
 
-collective_rules[all_gather_p] = _all_gather_collective
-batching_rules[all_gather_p] = _all_gather_batch
+defcollective(all_gather_p, _all_gather_collective, _all_gather_batch)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,7 +252,7 @@ def axis_index(axis_name: Any) -> Any:
 
 
 defjvp_zero(axis_index_p)
-collective_rules[axis_index_p] = lambda trace, args, bdims, axis_name, axis_size: (
-    np.arange(axis_size, dtype=np.int64), 0)
+defcollective(axis_index_p, lambda axis_data, args, bdims, axis_name, axis_size: (
+    np.arange(axis_size, dtype=np.int64), 0))
 
 del _prim, _reducer

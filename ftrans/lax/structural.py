@@ -104,7 +104,7 @@ def _broadcast_in_dim_transpose(ct: Any, x: Any, shape: tuple[int, ...],
 transpose_rules[broadcast_in_dim_p] = _broadcast_in_dim_transpose
 
 
-def _broadcast_in_dim_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _broadcast_in_dim_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                             shape: tuple[int, ...],
                             broadcast_dimensions: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
@@ -171,7 +171,7 @@ deflinear(reshape_p)
 transpose_rules[reshape_p] = lambda ct, x, new_sizes: [reshape(ct, x.aval.shape)]
 
 
-def _reshape_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _reshape_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                    new_sizes: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
     x = _move_axis_to_front(x, bdim)
@@ -213,7 +213,7 @@ transpose_rules[transpose_p] = lambda ct, x, permutation: [
     transpose(ct, tuple(np.argsort(permutation).tolist()))]
 
 
-def _transpose_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _transpose_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                      permutation: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
     logical = [d + (d >= bdim) for d in permutation]
@@ -281,7 +281,7 @@ deflinear(squeeze_p)
 transpose_rules[squeeze_p] = lambda ct, x, dimensions: [reshape(ct, x.aval.shape)]
 
 
-def _squeeze_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _squeeze_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                    dimensions: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
     out_bdim = bdim - sum(1 for d in dimensions if d < bdim)
@@ -406,7 +406,7 @@ def _concatenate_transpose(ct: Any, *operands: Any, dimension: int) -> list[Any]
 transpose_rules[concatenate_p] = _concatenate_transpose
 
 
-def _concatenate_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _concatenate_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                        dimension: int) -> tuple[Any, int]:
     size = next(get_aval(x).shape[d] for x, d in zip(args, bdims) if d is not not_mapped)
     moved = [move_batch_axis(x, d, 0, size) for x, d in zip(args, bdims)]
@@ -527,7 +527,7 @@ def _pad_transpose(ct: Any, x: Any, padding_value: Any,
 transpose_rules[pad_p] = _pad_transpose
 
 
-def _pad_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _pad_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                padding_config: tuple[tuple[int, int, int], ...]) -> tuple[Any, int]:
     from ftrans.lax.elementwise import select_n
     (x, padding_value), (x_bdim, value_bdim) = args, bdims
@@ -583,7 +583,7 @@ deflinear(rev_p)
 transpose_rules[rev_p] = lambda ct, x, dimensions: [rev(ct, dimensions)]
 
 
-def _rev_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _rev_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                dimensions: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
     return rev_p.bind(x, dimensions=shift_dims_past_batch(dimensions, bdim)), bdim

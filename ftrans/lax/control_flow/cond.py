@@ -17,7 +17,7 @@ import numpy as np
 from ftrans.aliasing import detach_from
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
 from ftrans.interpreters.batching import (
-    BatchTrace, axis_batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
+    BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
 from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
 from ftrans.interpreters.partial_eval import (
@@ -351,4 +351,4 @@ def _cond_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     return outs, [0] * n_out
 
 
-axis_batching_rules[cond_p] = _cond_batch
+batching_rules[cond_p] = _cond_batch

@@ -36,7 +36,7 @@ from ftrans.core import (
     Primitive, ShapedArray, Tracer, current_trace, eval_trace, get_aval,
 )
 from ftrans.interpreters.batching import (
-    BatchTrace, axis_batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
+    BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
 from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
 from ftrans.interpreters.partial_eval import (
@@ -478,4 +478,4 @@ def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     return outs, out_bdims
 
 
-axis_batching_rules[while_p] = _while_batch
+batching_rules[while_p] = _while_batch

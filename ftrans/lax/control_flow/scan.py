@@ -20,7 +20,7 @@ import numpy as np
 from ftrans.aliasing import detach_from
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
 from ftrans.interpreters.batching import (
-    BatchTrace, axis_batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
+    BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
 from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
 from ftrans.interpreters.partial_eval import (
@@ -435,4 +435,4 @@ def _scan_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     return outs, result_bdims
 
 
-axis_batching_rules[scan_p] = _scan_batch
+batching_rules[scan_p] = _scan_batch

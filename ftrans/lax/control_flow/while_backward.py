@@ -15,7 +15,7 @@ import numpy as np
 
 from ftrans.core import FtransError, Primitive, ShapedArray, get_aval
 from ftrans.interpreters.batching import (
-    BatchTrace, axis_batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
+    BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
 from ftrans.interpreters.jvp import jvp_rules
 from ftrans.ir import ClosedJaxpr
@@ -194,4 +194,4 @@ def _while_backward_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequenc
     return outs, [0] * len(outs)
 
 
-axis_batching_rules[while_backward_p] = _while_backward_batch
+batching_rules[while_backward_p] = _while_backward_batch
