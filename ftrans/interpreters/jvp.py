@@ -230,9 +230,14 @@ def defjvp(prim: Primitive, *partial_rules: Callable[..., Any] | None) -> None:
         jvp_rules[prim] = rule
 
 
-def deflinear(prim: Primitive) -> None:
+def deflinear(prim: Primitive, transpose: Callable[..., Any] | None = None) -> None:
     """``prim`` is linear in all its array arguments: its tangent is ``prim`` of the tangents
-    (Zero when every tangent is Zero; other Zeros become zero arrays)."""
+    (Zero when every tangent is Zero; other Zeros become zero arrays). ``transpose``, a rule of
+    the ``transpose_rules`` signature ``(ct, *args, **params) -> cts``, is registered as its
+    transpose."""
+    if transpose is not None:
+        from ftrans.interpreters.transpose import transpose_rules  # transpose.py imports jvp.py
+        transpose_rules[prim] = transpose
 
     def rule(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> tuple[Any, Any]:
         ans = prim.bind(*primals, **params)

@@ -130,8 +130,7 @@ def cumsum(x: Any, axis: int = 0, reverse: bool = False) -> Any:
     return _cumulative_wrapper(cumsum_p, x, axis, reverse)
 
 
-deflinear(cumsum_p)
-transpose_rules[cumsum_p] = lambda ct, x, axis, reverse: [cumsum(ct, axis, not reverse)]
+deflinear(cumsum_p, transpose=lambda ct, x, axis, reverse: [cumsum(ct, axis, not reverse)])
 _cumulative_batch(cumsum_p)
 
 

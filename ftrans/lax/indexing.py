@@ -170,7 +170,6 @@ def index_in_dim(x: Any, index: int, axis: int = 0, keepdims: bool = True) -> An
     return out if keepdims else squeeze(out, (axis,))
 
 
-deflinear(slice_p)
 
 
 def _slice_transpose(ct: Any, x: Any, start_indices: tuple[int, ...],
@@ -186,7 +185,7 @@ def _slice_transpose(ct: Any, x: Any, start_indices: tuple[int, ...],
     return [pad(ct, get_aval(ct).dtype.type(0), config)]
 
 
-transpose_rules[slice_p] = _slice_transpose
+deflinear(slice_p, transpose=_slice_transpose)
 
 
 def _slice_batch(axis_data: Any, args: Sequence[Any],

@@ -17,7 +17,6 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray, get_aval
 from ftrans.interpreters.batching import batching_rules, defvectorized, move_batch_axis
 from ftrans.interpreters.jvp import defjvp, deflinear
-from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax.elementwise import (
     _float_const, bitwise_and, check_operand, coerce_scalars, div, gt, lt, mul, select_n,
     unary_primitive,
@@ -206,7 +205,6 @@ def reduce_precision(operand: Any, exponent_bits: int, mantissa_bits: int) -> An
                                    mantissa_bits=int(mantissa_bits))
 
 
-deflinear(reduce_precision_p)
-transpose_rules[reduce_precision_p] = lambda ct, x, **params: [
-    reduce_precision_p.bind(ct, **params)]
+deflinear(reduce_precision_p, transpose=lambda ct, x, **params: [
+    reduce_precision_p.bind(ct, **params)])
 defvectorized(reduce_precision_p)

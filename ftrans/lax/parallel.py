@@ -19,7 +19,6 @@ from ftrans.interpreters.batching import (
     BatchTrace, defcollective, move_batch_axis, not_mapped,
 )
 from ftrans.interpreters.jvp import Zero, defjvp_zero, deflinear, jvp_rules
-from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax import elementwise as ew
 from ftrans.lax.reductions import reduce_sum
 from ftrans.lax.structural import broadcast_in_dim, reshape
@@ -80,8 +79,7 @@ def pmean(x: Any, axis_name: Any) -> Any:
                                         np.asarray(size, get_aval(leaf).dtype)[()]), x)
 
 
-deflinear(psum_p)
-transpose_rules[psum_p] = lambda ct, x, axis_name: [psum_p.bind(ct, axis_name=axis_name)]
+deflinear(psum_p, transpose=lambda ct, x, axis_name: [psum_p.bind(ct, axis_name=axis_name)])
 
 
 def _psum_collective(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
@@ -186,7 +184,6 @@ def all_gather(x: Any, axis_name: Any, *, axis: int = 0, tiled: bool = False) ->
     return tree_map(gather, x)
 
 
-deflinear(all_gather_p)
 
 
 def _all_gather_transpose(ct: Any, x: Any, axis_name: Any, axis: int, axis_size: int,
@@ -204,7 +201,7 @@ def _all_gather_transpose(ct: Any, x: Any, axis_name: Any, axis: int, axis_size:
     return [reduce_sum(ew.mul(total, onehot), (axis,))]
 
 
-transpose_rules[all_gather_p] = _all_gather_transpose
+deflinear(all_gather_p, transpose=_all_gather_transpose)
 
 
 def _all_gather_collective(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
