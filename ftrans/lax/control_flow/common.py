@@ -145,6 +145,11 @@ def fixpoint(flags: Sequence[bool], step: Callable[[list[bool]], Sequence[Any]])
         flags = new
 
 
+def any_flags(flag_lists: Any) -> list[bool]:
+    """The elementwise or of flag lists (one a branch): what any branch turns on."""
+    return [any(flags) for flags in zip(*flag_lists)]
+
+
 def split_list(xs: Sequence[Any], sizes: Sequence[int]) -> list[list[Any]]:
     """``xs`` cut into consecutive pieces of ``sizes``, then the rest."""
     out, start = [], 0

@@ -26,7 +26,8 @@ from ftrans.interpreters.partial_eval import (
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
 from ftrans.ir import ClosedJaxpr, Jaxpr, Var
 from ftrans.lax.control_flow.common import (
-    check_same, flatten_operands, restage, run, trace_to_closed, zeros,
+    any_flags, check_same, flatten_operands, merge_lists, partition_list, restage, run,
+    trace_to_closed, zeros,
 )
 from ftrans.tree_util import tree_unflatten
 
@@ -204,10 +205,7 @@ def _cond_jvp(primals: Sequence[Any], tangents: Sequence[Any],
     index, *ops = primals
     nonzeros = [type(t) is not Zero for t in tangents[1:]]
     n_out = len(branches[0].out_avals)
-    out_nz = [False] * n_out
-    for branch in branches:
-        _, nz = jvp_jaxpr(branch, nonzeros)
-        out_nz = [a or b for a, b in zip(out_nz, nz)]
+    out_nz = any_flags(jvp_jaxpr(b, nonzeros)[1] for b in branches)
     jvp_branches = tuple(jvp_jaxpr(b, nonzeros, out_nz)[0] for b in branches)
     outs = cond_p.bind(index, *ops, *[t for t in tangents[1:] if type(t) is not Zero],
                        branches=jvp_branches)
@@ -254,10 +252,7 @@ def _cond_partial_eval(trace: PartialEvalTrace, args: Sequence[Any],
     index, *ops = args
     op_uk = unknowns[1:]
     n_out = len(branches[0].out_avals)
-    out_uk = [False] * n_out
-    for branch in branches:
-        out_uk = [a or b for a, b in
-                  zip(out_uk, partial_eval_jaxpr(branch, op_uk)[2])]
+    out_uk = any_flags(partial_eval_jaxpr(b, op_uk)[2] for b in branches)
     splits = [partial_eval_jaxpr(b, op_uk, out_uk) for b in branches]
     n_known = out_uk.count(False)
     slots, positions = _merge_residuals(
@@ -279,16 +274,15 @@ def _cond_partial_eval(trace: PartialEvalTrace, args: Sequence[Any],
             res, rest = args[:len(slots)], args[len(slots):]
             return run(unknown, *[res[s] for s in where], *rest)
         unknown_branches.append(restage(
-            unknown_fun, slots + [a for a, u in zip(branches[0].in_avals, op_uk) if u]))
+            unknown_fun, slots + partition_list(op_uk, branches[0].in_avals)[1]))
 
-    known_outs = cond_p.bind(index, *[x for x, u in zip(ops, op_uk) if not u],
-                             branches=tuple(known_branches))
+    known_ops, unknown_ops = partition_list(op_uk, ops)
+    known_outs = cond_p.bind(index, *known_ops, branches=tuple(known_branches))
     residuals = known_outs[n_known:]
-    unknown_outs = iter(trace.record(
-        cond_p, [index, *residuals, *[x for x, u in zip(ops, op_uk) if u]],
-        {"branches": tuple(unknown_branches)}) if n_known < n_out else [])
-    known_iter = iter(known_outs[:n_known])
-    return [next(unknown_outs) if u else next(known_iter) for u in out_uk]
+    unknown_outs = trace.record(
+        cond_p, [index, *residuals, *unknown_ops],
+        {"branches": tuple(unknown_branches)}) if n_known < n_out else []
+    return merge_lists(out_uk, known_outs[:n_known], unknown_outs)
 
 
 partial_eval_rules[cond_p] = _cond_partial_eval
@@ -308,7 +302,7 @@ def _cond_transpose(cts: Sequence[Any], index: Any, *ops: Any,
         return [None] * (1 + len(ops))
     ct_nonzero = [type(ct) is not Zero for ct in cts]
     backward = tuple(transpose_jaxpr(b, linear, ct_nonzero) for b in branches)
-    outs = iter(cond_p.bind(index, *[x for x, lin in zip(ops, linear) if not lin],
+    outs = iter(cond_p.bind(index, *partition_list(linear, ops)[0],
                             *[ct for ct in cts if type(ct) is not Zero], branches=backward))
     return [None] + [next(outs) if lin else None for lin in linear]
 
@@ -329,10 +323,8 @@ def _cond_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     index_bdim, *op_bdims = bdims
     n_out = len(branches[0].out_avals)
     if index_bdim is not_mapped:
-        out_b = [False] * n_out
-        for b in branches:
-            _, d = batch_jaxpr(b, op_bdims, size, name)
-            out_b = [x or (y is not None) for x, y in zip(out_b, d)]
+        out_b = any_flags([d is not None for d in batch_jaxpr(b, op_bdims, size, name)[1]]
+                          for b in branches)
         batched = [batch_jaxpr(b, op_bdims, size, name, out_b) for b in branches]
         out_bdims = batched[0][1]
         outs = cond_p.bind(index, *ops, branches=tuple(p for p, _ in batched))

@@ -283,7 +283,6 @@ def _while_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], cond_jaxpr
     unknowns = [isinstance(x, Tracer) and x._trace is trace for x in args]
     cc_uk, bc_uk, carry_uk = (unknowns[:cond_nconsts], unknowns[cond_nconsts:n_fixed],
                               unknowns[n_fixed:])
-    n_carry = len(carry_uk)
     carry_uk = fixpoint(carry_uk, lambda uk: partial_eval_jaxpr(body_jaxpr, bc_uk + uk)[2])
     pred_uk = partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk)[2][0]
     if pred_uk or all(carry_uk):
@@ -291,9 +290,10 @@ def _while_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], cond_jaxpr
     cond_known = select_outputs(partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk)[0], [0])
     body_split = partial_eval_jaxpr(body_jaxpr, bc_uk + carry_uk, carry_uk)
     n_known_carry = carry_uk.count(False)
-    known_cc = [x for x, u in zip(args[:cond_nconsts], cc_uk) if not u]
-    known_bc = [x for x, u in zip(args[cond_nconsts:n_fixed], bc_uk) if not u]
-    known_carry = [x for x, u in zip(args[n_fixed:], carry_uk) if not u]
+    known_cc, known_bc, known_carry = (
+        partition_list(cc_uk, args[:cond_nconsts])[0],
+        partition_list(bc_uk, args[cond_nconsts:n_fixed])[0],
+        partition_list(carry_uk, args[n_fixed:])[0])
     if any(carry_uk) and checkpoint_every is None and all(
             _is_concrete(x) for x in known_cc + known_bc + known_carry):
         return _partial_eval_now(trace, args, cond_known, body_split, bc_uk, carry_uk,
@@ -302,10 +302,9 @@ def _while_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], cond_jaxpr
     known_outs = iter(while_p.bind(
         *known_cc, *known_bc, *known_carry, cond_jaxpr=cond_known, body_jaxpr=body_known,
         cond_nconsts=len(known_cc), body_nconsts=len(known_bc)))
-    if any(carry_uk):
-        whole = trace.record(while_p, args, params)
-    else:
-        whole = [None] * n_carry
+    if not any(carry_uk):
+        return list(known_outs)
+    whole = trace.record(while_p, args, params)
     return [w if u else next(known_outs) for w, u in zip(whole, carry_uk)]
 
 
