@@ -162,7 +162,7 @@ def _pure_callback_jvp(primals: Sequence[Any], tangents: Sequence[Any], *,
 jvp_rules[pure_callback_p] = _pure_callback_jvp
 
 
-def _pure_callback_batch(args: Sequence[Any], bdims: Sequence[Any], *,
+def _pure_callback_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], *,
                          callback: _FlatCallback, result_avals: tuple, out_tree: PyTreeDef,
                          vmap_method: str | None) -> tuple[list[Any], list[int]]:
     if vmap_method is None:

@@ -38,7 +38,6 @@ from ftrans.core import (
 from ftrans.interpreters.batching import (
     BatchTrace,
     BatchTracer,
-    axis_batching_rules,
     batch_jaxpr,
     batching_rules,
     move_batch_axis,
@@ -436,7 +435,7 @@ def _custom_jvp_call_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequen
     return outs, [0] * len(outs)
 
 
-axis_batching_rules[custom_jvp_call_p] = _custom_jvp_call_batch
+batching_rules[custom_jvp_call_p] = _custom_jvp_call_batch
 
 
 # ---------------------------------------------------------------------------------------------
@@ -600,7 +599,7 @@ def _custom_lin_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, name: st
     raise _forward_mode_error(name)
 
 
-def _custom_lin_batch(args: Sequence[Any], bdims: Sequence[Any], *, name: str,
+def _custom_lin_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], *, name: str,
                       **_: Any) -> Any:
     raise _forward_mode_error(name)
 
@@ -657,7 +656,7 @@ def _custom_vjp_call_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequen
     return outs, [0] * len(outs)
 
 
-axis_batching_rules[custom_vjp_call_p] = _custom_vjp_call_batch
+batching_rules[custom_vjp_call_p] = _custom_vjp_call_batch
 
 
 def _lax() -> Any:

@@ -218,7 +218,7 @@ def _debug_print_transpose(cts: Sequence[Any], *args: Any, **params: Any) -> lis
 transpose_rules[debug_print_p] = _debug_print_transpose
 
 
-def _debug_print_batch(args: Sequence[Any], bdims: Sequence[Any], **params: Any
+def _debug_print_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], **params: Any
                        ) -> tuple[list[Any], list[Any]]:
     size = next(np.shape(x)[d] for x, d in zip(args, bdims) if d is not not_mapped)
     moved = [move_batch_axis(x, d, 0, size) for x, d in zip(args, bdims)]

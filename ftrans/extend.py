@@ -11,8 +11,7 @@ interpreters. The tutorial is docs/extending.md; worked transformations are in e
 >>> from ftrans import extend
 >>> double_p = extend.Primitive("double", impl=lambda x: 2 * x,
 ...                             abstract_eval=lambda aval: aval)
->>> extend.deflinear(double_p)                                       # jvp
->>> extend.transpose_rules[double_p] = lambda ct, x: [double_p.bind(ct)]
+>>> extend.deflinear(double_p, transpose=lambda ct, x: [double_p.bind(ct)])  # jvp, transpose
 >>> extend.defvectorized(double_p)                                   # vmap
 >>> import ftrans as ft
 >>> ft.grad(lambda x: double_p.bind(x) ** 2)(1.5)
@@ -41,12 +40,12 @@ from ftrans.core import (
 from ftrans.interpreters.batching import (
     BatchTrace,
     BatchTracer,
-    axis_batching_rules,
     batch_jaxpr,
     batching_rules,
     broadcast_batch,
-    collective_rules,
+    collectives,
     defbroadcasting,
+    defcollective,
     defreducer,
     defvectorized,
     move_batch_axis,
@@ -75,7 +74,6 @@ from ftrans.interpreters.transpose import (
     NonLinearError,
     UndefPrimal,
     backward_pass,
-    deflinear_transpose,
     is_undefined,
     transpose_jaxpr,
     transpose_rules,
@@ -115,10 +113,10 @@ __all__ = [
     # linearize (partial evaluation)
     "PartialEvalTrace", "partial_eval_rules", "partial_eval_jaxpr",
     # transposition (reverse mode)
-    "UndefPrimal", "is_undefined", "transpose_rules", "deflinear_transpose", "unbroadcast",
+    "UndefPrimal", "is_undefined", "transpose_rules", "unbroadcast",
     "NonLinearError", "backward_pass", "transpose_jaxpr",
     # batching (vmap)
-    "BatchTrace", "BatchTracer", "not_mapped", "batching_rules", "collective_rules",
-    "axis_batching_rules", "defvectorized", "defbroadcasting", "defreducer", "move_batch_axis",
+    "BatchTrace", "BatchTracer", "not_mapped", "batching_rules", "collectives",
+    "defcollective", "defvectorized", "defbroadcasting", "defreducer", "move_batch_axis",
     "broadcast_batch", "batch_jaxpr",
 ]

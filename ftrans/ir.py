@@ -155,18 +155,33 @@ class ClosedJaxpr:
 
 
 def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence[Any], *args: Any) -> list[Any]:
-    """Run a program by binding each equation's primitive, so the run is itself traceable."""
+    """Run a program by binding each equation's primitive, so the run is itself traceable
+    (``interpret(jaxpr, bind_eqn, *args, consts=consts)``, without a rule call an equation)."""
+    return _walk(jaxpr, consts, args, None)
+
+
+def _walk(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
+          rule: EqnRule | None) -> list[Any]:
+    """The interpreter loop of :func:`eval_jaxpr` (``rule`` None: bind each equation) and
+    :func:`interpret`."""
     if len(args) != len(jaxpr.invars):
         raise TypeError(f"program takes {len(jaxpr.invars)} inputs, got {len(args)}")
     env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))
     for eqn in jaxpr.eqns:
         invals = [env[x] if type(x) is Var else x.val for x in eqn.inputs]
-        out = eqn.primitive.bind(*invals, **eqn.params)
-        if eqn.primitive.multiple_results:
-            env.update(zip(eqn.outvars, out))
-        else:
-            env[eqn.outvars[0]] = out
+        if rule is None:
+            out = eqn.primitive.bind(*invals, **eqn.params)
+            if eqn.primitive.multiple_results:
+                env.update(zip(eqn.outvars, out))
+            else:
+                env[eqn.outvars[0]] = out
+            continue
+        outvals = rule(eqn, invals)
+        if len(outvals) != len(eqn.outvars):
+            raise TypeError(f"interpreter rule for '{eqn.primitive.name}' returned "
+                            f"{len(outvals)} values for {len(eqn.outvars)} outputs")
+        env.update(zip(eqn.outvars, outvals))
     return [env[x] if type(x) is Var else x.val for x in jaxpr.outvars]
 
 
@@ -232,20 +247,9 @@ def interpret(program: Jaxpr | ClosedJaxpr, rule: EqnRule, *args: Any,
         jaxpr, consts = program.jaxpr, program.consts
     else:
         jaxpr, consts = program, [] if consts is None else consts
-    if len(args) != len(jaxpr.invars):
-        raise TypeError(f"program takes {len(jaxpr.invars)} inputs, got {len(args)}")
     if len(consts) != len(jaxpr.constvars):
         raise TypeError(f"program has {len(jaxpr.constvars)} constants, got {len(consts)}")
-    env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts))
-    env.update(zip(jaxpr.invars, args))
-    for eqn in jaxpr.eqns:
-        invals = [env[x] if type(x) is Var else x.val for x in eqn.inputs]
-        outvals = rule(eqn, invals)
-        if len(outvals) != len(eqn.outvars):
-            raise TypeError(f"interpreter rule for '{eqn.primitive.name}' returned "
-                            f"{len(outvals)} values for {len(eqn.outvars)} outputs")
-        env.update(zip(eqn.outvars, outvals))
-    return [env[x] if type(x) is Var else x.val for x in jaxpr.outvars]
+    return _walk(jaxpr, consts, args, rule)
 
 
 # ---------------------------------------------------------------------------------------------

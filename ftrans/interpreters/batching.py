@@ -26,19 +26,17 @@ from ftrans.ir import ClosedJaxpr, eval_jaxpr
 
 not_mapped = None
 
-# batching_rules[prim](args, bdims, **params) -> (out, out_bdim): arrays positional, params
-# keyword; a bdim is an int or not_mapped (None), and at least one argument is batched. For
-# primitives with multiple results, out and out_bdim are lists.
+# batching_rules[prim](axis_data, args, bdims, **params) -> (out, out_bdim): arrays positional,
+# params keyword; a bdim is an int or not_mapped (None), and at least one argument is batched
+# (collectives aside, below). For primitives with multiple results, out and out_bdim are lists.
+# axis_data is the BatchTrace itself (its axis_size and axis_name), which most rules ignore;
+# rules of primitives that hold programs (jit, control flow) batch them with it.
 batching_rules: dict[Primitive, Callable[..., tuple[Any, Any]]] = {}
 
-# collective_rules[prim](trace, args, bdims, **params) -> (out, out_bdim): for collectives
-# (psum, all_gather, ...) whose ``axis_name`` param names this trace's axis. They run even when
-# no argument is batched by this trace, since the result still depends on the axis size.
-collective_rules: dict[Primitive, Callable[..., tuple[Any, Any]]] = {}
-
-# axis_batching_rules[prim](trace, args, bdims, **params) -> (out, out_bdim): for primitives
-# that hold programs (jit, control flow) and batch them with this trace's axis size and name.
-axis_batching_rules: dict[Primitive, Callable[..., tuple[Any, Any]]] = {}
+# Collectives (psum, all_gather, ...): primitives whose ``axis_name`` param may name this trace's
+# axis. Their rule then runs even when no argument is batched by this trace, since the result
+# still depends on the axis size. Registered with :func:`defcollective`.
+collectives: set[Primitive] = set()
 
 
 class BatchTracer(Tracer):
@@ -71,27 +69,25 @@ class BatchTrace(Trace):
         self.axis_name = axis_name
 
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        if prim in collective_rules and self._names_my_axis(params["axis_name"]):
+        if prim in collectives and self.names_axis(params["axis_name"]):
             with set_current_trace(self.parent):
-                return self._apply(collective_rules[prim], prim, args, params, self)
+                return self._apply(batching_rules[prim], prim, args, params)
         return Trace.process_primitive(self, prim, args, params)
 
-    def _names_my_axis(self, axis_name: Any) -> bool:
+    def names_axis(self, axis_name: Any) -> bool:
+        """Whether ``axis_name`` (a name or a tuple of names) names this trace's axis."""
         if isinstance(axis_name, tuple):
             return self.axis_name in axis_name
         return axis_name == self.axis_name
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         rule = batching_rules.get(prim)
-        if rule is not None:
-            return self._apply(rule, prim, args, params)
-        rule = axis_batching_rules.get(prim)
         if rule is None:
             raise MissingRuleError(prim, "vmap")
-        return self._apply(rule, prim, args, params, self)
+        return self._apply(rule, prim, args, params)
 
     def _apply(self, rule: Callable[..., tuple[Any, Any]], prim: Primitive, args: tuple,
-               params: dict, *rule_prefix: Any) -> Any:
+               params: dict) -> Any:
         vals = []
         bdims = []
         for x in args:
@@ -101,7 +97,7 @@ class BatchTrace(Trace):
             else:
                 vals.append(x)
                 bdims.append(not_mapped)
-        out, out_bdim = rule(*rule_prefix, vals, bdims, **params)
+        out, out_bdim = rule(self, vals, bdims, **params)
         if prim.multiple_results:
             return [o if d is not_mapped else BatchTracer(self, o, d)
                     for o, d in zip(out, out_bdim)]
@@ -165,7 +161,8 @@ def bdim_at_front(x: Any, bdim: int | None, axis_size: int) -> Any:
 def defvectorized(prim: Primitive) -> None:
     """``prim`` is elementwise in its one array argument: apply it to the batched value as is."""
 
-    def rule(args: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
+    def rule(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
+             **params: Any) -> tuple[Any, Any]:
         return prim.bind(*args, **params), bdims[0]
 
     batching_rules[prim] = rule
@@ -177,7 +174,8 @@ def defbroadcasting(prim: Primitive) -> None:
     NumPy broadcasting lines up the remaining axes. (Every result of a primitive with several
     is batched in front.)"""
 
-    def rule(args: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
+    def rule(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
+             **params: Any) -> tuple[Any, Any]:
         rank = max(get_aval(x).ndim - (d is not not_mapped) for x, d in zip(args, bdims))
         # Common case: every batched argument already has its batch axis in front at full rank.
         aligned = []
@@ -198,11 +196,30 @@ def defbroadcasting(prim: Primitive) -> None:
     batching_rules[prim] = rule
 
 
+def defcollective(prim: Primitive, collective: Callable[..., tuple[Any, Any]],
+                  other_axis: Callable[..., tuple[Any, Any]] | None = None) -> None:
+    """``prim`` is a collective over the vmap axis named by its ``axis_name`` param: under the
+    trace of that axis ``collective`` runs (even when no argument is batched); under another
+    vmap, ``other_axis`` (both have the batching-rule signature)."""
+
+    def rule(axis_data: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
+             **params: Any) -> tuple[Any, Any]:
+        if axis_data.names_axis(params["axis_name"]):
+            return collective(axis_data, args, bdims, **params)
+        if other_axis is None:
+            raise MissingRuleError(prim, "vmap")
+        return other_axis(axis_data, args, bdims, **params)
+
+    collectives.add(prim)
+    batching_rules[prim] = rule
+
+
 def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
     """``prim`` reduces over the axes named by its ``axes`` param: shift them past the batch
     axis, which then sits where it was among the remaining axes."""
 
-    def rule(args: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
+    def rule(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
+             **params: Any) -> tuple[Any, Any]:
         (x,), (bdim,) = args, bdims
         axes = params[axes_param]
         if isinstance(axes, int):
@@ -223,13 +240,24 @@ def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
 
 
 def batch_jaxpr(closed: ClosedJaxpr, bdims: Sequence[int | None], axis_size: int,
-                axis_name: Any = None) -> tuple[ClosedJaxpr, list[int | None]]:
+                axis_name: Any = None, instantiate: bool | Sequence[bool] = False
+                ) -> tuple[ClosedJaxpr, list[int | None]]:
     """``closed`` applied to a batch: inputs batched along ``bdims`` (None: not batched).
 
     Returns the batched program and, per output, 0 (batched in front) or None (the same for
-    every member). Memoized on ``closed``.
+    every member). Outputs marked in ``instantiate`` (one flag, or one per output) are always
+    batched, broadcast where the program leaves them unbatched. Memoized on ``closed``.
     """
-    key = ("batch", tuple(bdims), axis_size, axis_name)
+    n_out = len(closed.out_avals)
+    inst = [instantiate] * n_out if isinstance(instantiate, bool) else list(instantiate)
+    if any(inst):
+        program, out_b = batch_jaxpr(closed, bdims, axis_size, axis_name)
+        want = [None if d is None and not i else 0 for d, i in zip(out_b, inst)]
+        if want == out_b:
+            return program, out_b
+        key: tuple = ("batch", tuple(bdims), axis_size, axis_name, tuple(want))
+    else:
+        key = ("batch", tuple(bdims), axis_size, axis_name)
     found = closed.derived.get(key)
     if found is not None:
         return found
@@ -248,7 +276,9 @@ def batch_jaxpr(closed: ClosedJaxpr, bdims: Sequence[int | None], axis_size: int
             outs = eval_jaxpr(closed.jaxpr, closed.consts, *ins)
             unpacked = split_outputs(trace, outs)
         results = []
-        for val, d in unpacked:
+        for (val, d), i in zip(unpacked, inst):
+            if d is None and i:
+                val, d = broadcast_batch(val, axis_size, 0), 0
             out_bdims.append(None if d is None else 0)
             results.append(val if d is None else move_batch_axis(val, d, 0))
         return results

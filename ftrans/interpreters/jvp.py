@@ -230,9 +230,14 @@ def defjvp(prim: Primitive, *partial_rules: Callable[..., Any] | None) -> None:
         jvp_rules[prim] = rule
 
 
-def deflinear(prim: Primitive) -> None:
+def deflinear(prim: Primitive, transpose: Callable[..., Any] | None = None) -> None:
     """``prim`` is linear in all its array arguments: its tangent is ``prim`` of the tangents
-    (Zero when every tangent is Zero; other Zeros become zero arrays)."""
+    (Zero when every tangent is Zero; other Zeros become zero arrays). ``transpose``, a rule of
+    the ``transpose_rules`` signature ``(ct, *args, **params) -> cts``, is registered as its
+    transpose."""
+    if transpose is not None:
+        from ftrans.interpreters.transpose import transpose_rules  # transpose.py imports jvp.py
+        transpose_rules[prim] = transpose
 
     def rule(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> tuple[Any, Any]:
         ans = prim.bind(*primals, **params)
@@ -273,14 +278,26 @@ deflinear(add_any_p)
 # ---------------------------------------------------------------------------------------------
 
 
-def jvp_jaxpr(closed: ClosedJaxpr, nonzeros: Sequence[bool]) -> tuple[ClosedJaxpr, list[bool]]:
+def jvp_jaxpr(closed: ClosedJaxpr, nonzeros: Sequence[bool],
+              instantiate: bool | Sequence[bool] = False) -> tuple[ClosedJaxpr, list[bool]]:
     """The forward-mode program of ``closed``.
 
     The result takes ``(*primals, *tangents of the inputs marked in nonzeros)`` and returns
     ``(*outputs, *tangents of the outputs marked in the returned list)``; other tangents are
-    symbolic zeros. Memoized on ``closed``.
+    symbolic zeros. The tangents of outputs marked in ``instantiate`` (one flag, or one per
+    output) are always returned, as zeros where the program's tangent is symbolically zero.
+    Memoized on ``closed``.
     """
-    key = ("jvp", tuple(nonzeros))
+    n_out = len(closed.out_avals)
+    inst = [instantiate] * n_out if isinstance(instantiate, bool) else list(instantiate)
+    if any(inst):
+        program, out_nz = jvp_jaxpr(closed, nonzeros)
+        want = [nz or i for nz, i in zip(out_nz, inst)]
+        if want == out_nz:
+            return program, out_nz
+        key: tuple = ("jvp", tuple(nonzeros), tuple(want))
+    else:
+        key = ("jvp", tuple(nonzeros))
     found = closed.derived.get(key)
     if found is not None:
         return found
@@ -295,6 +312,7 @@ def jvp_jaxpr(closed: ClosedJaxpr, nonzeros: Sequence[bool]) -> tuple[ClosedJaxp
                    for p, nz in zip(args[:n], nonzeros)]
             primals_out, tangents_out = split_outputs(
                 trace, eval_jaxpr(closed.jaxpr, closed.consts, *ins))
+        tangents_out = [instantiate_zeros(t) if i else t for t, i in zip(tangents_out, inst)]
         out_nonzeros.extend(type(t) is not Zero for t in tangents_out)
         return primals_out + [t for t in tangents_out if type(t) is not Zero]
 

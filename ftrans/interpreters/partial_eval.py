@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 
 from ftrans.core import Primitive, Trace, Tracer, new_trace, set_current_trace
 from ftrans.interpreters.staging import StagingTrace, lift_tracer_consts, trace_flat
-from ftrans.ir import ClosedJaxpr, eval_jaxpr
+from ftrans.ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
 
 # partial_eval_rules[prim](trace, args, **params) -> outputs (tracers of `trace` or known
 # values). Only needed for primitives that hold programs and can run their known part now;
@@ -53,13 +53,16 @@ class PartialEvalTrace(StagingTrace):
 # ---------------------------------------------------------------------------------------------
 
 
-def partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool]
+def partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool],
+                       instantiate: bool | Sequence[bool] = False
                        ) -> tuple[ClosedJaxpr, ClosedJaxpr, list[bool], int]:
     """Split ``closed`` for inputs of which ``unknowns`` are not yet known.
 
     Returns ``(known, unknown, out_unknowns, num_residuals)``: ``known`` takes the known
     inputs and returns the known outputs followed by the residuals; ``unknown`` takes the
-    residuals followed by the unknown inputs and returns the unknown outputs.
+    residuals followed by the unknown inputs and returns the unknown outputs. Outputs marked
+    in ``instantiate`` (one flag, or one per output) are unknown even when they could be
+    computed now: their known values travel as extra (last) residuals.
 
     The split runs this module's interpreter over the program inside a staging trace: known
     work is staged into ``known``, unknown work recorded into ``unknown``, and a nested
@@ -67,6 +70,18 @@ def partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool]
     ``partial_eval_rules`` entry. The unknown program's constants that are values of the known
     program are the residuals. Memoized on ``closed``.
     """
+    if instantiate is not False:
+        n_out = len(closed.out_avals)
+        inst = [instantiate] * n_out if isinstance(instantiate, bool) else list(instantiate)
+        base = partial_eval_jaxpr(closed, unknowns)
+        forced = [i and not uk for uk, i in zip(base[2], inst)]
+        if not any(forced):
+            return base
+        key: tuple = ("partial_eval", tuple(unknowns), tuple(forced))
+        found = closed.derived.get(key)
+        if found is None:
+            found = closed.derived[key] = _force_unknown(closed, *base, forced)
+        return found
     key = ("partial_eval", tuple(unknowns))
     found = closed.derived.get(key)
     if found is not None:
@@ -91,3 +106,28 @@ def partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool]
     result = (known, unknown, out_unknowns, num_res)
     closed.derived[key] = result
     return result
+
+
+def _force_unknown(closed: ClosedJaxpr, known: ClosedJaxpr, unknown: ClosedJaxpr,
+                   out_uk: list[bool], num_res: int, forced: list[bool]
+                   ) -> tuple[ClosedJaxpr, ClosedJaxpr, list[bool], int]:
+    """The split with the known outputs marked in ``forced`` moved to the unknown side: the
+    known program returns them after its residuals, the unknown program takes them after the
+    old residuals and returns them in their places."""
+    kjaxpr, ujaxpr = known.jaxpr, unknown.jaxpr
+    n_known = len(kjaxpr.outvars) - num_res
+    known_positions = [i for i, uk in enumerate(out_uk) if not uk]
+    keep = [k for k, i in enumerate(known_positions) if not forced[i]]
+    extra = [k for k, i in enumerate(known_positions) if forced[i]]
+    order = keep + list(range(n_known, n_known + num_res)) + extra
+    new_known = ClosedJaxpr(Jaxpr(kjaxpr.constvars, kjaxpr.invars, kjaxpr.eqns,
+                                  [kjaxpr.outvars[k] for k in order]), known.consts)
+    forced_vars = [Var(closed.out_avals[known_positions[k]]) for k in extra]
+    old_res, uk_ins = ujaxpr.invars[:num_res], ujaxpr.invars[num_res:]
+    given, forced_iter = iter(ujaxpr.outvars), iter(forced_vars)
+    outs = [next(given) if uk else next(forced_iter)
+            for uk, f in zip(out_uk, forced) if uk or f]
+    new_unknown = ClosedJaxpr(Jaxpr(ujaxpr.constvars, list(old_res) + forced_vars + list(uk_ins),
+                                    ujaxpr.eqns, outs), unknown.consts)
+    new_uk = [uk or f for uk, f in zip(out_uk, forced)]
+    return new_known, new_unknown, new_uk, num_res + len(extra)

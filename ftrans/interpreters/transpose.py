@@ -134,16 +134,6 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
 # ---------------------------------------------------------------------------------------------
 
 
-def deflinear_transpose(prim: Primitive, transpose_fn: Callable[..., Any]) -> None:
-    """For a primitive linear in its single array argument: ``transpose_fn(ct, **params)``
-    gives the cotangent of that argument. (Used together with ``jvp.deflinear``.)"""
-
-    def rule(ct: Any, x: Any, **params: Any) -> list[Any]:
-        return [transpose_fn(ct, x.aval, **params)]
-
-    transpose_rules[prim] = rule
-
-
 def _add_any_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
     return [ct if is_undefined(x) else None, ct if is_undefined(y) else None]
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 from ftrans.compile.tables import inlined_calls
 from ftrans.core import Primitive, Tracer
-from ftrans.interpreters.batching import BatchTrace, axis_batching_rules, batch_jaxpr
+from ftrans.interpreters.batching import BatchTrace, batching_rules, batch_jaxpr
 from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
 from ftrans.interpreters.partial_eval import (
     PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
@@ -86,7 +86,7 @@ def def_program_batching(prim: Primitive, relabel: bool = True) -> None:
         batched, out_bdims = batch_jaxpr(jaxpr, bdims, trace.axis_size, trace.axis_name)
         return prim.bind(*args, jaxpr=batched, name=f"vmap({name})" if relabel else name,
                          **params), out_bdims
-    axis_batching_rules[prim] = rule
+    batching_rules[prim] = rule
 
 
 def_program_jvp(jit_p)

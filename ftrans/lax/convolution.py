@@ -479,7 +479,7 @@ def _conv_transpose_rule(ct: Any, lhs: Any, rhs: Any, **params: Any) -> list[Any
 transpose_rules[conv_general_dilated_p] = _conv_transpose_rule
 
 
-def _conv_batch(args: Sequence[Any], bdims: Sequence[Any], *,
+def _conv_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], *,
                 dimension_numbers: ConvDimensionNumbers, feature_group_count: int,
                 batch_group_count: int, **params: Any) -> tuple[Any, int]:
     """Fold the mapped axis into the problem: into the batch (mapped input), into the kernel's

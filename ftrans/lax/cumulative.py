@@ -70,7 +70,7 @@ def _cumulative_wrapper(prim: Primitive, x: Any, axis: int, reverse: bool) -> An
 
 
 def _cumulative_batch(prim: Primitive) -> None:
-    def rule(args: Sequence[Any], bdims: Sequence[Any], axis: int,
+    def rule(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], axis: int,
              reverse: bool) -> tuple[Any, Any]:
         (x,), (bdim,) = args, bdims
         return prim.bind(x, axis=axis + (axis >= bdim), reverse=reverse), bdim
@@ -130,8 +130,7 @@ def cumsum(x: Any, axis: int = 0, reverse: bool = False) -> Any:
     return _cumulative_wrapper(cumsum_p, x, axis, reverse)
 
 
-deflinear(cumsum_p)
-transpose_rules[cumsum_p] = lambda ct, x, axis, reverse: [cumsum(ct, axis, not reverse)]
+deflinear(cumsum_p, transpose=lambda ct, x, axis, reverse: [cumsum(ct, axis, not reverse)])
 _cumulative_batch(cumsum_p)
 
 
@@ -356,7 +355,7 @@ def _linear_recurrence_transpose(ct: Any, a: Any, b: Any, axis: int,
 transpose_rules[linear_recurrence_p] = _linear_recurrence_transpose
 
 
-def _linear_recurrence_batch(args: Sequence[Any], bdims: Sequence[Any], axis: int,
+def _linear_recurrence_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], axis: int,
                              reverse: bool) -> tuple[Any, Any]:
     size = next(get_aval(x).shape[d] for x, d in zip(args, bdims) if d is not not_mapped)
     a, b = (move_batch_axis(x, d, 0, size) for x, d in zip(args, bdims))

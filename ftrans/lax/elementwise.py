@@ -60,8 +60,7 @@ def neg(x: Any) -> Any:
     return neg_p.bind(check_operand(x, "lax.neg"))
 
 
-deflinear(neg_p)
-transpose_rules[neg_p] = lambda ct, x: [neg(ct)]
+deflinear(neg_p, transpose=lambda ct, x: [neg(ct)])
 defvectorized(neg_p)
 scalar_lowerings[neg_p] = "-{0}"
 scaling_rules[neg_p] = scaling_by_minus_one
@@ -93,7 +92,7 @@ uniform_binary.add(add_p)
 scalar_lowerings[add_p] = "{0} + {1}"
 
 
-def _add_any_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
+def _add_any_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
     # add_any's operands have one type: an unbatched operand is broadcast to the batch
     (x, y), (x_bdim, y_bdim) = args, bdims
     size = get_aval(x).shape[x_bdim] if x_bdim is not None else get_aval(y).shape[y_bdim]
@@ -588,8 +587,7 @@ def real(x: Any) -> Any:
     return real_p.bind(check_operand(x, "lax.real"))
 
 
-deflinear(real_p)
-transpose_rules[real_p] = lambda ct, x: [complex(ct, np.zeros((), get_aval(ct).dtype))]
+deflinear(real_p, transpose=lambda ct, x: [complex(ct, np.zeros((), get_aval(ct).dtype))])
 defvectorized(real_p)
 
 
@@ -607,8 +605,7 @@ def imag(x: Any) -> Any:
     return imag_p.bind(check_operand(x, "lax.imag"))
 
 
-deflinear(imag_p)
-transpose_rules[imag_p] = lambda ct, x: [complex(np.zeros((), get_aval(ct).dtype), neg(ct))]
+deflinear(imag_p, transpose=lambda ct, x: [complex(np.zeros((), get_aval(ct).dtype), neg(ct))])
 defvectorized(imag_p)
 
 
@@ -639,11 +636,10 @@ def conj(x: Any) -> Any:
     return conj_p.bind(check_operand(x, "lax.conj"))
 
 
-deflinear(conj_p)
 # conj is its own transpose on complex operands; for a real operand (cast to complex and
 # conjugated) the transpose keeps the real part
-transpose_rules[conj_p] = lambda ct, x: [
-    conj(ct) if x.aval.dtype.kind == "c" else real(ct)]
+deflinear(conj_p, transpose=lambda ct, x: [
+    conj(ct) if x.aval.dtype.kind == "c" else real(ct)])
 defvectorized(conj_p)
 
 
@@ -680,7 +676,6 @@ def complex(x: Any, y: Any) -> Any:  # noqa: A001  (lax's name)
     return bind_binary(complex_p, x, y)
 
 
-deflinear(complex_p)
 
 
 def _complex_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
@@ -688,7 +683,7 @@ def _complex_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
             unbroadcast(neg(imag(ct)), y.aval) if is_undefined(y) else None]
 
 
-transpose_rules[complex_p] = _complex_transpose
+deflinear(complex_p, transpose=_complex_transpose)
 defbroadcasting(complex_p)
 
 

@@ -26,7 +26,6 @@ import numpy as np
 from ftrans.core import ConcretizationError, Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis
 from ftrans.interpreters.jvp import deflinear
-from ftrans.interpreters.transpose import deflinear_transpose
 from ftrans.lax.elementwise import conj, convert_element_type, mul
 
 
@@ -183,9 +182,6 @@ def fft(x: Any, fft_type: FftType | str, fft_lengths: Sequence[int]) -> Any:
     return fft_p.bind(x, fft_type=fft_type, fft_lengths=fft_lengths)
 
 
-deflinear(fft_p)
-
-
 def _bin_weights(fft_lengths: tuple[int, ...], ndim: int, dtype: np.dtype) -> np.ndarray:
     """How many bins of the full spectrum each bin of a half spectrum stands for, broadcast
     over its last axis: 1 for the zero frequency and (even n) the Nyquist bin, 2 between."""
@@ -216,20 +212,20 @@ def _irfft_transpose(ct: Any, fft_lengths: tuple[int, ...]) -> Any:
     return mul(conj(spectrum), weights / math.prod(fft_lengths))
 
 
-def _fft_transpose(ct: Any, x_aval: ShapedArray, fft_type: FftType,
-                   fft_lengths: tuple[int, ...]) -> Any:
+def _fft_transpose(ct: Any, x: Any, fft_type: FftType, fft_lengths: tuple[int, ...]
+                   ) -> list[Any]:
     if fft_type == FftType.RFFT:
-        return _rfft_transpose(ct, fft_lengths)
+        return [_rfft_transpose(ct, fft_lengths)]
     if fft_type == FftType.IRFFT:
-        return _irfft_transpose(ct, fft_lengths)
+        return [_irfft_transpose(ct, fft_lengths)]
     # the DFT matrix is symmetric: FFT and IFFT are their own (non-conjugating) transposes
-    return fft_p.bind(ct, fft_type=fft_type, fft_lengths=fft_lengths)
+    return [fft_p.bind(ct, fft_type=fft_type, fft_lengths=fft_lengths)]
 
 
-deflinear_transpose(fft_p, _fft_transpose)
+deflinear(fft_p, transpose=_fft_transpose)
 
 
-def _fft_batch(args: Sequence[Any], bdims: Sequence[Any], fft_type: FftType,
+def _fft_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], fft_type: FftType,
                fft_lengths: tuple[int, ...]) -> tuple[Any, int]:
     # the transformed axes are the trailing ones; the batch axis must not be among them
     (x,), (bdim,) = args, bdims

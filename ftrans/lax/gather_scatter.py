@@ -202,7 +202,7 @@ def _gather_transpose(ct: Any, x: Any, indices: Any, axes: tuple[int, ...],
 transpose_rules[gather_p] = _gather_transpose
 
 
-def _gather_batch(args: Sequence[Any], bdims: Sequence[Any], axes: tuple[int, ...],
+def _gather_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], axes: tuple[int, ...],
                   mode: str) -> tuple[Any, int]:
     (x, indices), (x_bdim, i_bdim) = args, bdims
     if i_bdim is not_mapped:
@@ -513,7 +513,7 @@ jvp_rules[scatter_max_p] = _scatter_chooser_jvp(scatter_max_p)
 
 
 def _scatter_batch(prim: Primitive) -> Any:
-    def rule(args: Sequence[Any], bdims: Sequence[Any], axes: tuple[int, ...],
+    def rule(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], axes: tuple[int, ...],
              mode: str) -> tuple[Any, int]:
         (x, indices, updates), (x_bdim, i_bdim, u_bdim) = args, bdims
         size = next(get_aval(a).shape[d] for a, d in zip(args, bdims) if d is not not_mapped)

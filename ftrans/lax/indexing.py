@@ -170,7 +170,6 @@ def index_in_dim(x: Any, index: int, axis: int = 0, keepdims: bool = True) -> An
     return out if keepdims else squeeze(out, (axis,))
 
 
-deflinear(slice_p)
 
 
 def _slice_transpose(ct: Any, x: Any, start_indices: tuple[int, ...],
@@ -186,10 +185,11 @@ def _slice_transpose(ct: Any, x: Any, start_indices: tuple[int, ...],
     return [pad(ct, get_aval(ct).dtype.type(0), config)]
 
 
-transpose_rules[slice_p] = _slice_transpose
+deflinear(slice_p, transpose=_slice_transpose)
 
 
-def _slice_batch(args: Sequence[Any], bdims: Sequence[Any], start_indices: tuple[int, ...],
+def _slice_batch(axis_data: Any, args: Sequence[Any],
+                 bdims: Sequence[Any], start_indices: tuple[int, ...],
                  limit_indices: tuple[int, ...],
                  strides: tuple[int, ...] | None) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
@@ -363,7 +363,7 @@ def _dynamic_slice_transpose(ct: Any, x: Any, *starts: Any,
 transpose_rules[dynamic_slice_p] = _dynamic_slice_transpose
 
 
-def _dynamic_slice_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _dynamic_slice_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                          slice_sizes: tuple[int, ...]) -> tuple[Any, int]:
     (x, *starts), (x_bdim, *start_bdims) = args, bdims
     batch = next(get_aval(a).shape[d] for a, d in zip(args, bdims) if d is not not_mapped)
@@ -470,7 +470,7 @@ def _dynamic_update_slice_transpose(ct: Any, x: Any, update: Any, *starts: Any) 
 transpose_rules[dynamic_update_slice_p] = _dynamic_update_slice_transpose
 
 
-def _dynamic_update_slice_batch(args: Sequence[Any], bdims: Sequence[Any]
+def _dynamic_update_slice_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any]
                                 ) -> tuple[Any, int]:
     (x, update, *starts), (x_bdim, update_bdim, *start_bdims) = args, bdims
     batch = next(get_aval(a).shape[d] for a, d in zip(args, bdims) if d is not not_mapped)

@@ -284,7 +284,7 @@ def _dot_general_transpose(ct: Any, lhs: Any, rhs: Any, dimension_numbers: Dimen
 transpose_rules[dot_general_p] = _dot_general_transpose
 
 
-def _dot_general_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _dot_general_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                        dimension_numbers: DimensionNumbers,
                        preferred_element_type: np.dtype | None) -> tuple[Any, int]:
     (lhs, rhs), (lhs_bdim, rhs_bdim) = args, bdims

@@ -139,7 +139,8 @@ def _leading_batch(prim: Primitive) -> None:
     """Batching for a primitive that runs over leading axes: batch axes to the front (an
     unbatched operand is broadcast along the batch)."""
 
-    def rule(args: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
+    def rule(axis_data: Any, args: Sequence[Any],
+             bdims: Sequence[Any], **params: Any) -> tuple[Any, Any]:
         size = next(get_aval(x).shape[d] for x, d in zip(args, bdims) if d is not not_mapped)
         moved = [move_batch_axis(x, d, 0, size) for x, d in zip(args, bdims)]
         out = prim.bind(*moved, **params)

@@ -17,7 +17,6 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray, get_aval
 from ftrans.interpreters.batching import batching_rules, defvectorized, move_batch_axis
 from ftrans.interpreters.jvp import defjvp, deflinear
-from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax.elementwise import (
     _float_const, bitwise_and, check_operand, coerce_scalars, div, gt, lt, mul, select_n,
     unary_primitive,
@@ -82,7 +81,7 @@ defjvp(clamp_p,
        lambda g, ans, lo, x, hi: _zeros_where(lt(hi, x), g))
 
 
-def _clamp_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
+def _clamp_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
     # every operand to the full batched shape: the bounds may then be neither scalar nor
     # shaped like an unbatched x, which the shape rule would refuse
     size = next(get_aval(a).shape[d] for a, d in zip(args, bdims) if d is not None)
@@ -206,7 +205,6 @@ def reduce_precision(operand: Any, exponent_bits: int, mantissa_bits: int) -> An
                                    mantissa_bits=int(mantissa_bits))
 
 
-deflinear(reduce_precision_p)
-transpose_rules[reduce_precision_p] = lambda ct, x, **params: [
-    reduce_precision_p.bind(ct, **params)]
+deflinear(reduce_precision_p, transpose=lambda ct, x, **params: [
+    reduce_precision_p.bind(ct, **params)])
 defvectorized(reduce_precision_p)

@@ -3,12 +3,12 @@
 Inside ``vmap(f, axis_name="i")`` each member of the batch can combine values with the other
 members: ``psum(x, "i")`` is the sum of ``x`` over the batch, the same for every member. The
 primitives carry ``axis_name``; the :class:`~ftrans.interpreters.batching.BatchTrace` of that
-name handles them through ``collective_rules`` (even when the operand is not batched by it),
-and every other interpreter treats them like any primitive. Outside a vmap with that name they
-raise a NameError (``UnboundAxisError``). The one exception is a shard axis: while
-``ftrans.distributed.shard_map`` traces a shard's function it binds its ``axis_name``
-(``shard_axis``), and collectives over it are recorded as equations that the distributed
-runner splits the program at (docs/distributed.md).
+name handles them through their batching rule, made by ``defcollective`` (even when the
+operand is not batched by it), and every other interpreter treats them like any primitive.
+Outside a vmap with that name they raise a NameError (``UnboundAxisError``). The one exception
+is a shard axis: while ``ftrans.distributed.shard_map`` traces a shard's function it binds its
+``axis_name`` (``shard_axis``), and collectives over it are recorded as equations that the
+distributed runner splits the program at (docs/distributed.md).
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ import numpy as np
 
 from ftrans.core import Primitive, ShapedArray, current_trace, get_aval, make_aval
 from ftrans.interpreters.batching import (
-    BatchTrace, batching_rules, collective_rules, move_batch_axis, not_mapped,
+    BatchTrace, defcollective, move_batch_axis, not_mapped,
 )
 from ftrans.interpreters.jvp import Zero, defjvp_zero, deflinear, jvp_rules
-from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax import elementwise as ew
 from ftrans.lax.reductions import reduce_sum
 from ftrans.lax.structural import broadcast_in_dim, reshape
@@ -127,8 +126,7 @@ def pmean(x: Any, axis_name: Any) -> Any:
                                         np.asarray(size, get_aval(leaf).dtype)[()]), x)
 
 
-deflinear(psum_p)
-transpose_rules[psum_p] = lambda ct, x, axis_name: [psum_p.bind(ct, axis_name=axis_name)]
+deflinear(psum_p, transpose=lambda ct, x, axis_name: [psum_p.bind(ct, axis_name=axis_name)])
 
 
 def _psum_collective(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
@@ -142,9 +140,8 @@ def _psum_collective(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any
     return (psum_p.bind(out, axis_name=rest) if rest != () else out), not_mapped
 
 
-collective_rules[psum_p] = _psum_collective
-batching_rules[psum_p] = lambda args, bdims, axis_name: (
-    psum_p.bind(args[0], axis_name=axis_name), bdims[0])
+defcollective(psum_p, _psum_collective, lambda axis_data, args, bdims, axis_name: (
+    psum_p.bind(args[0], axis_name=axis_name), bdims[0]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,9 +193,9 @@ def _extremum_collective(reducer: str) -> Any:
 
 for _prim, _reducer in ((pmax_p, "reduce_max"), (pmin_p, "reduce_min")):
     jvp_rules[_prim] = _extremum_jvp(_prim)
-    collective_rules[_prim] = _extremum_collective(_reducer)
-    batching_rules[_prim] = (lambda prim: lambda args, bdims, axis_name: (
-        prim.bind(args[0], axis_name=axis_name), bdims[0]))(_prim)
+    defcollective(_prim, _extremum_collective(_reducer),
+                  (lambda prim: lambda axis_data, args, bdims, axis_name: (
+                      prim.bind(args[0], axis_name=axis_name), bdims[0]))(_prim))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,7 +231,6 @@ def all_gather(x: Any, axis_name: Any, *, axis: int = 0, tiled: bool = False) ->
     return tree_map(gather, x)
 
 
-deflinear(all_gather_p)
 
 
 def _all_gather_transpose(ct: Any, x: Any, axis_name: Any, axis: int, axis_size: int,
@@ -252,7 +248,7 @@ def _all_gather_transpose(ct: Any, x: Any, axis_name: Any, axis: int, axis_size:
     return [reduce_sum(ew.mul(total, onehot), (axis,))]
 
 
-transpose_rules[all_gather_p] = _all_gather_transpose
+deflinear(all_gather_p, transpose=_all_gather_transpose)
 
 
 def _all_gather_collective(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
@@ -266,8 +262,9 @@ def _all_gather_collective(trace: BatchTrace, args: Sequence[Any], bdims: Sequen
     return x, not_mapped
 
 
-def _all_gather_batch(args: Sequence[Any], bdims: Sequence[Any], axis_name: Any, axis: int,
-                      axis_size: int, tiled: bool) -> tuple[Any, Any]:
+def _all_gather_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
+                      axis_name: Any, axis: int, axis_size: int, tiled: bool
+                      ) -> tuple[Any, Any]:
     (x,), (bdim,) = args, bdims
     # the gathered axis lands at logical position `axis`; the batch axis keeps its place
     if tiled:  # the gathered members extend an existing axis
@@ -280,8 +277,7 @@ def _all_gather_batch(args: Sequence[Any], bdims: Sequence[Any], axis_name: Any,
                              tiled=tiled), out_bdim
 
 
-collective_rules[all_gather_p] = _all_gather_collective
-batching_rules[all_gather_p] = _all_gather_batch
+defcollective(all_gather_p, _all_gather_collective, _all_gather_batch)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,7 +302,8 @@ def axis_size(axis_name: Any) -> int:
     """The number of members of the named vmap axis (of shards, for shard_map's axis)."""
     return find_axis(axis_name).axis_size
 
-collective_rules[axis_index_p] = lambda trace, args, bdims, axis_name, axis_size: (
-    np.arange(axis_size, dtype=np.int64), 0)
+
+defcollective(axis_index_p, lambda axis_data, args, bdims, axis_name, axis_size: (
+    np.arange(axis_size, dtype=np.int64), 0))
 
 del _prim, _reducer

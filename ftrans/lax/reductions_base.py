@@ -12,7 +12,6 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, make_aval, static_int
 from ftrans.interpreters.batching import defreducer
 from ftrans.interpreters.jvp import deflinear
-from ftrans.interpreters.transpose import transpose_rules
 
 
 def _check_axes(x: ShapedArray, axes: tuple[int, ...], name: str) -> None:
@@ -67,7 +66,6 @@ def reduce_sum(x: Any, axes: Sequence[int]) -> Any:
     return reduce_sum_p.bind(x, axes=axes)
 
 
-deflinear(reduce_sum_p)
 
 
 def _reduce_sum_transpose(ct: Any, x: Any, axes: tuple[int, ...]) -> list[Any]:
@@ -77,7 +75,7 @@ def _reduce_sum_transpose(ct: Any, x: Any, axes: tuple[int, ...]) -> list[Any]:
     return [broadcast_in_dim(ct, shape, kept)]
 
 
-transpose_rules[reduce_sum_p] = _reduce_sum_transpose
+deflinear(reduce_sum_p, transpose=_reduce_sum_transpose)
 defreducer(reduce_sum_p)
 
 

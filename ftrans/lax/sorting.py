@@ -125,7 +125,7 @@ def _sort_jvp(primals: Sequence[Any], tangents: Sequence[Any], dimension: int,
 jvp_rules[sort_p] = _sort_jvp
 
 
-def _sort_batch(args: Sequence[Any], bdims: Sequence[Any], dimension: int,
+def _sort_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any], dimension: int,
                 num_keys: int) -> tuple[list[Any], list[int]]:
     size = next(get_aval(a).shape[d] for a, d in zip(args, bdims) if d is not not_mapped)
     moved = [move_batch_axis(a, d, 0, size) for a, d in zip(args, bdims)]

@@ -18,7 +18,7 @@ from ftrans.compile.tables import cancellation_rules, forwarding_rules, uniform_
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import defjvp_zero, deflinear
-from ftrans.interpreters.transpose import is_undefined, transpose_rules
+from ftrans.interpreters.transpose import is_undefined
 from ftrans.ir import JaxprEqn
 from ftrans.lax.structural_base import (  # noqa: F401  (bind_checked: ftrans.lax.structural.X)
     bind_checked, canonicalize_dims, check_sorted_dims, scalar_like, shift_dims_past_batch,
@@ -87,7 +87,6 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Any:
                                    broadcast_dimensions=tuple(range(lead, len(shape))))
 
 
-deflinear(broadcast_in_dim_p)
 
 
 def _broadcast_in_dim_transpose(ct: Any, x: Any, shape: tuple[int, ...],
@@ -101,10 +100,10 @@ def _broadcast_in_dim_transpose(ct: Any, x: Any, shape: tuple[int, ...],
     return [reshape(summed, in_shape)]
 
 
-transpose_rules[broadcast_in_dim_p] = _broadcast_in_dim_transpose
+deflinear(broadcast_in_dim_p, transpose=_broadcast_in_dim_transpose)
 
 
-def _broadcast_in_dim_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _broadcast_in_dim_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                             shape: tuple[int, ...],
                             broadcast_dimensions: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
@@ -167,11 +166,10 @@ def reshape(x: Any, new_sizes: Sequence[int]) -> Any:
     return reshape_p.bind(x, new_sizes=new_sizes)
 
 
-deflinear(reshape_p)
-transpose_rules[reshape_p] = lambda ct, x, new_sizes: [reshape(ct, x.aval.shape)]
+deflinear(reshape_p, transpose=lambda ct, x, new_sizes: [reshape(ct, x.aval.shape)])
 
 
-def _reshape_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _reshape_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                    new_sizes: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
     x = _move_axis_to_front(x, bdim)
@@ -208,12 +206,11 @@ def transpose(x: Any, permutation: Sequence[int]) -> Any:
     return transpose_p.bind(x, permutation=permutation)
 
 
-deflinear(transpose_p)
-transpose_rules[transpose_p] = lambda ct, x, permutation: [
-    transpose(ct, tuple(np.argsort(permutation).tolist()))]
+deflinear(transpose_p, transpose=lambda ct, x, permutation: [
+    transpose(ct, tuple(np.argsort(permutation).tolist()))])
 
 
-def _transpose_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _transpose_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                      permutation: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
     logical = [d + (d >= bdim) for d in permutation]
@@ -277,11 +274,10 @@ def squeeze(x: Any, dimensions: Sequence[int]) -> Any:
     return bind_checked(squeeze_p, x, dimensions=dimensions)
 
 
-deflinear(squeeze_p)
-transpose_rules[squeeze_p] = lambda ct, x, dimensions: [reshape(ct, x.aval.shape)]
+deflinear(squeeze_p, transpose=lambda ct, x, dimensions: [reshape(ct, x.aval.shape)])
 
 
-def _squeeze_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _squeeze_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                    dimensions: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
     out_bdim = bdim - sum(1 for d in dimensions if d < bdim)
@@ -388,7 +384,6 @@ def concatenate(operands: Sequence[Any], dimension: int) -> Any:
     return bind_checked(concatenate_p, *operands, dimension=int(dimension))
 
 
-deflinear(concatenate_p)
 
 
 def _concatenate_transpose(ct: Any, *operands: Any, dimension: int) -> list[Any]:
@@ -403,10 +398,10 @@ def _concatenate_transpose(ct: Any, *operands: Any, dimension: int) -> list[Any]
     return cts
 
 
-transpose_rules[concatenate_p] = _concatenate_transpose
+deflinear(concatenate_p, transpose=_concatenate_transpose)
 
 
-def _concatenate_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _concatenate_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                        dimension: int) -> tuple[Any, int]:
     size = next(get_aval(x).shape[d] for x, d in zip(args, bdims) if d is not not_mapped)
     moved = [move_batch_axis(x, d, 0, size) for x, d in zip(args, bdims)]
@@ -500,7 +495,6 @@ def pad(x: Any, padding_value: Any, padding_config: Sequence[tuple[int, int, int
     return bind_checked(pad_p, x, padding_value, padding_config=config)
 
 
-deflinear(pad_p)
 
 
 def _pad_transpose(ct: Any, x: Any, padding_value: Any,
@@ -524,10 +518,10 @@ def _pad_transpose(ct: Any, x: Any, padding_value: Any,
     return [ct_x if is_undefined(x) else None, ct_value]
 
 
-transpose_rules[pad_p] = _pad_transpose
+deflinear(pad_p, transpose=_pad_transpose)
 
 
-def _pad_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _pad_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                padding_config: tuple[tuple[int, int, int], ...]) -> tuple[Any, int]:
     from ftrans.lax.elementwise import select_n
     (x, padding_value), (x_bdim, value_bdim) = args, bdims
@@ -579,11 +573,10 @@ def rev(x: Any, dimensions: Sequence[int]) -> Any:
     return rev_p.bind(x, dimensions=dimensions)
 
 
-deflinear(rev_p)
-transpose_rules[rev_p] = lambda ct, x, dimensions: [rev(ct, dimensions)]
+deflinear(rev_p, transpose=lambda ct, x, dimensions: [rev(ct, dimensions)])
 
 
-def _rev_batch(args: Sequence[Any], bdims: Sequence[Any],
+def _rev_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                dimensions: tuple[int, ...]) -> tuple[Any, int]:
     (x,), (bdim,) = args, bdims
     return rev_p.bind(x, dimensions=shift_dims_past_batch(dimensions, bdim)), bdim

@@ -141,7 +141,8 @@ def _window_batch(prim: Primitive) -> None:
     """Batching for every primitive of the family: the batch axis becomes one more axis with a
     window of one element (all operands are brought to the front)."""
 
-    def rule(args: Sequence[Any], bdims: Sequence[Any], **params: Any) -> tuple[Any, int]:
+    def rule(axis_data: Any, args: Sequence[Any],
+             bdims: Sequence[Any], **params: Any) -> tuple[Any, int]:
         size = next(get_aval(x).shape[d] for x, d in zip(args, bdims) if d is not not_mapped)
         args = [move_batch_axis(x, d, 0, size) for x, d in zip(args, bdims)]
         params = {**params, "window_dimensions": (1,) + params["window_dimensions"],

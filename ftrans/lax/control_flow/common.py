@@ -14,11 +14,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ftrans.core import ShapedArray, Tracer, get_aval
-from ftrans.interpreters.batching import batch_jaxpr, broadcast_batch
-from ftrans.interpreters.jvp import Zero, jvp_jaxpr
-from ftrans.interpreters.partial_eval import partial_eval_jaxpr
+from ftrans.interpreters.jvp import Zero
 from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
-from ftrans.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
+from ftrans.ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
 # ---------------------------------------------------------------------------------------------
@@ -66,7 +64,6 @@ def add_unused_inputs(closed: ClosedJaxpr, before: Sequence[ShapedArray],
     """``closed`` taking extra (ignored) inputs of types ``before`` first and ``after`` last."""
     if not before and not after:
         return closed
-    from ftrans.ir import Var
     jaxpr = closed.jaxpr
     invars = [Var(a) for a in before] + list(jaxpr.invars) + [Var(a) for a in after]
     return ClosedJaxpr(Jaxpr(jaxpr.constvars, invars, jaxpr.eqns, jaxpr.outvars), closed.consts)
@@ -132,93 +129,92 @@ def check_same(api: str, what_a: str, tree_a: PyTreeDef, avals_a: Sequence[Shape
 
 
 # ---------------------------------------------------------------------------------------------
-# Derived programs with forced outputs (the rules need branch/body outputs to agree)
+# Bookkeeping over flags (which operands carry a tangent, are unknown, are batched)
 # ---------------------------------------------------------------------------------------------
 
 
-def jvp_jaxpr_instantiate(closed: ClosedJaxpr, nonzeros: Sequence[bool],
-                          instantiate: Sequence[bool]) -> tuple[ClosedJaxpr, list[bool]]:
-    """Like ``jvp_jaxpr``, but the tangents of the outputs marked in ``instantiate`` are
-    always returned (zeros where the program's tangent is symbolically zero)."""
-    program, out_nz = jvp_jaxpr(closed, nonzeros)
-    want = [nz or inst for nz, inst in zip(out_nz, instantiate)]
-    if want == out_nz:
-        return program, out_nz
+def fixpoint(flags: Sequence[bool], step: Callable[[list[bool]], Sequence[Any]]) -> list[bool]:
+    """The carried flags of a loop: starting from ``flags`` (one per carry), turn on each flag
+    that ``step(flags)`` (the body's flags for its carry outputs, first ``len(flags)`` used)
+    turns on, until nothing changes. Flags only turn on, so this ends."""
+    flags = list(flags)
+    while True:
+        new = [a or bool(b) for a, b in zip(flags, step(flags))]
+        if new == flags:
+            return flags
+        flags = new
+
+
+def any_flags(flag_lists: Any) -> list[bool]:
+    """The elementwise or of flag lists (one a branch): what any branch turns on."""
+    return [any(flags) for flags in zip(*flag_lists)]
+
+
+def split_list(xs: Sequence[Any], sizes: Sequence[int]) -> list[list[Any]]:
+    """``xs`` cut into consecutive pieces of ``sizes``, then the rest."""
+    out, start = [], 0
+    for n in sizes:
+        out.append(list(xs[start:start + n]))
+        start += n
+    out.append(list(xs[start:]))
+    return out
+
+
+def partition_list(flags: Sequence[bool], xs: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    """``(items whose flag is off, items whose flag is on)``, each in order."""
+    off, on = [], []
+    for f, x in zip(flags, xs):
+        (on if f else off).append(x)
+    return off, on
+
+
+def merge_lists(flags: Sequence[bool], off: Sequence[Any], on: Sequence[Any]) -> list[Any]:
+    """The inverse of :func:`partition_list`."""
+    off_it, on_it = iter(off), iter(on)
+    return [next(on_it) if f else next(off_it) for f in flags]
+
+
+# ---------------------------------------------------------------------------------------------
+# Loops split by partial evaluation: the known loop runs now, the unknown one is a scan over
+# the residuals each known iteration left (while and scan share this)
+# ---------------------------------------------------------------------------------------------
+
+
+def split_invariant_residuals(known: ClosedJaxpr, n_consts: int, n_out: int
+                              ) -> tuple[tuple[bool, ...], ClosedJaxpr, list[int]]:
+    """Residuals of a known loop body that are its consts (the first ``n_consts`` inputs)
+    themselves are loop-invariant: they go to the unknown scan as consts instead of being
+    stacked once an iteration.
+
+    ``known`` returns ``n_out`` outputs and then the residuals. Returns ``(invariant, body,
+    positions)``: a flag a residual, ``known`` returning only the per-iteration residuals after
+    its outputs, and for each invariant residual the index of the const it is.
+    """
+    const_index = {v: i for i, v in enumerate(known.jaxpr.invars[:n_consts])}
+    res_vars = known.jaxpr.outvars[n_out:]
+    invariant = tuple(type(v) is Var and v in const_index for v in res_vars)
+    per_iteration = [n_out + k for k, inv in enumerate(invariant) if not inv]
+    body = select_outputs(known, list(range(n_out)) + per_iteration)
+    positions = [const_index[v] for v, inv in zip(res_vars, invariant) if inv]
+    return invariant, body, positions
+
+
+def unknown_scan_body(unknown: ClosedJaxpr, num_res: int, invariant: tuple[bool, ...],
+                      n_fixed: int) -> ClosedJaxpr:
+    """The unknown program ``(residuals, unknown inputs) -> outputs`` in scan form: consts =
+    invariant residuals + unknown consts; carry = unknown carry (the first ``n_fixed``
+    unknown inputs are consts and carry); xs = per-iteration residuals + unknown xs."""
 
     def make() -> ClosedJaxpr:
-        n_out = len(closed.out_avals)
+        per_avals, inv_avals = partition_list(invariant, unknown.in_avals[:num_res])
+        fixed_avals, xs_avals = split_list(unknown.in_avals[num_res:], [n_fixed])
 
         def fun(*args: Any) -> list[Any]:
-            outs = run(program, *args)
-            given = iter(outs[n_out:])
-            tangents = [next(given) if nz else zeros(a)
-                        for nz, a, w in zip(out_nz, closed.out_avals, want) if w or nz]
-            return outs[:n_out] + tangents
-        return restage(fun, program.in_avals)
+            inv, fixed, per, xs = split_list(args, [len(inv_avals), n_fixed, len(per_avals)])
+            return run(unknown, *merge_lists(invariant, per, inv), *fixed, *xs)
+        return restage(fun, inv_avals + fixed_avals + per_avals + xs_avals)
 
-    key = ("jvp_instantiate", tuple(nonzeros), tuple(want))
-    return memoized(closed, key, make), want
-
-
-def partial_eval_jaxpr_instantiate(closed: ClosedJaxpr, unknowns: Sequence[bool],
-                                   instantiate: Sequence[bool]
-                                   ) -> tuple[ClosedJaxpr, ClosedJaxpr, list[bool], int]:
-    """Like ``partial_eval_jaxpr``, but the outputs marked in ``instantiate`` are unknown even
-    when they could be computed now: their known values travel as extra residuals."""
-    known, unknown, out_uk, num_res = partial_eval_jaxpr(closed, unknowns)
-    forced = [inst and not uk for uk, inst in zip(out_uk, instantiate)]
-    if not any(forced):
-        return known, unknown, out_uk, num_res
-
-    def make() -> tuple[ClosedJaxpr, ClosedJaxpr, list[bool], int]:
-        from ftrans.ir import Var
-        n_known = len(known.jaxpr.outvars) - num_res
-        known_positions = [i for i, uk in enumerate(out_uk) if not uk]
-        keep, extra = [], []
-        for k, i in enumerate(known_positions):
-            (extra if forced[i] else keep).append(k)
-        residuals = list(range(n_known, n_known + num_res))
-        new_known = select_outputs(known, keep + residuals + extra)
-        # the unknown program takes (old residuals, forced values, unknown inputs)
-        forced_vars = [Var(closed.out_avals[known_positions[k]]) for k in extra]
-        ujaxpr = unknown.jaxpr
-        old_res, uk_ins = ujaxpr.invars[:num_res], ujaxpr.invars[num_res:]
-        outs, given, forced_iter = [], iter(ujaxpr.outvars), iter(forced_vars)
-        new_uk = []
-        for uk, f in zip(out_uk, forced):
-            if uk:
-                outs.append(next(given))
-            elif f:
-                outs.append(next(forced_iter))
-            new_uk.append(uk or f)
-        new_unknown = ClosedJaxpr(
-            Jaxpr(ujaxpr.constvars, list(old_res) + forced_vars + list(uk_ins), ujaxpr.eqns,
-                  outs), unknown.consts)
-        return new_known, new_unknown, new_uk, num_res + len(extra)
-
-    key = ("partial_eval_instantiate", tuple(unknowns), tuple(forced))
-    return memoized(closed, key, make)
-
-
-def batch_jaxpr_instantiate(closed: ClosedJaxpr, bdims: Sequence[int | None], axis_size: int,
-                            axis_name: Any, instantiate: Sequence[bool]
-                            ) -> tuple[ClosedJaxpr, list[int | None]]:
-    """Like ``batch_jaxpr``, but the outputs marked in ``instantiate`` are always batched (in
-    front), broadcast when the program leaves them unbatched."""
-    program, out_bdims = batch_jaxpr(closed, bdims, axis_size, axis_name)
-    want = [None if d is None and not inst else 0 for d, inst in zip(out_bdims, instantiate)]
-    if want == out_bdims:
-        return program, out_bdims
-
-    def make() -> ClosedJaxpr:
-        def fun(*args: Any) -> list[Any]:
-            outs = run(program, *args)
-            return [broadcast_batch(o, axis_size, 0) if d is None and w == 0 else o
-                    for o, d, w in zip(outs, out_bdims, want)]
-        return restage(fun, program.in_avals)
-
-    key = ("batch_instantiate", tuple(bdims), axis_size, axis_name, tuple(want))
-    return memoized(closed, key, make), want
+    return memoized(unknown, ("unknown_scan_body", num_res, invariant, n_fixed), make)
 
 
 def is_zero(t: Any) -> bool:

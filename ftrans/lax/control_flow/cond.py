@@ -17,15 +17,17 @@ import numpy as np
 from ftrans.aliasing import detach_from
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
 from ftrans.interpreters.batching import (
-    BatchTrace, axis_batching_rules, move_batch_axis, not_mapped,
+    BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
-from ftrans.interpreters.jvp import Zero, jvp_rules
-from ftrans.interpreters.partial_eval import PartialEvalTrace, partial_eval_rules
+from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
+from ftrans.interpreters.partial_eval import (
+    PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
+)
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
 from ftrans.ir import ClosedJaxpr, Jaxpr, Var
 from ftrans.lax.control_flow.common import (
-    batch_jaxpr_instantiate, check_same, flatten_operands, jvp_jaxpr_instantiate,
-    partial_eval_jaxpr_instantiate, restage, run, trace_to_closed, zeros,
+    any_flags, check_same, flatten_operands, merge_lists, partition_list, restage, run,
+    trace_to_closed, zeros,
 )
 from ftrans.tree_util import tree_unflatten
 
@@ -203,11 +205,8 @@ def _cond_jvp(primals: Sequence[Any], tangents: Sequence[Any],
     index, *ops = primals
     nonzeros = [type(t) is not Zero for t in tangents[1:]]
     n_out = len(branches[0].out_avals)
-    out_nz = [False] * n_out
-    for branch in branches:
-        _, nz = jvp_jaxpr_instantiate(branch, nonzeros, [False] * n_out)
-        out_nz = [a or b for a, b in zip(out_nz, nz)]
-    jvp_branches = tuple(jvp_jaxpr_instantiate(b, nonzeros, out_nz)[0] for b in branches)
+    out_nz = any_flags(jvp_jaxpr(b, nonzeros)[1] for b in branches)
+    jvp_branches = tuple(jvp_jaxpr(b, nonzeros, out_nz)[0] for b in branches)
     outs = cond_p.bind(index, *ops, *[t for t in tangents[1:] if type(t) is not Zero],
                        branches=jvp_branches)
     out_tangents = iter(outs[n_out:])
@@ -253,11 +252,8 @@ def _cond_partial_eval(trace: PartialEvalTrace, args: Sequence[Any],
     index, *ops = args
     op_uk = unknowns[1:]
     n_out = len(branches[0].out_avals)
-    out_uk = [False] * n_out
-    for branch in branches:
-        out_uk = [a or b for a, b in
-                  zip(out_uk, partial_eval_jaxpr_instantiate(branch, op_uk, [False] * n_out)[2])]
-    splits = [partial_eval_jaxpr_instantiate(b, op_uk, out_uk) for b in branches]
+    out_uk = any_flags(partial_eval_jaxpr(b, op_uk)[2] for b in branches)
+    splits = [partial_eval_jaxpr(b, op_uk, out_uk) for b in branches]
     n_known = out_uk.count(False)
     slots, positions = _merge_residuals(
         [list(known.out_avals[n_known:]) for known, _, _, _ in splits])
@@ -278,16 +274,15 @@ def _cond_partial_eval(trace: PartialEvalTrace, args: Sequence[Any],
             res, rest = args[:len(slots)], args[len(slots):]
             return run(unknown, *[res[s] for s in where], *rest)
         unknown_branches.append(restage(
-            unknown_fun, slots + [a for a, u in zip(branches[0].in_avals, op_uk) if u]))
+            unknown_fun, slots + partition_list(op_uk, branches[0].in_avals)[1]))
 
-    known_outs = cond_p.bind(index, *[x for x, u in zip(ops, op_uk) if not u],
-                             branches=tuple(known_branches))
+    known_ops, unknown_ops = partition_list(op_uk, ops)
+    known_outs = cond_p.bind(index, *known_ops, branches=tuple(known_branches))
     residuals = known_outs[n_known:]
-    unknown_outs = iter(trace.record(
-        cond_p, [index, *residuals, *[x for x, u in zip(ops, op_uk) if u]],
-        {"branches": tuple(unknown_branches)}) if n_known < n_out else [])
-    known_iter = iter(known_outs[:n_known])
-    return [next(unknown_outs) if u else next(known_iter) for u in out_uk]
+    unknown_outs = trace.record(
+        cond_p, [index, *residuals, *unknown_ops],
+        {"branches": tuple(unknown_branches)}) if n_known < n_out else []
+    return merge_lists(out_uk, known_outs[:n_known], unknown_outs)
 
 
 partial_eval_rules[cond_p] = _cond_partial_eval
@@ -307,7 +302,7 @@ def _cond_transpose(cts: Sequence[Any], index: Any, *ops: Any,
         return [None] * (1 + len(ops))
     ct_nonzero = [type(ct) is not Zero for ct in cts]
     backward = tuple(transpose_jaxpr(b, linear, ct_nonzero) for b in branches)
-    outs = iter(cond_p.bind(index, *[x for x, lin in zip(ops, linear) if not lin],
+    outs = iter(cond_p.bind(index, *partition_list(linear, ops)[0],
                             *[ct for ct in cts if type(ct) is not Zero], branches=backward))
     return [None] + [next(outs) if lin else None for lin in linear]
 
@@ -328,11 +323,9 @@ def _cond_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     index_bdim, *op_bdims = bdims
     n_out = len(branches[0].out_avals)
     if index_bdim is not_mapped:
-        out_b = [False] * n_out
-        for b in branches:
-            _, d = batch_jaxpr_instantiate(b, op_bdims, size, name, [False] * n_out)
-            out_b = [x or (y is not None) for x, y in zip(out_b, d)]
-        batched = [batch_jaxpr_instantiate(b, op_bdims, size, name, out_b) for b in branches]
+        out_b = any_flags([d is not None for d in batch_jaxpr(b, op_bdims, size, name)[1]]
+                          for b in branches)
+        batched = [batch_jaxpr(b, op_bdims, size, name, out_b) for b in branches]
         out_bdims = batched[0][1]
         outs = cond_p.bind(index, *ops, branches=tuple(p for p, _ in batched))
         return outs, out_bdims
@@ -340,7 +333,7 @@ def _cond_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     index = move_batch_axis(index, index_bdim, 0)
     results = []
     for b in branches:
-        program, _ = batch_jaxpr_instantiate(b, op_bdims, size, name, [True] * n_out)
+        program, _ = batch_jaxpr(b, op_bdims, size, name, [True] * n_out)
         results.append(run(program, *ops))
     outs = []
     for k, aval in enumerate(branches[0].out_avals):
@@ -350,4 +343,4 @@ def _cond_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     return outs, [0] * n_out
 
 
-axis_batching_rules[cond_p] = _cond_batch
+batching_rules[cond_p] = _cond_batch

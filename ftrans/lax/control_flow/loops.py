@@ -36,17 +36,18 @@ from ftrans.core import (
     Primitive, ShapedArray, Tracer, current_trace, eval_trace, get_aval,
 )
 from ftrans.interpreters.batching import (
-    BatchTrace, axis_batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
+    BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
-from ftrans.interpreters.jvp import Zero, jvp_rules
-from ftrans.interpreters.partial_eval import PartialEvalTrace, partial_eval_rules
+from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
+from ftrans.interpreters.partial_eval import (
+    PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
+)
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
-from ftrans.ir import ClosedJaxpr, Var
+from ftrans.ir import ClosedJaxpr
 from ftrans.lax.control_flow.common import (
-    add_unused_inputs, batch_jaxpr_instantiate, check_same, flatten_operands,
-    jvp_jaxpr_instantiate, memoized, partial_eval_jaxpr, partial_eval_jaxpr_instantiate,
-    restage, run,
-    select_outputs, trace_to_closed, zeros,
+    add_unused_inputs, check_same, fixpoint, flatten_operands, memoized, merge_lists,
+    partition_list, restage, run, select_outputs, split_invariant_residuals, trace_to_closed,
+    unknown_scan_body, zeros,
 )
 from ftrans.lax.control_flow.scan import scan, scan_p
 from ftrans.lax.control_flow.while_backward import (
@@ -224,17 +225,12 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], cond_jaxpr: Clos
     bc_nz = nonzeros[cond_nconsts:n_fixed]
     carry_nz = nonzeros[n_fixed:]
     n_carry = len(carry_nz)
-    while True:
-        _, out_nz = jvp_jaxpr_instantiate(body_jaxpr, bc_nz + carry_nz, [False] * n_carry)
-        new = [a or b for a, b in zip(carry_nz, out_nz)]
-        if new == carry_nz:
-            break
-        carry_nz = new
+    carry_nz = fixpoint(carry_nz, lambda nz: jvp_jaxpr(body_jaxpr, bc_nz + nz)[1])
     if not any(carry_nz):
         outs = while_p.bind(*primals, cond_jaxpr=cond_jaxpr, body_jaxpr=body_jaxpr,
                             cond_nconsts=cond_nconsts, body_nconsts=body_nconsts, **ckpt)
         return outs, [Zero(get_aval(o)) for o in outs]
-    program, _ = jvp_jaxpr_instantiate(body_jaxpr, bc_nz + carry_nz, carry_nz)
+    program, _ = jvp_jaxpr(body_jaxpr, bc_nz + carry_nz, carry_nz)
     bc_avals = body_jaxpr.in_avals[:body_nconsts]
     carry_avals = body_jaxpr.in_avals[body_nconsts:]
     bc_t_avals = [a for a, nz in zip(bc_avals, bc_nz) if nz]
@@ -287,22 +283,17 @@ def _while_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], cond_jaxpr
     unknowns = [isinstance(x, Tracer) and x._trace is trace for x in args]
     cc_uk, bc_uk, carry_uk = (unknowns[:cond_nconsts], unknowns[cond_nconsts:n_fixed],
                               unknowns[n_fixed:])
-    n_carry = len(carry_uk)
-    while True:
-        out_uk = partial_eval_jaxpr(body_jaxpr, bc_uk + carry_uk)[2]
-        new = [a or b for a, b in zip(carry_uk, out_uk)]
-        if new == carry_uk:
-            break
-        carry_uk = new
+    carry_uk = fixpoint(carry_uk, lambda uk: partial_eval_jaxpr(body_jaxpr, bc_uk + uk)[2])
     pred_uk = partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk)[2][0]
     if pred_uk or all(carry_uk):
         return trace.record(while_p, args, params)
     cond_known = select_outputs(partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk)[0], [0])
-    body_split = partial_eval_jaxpr_instantiate(body_jaxpr, bc_uk + carry_uk, carry_uk)
+    body_split = partial_eval_jaxpr(body_jaxpr, bc_uk + carry_uk, carry_uk)
     n_known_carry = carry_uk.count(False)
-    known_cc = [x for x, u in zip(args[:cond_nconsts], cc_uk) if not u]
-    known_bc = [x for x, u in zip(args[cond_nconsts:n_fixed], bc_uk) if not u]
-    known_carry = [x for x, u in zip(args[n_fixed:], carry_uk) if not u]
+    known_cc, known_bc, known_carry = (
+        partition_list(cc_uk, args[:cond_nconsts])[0],
+        partition_list(bc_uk, args[cond_nconsts:n_fixed])[0],
+        partition_list(carry_uk, args[n_fixed:])[0])
     if any(carry_uk) and checkpoint_every is None and all(
             _is_concrete(x) for x in known_cc + known_bc + known_carry):
         return _partial_eval_now(trace, args, cond_known, body_split, bc_uk, carry_uk,
@@ -311,10 +302,9 @@ def _while_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], cond_jaxpr
     known_outs = iter(while_p.bind(
         *known_cc, *known_bc, *known_carry, cond_jaxpr=cond_known, body_jaxpr=body_known,
         cond_nconsts=len(known_cc), body_nconsts=len(known_bc)))
-    if any(carry_uk):
-        whole = trace.record(while_p, args, params)
-    else:
-        whole = [None] * n_carry
+    if not any(carry_uk):
+        return list(known_outs)
+    whole = trace.record(while_p, args, params)
     return [w if u else next(known_outs) for w, u in zip(whole, carry_uk)]
 
 
@@ -326,13 +316,7 @@ def _partial_eval_now(trace: PartialEvalTrace, args: Sequence[Any], cond_known: 
     a scan of the trip count just found."""
     known, unknown, _, num_res = body_split
     n_kc = len(known_carry)
-    # Residuals that are the known body consts themselves are loop-invariant: they go to the
-    # scan as consts instead of being stacked n times.
-    const_index = {v: i for i, v in enumerate(known.jaxpr.invars[:len(known_bc)])}
-    res_vars = known.jaxpr.outvars[n_kc:]
-    invariant = tuple(type(v) is Var and v in const_index for v in res_vars)
-    per_iteration = [n_kc + k for k, inv in enumerate(invariant) if not inv]
-    body_fwd = select_outputs(known, list(range(n_kc)) + per_iteration)
+    invariant, body_fwd, inv_positions = split_invariant_residuals(known, len(known_bc), n_kc)
     if current_trace() is eval_trace and not any(
             isinstance(x, Tracer) for x in known_cc + known_bc + known_carry):
         from ftrans.compile import compiled  # plain arrays: run the compiled programs
@@ -349,18 +333,17 @@ def _partial_eval_now(trace: PartialEvalTrace, args: Sequence[Any], cond_known: 
         outs = body_fn(*known_bc, *carry)
         carry = list(outs[:n_kc])
         tape.append(outs[n_kc:])
-    stacked = [_stack([step[k] for step in tape], known.out_avals[i])
-               for k, i in enumerate(per_iteration)]
-    invariant_res = [known_bc[const_index[v]] for v, inv in zip(res_vars, invariant) if inv]
-    uk_bc = [x for x, u in zip(args[cond_nconsts:n_fixed], bc_uk) if u]
-    uk_carry = [x for x, u in zip(args[n_fixed:], carry_uk) if u]
-    scan_body = _unknown_scan_body(unknown, num_res, invariant, len(uk_bc))
-    uk_outs = iter(trace.record(
+    stacked = [_stack([step[k] for step in tape], aval)
+               for k, aval in enumerate(body_fwd.out_avals[n_kc:])]
+    invariant_res = [known_bc[i] for i in inv_positions]
+    uk_bc = partition_list(bc_uk, args[cond_nconsts:n_fixed])[1]
+    uk_carry = partition_list(carry_uk, args[n_fixed:])[1]
+    scan_body = unknown_scan_body(unknown, num_res, invariant, len(uk_bc) + len(uk_carry))
+    uk_outs = trace.record(
         scan_p, [*invariant_res, *uk_bc, *uk_carry, *stacked],
         {"jaxpr": scan_body, "length": len(tape), "reverse": False,
-         "num_consts": len(invariant_res) + len(uk_bc), "num_carry": len(uk_carry)}))
-    known_outs = iter(carry)
-    return [next(uk_outs) if u else next(known_outs) for u in carry_uk]
+         "num_consts": len(invariant_res) + len(uk_bc), "num_carry": len(uk_carry)})
+    return merge_lists(carry_uk, carry, uk_outs)
 
 
 def _stack(values: list[Any], aval: ShapedArray) -> Any:
@@ -373,28 +356,6 @@ def _stack(values: list[Any], aval: ShapedArray) -> Any:
     dims = tuple(range(1, aval.ndim + 1))
     return lax.concatenate([lax.broadcast_in_dim(v, (1,) + aval.shape, dims) for v in values],
                            0)
-
-
-def _unknown_scan_body(unknown: ClosedJaxpr, num_res: int, invariant: tuple[bool, ...],
-                       n_uk_bc: int) -> ClosedJaxpr:
-    """The unknown body ``(residuals, unknown consts, unknown carry) -> carry`` in scan form:
-    consts = invariant residuals + unknown consts; carry = unknown carry; xs = per-iteration
-    residuals."""
-
-    def make() -> ClosedJaxpr:
-        res_avals = unknown.in_avals[:num_res]
-        uk_avals = unknown.in_avals[num_res:]
-        inv_avals = [a for a, inv in zip(res_avals, invariant) if inv]
-        per_avals = [a for a, inv in zip(res_avals, invariant) if not inv]
-
-        def fun(*a: Any) -> list[Any]:
-            n_inv, n_uk = len(inv_avals), len(uk_avals)
-            inv, per = iter(a[:n_inv]), iter(a[n_inv + n_uk:])
-            res = [next(inv) if i else next(per) for i in invariant]
-            return run(unknown, *res, *a[n_inv:n_inv + n_uk])
-        return restage(fun, inv_avals + uk_avals + per_avals)
-
-    return memoized(unknown, ("while_scan_body", num_res, invariant, n_uk_bc), make)
 
 
 partial_eval_rules[while_p] = _while_partial_eval
@@ -414,18 +375,15 @@ def _while_transpose(cts: Sequence[Any], *args: Any, cond_jaxpr: ClosedJaxpr,
     linear = [type(x) is UndefPrimal for x in args]
     cc_lin, bc_lin, carry_lin = (linear[:cond_nconsts], linear[cond_nconsts:n_fixed],
                                  linear[n_fixed:])
-    while True:  # a carry that receives a linear value is linear (its start is a zero)
-        out_lin = partial_eval_jaxpr(body_jaxpr, bc_lin + carry_lin)[2]
-        new = [a or b for a, b in zip(carry_lin, out_lin)]
-        if new == carry_lin:
-            break
-        carry_lin = new
+    # a carry that receives a linear value is linear (its start is a zero)
+    carry_lin = fixpoint(carry_lin,
+                         lambda lin: partial_eval_jaxpr(body_jaxpr, bc_lin + lin)[2])
     if any(cc_lin) or partial_eval_jaxpr(cond_jaxpr, cc_lin + carry_lin)[2][0]:
         raise ReverseModeWhileError(
             "while_loop: the loop condition depends on a value that is being differentiated "
             "linearly (a tangent or cotangent), so the loop cannot be transposed")
     cond_known = select_outputs(partial_eval_jaxpr(cond_jaxpr, cc_lin + carry_lin)[0], [0])
-    known, unknown, _, num_res = partial_eval_jaxpr_instantiate(
+    known, unknown, _, num_res = partial_eval_jaxpr(
         body_jaxpr, bc_lin + carry_lin, carry_lin)
     n_ubc, n_uc = bc_lin.count(True), carry_lin.count(True)
     back = transpose_jaxpr(unknown, [False] * num_res + [True] * (n_ubc + n_uc), [True] * n_uc)
@@ -474,20 +432,15 @@ def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
         return [0 if b else None for b in flags]
 
     while True:
-        while True:
-            _, out_b = batch_jaxpr_instantiate(body_jaxpr, as_bdims(bc_b + carry_b), size, name,
-                                               [False] * n_carry)
-            new = [a or (d is not None) for a, d in zip(carry_b, out_b)]
-            if new == carry_b:
-                break
-            carry_b = new
+        carry_b = fixpoint(carry_b, lambda b: [
+            d is not None for d in batch_jaxpr(body_jaxpr, as_bdims(bc_b + b), size, name)[1]])
         _, pred_b = batch_jaxpr(cond_jaxpr, as_bdims(cc_b + carry_b), size, name)
         pred_batched = pred_b[0] is not None
         if pred_batched and not all(carry_b):
             carry_b = [True] * n_carry  # members finish at different times: all carries differ
             continue
         break
-    body, _ = batch_jaxpr_instantiate(body_jaxpr, as_bdims(bc_b + carry_b), size, name, carry_b)
+    body, _ = batch_jaxpr(body_jaxpr, as_bdims(bc_b + carry_b), size, name, carry_b)
     cond, _ = batch_jaxpr(cond_jaxpr, as_bdims(cc_b + carry_b), size, name)
     moved = [x if d is not_mapped else move_batch_axis(x, d, 0) for x, d in
              zip(args[:n_fixed], bdims[:n_fixed])]
@@ -524,4 +477,4 @@ def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     return outs, out_bdims
 
 
-axis_batching_rules[while_p] = _while_batch
+batching_rules[while_p] = _while_batch

@@ -20,15 +20,17 @@ import numpy as np
 from ftrans.aliasing import detach_from
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
 from ftrans.interpreters.batching import (
-    BatchTrace, axis_batching_rules, move_batch_axis, not_mapped,
+    BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
-from ftrans.interpreters.jvp import Zero, jvp_rules
-from ftrans.interpreters.partial_eval import PartialEvalTrace, partial_eval_rules
+from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
+from ftrans.interpreters.partial_eval import (
+    PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
+)
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
-from ftrans.ir import ClosedJaxpr, Var
+from ftrans.ir import ClosedJaxpr
 from ftrans.lax.control_flow.common import (
-    batch_jaxpr_instantiate, check_same, flatten_operands, jvp_jaxpr_instantiate, memoized,
-    partial_eval_jaxpr_instantiate, restage, run, select_outputs, trace_to_closed, zeros,
+    check_same, fixpoint, flatten_operands, memoized, merge_lists, partition_list, restage,
+    run, split_invariant_residuals, split_list, trace_to_closed, unknown_scan_body, zeros,
 )
 from ftrans.progress import Progress, ProgressArg, advance_when_run, check_progress, make_progress
 from ftrans.tree_util import tree_flatten, tree_map, tree_unflatten
@@ -231,7 +233,7 @@ def _interleave_jvp_body(closed: ClosedJaxpr, num_consts: int, num_carry: int,
     those marked in ``nonzeros`` (the fixpoint guarantees the body keeps them nonzero)."""
     n_in, num_fixed = len(nonzeros), num_consts + num_carry
     carry_nz = nonzeros[num_consts:num_fixed]
-    program, out_nz = jvp_jaxpr_instantiate(
+    program, out_nz = jvp_jaxpr(
         closed, nonzeros, carry_nz + [False] * (len(closed.out_avals) - num_carry))
     key = ("scan_jvp", tuple(nonzeros), tuple(out_nz))
 
@@ -266,13 +268,8 @@ def _scan_jvp(primals: Sequence[Any], tangents: Sequence[Any], jaxpr: ClosedJaxp
     num_fixed = num_consts + num_carry
     nonzeros = [type(t) is not Zero for t in tangents]
     carry_nz = nonzeros[num_consts:num_fixed]
-    while True:
-        _, out_nz = jvp_jaxpr_instantiate(jaxpr, nonzeros[:num_consts] + carry_nz
-                                          + nonzeros[num_fixed:], [False] * len(jaxpr.out_avals))
-        new = [a or b for a, b in zip(carry_nz, out_nz[:num_carry])]
-        if new == carry_nz:
-            break
-        carry_nz = new
+    carry_nz = fixpoint(carry_nz, lambda nz: jvp_jaxpr(
+        jaxpr, nonzeros[:num_consts] + nz + nonzeros[num_fixed:])[1])
     nonzeros = nonzeros[:num_consts] + carry_nz + nonzeros[num_fixed:]
     body, out_nz = _interleave_jvp_body(jaxpr, num_consts, num_carry, nonzeros)
     tangents = [zeros(get_aval(p)) if nz and type(t) is Zero else t
@@ -311,83 +308,33 @@ def _scan_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], jaxpr: Clos
     unknowns = [isinstance(x, Tracer) and x._trace is trace for x in args]
     n_out = len(jaxpr.out_avals)
     carry_uk = unknowns[num_consts:num_fixed]
-    while True:
-        body_uk = unknowns[:num_consts] + carry_uk + unknowns[num_fixed:]
-        out_uk = partial_eval_jaxpr_instantiate(jaxpr, body_uk, [False] * n_out)[2]
-        new = [a or b for a, b in zip(carry_uk, out_uk[:num_carry])]
-        if new == carry_uk:
-            break
-        carry_uk = new
+    carry_uk = fixpoint(carry_uk, lambda uk: partial_eval_jaxpr(
+        jaxpr, unknowns[:num_consts] + uk + unknowns[num_fixed:])[2])
     body_uk = unknowns[:num_consts] + carry_uk + unknowns[num_fixed:]
-    known, unknown, out_uk, num_res = partial_eval_jaxpr_instantiate(
+    known, unknown, out_uk, num_res = partial_eval_jaxpr(
         jaxpr, body_uk, carry_uk + [False] * (n_out - num_carry))
     n_known_out = out_uk.count(False)
     n_known_carry = carry_uk.count(False)
     n_known_consts = unknowns[:num_consts].count(False)
 
-    # Residuals that are the known consts themselves are loop-invariant: pass them to the
-    # unknown scan as consts instead of stacking `length` copies.
-    known_invars = known.jaxpr.invars
-    const_index = {v: i for i, v in enumerate(known_invars[:n_known_consts])}
-    res_vars = known.jaxpr.outvars[n_known_out:]
-    invariant = [type(v) is Var and v in const_index for v in res_vars]
-    stacked_out = [n_known_out + k for k, inv in enumerate(invariant) if not inv]
-    known_body = select_outputs(known, list(range(n_known_out)) + stacked_out)
-
-    known_args = [x for x, u in zip(args, body_uk) if not u]
+    invariant, known_body, inv_positions = split_invariant_residuals(
+        known, n_known_consts, n_known_out)
+    known_args, uk_args = partition_list(body_uk, args)
     known_outs = scan_p.bind(*known_args, jaxpr=known_body, length=length, reverse=reverse,
                              num_consts=n_known_consts, num_carry=n_known_carry)
     stacked = known_outs[n_known_out:]
     known_outs = known_outs[:n_known_out]
-    invariant_res = [known_args[const_index[v]] for v, inv in zip(res_vars, invariant) if inv]
-
-    if n_known_out < n_out:
-        unknown_body = _unknown_scan_body(unknown, num_res, invariant, body_uk, num_consts,
-                                          num_carry, jaxpr.in_avals)
-        uk_args = [x for x, u in zip(args, body_uk) if u]
-        n_uk_consts = sum(body_uk[:num_consts])
-        n_uk_carry = sum(carry_uk)
-        uk_outs = iter(trace.record(
-            scan_p,
-            [*invariant_res, *uk_args[:n_uk_consts], *uk_args[n_uk_consts:n_uk_consts + n_uk_carry],
-             *stacked, *uk_args[n_uk_consts + n_uk_carry:]],
-            {"jaxpr": unknown_body, "length": length, "reverse": reverse,
-             "num_consts": len(invariant_res) + n_uk_consts, "num_carry": n_uk_carry}))
-    else:
-        uk_outs = iter([])
-    known_iter = iter(known_outs)
-    return [next(uk_outs) if u else next(known_iter) for u in out_uk]
-
-
-def _unknown_scan_body(unknown: ClosedJaxpr, num_res: int, invariant: list[bool],
-                       body_uk: list[bool], num_consts: int, num_carry: int,
-                       in_avals: list[ShapedArray]) -> ClosedJaxpr:
-    """The unknown program (residuals, unknown inputs) in scan form: consts = invariant
-    residuals + unknown consts; carry = unknown carry; xs = per-iteration residuals + unknown
-    xs."""
-    key = ("scan_unknown_body", num_res, tuple(invariant))
-
-    def make() -> ClosedJaxpr:
-        res_avals = unknown.in_avals[:num_res]
-        uk_avals = unknown.in_avals[num_res:]
-        n_uk_consts = sum(body_uk[:num_consts])
-        n_uk_carry = sum(body_uk[num_consts:num_consts + num_carry])
-        inv_avals = [a for a, inv in zip(res_avals, invariant) if inv]
-        per_avals = [a for a, inv in zip(res_avals, invariant) if not inv]
-        order = (inv_avals + uk_avals[:n_uk_consts + n_uk_carry] + per_avals
-                 + uk_avals[n_uk_consts + n_uk_carry:])
-
-        def fun(*args: Any) -> list[Any]:
-            n_inv, n_fixed = len(inv_avals), n_uk_consts + n_uk_carry
-            inv = iter(args[:n_inv])
-            fixed = args[n_inv:n_inv + n_fixed]
-            per = iter(args[n_inv + n_fixed:n_inv + n_fixed + len(per_avals)])
-            xs = args[n_inv + n_fixed + len(per_avals):]
-            res = [next(inv) if i else next(per) for i in invariant]
-            return run(unknown, *res, *fixed, *xs)
-        return restage(fun, order)
-
-    return memoized(unknown, key, make)
+    invariant_res = [known_args[i] for i in inv_positions]
+    if n_known_out == n_out:
+        return known_outs
+    n_uk_consts, n_uk_carry = sum(body_uk[:num_consts]), sum(carry_uk)
+    uk_fixed, uk_xs = split_list(uk_args, [n_uk_consts + n_uk_carry])
+    uk_outs = trace.record(
+        scan_p, [*invariant_res, *uk_fixed, *stacked, *uk_xs],
+        {"jaxpr": unknown_scan_body(unknown, num_res, invariant, len(uk_fixed)),
+         "length": length, "reverse": reverse,
+         "num_consts": len(invariant_res) + n_uk_consts, "num_carry": n_uk_carry})
+    return merge_lists(out_uk, known_outs, uk_outs)
 
 
 partial_eval_rules[scan_p] = _scan_partial_eval
@@ -487,14 +434,9 @@ def _scan_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     def body_bdims(carry_b: list[bool]) -> list[int | None]:
         return [0 if b else None for b in const_b + carry_b + xs_b]
 
-    while True:
-        _, out_b = batch_jaxpr_instantiate(jaxpr, body_bdims(carry_b), size, name,
-                                           [False] * n_out)
-        new = [a or (d is not None) for a, d in zip(carry_b, out_b[:num_carry])]
-        if new == carry_b:
-            break
-        carry_b = new
-    body, out_bdims = batch_jaxpr_instantiate(
+    carry_b = fixpoint(carry_b, lambda b: [
+        d is not None for d in batch_jaxpr(jaxpr, body_bdims(b), size, name)[1]])
+    body, out_bdims = batch_jaxpr(
         jaxpr, body_bdims(carry_b), size, name, carry_b + [False] * (n_out - num_carry))
     new_args = []
     for k, (x, d) in enumerate(zip(args, bdims)):
@@ -511,4 +453,4 @@ def _scan_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     return outs, result_bdims
 
 
-axis_batching_rules[scan_p] = _scan_batch
+batching_rules[scan_p] = _scan_batch

@@ -234,7 +234,8 @@ def _linear_solve_transpose(cts: Sequence[Any], *args: Any, system: _LinearSyste
 transpose_rules[linear_solve_p] = _linear_solve_transpose
 
 
-def _linear_solve_batch(args: Sequence[Any], bdims: Sequence[Any], *, system: _LinearSystem,
+def _linear_solve_batch(axis_data: Any, args: Sequence[Any],
+                        bdims: Sequence[Any], *, system: _LinearSystem,
                         num_consts: tuple[int, int, int]) -> tuple[list[Any], list[int]]:
     from ftrans.api import vmap
     n = sum(num_consts)

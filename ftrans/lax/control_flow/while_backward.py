@@ -15,12 +15,12 @@ import numpy as np
 
 from ftrans.core import FtransError, Primitive, ShapedArray, get_aval
 from ftrans.interpreters.batching import (
-    BatchTrace, axis_batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
+    BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
 from ftrans.interpreters.jvp import jvp_rules
 from ftrans.ir import ClosedJaxpr
 from ftrans.lax.control_flow.common import (
-    batch_jaxpr_instantiate, memoized, restage, run, zeros,
+    memoized, restage, run, zeros,
 )
 
 
@@ -140,10 +140,10 @@ def _while_backward_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequenc
     fc_b = [None if d is not_mapped else 0 for d in bdims[cond_nconsts:n_fixed]]
     cond, pred_b = batch_jaxpr(cond_jaxpr, cc_b + [0] * num_carry, size, name)
     n_fwd_out = len(fwd_jaxpr.out_avals)
-    fwd, _ = batch_jaxpr_instantiate(fwd_jaxpr, fc_b + [0] * num_carry, size, name,
+    fwd, _ = batch_jaxpr(fwd_jaxpr, fc_b + [0] * num_carry, size, name,
                                      [True] * n_fwd_out)
     n_back_in, n_back_out = len(back_jaxpr.in_avals), len(back_jaxpr.out_avals)
-    back, _ = batch_jaxpr_instantiate(back_jaxpr, [0] * n_back_in, size, name,
+    back, _ = batch_jaxpr(back_jaxpr, [0] * n_back_in, size, name,
                                       [True] * n_back_out)
     params = {"cond_nconsts": cond_nconsts, "fwd_nconsts": fwd_nconsts, "num_carry": num_carry,
               **checkpoint_param(checkpoint_every)}
@@ -194,4 +194,4 @@ def _while_backward_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequenc
     return outs, [0] * len(outs)
 
 
-axis_batching_rules[while_backward_p] = _while_backward_batch
+batching_rules[while_backward_p] = _while_backward_batch
