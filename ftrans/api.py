@@ -40,6 +40,7 @@ from ftrans.api_util import (
     normalize_argnums,
 )
 from ftrans.api_vmap import check_chunk_size, vmap, vmap_basis  # noqa: F401  (ftrans.api.vmap)
+from ftrans.lax import reshape
 
 # The dtype of the gradient of an integer input under allow_int (as in JAX): zero-size items.
 float0 = np.dtype([("float0", np.void, 0)])
@@ -589,7 +590,6 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
            [0., 4.]])
     """
     check_callable(fun, "jacfwd")
-    from ftrans.lax import reshape
     check_chunk_size(chunk_size, "jacfwd")
 
     @functools.wraps(fun)
@@ -640,7 +640,6 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
            [0., 4.]])
     """
     check_callable(fun, "jacrev")
-    from ftrans.lax import reshape
     check_chunk_size(chunk_size, "jacrev")
 
     @functools.wraps(fun)

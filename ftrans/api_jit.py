@@ -27,6 +27,9 @@ from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
 from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
 from ftrans.zero_cotangent import zero_cotangent_enabled
+from ftrans.config import config
+from ftrans.compile import optimize
+from ftrans.compile import generate
 
 _jit_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("ftrans_jit_enabled",
                                                                     default=True)
@@ -66,7 +69,6 @@ class _JitCaches:
 
     def insert(self, table: dict, key: Any, entry: _JitEntry) -> None:
         """Add an entry, then evict least recently used ones over the bounds."""
-        from ftrans.config import config
         entry.last_used = next(self.clock)
         with self.lock:
             table[key] = entry
@@ -405,7 +407,6 @@ class Lowered:
 
     def __init__(self, closed: ClosedJaxpr, in_tree: PyTreeDef, out_tree: PyTreeDef,
                  static_pos: tuple[int, ...], static_names: tuple[str, ...], name: str):
-        from ftrans.compile import optimize
         self.jaxpr = closed
         self.optimized = optimize(closed)
         self.in_tree = in_tree
@@ -428,7 +429,6 @@ class Compiled:
     (static ones included, which are ignored: they were fixed when lowering)."""
 
     def __init__(self, lowered: Lowered):
-        from ftrans.compile import generate
         self.lowered = lowered
         self.program = generate(lowered.optimized)
 

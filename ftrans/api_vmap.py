@@ -22,6 +22,8 @@ from ftrans.core import ShapedArray, Tracer, current_trace, eval_trace, get_aval
 from ftrans.interpreters.batching import BatchTrace, BatchTracer, move_batch_axis
 from ftrans.interpreters.batching import split_outputs as split_outputs_batched
 from ftrans.tree_util import broadcast_prefix, tree_flatten, tree_unflatten
+from ftrans.tree_util import keystr, tree_flatten_with_path
+from ftrans import lax
 
 __all__ = ["vmap", "map_in_chunks", "vmap_basis", "basis_rows", "slice_axis", "check_chunk_size"]
 
@@ -126,7 +128,6 @@ def _check_axes_spec(spec: Any, name: str) -> None:
 
 def _batch_size(args: tuple, flat: list[Any], axes: list[Any], axis_size: int | None,
                 kw_flat: list[Any]) -> int:
-    from ftrans.tree_util import keystr, tree_flatten_with_path
     paths = [f"args{keystr(path)}" for path, _ in tree_flatten_with_path(args)[0]]
     sizes = []  # (where, size)
     for path, x, ax in zip(paths, flat, axes):
@@ -250,7 +251,6 @@ def vmap_basis(fun: Callable[[Any], Any], aval: ShapedArray, chunk_size: int | N
 
 
 def _computed_basis_rows(aval: ShapedArray, start: int, stop: int) -> Any:
-    from ftrans import lax
     rows = lax.add(lax.broadcasted_iota(np.int64, (stop - start, 1), 0), np.int64(start))
     columns = lax.broadcasted_iota(np.int64, (1, aval.size), 1)
     ones = lax.convert_element_type(lax.eq(rows, columns), aval.dtype)  # eq broadcasts

@@ -26,6 +26,15 @@ from ftrans.lax.call import (
     run_program,
 )
 from ftrans.tree_util import tree_unflatten
+from ftrans.tree_util import tree_map
+from ftrans.interpreters.batching import defvectorized
+from ftrans.interpreters.jvp import jvp_rules
+from ftrans.interpreters.transpose import transpose_rules
+from ftrans.lax.linalg import dot_general_p
+from ftrans.api import check_callable
+from ftrans.compile import eliminate_dead_code
+from ftrans.api import trace_to_jaxpr
+from ftrans.api_util import flatten_args
 
 __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies", "remat_p", "name_p"]
 
@@ -47,7 +56,6 @@ def checkpoint_name(x: Any, name: str) -> Any:
     >>> round(float(ft.grad(f)(1.0)), 6)
     0.360039
     """
-    from ftrans.tree_util import tree_map
     return tree_map(lambda leaf: name_p.bind(leaf, name=name), x)
 
 
@@ -57,9 +65,6 @@ def _name_jvp(primals: Sequence[Any], tangents: Sequence[Any], name: str) -> tup
 
 
 def _register_name_rules() -> None:
-    from ftrans.interpreters.batching import defvectorized
-    from ftrans.interpreters.jvp import jvp_rules
-    from ftrans.interpreters.transpose import transpose_rules
     jvp_rules[name_p] = _name_jvp
     transpose_rules[name_p] = lambda ct, x, name: [ct]
     defvectorized(name_p)
@@ -81,7 +86,6 @@ def nothing_saveable(eqn: JaxprEqn) -> bool:
 
 
 def _is_dot(eqn: JaxprEqn) -> bool:
-    from ftrans.lax.linalg import dot_general_p
     return eqn.primitive is dot_general_p
 
 
@@ -207,7 +211,6 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
     """
     if fun is None:
         return functools.partial(checkpoint, static_argnums=static_argnums, policy=policy)
-    from ftrans.api import check_callable
     check_callable(fun, "checkpoint")
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     policy = nothing_saveable if policy is None else _as_eqn_policy(policy)
@@ -217,8 +220,6 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
     def remat_fun(*args: Any, **kwargs: Any) -> Any:
         if current_trace() is eval_trace:  # nothing is being differentiated
             return fun(*args, **kwargs)
-        from ftrans.api import trace_to_jaxpr
-        from ftrans.api_util import flatten_args
         closed, out_tree = trace_to_jaxpr(fun, args, kwargs, nums, "checkpoint")
         closed, lifted = lift_tracer_consts(closed)
         static = {i % len(args) for i in nums} if args else set()
@@ -266,7 +267,6 @@ def remat_partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool], poli
     saved = [v for eqn in known_jaxpr.eqns
              if policy(eqn) and any(v in needed for v in eqn.outvars) for v in eqn.outvars]
     saved_set = set(saved)
-    from ftrans.compile import eliminate_dead_code
     forward = eliminate_dead_code(ClosedJaxpr(
         Jaxpr(known_jaxpr.constvars, known_jaxpr.invars, known_jaxpr.eqns,
               known_jaxpr.outvars[:n_known_outs] + saved), known.consts))

@@ -48,6 +48,8 @@ from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.interpreters.transpose import transpose_rules
 from ftrans.ir import ClosedJaxpr, eval_jaxpr
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
+from ftrans.compile import compiled
+from ftrans import lax
 
 __all__ = ["custom_jvp", "custom_vjp", "SymbolicZero", "CustomDerivativeError"]
 
@@ -367,7 +369,6 @@ def _jvp_flat(jvp: Callable, call: _Call, symbolic_zeros: bool) -> Callable:
 
 
 def _custom_jvp_call_impl(*args: Any, call_jaxpr: ClosedJaxpr, **_: Any) -> list[Any]:
-    from ftrans.compile import compiled
     return compiled(call_jaxpr)(*args)
 
 
@@ -647,5 +648,4 @@ axis_batching_rules[custom_vjp_call_p] = _custom_vjp_call_batch
 
 
 def _lax() -> Any:
-    from ftrans import lax
     return lax

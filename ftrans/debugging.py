@@ -37,6 +37,9 @@ import numpy as np
 from ftrans import core
 from ftrans.config import config
 from ftrans.core import EvalTrace, FtransError, Trace, Tracer, escaped_tracer_error
+from ftrans import api_jit
+from ftrans.interpreters import transpose
+from ftrans.api_jit import disable_jit
 
 __all__ = ["LeakedTracerError", "checking_leaks", "check_leaks", "debug_nans", "debug_infs",
            "CheckingEvalTrace"]
@@ -141,8 +144,6 @@ class CheckingEvalTrace(EvalTrace):
 def _install_checking(_: Any = None) -> None:
     on = config.read("debug_nans") or config.read("debug_infs")
     core.eval_trace.__class__ = CheckingEvalTrace if on else EvalTrace
-    from ftrans import api_jit
-    from ftrans.interpreters import transpose
     api_jit.debug_jit_outputs = _check_jit_outputs if on else None
     transpose.backward_hook = _transpose_checked if on else None
 
@@ -156,7 +157,6 @@ def _check_jit_outputs(fun: Any, args: tuple, kwargs: dict, outs: list[Any]) -> 
     kind = first_bad_value(outs)
     if kind is None:
         return
-    from ftrans.api_jit import disable_jit
     with disable_jit():
         fun(*args, **kwargs)  # the checking trace raises at the primitive
     name = getattr(fun, "__name__", type(fun).__name__)

@@ -20,11 +20,11 @@ from ftrans.interpreters.partial_eval import (
 )
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
 from ftrans.ir import ClosedJaxpr
+from ftrans.compile import compiled
 
 
 def run_program(*args: Any, jaxpr: ClosedJaxpr, **params: Any) -> list[Any]:
     """The implementation of a primitive that calls the program in its ``jaxpr`` param."""
-    from ftrans.compile import compiled
     return compiled(jaxpr)(*args)
 
 

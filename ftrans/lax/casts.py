@@ -23,6 +23,7 @@ from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax.elementwise_base import (
     ANY, FLOAT, PYTHON_SCALARS, check_operand, unary_primitive,
 )
+from ftrans.tree_util import tree_map
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,7 +81,6 @@ def stop_gradient(x: Any) -> Any:
 
     Applies to every leaf of a pytree.
     """
-    from ftrans.tree_util import tree_map
     return tree_map(lambda leaf: stop_gradient_p.bind(check_operand(leaf, "stop_gradient")), x)
 
 

@@ -17,6 +17,8 @@ from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpos
 from ftrans.lax.reductions_base import (
     _bind_checked, _check_operand_kind, _highest, _lowest, reduce_sum,
 )
+from ftrans.lax.structural import broadcast_in_dim, reshape
+from ftrans.lax.structural import concatenate
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +90,6 @@ def _exclusive_scan(scan: Any, operands: Sequence[Any], identities: Sequence[Any
     Only reshape, broadcast, select and a sum with zeros: exact, and differentiable.
     """
     from ftrans.lax.elementwise import select_n
-    from ftrans.lax.structural import broadcast_in_dim, reshape
     shape = get_aval(operands[0]).shape
     ndim = len(shape)
     pairs_shape = shape[:axis + 1] + (2,) + shape[axis + 1:]
@@ -240,7 +241,6 @@ def cumlogsumexp(x: Any, axis: int = 0, reverse: bool = False) -> Any:
 def _shift_along(y: Any, fill: float, axis: int, reverse: bool) -> Any:
     """Element i is ``y[i-1]`` (``y[i+1]`` when ``reverse``), ``fill`` at the start."""
     from ftrans.lax.indexing import slice_in_dim
-    from ftrans.lax.structural import broadcast_in_dim, concatenate
     aval = get_aval(y)
     n = aval.shape[axis]
     edge_shape = aval.shape[:axis] + (1,) + aval.shape[axis + 1:]

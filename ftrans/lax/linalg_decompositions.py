@@ -30,6 +30,7 @@ from ftrans.lax.elementwise import (
 from ftrans.lax.linalg import batch_matmul
 from ftrans.lax.reductions import reduce_sum
 from ftrans.lax.structural import broadcast_to, expand_dims, transpose
+from ftrans.lax.indexing import slice_in_dim
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -655,7 +656,6 @@ def _qr_tall_tangent(q: Any, r: Any, a_dot: Any) -> tuple[Any, Any]:
 
 
 def _split_columns(x: Any, k: int) -> tuple[Any, Any]:
-    from ftrans.lax.indexing import slice_in_dim
     ndim, n = get_aval(x).ndim, get_aval(x).shape[-1]
     return slice_in_dim(x, 0, k, axis=ndim - 1), slice_in_dim(x, k, n, axis=ndim - 1)
 

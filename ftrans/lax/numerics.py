@@ -22,6 +22,8 @@ from ftrans.lax.elementwise import (
     _float_const, bitwise_and, check_operand, coerce_scalars, div, gt, lt, mul, select_n,
     unary_primitive,
 )
+from ftrans.lax.structural import broadcast_in_dim
+from ftrans.lax.elementwise import integer_pow
 
 __all__ = ["clamp", "clamp_p", "cbrt", "cbrt_p", "reduce_precision", "reduce_precision_p",
            "square"]
@@ -89,7 +91,6 @@ def _clamp_batch(args: Sequence[Any], bdims: Sequence[Any]) -> tuple[Any, int]:
     x_shape = get_aval(args[1]).shape
     if bdims[1] is not None:
         x_shape = x_shape[:bdims[1]] + x_shape[bdims[1] + 1:]
-    from ftrans.lax.structural import broadcast_in_dim
     full = (size,) + x_shape
     out = []
     for a, d in zip(args, bdims):
@@ -131,7 +132,6 @@ def square(x: Any) -> Any:
     >>> square(3.0)
     np.float64(9.0)
     """
-    from ftrans.lax.elementwise import integer_pow
     return integer_pow(check_operand(x, "lax.square"), 2)
 
 

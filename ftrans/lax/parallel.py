@@ -24,6 +24,7 @@ from ftrans.lax import elementwise as ew
 from ftrans.lax.reductions import reduce_sum
 from ftrans.lax.structural import broadcast_in_dim, reshape
 from ftrans.tree_util import tree_map
+from ftrans.lax import reductions
 
 
 def _names(axis_name: Any) -> tuple[Any, ...]:
@@ -138,7 +139,6 @@ def _extremum_jvp(prim: Primitive) -> Any:
 def _extremum_collective(reducer: str) -> Any:
     def rule(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
              axis_name: Any) -> tuple[Any, Any]:
-        from ftrans.lax import reductions
         (x,), (bdim,) = args, bdims
         out = x if bdim is not_mapped else getattr(reductions, reducer)(x, (bdim,))
         rest = _rest(axis_name, trace.axis_name)

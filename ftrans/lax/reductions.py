@@ -25,6 +25,8 @@ from ftrans.lax.reductions_base import (  # noqa: F401  (ftrans.lax.reductions.X
     _bind_checked, _bind_reduction, _check_axes, _check_operand_kind, _highest, _kept_dims,
     _lowest, _reduced_shape, _reduction_primitive, canonicalize_axes, reduce_sum, reduce_sum_p,
 )
+from ftrans.lax.structural import broadcast_in_dim
+from ftrans.lax.structural import reshape, transpose
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,7 +79,6 @@ def _reduce_chooser_jvp(g: Any, ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
     """The tangent at the elements that attain the extremum, averaged over them: ties split the
     derivative evenly (JAX's rule). A NaN result gets a NaN tangent (no element equals it)."""
     from ftrans.lax.elementwise import convert_element_type, div, eq, mul
-    from ftrans.lax.structural import broadcast_in_dim
     shape = get_aval(x).shape
     at_extremum = eq(x, broadcast_in_dim(ans, shape, _kept_dims(len(shape), axes)))
     indicators = convert_element_type(at_extremum, get_aval(g).dtype)
@@ -121,7 +122,6 @@ def _reduce_prod_jvp(g: Any, ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
     elements before j) * (product of the elements after j): no division by x, so zeros in x are
     exact, and the rule is made of differentiable primitives, so every order is exact."""
     from ftrans.lax.elementwise import mul
-    from ftrans.lax.structural import reshape, transpose
     shape = get_aval(x).shape
     kept = _kept_dims(len(shape), axes)
     size = 1

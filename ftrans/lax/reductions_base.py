@@ -13,6 +13,7 @@ from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, make_aval, sta
 from ftrans.interpreters.batching import defreducer
 from ftrans.interpreters.jvp import deflinear
 from ftrans.interpreters.transpose import transpose_rules
+from ftrans.lax.structural import broadcast_in_dim
 
 
 def _check_axes(x: ShapedArray, axes: tuple[int, ...], name: str) -> None:
@@ -71,7 +72,6 @@ deflinear(reduce_sum_p)
 
 
 def _reduce_sum_transpose(ct: Any, x: Any, axes: tuple[int, ...]) -> list[Any]:
-    from ftrans.lax.structural import broadcast_in_dim
     shape = x.aval.shape
     kept = tuple(d for d in range(len(shape)) if d not in axes)
     return [broadcast_in_dim(ct, shape, kept)]

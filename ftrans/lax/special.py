@@ -32,6 +32,7 @@ from ftrans.interpreters.jvp import defjvp
 from ftrans.lax.elementwise import (
     add, broadcast_shapes, check_operand, div, exp, lt, mul, neg, select_n, sub,
 )
+from ftrans.core import get_aval
 
 _SQRT_PI = math.sqrt(math.pi)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -81,7 +82,6 @@ def special_primitive_n(name: str, impl: Callable[..., np.ndarray], nargs: int) 
 
 
 def _float_like(value: float, x: Any) -> Any:
-    from ftrans.core import get_aval
     return np.asarray(value, get_aval(x).dtype)[()]
 
 

@@ -23,6 +23,9 @@ from ftrans.lax.convolution import conv_general_dilated
 from ftrans.numpy._axes import normalize_axes, normalize_axis
 from ftrans.numpy._elementwise import add, multiply, not_equal, subtract, true_divide
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._reductions import sum as reduce_sum
+from ftrans.numpy._sorting import searchsorted
+from ftrans.numpy._shapes import moveaxis
 
 __all__ = ["diff", "ediff1d", "gradient", "trapezoid", "interp", "convolve", "correlate",
            "cross"]
@@ -251,7 +254,6 @@ def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Any:
     >>> fnp.trapezoid(np.array([1., 2., 3.]), x=np.array([0., 1., 3.]))
     np.float64(6.5)
     """
-    from ftrans.numpy._reductions import sum as reduce_sum
     y = asarray_strong(y)
     ndim = get_aval(y).ndim
     ax = normalize_axis(axis, ndim)
@@ -285,7 +287,6 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     >>> fnp.interp(np.array([0.5, 2.5, -1.]), np.array([0., 1., 2.]), np.array([0., 10., 0.]))
     array([5., 0., 0.])
     """
-    from ftrans.numpy._sorting import searchsorted
     x, xp, fp = asarray_strong(x), asarray_strong(xp), asarray_strong(fp)
     if get_aval(xp).ndim != 1 or get_aval(fp).ndim != 1:
         raise ValueError("object too deep for desired array" if get_aval(fp).ndim > 1 else
@@ -447,7 +448,6 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
     a, b = asarray_strong(a), asarray_strong(b)
     dtype = result_type(a, b)
     a, b = cast(a, dtype), cast(b, dtype)
-    from ftrans.numpy._shapes import moveaxis
     a = moveaxis(a, normalize_axis(axisa, get_aval(a).ndim, "axisa"), -1)
     b = moveaxis(b, normalize_axis(axisb, get_aval(b).ndim, "axisb"), -1)
     na, nb = get_aval(a).shape[-1], get_aval(b).shape[-1]

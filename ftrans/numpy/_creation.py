@@ -16,6 +16,9 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import Tracer, canonicalize_shape, get_aval
 from ftrans.numpy._promotion import concrete_numeric_array
+from ftrans.numpy._elementwise import add, multiply, subtract, true_divide
+from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._shapes import moveaxis
 
 __all__ = ["array", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "empty_like", "arange", "linspace", "eye", "identity", "tri",
@@ -144,9 +147,6 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
         start = concrete_numeric_array(start, "linspace")
         stop = concrete_numeric_array(stop, "linspace")
         return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
-    from ftrans.numpy._elementwise import add, multiply, subtract, true_divide
-    from ftrans.numpy._promotion import asarray_strong, cast, result_type
-    from ftrans.numpy._shapes import moveaxis
     start, stop = asarray_strong(start), asarray_strong(stop)
     compute = result_type(start, stop, 1.0)
     start, stop = cast(start, compute), cast(stop, compute)
@@ -186,7 +186,6 @@ def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False,
              indexing: str = "xy") -> tuple[Any, ...]:
     """Coordinate arrays from coordinate vectors (``indexing='xy'`` swaps the first two
     axes, as in NumPy)."""
-    from ftrans.numpy._promotion import asarray_strong
     if indexing not in ("xy", "ij"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
     vectors = [lax.reshape(asarray_strong(x), (-1,)) for x in xi]

@@ -19,6 +19,8 @@ from ftrans import lax
 from ftrans.core import get_aval
 from ftrans.numpy._math import _const, _operands, copysign
 from ftrans.numpy._promotion import asarray_strong, cast
+from ftrans.numpy._elementwise import trunc
+from ftrans.numpy._axes import check_no_out
 
 __all__ = ["fmax", "fmin", "frexp", "ldexp", "nextafter", "spacing", "modf", "isposinf",
            "isneginf", "sinc", "i0"]
@@ -193,7 +195,6 @@ def modf(x: Any, /) -> tuple[Any, Any]:
     (array([ 0.5, -0.5]), array([ 2., -2.]))
     """
     (x,) = _operands(np.modf, x)
-    from ftrans.numpy._elementwise import trunc
     whole = lax.stop_gradient(trunc(x))
     infinite = lax.eq(lax.abs(x), _const(np.inf, x))
     with np.errstate(invalid="ignore"):
@@ -225,7 +226,6 @@ def isposinf(x: Any, /, out: None = None) -> Any:
     >>> fnp.isposinf(np.array([np.inf, -np.inf, 1.0]))
     array([ True, False, False])
     """
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "isposinf")
     return _infinity_test(x, np.inf, "isposinf")
 
@@ -240,7 +240,6 @@ def isneginf(x: Any, /, out: None = None) -> Any:
     >>> fnp.isneginf(np.array([np.inf, -np.inf, 1.0]))
     array([False,  True, False])
     """
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "isneginf")
     return _infinity_test(x, -np.inf, "isneginf")
 

@@ -19,6 +19,7 @@ from ftrans.core import get_aval
 from ftrans.lax import gather_scatter
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy._statistics import _concrete, _histogram_edges
+from ftrans.numpy._sorting import searchsorted
 
 __all__ = ["digitize", "histogram_bin_edges", "histogram2d", "histogramdd"]
 
@@ -35,7 +36,6 @@ def digitize(x: Any, bins: Any, right: bool = False) -> Any:
     >>> fnp.digitize(np.array([0.2, 6.4, 3.0, 1.6]), np.array([0.0, 1.0, 2.5, 4.0, 10.0]))
     array([1, 4, 3, 2])
     """
-    from ftrans.numpy._sorting import searchsorted
     x, bins = asarray_strong(x), asarray_strong(bins)
     if get_aval(bins).ndim != 1:
         raise ValueError("object too deep for desired array" if get_aval(bins).ndim > 1
@@ -84,7 +84,6 @@ def histogram_bin_edges(a: Any, bins: Any = 10, range: tuple[float, float] | Non
 def _bin_index(values: Any, edges: Any) -> Any:
     """Each value's bin among ``edges`` (the last closed on the right); ``len(edges) - 1``
     for values outside."""
-    from ftrans.numpy._sorting import searchsorted
     n_bins = get_aval(edges).shape[0] - 1
     edges = lax.stop_gradient(edges)
     values = lax.stop_gradient(cast(values, get_aval(edges).dtype))

@@ -26,6 +26,9 @@ from numpy import (  # noqa: F401  (shapes only: NumPy's results are the constan
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._indexing import take
+from ftrans.lax import gather_scatter
+from ftrans.numpy._shapes import concatenate
 
 __all__ = ["r_", "c_", "s_", "index_exp", "mgrid", "ogrid", "ix_", "indices", "diag_indices",
            "diag_indices_from", "tril_indices", "triu_indices", "tril_indices_from",
@@ -48,7 +51,6 @@ class _Concatenator:
         return f"ftrans.numpy.{self._name}"
 
     def __getitem__(self, key: Any) -> Any:
-        from ftrans.numpy._shapes import concatenate
         if not isinstance(key, tuple):
             key = (key,)
         axis, ndmin, trans1d = self._defaults
@@ -328,9 +330,7 @@ def fill_diagonal(a: Any, val: Any, wrap: bool = False, *, inplace: bool = True)
     m = get_aval(v).shape[0]
     if m == 0:
         return a
-    from ftrans.numpy._indexing import take
     values = take(v, np.arange(len(positions)) % m)
-    from ftrans.lax import gather_scatter
     flat = lax.reshape(a, (-1,))
     flat = gather_scatter.scatter(flat, positions.reshape(-1, 1), values, (0,))
     return lax.reshape(flat, shape)

@@ -16,6 +16,9 @@ from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.numpy._elementwise import to_bool
 from ftrans.numpy._promotion import asarray_leaf, cast, resolve, result_type
+from ftrans.numpy._elementwise import maximum, minimum
+from ftrans.numpy._axes import check_no_out
+from ftrans.numpy._reductions import all as all_
 
 __all__: list[str] = []
 
@@ -251,7 +254,6 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # no
         if a_max is not None:
             raise TypeError("clip: pass the upper bound as a_max or max, not both")
         a_max = max
-    from ftrans.numpy._elementwise import maximum, minimum
     out = asarray_leaf(a)
     if a_min is None and a_max is None:
         return out
@@ -268,7 +270,6 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # no
 def around(a: Any, decimals: int = 0, out: Any = None) -> Any:
     """``a`` rounded to ``decimals`` decimal places, halves to even (NumPy's rule: scale by a
     power of ten, ``rint``, scale back). Integers with ``decimals < 0`` round in float64."""
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "round")
     a = asarray_leaf(a)
     dtype = result_type(a)
@@ -562,7 +563,6 @@ def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
 def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> Any:
     """Whether every element of ``a`` is close to ``b`` (see :func:`isclose`)."""
-    from ftrans.numpy._reductions import all as all_
     out = all_(isclose(a, b, rtol, atol, equal_nan))
     return out if isinstance(out, Tracer) else bool(out)
 

@@ -21,6 +21,7 @@ from ftrans.core import ConcretizationError, Tracer, get_aval
 from ftrans.lax import gather_scatter
 from ftrans.lax import sorting as lax_sorting
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._sorting import unique
 
 __all__ = ["isin", "union1d", "intersect1d", "setdiff1d", "setxor1d", "unique_values",
            "unique_counts", "unique_inverse", "unique_all"]
@@ -320,7 +321,6 @@ class UniqueInverseResult(NamedTuple):
 
 
 def _unique(x: Any, size: Any, fill_value: Any, **flags: bool) -> Any:
-    from ftrans.numpy._sorting import unique
     return unique(x, equal_nan=False, size=size, fill_value=fill_value, **flags)
 
 

@@ -18,6 +18,7 @@ from ftrans.lax import indexing as lax_indexing
 from ftrans.lax import structural as lax_structural
 from ftrans.numpy._axes import normalize_axes, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, check_sequence, result_type
+from ftrans.numpy._axes import check_no_out
 
 __all__ = ["shape", "ndim", "size", "reshape", "ravel", "transpose", "permute_dims",
            "moveaxis", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
@@ -223,7 +224,6 @@ def concatenate(arrays: Sequence[Any], axis: int | None = 0, out: None = None,
     Raises:
       ValueError: the arrays differ in rank or in size on another axis.
     """
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "concatenate")
     arrays = _joinable(arrays, dtype, "concatenate")
     if axis is None:
@@ -258,7 +258,6 @@ def stack(arrays: Sequence[Any], axis: int = 0, out: None = None, *,
     Raises:
       ValueError: the arrays have different shapes.
     """
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "stack")
     arrays = _joinable(arrays, dtype, "stack")
     shapes = {get_aval(a).shape for a in arrays}

@@ -24,6 +24,9 @@ from ftrans.lax import sorting as lax_sorting
 from ftrans.numpy import _reductions as reductions
 from ftrans.numpy._axes import check_no_out, normalize_axes
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._elementwise import to_bool
+from ftrans.numpy._elementwise import sqrt
+from ftrans.numpy._sorting import searchsorted
 
 __all__ = ["median", "quantile", "percentile", "nanmedian", "nanquantile", "nanpercentile",
            "nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin",
@@ -290,7 +293,6 @@ def _not_nan_mask(a: Any, where: Any) -> Any:
     mask = lax.bitwise_not(_isnan(a))
     if where is True or where is None:
         return mask
-    from ftrans.numpy._elementwise import to_bool
     return lax.bitwise_and(mask, to_bool(where))
 
 
@@ -325,7 +327,6 @@ def nanstd(a: Any, axis: Axis = None, dtype: Any = None, out: None = None, ddof:
            keepdims: bool = False, *, where: Any = True, mean: Any = None,
            correction: float | None = None) -> Any:
     """:func:`std` ignoring NaNs."""
-    from ftrans.numpy._elementwise import sqrt
     return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                        correction=correction))
 
@@ -469,7 +470,6 @@ def histogram(a: Any, bins: Any = 10, range: tuple[float, float] | None = None, 
     dtype = get_aval(edges).dtype
     values = lax.stop_gradient(cast(a, dtype))
     edges_c = lax.stop_gradient(edges)
-    from ftrans.numpy._sorting import searchsorted
     index = lax.sub(searchsorted(edges_c, values, side="right"), np.int64(1))
     last = lax.index_in_dim(edges_c, n_bins, 0, False)
     first = lax.index_in_dim(edges_c, 0, 0, False)

@@ -30,6 +30,9 @@ from ftrans.custom_derivatives import custom_jvp
 from ftrans.lax import linalg_decompositions as decomp
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy import _reductions as red
+from ftrans.lax.linalg_eig import eig as lax_eig
+from ftrans.numpy import _elementwise as ew
 
 __all__ = [
     "LinAlgError", "norm", "matmul", "det", "slogdet", "inv", "solve", "lstsq", "cholesky",
@@ -251,7 +254,6 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, Any, An
     >>> x, res, int(rank)
     (array([2.]), array([2.]), 1)
     """
-    from ftrans.numpy import _reductions as red
     a, b = _float_pair(a, b, "lstsq", square=False)
     a_shape, b_shape = get_aval(a).shape, get_aval(b).shape
     if len(a_shape) != 2:
@@ -405,7 +407,6 @@ def eig(a: Any) -> EigResult:
     >>> fnp.linalg.eig(np.array([[2.0, 0.0], [0.0, 3.0]])).eigenvalues
     array([2.+0.j, 3.+0.j])
     """
-    from ftrans.lax.linalg_eig import eig as lax_eig
     w, v = lax_eig(_float_matrix(a, "eig"), compute_left_eigenvectors=False,
                    enable_eigvec_derivs=True)
     return EigResult(w, v)
@@ -418,7 +419,6 @@ def eigvals(a: Any) -> Any:
     >>> fnp.linalg.eigvals(np.array([[0.0, -1.0], [1.0, 0.0]]))
     array([0.+1.j, 0.-1.j])
     """
-    from ftrans.lax.linalg_eig import eig as lax_eig
     (w,) = lax_eig(_float_matrix(a, "eigvals"), compute_left_eigenvectors=False,
                    compute_right_eigenvectors=False)
     return w
@@ -500,7 +500,6 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *,  # noqa: N8
     >>> int(fnp.linalg.matrix_rank(np.array([[1.0, 2.0], [2.0, 4.0]])))
     1
     """
-    from ftrans.numpy import _reductions as red
     a = asarray_strong(A)
     if get_aval(a).ndim < 2:
         return lax.convert_element_type(red.any(lax.ne(a, np.zeros((), get_aval(a).dtype))),
@@ -545,8 +544,6 @@ def norm(x: Any, ord: Any = None, axis: int | Sequence[int] | None = None,  # no
     >>> float(fnp.linalg.norm(np.array([3.0, 4.0])))
     5.0
     """
-    from ftrans.numpy import _elementwise as ew
-    from ftrans.numpy import _reductions as red
     x = asarray_strong(x)
     dtype = get_aval(x).dtype
     if dtype.kind not in "fc":
@@ -571,7 +568,6 @@ def norm(x: Any, ord: Any = None, axis: int | Sequence[int] | None = None,  # no
 
 def _squared_magnitudes(x: Any) -> Any:
     """``|x| ** 2`` elementwise, real for complex ``x`` (``x * x`` would be complex)."""
-    from ftrans import lax
     if get_aval(x).dtype.kind == "c":
         re, im = lax.real(x), lax.imag(x)
         return lax.add(lax.mul(re, re), lax.mul(im, im))
@@ -579,8 +575,6 @@ def _squared_magnitudes(x: Any) -> Any:
 
 
 def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A002
-    from ftrans.numpy import _elementwise as ew
-    from ftrans.numpy import _reductions as red
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order '{ord}' for vectors")
     if ord is None or ord == 2:
@@ -600,8 +594,6 @@ def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A
 
 
 def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any:  # noqa: A002
-    from ftrans.numpy import _elementwise as ew
-    from ftrans.numpy import _reductions as red
     row, col = axes
     if row == col:
         raise ValueError("Duplicate axes given.")

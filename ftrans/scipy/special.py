@@ -33,6 +33,7 @@ from ftrans.lax import special as lax_special
 from ftrans.lax import special_bessel_zeta as lax_bessel_zeta
 from ftrans.lax import special_incomplete as lax_incomplete
 from ftrans.numpy._promotion import asarray_strong, cast, float_dtype_for
+from ftrans import nn
 
 __all__ = ["bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
            "entr", "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial",
@@ -146,7 +147,6 @@ def logsumexp(a: Any, axis: int | Sequence[int] | None = None, b: Any = None,
     >>> round(float(logsumexp(np.array([0.0, 0.0]))), 12)
     0.69314718056
     """
-    from ftrans import nn
     a = _float(a)
     if where is not None:
         a = fnp.where(where, a, -np.inf)
@@ -171,7 +171,6 @@ def softmax(x: Any, /, *, axis: int | tuple[int, ...] | None = None) -> Any:
     >>> softmax(np.array([0.0, np.log(3.0)])).round(12).tolist()
     [0.25, 0.75]
     """
-    from ftrans import nn
     return nn.softmax(_float(x), axis=axis)
 
 
@@ -183,7 +182,6 @@ def log_softmax(x: Any, /, *, axis: int | tuple[int, ...] | None = None) -> Any:
     >>> round(float(log_softmax(np.array([0.0, 0.0]))[0]), 12)
     -0.69314718056
     """
-    from ftrans import nn
     return nn.log_softmax(_float(x), axis=axis)
 
 

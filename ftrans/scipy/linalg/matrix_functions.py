@@ -18,6 +18,7 @@ from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy.linalg import (
     _adjoint, _float_matrix, _float_pair, _like, _swap,
 )
+from ftrans.api import jvp
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,7 +124,6 @@ def expm_frechet(A: Any, E: Any, *, method: str | None = None,  # noqa: N803
     array([[1., 0.],
            [0., 1.]])
     """
-    from ftrans.api import jvp
     if method not in (None, "SPS", "blockEnlarge"):
         raise ValueError(f"expm_frechet: method must be None, 'SPS' or 'blockEnlarge', got "
                          f"{method!r}")
