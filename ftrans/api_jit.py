@@ -10,7 +10,6 @@ docs/internals.md, "jit".
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import functools
 import inspect
 import itertools
@@ -27,12 +26,12 @@ from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
 from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
 from ftrans.zero_cotangent import zero_cotangent_enabled
-from ftrans.config import config
+from ftrans.config import config, jit_enabled
 from ftrans.compile import optimize
 from ftrans.compile import generate
+from ftrans.lax.call import jit_p
+from ftrans.compile import compiled
 
-_jit_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("ftrans_jit_enabled",
-                                                                    default=True)
 _MAX_ENTRIES_PER_FUNCTION = 64
 
 
@@ -129,11 +128,11 @@ def disable_jit(disable: bool = True) -> Iterator[None]:
     ...     ft.jit(lambda x: float(x) + 1.0)(1.0)
     2.0
     """
-    token = _jit_enabled.set(not disable)
+    token = jit_enabled.set(not disable)
     try:
         yield
     finally:
-        _jit_enabled.reset(token)
+        jit_enabled.reset(token)
 
 
 def jit_cache_info() -> dict[str, int]:
@@ -227,7 +226,7 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
 
     @functools.wraps(fun)
     def jitted(*args: Any, **kwargs: Any) -> Any:
-        if not _jit_enabled.get():
+        if not jit_enabled.get():
             return fun(*args, **kwargs)
         if not kwargs and not nums:
             # the common call, positional arrays only: the key without pytree flattening
@@ -289,13 +288,11 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
         if not extra and current_trace() is eval_trace:
             program = entry.program
             if program is None:
-                from ftrans.compile import compiled
                 program = entry.program = compiled(entry.jaxpr)
             outs = program(*flat)
             if debug_jit_outputs is not None:  # debug_nans / debug_infs is on
                 debug_jit_outputs(fun, args, kwargs, outs)
         else:
-            from ftrans.lax.call import jit_p
             outs = jit_p.bind(*extra, *flat, jaxpr=entry.jaxpr, name=name)
         return tree_unflatten(entry.out_tree, writable(outs))
 

@@ -24,6 +24,8 @@ from ftrans.interpreters.batching import split_outputs as split_outputs_batched
 from ftrans.tree_util import broadcast_prefix, tree_flatten, tree_unflatten
 from ftrans.tree_util import keystr, tree_flatten_with_path
 from ftrans import lax
+from ftrans.lax import slice_in_dim
+from ftrans.lax import concatenate
 
 __all__ = ["vmap", "map_in_chunks", "vmap_basis", "basis_rows", "slice_axis", "check_chunk_size"]
 
@@ -172,7 +174,6 @@ def slice_axis(x: Any, axis: int, start: int, stop: int) -> Any:
     ndim = get_aval(x).ndim
     axis %= ndim
     if isinstance(x, Tracer):
-        from ftrans.lax import slice_in_dim
         return slice_in_dim(x, start, stop, axis=axis)
     return np.asarray(x)[(slice(None),) * axis + (slice(start, stop),)]
 
@@ -210,7 +211,6 @@ def map_in_chunks(run_chunk: Callable[[int, int], Any], size: int, chunk_size: i
     results = []
     for buffer, ax in zip(buffers, axes):
         if isinstance(buffer, list):
-            from ftrans.lax import concatenate
             ndim = get_aval(buffer[0]).ndim
             buffer = buffer[0] if len(buffer) == 1 else concatenate(buffer, ax % ndim)
         results.append(buffer)

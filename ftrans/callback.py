@@ -17,6 +17,8 @@ from ftrans.core import FtransError, Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, jvp_rules
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
+from ftrans.lax.structural import broadcast_in_dim
+from ftrans.lax.control_flow import scan
 
 __all__ = ["pure_callback", "pure_callback_p", "CallbackError"]
 
@@ -174,7 +176,6 @@ def _pure_callback_batch(args: Sequence[Any], bdims: Sequence[Any], *,
     batched_avals = tuple(a.update(shape=(size,) + a.shape) for a in result_avals)
     front = [a if d is not_mapped else move_batch_axis(a, d, 0) for a, d in zip(args, bdims)]
     if vmap_method in ("sequential", "sequential_unrolled"):
-        from ftrans.lax.control_flow import scan
         is_batched = [d is not not_mapped for d in bdims]
         batched_args = [a for a, b in zip(front, is_batched) if b]
 
@@ -187,7 +188,6 @@ def _pure_callback_batch(args: Sequence[Any], bdims: Sequence[Any], *,
     if vmap_method == "legacy_vectorized":
         new_args = front
     else:
-        from ftrans.lax.structural import broadcast_in_dim
         lead = size if vmap_method == "broadcast_all" else 1
 
         def expand(a: Any) -> Any:

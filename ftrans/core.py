@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextvars
 import gc
+import os
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -367,8 +369,6 @@ def escaped_tracer_error(tracer: Tracer) -> EscapedTracerError:
 
 def _user_location() -> str:
     """`` (in function f at file:line)`` for the innermost frame outside ftrans, for errors."""
-    import os
-    import sys
     package = os.path.dirname(os.path.abspath(__file__)) + os.sep
     frame = sys._getframe(1)
     while frame is not None and (frame.f_code.co_filename.startswith(package)

@@ -40,6 +40,7 @@ from ftrans.core import EvalTrace, FtransError, Trace, Tracer, escaped_tracer_er
 from ftrans import api_jit
 from ftrans.interpreters import transpose
 from ftrans.api_jit import disable_jit
+from ftrans.ir import eval_jaxpr
 
 __all__ = ["LeakedTracerError", "checking_leaks", "check_leaks", "debug_nans", "debug_infs",
            "CheckingEvalTrace"]
@@ -136,7 +137,6 @@ class CheckingEvalTrace(EvalTrace):
         inner = params.get("jaxpr")
         if inner is not None and hasattr(inner, "jaxpr") and first_bad_value(args) is None:
             # a program applied as one primitive: run it equation by equation to find which
-            from ftrans.ir import eval_jaxpr
             eval_jaxpr(inner.jaxpr, inner.consts, *args)
         raise _primitive_error(prim.name, kind)
 

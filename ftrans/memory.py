@@ -20,6 +20,7 @@ from ftrans.core import ShapedArray
 from ftrans.ir import ClosedJaxpr, Literal, Var, programs_in_params
 from ftrans.api import make_jaxpr
 from ftrans.compile.buffers import is_ufunc_primitive, last_uses, reusable_input
+from ftrans.compile import optimize as optimize_program
 
 __all__ = ["memory_estimate", "MemoryEstimate", "EquationMemory"]
 
@@ -144,7 +145,6 @@ def memory_estimate(fun: Callable, static_argnums: int | Sequence[int] = ()
 def estimate_jaxpr(closed: ClosedJaxpr, optimize: bool = True) -> MemoryEstimate:
     """The :class:`MemoryEstimate` of a staged program (optimised first, as jit does)."""
     if optimize:
-        from ftrans.compile import optimize as optimize_program
         closed = optimize_program(closed)
     return _simulate(closed)
 

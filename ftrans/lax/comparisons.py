@@ -25,6 +25,7 @@ from ftrans.lax.elementwise_base import (
     ANY, PYTHON_SCALARS, bind_binary, binary_primitive, broadcast_shapes, check_operand,
     coerce_scalars, unary_primitive, unbroadcast,
 )
+from ftrans.lax.structural import broadcast_to
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,7 +160,6 @@ def _select_n_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any,
     out_dot = select_n_p.bind(which, *[instantiate_zeros(t) for t in case_dots])
     aval = get_aval(ans)
     if get_aval(out_dot).shape != aval.shape:
-        from ftrans.lax.structural import broadcast_to
         out_dot = broadcast_to(out_dot, aval.shape)
     return ans, out_dot
 

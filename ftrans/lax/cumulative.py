@@ -19,6 +19,12 @@ from ftrans.lax.reductions_base import (
 )
 from ftrans.lax.structural import broadcast_in_dim, reshape
 from ftrans.lax.structural import concatenate
+from ftrans.lax.elementwise import select_n
+from ftrans.lax.elementwise import mul
+from ftrans.lax.indexing import slice_in_dim
+from ftrans.lax.elementwise import exp, sub
+from ftrans.lax.elementwise import add
+from ftrans.lax.elementwise import convert_element_type, div, eq
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,7 +95,6 @@ def _exclusive_scan(scan: Any, operands: Sequence[Any], identities: Sequence[Any
     ``reverse``); the inclusive scan then holds the exclusive one at the identities' slots.
     Only reshape, broadcast, select and a sum with zeros: exact, and differentiable.
     """
-    from ftrans.lax.elementwise import select_n
     shape = get_aval(operands[0]).shape
     ndim = len(shape)
     pairs_shape = shape[:axis + 1] + (2,) + shape[axis + 1:]
@@ -156,7 +161,6 @@ def cumprod(x: Any, axis: int = 0, reverse: bool = False) -> Any:
 def _cumprod_jvp(g: Any, ans: Any, x: Any, axis: int, reverse: bool) -> Any:
     """With P = cumprod(x), the tangent solves dP_i = x_i * dP_{i-1} + g_i * P_{i-1}: a linear
     recurrence, with P_{i-1} the exclusive product (no division, so zeros are exact)."""
-    from ftrans.lax.elementwise import mul
     before = _exclusive_cumprod(x, axis, reverse)
     return linear_recurrence(x, mul(g, before), axis, reverse)
 
@@ -202,7 +206,6 @@ def _cumulative_chooser_jvp(cumulative: Any, identity: Any) -> Any:
     the extremum changes, which is a linear recurrence with coefficient 0 (restart) or 1."""
 
     def rule(g: Any, ans: Any, x: Any, axis: int, reverse: bool) -> Any:
-        from ftrans.lax.elementwise import convert_element_type, div, eq, mul
         dtype = get_aval(g).dtype
         before = _exclusive_scan(lambda v: cumulative(v, axis, reverse), [x],
                                  [identity(get_aval(x).dtype)], axis, reverse)
@@ -240,7 +243,6 @@ def cumlogsumexp(x: Any, axis: int = 0, reverse: bool = False) -> Any:
 
 def _shift_along(y: Any, fill: float, axis: int, reverse: bool) -> Any:
     """Element i is ``y[i-1]`` (``y[i+1]`` when ``reverse``), ``fill`` at the start."""
-    from ftrans.lax.indexing import slice_in_dim
     aval = get_aval(y)
     n = aval.shape[axis]
     edge_shape = aval.shape[:axis] + (1,) + aval.shape[axis + 1:]
@@ -254,7 +256,6 @@ def _cumlogsumexp_jvp(g: Any, ans: Any, x: Any, axis: int, reverse: bool) -> Any
     # y_dot[i] = sum_{j <= i} exp(x[j] - y[i]) g[j]
     #          = exp(y[i-1] - y[i]) y_dot[i-1] + exp(x[i] - y[i]) g[i]:
     # a linear recurrence whose coefficients lie in [0, 1], so nothing overflows
-    from ftrans.lax.elementwise import exp, mul, sub
     before = _shift_along(ans, -np.inf, axis, reverse)
     return linear_recurrence(exp(sub(before, ans)), mul(exp(sub(x, ans)), g), axis, reverse)
 
@@ -325,7 +326,6 @@ def _exclusive_linear_recurrence(a: Any, b: Any, axis: int, reverse: bool) -> An
 def _linear_recurrence_jvp(primals: Sequence[Any], tangents: Sequence[Any], axis: int,
                            reverse: bool) -> tuple[Any, Any]:
     # dy_i = a_i * dy_{i-1} + (da_i * y_{i-1} + db_i): the same recurrence, another forcing.
-    from ftrans.lax.elementwise import add, mul
     (a, b), (a_dot, b_dot) = primals, tangents
     y = linear_recurrence_p.bind(a, b, axis=axis, reverse=reverse)
     if type(a_dot) is Zero and type(b_dot) is Zero:
@@ -346,7 +346,6 @@ def _linear_recurrence_transpose(ct: Any, a: Any, b: Any, axis: int,
     # y = L b with L[i, j] = a_{j+1} * ... * a_i for j <= i, so
     # ct_b[j] = ct[j] + u[j+1] where u[m] = a_m * (ct[m] + u[m+1]): the recurrence run the
     # other way with forcing a * ct, taken exclusively.
-    from ftrans.lax.elementwise import add, mul
     if is_undefined(a):
         raise NonLinearError("linear_recurrence is not linear in its coefficients a")
     later = _exclusive_linear_recurrence(a, mul(a, ct), axis, not reverse)

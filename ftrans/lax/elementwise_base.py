@@ -10,7 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ftrans.core import NotAnArrayError, Primitive, ShapedArray, Tracer, get_aval, make_aval
-from ftrans.lax.reductions import reduce_sum
+from ftrans.lax.reductions_base import reduce_sum
 from ftrans.lax.structural import reshape
 
 PYTHON_SCALARS = (bool, int, float, complex)

@@ -31,6 +31,7 @@ from ftrans.lax.linalg import batch_matmul
 from ftrans.lax.reductions import reduce_sum
 from ftrans.lax.structural import broadcast_to, expand_dims, transpose
 from ftrans.lax.indexing import slice_in_dim
+from ftrans.lax.structural import concatenate
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -674,7 +675,6 @@ def _qr_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, mode: str) -> tu
     if m >= n:
         q_dot, r_dot = _qr_tall_tangent(q, r, a_dot)
     else:  # A = Q [R1 R2]: the square part as above, then dR2 = Q^H (dA2 - dQ R2)
-        from ftrans.lax.structural import concatenate
         (r1, r2), (da1, da2) = _split_columns(r, m), _split_columns(a_dot, m)
         q_dot, r1_dot = _qr_tall_tangent(q, r1, da1)
         r2_dot = _mm(_adjoint(q), sub(da2, _mm(q_dot, r2)))

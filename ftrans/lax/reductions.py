@@ -27,6 +27,7 @@ from ftrans.lax.reductions_base import (  # noqa: F401  (ftrans.lax.reductions.X
 )
 from ftrans.lax.structural import broadcast_in_dim
 from ftrans.lax.structural import reshape, transpose
+from ftrans.lax.elementwise import convert_element_type, div, eq, mul
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,7 +79,6 @@ def reduce_min(x: Any, axes: Sequence[int]) -> Any:
 def _reduce_chooser_jvp(g: Any, ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
     """The tangent at the elements that attain the extremum, averaged over them: ties split the
     derivative evenly (JAX's rule). A NaN result gets a NaN tangent (no element equals it)."""
-    from ftrans.lax.elementwise import convert_element_type, div, eq, mul
     shape = get_aval(x).shape
     at_extremum = eq(x, broadcast_in_dim(ans, shape, _kept_dims(len(shape), axes)))
     indicators = convert_element_type(at_extremum, get_aval(g).dtype)
@@ -121,7 +121,6 @@ def _reduce_prod_jvp(g: Any, ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
     """sum_j g_j * prod_{k != j} x_k, with the "all but one" products made as (product of the
     elements before j) * (product of the elements after j): no division by x, so zeros in x are
     exact, and the rule is made of differentiable primitives, so every order is exact."""
-    from ftrans.lax.elementwise import mul
     shape = get_aval(x).shape
     kept = _kept_dims(len(shape), axes)
     size = 1

@@ -451,7 +451,6 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
             parts.append(lax.broadcast_to(stop, (1,) + shape[1:]))
         out = lax.concatenate(parts, 0)
     if axis != 0:
-        from ftrans.numpy._shapes import moveaxis
         out = moveaxis(out, 0, axis)
     return out if dtype is None else cast(out, np.dtype(dtype))
 

@@ -26,6 +26,10 @@ from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy._reductions import sum as reduce_sum
 from ftrans.numpy._sorting import searchsorted
 from ftrans.numpy._shapes import moveaxis
+from ftrans.numpy._shapes import concatenate
+from ftrans.lax.sorting import sort as lax_sort
+from ftrans.numpy._math import remainder
+from ftrans.numpy._complex import conjugate
 
 __all__ = ["diff", "ediff1d", "gradient", "trapezoid", "interp", "convolve", "correlate",
            "cross"]
@@ -75,7 +79,6 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _NO_VALUE,
             extra = lax.broadcast_to(extra, tuple(shape))
         parts.append(extra)
     if len(parts) > 1:
-        from ftrans.numpy._shapes import concatenate
         a = concatenate(parts, ax)
     for _ in range(n):
         size = get_aval(a).shape[ax]
@@ -300,8 +303,6 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     x, xp = cast(x, np.dtype(np.float64)), cast(xp, np.dtype(np.float64))
     fp = cast(fp, out_dtype)
     if period is not None:
-        from ftrans.lax.sorting import sort as lax_sort
-        from ftrans.numpy._math import remainder
         if not isinstance(period, Tracer) and period == 0:
             raise ValueError("period must be a non-zero value")
         period = abs(period) if not isinstance(period, Tracer) else period
@@ -383,7 +384,6 @@ def _signal(name: str, a: Any, v: Any, mode: str, correlate: bool) -> Any:
     a, v = cast(a, compute), cast(v, compute)
     n, m = get_aval(a).shape[0], get_aval(v).shape[0]
     if correlate:
-        from ftrans.numpy._complex import conjugate
         v = lax.rev(conjugate(v) if compute.kind == "c" else v, (0,))
     big, small = max(n, m), min(n, m)
     if mode == "full":

@@ -19,6 +19,7 @@ from ftrans.numpy._promotion import concrete_numeric_array
 from ftrans.numpy._elementwise import add, multiply, subtract, true_divide
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy._shapes import moveaxis
+from ftrans.numpy._shapes import stack
 
 __all__ = ["array", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "empty_like", "arange", "linspace", "eye", "identity", "tri",
@@ -44,8 +45,6 @@ def array(object: Any, dtype: Any = None, copy: bool = True, *,  # noqa: A002
     if isinstance(object, Tracer):
         out = object if dtype is None else lax.convert_element_type(object, dtype)
     elif isinstance(object, (list, tuple)) and _contains_tracer(object):
-        from ftrans.numpy._promotion import result_type
-        from ftrans.numpy._shapes import stack
         elements = [array(e) for e in object]
         target = np.dtype(dtype) if dtype is not None else result_type(*elements)
         out = stack([asarray(e, target) for e in elements])

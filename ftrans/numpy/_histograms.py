@@ -20,6 +20,7 @@ from ftrans.lax import gather_scatter
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy._statistics import _concrete, _histogram_edges
 from ftrans.numpy._sorting import searchsorted
+from ftrans.numpy._shapes import stack
 
 __all__ = ["digitize", "histogram_bin_edges", "histogram2d", "histogramdd"]
 
@@ -112,7 +113,6 @@ def histogramdd(sample: Any, bins: Any = 10, range: Sequence[Any] | None = None,
            [1., 1.]])
     """
     if isinstance(sample, (list, tuple)):
-        from ftrans.numpy._shapes import stack
         columns = [lax.reshape(asarray_strong(c), (-1,)) for c in sample]
         dtype = result_type(*columns)
         sample = stack([cast(c, dtype) for c in columns], axis=1)

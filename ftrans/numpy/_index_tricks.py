@@ -29,6 +29,8 @@ from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy._indexing import take
 from ftrans.lax import gather_scatter
 from ftrans.numpy._shapes import concatenate
+from ftrans.numpy._indexing import nonzero
+from ftrans.numpy._math import remainder
 
 __all__ = ["r_", "c_", "s_", "index_exp", "mgrid", "ogrid", "ix_", "indices", "diag_indices",
            "diag_indices_from", "tril_indices", "triu_indices", "tril_indices_from",
@@ -135,7 +137,6 @@ def ix_(*args: Any) -> tuple[Any, ...]:
         if get_aval(a).ndim != 1:
             raise ValueError("Cross index must be 1 dimensional")
         if get_aval(a).dtype.kind == "b":
-            from ftrans.numpy._indexing import nonzero
             (a,) = nonzero(a)
         shape = (1,) * k + (get_aval(a).shape[0],) + (1,) * (n - k - 1)
         out.append(lax.reshape(a, shape))
@@ -279,7 +280,6 @@ def ravel_multi_index(multi_index: Sequence[Any], dims: Sequence[int], mode: str
         if mode == "clip":
             c = lax.max(lax.min(c, np.int64(d - 1)), np.int64(0))
         else:
-            from ftrans.numpy._math import remainder
             c = remainder(c, np.int64(d))
         total = lax.add(total, lax.mul(c, np.int64(s)))
     return total

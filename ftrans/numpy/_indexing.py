@@ -38,6 +38,8 @@ from ftrans.lax.reductions import cumsum
 from ftrans.numpy._elementwise import negative
 from ftrans.numpy._elementwise import true_divide
 from ftrans.numpy._promotion import cast
+from ftrans.numpy._math import remainder
+from ftrans.numpy._math import clip
 
 __all__ = ["getitem", "take", "take_along_axis", "nonzero", "argwhere", "flatnonzero", "at",
            "at_indexer"]
@@ -298,10 +300,8 @@ def _apply_mode(indices: Any, size: int, mode: str | None) -> Any:
     if mode in (None, "raise", "fill"):
         return indices
     if mode == "clip":
-        from ftrans.numpy._math import clip
         return clip(indices, 0, builtins.max(size - 1, 0))
     if mode == "wrap":
-        from ftrans.numpy._math import remainder
         return remainder(indices, size)
     raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
 

@@ -27,6 +27,8 @@ from ftrans.numpy._indexing import take_along_axis
 from ftrans.numpy._creation import linspace
 from ftrans.numpy._elementwise import power
 from ftrans.numpy._shapes import split
+from ftrans.numpy._math import remainder
+from ftrans.numpy._math import clip
 
 __all__ = ["pad", "insert", "delete", "rot90", "kron", "select", "choose", "logspace",
            "hsplit", "vsplit", "dsplit"]
@@ -270,10 +272,8 @@ def choose(a: Any, choices: Sequence[Any], out: None = None, mode: str = "raise"
         if value is not None and np.any((np.asarray(value) < 0) | (np.asarray(value) >= n)):
             raise ValueError("invalid entry in choice array")
     elif mode == "wrap":
-        from ftrans.numpy._math import remainder
         a = remainder(a, n)
     elif mode == "clip":
-        from ftrans.numpy._math import clip
         a = clip(a, 0, n - 1)
     else:
         raise ValueError(f"choose: clipmode must be one of 'clip', 'raise', or 'wrap', got "

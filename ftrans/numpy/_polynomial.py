@@ -19,6 +19,7 @@ from ftrans.numpy import linalg
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy._calculus import convolve
 from ftrans.numpy._shapes import stack
+from ftrans.numpy._linalg import matmul
 
 __all__ = ["polyval", "polyadd", "polysub", "polymul", "polydiv", "polyder", "polyint",
            "polyfit", "poly", "roots", "vander"]
@@ -323,7 +324,6 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
     if full:
         return c, resids, rank, s, rcond
     if cov:
-        from ftrans.numpy._linalg import matmul
         base = linalg.inv(matmul(lax.transpose(lhs, (1, 0)), lhs))
         base = lax.div(base, lax.mul(lax.reshape(scale, (order, 1)), scale))
         if cov == "unscaled":

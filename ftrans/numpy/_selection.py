@@ -20,6 +20,7 @@ from ftrans.numpy._sorting import argsort
 from ftrans.numpy._indexing import nonzero
 from ftrans.numpy._axes import check_no_out
 from ftrans.numpy._indexing import take
+from ftrans.numpy._math import remainder
 
 __all__ = ["partition", "argpartition", "compress", "extract", "place", "put", "put_along_axis"]
 
@@ -207,7 +208,6 @@ def _wrap_or_clip(ind: Any, n: int, mode: str | None, name: str) -> Any:
     if mode == "clip":
         return lax.max(lax.min(ind, np.int64(n - 1)), np.int64(0))
     if mode == "wrap":
-        from ftrans.numpy._math import remainder
         return remainder(ind, np.int64(n))
     raise ValueError(f"{name}: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
 

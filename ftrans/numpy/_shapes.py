@@ -19,6 +19,7 @@ from ftrans.lax import structural as lax_structural
 from ftrans.numpy._axes import normalize_axes, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, check_sequence, result_type
 from ftrans.numpy._axes import check_no_out
+from ftrans.numpy._indexing import take
 
 __all__ = ["shape", "ndim", "size", "reshape", "ravel", "transpose", "permute_dims",
            "moveaxis", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
@@ -477,7 +478,6 @@ def repeat(a: Any, repeats: int | Sequence[int], axis: int | None = None) -> Any
         if reps.size != s[ax]:
             raise ValueError(f"operands could not be broadcast together with shape "
                              f"({s[ax]},) ({reps.size},)")
-        from ftrans.numpy._indexing import take
         return take(a, np.repeat(np.arange(s[ax]), reps), axis=ax)
     r = int(reps.reshape(()) if reps.ndim == 0 else reps[0])
     expanded = s[:ax + 1] + (r,) + s[ax + 1:]

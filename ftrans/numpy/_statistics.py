@@ -27,6 +27,7 @@ from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy._elementwise import to_bool
 from ftrans.numpy._elementwise import sqrt
 from ftrans.numpy._sorting import searchsorted
+from ftrans.numpy._elementwise import true_divide
 
 __all__ = ["median", "quantile", "percentile", "nanmedian", "nanquantile", "nanpercentile",
            "nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin",
@@ -486,7 +487,6 @@ def histogram(a: Any, bins: Any = 10, range: tuple[float, float] | None = None, 
             raise ValueError("weights should have the same shape as a.")
         counts = gather_scatter.scatter_add(np.zeros(n_bins, get_aval(w).dtype), points, w, (0,))
     if density:
-        from ftrans.numpy._elementwise import true_divide
         widths = lax.sub(lax.slice(edges, (1,), (n_bins + 1,)), lax.slice(edges, (0,),
                                                                           (n_bins,)))
         widths = cast(widths, np.dtype(np.float64))

@@ -33,6 +33,7 @@ from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy import _reductions as red
 from ftrans.lax.linalg_eig import eig as lax_eig
 from ftrans.numpy import _elementwise as ew
+from ftrans.numpy._shapes import moveaxis
 
 __all__ = [
     "LinAlgError", "norm", "matmul", "det", "slogdet", "inv", "solve", "lstsq", "cholesky",
@@ -606,7 +607,6 @@ def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any
         sums = red.sum(ew.abs(x), col)
         out = (red.max if ord == np.inf else red.min)(sums, row - (row > col))
     elif ord in (2, -2, "nuc"):
-        from ftrans.numpy._shapes import moveaxis
         s = svdvals(moveaxis(x, (row, col), (-2, -1)))
         last = get_aval(s).ndim - 1
         out = {2: red.max, -2: red.min, "nuc": red.sum}[ord](s, last)
@@ -615,6 +615,5 @@ def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any
     if keepdims:
         shape = list(get_aval(x).shape)
         shape[row] = shape[col] = 1
-        from ftrans import lax
         out = lax.reshape(out, tuple(shape))
     return out

@@ -19,6 +19,7 @@ from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.tree_util import register_pytree_node_class
 from ftrans.numpy._sorting import searchsorted
 from ftrans.lax import gather_scatter
+from ftrans.numpy._indexing import take
 
 __all__ = ["RegularGridInterpolator"]
 
@@ -129,7 +130,6 @@ class RegularGridInterpolator:
                 i = lax.sub(searchsorted(lax.stop_gradient(g), lax.stop_gradient(x)),
                             np.int64(1))
                 i = lax.max(lax.min(i, np.int64(n - 2)), np.int64(0))
-                from ftrans.numpy._indexing import take
                 lo, hi = take(g, i), take(g, lax.add(i, np.int64(1)))
                 t = lax.div(lax.sub(x, lo), lax.sub(hi, lo))
             out_k = lax.bitwise_or(lax.lt(x, lax.index_in_dim(g, 0, 0, False)),

@@ -21,6 +21,8 @@ JAX) and ``gammainc``'s ``a`` beyond first order. See docs/scipy.md.
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import comb as binomial
 from typing import Any, Sequence
 
 import numpy as np
@@ -668,8 +670,6 @@ def bernoulli(n: int) -> np.ndarray:
     >>> bernoulli(4).round(6).tolist()
     [1.0, -0.5, 0.166667, 0.0, -0.033333]
     """
-    from fractions import Fraction
-    from math import comb as binomial
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise TypeError(f"bernoulli: n must be a non-negative Python int, got {n!r}")
     numbers: list[Fraction] = []
