@@ -239,7 +239,7 @@ class _Linearized:
         self.out_avals = [get_aval(p) for p in out_primals]
 
 
-def _linearize_flat(fun_flat: Callable[[list[Any]], list[Any]], flat_primals: list[Any],
+def linearize_flat(fun_flat: Callable[[list[Any]], list[Any]], flat_primals: list[Any],
                     description: str) -> tuple[_Linearized, Any]:
     """jvp under partial evaluation: primals known (computed now), tangents unknown
     (recorded). ``fun_flat`` returns (flat outputs, extra) where extra is passed through."""
@@ -301,7 +301,7 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
         check_outputs(out_flat, fun, "linearize")
         return out_flat, out_tree
 
-    lin, out_tree = _linearize_flat(fun_flat, flat, "linearize")
+    lin, out_tree = linearize_flat(fun_flat, flat, "linearize")
 
     def f_jvp(*tangents: Any) -> Any:
         flat_t, tree_t = flatten_args(tangents, "linearize", "tangent")
@@ -341,7 +341,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
         check_outputs(out_flat, fun, "vjp")
         return out_flat, (out_tree, aux)
 
-    lin, (out_tree, aux) = _linearize_flat(fun_flat, flat, "vjp")
+    lin, (out_tree, aux) = linearize_flat(fun_flat, flat, "vjp")
 
     num_res = len(lin.jaxpr.consts)
 
@@ -431,7 +431,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             _check_real_output(aval, api, holomorphic, fun)
             return out_flat, (out, aux)
 
-        lin, (out, aux) = _linearize_flat(fun_flat, flat, api)
+        lin, (out, aux) = linearize_flat(fun_flat, flat, api)
         value = lin.out_primals[0]
         cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]])
         grads = tree_unflatten(in_tree, detach_from(

@@ -34,7 +34,7 @@ from ftrans.interpreters.partial_eval import PartialEvalTrace
 from ftrans.interpreters.staging import StagingTrace
 from ftrans.interpreters.transpose import UndefPrimal, transpose_rules
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
-from ftrans.api import _linearize_flat
+from ftrans.api import linearize_flat
 
 __all__ = ["print", "callback", "debug_print_p", "saved_residuals", "print_saved_residuals",
            "SavedResidual"]
@@ -323,7 +323,7 @@ def saved_residuals(fun: Callable, *args: Any) -> list[SavedResidual]:
         def fun_flat(values: list[Any]) -> tuple[list[Any], None]:
             return tree_flatten(fun(*tree_unflatten(in_tree, values)))[0], None
 
-        lin, _ = _linearize_flat(fun_flat, ins, "vjp")
+        lin, _ = linearize_flat(fun_flat, ins, "vjp")
         rows = []
         for c in lin.jaxpr.consts:
             if isinstance(c, _SourceTracer) and c._trace is trace:

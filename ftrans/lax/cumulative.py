@@ -15,7 +15,7 @@ from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_ma
 from ftrans.interpreters.jvp import Zero, defjvp, deflinear, jvp_rules
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
 from ftrans.lax.reductions_base import (
-    _bind_checked, _check_operand_kind, _highest, _lowest, reduce_sum,
+    bind_checked, check_operand_kind, _highest, _lowest, reduce_sum,
 )
 from ftrans.lax.structural import broadcast_in_dim, reshape
 from ftrans.lax.structural import concatenate
@@ -44,7 +44,7 @@ def _check_cumulative(name: str, x: ShapedArray, axis: int, kinds: str) -> None:
     if not 0 <= axis < x.ndim:
         raise ValueError(f"{name}: axis {axis} is out of bounds for an array of rank {x.ndim} "
                          f"({x.str_short()})")
-    _check_operand_kind(name, x, kinds)
+    check_operand_kind(name, x, kinds)
 
 
 def _along_axis(numpy_fn: Any) -> Any:
@@ -74,7 +74,7 @@ def _cumulative_wrapper(prim: Primitive, x: Any, axis: int, reverse: bool) -> An
     if not -ndim <= axis < ndim:
         raise ValueError(f"{prim.name}: axis {axis} is out of bounds for an array of rank "
                          f"{ndim}")
-    return _bind_checked(prim, x, axis=int(axis) % ndim, reverse=bool(reverse))
+    return bind_checked(prim, x, axis=int(axis) % ndim, reverse=bool(reverse))
 
 
 def _cumulative_batch(prim: Primitive) -> None:
@@ -114,7 +114,7 @@ def _exclusive_scan(scan: Any, operands: Sequence[Any], identities: Sequence[Any
     return reduce_sum(select_n(at_identity, zero, scanned), (axis + 1,))
 
 
-def _exclusive_cumprod(x: Any, axis: int, reverse: bool) -> Any:
+def exclusive_cumprod(x: Any, axis: int, reverse: bool) -> Any:
     """Element i is the product of the elements before i (after i when ``reverse``)."""
     return _exclusive_scan(lambda v: cumprod(v, axis, reverse), [x], [1], axis, reverse)
 
@@ -161,7 +161,7 @@ def cumprod(x: Any, axis: int = 0, reverse: bool = False) -> Any:
 def _cumprod_jvp(g: Any, ans: Any, x: Any, axis: int, reverse: bool) -> Any:
     """With P = cumprod(x), the tangent solves dP_i = x_i * dP_{i-1} + g_i * P_{i-1}: a linear
     recurrence, with P_{i-1} the exclusive product (no division, so zeros are exact)."""
-    before = _exclusive_cumprod(x, axis, reverse)
+    before = exclusive_cumprod(x, axis, reverse)
     return linear_recurrence(x, mul(g, before), axis, reverse)
 
 
@@ -312,7 +312,7 @@ def linear_recurrence(a: Any, b: Any, axis: int = 0, reverse: bool = False) -> A
     if not -ndim <= axis < ndim:
         raise ValueError(f"linear_recurrence: axis {axis} is out of bounds for an array of "
                          f"rank {ndim}")
-    return _bind_checked(linear_recurrence_p, a, b, axis=int(axis) % ndim,
+    return bind_checked(linear_recurrence_p, a, b, axis=int(axis) % ndim,
                          reverse=bool(reverse))
 
 

@@ -332,7 +332,7 @@ scalar_lowerings[integer_pow_p] = _integer_pow_scalar
 # ---------------------------------------------------------------------------------------------
 
 
-def _float_const(value: float, like: Any) -> Any:
+def float_const(value: float, like: Any) -> Any:
     return np.full((), value, get_aval(like).dtype)
 
 
@@ -440,15 +440,15 @@ def rsqrt(x: Any) -> Any:
 
 defjvp(exp_p, lambda g, ans, x: tangent_mul(g, ans))
 defjvp(log_p, lambda g, ans, x: tangent_div(g, x))
-defjvp(log1p_p, lambda g, ans, x: tangent_div(g, add(x, _float_const(1, x))))
-defjvp(expm1_p, lambda g, ans, x: tangent_mul(g, add(ans, _float_const(1, ans))))
+defjvp(log1p_p, lambda g, ans, x: tangent_div(g, add(x, float_const(1, x))))
+defjvp(expm1_p, lambda g, ans, x: tangent_mul(g, add(ans, float_const(1, ans))))
 defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
 defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
-defjvp(tan_p, lambda g, ans, x: mul(g, add(_float_const(1, ans), mul(ans, ans))))
-defjvp(tanh_p, lambda g, ans, x: mul(g, sub(_float_const(1, ans), mul(ans, ans))))
-defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(_float_const(1, ans), ans))))
-defjvp(sqrt_p, lambda g, ans, x: tangent_div(mul(g, _float_const(0.5, ans)), ans))
-defjvp(rsqrt_p, lambda g, ans, x: tangent_mul(g, mul(_float_const(-0.5, ans), div(ans, x))))
+defjvp(tan_p, lambda g, ans, x: mul(g, add(float_const(1, ans), mul(ans, ans))))
+defjvp(tanh_p, lambda g, ans, x: mul(g, sub(float_const(1, ans), mul(ans, ans))))
+defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(float_const(1, ans), ans))))
+defjvp(sqrt_p, lambda g, ans, x: tangent_div(mul(g, float_const(0.5, ans)), ans))
+defjvp(rsqrt_p, lambda g, ans, x: tangent_mul(g, mul(float_const(-0.5, ans), div(ans, x))))
 for _prim in (exp_p, log_p, log1p_p, expm1_p, sin_p, cos_p, tan_p, tanh_p, logistic_p,
               sqrt_p, rsqrt_p):
     defvectorized(_prim)

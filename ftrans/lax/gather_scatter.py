@@ -29,7 +29,7 @@ from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpos
 from ftrans.lax.elementwise import (
     add, bitwise_and, convert_element_type, div, eq, ge, lt, mul, select_n,
 )
-from ftrans.lax.indexing import _ints
+from ftrans.lax.indexing import static_ints
 from ftrans.lax.structural import bind_checked, reshape
 from ftrans.lax.structural import broadcasted_iota, concatenate
 from ftrans.lax.reductions import reduce_and
@@ -73,7 +73,7 @@ def _check_points(name: str, x: ShapedArray, indices: ShapedArray, axes: tuple[i
 
 
 def _normalize_point_axes(axes: Sequence[int], ndim: int) -> tuple[int, ...]:
-    axes = _ints("gather/scatter", "axes", axes if isinstance(axes, Sequence) else (axes,))
+    axes = static_ints("gather/scatter", "axes", axes if isinstance(axes, Sequence) else (axes,))
     return tuple(a + ndim if -ndim <= a < 0 else a for a in axes)
 
 

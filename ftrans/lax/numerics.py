@@ -19,7 +19,7 @@ from ftrans.interpreters.batching import batching_rules, defvectorized, move_bat
 from ftrans.interpreters.jvp import defjvp, deflinear
 from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax.elementwise import (
-    _float_const, bitwise_and, check_operand, coerce_scalars, div, gt, lt, mul, select_n,
+    float_const, bitwise_and, check_operand, coerce_scalars, div, gt, lt, mul, select_n,
     unary_primitive,
 )
 from ftrans.lax.structural import broadcast_in_dim
@@ -122,7 +122,7 @@ def cbrt(x: Any) -> Any:
     return cbrt_p.bind(check_operand(x, "lax.cbrt"))
 
 
-defjvp(cbrt_p, lambda g, ans, x: mul(g, div(_float_const(1 / 3, ans), mul(ans, ans))))
+defjvp(cbrt_p, lambda g, ans, x: mul(g, div(float_const(1 / 3, ans), mul(ans, ans))))
 defvectorized(cbrt_p)
 
 

@@ -92,7 +92,7 @@ deflinear(broadcast_in_dim_p)
 
 def _broadcast_in_dim_transpose(ct: Any, x: Any, shape: tuple[int, ...],
                                 broadcast_dimensions: tuple[int, ...]) -> list[Any]:
-    from ftrans.lax.reductions import reduce_sum
+    from ftrans.lax.reductions import reduce_sum  # cycle: lax.reductions imports lax.structural
     in_shape = x.aval.shape
     new_axes = tuple(d for d in range(len(shape)) if d not in broadcast_dimensions)
     stretched = tuple(dst for src, dst in enumerate(broadcast_dimensions)
@@ -392,7 +392,7 @@ deflinear(concatenate_p)
 
 
 def _concatenate_transpose(ct: Any, *operands: Any, dimension: int) -> list[Any]:
-    from ftrans.lax.indexing import slice_in_dim
+    from ftrans.lax.indexing import slice_in_dim  # cycle: lax.indexing imports lax.structural
     cts: list[Any] = []
     start = 0
     for op in operands:
@@ -505,9 +505,9 @@ deflinear(pad_p)
 
 def _pad_transpose(ct: Any, x: Any, padding_value: Any,
                    padding_config: tuple[tuple[int, int, int], ...]) -> list[Any]:
-    from ftrans.lax.elementwise import sub
-    from ftrans.lax.indexing import slice as slice_op
-    from ftrans.lax.reductions import reduce_sum
+    from ftrans.lax.elementwise import sub  # cycle: lax.elementwise imports lax.structural
+    from ftrans.lax.indexing import slice as slice_op  # cycle: lax.indexing imports lax.structural
+    from ftrans.lax.reductions import reduce_sum  # cycle: lax.reductions imports lax.structural
     ct_aval = get_aval(ct)
     # Undo the edges (a pad by the negated edges crops the padding and restores cropped
     # elements as zeros), then drop the interior padding with a strided slice.
@@ -529,7 +529,7 @@ transpose_rules[pad_p] = _pad_transpose
 
 def _pad_batch(args: Sequence[Any], bdims: Sequence[Any],
                padding_config: tuple[tuple[int, int, int], ...]) -> tuple[Any, int]:
-    from ftrans.lax.elementwise import select_n
+    from ftrans.lax.elementwise import select_n  # cycle: lax.elementwise imports lax.structural
     (x, padding_value), (x_bdim, value_bdim) = args, bdims
     if value_bdim is not_mapped:
         config = padding_config[:x_bdim] + ((0, 0, 0),) + padding_config[x_bdim:]

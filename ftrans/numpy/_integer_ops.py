@@ -16,7 +16,7 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import get_aval
 from ftrans.numpy._axes import normalize_axis
-from ftrans.numpy._math import _operands
+from ftrans.numpy._math import promoted_operands
 from ftrans.numpy._promotion import asarray_strong, cast
 from ftrans.numpy._indexing import take
 from ftrans.numpy._math import floor_divide
@@ -27,7 +27,7 @@ __all__ = ["gcd", "lcm", "left_shift", "right_shift", "bitwise_left_shift",
 
 
 def _integer_operands(ufunc: np.ufunc, *args: Any) -> list[Any]:
-    ops = _operands(ufunc, *args)
+    ops = promoted_operands(ufunc, *args)
     for a in ops:
         if get_aval(a).dtype.kind not in "biu":
             raise TypeError(f"{ufunc.__name__} needs integer or boolean operands, got "

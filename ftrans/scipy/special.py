@@ -122,7 +122,7 @@ def polygamma(n: Any, x: Any) -> Any:
         return lax_special.polygamma(n, _float(x))
     if get_aval(n).dtype.kind not in "iu":
         raise TypeError(f"polygamma: n must be of integer type, got {get_aval(n).dtype}")
-    x, order = _floats(x, n)
+    x, order = as_floats(x, n)
     safe = fnp.where(order > 0, order, fnp.ones_like(order))  # no zeta(1, x) pole in a branch
     higher = zeta(safe + 1, x) * fnp.exp(gammaln(safe + 1)) * fnp.where(
         safe % 2 == 0, -1.0, 1.0).astype(get_aval(x).dtype)
@@ -275,7 +275,7 @@ def entr(x: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def _floats(*args: Any) -> list[Any]:
+def as_floats(*args: Any) -> list[Any]:
     """Each argument as a float array (SciPy's ufunc rules), then all in their common dtype;
     Python scalars are weak (they take the arrays' dtype, as in NumPy 2 and JAX)."""
     floats = [_float(a) for a in args]
@@ -365,7 +365,7 @@ def betaln(a: Any, b: Any) -> Any:
     >>> round(float(betaln(2.0, 3.0)), 12)  # log(1/12)
     -2.484906649788
     """
-    a, b = _floats(a, b)
+    a, b = as_floats(a, b)
     return gammaln(a) + gammaln(b) - gammaln(a + b)
 
 
@@ -376,7 +376,7 @@ def beta(a: Any, b: Any) -> Any:
     >>> round(float(beta(2.0, 3.0)), 12)
     0.083333333333
     """
-    a, b = _floats(a, b)
+    a, b = as_floats(a, b)
     sign = gammasgn(a) * gammasgn(b) * gammasgn(a + b)
     return sign * fnp.exp(betaln(a, b))
 
@@ -388,7 +388,7 @@ def poch(z: Any, m: Any) -> Any:
     >>> round(float(poch(2.0, 3.0)), 10)  # 2 * 3 * 4
     24.0
     """
-    z, m = _floats(z, m)
+    z, m = as_floats(z, m)
     value = gammasgn(z + m) * gammasgn(z) * fnp.exp(gammaln(z + m) - gammaln(z))
     return fnp.where(m == 0, fnp.ones_like(value), value)
 
@@ -415,7 +415,7 @@ def comb(N: Any, k: Any, *, repetition: bool = False) -> Any:  # noqa: N803 (Sci
     >>> round(float(comb(5, 2)), 10), round(float(comb(5, 2, repetition=True)), 10)
     (10.0, 15.0)
     """
-    N, k = _floats(N, k)  # noqa: N806
+    N, k = as_floats(N, k)  # noqa: N806
     if repetition:
         N = N + k - 1  # noqa: N806
     ok = (k >= 0) & (k <= N) & (N >= 0)
@@ -432,7 +432,7 @@ def gammainc(a: Any, x: Any) -> Any:
     >>> round(float(gammainc(1.0, 2.0)), 12)
     0.864664716763
     """
-    return lax_incomplete.igamma(*_floats(a, x))
+    return lax_incomplete.igamma(*as_floats(a, x))
 
 
 def gammaincc(a: Any, x: Any) -> Any:
@@ -442,7 +442,7 @@ def gammaincc(a: Any, x: Any) -> Any:
     >>> round(float(gammaincc(1.0, 2.0)), 12)
     0.135335283237
     """
-    return lax_incomplete.igammac(*_floats(a, x))
+    return lax_incomplete.igammac(*as_floats(a, x))
 
 
 def betainc(a: Any, b: Any, x: Any) -> Any:
@@ -453,7 +453,7 @@ def betainc(a: Any, b: Any, x: Any) -> Any:
     >>> round(float(betainc(2.0, 3.0, 0.4)), 12)
     0.5248
     """
-    return lax_incomplete.betainc(*_floats(a, b, x))
+    return lax_incomplete.betainc(*as_floats(a, b, x))
 
 
 def zeta(x: Any, q: Any = None) -> Any:
@@ -466,7 +466,7 @@ def zeta(x: Any, q: Any = None) -> Any:
     """
     if q is None:
         q = 1.0
-    return lax_bessel_zeta.zeta(*_floats(x, q))
+    return lax_bessel_zeta.zeta(*as_floats(x, q))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -612,7 +612,7 @@ def rel_entr(x: Any, y: Any) -> Any:
     >>> round(float(rel_entr(2.0, 1.0)), 12), float(rel_entr(0.0, 1.0))
     (1.38629436112, 0.0)
     """
-    x, y = fnp.broadcast_arrays(*_floats(x, y))
+    x, y = fnp.broadcast_arrays(*as_floats(x, y))
     both = (x > 0) & (y > 0)
     xs, ys = _safe(both, x, 1.0), _safe(both, y, 1.0)
     value = xs * (fnp.log(xs) - fnp.log(ys))
@@ -628,7 +628,7 @@ def kl_div(x: Any, y: Any) -> Any:
     >>> round(float(kl_div(2.0, 1.0)), 12)
     0.38629436112
     """
-    x, y = fnp.broadcast_arrays(*_floats(x, y))
+    x, y = fnp.broadcast_arrays(*as_floats(x, y))
     both = (x > 0) & (y > 0)
     xs, ys = _safe(both, x, 1.0), _safe(both, y, 1.0)
     value = xs * (fnp.log(xs) - fnp.log(ys)) - xs + ys
@@ -643,7 +643,7 @@ def boxcox(x: Any, lmbda: Any) -> Any:
     >>> round(float(boxcox(2.0, 0.5)), 12)
     0.828427124746
     """
-    x, lmbda = _floats(x, lmbda)
+    x, lmbda = as_floats(x, lmbda)
     zero = lmbda == 0
     safe_lmbda = _safe(~zero, lmbda, 1.0)
     return fnp.where(zero, fnp.log(x), fnp.expm1(safe_lmbda * fnp.log(x)) / safe_lmbda)
@@ -656,7 +656,7 @@ def boxcox1p(x: Any, lmbda: Any) -> Any:
     >>> round(float(boxcox1p(1.0, 0.5)), 12)
     0.828427124746
     """
-    x, lmbda = _floats(x, lmbda)
+    x, lmbda = as_floats(x, lmbda)
     zero = lmbda == 0
     safe_lmbda = _safe(~zero, lmbda, 1.0)
     return fnp.where(zero, fnp.log1p(x), fnp.expm1(safe_lmbda * fnp.log1p(x)) / safe_lmbda)
