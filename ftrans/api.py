@@ -42,6 +42,12 @@ from ftrans.api_util import (
 from ftrans.api_vmap import check_chunk_size, vmap, vmap_basis  # noqa: F401  (ftrans.api.vmap)
 from ftrans.lax import reshape
 
+__all__ = [
+    "abstract_placeholders", "check_chunk_size", "float0", "grad", "hessian", "jacfwd", "jacrev",
+    "jvp", "linear_transpose", "linearize", "linearize_flat", "make_jaxpr", "trace_to_jaxpr",
+    "value_and_grad", "vjp", "vmap", "vmap_basis",
+]
+
 # The dtype of the gradient of an integer input under allow_int (as in JAX): zero-size items.
 float0 = np.dtype([("float0", np.void, 0)])
 

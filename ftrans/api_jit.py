@@ -32,6 +32,11 @@ from ftrans.compile import generate
 from ftrans.lax.call import jit_p
 from ftrans.compile import compiled
 
+__all__ = [
+    "Compiled", "Lowered", "clear_caches", "debug_jit_outputs", "disable_jit", "jit",
+    "jit_cache_info",
+]
+
 _MAX_ENTRIES_PER_FUNCTION = 64
 
 

@@ -5,7 +5,7 @@ ftrans computes with NumPy on the host, so its arrays *are* NumPy arrays (and Nu
 or, inside a transformation, tracers standing for them. ``Array`` names exactly those types for
 ``isinstance`` checks and annotations; ``devices()`` is the one host CPU, ``device_put`` makes
 NumPy arrays of its leaves and ``block_until_ready`` has nothing to wait for. See
-docs/transformations.md, "Shapes without computing".
+docs/transformations.md, "Names from JAX".
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The callback is applied as one ``pure_callback`` primitive whose params hold the
 the declared shapes and dtypes of its results, so it stages into jitted programs (the compiled
 code calls it with NumPy arrays) and batches under ``vmap`` as ``vmap_method`` says. It has no
 derivative: differentiating it raises an error pointing to ``custom_jvp``, the way to give a
-callback one. See docs/transformations.md, "Calling back into Python".
+callback one. See docs/transformations.md, "Names from JAX".
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def _pure_callback_jvp(primals: Sequence[Any], tangents: Sequence[Any], *,
         f"pure_callback: {callback.name} has no derivative (ftrans cannot see into Python "
         f"callbacks). To differentiate through it, wrap the call in ftrans.custom_jvp and "
         f"define its jvp (e.g. with another pure_callback computing the derivative); see "
-        f"docs/transformations.md, 'Calling back into Python'.")
+        f"docs/transformations.md, 'Names from JAX'.")
 
 
 jvp_rules[pure_callback_p] = _pure_callback_jvp

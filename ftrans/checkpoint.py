@@ -6,7 +6,7 @@ transform the program like the jit call's, except partial evaluation: under ``li
 under a policy, some intermediates such as matrix products), and the backward pass recomputes
 the rest of the forward pass from them. Without checkpointing every intermediate the tangent
 computation needs is stored from the forward pass until the backward pass uses it. See
-docs/custom_derivatives.md, "checkpoint".
+docs/custom_derivatives.md, "checkpoint (remat): recompute instead of storing".
 """
 
 from __future__ import annotations

@@ -20,6 +20,10 @@ import threading
 import warnings
 from typing import Any, Callable
 
+__all__ = [
+    "Config", "config", "jit_enabled",
+]
+
 _DEFAULTS: dict[str, Any] = {
     "debug_nans": False,
     "debug_infs": False,

@@ -20,6 +20,14 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+__all__ = [
+    "ArgumentTypeError", "ConcretizationError", "EscapedTracerError", "EvalTrace", "FtransError",
+    "MissingRuleError", "NotAnArrayError", "Primitive", "ShapedArray", "Trace", "Tracer",
+    "canonicalize_shape", "current_trace", "escaped_tracer_error", "eval_trace", "get_aval",
+    "is_valid_array", "make_aval", "new_trace", "pause_gc", "resume_gc", "set_current_trace",
+    "short_dtype_name", "short_repr", "static_int", "trace_hook", "trace_is_active",
+]
+
 # ---------------------------------------------------------------------------------------------
 # Errors
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,12 @@ import numpy as np
 
 from ftrans.core import FtransError, Primitive, ShapedArray, get_aval, short_dtype_name
 
+__all__ = [
+    "Atom", "ClosedJaxpr", "EqnRule", "Jaxpr", "JaxprEqn", "JaxprTypeError", "Literal", "Namer",
+    "Var", "bind_eqn", "eval_jaxpr", "interpret", "jaxpr_as_fun", "pp_eqn", "pp_jaxpr",
+    "pp_literal", "pp_param", "programs_in_params", "typecheck",
+]
+
 
 class Var:
     """A variable of a program; its name is chosen when the program is printed."""

@@ -22,6 +22,11 @@ from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpos
 from ftrans.ir import ClosedJaxpr
 from ftrans.compile import compiled
 
+__all__ = [
+    "call_jit", "def_program_batching", "def_program_jvp", "def_program_transpose", "jit_p",
+    "partial_eval_rules", "program_abstract_eval", "run_program",
+]
+
 
 def run_program(*args: Any, jaxpr: ClosedJaxpr, **params: Any) -> list[Any]:
     """The implementation of a primitive that calls the program in its ``jaxpr`` param."""

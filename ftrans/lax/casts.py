@@ -25,6 +25,11 @@ from ftrans.lax.elementwise_base import (
 )
 from ftrans.tree_util import tree_map
 
+__all__ = [
+    "convert_element_type", "convert_element_type_p", "forwarding_rules", "jvp_rules",
+    "scalar_lowerings", "stop_gradient", "stop_gradient_p", "transpose_rules",
+]
+
 
 # ---------------------------------------------------------------------------------------------
 # Casts and gradient control

@@ -27,6 +27,12 @@ from ftrans.lax.elementwise_base import (
 )
 from ftrans.lax.structural import broadcast_to
 
+__all__ = [
+    "and_p", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "eq_p", "ge", "ge_p",
+    "gt", "gt_p", "jvp_rules", "le", "le_p", "lt", "lt_p", "ne", "ne_p", "not_p", "or_p", "select",
+    "select_n", "select_n_p", "transpose_rules", "xor_p",
+]
+
 
 # ---------------------------------------------------------------------------------------------
 # Comparisons and logic

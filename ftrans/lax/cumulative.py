@@ -26,6 +26,12 @@ from ftrans.lax.elementwise import exp, sub
 from ftrans.lax.elementwise import add
 from ftrans.lax.elementwise import convert_element_type, div, eq
 
+__all__ = [
+    "batching_rules", "cumlogsumexp", "cumlogsumexp_p", "cummax", "cummax_p", "cummin", "cummin_p",
+    "cumprod", "cumprod_p", "cumsum", "cumsum_p", "exclusive_cumprod", "jvp_rules",
+    "linear_recurrence", "linear_recurrence_p", "transpose_rules",
+]
+
 
 # ---------------------------------------------------------------------------------------------
 # Cumulative reductions: cumsum, cumprod, cummax, cummin, linear_recurrence

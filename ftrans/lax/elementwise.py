@@ -47,6 +47,24 @@ from ftrans.lax.comparisons import (  # noqa: F401  (ftrans.lax.elementwise.X)
 from ftrans.lax import structural
 from ftrans.zero_cotangent import tangent_div, tangent_mul
 
+__all__ = [
+    "ANY", "FLOAT", "NUMERIC", "REAL", "REAL_FLOAT", "ROUND_AWAY_FROM_ZERO",
+    "ROUND_TO_NEAREST_EVEN", "abs", "abs_p", "add", "add_any_p", "add_p", "and_p", "batching_rules",
+    "binary_primitive", "bind_binary", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
+    "broadcast_shapes", "cancellation_rules", "ceil", "ceil_p", "check_kind", "check_operand",
+    "coerce_scalars", "complex", "complex_dtype", "complex_p", "conj", "conj_p",
+    "convert_element_type", "convert_element_type_p", "cos", "cos_p", "div", "div_p", "eq", "eq_p",
+    "exp", "exp_p", "expm1", "expm1_p", "float_const", "floor", "floor_p", "forwarding_rules", "ge",
+    "ge_p", "gt", "gt_p", "imag", "imag_p", "integer_pow", "integer_pow_p", "le", "le_p", "log",
+    "log1p", "log1p_p", "log_p", "logistic", "logistic_p", "lt", "lt_p", "max", "max_p", "min",
+    "min_p", "mul", "mul_p", "ne", "ne_p", "neg", "neg_p", "not_p", "or_p", "pow", "pow_p", "real",
+    "real_p", "rem", "rem_p", "rewrite_rules", "round", "round_p", "rsqrt", "rsqrt_p",
+    "scalar_lowerings", "scaling_rules", "select", "select_n", "select_n_p", "sign", "sign_p",
+    "sin", "sin_p", "sqrt", "sqrt_p", "stop_gradient", "stop_gradient_p", "sub", "sub_p", "tan",
+    "tan_p", "tanh", "tanh_p", "transpose_rules", "unary_primitive", "unbroadcast", "uniform_rules",
+    "xor_p",
+]
+
 
 # ---------------------------------------------------------------------------------------------
 # Arithmetic

@@ -13,6 +13,12 @@ from ftrans.core import NotAnArrayError, Primitive, ShapedArray, Tracer, get_ava
 from ftrans.lax.reductions_base import reduce_sum
 from ftrans.lax.structural import reshape
 
+__all__ = [
+    "ANY", "CONCRETE_ARRAYS", "FLOAT", "NUMERIC", "PYTHON_SCALARS", "REAL", "REAL_FLOAT",
+    "binary_primitive", "bind_binary", "broadcast_shapes", "check_kind", "check_operand",
+    "coerce_scalars", "scalar_to", "unary_primitive", "unbroadcast",
+]
+
 PYTHON_SCALARS = (bool, int, float, complex)
 FLOAT = "fc"
 REAL_FLOAT = "f"  # floor, ceil, round: NumPy refuses complex operands

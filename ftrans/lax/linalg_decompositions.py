@@ -119,7 +119,7 @@ def as_column(v: Any) -> Any:
     return expand_dims(v, (get_aval(v).ndim,))
 
 
-def _symmetrized_lower(x: Any) -> Any:
+def symmetrized_lower(x: Any) -> Any:
     """The symmetric (Hermitian) matrix that a lower-triangle-reading routine sees in ``x``:
     ``tril(x, -1) + tril(x, -1)^H + diag(x)`` (the diagonal's real part, for complex ``x``,
     as LAPACK reads it)."""
@@ -430,7 +430,7 @@ def _cholesky_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any,
     n = aval.shape[-1]
     params = dict(lower=True, transpose_a=False, unit_diagonal=False)
     # L^-1 S L^-H for the Hermitian S the primitive sees: two left solves, an adjoint between
-    tmp = triangular_solve_p.bind(lower, _symmetrized_lower(a_dot), **params)
+    tmp = triangular_solve_p.bind(lower, symmetrized_lower(a_dot), **params)
     tmp = triangular_solve_p.bind(lower, _adjoint(tmp), **params)
     phi = mul(tmp, tri_mask(n, aval.dtype, True) - 0.5 * identity_matrix(n, aval.dtype))
     return lower, matrix_product(lower, phi)
@@ -492,7 +492,7 @@ def _eigh_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any
     if type(a_dot) is Zero:
         return [w, v], [Zero.like(w), Zero.like(v)]
     dtype = get_aval(v).dtype
-    vh_da_v = matrix_product(_adjoint(v), matrix_product(_symmetrized_lower(a_dot), v))
+    vh_da_v = matrix_product(_adjoint(v), matrix_product(symmetrized_lower(a_dot), v))
     f = off_diagonal_inverse(sub(as_row(w), as_column(w)))  # F_ij = 1 / (w_j - w_i)
     w_dot = matrix_diagonal(vh_da_v)
     if dtype.kind == "c":

@@ -26,6 +26,12 @@ from ftrans.lax.structural import broadcast_in_dim, reshape
 from ftrans.tree_util import tree_map
 from ftrans.lax import reductions
 
+__all__ = [
+    "all_gather", "all_gather_p", "axis_index", "axis_index_p", "batching_rules",
+    "collective_rules", "find_axis", "pmax", "pmax_p", "pmean", "pmin", "pmin_p", "psum", "psum_p",
+    "transpose_rules",
+]
+
 
 def _names(axis_name: Any) -> tuple[Any, ...]:
     return axis_name if isinstance(axis_name, tuple) else (axis_name,)

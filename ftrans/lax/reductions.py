@@ -29,6 +29,16 @@ from ftrans.lax.structural import broadcast_in_dim
 from ftrans.lax.structural import reshape, transpose
 from ftrans.lax.elementwise import convert_element_type, div, eq, mul
 
+__all__ = [
+    "argmax", "argmax_p", "argmin", "argmin_p", "bind_checked", "bind_reduction",
+    "canonicalize_axes", "check_axes", "check_operand_kind", "cumlogsumexp", "cumlogsumexp_p",
+    "cummax", "cummax_p", "cummin", "cummin_p", "cumprod", "cumprod_p", "cumsum", "cumsum_p",
+    "exclusive_cumprod", "kept_dims", "linear_recurrence", "linear_recurrence_p", "reduce_and",
+    "reduce_and_p", "reduce_max", "reduce_max_p", "reduce_min", "reduce_min_p", "reduce_or",
+    "reduce_or_p", "reduce_prod", "reduce_prod_p", "reduce_sum", "reduce_sum_p", "reduced_shape",
+    "reduction_primitive",
+]
+
 
 # ---------------------------------------------------------------------------------------------
 # reduce_max, reduce_min

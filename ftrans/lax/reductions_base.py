@@ -15,6 +15,12 @@ from ftrans.interpreters.jvp import deflinear
 from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax.structural import broadcast_in_dim
 
+__all__ = [
+    "bind_checked", "bind_reduction", "canonicalize_axes", "check_axes", "check_operand_kind",
+    "kept_dims", "reduce_sum", "reduce_sum_p", "reduced_shape", "reduction_primitive",
+    "transpose_rules",
+]
+
 
 def check_axes(x: ShapedArray, axes: tuple[int, ...], name: str) -> None:
     if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):

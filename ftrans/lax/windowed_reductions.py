@@ -34,6 +34,14 @@ from ftrans.lax.indexing import slice as slice_op
 from ftrans.lax.reductions import _highest, _lowest, _reduce_prod_jvp
 from ftrans.lax.structural import _pad_impl, broadcast_in_dim, concatenate, pad, reshape
 
+__all__ = [
+    "Pairs", "padtype_to_pads", "reduce_window", "reduce_window_max", "reduce_window_max_p",
+    "reduce_window_min", "reduce_window_min_p", "reduce_window_prod", "reduce_window_prod_p",
+    "reduce_window_shape_tuple", "reduce_window_sum", "reduce_window_sum_p",
+    "select_and_gather_add", "select_and_gather_add_p", "select_and_scatter_add",
+    "select_and_scatter_add_p", "transpose_rules",
+]
+
 Pairs = tuple[tuple[int, int], ...]
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,12 @@ import dataclasses
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
+__all__ = [
+    "DictKey", "FlattenedIndexKey", "GetAttrKey", "IsLeaf", "MISSING", "NAMEDTUPLE", "SequenceKey",
+    "keystr", "node_handler", "node_registry", "register_dataclass", "register_pytree_node",
+    "register_pytree_node_class", "register_pytree_with_keys",
+]
+
 MISSING: Any = object()
 IsLeaf = Callable[[Any], bool] | None
 

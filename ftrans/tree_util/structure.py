@@ -12,6 +12,12 @@ from ftrans.tree_util.registry import (
     node_handler, node_registry, keystr,
 )
 
+__all__ = [
+    "PyTreeDef", "all_leaves", "broadcast_prefix", "flatten_up_to_prefix", "tree_flatten",
+    "tree_flatten_with_path", "tree_leaves", "tree_map", "tree_map_with_path", "tree_structure",
+    "tree_unflatten",
+]
+
 
 # ------------------------------------------------------------------------------ treedefs
 

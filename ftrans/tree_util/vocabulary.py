@@ -16,6 +16,13 @@ from ftrans.tree_util.structure import (
     PyTreeDef, flatten_up_to_prefix, tree_flatten, tree_flatten_with_path, tree_map, tree_structure,
 )
 
+__all__ = [
+    "KeyEntry", "KeyPath", "Partial", "flatten_one_level", "flatten_one_level_with_keys",
+    "is_tree_node", "register_pytree_with_keys_class", "register_static", "tree_all",
+    "tree_broadcast", "tree_leaves_with_path", "tree_reduce", "tree_reduce_associative",
+    "tree_transpose", "treedef_children", "treedef_is_leaf", "treedef_tuple",
+]
+
 
 # ---------------------------------------------------------------------------- reductions
 

@@ -21,6 +21,12 @@ from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
+__all__ = [
+    "add_unused_inputs", "aval_of", "batch_jaxpr_instantiate", "check_same", "flatten_operands",
+    "instantiate", "is_zero", "jvp_jaxpr_instantiate", "memoized", "partial_eval_jaxpr_instantiate",
+    "restage", "run", "select_outputs", "trace_to_closed", "zeros",
+]
+
 # ---------------------------------------------------------------------------------------------
 # User functions to programs
 # ---------------------------------------------------------------------------------------------

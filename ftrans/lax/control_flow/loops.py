@@ -54,6 +54,11 @@ from ftrans.lax.control_flow.while_backward import (
 )
 from ftrans.tree_util import tree_unflatten
 
+__all__ = [
+    "axis_batching_rules", "fori_loop", "jvp_rules", "partial_eval_rules", "transpose_rules",
+    "while_loop", "while_p",
+]
+
 
 # ---------------------------------------------------------------------------------------------
 # while_p

@@ -32,6 +32,11 @@ from ftrans.lax.control_flow.common import (
 )
 from ftrans.tree_util import tree_flatten, tree_map, tree_unflatten
 
+__all__ = [
+    "axis_batching_rules", "jvp_rules", "map", "partial_eval_rules", "scan", "scan_p",
+    "transpose_rules",
+]
+
 # ---------------------------------------------------------------------------------------------
 # scan_p
 # ---------------------------------------------------------------------------------------------

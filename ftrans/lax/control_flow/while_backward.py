@@ -23,6 +23,11 @@ from ftrans.lax.control_flow.common import (
     batch_jaxpr_instantiate, memoized, restage, run, zeros,
 )
 
+__all__ = [
+    "ReverseModeWhileError", "axis_batching_rules", "checkpoint_param", "jvp_rules",
+    "while_backward_p",
+]
+
 
 class ReverseModeWhileError(FtransError, TypeError):
     """A reverse-mode use of ``while_loop`` that is not supported: differentiating the

@@ -19,6 +19,11 @@ from ftrans.numpy.linalg import (
     adjoint, float_matrix, float_pair, swap_matrix_axes,
 )
 
+__all__ = [
+    "cho_factor", "cho_solve", "cholesky", "det", "eigh", "inv", "lu", "lu_factor", "lu_solve",
+    "qr", "schur", "solve", "solve_triangular", "svd",
+]
+
 
 # ---------------------------------------------------------------------------------------------
 # Cholesky
@@ -366,7 +371,7 @@ def eigh(a: Any, b: Any = None, lower: bool = True, eigvals_only: bool = False,
     if b is None:
         w, v = decomp.eigh(a, symmetrize_input=False)
     else:
-        a = decomp._symmetrized_lower(a)  # the full matrix of the triangle read
+        a = decomp.symmetrized_lower(a)  # the full matrix of the triangle read
         factor = cholesky(b, lower)
         lower_factor = factor if lower else adjoint(factor)
         # L^-1 A L^-H has the same eigenvalues; its eigenvectors y give v = L^-H y

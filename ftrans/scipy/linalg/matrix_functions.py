@@ -20,6 +20,11 @@ from ftrans.numpy.linalg import (
 )
 from ftrans.api import jvp
 
+__all__ = [
+    "block_diag", "circulant", "expm", "expm_frechet", "funm", "hankel", "polar", "solve_sylvester",
+    "sqrtm", "toeplitz",
+]
+
 
 # ---------------------------------------------------------------------------------------------
 # Matrix functions
@@ -148,7 +153,7 @@ def sqrtm(A: Any, blocksize: int = 1) -> Any:  # noqa: N803
     a = float_matrix(A, "sqrtm")
     w, v = fnp.linalg.eig(a)
     root = fnp.sqrt(w)
-    return decomp._swap_last(decomp.solve(swap_matrix_axes(v), swap_matrix_axes(lax.mul(
+    return decomp.swap_last(decomp.solve(swap_matrix_axes(v), swap_matrix_axes(lax.mul(
         v, lax.expand_dims(root, (get_aval(root).ndim - 1,))))))
 
 
@@ -171,7 +176,7 @@ def funm(A: Any, func: Any, disp: bool = True) -> Any:  # noqa: N803
                          f"{get_aval(values).shape} from eigenvalues of shape "
                          f"{get_aval(w).shape}")
     values = cast(values, get_aval(w).dtype)
-    f = decomp._swap_last(decomp.solve(swap_matrix_axes(v), swap_matrix_axes(lax.mul(
+    f = decomp.swap_last(decomp.solve(swap_matrix_axes(v), swap_matrix_axes(lax.mul(
         v, lax.expand_dims(values, (get_aval(values).ndim - 1,))))))
     if disp:
         return f
