@@ -15,15 +15,15 @@ import functools
 import inspect
 from typing import Any, Callable, Sequence
 
-from ftrans.core import Primitive, Tracer, current_trace, eval_trace
+from ftrans.core import Primitive, Tracer, current_trace, eval_trace, inline_rules
 from ftrans.interpreters.partial_eval import (
     PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
 )
 from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Var, eval_jaxpr
 from ftrans.lax.call import (
-    def_program_batching, def_program_jvp, def_program_transpose, program_abstract_eval,
-    run_program,
+    def_program_batching, def_program_jvp, def_program_transpose, inline_program,
+    program_abstract_eval, run_program,
 )
 from ftrans.tree_util import tree_unflatten
 from ftrans.tree_util import tree_map
@@ -241,6 +241,7 @@ remat = checkpoint
 
 remat_p = Primitive("remat", impl=run_program, abstract_eval=program_abstract_eval("checkpoint"),
                     multiple_results=True)
+inline_rules[remat_p] = inline_program
 
 
 def_program_jvp(remat_p, relabel=False)

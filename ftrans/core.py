@@ -255,6 +255,22 @@ class Trace:
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
 
+    def inline(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        """Apply a primitive that holds programs (``jit``, ``checkpoint``, ``cond``, ``scan``,
+        ``while``) by its entry in :data:`inline_rules`, with this trace current: the programs
+        run through ``eval_jaxpr``, so every application inside them comes back to this trace.
+        An interpreter with rules for first-order primitives only gets the call-like ones this
+        way (docs/extending.md, "Primitives that hold programs"). Raises ``MissingRuleError``
+        for a primitive without an inline rule."""
+        rule = inline_rules.get(prim)
+        if rule is None:
+            raise MissingRuleError(prim, self.description)
+        token = _current_trace.set(self)
+        try:
+            return rule(*args, **params)
+        finally:
+            _current_trace.reset(token)
+
     def __repr__(self) -> str:
         state = "" if self.is_alive else ", finished"
         return f"{type(self).__name__}({self.description}{state})"
@@ -273,6 +289,12 @@ class EvalTrace(Trace):
 
 
 eval_trace = EvalTrace(None, "evaluation")
+
+# inline_rules[p](*args, **params) -> outputs: what a primitive that holds programs computes,
+# written with bind (its programs run through eval_jaxpr), so that whichever trace is current
+# interprets the applications inside; filled in each such primitive's block, used by
+# Trace.inline.
+inline_rules: dict[Primitive, Callable[..., Any]] = {}
 _current_trace: contextvars.ContextVar[Trace] = contextvars.ContextVar(
     "ftrans_current_trace", default=eval_trace)
 
