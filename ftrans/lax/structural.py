@@ -25,12 +25,6 @@ from ftrans.lax.structural_base import (  # noqa: F401  (bind_checked: ftrans.la
 )
 
 
-def _normalize_axis(axis: int, ndim: int, what: str = "axis") -> int:
-    if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
-        raise ValueError(f"{what} {axis} is out of bounds for an array of rank {ndim}")
-    return axis % ndim if ndim else 0
-
-
 # ---------------------------------------------------------------------------------------------
 # broadcast_in_dim
 # ---------------------------------------------------------------------------------------------
