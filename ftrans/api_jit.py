@@ -27,10 +27,8 @@ from ftrans.ir import ClosedJaxpr
 from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
 from ftrans.zero_cotangent import zero_cotangent_enabled
 from ftrans.config import config, jit_enabled
-from ftrans.compile import optimize
-from ftrans.compile import generate
+from ftrans.compile import compiled, generate, optimize
 from ftrans.lax.call import jit_p
-from ftrans.compile import compiled
 
 __all__ = [
     "Compiled", "Lowered", "clear_caches", "debug_jit_outputs", "disable_jit", "jit",

@@ -24,8 +24,7 @@ from ftrans.interpreters.batching import split_outputs as split_outputs_batched
 from ftrans.tree_util import broadcast_prefix, tree_flatten, tree_unflatten
 from ftrans.tree_util import keystr, tree_flatten_with_path
 from ftrans import lax
-from ftrans.lax import slice_in_dim
-from ftrans.lax import concatenate
+from ftrans.lax import concatenate, slice_in_dim
 
 __all__ = ["vmap", "map_in_chunks", "vmap_basis", "basis_rows", "slice_axis", "check_chunk_size"]
 

@@ -25,15 +25,13 @@ from ftrans.lax.call import (
     def_program_batching, def_program_jvp, def_program_transpose, inline_program,
     program_abstract_eval, run_program,
 )
-from ftrans.tree_util import tree_unflatten
-from ftrans.tree_util import tree_map
+from ftrans.tree_util import tree_map, tree_unflatten
 from ftrans.interpreters.batching import defvectorized
 from ftrans.interpreters.jvp import jvp_rules
 from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax.linalg import dot_general_p
-from ftrans.api import check_callable
+from ftrans.api import check_callable, trace_to_jaxpr
 from ftrans.compile import eliminate_dead_code
-from ftrans.api import trace_to_jaxpr
 from ftrans.api_util import flatten_args
 
 __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies", "remat_p", "name_p"]

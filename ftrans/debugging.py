@@ -34,10 +34,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ftrans import core
+from ftrans import api_jit, core
 from ftrans.config import config
 from ftrans.core import EvalTrace, FtransError, Trace, Tracer, escaped_tracer_error
-from ftrans import api_jit
 from ftrans.interpreters import transpose
 from ftrans.api_jit import disable_jit
 from ftrans.ir import eval_jaxpr

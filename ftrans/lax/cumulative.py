@@ -17,14 +17,9 @@ from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpos
 from ftrans.lax.reductions_base import (
     bind_checked, check_operand_kind, _highest, _lowest, reduce_sum,
 )
-from ftrans.lax.structural import broadcast_in_dim, reshape
-from ftrans.lax.structural import concatenate
-from ftrans.lax.elementwise import select_n
-from ftrans.lax.elementwise import mul
+from ftrans.lax.structural import broadcast_in_dim, concatenate, reshape
+from ftrans.lax.elementwise import add, convert_element_type, div, eq, exp, mul, select_n, sub
 from ftrans.lax.indexing import slice_in_dim
-from ftrans.lax.elementwise import exp, sub
-from ftrans.lax.elementwise import add
-from ftrans.lax.elementwise import convert_element_type, div, eq
 
 __all__ = [
     "batching_rules", "cumlogsumexp", "cumlogsumexp_p", "cummax", "cummax_p", "cummin", "cummin_p",

@@ -30,10 +30,8 @@ from ftrans.lax.elementwise import (
     add, bitwise_and, convert_element_type, div, eq, ge, lt, mul, select_n,
 )
 from ftrans.lax.indexing import static_ints
-from ftrans.lax.structural import bind_checked, reshape
-from ftrans.lax.structural import broadcasted_iota, concatenate
+from ftrans.lax.structural import bind_checked, broadcast_to, broadcasted_iota, concatenate, reshape
 from ftrans.lax.reductions import reduce_and
-from ftrans.lax.structural import broadcast_to
 
 # ---------------------------------------------------------------------------------------------
 # Point indices: the shared shape rule of gather and the scatter family

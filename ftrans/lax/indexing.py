@@ -31,8 +31,7 @@ from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpos
 from ftrans.lax.elementwise import (
     add, bitwise_and, convert_element_type, lt, ne, select_n,
 )
-from ftrans.lax.elementwise import max as lax_max
-from ftrans.lax.elementwise import min as lax_min
+from ftrans.lax.elementwise import max as lax_max, min as lax_min
 from ftrans.lax.structural import bind_checked, pad, reshape, squeeze
 
 

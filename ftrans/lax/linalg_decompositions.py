@@ -29,9 +29,8 @@ from ftrans.lax.elementwise import (
 )
 from ftrans.lax.linalg import batch_matmul
 from ftrans.lax.reductions import reduce_sum
-from ftrans.lax.structural import broadcast_to, expand_dims, transpose
+from ftrans.lax.structural import broadcast_to, concatenate, expand_dims, transpose
 from ftrans.lax.indexing import slice_in_dim
-from ftrans.lax.structural import concatenate
 
 LinAlgError = np.linalg.LinAlgError
 

@@ -20,11 +20,10 @@ from ftrans.interpreters.batching import (
 )
 from ftrans.interpreters.jvp import Zero, defjvp_zero, deflinear, jvp_rules
 from ftrans.interpreters.transpose import transpose_rules
-from ftrans.lax import elementwise as ew
+from ftrans.lax import elementwise as ew, reductions
 from ftrans.lax.reductions import reduce_sum
 from ftrans.lax.structural import broadcast_in_dim, reshape
 from ftrans.tree_util import tree_map
-from ftrans.lax import reductions
 
 __all__ = [
     "all_gather", "all_gather_p", "axis_index", "axis_index_p", "batching_rules",

@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ftrans.core import Primitive, ShapedArray, make_aval
+from ftrans.core import get_aval, make_aval, Primitive, ShapedArray
 from ftrans.interpreters.batching import defbroadcasting
 from ftrans.interpreters.jvp import defjvp_zero
 from ftrans.lax.elementwise import broadcast_shapes
-from ftrans.core import get_aval
 
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = np.uint32(0x1BD11BDA)

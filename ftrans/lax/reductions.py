@@ -25,8 +25,7 @@ from ftrans.lax.reductions_base import (  # noqa: F401  (ftrans.lax.reductions.X
     bind_checked, bind_reduction, check_axes, check_operand_kind, _highest, kept_dims,
     _lowest, reduced_shape, reduction_primitive, canonicalize_axes, reduce_sum, reduce_sum_p,
 )
-from ftrans.lax.structural import broadcast_in_dim
-from ftrans.lax.structural import reshape, transpose
+from ftrans.lax.structural import broadcast_in_dim, reshape, transpose
 from ftrans.lax.elementwise import convert_element_type, div, eq, mul
 
 __all__ = [

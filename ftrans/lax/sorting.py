@@ -18,11 +18,9 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray, get_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, jvp_rules
-from ftrans.lax.elementwise import add, mul
+from ftrans.lax.elementwise import add, bitwise_not, check_operand, mul, ne, neg
 from ftrans.lax.gather_scatter import gather
 from ftrans.lax.structural import broadcasted_iota, reshape
-from ftrans.lax.elementwise import bitwise_not, ne, neg
-from ftrans.lax.elementwise import check_operand
 from ftrans.lax.indexing import slice_in_dim
 
 

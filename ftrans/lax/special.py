@@ -26,13 +26,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ftrans.core import Primitive, ShapedArray
+from ftrans.core import get_aval, Primitive, ShapedArray
 from ftrans.interpreters.batching import defvectorized
 from ftrans.interpreters.jvp import defjvp
 from ftrans.lax.elementwise import (
     add, broadcast_shapes, check_operand, div, exp, lt, mul, neg, select_n, sub,
 )
-from ftrans.core import get_aval
 
 _SQRT_PI = math.sqrt(math.pi)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)

@@ -8,8 +8,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ftrans import lax
-from ftrans import numpy as fnp
+from ftrans import lax, numpy as fnp
 from ftrans.core import get_aval
 from ftrans.custom_derivatives import custom_jvp
 from ftrans.lax.special import erfc

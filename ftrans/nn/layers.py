@@ -11,8 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ftrans import lax
-from ftrans import numpy as fnp
+from ftrans import lax, numpy as fnp
 from ftrans.core import get_aval
 from ftrans.nn.functions import as_float, logsumexp, softmax
 

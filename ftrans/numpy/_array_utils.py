@@ -15,16 +15,12 @@ from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
-from ftrans.numpy._shapes import concatenate
-from ftrans.numpy._shapes import moveaxis
-from ftrans.numpy._linalg import matmul
+from ftrans.numpy._shapes import concatenate, moveaxis
+from ftrans.numpy._linalg import diag, matmul
 from ftrans.numpy._complex import conjugate
-from ftrans.numpy._elementwise import multiply
-from ftrans.numpy._reductions import sum as _sum
+from ftrans.numpy._elementwise import equal, multiply
+from ftrans.numpy._reductions import all as _all, sum as _sum
 from ftrans.numpy import _reductions
-from ftrans.numpy._elementwise import equal
-from ftrans.numpy._reductions import all as _all
-from ftrans.numpy._linalg import diag
 from ftrans.numpy._calculus import diff
 from ftrans.numpy._math import remainder
 from ftrans.numpy._creation import linspace

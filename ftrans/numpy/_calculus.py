@@ -17,16 +17,14 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
-from ftrans.lax import gather_scatter
-from ftrans.lax import indexing as lax_indexing
+from ftrans.lax import gather_scatter, indexing as lax_indexing
 from ftrans.lax.convolution import conv_general_dilated
 from ftrans.numpy._axes import normalize_axes, normalize_axis
 from ftrans.numpy._elementwise import add, multiply, not_equal, subtract, true_divide
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy._reductions import sum as reduce_sum
 from ftrans.numpy._sorting import searchsorted
-from ftrans.numpy._shapes import moveaxis
-from ftrans.numpy._shapes import concatenate
+from ftrans.numpy._shapes import concatenate, moveaxis
 from ftrans.lax.sorting import sort as lax_sort
 from ftrans.numpy._math import remainder
 from ftrans.numpy._complex import conjugate

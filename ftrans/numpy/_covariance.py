@@ -12,8 +12,7 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
-from ftrans.numpy._complex import conjugate
-from ftrans.numpy._complex import imag, real
+from ftrans.numpy._complex import conjugate, imag, real
 from ftrans.numpy._linalg import diagonal
 
 __all__ = ["cov", "corrcoef"]

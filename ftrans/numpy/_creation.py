@@ -15,11 +15,9 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, canonicalize_shape, get_aval
-from ftrans.numpy._promotion import concrete_numeric_array
+from ftrans.numpy._promotion import asarray_strong, cast, concrete_numeric_array, result_type
 from ftrans.numpy._elementwise import add, multiply, subtract, true_divide
-from ftrans.numpy._promotion import asarray_strong, cast, result_type
-from ftrans.numpy._shapes import moveaxis
-from ftrans.numpy._shapes import stack
+from ftrans.numpy._shapes import moveaxis, stack
 
 __all__ = ["array", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "empty_like", "arange", "linspace", "eye", "identity", "tri",

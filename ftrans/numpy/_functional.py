@@ -17,9 +17,8 @@ from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.numpy._promotion import asarray_strong, cast
 from ftrans.api import vmap
-from ftrans.numpy._axes import normalize_axis
+from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._shapes import moveaxis
-from ftrans.numpy._axes import check_no_out
 from ftrans.numpy._indexing import at as _at
 
 __all__ = ["vectorize", "apply_along_axis", "apply_over_axes", "piecewise"]

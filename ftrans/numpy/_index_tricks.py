@@ -26,10 +26,9 @@ from numpy import (  # noqa: F401  (shapes only: NumPy's results are the constan
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
-from ftrans.numpy._indexing import take
+from ftrans.numpy._indexing import nonzero, take
 from ftrans.lax import gather_scatter
 from ftrans.numpy._shapes import concatenate
-from ftrans.numpy._indexing import nonzero
 from ftrans.numpy._math import remainder
 
 __all__ = ["r_", "c_", "s_", "index_exp", "mgrid", "ogrid", "ix_", "indices", "diag_indices",

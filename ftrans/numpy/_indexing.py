@@ -27,19 +27,12 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
-from ftrans.lax import gather_scatter
-from ftrans.lax import indexing as lax_indexing
-from ftrans.lax import structural as lax_structural
-from ftrans.numpy._axes import normalize_axis
-from ftrans.numpy._promotion import asarray_strong, concrete_numeric_array
-from ftrans.numpy._axes import check_no_out
-from ftrans.numpy._elementwise import to_bool
+from ftrans.lax import gather_scatter, indexing as lax_indexing, structural as lax_structural
+from ftrans.numpy._axes import check_no_out, normalize_axis
+from ftrans.numpy._promotion import asarray_strong, cast, concrete_numeric_array
+from ftrans.numpy._elementwise import negative, to_bool, true_divide
 from ftrans.lax.reductions import cumsum
-from ftrans.numpy._elementwise import negative
-from ftrans.numpy._elementwise import true_divide
-from ftrans.numpy._promotion import cast
-from ftrans.numpy._math import remainder
-from ftrans.numpy._math import clip
+from ftrans.numpy._math import clip, remainder
 
 __all__ = ["getitem", "take", "take_along_axis", "nonzero", "argwhere", "flatnonzero", "at",
            "at_indexer"]

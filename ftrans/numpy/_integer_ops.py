@@ -16,10 +16,9 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import get_aval
 from ftrans.numpy._axes import normalize_axis
-from ftrans.numpy._math import promoted_operands
+from ftrans.numpy._math import floor_divide, promoted_operands
 from ftrans.numpy._promotion import asarray_strong, cast
 from ftrans.numpy._indexing import take
-from ftrans.numpy._math import floor_divide
 from ftrans.numpy._elementwise import invert
 
 __all__ = ["gcd", "lcm", "left_shift", "right_shift", "bitwise_left_shift",

@@ -16,9 +16,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import get_aval
-from ftrans.lax import indexing as lax_indexing
-from ftrans.lax import linalg as lax_linalg
-from ftrans.lax import structural as lax_structural
+from ftrans.lax import indexing as lax_indexing, linalg as lax_linalg, structural as lax_structural
 from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy._complex import conjugate

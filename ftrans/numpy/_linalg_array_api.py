@@ -17,14 +17,11 @@ from ftrans import lax
 from ftrans.core import get_aval
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
-from ftrans.numpy._linalg import diagonal as diagonal_
-from ftrans.numpy._linalg import trace as trace_
-from ftrans.numpy._linalg import outer as outer_
-from ftrans.numpy._linalg import tensordot as tensordot_
+from ftrans.numpy._linalg import diagonal as diagonal_, outer as outer_, trace as trace_
+from ftrans.numpy._linalg import matmul, tensordot as tensordot_
 from ftrans.numpy._elementwise import multiply
 from ftrans.numpy._reductions import sum as sum_
 from ftrans.numpy._calculus import cross as cross_
-from ftrans.numpy._linalg import matmul
 
 __all__ = ["matrix_transpose", "diagonal", "trace", "outer", "tensordot", "vecdot", "cross",
            "vector_norm", "matrix_norm", "multi_dot", "cond", "tensorinv", "tensorsolve"]

@@ -14,9 +14,8 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
-from ftrans.numpy._elementwise import to_bool
+from ftrans.numpy._elementwise import maximum, minimum, to_bool
 from ftrans.numpy._promotion import asarray_leaf, cast, resolve, result_type
-from ftrans.numpy._elementwise import maximum, minimum
 from ftrans.numpy._axes import check_no_out
 from ftrans.numpy._reductions import all as all_
 

@@ -18,17 +18,13 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.lax import gather_scatter
-from ftrans.numpy._axes import normalize_axis
+from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type, concrete_numeric_array
-from ftrans.numpy._creation import array as make_array
-from ftrans.numpy._elementwise import multiply
-from ftrans.numpy._axes import check_no_out
+from ftrans.numpy._creation import array as make_array, linspace
+from ftrans.numpy._elementwise import multiply, power
 from ftrans.numpy._indexing import take_along_axis
-from ftrans.numpy._creation import linspace
-from ftrans.numpy._elementwise import power
 from ftrans.numpy._shapes import split
-from ftrans.numpy._math import remainder
-from ftrans.numpy._math import clip
+from ftrans.numpy._math import clip, remainder
 
 __all__ = ["pad", "insert", "delete", "rot90", "kron", "select", "choose", "logspace",
            "hsplit", "vsplit", "dsplit"]

@@ -13,13 +13,10 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
 from ftrans.lax import gather_scatter
-from ftrans.numpy._axes import normalize_axis
+from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast
-from ftrans.numpy._sorting import sort
-from ftrans.numpy._sorting import argsort
-from ftrans.numpy._indexing import nonzero
-from ftrans.numpy._axes import check_no_out
-from ftrans.numpy._indexing import take
+from ftrans.numpy._sorting import argsort, sort
+from ftrans.numpy._indexing import nonzero, take
 from ftrans.numpy._math import remainder
 
 __all__ = ["partition", "argpartition", "compress", "extract", "place", "put", "put_along_axis"]

@@ -18,8 +18,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
-from ftrans.lax import gather_scatter
-from ftrans.lax import sorting as lax_sorting
+from ftrans.lax import gather_scatter, sorting as lax_sorting
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy._sorting import unique
 from ftrans.numpy._reductions import min as _min

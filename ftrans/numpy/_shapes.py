@@ -14,11 +14,9 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, static_int, get_aval
-from ftrans.lax import indexing as lax_indexing
-from ftrans.lax import structural as lax_structural
-from ftrans.numpy._axes import normalize_axes, normalize_axis
+from ftrans.lax import indexing as lax_indexing, structural as lax_structural
+from ftrans.numpy._axes import check_no_out, normalize_axes, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, check_sequence, result_type
-from ftrans.numpy._axes import check_no_out
 from ftrans.numpy._indexing import take
 
 __all__ = ["shape", "ndim", "size", "reshape", "ravel", "transpose", "permute_dims",

@@ -16,8 +16,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
-from ftrans.lax import gather_scatter
-from ftrans.lax import sorting as lax_sorting
+from ftrans.lax import gather_scatter, sorting as lax_sorting
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, concrete_numeric_array, result_type
 from ftrans.numpy._indexing import take

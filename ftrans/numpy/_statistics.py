@@ -19,15 +19,12 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
-from ftrans.lax import gather_scatter
-from ftrans.lax import sorting as lax_sorting
+from ftrans.lax import gather_scatter, sorting as lax_sorting
 from ftrans.numpy import _reductions as reductions
 from ftrans.numpy._axes import check_no_out, normalize_axes
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
-from ftrans.numpy._elementwise import to_bool
-from ftrans.numpy._elementwise import sqrt
+from ftrans.numpy._elementwise import sqrt, to_bool, true_divide
 from ftrans.numpy._sorting import searchsorted
-from ftrans.numpy._elementwise import true_divide
 
 __all__ = ["median", "quantile", "percentile", "nanmedian", "nanquantile", "nanpercentile",
            "nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin",

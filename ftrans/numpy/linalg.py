@@ -30,9 +30,8 @@ from ftrans.custom_derivatives import custom_jvp
 from ftrans.lax import linalg_decompositions as decomp
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
-from ftrans.numpy import _reductions as red
+from ftrans.numpy import _elementwise as ew, _reductions as red
 from ftrans.lax.linalg_eig import eig as lax_eig
-from ftrans.numpy import _elementwise as ew
 from ftrans.numpy._shapes import moveaxis
 
 __all__ = [

@@ -27,15 +27,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ftrans import lax
-from ftrans import numpy as fnp
+from ftrans import lax, nn, numpy as fnp
 from ftrans.core import get_aval
 from ftrans.custom_derivatives import custom_jvp
-from ftrans.lax import special as lax_special
-from ftrans.lax import special_bessel_zeta as lax_bessel_zeta
+from ftrans.lax import special as lax_special, special_bessel_zeta as lax_bessel_zeta
 from ftrans.lax import special_incomplete as lax_incomplete
 from ftrans.numpy._promotion import asarray_strong, cast, float_dtype_for
-from ftrans import nn
 
 __all__ = ["bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
            "entr", "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial",

@@ -9,11 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from ftrans import lax
-from ftrans import numpy as fnp
+from ftrans import lax, numpy as fnp
 from ftrans.core import get_aval
-from ftrans.lax import linalg_decompositions as decomp
-from ftrans.lax import linalg_eig, linalg_lu
+from ftrans.lax import linalg_decompositions as decomp, linalg_eig, linalg_lu
 from ftrans.numpy._promotion import asarray_strong
 from ftrans.numpy.linalg import (
     adjoint, float_matrix, float_pair, swap_matrix_axes,

@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ftrans import lax
-from ftrans import numpy as fnp
+from ftrans import lax, numpy as fnp
 from ftrans.core import Tracer, get_aval
 from ftrans.lax import linalg_decompositions as decomp
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
