@@ -17,6 +17,9 @@ from ftrans.core import Tracer, get_aval
 from ftrans.numpy._elementwise import maximum, minimum, to_bool
 from ftrans.numpy._promotion import asarray_leaf, cast, resolve, result_type
 from ftrans.numpy._axes import check_no_out
+from ftrans.numpy._complex_parts import (
+    complex_arcsin, one_minus, real_scale, shifted, times_i, times_minus_i,
+)
 from ftrans.numpy._reductions import all as all_
 
 __all__: list[str] = []
@@ -420,7 +423,6 @@ def _exp2(x: Any) -> Any:
 
 def _real_times(x: Any, factor: float) -> Any:
     if get_aval(x).dtype.kind == "c":
-        from ftrans.numpy._trig import real_scale  # cycle: numpy._trig imports numpy._math
         return real_scale(x, factor)
     return lax.mul(x, const_like(factor, x))
 
@@ -435,15 +437,12 @@ def _log10(x: Any) -> Any:
 
 def _sinh(x: Any) -> Any:
     if get_aval(x).dtype.kind == "c":  # -i sin(i z): exact swaps of parts around sin
-        # cycle: numpy._trig imports numpy._math
-        from ftrans.numpy._trig import times_i, times_minus_i
         return times_minus_i(lax.sin(times_i(x)))
     return lax.mul(lax.sub(lax.expm1(x), lax.expm1(lax.neg(x))), const_like(0.5, x))
 
 
 def _cosh(x: Any) -> Any:
     if get_aval(x).dtype.kind == "c":  # cos(i z)
-        from ftrans.numpy._trig import times_i  # cycle: numpy._trig imports numpy._math
         return lax.cos(times_i(x))
     ln2 = const_like(_LN2, x)
     return lax.add(lax.exp(lax.sub(x, ln2)), lax.exp(lax.sub(lax.neg(x), ln2)))
@@ -465,14 +464,11 @@ def _complex_or(real_body: Any, complex_body: Any) -> Any:
 
 def _complex_arcsinh(z: Any) -> Any:
     # arcsinh(z) = -i arcsin(i z)
-    # cycle: numpy._trig imports numpy._math
-    from ftrans.numpy._trig import times_i, times_minus_i, complex_arcsin
     return times_minus_i(complex_arcsin(times_i(z)))
 
 
 def _complex_arccosh(z: Any) -> Any:
     # log(z + sqrt(z + 1) sqrt(z - 1)): two square roots keep the principal branch
-    from ftrans.numpy._trig import shifted  # cycle: numpy._trig imports numpy._math
     roots = lax.mul(lax.sqrt(shifted(z, 1.0)), lax.sqrt(shifted(z, -1.0)))
     return lax.log(lax.add(z, roots))
 
@@ -499,8 +495,6 @@ def _arctanh(x: Any) -> Any:
     if get_aval(x).dtype.kind == "c":
         # (log(1 + z) - log(1 - z)) / 2, with the signs of zero parts kept on the cuts, and
         # log1p(2z / (1 - z)) / 2 near 0 (no cancellation there, and no cut)
-        # cycle: numpy._trig imports numpy._math
-        from ftrans.numpy._trig import one_minus, real_scale, shifted
         with np.errstate(divide="ignore", invalid="ignore"):
             near = lax.log1p(lax.div(lax.add(x, x), one_minus(x)))
             far = lax.sub(lax.log(shifted(x, 1.0)), lax.log(one_minus(x)))
