@@ -27,6 +27,12 @@ class IntervalTracer(extend.Tracer):
 
     aval = property(lambda self: extend.get_aval(self.lo))
 
+    def to_concrete_value(self):  # an exact interval is a value: Python `if` / int() may read it
+        lo, hi = self.lo, self.hi
+        if isinstance(lo, extend.Tracer) or isinstance(hi, extend.Tracer):
+            return None
+        return lo if np.array_equal(lo, hi) else None
+
 
 def bounds(x, trace):  # values that are not this trace's tracers are exact: lo == hi
     return (x.lo, x.hi) if isinstance(x, IntervalTracer) and x._trace is trace else (x, x)
@@ -34,9 +40,8 @@ def bounds(x, trace):  # values that are not this trace's tracers are exact: lo 
 
 class IntervalTrace(extend.Trace):
     def process(self, prim, args, params):
-        if prim is extend.jit_p:  # a call: run its program with the intervals flowing through
-            with extend.set_current_trace(self):
-                return extend.eval_jaxpr(params["jaxpr"].jaxpr, params["jaxpr"].consts, *args)
+        if prim in extend.inline_rules:  # jit, checkpoint, cond, scan, while: run the programs
+            return self.inline(prim, args, params)
         if prim not in interval_rules:
             raise extend.MissingRuleError(prim, "interval")
         lo, hi = interval_rules[prim](*[bounds(x, self) for x in args], **params)
@@ -126,6 +131,10 @@ def main():
     print("vmap f over the boxes: ", interval(ft.vmap(f))(lo[:, None], hi[:, None]))
     print("per-box, batched:      ", ft.vmap(interval(f))(lo[:, None], hi[:, None]))
     print("jit f over the box:    ", interval(ft.jit(f))(lo, hi))
+    g = lambda x: lax.cond(fnp.min(x) > 0, fnp.log, fnp.exp, x)  # noqa: E731
+    print("cond over the box:     ", interval(g)(lo + 1, hi + 1))
+    h = lambda x: lax.scan(lambda c, xi: (c * xi + 1, c), 1.0, x)  # noqa: E731
+    print("scan over the box:     ", interval(h)(lo, hi))
 
 if __name__ == "__main__":
     main()

@@ -65,3 +65,25 @@ from ftrans.memory import memory_estimate  # noqa: F401, E402
 from ftrans.zero_cotangent import zero_cotangent_wins  # noqa: F401, E402
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentTypeError", "Array", "ClosedJaxpr", "ConcretizationError", "Device",
+    "EscapedTracerError", "FtransError", "Jaxpr", "LeakedTracerError", "MissingRuleError",
+    "ShapeDtypeStruct", "ShapedArray", "block_until_ready", "check_leaks", "checking_leaks",
+    "checkpoint", "checkpoint_name", "checkpoint_policies", "clear_caches", "closure_convert",
+    "config", "custom_gradient", "custom_jvp", "custom_vjp", "debug_infs", "debug_nans",
+    "default_backend", "device_count", "device_get", "device_put", "devices", "disable_jit",
+    "eval_shape", "float0", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit",
+    "jit_cache_info", "jvp", "linear_transpose", "linearize", "local_device_count", "local_devices",
+    "make_jaxpr", "memory_estimate", "named_call", "pure_callback", "remat", "stop_gradient",
+    "typeof", "value_and_grad", "vjp", "vmap", "zero_cotangent_wins",
+]
+
+# The public submodules; the others (core, ir, api, compile, interpreters, ...) are the
+# implementation: importable, but left out of dir(ftrans).
+_PUBLIC_MODULES = ["ad_checkpoint", "debug", "extend", "lax", "nn", "numpy", "random", "scipy",
+                   "test_util", "tree", "tree_util"]
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_PUBLIC_MODULES, "__version__"])

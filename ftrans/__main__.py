@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
     if not os.path.isdir(args.out):
         print(f"python -m ftrans demo: --out {args.out!r} is not a directory", file=sys.stderr)
         return 2
-    from ftrans.demo import run
+    from ftrans.demo import run  # startup: only `python -m ftrans` needs the demo
     color = not args.no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     try:
         run(color=color, out_dir=args.out)

@@ -1,7 +1,7 @@
 """The checkpointing names under one module, ``ftrans.ad_checkpoint`` (as
 ``jax.ad_checkpoint``): ``checkpoint`` / ``remat``, ``checkpoint_name``,
 ``checkpoint_policies`` and ``print_saved_residuals``. See docs/custom_derivatives.md,
-"checkpoint".
+"checkpoint (remat): recompute instead of storing".
 """
 
 from ftrans.checkpoint import checkpoint, checkpoint_name, checkpoint_policies, remat

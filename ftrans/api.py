@@ -41,6 +41,13 @@ from ftrans.api_util import (
 )
 from ftrans.api_vmap import check_chunk_size, vmap, vmap_basis  # noqa: F401  (ftrans.api.vmap)
 from ftrans.progress import ProgressArg, check_progress, make_progress
+from ftrans.lax import reshape
+
+__all__ = [
+    "abstract_placeholders", "check_chunk_size", "float0", "grad", "hessian", "jacfwd", "jacrev",
+    "jvp", "linear_transpose", "linearize", "linearize_flat", "make_jaxpr", "trace_to_jaxpr",
+    "value_and_grad", "vjp", "vmap", "vmap_basis",
+]
 
 # The dtype of the gradient of an integer input under allow_int (as in JAX): zero-size items.
 float0 = np.dtype([("float0", np.void, 0)])
@@ -239,7 +246,7 @@ class _Linearized:
         self.out_avals = [get_aval(p) for p in out_primals]
 
 
-def _linearize_flat(fun_flat: Callable[[list[Any]], list[Any]], flat_primals: list[Any],
+def linearize_flat(fun_flat: Callable[[list[Any]], list[Any]], flat_primals: list[Any],
                     description: str) -> tuple[_Linearized, Any]:
     """jvp under partial evaluation: primals known (computed now), tangents unknown
     (recorded). ``fun_flat`` returns (flat outputs, extra) where extra is passed through."""
@@ -301,7 +308,7 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
         check_outputs(out_flat, fun, "linearize")
         return out_flat, out_tree
 
-    lin, out_tree = _linearize_flat(fun_flat, flat, "linearize")
+    lin, out_tree = linearize_flat(fun_flat, flat, "linearize")
 
     def f_jvp(*tangents: Any) -> Any:
         flat_t, tree_t = flatten_args(tangents, "linearize", "tangent")
@@ -341,7 +348,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
         check_outputs(out_flat, fun, "vjp")
         return out_flat, (out_tree, aux)
 
-    lin, (out_tree, aux) = _linearize_flat(fun_flat, flat, "vjp")
+    lin, (out_tree, aux) = linearize_flat(fun_flat, flat, "vjp")
 
     num_res = len(lin.jaxpr.consts)
 
@@ -431,7 +438,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             _check_real_output(aval, api, holomorphic, fun)
             return out_flat, (out, aux)
 
-        lin, (out, aux) = _linearize_flat(fun_flat, flat, api)
+        lin, (out, aux) = linearize_flat(fun_flat, flat, api)
         value = lin.out_primals[0]
         cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]])
         grads = tree_unflatten(in_tree, detach_from(
@@ -592,7 +599,6 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
            [0., 4.]])
     """
     check_callable(fun, "jacfwd")
-    from ftrans.lax import reshape
     check_chunk_size(chunk_size, "jacfwd")
     check_progress(progress, "jacfwd")
 
@@ -647,7 +653,6 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
            [0., 4.]])
     """
     check_callable(fun, "jacrev")
-    from ftrans.lax import reshape
     check_chunk_size(chunk_size, "jacrev")
     check_progress(progress, "jacrev")
 

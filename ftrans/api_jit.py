@@ -10,7 +10,6 @@ docs/internals.md, "jit".
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import functools
 import inspect
 import itertools
@@ -28,9 +27,15 @@ from ftrans.ir import ClosedJaxpr
 from ftrans.pickling import WrappedFunction
 from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
 from ftrans.zero_cotangent import zero_cotangent_enabled
+from ftrans.config import config, jit_enabled
+from ftrans.compile import compiled, generate, optimize
+from ftrans.lax.call import jit_p
 
-_jit_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("ftrans_jit_enabled",
-                                                                    default=True)
+__all__ = [
+    "Compiled", "Lowered", "clear_caches", "debug_jit_outputs", "disable_jit", "jit",
+    "jit_cache_info",
+]
+
 _MAX_ENTRIES_PER_FUNCTION = 64
 
 
@@ -67,7 +72,6 @@ class _JitCaches:
 
     def insert(self, table: dict, key: Any, entry: _JitEntry) -> None:
         """Add an entry, then evict least recently used ones over the bounds."""
-        from ftrans.config import config
         entry.last_used = next(self.clock)
         with self.lock:
             table[key] = entry
@@ -128,11 +132,11 @@ def disable_jit(disable: bool = True) -> Iterator[None]:
     ...     ft.jit(lambda x: float(x) + 1.0)(1.0)
     2.0
     """
-    token = _jit_enabled.set(not disable)
+    token = jit_enabled.set(not disable)
     try:
         yield
     finally:
-        _jit_enabled.reset(token)
+        jit_enabled.reset(token)
 
 
 def jit_cache_info() -> dict[str, int]:
@@ -246,7 +250,7 @@ class JitFunction(WrappedFunction):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         fun, nums, names, name = self._fun, self._nums, self._names, self._name
-        if not _jit_enabled.get():
+        if not jit_enabled.get():
             return fun(*args, **kwargs)
         if not kwargs and not nums:
             # the common call, positional arrays only: the key without pytree flattening
@@ -308,13 +312,11 @@ class JitFunction(WrappedFunction):
         if not extra and current_trace() is eval_trace:
             program = entry.program
             if program is None:
-                from ftrans.compile import compiled
                 program = entry.program = compiled(entry.jaxpr)
             outs = program(*flat)
             if debug_jit_outputs is not None:  # debug_nans / debug_infs is on
                 debug_jit_outputs(fun, args, kwargs, outs)
         else:
-            from ftrans.lax.call import jit_p
             outs = jit_p.bind(*extra, *flat, jaxpr=entry.jaxpr, name=name)
         return tree_unflatten(entry.out_tree, writable(outs))
 
@@ -424,7 +426,6 @@ class Lowered:
 
     def __init__(self, closed: ClosedJaxpr, in_tree: PyTreeDef, out_tree: PyTreeDef,
                  static_pos: tuple[int, ...], static_names: tuple[str, ...], name: str):
-        from ftrans.compile import optimize
         self.jaxpr = closed
         self.optimized = optimize(closed)
         self.in_tree = in_tree
@@ -447,7 +448,6 @@ class Compiled:
     (static ones included, which are ignored: they were fixed when lowering)."""
 
     def __init__(self, lowered: Lowered):
-        from ftrans.compile import generate
         self.lowered = lowered
         self.program = generate(lowered.optimized)
 

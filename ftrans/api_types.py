@@ -5,7 +5,7 @@ ftrans computes with NumPy on the host, so its arrays *are* NumPy arrays (and Nu
 or, inside a transformation, tracers standing for them. ``Array`` names exactly those types for
 ``isinstance`` checks and annotations; ``devices()`` is the one host CPU, ``device_put`` makes
 NumPy arrays of its leaves and ``block_until_ready`` has nothing to wait for. See
-docs/transformations.md, "Shapes without computing".
+docs/transformations.md, "Names from JAX".
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import numpy as np
 
 from ftrans.core import ShapedArray, Tracer, get_aval, make_aval
 from ftrans.tree_util import tree_flatten, tree_map, tree_unflatten
+from ftrans.api import check_callable
+from ftrans.interpreters.staging import trace_flat
 
 __all__ = ["Array", "ShapeDtypeStruct", "typeof", "eval_shape", "block_until_ready", "named_call",
            "Device", "devices", "local_devices", "device_count", "local_device_count",
@@ -146,8 +148,6 @@ def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
     ...            ShapeDtypeStruct((3,), "float64"))
     ShapeDtypeStruct(shape=(4,), dtype=float64)
     """
-    from ftrans.api import check_callable
-    from ftrans.interpreters.staging import trace_flat
     check_callable(fun, "eval_shape")
     leaves, in_tree = tree_flatten((args, kwargs))
     try:

@@ -12,6 +12,11 @@ import numpy as np
 from ftrans.core import ArgumentTypeError, ShapedArray, Tracer, get_aval, is_valid_array, short_repr
 from ftrans.tree_util import PyTreeDef, tree_flatten
 
+__all__ = [
+    "as_leaf", "check_callable", "check_cotangent", "check_outputs", "flatten_args", "fun_name",
+    "normalize_argnums", "writable",
+]
+
 
 def fun_name(fun: Callable) -> str:
     return getattr(fun, "__name__", type(fun).__name__)

@@ -23,6 +23,9 @@ from ftrans.interpreters.batching import BatchTrace, BatchTracer, move_batch_axi
 from ftrans.interpreters.batching import split_outputs as split_outputs_batched
 from ftrans.progress import Progress, ProgressArg, advance_when_run, check_progress, make_progress
 from ftrans.tree_util import PyTreeDef, broadcast_prefix, tree_flatten, tree_unflatten
+from ftrans.tree_util import keystr, tree_flatten_with_path
+from ftrans import lax
+from ftrans.lax import concatenate, slice_in_dim
 
 __all__ = ["vmap", "map_in_chunks", "vmap_basis", "basis_rows", "slice_axis", "check_chunk_size"]
 
@@ -133,7 +136,6 @@ def _check_axes_spec(spec: Any, name: str) -> None:
 
 def _batch_size(args: tuple, flat: list[Any], axes: list[Any], axis_size: int | None,
                 kw_flat: list[Any]) -> int:
-    from ftrans.tree_util import keystr, tree_flatten_with_path
     paths = [f"args{keystr(path)}" for path, _ in tree_flatten_with_path(args)[0]]
     sizes = []  # (where, size)
     for path, x, ax in zip(paths, flat, axes):
@@ -178,7 +180,6 @@ def slice_axis(x: Any, axis: int, start: int, stop: int) -> Any:
     ndim = get_aval(x).ndim
     axis %= ndim
     if isinstance(x, Tracer):
-        from ftrans.lax import slice_in_dim
         return slice_in_dim(x, start, stop, axis=axis)
     return np.asarray(x)[(slice(None),) * axis + (slice(start, stop),)]
 
@@ -219,7 +220,6 @@ def map_in_chunks(run_chunk: Callable[[int, int], Any], size: int, chunk_size: i
     results = []
     for buffer, ax in zip(buffers, axes):
         if isinstance(buffer, list):
-            from ftrans.lax import concatenate
             ndim = get_aval(buffer[0]).ndim
             buffer = buffer[0] if len(buffer) == 1 else concatenate(buffer, ax % ndim)
         results.append(buffer)
@@ -264,7 +264,6 @@ def vmap_basis(fun: Callable[[Any], Any], aval: ShapedArray, chunk_size: int | N
 
 
 def _computed_basis_rows(aval: ShapedArray, start: int, stop: int) -> Any:
-    from ftrans import lax
     rows = lax.add(lax.broadcasted_iota(np.int64, (stop - start, 1), 0), np.int64(start))
     columns = lax.broadcasted_iota(np.int64, (1, aval.size), 1)
     ones = lax.convert_element_type(lax.eq(rows, columns), aval.dtype)  # eq broadcasts

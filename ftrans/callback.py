@@ -4,7 +4,7 @@ The callback is applied as one ``pure_callback`` primitive whose params hold the
 the declared shapes and dtypes of its results, so it stages into jitted programs (the compiled
 code calls it with NumPy arrays) and batches under ``vmap`` as ``vmap_method`` says. It has no
 derivative: differentiating it raises an error pointing to ``custom_jvp``, the way to give a
-callback one. See docs/transformations.md, "Calling back into Python".
+callback one. See docs/transformations.md, "Names from JAX".
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from ftrans.core import FtransError, Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, jvp_rules
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
+from ftrans.lax.structural import broadcast_in_dim
+from ftrans.lax.control_flow import scan
 
 __all__ = ["pure_callback", "pure_callback_p", "CallbackError"]
 
@@ -156,7 +158,7 @@ def _pure_callback_jvp(primals: Sequence[Any], tangents: Sequence[Any], *,
         f"pure_callback: {callback.name} has no derivative (ftrans cannot see into Python "
         f"callbacks). To differentiate through it, wrap the call in ftrans.custom_jvp and "
         f"define its jvp (e.g. with another pure_callback computing the derivative); see "
-        f"docs/transformations.md, 'Calling back into Python'.")
+        f"docs/transformations.md, 'Names from JAX'.")
 
 
 jvp_rules[pure_callback_p] = _pure_callback_jvp
@@ -175,7 +177,6 @@ def _pure_callback_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[An
     batched_avals = tuple(a.update(shape=(size,) + a.shape) for a in result_avals)
     front = [a if d is not_mapped else move_batch_axis(a, d, 0) for a, d in zip(args, bdims)]
     if vmap_method in ("sequential", "sequential_unrolled"):
-        from ftrans.lax.control_flow import scan
         is_batched = [d is not not_mapped for d in bdims]
         batched_args = [a for a, b in zip(front, is_batched) if b]
 
@@ -188,7 +189,6 @@ def _pure_callback_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[An
     if vmap_method == "legacy_vectorized":
         new_args = front
     else:
-        from ftrans.lax.structural import broadcast_in_dim
         lead = size if vmap_method == "broadcast_all" else 1
 
         def expand(a: Any) -> Any:

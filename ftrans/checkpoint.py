@@ -6,7 +6,7 @@ transform the program like the jit call's, except partial evaluation: under ``li
 under a policy, some intermediates such as matrix products), and the backward pass recomputes
 the rest of the forward pass from them. Without checkpointing every intermediate the tangent
 computation needs is stored from the forward pass until the backward pass uses it. See
-docs/custom_derivatives.md, "checkpoint".
+docs/custom_derivatives.md, "checkpoint (remat): recompute instead of storing".
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import functools
 import inspect
 from typing import Any, Callable, Sequence
 
-from ftrans.core import Primitive, Tracer, current_trace, eval_trace
+from ftrans.core import Primitive, Tracer, current_trace, eval_trace, inline_rules
 from ftrans.interpreters.partial_eval import (
     PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
 )
@@ -23,10 +23,17 @@ from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Var, eval_jaxpr
 from ftrans.pickling import WrappedFunction
 from ftrans.lax.call import (
-    def_program_batching, def_program_jvp, def_program_transpose, program_abstract_eval,
-    run_program,
+    def_program_batching, def_program_jvp, def_program_transpose, inline_program,
+    program_abstract_eval, run_program,
 )
-from ftrans.tree_util import tree_unflatten
+from ftrans.tree_util import tree_map, tree_unflatten
+from ftrans.interpreters.batching import defvectorized
+from ftrans.interpreters.jvp import jvp_rules
+from ftrans.interpreters.transpose import transpose_rules
+from ftrans.lax.linalg import dot_general_p
+from ftrans.api import check_callable, trace_to_jaxpr
+from ftrans.compile import eliminate_dead_code
+from ftrans.api_util import flatten_args
 
 __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies", "remat_p", "name_p"]
 
@@ -48,7 +55,6 @@ def checkpoint_name(x: Any, name: str) -> Any:
     >>> round(float(ft.grad(f)(1.0)), 6)
     0.360039
     """
-    from ftrans.tree_util import tree_map
     return tree_map(lambda leaf: name_p.bind(leaf, name=name), x)
 
 
@@ -58,9 +64,6 @@ def _name_jvp(primals: Sequence[Any], tangents: Sequence[Any], name: str) -> tup
 
 
 def _register_name_rules() -> None:
-    from ftrans.interpreters.batching import defvectorized
-    from ftrans.interpreters.jvp import jvp_rules
-    from ftrans.interpreters.transpose import transpose_rules
     jvp_rules[name_p] = _name_jvp
     transpose_rules[name_p] = lambda ct, x, name: [ct]
     defvectorized(name_p)
@@ -82,7 +85,6 @@ def nothing_saveable(eqn: JaxprEqn) -> bool:
 
 
 def _is_dot(eqn: JaxprEqn) -> bool:
-    from ftrans.lax.linalg import dot_general_p
     return eqn.primitive is dot_general_p
 
 
@@ -208,7 +210,6 @@ def checkpoint(fun: Callable | None = None, *, static_argnums: int | Sequence[in
     """
     if fun is None:
         return functools.partial(checkpoint, static_argnums=static_argnums, policy=policy)
-    from ftrans.api import check_callable
     check_callable(fun, "checkpoint")
     return Checkpointed(fun, static_argnums, policy)
 
@@ -234,8 +235,6 @@ class Checkpointed(WrappedFunction):
         fun, nums = self._fun, self._nums
         if current_trace() is eval_trace:  # nothing is being differentiated
             return fun(*args, **kwargs)
-        from ftrans.api import trace_to_jaxpr
-        from ftrans.api_util import flatten_args
         closed, out_tree = trace_to_jaxpr(fun, args, kwargs, nums, "checkpoint")
         closed, lifted = lift_tracer_consts(closed)
         static = {i % len(args) for i in nums} if args else set()
@@ -255,6 +254,7 @@ remat = checkpoint
 
 remat_p = Primitive("remat", impl=run_program, abstract_eval=program_abstract_eval("checkpoint"),
                     multiple_results=True)
+inline_rules[remat_p] = inline_program
 
 
 def_program_jvp(remat_p, relabel=False)
@@ -281,7 +281,6 @@ def remat_partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool], poli
     saved = [v for eqn in known_jaxpr.eqns
              if policy(eqn) and any(v in needed for v in eqn.outvars) for v in eqn.outvars]
     saved_set = set(saved)
-    from ftrans.compile import eliminate_dead_code
     forward = eliminate_dead_code(ClosedJaxpr(
         Jaxpr(known_jaxpr.constvars, known_jaxpr.invars, known_jaxpr.eqns,
               known_jaxpr.outvars[:n_known_outs] + saved), known.consts))

@@ -15,9 +15,14 @@ rest are accepted with a one-line warning saying they have no effect. None raise
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import warnings
 from typing import Any, Callable
+
+__all__ = [
+    "Config", "config", "jit_enabled",
+]
 
 _DEFAULTS: dict[str, Any] = {
     "debug_nans": False,
@@ -45,9 +50,13 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
 }
 
 
+# Whether jit compiles, per thread and context (``disable_jit()`` and ``jax_disable_jit``).
+jit_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("ftrans_jit_enabled",
+                                                                   default=True)
+
+
 def _set_disable_jit(value: Any) -> None:
-    from ftrans.api_jit import _jit_enabled
-    _jit_enabled.set(not value)  # the calling thread's context, as the disable_jit() block
+    jit_enabled.set(not value)  # the calling thread's context, as the disable_jit() block
 
 
 # JAX's names: (the ftrans setting it maps to, or None) and, for names without an ftrans

@@ -14,12 +14,21 @@ import contextvars
 import gc
 import importlib
 import pickle
+import os
 import sys
 import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar, cast
 
 import numpy as np
+
+__all__ = [
+    "ArgumentTypeError", "ConcretizationError", "EscapedTracerError", "EvalTrace", "FtransError",
+    "MissingRuleError", "NotAnArrayError", "Primitive", "ShapedArray", "Trace", "Tracer",
+    "canonicalize_shape", "current_trace", "escaped_tracer_error", "eval_trace", "get_aval",
+    "is_valid_array", "make_aval", "new_trace", "pause_gc", "resume_gc", "set_current_trace",
+    "short_dtype_name", "short_repr", "static_int", "trace_hook", "trace_is_active",
+]
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -291,6 +300,22 @@ class Trace:
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
 
+    def inline(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        """Apply a primitive that holds programs (``jit``, ``checkpoint``, ``cond``, ``scan``,
+        ``while``) by its entry in :data:`inline_rules`, with this trace current: the programs
+        run through ``eval_jaxpr``, so every application inside them comes back to this trace.
+        An interpreter with rules for first-order primitives only gets the call-like ones this
+        way (docs/extending.md, "Primitives that hold programs"). Raises ``MissingRuleError``
+        for a primitive without an inline rule."""
+        rule = inline_rules.get(prim)
+        if rule is None:
+            raise MissingRuleError(prim, self.description)
+        token = _current_trace.set(self)
+        try:
+            return rule(*args, **params)
+        finally:
+            _current_trace.reset(token)
+
     def __repr__(self) -> str:
         state = "" if self.is_alive else ", finished"
         return f"{type(self).__name__}({self.description}{state})"
@@ -309,6 +334,12 @@ class EvalTrace(Trace):
 
 
 eval_trace = EvalTrace(None, "evaluation")
+
+# inline_rules[p](*args, **params) -> outputs: what a primitive that holds programs computes,
+# written with bind (its programs run through eval_jaxpr), so that whichever trace is current
+# interprets the applications inside; filled in each such primitive's block, used by
+# Trace.inline.
+inline_rules: dict[Primitive, Callable[..., Any]] = {}
 _current_trace: contextvars.ContextVar[Trace] = contextvars.ContextVar(
     "ftrans_current_trace", default=eval_trace)
 
@@ -416,8 +447,6 @@ def escaped_tracer_error(tracer: Tracer) -> EscapedTracerError:
 
 def _user_location() -> str:
     """`` (in function f at file:line)`` for the innermost frame outside ftrans, for errors."""
-    import os
-    import sys
     package = os.path.dirname(os.path.abspath(__file__)) + os.sep
     frame = sys._getframe(1)
     while frame is not None and (frame.f_code.co_filename.startswith(package)

@@ -48,6 +48,8 @@ from ftrans.interpreters.transpose import transpose_rules
 from ftrans.ir import ClosedJaxpr, eval_jaxpr
 from ftrans.pickling import importable_name
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
+from ftrans.compile import compiled
+from ftrans import lax
 
 __all__ = ["custom_jvp", "custom_vjp", "SymbolicZero", "CustomDerivativeError",
            "CustomVJPForwardModeError"]
@@ -377,7 +379,6 @@ def _jvp_flat(jvp: Callable, call: _Call, symbolic_zeros: bool) -> Callable:
 
 
 def _custom_jvp_call_impl(*args: Any, call_jaxpr: ClosedJaxpr, **_: Any) -> list[Any]:
-    from ftrans.compile import compiled
     return compiled(call_jaxpr)(*args)
 
 
@@ -660,5 +661,4 @@ batching_rules[custom_vjp_call_p] = _custom_vjp_call_batch
 
 
 def _lax() -> Any:
-    from ftrans import lax
     return lax

@@ -18,6 +18,7 @@ from ftrans.core import Tracer, get_aval
 from ftrans.custom_derivatives import custom_vjp
 from ftrans.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from ftrans.tree_util import Partial, tree_flatten, tree_unflatten
+from ftrans.api import check_callable, trace_to_jaxpr
 
 __all__ = ["closure_convert", "custom_gradient"]
 
@@ -44,7 +45,6 @@ def closure_convert(fun: Callable, *example_args: Any) -> tuple[Callable, list[A
     >>> len(hoisted), converted(np.ones(2), *hoisted)
     (1, np.float64(3.0))
     """
-    from ftrans.api import check_callable, trace_to_jaxpr
     check_callable(fun, "closure_convert")
     closed, out_tree = trace_to_jaxpr(fun, example_args, {}, (), "closure_convert")
     jaxpr = closed.jaxpr
@@ -90,7 +90,6 @@ def custom_gradient(fun: Callable) -> Callable:
     >>> ft.grad(clipped_sin)(0.0)
     np.float64(0.5)
     """
-    from ftrans.api import check_callable
     check_callable(fun, "custom_gradient")
 
     def value_and_vjp(*args: Any) -> tuple[Any, Callable]:

@@ -34,6 +34,7 @@ from ftrans.interpreters.partial_eval import PartialEvalTrace
 from ftrans.interpreters.staging import StagingTrace
 from ftrans.interpreters.transpose import UndefPrimal, transpose_rules
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
+from ftrans.api import linearize_flat
 
 __all__ = ["print", "callback", "debug_print_p", "saved_residuals", "print_saved_residuals",
            "SavedResidual"]
@@ -315,7 +316,6 @@ def saved_residuals(fun: Callable, *args: Any) -> list[SavedResidual]:
     >>> [(r.shape, r.nbytes, r.source) for r in saved_residuals(lambda x: x * x, fnp.ones(3))]
     [((3,), 24, 'argument 0')]
     """
-    from ftrans.api import _linearize_flat
     flat, in_tree = tree_flatten(args)
     with new_trace(_SourceTrace, "saved_residuals") as trace:
         ins = [_SourceTracer(trace, x, f"argument {i}") for i, x in enumerate(flat)]
@@ -323,7 +323,7 @@ def saved_residuals(fun: Callable, *args: Any) -> list[SavedResidual]:
         def fun_flat(values: list[Any]) -> tuple[list[Any], None]:
             return tree_flatten(fun(*tree_unflatten(in_tree, values)))[0], None
 
-        lin, _ = _linearize_flat(fun_flat, ins, "vjp")
+        lin, _ = linearize_flat(fun_flat, ins, "vjp")
         rows = []
         for c in lin.jaxpr.consts:
             if isinstance(c, _SourceTracer) and c._trace is trace:

@@ -34,9 +34,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ftrans import core
+from ftrans import api_jit, core
 from ftrans.config import config
 from ftrans.core import EvalTrace, FtransError, Trace, Tracer, escaped_tracer_error
+from ftrans.interpreters import transpose
+from ftrans.api_jit import disable_jit
+from ftrans.ir import eval_jaxpr
 
 __all__ = ["LeakedTracerError", "checking_leaks", "check_leaks", "debug_nans", "debug_infs",
            "CheckingEvalTrace"]
@@ -133,7 +136,6 @@ class CheckingEvalTrace(EvalTrace):
         inner = params.get("jaxpr")
         if inner is not None and hasattr(inner, "jaxpr") and first_bad_value(args) is None:
             # a program applied as one primitive: run it equation by equation to find which
-            from ftrans.ir import eval_jaxpr
             eval_jaxpr(inner.jaxpr, inner.consts, *args)
         raise _primitive_error(prim.name, kind)
 
@@ -141,8 +143,6 @@ class CheckingEvalTrace(EvalTrace):
 def _install_checking(_: Any = None) -> None:
     on = config.read("debug_nans") or config.read("debug_infs")
     core.eval_trace.__class__ = CheckingEvalTrace if on else EvalTrace
-    from ftrans import api_jit
-    from ftrans.interpreters import transpose
     api_jit.debug_jit_outputs = _check_jit_outputs if on else None
     transpose.backward_hook = _transpose_checked if on else None
 
@@ -156,7 +156,6 @@ def _check_jit_outputs(fun: Any, args: tuple, kwargs: dict, outs: list[Any]) -> 
     kind = first_bad_value(outs)
     if kind is None:
         return
-    from ftrans.api_jit import disable_jit
     with disable_jit():
         fun(*args, **kwargs)  # the checking trace raises at the primitive
     name = getattr(fun, "__name__", type(fun).__name__)

@@ -17,6 +17,10 @@ import ftrans as ft
 import ftrans.numpy as fnp
 from ftrans import viz
 
+__all__ = [
+    "FORMULA", "WIDTH", "f", "run",
+]
+
 WIDTH = 76
 FORMULA = "f(x, y) = (x + y) * (x - y)"
 

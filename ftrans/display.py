@@ -27,8 +27,8 @@ from ftrans.ir import (
     JaxprEqn,
     Literal,
     Var,
-    _Namer,
-    _pp_param,
+    Namer,
+    pp_param,
     pp_literal,
     programs_in_params,
 )
@@ -59,11 +59,11 @@ def _span(role: str, text: str) -> str:
     return f'<span style="color: {_COLORS[role]}">{html_lib.escape(text)}</span>'
 
 
-def _binder(v: Var, namer: _Namer) -> str:
+def _binder(v: Var, namer: Namer) -> str:
     return _span("var", namer(v)) + ":" + _span("type", v.aval.str_short())
 
 
-def _atom(x: Any, namer: _Namer) -> str:
+def _atom(x: Any, namer: Namer) -> str:
     if type(x) is Literal:
         return _span("literal", pp_literal(x))
     return _span("var", namer(x))
@@ -89,7 +89,7 @@ class _HtmlWriter:
         self.omitted = 0
 
     def program(self, jaxpr: Jaxpr, pad: str) -> None:
-        namer = _Namer()  # a fresh namer per program, as pp_jaxpr uses
+        namer = Namer()  # a fresh namer per program, as pp_jaxpr uses
         consts = " ".join(_binder(v, namer) for v in jaxpr.constvars)
         ins = " ".join(_binder(v, namer) for v in jaxpr.invars)
         self.parts.append(_line(f"{pad}{{ {_span('keyword', 'lambda')} "
@@ -106,7 +106,7 @@ class _HtmlWriter:
             outs = outs[:-1]
         self.parts.append(_line(f"{pad}  {_span('keyword', 'in')} ({outs}) }}"))
 
-    def equation(self, eqn: JaxprEqn, namer: _Namer, pad: str) -> None:
+    def equation(self, eqn: JaxprEqn, namer: Namer, pad: str) -> None:
         params, nested = [], []
         for key, value in eqn.params.items():
             programs = _nested(value)
@@ -114,7 +114,7 @@ class _HtmlWriter:
                 nested.append((key, programs))
                 shown = "{...}" if len(programs) == 1 else f"({len(programs)} programs)"
             else:
-                shown = _pp_param(value, namer, 0)
+                shown = pp_param(value, namer, 0)
             params.append(_span("param", f"{key}=") + _span("param", shown))
         outs = " ".join(_binder(v, namer) for v in eqn.outvars)
         ins = " ".join(_atom(x, namer) for x in eqn.inputs)

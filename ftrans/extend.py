@@ -34,6 +34,7 @@ from ftrans.core import (
     current_trace,
     eval_trace,
     get_aval,
+    inline_rules,
     new_trace,
     set_current_trace,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "Trace", "Tracer", "EvalTrace", "eval_trace", "current_trace", "set_current_trace",
     "new_trace",
     # programs
+    "inline_rules",
     "Var", "Literal", "JaxprEqn", "Jaxpr", "ClosedJaxpr", "eval_jaxpr", "jaxpr_as_fun",
     "typecheck", "JaxprTypeError", "jit_p", "interpret", "bind_eqn",
     # staging (make_jaxpr, jit)

@@ -14,6 +14,12 @@ import numpy as np
 
 from ftrans.core import FtransError, Primitive, ShapedArray, get_aval, short_dtype_name
 
+__all__ = [
+    "Atom", "ClosedJaxpr", "EqnRule", "Jaxpr", "JaxprEqn", "JaxprTypeError", "Literal", "Namer",
+    "Var", "bind_eqn", "eval_jaxpr", "interpret", "jaxpr_as_fun", "pp_eqn", "pp_jaxpr",
+    "pp_literal", "pp_param", "programs_in_params", "typecheck",
+]
+
 
 @final  # never subclassed: `type(x) is Var` (fast) is then a complete test for checkers
 class Var:
@@ -58,7 +64,7 @@ class JaxprEqn:
         self.outvars = outvars
 
     def __repr__(self) -> str:
-        return pp_eqn(self, _Namer()).strip()
+        return pp_eqn(self, Namer()).strip()
 
 
 class Jaxpr:
@@ -297,7 +303,7 @@ def typecheck(jaxpr: Jaxpr | ClosedJaxpr) -> None:
 
     for v in jaxpr.constvars + jaxpr.invars:
         define(v)
-    namer = _Namer()
+    namer = Namer()
     for eqn in jaxpr.eqns:
         where = pp_eqn(eqn, namer).strip()
         in_avals = [read(x, where) for x in eqn.inputs]
@@ -330,7 +336,7 @@ def typecheck(jaxpr: Jaxpr | ClosedJaxpr) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-class _Namer:
+class Namer:
     """Gives variables short names (a, b, ..., z, ba, bb, ...) in order of first appearance."""
 
     def __init__(self) -> None:
@@ -353,7 +359,7 @@ def _short_name(i: int) -> str:
     return name
 
 
-def _pp_atom(x: Atom, namer: _Namer) -> str:
+def _pp_atom(x: Atom, namer: Namer) -> str:
     if type(x) is Var:
         return namer(x)
     return pp_literal(x)
@@ -367,7 +373,7 @@ def pp_literal(lit: Literal) -> str:
     return f"{text}:{lit.aval.str_short()}"
 
 
-def _pp_param(value: Any, namer: _Namer, indent: int) -> str:
+def pp_param(value: Any, namer: Namer, indent: int) -> str:
     if isinstance(value, ClosedJaxpr):
         value = value.jaxpr
     if isinstance(value, Jaxpr):
@@ -382,24 +388,24 @@ def _pp_param(value: Any, namer: _Namer, indent: int) -> str:
         return getattr(value, "__name__", type(value).__name__)
     if isinstance(value, (tuple, list)) and value and any(
             isinstance(v, (Jaxpr, ClosedJaxpr)) for v in value):
-        inner = ("\n" + " " * (indent + 4)).join(_pp_param(v, namer, indent) for v in value)
+        inner = ("\n" + " " * (indent + 4)).join(pp_param(v, namer, indent) for v in value)
         return f"(\n{' ' * (indent + 4)}{inner}\n{' ' * indent})"
     return repr(value)
 
 
-def pp_eqn(eqn: JaxprEqn, namer: _Namer, indent: int = 4) -> str:
+def pp_eqn(eqn: JaxprEqn, namer: Namer, indent: int = 4) -> str:
     outs = " ".join(f"{namer(v)}:{v.aval.str_short()}" for v in eqn.outvars)
     ins = " ".join(_pp_atom(x, namer) for x in eqn.inputs)
     params = ""
     if eqn.params:
-        params = "[" + " ".join(f"{k}={_pp_param(v, namer, indent)}"
+        params = "[" + " ".join(f"{k}={pp_param(v, namer, indent)}"
                                 for k, v in eqn.params.items()) + "]"
     return f"{' ' * indent}{outs} = {eqn.primitive.name}{params} {ins}".rstrip()
 
 
 def pp_jaxpr(jaxpr: Jaxpr, indent: int = 0) -> str:
     """The program as text: ``{ lambda consts ; inputs. let eqns in (outputs,) }``."""
-    namer = _Namer()
+    namer = Namer()
     pad = " " * indent
 
     def binders(vs: list[Var]) -> str:

@@ -18,6 +18,9 @@ from typing import Any, Callable, Sequence
 from ftrans.compile.tables import views
 from ftrans.core import ShapedArray
 from ftrans.ir import ClosedJaxpr, Literal, Var, programs_in_params
+from ftrans.api import make_jaxpr
+from ftrans.compile.buffers import is_ufunc_primitive, last_uses, reusable_input
+from ftrans.compile import optimize as optimize_program
 
 __all__ = ["memory_estimate", "MemoryEstimate", "EquationMemory"]
 
@@ -130,7 +133,6 @@ def memory_estimate(fun: Callable, static_argnums: int | Sequence[int] = ()
     >>> est.peak_bytes  # the argument and one temporary of 1000 float64
     16008
     """
-    from ftrans.api import make_jaxpr
 
     @functools.wraps(fun)
     def estimate(*args: Any, **kwargs: Any) -> MemoryEstimate:
@@ -143,7 +145,6 @@ def memory_estimate(fun: Callable, static_argnums: int | Sequence[int] = ()
 def estimate_jaxpr(closed: ClosedJaxpr, optimize: bool = True) -> MemoryEstimate:
     """The :class:`MemoryEstimate` of a staged program (optimised first, as jit does)."""
     if optimize:
-        from ftrans.compile import optimize as optimize_program
         closed = optimize_program(closed)
     return _simulate(closed)
 
@@ -160,7 +161,6 @@ def _inner_peak(params: dict) -> int:
 
 
 def _simulate(closed: ClosedJaxpr) -> MemoryEstimate:
-    from ftrans.compile.buffers import is_ufunc_primitive, last_uses, reusable_input
     jaxpr = closed.jaxpr
     buffer_of: dict[Var, int] = {}     # variable -> buffer id (views share their operand's)
     size_of: dict[int, int] = {}       # buffer id -> bytes

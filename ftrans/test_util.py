@@ -20,6 +20,10 @@ from ftrans.api import jvp, vjp
 from ftrans.custom_derivatives import CustomVJPForwardModeError
 from ftrans.tree_util import tree_flatten, tree_map
 
+__all__ = [
+    "check_grads", "check_jvp", "check_vjp",
+]
+
 _DEFAULT_EPS = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 1e-2,
                 np.dtype(np.float16): 1e-1, np.dtype(np.complex128): 1e-5,
                 np.dtype(np.complex64): 1e-2}

@@ -33,8 +33,8 @@ from ftrans.ir import (
     Jaxpr,
     Literal,
     Var,
-    _Namer,
-    _pp_param,
+    Namer,
+    pp_param,
     pp_literal,
     programs_in_params,
 )
@@ -117,7 +117,7 @@ class _DotWriter:
 
     def program(self, jaxpr: Jaxpr, consts: list[Any] | None, pad: str) -> str:
         """Draw ``jaxpr``; return the id of one of its nodes (for an edge into its cluster)."""
-        namer = _Namer()  # the same names, in the same order, as the printed program
+        namer = Namer()  # the same names, in the same order, as the printed program
         producer: dict[Var, tuple[str, str]] = {}  # var -> (node id, edge label)
 
         def define(v: Var, node_id: str) -> None:
@@ -148,7 +148,7 @@ class _DotWriter:
                     nested.extend((f"{key}[{i}]", p) for i, p in enumerate(programs))
                 if programs:
                     continue
-                params.append(f"{key}={_short(_pp_param(value, namer, 0))}")
+                params.append(f"{key}={_short(pp_param(value, namer, 0))}")
             label = "\n".join([eqn.primitive.name, *params])
             eqn_id = self.node(label, _CALL if nested else _EQN, pad)
             first = first or eqn_id

@@ -150,12 +150,12 @@ def div_zero_wins(x: Any, y: Any) -> Any:
 
 
 def _neg(x: Any) -> Any:
-    from ftrans.lax import neg
+    from ftrans.lax import neg  # cycle: lax.elementwise imports zero_cotangent
     return neg(x)
 
 
 def _unbroadcast(x: Any, aval: ShapedArray) -> Any:
-    from ftrans.lax.elementwise import unbroadcast
+    from ftrans.lax.elementwise import unbroadcast  # cycle: lax.elementwise imports zero_cotangent
     return unbroadcast(x, aval)
 
 
@@ -198,7 +198,7 @@ def tangent_mul(t: Any, partial: Any) -> Any:
     ``mul_zero_wins`` in the zero-cotangent mode. For jvp partial rules."""
     if zero_cotangent_enabled():
         return mul_zero_wins_p.bind(t, partial)
-    from ftrans.lax.elementwise import mul
+    from ftrans.lax.elementwise import mul  # cycle: lax.elementwise imports zero_cotangent
     return mul(t, partial)
 
 
@@ -207,5 +207,5 @@ def tangent_div(t: Any, denominator: Any) -> Any:
     mode. For jvp partial rules."""
     if zero_cotangent_enabled():
         return div_zero_wins_p.bind(t, denominator)
-    from ftrans.lax.elementwise import div
+    from ftrans.lax.elementwise import div  # cycle: lax.elementwise imports zero_cotangent
     return div(t, denominator)

@@ -80,7 +80,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
-    """Remember what was collected, for the meta test (tests/test_reliability_meta.py)."""
+    """Remember what was collected, for the meta test (tests/test_suite_size.py)."""
     config._ftrans_collected = {"count": len(items),
                                 "files": {str(item.path) for item in items}}
 

@@ -14,6 +14,10 @@ import numpy as np
 from ftrans.core import Primitive
 from ftrans.ir import Jaxpr, JaxprEqn, Var
 
+__all__ = [
+    "Program", "bound_impl", "is_ufunc_primitive", "last_uses", "reusable_input",
+]
+
 Program = Callable[..., list[Any]]
 
 

@@ -17,6 +17,10 @@ from ftrans.compile.codegen_scalar import generate_scalar
 from ftrans.compile.source import Names, build
 from ftrans.ir import ClosedJaxpr, Jaxpr, Literal, Var
 
+__all__ = [
+    "generate",
+]
+
 
 def generate(closed: ClosedJaxpr) -> Program:
     """Straight-line Python for ``closed``; the scalar float form when it applies (its NumPy

@@ -16,6 +16,10 @@ from ftrans.compile.tables import scalar_lowerings
 from ftrans.core import get_aval
 from ftrans.ir import ClosedJaxpr, JaxprEqn, Literal, Var
 
+__all__ = [
+    "generate_scalar",
+]
+
 
 _F64 = np.dtype(np.float64)
 

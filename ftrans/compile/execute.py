@@ -12,6 +12,10 @@ from ftrans.compile.plan import plan
 from ftrans.core import pause_gc, resume_gc
 from ftrans.ir import ClosedJaxpr
 
+__all__ = [
+    "Tiered",
+]
+
 
 class Tiered:
     """Runs the plan on the first call and generated code from the second on. Threads may make

@@ -10,6 +10,10 @@ from typing import Any, Callable
 from ftrans.compile.tables import commutative, effects, inlined_calls
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
+__all__ = [
+    "eliminate_common_subexpressions", "eliminate_dead_code", "inline_calls",
+]
+
 
 def _is_jit_call(eqn: JaxprEqn) -> bool:
     return eqn.primitive in inlined_calls and "jaxpr" in eqn.params

@@ -11,6 +11,10 @@ from ftrans import aliasing
 from ftrans.compile.buffers import Program, bound_impl, last_uses
 from ftrans.ir import ClosedJaxpr, Var
 
+__all__ = [
+    "plan",
+]
+
 
 def plan(closed: ClosedJaxpr) -> Program:
     """Run ``closed`` as a list of (implementation, input slots, output slots) steps: no

@@ -17,6 +17,11 @@ from ftrans.compile.tables import (
 from ftrans.core import ShapedArray
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, programs_in_params
 
+__all__ = [
+    "forward_identity_element", "forward_operand", "forward_same_type", "is_constant",
+    "scaling_by_literal", "scaling_by_minus_one", "simplify",
+]
+
 
 def _is_scalar_literal(x: Any, value: float) -> bool:
     if type(x) is not Literal:

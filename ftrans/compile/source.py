@@ -13,6 +13,10 @@ import numpy as np
 from ftrans.compile.buffers import Program
 from ftrans.ir import Var
 
+__all__ = [
+    "Names", "build",
+]
+
 
 class Names:
     """Generated names for variables (v0, v1, ...) and for namespace entries (c0, f0, ...)."""

@@ -11,6 +11,12 @@ from typing import Any, Callable
 from ftrans.core import Primitive
 from ftrans.ir import JaxprEqn, Var
 
+__all__ = [
+    "cancellation_rules", "commutative", "effects", "forwarding_rules", "inlined_calls",
+    "rewrite_rules", "scalar_lowerings", "scaling_rules", "uniform_binary", "uniform_rules",
+    "views",
+]
+
 # forwarding_rules[p](eqn, known) -> the input atom that the equation's single output equals
 # (an algebraic no-op: ``x * 1``, a same-type cast), or None. ``known`` maps the constant
 # variables to their arrays. Helpers to write them: ``ftrans.compile.simplify.forward_*``.

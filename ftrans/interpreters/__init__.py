@@ -3,3 +3,5 @@
 ``staging`` records programs, ``jvp`` is forward mode, ``partial_eval`` splits known from
 unknown work, ``transpose`` runs linear programs backwards, ``batching`` is vmap.
 """
+
+__all__ = ["batching", "jvp", "partial_eval", "staging", "transpose"]

@@ -24,6 +24,12 @@ from ftrans.core import (
 from ftrans.interpreters.staging import trace_flat
 from ftrans.ir import ClosedJaxpr, eval_jaxpr
 
+__all__ = [
+    "BatchTrace", "BatchTracer", "batch_jaxpr", "batching_rules", "bdim_at_front",
+    "broadcast_batch", "collectives", "defbroadcasting", "defcollective", "defreducer",
+    "defvectorized", "move_batch_axis", "not_mapped", "split_outputs",
+]
+
 not_mapped = None
 
 # batching_rules[prim](axis_data, args, bdims, **params) -> (out, out_bdim): arrays positional,

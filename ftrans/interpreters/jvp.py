@@ -26,6 +26,12 @@ from ftrans.core import (
 from ftrans.interpreters.staging import trace_flat
 from ftrans.ir import ClosedJaxpr, eval_jaxpr
 
+__all__ = [
+    "JVPTrace", "JVPTracer", "Zero", "add_any_p", "defbilinear", "defjvp", "defjvp_zero",
+    "deflinear", "instantiate_zeros", "is_differentiable_dtype", "jvp_jaxpr", "jvp_rules",
+    "split_outputs",
+]
+
 # jvp_rules[prim](primals, tangents, **params) -> (out, out_dot): arrays positional, params
 # keyword. A tangent is an array of the primal's shape and dtype, or a Zero; for primitives with
 # multiple results, out and out_dot are lists.

@@ -17,6 +17,10 @@ from ftrans.core import Primitive, Trace, Tracer, new_trace, set_current_trace
 from ftrans.interpreters.staging import StagingTrace, lift_tracer_consts, trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
 
+__all__ = [
+    "PartialEvalTrace", "partial_eval_jaxpr", "partial_eval_rules",
+]
+
 # partial_eval_rules[prim](trace, args, **params) -> outputs (tracers of `trace` or known
 # values). Only needed for primitives that hold programs and can run their known part now;
 # the default records the whole application as unknown.

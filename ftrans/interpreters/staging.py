@@ -23,6 +23,10 @@ from ftrans.core import (
 )
 from ftrans.ir import Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
+__all__ = [
+    "StagingTrace", "StagingTracer", "lift_tracer_consts", "trace_flat",
+]
+
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 

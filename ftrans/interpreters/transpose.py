@@ -16,6 +16,12 @@ from ftrans.interpreters.jvp import Zero, add_any_p, instantiate_zeros
 from ftrans.interpreters.staging import trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, Literal, Var
 
+__all__ = [
+    "NonLinearError", "UndefPrimal", "add_any_p", "add_cotangents", "aval_of", "backward_hook",
+    "backward_pass", "check_linear_input", "is_undefined", "transpose_jaxpr", "transpose_rules",
+    "zeros_like_aval",
+]
+
 # transpose_rules[prim](ct, *args, **params) -> list of cotangents, one per argument (None, or
 # a Zero, for arguments that are not linear inputs). Linear inputs arrive as UndefPrimal; the
 # others are their values. ct is never a Zero (an equation whose output cotangent is Zero is

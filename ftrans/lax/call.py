@@ -12,20 +12,31 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from ftrans.compile.tables import inlined_calls
-from ftrans.core import Primitive, Tracer
+from ftrans.core import Primitive, Tracer, inline_rules
 from ftrans.interpreters.batching import BatchTrace, batching_rules, batch_jaxpr
 from ftrans.interpreters.jvp import Zero, jvp_jaxpr, jvp_rules
 from ftrans.interpreters.partial_eval import (
     PartialEvalTrace, partial_eval_jaxpr, partial_eval_rules,
 )
 from ftrans.interpreters.transpose import UndefPrimal, transpose_jaxpr, transpose_rules
-from ftrans.ir import ClosedJaxpr
+from ftrans.ir import ClosedJaxpr, eval_jaxpr
+from ftrans.compile import compiled
+
+__all__ = [
+    "call_jit", "def_program_batching", "def_program_jvp", "def_program_transpose", "jit_p",
+    "partial_eval_rules", "program_abstract_eval", "run_program",
+]
 
 
 def run_program(*args: Any, jaxpr: ClosedJaxpr, **params: Any) -> list[Any]:
     """The implementation of a primitive that calls the program in its ``jaxpr`` param."""
-    from ftrans.compile import compiled
     return compiled(jaxpr)(*args)
+
+
+def inline_program(*args: Any, jaxpr: ClosedJaxpr, **params: Any) -> list[Any]:
+    """The inline rule of a primitive that calls the program in its ``jaxpr`` param: the
+    program's equations, bound on the current trace."""
+    return eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
 
 
 def program_abstract_eval(what: str) -> Callable[..., list[Any]]:
@@ -93,6 +104,7 @@ def_program_jvp(jit_p)
 def_program_transpose(jit_p)
 def_program_batching(jit_p)
 inlined_calls.add(jit_p)  # the compiler inlines nested jit calls
+inline_rules[jit_p] = inline_program
 
 
 def _jit_partial_eval(trace: PartialEvalTrace, args: Sequence[Any], jaxpr: ClosedJaxpr,

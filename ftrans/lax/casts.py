@@ -23,6 +23,12 @@ from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax.elementwise_base import (
     ANY, FLOAT, PYTHON_SCALARS, check_operand, unary_primitive,
 )
+from ftrans.tree_util import tree_map
+
+__all__ = [
+    "convert_element_type", "convert_element_type_p", "forwarding_rules", "jvp_rules",
+    "scalar_lowerings", "stop_gradient", "stop_gradient_p", "transpose_rules",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,7 +86,6 @@ def stop_gradient(x: Any) -> Any:
 
     Applies to every leaf of a pytree.
     """
-    from ftrans.tree_util import tree_map
     return tree_map(lambda leaf: stop_gradient_p.bind(check_operand(leaf, "stop_gradient")), x)
 
 

@@ -25,6 +25,13 @@ from ftrans.lax.elementwise_base import (
     ANY, PYTHON_SCALARS, bind_binary, binary_primitive, broadcast_shapes, check_operand,
     coerce_scalars, unary_primitive, unbroadcast,
 )
+from ftrans.lax.structural import broadcast_to
+
+__all__ = [
+    "and_p", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "eq_p", "ge", "ge_p",
+    "gt", "gt_p", "jvp_rules", "le", "le_p", "lt", "lt_p", "ne", "ne_p", "not_p", "or_p", "select",
+    "select_n", "select_n_p", "transpose_rules", "xor_p",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,7 +166,6 @@ def _select_n_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any,
     out_dot = select_n_p.bind(which, *[instantiate_zeros(t) for t in case_dots])
     aval = get_aval(ans)
     if get_aval(out_dot).shape != aval.shape:
-        from ftrans.lax.structural import broadcast_to
         out_dot = broadcast_to(out_dot, aval.shape)
     return ans, out_dot
 

@@ -15,8 +15,17 @@ from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_ma
 from ftrans.interpreters.jvp import Zero, defjvp, deflinear, jvp_rules
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
 from ftrans.lax.reductions_base import (
-    _bind_checked, _check_operand_kind, _highest, _lowest, reduce_sum,
+    bind_checked, check_operand_kind, _highest, _lowest, reduce_sum,
 )
+from ftrans.lax.structural import broadcast_in_dim, concatenate, reshape
+from ftrans.lax.elementwise import add, convert_element_type, div, eq, exp, mul, select_n, sub
+from ftrans.lax.indexing import slice_in_dim
+
+__all__ = [
+    "batching_rules", "cumlogsumexp", "cumlogsumexp_p", "cummax", "cummax_p", "cummin", "cummin_p",
+    "cumprod", "cumprod_p", "cumsum", "cumsum_p", "exclusive_cumprod", "jvp_rules",
+    "linear_recurrence", "linear_recurrence_p", "transpose_rules",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -36,7 +45,7 @@ def _check_cumulative(name: str, x: ShapedArray, axis: int, kinds: str) -> None:
     if not 0 <= axis < x.ndim:
         raise ValueError(f"{name}: axis {axis} is out of bounds for an array of rank {x.ndim} "
                          f"({x.str_short()})")
-    _check_operand_kind(name, x, kinds)
+    check_operand_kind(name, x, kinds)
 
 
 def _along_axis(numpy_fn: Any) -> Any:
@@ -66,7 +75,7 @@ def _cumulative_wrapper(prim: Primitive, x: Any, axis: int, reverse: bool) -> An
     if not -ndim <= axis < ndim:
         raise ValueError(f"{prim.name}: axis {axis} is out of bounds for an array of rank "
                          f"{ndim}")
-    return _bind_checked(prim, x, axis=int(axis) % ndim, reverse=bool(reverse))
+    return bind_checked(prim, x, axis=int(axis) % ndim, reverse=bool(reverse))
 
 
 def _cumulative_batch(prim: Primitive) -> None:
@@ -87,8 +96,6 @@ def _exclusive_scan(scan: Any, operands: Sequence[Any], identities: Sequence[Any
     ``reverse``); the inclusive scan then holds the exclusive one at the identities' slots.
     Only reshape, broadcast, select and a sum with zeros: exact, and differentiable.
     """
-    from ftrans.lax.elementwise import select_n
-    from ftrans.lax.structural import broadcast_in_dim, reshape
     shape = get_aval(operands[0]).shape
     ndim = len(shape)
     pairs_shape = shape[:axis + 1] + (2,) + shape[axis + 1:]
@@ -108,7 +115,7 @@ def _exclusive_scan(scan: Any, operands: Sequence[Any], identities: Sequence[Any
     return reduce_sum(select_n(at_identity, zero, scanned), (axis + 1,))
 
 
-def _exclusive_cumprod(x: Any, axis: int, reverse: bool) -> Any:
+def exclusive_cumprod(x: Any, axis: int, reverse: bool) -> Any:
     """Element i is the product of the elements before i (after i when ``reverse``)."""
     return _exclusive_scan(lambda v: cumprod(v, axis, reverse), [x], [1], axis, reverse)
 
@@ -154,8 +161,7 @@ def cumprod(x: Any, axis: int = 0, reverse: bool = False) -> Any:
 def _cumprod_jvp(g: Any, ans: Any, x: Any, axis: int, reverse: bool) -> Any:
     """With P = cumprod(x), the tangent solves dP_i = x_i * dP_{i-1} + g_i * P_{i-1}: a linear
     recurrence, with P_{i-1} the exclusive product (no division, so zeros are exact)."""
-    from ftrans.lax.elementwise import mul
-    before = _exclusive_cumprod(x, axis, reverse)
+    before = exclusive_cumprod(x, axis, reverse)
     return linear_recurrence(x, mul(g, before), axis, reverse)
 
 
@@ -200,7 +206,6 @@ def _cumulative_chooser_jvp(cumulative: Any, identity: Any) -> Any:
     the extremum changes, which is a linear recurrence with coefficient 0 (restart) or 1."""
 
     def rule(g: Any, ans: Any, x: Any, axis: int, reverse: bool) -> Any:
-        from ftrans.lax.elementwise import convert_element_type, div, eq, mul
         dtype = get_aval(g).dtype
         before = _exclusive_scan(lambda v: cumulative(v, axis, reverse), [x],
                                  [identity(get_aval(x).dtype)], axis, reverse)
@@ -238,8 +243,6 @@ def cumlogsumexp(x: Any, axis: int = 0, reverse: bool = False) -> Any:
 
 def _shift_along(y: Any, fill: float, axis: int, reverse: bool) -> Any:
     """Element i is ``y[i-1]`` (``y[i+1]`` when ``reverse``), ``fill`` at the start."""
-    from ftrans.lax.indexing import slice_in_dim
-    from ftrans.lax.structural import broadcast_in_dim, concatenate
     aval = get_aval(y)
     n = aval.shape[axis]
     edge_shape = aval.shape[:axis] + (1,) + aval.shape[axis + 1:]
@@ -253,7 +256,6 @@ def _cumlogsumexp_jvp(g: Any, ans: Any, x: Any, axis: int, reverse: bool) -> Any
     # y_dot[i] = sum_{j <= i} exp(x[j] - y[i]) g[j]
     #          = exp(y[i-1] - y[i]) y_dot[i-1] + exp(x[i] - y[i]) g[i]:
     # a linear recurrence whose coefficients lie in [0, 1], so nothing overflows
-    from ftrans.lax.elementwise import exp, mul, sub
     before = _shift_along(ans, -np.inf, axis, reverse)
     return linear_recurrence(exp(sub(before, ans)), mul(exp(sub(x, ans)), g), axis, reverse)
 
@@ -310,7 +312,7 @@ def linear_recurrence(a: Any, b: Any, axis: int = 0, reverse: bool = False) -> A
     if not -ndim <= axis < ndim:
         raise ValueError(f"linear_recurrence: axis {axis} is out of bounds for an array of "
                          f"rank {ndim}")
-    return _bind_checked(linear_recurrence_p, a, b, axis=int(axis) % ndim,
+    return bind_checked(linear_recurrence_p, a, b, axis=int(axis) % ndim,
                          reverse=bool(reverse))
 
 
@@ -324,7 +326,6 @@ def _exclusive_linear_recurrence(a: Any, b: Any, axis: int, reverse: bool) -> An
 def _linear_recurrence_jvp(primals: Sequence[Any], tangents: Sequence[Any], axis: int,
                            reverse: bool) -> tuple[Any, Any]:
     # dy_i = a_i * dy_{i-1} + (da_i * y_{i-1} + db_i): the same recurrence, another forcing.
-    from ftrans.lax.elementwise import add, mul
     (a, b), (a_dot, b_dot) = primals, tangents
     y = linear_recurrence_p.bind(a, b, axis=axis, reverse=reverse)
     if type(a_dot) is Zero and type(b_dot) is Zero:
@@ -345,7 +346,6 @@ def _linear_recurrence_transpose(ct: Any, a: Any, b: Any, axis: int,
     # y = L b with L[i, j] = a_{j+1} * ... * a_i for j <= i, so
     # ct_b[j] = ct[j] + u[j+1] where u[m] = a_m * (ct[m] + u[m+1]): the recurrence run the
     # other way with forcing a * ct, taken exclusively.
-    from ftrans.lax.elementwise import add, mul
     if is_undefined(a):
         raise NonLinearError("linear_recurrence is not linear in its coefficients a")
     later = _exclusive_linear_recurrence(a, mul(a, ct), axis, not reverse)

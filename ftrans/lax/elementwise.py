@@ -47,6 +47,24 @@ from ftrans.lax.comparisons import (  # noqa: F401  (ftrans.lax.elementwise.X)
 from ftrans.lax import structural
 from ftrans.zero_cotangent import tangent_div, tangent_mul
 
+__all__ = [
+    "ANY", "FLOAT", "NUMERIC", "REAL", "REAL_FLOAT", "ROUND_AWAY_FROM_ZERO",
+    "ROUND_TO_NEAREST_EVEN", "abs", "abs_p", "add", "add_any_p", "add_p", "and_p", "batching_rules",
+    "binary_primitive", "bind_binary", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
+    "broadcast_shapes", "cancellation_rules", "ceil", "ceil_p", "check_kind", "check_operand",
+    "coerce_scalars", "complex", "complex_dtype", "complex_p", "conj", "conj_p",
+    "convert_element_type", "convert_element_type_p", "cos", "cos_p", "div", "div_p", "eq", "eq_p",
+    "exp", "exp_p", "expm1", "expm1_p", "float_const", "floor", "floor_p", "forwarding_rules", "ge",
+    "ge_p", "gt", "gt_p", "imag", "imag_p", "integer_pow", "integer_pow_p", "le", "le_p", "log",
+    "log1p", "log1p_p", "log_p", "logistic", "logistic_p", "lt", "lt_p", "max", "max_p", "min",
+    "min_p", "mul", "mul_p", "ne", "ne_p", "neg", "neg_p", "not_p", "or_p", "pow", "pow_p", "real",
+    "real_p", "rem", "rem_p", "rewrite_rules", "round", "round_p", "rsqrt", "rsqrt_p",
+    "scalar_lowerings", "scaling_rules", "select", "select_n", "select_n_p", "sign", "sign_p",
+    "sin", "sin_p", "sqrt", "sqrt_p", "stop_gradient", "stop_gradient_p", "sub", "sub_p", "tan",
+    "tan_p", "tanh", "tanh_p", "transpose_rules", "unary_primitive", "unbroadcast", "uniform_rules",
+    "xor_p",
+]
+
 
 # ---------------------------------------------------------------------------------------------
 # Arithmetic
@@ -336,7 +354,7 @@ scalar_lowerings[integer_pow_p] = _integer_pow_scalar
 # ---------------------------------------------------------------------------------------------
 
 
-def _float_const(value: float, like: Any) -> Any:
+def float_const(value: float, like: Any) -> Any:
     return np.full((), value, get_aval(like).dtype)
 
 
@@ -444,15 +462,15 @@ def rsqrt(x: Any) -> Any:
 
 defjvp(exp_p, lambda g, ans, x: tangent_mul(g, ans))
 defjvp(log_p, lambda g, ans, x: tangent_div(g, x))
-defjvp(log1p_p, lambda g, ans, x: tangent_div(g, add(x, _float_const(1, x))))
-defjvp(expm1_p, lambda g, ans, x: tangent_mul(g, add(ans, _float_const(1, ans))))
+defjvp(log1p_p, lambda g, ans, x: tangent_div(g, add(x, float_const(1, x))))
+defjvp(expm1_p, lambda g, ans, x: tangent_mul(g, add(ans, float_const(1, ans))))
 defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
 defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
-defjvp(tan_p, lambda g, ans, x: mul(g, add(_float_const(1, ans), mul(ans, ans))))
-defjvp(tanh_p, lambda g, ans, x: mul(g, sub(_float_const(1, ans), mul(ans, ans))))
-defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(_float_const(1, ans), ans))))
-defjvp(sqrt_p, lambda g, ans, x: tangent_div(mul(g, _float_const(0.5, ans)), ans))
-defjvp(rsqrt_p, lambda g, ans, x: tangent_mul(g, mul(_float_const(-0.5, ans), div(ans, x))))
+defjvp(tan_p, lambda g, ans, x: mul(g, add(float_const(1, ans), mul(ans, ans))))
+defjvp(tanh_p, lambda g, ans, x: mul(g, sub(float_const(1, ans), mul(ans, ans))))
+defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(float_const(1, ans), ans))))
+defjvp(sqrt_p, lambda g, ans, x: tangent_div(mul(g, float_const(0.5, ans)), ans))
+defjvp(rsqrt_p, lambda g, ans, x: tangent_mul(g, mul(float_const(-0.5, ans), div(ans, x))))
 for _prim in (exp_p, log_p, log1p_p, expm1_p, sin_p, cos_p, tan_p, tanh_p, logistic_p,
               sqrt_p, rsqrt_p):
     defvectorized(_prim)

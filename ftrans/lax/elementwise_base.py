@@ -10,8 +10,14 @@ from typing import Any, Callable
 import numpy as np
 
 from ftrans.core import NotAnArrayError, Primitive, ShapedArray, Tracer, get_aval, make_aval
-from ftrans.lax.reductions import reduce_sum
+from ftrans.lax.reductions_base import reduce_sum
 from ftrans.lax.structural import reshape
+
+__all__ = [
+    "ANY", "CONCRETE_ARRAYS", "FLOAT", "NUMERIC", "PYTHON_SCALARS", "REAL", "REAL_FLOAT",
+    "binary_primitive", "bind_binary", "broadcast_shapes", "check_kind", "check_operand",
+    "coerce_scalars", "scalar_to", "unary_primitive", "unbroadcast",
+]
 
 PYTHON_SCALARS = (bool, int, float, complex)
 FLOAT = "fc"

@@ -29,8 +29,9 @@ from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpos
 from ftrans.lax.elementwise import (
     add, bitwise_and, convert_element_type, div, eq, ge, lt, mul, select_n,
 )
-from ftrans.lax.indexing import _ints
-from ftrans.lax.structural import bind_checked, reshape
+from ftrans.lax.indexing import static_ints
+from ftrans.lax.structural import bind_checked, broadcast_to, broadcasted_iota, concatenate, reshape
+from ftrans.lax.reductions import reduce_and
 
 # ---------------------------------------------------------------------------------------------
 # Point indices: the shared shape rule of gather and the scatter family
@@ -70,7 +71,7 @@ def _check_points(name: str, x: ShapedArray, indices: ShapedArray, axes: tuple[i
 
 
 def _normalize_point_axes(axes: Sequence[int], ndim: int) -> tuple[int, ...]:
-    axes = _ints("gather/scatter", "axes", axes if isinstance(axes, Sequence) else (axes,))
+    axes = static_ints("gather/scatter", "axes", axes if isinstance(axes, Sequence) else (axes,))
     return tuple(a + ndim if -ndim <= a < 0 else a for a in axes)
 
 
@@ -101,14 +102,12 @@ def _prepend_batch_column(indices: Any, size: int) -> Any:
     if np.iinfo(aval.dtype).max < size:
         indices = convert_element_type(indices, np.int64)
         aval = get_aval(indices)
-    from ftrans.lax.structural import broadcasted_iota, concatenate
     column = broadcasted_iota(aval.dtype, aval.shape[:-1] + (1,), 0)
     return concatenate([column, indices], aval.ndim - 1)
 
 
 def _in_range_points(indices: Any, sizes: Sequence[int]) -> Any:
     """A bool array of the batch shape: whether each point lies inside ``sizes``."""
-    from ftrans.lax.reductions import reduce_and
     aval = get_aval(indices)
     if aval.dtype.kind == "u" or np.iinfo(aval.dtype).max < builtins.max(sizes, default=0):
         indices = convert_element_type(indices, np.int64)
@@ -281,7 +280,6 @@ def _bind_scatter(prim: Primitive, x: Any, indices: Any, updates: Any, axes: Seq
         updates = np.asarray(updates, aval.dtype)
     _check_points(prim.name, aval, get_aval(indices), axes, mode, _SCATTER_MODES)
     out_shape = get_aval(indices).shape[:-1] + _rest_shape(aval.shape, axes)
-    from ftrans.lax.structural import broadcast_to
     updates = broadcast_to(updates, out_shape)
     return bind_checked(prim, x, indices, updates, axes=axes, mode=mode)
 
@@ -368,7 +366,6 @@ def _scatter_winners(indices: Any, sizes: tuple[int, ...], mode: str) -> Any:
     """For scatter (set): a bool array of the batch shape, True for the update that ends up
     in the result (the last one of each point; False for dropped out-of-range points).
     Computed by scattering each update's number and reading it back."""
-    from ftrans.lax.structural import broadcasted_iota
     batch = get_aval(indices).shape[:-1]
     count = 1
     for d in batch:

@@ -31,12 +31,11 @@ from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpos
 from ftrans.lax.elementwise import (
     add, bitwise_and, convert_element_type, lt, ne, select_n,
 )
-from ftrans.lax.elementwise import max as lax_max
-from ftrans.lax.elementwise import min as lax_min
+from ftrans.lax.elementwise import max as lax_max, min as lax_min
 from ftrans.lax.structural import bind_checked, pad, reshape, squeeze
 
 
-def _ints(name: str, what: str, values: Sequence[int]) -> tuple[int, ...]:
+def static_ints(name: str, what: str, values: Sequence[int]) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in values)
     except (TypeError, ValueError):
@@ -99,10 +98,10 @@ def slice(x: Any, start_indices: Sequence[int], limit_indices: Sequence[int],  #
     >>> slice(np.arange(10), (1,), (8,), (3,))
     array([1, 4, 7])
     """
-    start_indices = _ints("slice", "start_indices", start_indices)
-    limit_indices = _ints("slice", "limit_indices", limit_indices)
+    start_indices = static_ints("slice", "start_indices", start_indices)
+    limit_indices = static_ints("slice", "limit_indices", limit_indices)
     if strides is not None:
-        strides = _ints("slice", "strides", strides)
+        strides = static_ints("slice", "strides", strides)
         if all(s == 1 for s in strides) and len(strides) == len(start_indices):
             strides = None
     aval = get_aval(x)
@@ -335,7 +334,7 @@ def dynamic_slice(x: Any, start_indices: Sequence[Any], slice_sizes: Sequence[in
     array([3, 4, 5])
     """
     aval = get_aval(x)
-    slice_sizes = _ints("dynamic_slice", "slice_sizes", slice_sizes)
+    slice_sizes = static_ints("dynamic_slice", "slice_sizes", slice_sizes)
     starts = _start_operands("dynamic_slice", start_indices, aval.shape)
     return bind_checked(dynamic_slice_p, x, *starts, slice_sizes=slice_sizes)
 

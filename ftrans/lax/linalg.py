@@ -23,6 +23,11 @@ from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpos
 from ftrans.lax.elementwise import coerce_scalars, convert_element_type
 from ftrans.lax.structural import transpose
 
+__all__ = [
+    "DimensionNumbers", "batch_matmul", "batching_rules", "dot", "dot_general", "dot_general_p",
+    "transpose_rules",
+]
+
 DimensionNumbers = tuple[tuple[tuple[int, ...], tuple[int, ...]],
                          tuple[tuple[int, ...], tuple[int, ...]]]
 

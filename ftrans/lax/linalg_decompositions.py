@@ -29,7 +29,8 @@ from ftrans.lax.elementwise import (
 )
 from ftrans.lax.linalg import batch_matmul
 from ftrans.lax.reductions import reduce_sum
-from ftrans.lax.structural import broadcast_to, expand_dims, transpose
+from ftrans.lax.structural import broadcast_to, concatenate, expand_dims, transpose
+from ftrans.lax.indexing import slice_in_dim
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -38,7 +39,7 @@ LinAlgError = np.linalg.LinAlgError
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_matrix(name: str, aval: ShapedArray, square: bool = True) -> None:
+def check_matrix(name: str, aval: ShapedArray, square: bool = True) -> None:
     if aval.dtype.kind not in "fc":
         raise TypeError(f"{name} needs a floating-point (real or complex) matrix, got "
                         f"{aval.str_short()} (ftrans.numpy.linalg converts integers to float64)")
@@ -59,13 +60,13 @@ def _check_rhs(name: str, a: ShapedArray, b: ShapedArray) -> None:
                          f"{a.str_short()}, got {b.str_short()}")
 
 
-def _bind_checked(prim: Primitive, *args: Any, **params: Any) -> Any:
+def bind_checked(prim: Primitive, *args: Any, **params: Any) -> Any:
     # Eager evaluation runs the impl directly, which would not name the mistake: check first.
     prim.abstract_eval(*[get_aval(x) for x in args], **params)
     return prim.bind(*args, **params)
 
 
-def _swap_last(x: Any) -> Any:
+def swap_last(x: Any) -> Any:
     """The matrix transpose of a stack of matrices."""
     ndim = get_aval(x).ndim
     return transpose(x, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
@@ -73,7 +74,7 @@ def _swap_last(x: Any) -> Any:
 
 def _adjoint(x: Any) -> Any:
     """The conjugate transpose of a stack of matrices (the transpose, for real ones)."""
-    x = _swap_last(x)
+    x = swap_last(x)
     return conj(x) if get_aval(x).dtype.kind == "c" else x
 
 
@@ -81,7 +82,7 @@ def _real_dtype(dtype: np.dtype) -> np.dtype:
     return np.finfo(dtype).dtype
 
 
-def _to_dtype(x: Any, dtype: np.dtype) -> Any:
+def to_dtype(x: Any, dtype: np.dtype) -> Any:
     """A real ``x`` as ``dtype`` when that is complex (``complex(x, 0)``, whose transpose is
     ``real(ct)``); otherwise ``x`` itself."""
     if np.dtype(dtype).kind == "c" and get_aval(x).dtype.kind != "c":
@@ -89,44 +90,44 @@ def _to_dtype(x: Any, dtype: np.dtype) -> Any:
     return x
 
 
-def _mm(a: Any, b: Any) -> Any:
+def matrix_product(a: Any, b: Any) -> Any:
     return batch_matmul(a, b)
 
 
-def _eye(n: int, dtype: np.dtype) -> np.ndarray:
+def identity_matrix(n: int, dtype: np.dtype) -> np.ndarray:
     return np.eye(n, dtype=dtype)
 
 
-def _tri_mask(n: int, dtype: np.dtype, lower: bool, k: int = 0) -> np.ndarray:
+def tri_mask(n: int, dtype: np.dtype, lower: bool, k: int = 0) -> np.ndarray:
     ones = np.ones((n, n), dtype)
     return np.tril(ones, k) if lower else np.triu(ones, -k)
 
 
-def _diagonal(x: Any) -> Any:
+def matrix_diagonal(x: Any) -> Any:
     """(..., n, n) -> (..., n): the diagonals (a product with the identity and a sum, so it
     is linear and transposable)."""
     aval = get_aval(x)
-    return reduce_sum(mul(x, _eye(aval.shape[-1], aval.dtype)), (aval.ndim - 1,))
+    return reduce_sum(mul(x, identity_matrix(aval.shape[-1], aval.dtype)), (aval.ndim - 1,))
 
 
-def _row(v: Any) -> Any:
+def as_row(v: Any) -> Any:
     return expand_dims(v, (get_aval(v).ndim - 1,))
 
 
-def _col(v: Any) -> Any:
+def as_column(v: Any) -> Any:
     return expand_dims(v, (get_aval(v).ndim,))
 
 
-def _symmetrized_lower(x: Any) -> Any:
+def symmetrized_lower(x: Any) -> Any:
     """The symmetric (Hermitian) matrix that a lower-triangle-reading routine sees in ``x``:
     ``tril(x, -1) + tril(x, -1)^H + diag(x)`` (the diagonal's real part, for complex ``x``,
     as LAPACK reads it)."""
     aval = get_aval(x)
     n = aval.shape[-1]
-    strict = mul(x, _tri_mask(n, aval.dtype, True, -1))
-    diag = mul(x, _eye(n, aval.dtype))
+    strict = mul(x, tri_mask(n, aval.dtype, True, -1))
+    diag = mul(x, identity_matrix(n, aval.dtype))
     if aval.dtype.kind == "c":
-        diag = _to_dtype(real(diag), aval.dtype)
+        diag = to_dtype(real(diag), aval.dtype)
     return add(add(strict, _adjoint(strict)), diag)
 
 
@@ -135,7 +136,7 @@ def _hermitian_part(a: Any) -> Any:
     return mul(add(a, _adjoint(a)), 0.5)
 
 
-def _leading_batch(prim: Primitive) -> None:
+def leading_batch(prim: Primitive) -> None:
     """Batching for a primitive that runs over leading axes: batch axes to the front (an
     unbatched operand is broadcast along the batch)."""
 
@@ -174,7 +175,7 @@ def _triangular_solve_impl(a: Any, b: Any, *, lower: bool, transpose_a: bool,
 
 def _triangular_solve_abstract_eval(a: ShapedArray, b: ShapedArray, *, lower: bool,
                                     transpose_a: bool, unit_diagonal: bool) -> ShapedArray:
-    _check_matrix("triangular_solve", a)
+    check_matrix("triangular_solve", a)
     _check_rhs("triangular_solve", a, b)
     return b
 
@@ -213,11 +214,11 @@ def triangular_solve(a: Any, b: Any, left_side: bool = False, lower: bool = Fals
     if conjugate_a and get_aval(a).dtype.kind == "c":
         a = conj(a)
     if left_side:
-        return _bind_checked(triangular_solve_p, a, b, transpose_a=bool(transpose_a), **params)
+        return bind_checked(triangular_solve_p, a, b, transpose_a=bool(transpose_a), **params)
     # x op(a) = b  <=>  op(a)^T x^T = b^T
-    out = _bind_checked(triangular_solve_p, a, _swap_last(b), transpose_a=not transpose_a,
+    out = bind_checked(triangular_solve_p, a, swap_last(b), transpose_a=not transpose_a,
                         **params)
-    return _swap_last(out)
+    return swap_last(out)
 
 
 def _triangular_solve_jvp_a(g: Any, ans: Any, a: Any, b: Any, *, lower: bool,
@@ -225,12 +226,12 @@ def _triangular_solve_jvp_a(g: Any, ans: Any, a: Any, b: Any, *, lower: bool,
     # x = op(A)^-1 b  =>  dx = -op(A)^-1 op(dA) x, with dA restricted to the triangle read
     aval = get_aval(g)
     n = aval.shape[-1]
-    mask = _tri_mask(n, aval.dtype, lower, -1 if unit_diagonal else 0)
+    mask = tri_mask(n, aval.dtype, lower, -1 if unit_diagonal else 0)
     g = mul(g, mask)
     if transpose_a:
-        g = _swap_last(g)
-    return neg(triangular_solve_p.bind(a, _mm(g, ans), lower=lower, transpose_a=transpose_a,
-                                       unit_diagonal=unit_diagonal))
+        g = swap_last(g)
+    return neg(triangular_solve_p.bind(a, matrix_product(g, ans), lower=lower,
+                                       transpose_a=transpose_a, unit_diagonal=unit_diagonal))
 
 
 defjvp(triangular_solve_p, _triangular_solve_jvp_a,
@@ -246,7 +247,7 @@ def _triangular_solve_transpose(ct: Any, a: Any, b: Any, *, lower: bool, transpo
 
 
 transpose_rules[triangular_solve_p] = _triangular_solve_transpose
-_leading_batch(triangular_solve_p)
+leading_batch(triangular_solve_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,7 +256,7 @@ _leading_batch(triangular_solve_p)
 
 
 def _solve_abstract_eval(a: ShapedArray, b: ShapedArray) -> ShapedArray:
-    _check_matrix("solve", a)
+    check_matrix("solve", a)
     _check_rhs("solve", a, b)
     return b
 
@@ -281,27 +282,27 @@ def solve(a: Any, b: Any) -> Any:
     array([[1. ],
            [0.5]])
     """
-    return _bind_checked(solve_p, a, b)
+    return bind_checked(solve_p, a, b)
 
 
 defjvp(solve_p,
-       lambda g, ans, a, b: neg(solve_p.bind(a, _mm(g, ans))),  # d(A^-1 b) = -A^-1 dA x
+       lambda g, ans, a, b: neg(solve_p.bind(a, matrix_product(g, ans))),  # d(A^-1 b) = -A^-1 dA x
        lambda g, ans, a, b: solve_p.bind(a, g))
 
 
 def _solve_transpose(ct: Any, a: Any, b: Any) -> list[Any]:
     if is_undefined(a):
         raise NonLinearError("solve is linear in b only, not in a")
-    return [None, solve_p.bind(_swap_last(a), ct)]
+    return [None, solve_p.bind(swap_last(a), ct)]
 
 
 transpose_rules[solve_p] = _solve_transpose
-_leading_batch(solve_p)
+leading_batch(solve_p)
 
 
 def _inverse(a: Any) -> Any:
     aval = get_aval(a)
-    return solve_p.bind(a, broadcast_to(_eye(aval.shape[-1], aval.dtype), aval.shape))
+    return solve_p.bind(a, broadcast_to(identity_matrix(aval.shape[-1], aval.dtype), aval.shape))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ def _inverse(a: Any) -> Any:
 
 
 def _det_abstract_eval(a: ShapedArray) -> ShapedArray:
-    _check_matrix("det", a)
+    check_matrix("det", a)
     return make_aval(a.shape[:-2], a.dtype)
 
 
@@ -328,17 +329,17 @@ def det(a: Any) -> Any:
     >>> float(det(np.array([[2.0, 0.0], [0.0, 3.0]])))
     6.0
     """
-    return _bind_checked(det_p, a)
+    return bind_checked(det_p, a)
 
 
 def _trace_of_inverse_times(a: Any, g: Any) -> Any:
     """``tr(A^-1 g)`` over the last two axes, as ``sum(A^-T * g)`` (A^-1 is known)."""
     ndim = get_aval(a).ndim
-    return reduce_sum(mul(_swap_last(_inverse(a)), g), (ndim - 2, ndim - 1))
+    return reduce_sum(mul(swap_last(_inverse(a)), g), (ndim - 2, ndim - 1))
 
 
 defjvp(det_p, lambda g, ans, a: mul(ans, _trace_of_inverse_times(a, g)))
-_leading_batch(det_p)
+leading_batch(det_p)
 
 
 def _slogdet_impl(a: Any) -> list[Any]:
@@ -347,7 +348,7 @@ def _slogdet_impl(a: Any) -> list[Any]:
 
 
 def _slogdet_abstract_eval(a: ShapedArray) -> list[ShapedArray]:
-    _check_matrix("slogdet", a)
+    check_matrix("slogdet", a)
     return [make_aval(a.shape[:-2], a.dtype), make_aval(a.shape[:-2], _real_dtype(a.dtype))]
 
 
@@ -364,7 +365,7 @@ def slogdet(a: Any) -> list[Any]:
     >>> [float(v) for v in slogdet(np.array([[-2.0, 0.0], [0.0, 3.0]]))]
     [-1.0, 1.791759469228055]
     """
-    return _bind_checked(slogdet_p, a)
+    return bind_checked(slogdet_p, a)
 
 
 def _slogdet_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -380,7 +381,7 @@ def _slogdet_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, 
 
 
 jvp_rules[slogdet_p] = _slogdet_jvp
-_leading_batch(slogdet_p)
+leading_batch(slogdet_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,7 +390,7 @@ _leading_batch(slogdet_p)
 
 
 def _cholesky_abstract_eval(a: ShapedArray) -> ShapedArray:
-    _check_matrix("cholesky", a)
+    check_matrix("cholesky", a)
     return a
 
 
@@ -415,9 +416,9 @@ def cholesky(a: Any, symmetrize_input: bool = True) -> Any:
            [1., 1.]])
     """
     if symmetrize_input:
-        _check_matrix("cholesky", get_aval(a))
+        check_matrix("cholesky", get_aval(a))
         a = _hermitian_part(a)
-    return _bind_checked(cholesky_p, a)
+    return bind_checked(cholesky_p, a)
 
 
 def _cholesky_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -429,14 +430,14 @@ def _cholesky_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any,
     n = aval.shape[-1]
     params = dict(lower=True, transpose_a=False, unit_diagonal=False)
     # L^-1 S L^-H for the Hermitian S the primitive sees: two left solves, an adjoint between
-    tmp = triangular_solve_p.bind(lower, _symmetrized_lower(a_dot), **params)
+    tmp = triangular_solve_p.bind(lower, symmetrized_lower(a_dot), **params)
     tmp = triangular_solve_p.bind(lower, _adjoint(tmp), **params)
-    phi = mul(tmp, _tri_mask(n, aval.dtype, True) - 0.5 * _eye(n, aval.dtype))
-    return lower, _mm(lower, phi)
+    phi = mul(tmp, tri_mask(n, aval.dtype, True) - 0.5 * identity_matrix(n, aval.dtype))
+    return lower, matrix_product(lower, phi)
 
 
 jvp_rules[cholesky_p] = _cholesky_jvp
-_leading_batch(cholesky_p)
+leading_batch(cholesky_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,7 +451,7 @@ def _eigh_impl(a: Any) -> list[Any]:
 
 
 def _eigh_abstract_eval(a: ShapedArray) -> list[ShapedArray]:
-    _check_matrix("eigh", a)
+    check_matrix("eigh", a)
     return [make_aval(a.shape[:-1], _real_dtype(a.dtype)), a]
 
 
@@ -473,15 +474,15 @@ def eigh(a: Any, symmetrize_input: bool = True) -> list[Any]:
     array([1., 3.])
     """
     if symmetrize_input:
-        _check_matrix("eigh", get_aval(a))
+        check_matrix("eigh", get_aval(a))
         a = _hermitian_part(a)
-    return _bind_checked(eigh_p, a)
+    return bind_checked(eigh_p, a)
 
 
-def _off_diagonal_inverse(diffs: Any) -> Any:
+def off_diagonal_inverse(diffs: Any) -> Any:
     """``1 / diffs`` off the diagonal, 0 on it (the diagonal of ``diffs`` is 0)."""
     aval = get_aval(diffs)
-    eye = _eye(aval.shape[-1], aval.dtype)
+    eye = identity_matrix(aval.shape[-1], aval.dtype)
     return sub(div(np.ones((), aval.dtype), add(diffs, eye)), eye)
 
 
@@ -491,16 +492,16 @@ def _eigh_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any
     if type(a_dot) is Zero:
         return [w, v], [Zero.like(w), Zero.like(v)]
     dtype = get_aval(v).dtype
-    vh_da_v = _mm(_adjoint(v), _mm(_symmetrized_lower(a_dot), v))
-    f = _off_diagonal_inverse(sub(_row(w), _col(w)))  # F_ij = 1 / (w_j - w_i)
-    w_dot = _diagonal(vh_da_v)
+    vh_da_v = matrix_product(_adjoint(v), matrix_product(symmetrized_lower(a_dot), v))
+    f = off_diagonal_inverse(sub(as_row(w), as_column(w)))  # F_ij = 1 / (w_j - w_i)
+    w_dot = matrix_diagonal(vh_da_v)
     if dtype.kind == "c":
         w_dot = real(w_dot)
-    return [w, v], [w_dot, _mm(v, mul(_to_dtype(f, dtype), vh_da_v))]
+    return [w, v], [w_dot, matrix_product(v, mul(to_dtype(f, dtype), vh_da_v))]
 
 
 jvp_rules[eigh_p] = _eigh_jvp
-_leading_batch(eigh_p)
+leading_batch(eigh_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -517,7 +518,7 @@ def _svd_impl(a: Any, *, full_matrices: bool, compute_uv: bool) -> list[Any]:
 
 def _svd_abstract_eval(a: ShapedArray, *, full_matrices: bool,
                        compute_uv: bool) -> list[ShapedArray]:
-    _check_matrix("svd", a, square=False)
+    check_matrix("svd", a, square=False)
     *lead, m, n = a.shape
     k = min(m, n)
     s = make_aval(tuple(lead) + (k,), _real_dtype(a.dtype))
@@ -546,7 +547,7 @@ def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True) -> list[An
     >>> s
     array([4., 3.])
     """
-    return _bind_checked(svd_p, a, full_matrices=bool(full_matrices),
+    return bind_checked(svd_p, a, full_matrices=bool(full_matrices),
                          compute_uv=bool(compute_uv))
 
 
@@ -563,35 +564,36 @@ def _svd_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, full_matrices: 
     u, s, vh = svd_p.bind(a, full_matrices=False, compute_uv=True)
     dtype = get_aval(u).dtype
     v, uh = _adjoint(vh), _adjoint(u)
-    ds = _mm(uh, _mm(a_dot, v))  # U^H dA V, (..., k, k)
-    s_dot = _diagonal(ds)
+    ds = matrix_product(uh, matrix_product(a_dot, v))  # U^H dA V, (..., k, k)
+    s_dot = matrix_diagonal(ds)
     if dtype.kind == "c":
         s_dot = real(s_dot)
     if not compute_uv:
         return out, [s_dot]
-    s_row, s_col = _row(s), _col(s)
-    f = _off_diagonal_inverse(mul(add(s_row, s_col), sub(s_row, s_col)))  # 1/(s_j^2 - s_i^2)
-    f, s_row_c, s_col_c = (_to_dtype(x, dtype) for x in (f, s_row, s_col))
+    s_row, s_col = as_row(s), as_column(s)
+    f = off_diagonal_inverse(mul(add(s_row, s_col), sub(s_row, s_col)))  # 1/(s_j^2 - s_i^2)
+    f, s_row_c, s_col_c = (to_dtype(x, dtype) for x in (f, s_row, s_col))
     ds_s, s_ds = mul(s_row_c, ds), mul(s_col_c, ds)  # dS diag(s), diag(s) dS
-    u_dot = _mm(u, mul(f, add(ds_s, _adjoint(ds_s))))
-    v_dot = _mm(v, mul(f, add(s_ds, _adjoint(s_ds))))
+    u_dot = matrix_product(u, mul(f, add(ds_s, _adjoint(ds_s))))
+    v_dot = matrix_product(v, mul(f, add(s_ds, _adjoint(s_ds))))
     if dtype.kind == "c":
         # the phases: the imaginary diagonal of U^H dA V, split as JAX does (all into U)
         zero = convert_element_type(eq(s, np.zeros((), get_aval(s).dtype)), get_aval(s).dtype)
         s_inv = sub(div(np.ones((), get_aval(s).dtype), add(s, zero)), zero)  # 0 where s is
-        diag_inv = mul(_to_dtype(_row(s_inv), dtype), _eye(get_aval(s).shape[-1], dtype))
-        u_dot = add(u_dot, _mm(u, mul(mul(sub(ds, _adjoint(ds)), 0.5), diag_inv)))
+        diag_inv = mul(to_dtype(as_row(s_inv), dtype),
+                       identity_matrix(get_aval(s).shape[-1], dtype))
+        u_dot = add(u_dot, matrix_product(u, mul(mul(sub(ds, _adjoint(ds)), 0.5), diag_inv)))
     if m > n:  # the part of dA V outside span(U)
-        da_v = _mm(a_dot, v)
-        u_dot = add(u_dot, div(sub(da_v, _mm(u, _mm(uh, da_v))), s_row_c))
+        da_v = matrix_product(a_dot, v)
+        u_dot = add(u_dot, div(sub(da_v, matrix_product(u, matrix_product(uh, da_v))), s_row_c))
     if n > m:
-        da_h_u = _mm(_adjoint(a_dot), u)
-        v_dot = add(v_dot, div(sub(da_h_u, _mm(v, _mm(vh, da_h_u))), s_row_c))
+        da_h_u = matrix_product(_adjoint(a_dot), u)
+        v_dot = add(v_dot, div(sub(da_h_u, matrix_product(v, matrix_product(vh, da_h_u))), s_row_c))
     return [u, s, vh], [u_dot, s_dot, _adjoint(v_dot)]
 
 
 jvp_rules[svd_p] = _svd_jvp
-_leading_batch(svd_p)
+leading_batch(svd_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -609,7 +611,7 @@ def _qr_impl(a: Any, *, mode: str) -> list[Any]:
 
 
 def _qr_abstract_eval(a: ShapedArray, *, mode: str) -> list[ShapedArray]:
-    _check_matrix("qr", a, square=False)
+    check_matrix("qr", a, square=False)
     if mode not in _QR_MODES:
         raise ValueError(f"qr: mode must be one of {_QR_MODES}, got {mode!r}")
     *lead, m, n = a.shape
@@ -634,29 +636,28 @@ def qr(a: Any, mode: str = "reduced") -> list[Any]:
     >>> np.allclose(q @ r, [[3.0], [4.0]])
     True
     """
-    return _bind_checked(qr_p, a, mode=mode)
+    return bind_checked(qr_p, a, mode=mode)
 
 
 def _qr_tall_tangent(q: Any, r: Any, a_dot: Any) -> tuple[Any, Any]:
     """``(dQ, dR)`` of the reduced QR of a matrix with ``m >= n`` (square ``r``)."""
     # dA R^-1, as the solve X R = dA  <=>  R^T X^T = dA^T
-    da_rinv = _swap_last(triangular_solve_p.bind(r, _swap_last(a_dot), lower=False,
+    da_rinv = swap_last(triangular_solve_p.bind(r, swap_last(a_dot), lower=False,
                                                  transpose_a=True, unit_diagonal=False))
-    qt_da_rinv = _mm(_adjoint(q), da_rinv)
+    qt_da_rinv = matrix_product(_adjoint(q), da_rinv)
     aval = get_aval(qt_da_rinv)
-    strict_lower = mul(qt_da_rinv, _tri_mask(aval.shape[-1], aval.dtype, True, -1))
+    strict_lower = mul(qt_da_rinv, tri_mask(aval.shape[-1], aval.dtype, True, -1))
     omega = sub(strict_lower, _adjoint(strict_lower))  # skew-Hermitian
     if aval.dtype.kind == "c":  # R's diagonal stays real: the phases go into omega's diagonal
-        imag_diag = _to_dtype(imag(mul(qt_da_rinv, _eye(aval.shape[-1], aval.dtype))),
+        imag_diag = to_dtype(imag(mul(qt_da_rinv, identity_matrix(aval.shape[-1], aval.dtype))),
                               aval.dtype)
         omega = add(omega, mul(imag_diag, np.asarray(1j, aval.dtype)))
-    q_dot = add(_mm(q, sub(omega, qt_da_rinv)), da_rinv)
-    r_dot = _mm(sub(qt_da_rinv, omega), r)
+    q_dot = add(matrix_product(q, sub(omega, qt_da_rinv)), da_rinv)
+    r_dot = matrix_product(sub(qt_da_rinv, omega), r)
     return q_dot, r_dot
 
 
 def _split_columns(x: Any, k: int) -> tuple[Any, Any]:
-    from ftrans.lax.indexing import slice_in_dim
     ndim, n = get_aval(x).ndim, get_aval(x).shape[-1]
     return slice_in_dim(x, 0, k, axis=ndim - 1), slice_in_dim(x, k, n, axis=ndim - 1)
 
@@ -675,16 +676,15 @@ def _qr_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, mode: str) -> tu
     if m >= n:
         q_dot, r_dot = _qr_tall_tangent(q, r, a_dot)
     else:  # A = Q [R1 R2]: the square part as above, then dR2 = Q^H (dA2 - dQ R2)
-        from ftrans.lax.structural import concatenate
         (r1, r2), (da1, da2) = _split_columns(r, m), _split_columns(a_dot, m)
         q_dot, r1_dot = _qr_tall_tangent(q, r1, da1)
-        r2_dot = _mm(_adjoint(q), sub(da2, _mm(q_dot, r2)))
+        r2_dot = matrix_product(_adjoint(q), sub(da2, matrix_product(q_dot, r2)))
         r_dot = concatenate([r1_dot, r2_dot], get_aval(r).ndim - 1)
     return out, ([r_dot] if mode == "r" else [q_dot, r_dot])
 
 
 jvp_rules[qr_p] = _qr_jvp
-_leading_batch(qr_p)
+leading_batch(qr_p)
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_p", "det", "det_p", "eigh", "eigh_p", "qr", "qr_p",

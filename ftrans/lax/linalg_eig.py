@@ -25,8 +25,8 @@ from ftrans.lax.elementwise import (
     real, sub,
 )
 from ftrans.lax.linalg_decompositions import (
-    LinAlgError, _bind_checked, _check_matrix, _col, _diagonal, _leading_batch, _mm,
-    _off_diagonal_inverse, _row, _to_dtype, solve_p,
+    LinAlgError, as_column, as_row, bind_checked, check_matrix, leading_batch, matrix_diagonal,
+    matrix_product, off_diagonal_inverse, solve_p, to_dtype,
 )
 from ftrans.lax.reductions import argmax, reduce_sum
 from ftrans.lax.structural import broadcasted_iota, expand_dims
@@ -60,7 +60,7 @@ def _eig_impl(a: Any, *, compute_left_eigenvectors: bool, compute_right_eigenvec
 def _eig_abstract_eval(a: ShapedArray, *, compute_left_eigenvectors: bool,
                        compute_right_eigenvectors: bool,
                        enable_eigvec_derivs: bool) -> list[ShapedArray]:
-    _check_matrix("eig", a)
+    check_matrix("eig", a)
     dtype = complex_dtype(a.dtype)
     vectors = [make_aval(a.shape, dtype)] * (int(compute_left_eigenvectors)
                                              + int(compute_right_eigenvectors))
@@ -98,7 +98,7 @@ def eig(x: Any, *, compute_left_eigenvectors: bool = True,
     >>> w
     array([0.+1.j, 0.-1.j])
     """
-    return _bind_checked(eig_p, x, compute_left_eigenvectors=bool(compute_left_eigenvectors),
+    return bind_checked(eig_p, x, compute_left_eigenvectors=bool(compute_left_eigenvectors),
                          compute_right_eigenvectors=bool(compute_right_eigenvectors),
                          enable_eigvec_derivs=bool(enable_eigvec_derivs))
 
@@ -127,12 +127,12 @@ def _eig_jvp(primals: Sequence[Any], tangents: Sequence[Any], *,
     w, v = eig_p.bind(a, compute_left_eigenvectors=False, compute_right_eigenvectors=True,
                       enable_eigvec_derivs=True)
     dtype = get_aval(v).dtype
-    vinv_da_v = solve_p.bind(v, _mm(_to_dtype(a_dot, dtype), v))  # V^-1 dA V
-    w_dot = _diagonal(vinv_da_v)
+    vinv_da_v = solve_p.bind(v, matrix_product(to_dtype(a_dot, dtype), v))  # V^-1 dA V
+    w_dot = matrix_diagonal(vinv_da_v)
     if not compute_right_eigenvectors:
         return out, [w_dot]
-    f = _off_diagonal_inverse(sub(_row(w), _col(w)))  # F_ij = 1 / (w_j - w_i)
-    v_dot = _mm(v, mul(f, vinv_da_v))
+    f = off_diagonal_inverse(sub(as_row(w), as_column(w)))  # F_ij = 1 / (w_j - w_i)
+    v_dot = matrix_product(v, mul(f, vinv_da_v))
     # v_dot has no component along its own column; add v * c per column, c chosen so that
     # the norm stays 1 (real part) and the largest component stays real (imaginary part)
     ndim = get_aval(v).ndim
@@ -149,7 +149,7 @@ def _eig_jvp(primals: Sequence[Any], tangents: Sequence[Any], *,
 
 
 jvp_rules[eig_p] = _eig_jvp
-_leading_batch(eig_p)
+leading_batch(eig_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def _schur_impl(a: Any, *, output: str) -> list[Any]:
 
 
 def _schur_abstract_eval(a: ShapedArray, *, output: str) -> list[ShapedArray]:
-    _check_matrix("schur", a)
+    check_matrix("schur", a)
     if output not in ("real", "complex"):
         raise ValueError(f"schur: output must be 'real' or 'complex', got {output!r}")
     dtype = a.dtype if output == "real" and a.dtype.kind == "f" else complex_dtype(a.dtype)
@@ -237,7 +237,7 @@ def schur(x: Any, output: str = "real") -> list[Any]:
     >>> np.allclose(q @ t @ q.T, [[1.0, 2.0], [0.0, 3.0]]), abs(float(t[1, 0]))
     (True, 0.0)
     """
-    return _bind_checked(schur_p, x, output=output)
+    return bind_checked(schur_p, x, output=output)
 
 
 def _schur_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, output: str) -> Any:
@@ -250,6 +250,6 @@ def _schur_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, output: str) 
 
 
 jvp_rules[schur_p] = _schur_jvp
-_leading_batch(schur_p)
+leading_batch(schur_p)
 
 __all__ = ["eig", "eig_p", "schur", "schur_p"]

@@ -21,7 +21,7 @@ from ftrans.interpreters.jvp import Zero, defjvp_zero, jvp_rules
 from ftrans.lax.elementwise import add, convert_element_type, eq, mul, sub
 from ftrans.lax.indexing import slice  # noqa: A004  (lax's name)
 from ftrans.lax.linalg_decompositions import (
-    _bind_checked, _check_matrix, _eye, _leading_batch, _mm, _swap_last, _tri_mask,
+    bind_checked, check_matrix, identity_matrix, leading_batch, matrix_product, swap_last, tri_mask,
     triangular_solve_p,
 )
 from ftrans.lax.structural import broadcasted_iota, concatenate, expand_dims
@@ -59,7 +59,7 @@ def _lu_impl(a: Any) -> list[Any]:
 
 
 def _lu_abstract_eval(a: ShapedArray) -> list[ShapedArray]:
-    _check_matrix("lu", a, square=False)
+    check_matrix("lu", a, square=False)
     *lead, m, n = a.shape
     lead = tuple(lead)
     return [a, make_aval(lead + (min(m, n),), np.int32), make_aval(lead + (m,), np.int32)]
@@ -86,7 +86,7 @@ def lu(x: Any) -> list[Any]:
     (array([[3.        , 4.        ],
            [0.33333333, 0.66666667]]), array([1, 0], dtype=int32))
     """
-    return _bind_checked(lu_p, x)
+    return bind_checked(lu_p, x)
 
 
 def permutation_matrix(perm: Any, dtype: Any) -> Any:
@@ -104,10 +104,10 @@ def _square_lu_tangent(l_factor: Any, u_factor: Any, x: Any) -> tuple[Any, Any]:
     n, dtype = aval.shape[-1], aval.dtype
     x = triangular_solve_p.bind(l_factor, x, lower=True, transpose_a=False, unit_diagonal=True)
     # X U = x  <=>  U^T X^T = x^T
-    x = _swap_last(triangular_solve_p.bind(u_factor, _swap_last(x), lower=False,
+    x = swap_last(triangular_solve_p.bind(u_factor, swap_last(x), lower=False,
                                            transpose_a=True, unit_diagonal=False))
-    return (_mm(l_factor, mul(x, _tri_mask(n, dtype, True, -1))),
-            _mm(mul(x, _tri_mask(n, dtype, False)), u_factor))
+    return (matrix_product(l_factor, mul(x, tri_mask(n, dtype, True, -1))),
+            matrix_product(mul(x, tri_mask(n, dtype, False)), u_factor))
 
 
 def _columns(x: Any, start: int, stop: int) -> Any:
@@ -116,7 +116,7 @@ def _columns(x: Any, start: int, stop: int) -> Any:
 
 
 def _rows(x: Any, start: int, stop: int) -> Any:
-    return _swap_last(_columns(_swap_last(x), start, stop))
+    return swap_last(_columns(swap_last(x), start, stop))
 
 
 def _lu_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -130,17 +130,17 @@ def _lu_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     ndim = get_aval(a).ndim
     # the square k x k factors; the rest of L (tall) or of U (wide) follows from them
     square = _columns(_rows(lu_, 0, k), 0, k)
-    l_factor = add(mul(square, _tri_mask(k, dtype, True, -1)), _eye(k, dtype))
-    u_factor = mul(square, _tri_mask(k, dtype, False))
-    x = _mm(permutation_matrix(perm, dtype), a_dot)
+    l_factor = add(mul(square, tri_mask(k, dtype, True, -1)), identity_matrix(k, dtype))
+    u_factor = mul(square, tri_mask(k, dtype, False))
+    x = matrix_product(permutation_matrix(perm, dtype), a_dot)
     l_dot, u_dot = _square_lu_tangent(l_factor, u_factor, _columns(_rows(x, 0, k), 0, k))
     if m > n:  # dA2 = dL2 U + L2 dU  =>  dL2 = (dA2 - L2 dU) U^-1
-        rest = sub(_rows(x, k, m), _mm(_rows(lu_, k, m), u_dot))
-        l2_dot = _swap_last(triangular_solve_p.bind(u_factor, _swap_last(rest), lower=False,
+        rest = sub(_rows(x, k, m), matrix_product(_rows(lu_, k, m), u_dot))
+        l2_dot = swap_last(triangular_solve_p.bind(u_factor, swap_last(rest), lower=False,
                                                     transpose_a=True, unit_diagonal=False))
         lu_dot = concatenate([add(l_dot, u_dot), l2_dot], ndim - 2)
     elif n > m:  # dA2 = dL U2 + L dU2  =>  dU2 = L^-1 (dA2 - dL U2)
-        rest = sub(_columns(x, k, n), _mm(l_dot, _columns(lu_, k, n)))
+        rest = sub(_columns(x, k, n), matrix_product(l_dot, _columns(lu_, k, n)))
         u2_dot = triangular_solve_p.bind(l_factor, rest, lower=True, transpose_a=False,
                                          unit_diagonal=True)
         lu_dot = concatenate([add(l_dot, u_dot), u2_dot], ndim - 1)
@@ -150,7 +150,7 @@ def _lu_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
 
 
 jvp_rules[lu_p] = _lu_jvp
-_leading_batch(lu_p)
+leading_batch(lu_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,12 +191,12 @@ def lu_pivots_to_permutation(pivots: Any, permutation_size: int) -> Any:
     >>> lu_pivots_to_permutation(np.array([2, 2, 2], np.int32), 3)
     array([2, 0, 1], dtype=int32)
     """
-    return _bind_checked(lu_pivots_to_permutation_p, pivots,
+    return bind_checked(lu_pivots_to_permutation_p, pivots,
                          permutation_size=int(permutation_size))
 
 
 defjvp_zero(lu_pivots_to_permutation_p)
-_leading_batch(lu_pivots_to_permutation_p)
+leading_batch(lu_pivots_to_permutation_p)
 
 __all__ = ["lu", "lu_p", "lu_pivots_to_permutation", "lu_pivots_to_permutation_p",
            "permutation_matrix"]

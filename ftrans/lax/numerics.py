@@ -18,9 +18,11 @@ from ftrans.core import Primitive, ShapedArray, get_aval
 from ftrans.interpreters.batching import batching_rules, defvectorized, move_batch_axis
 from ftrans.interpreters.jvp import defjvp, deflinear
 from ftrans.lax.elementwise import (
-    _float_const, bitwise_and, check_operand, coerce_scalars, div, gt, lt, mul, select_n,
+    float_const, bitwise_and, check_operand, coerce_scalars, div, gt, lt, mul, select_n,
     unary_primitive,
 )
+from ftrans.lax.structural import broadcast_in_dim
+from ftrans.lax.elementwise import integer_pow
 
 __all__ = ["clamp", "clamp_p", "cbrt", "cbrt_p", "reduce_precision", "reduce_precision_p",
            "square"]
@@ -88,7 +90,6 @@ def _clamp_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any]) -> t
     x_shape = get_aval(args[1]).shape
     if bdims[1] is not None:
         x_shape = x_shape[:bdims[1]] + x_shape[bdims[1] + 1:]
-    from ftrans.lax.structural import broadcast_in_dim
     full = (size,) + x_shape
     out = []
     for a, d in zip(args, bdims):
@@ -120,7 +121,7 @@ def cbrt(x: Any) -> Any:
     return cbrt_p.bind(check_operand(x, "lax.cbrt"))
 
 
-defjvp(cbrt_p, lambda g, ans, x: mul(g, div(_float_const(1 / 3, ans), mul(ans, ans))))
+defjvp(cbrt_p, lambda g, ans, x: mul(g, div(float_const(1 / 3, ans), mul(ans, ans))))
 defvectorized(cbrt_p)
 
 
@@ -130,7 +131,6 @@ def square(x: Any) -> Any:
     >>> square(3.0)
     np.float64(9.0)
     """
-    from ftrans.lax.elementwise import integer_pow
     return integer_pow(check_operand(x, "lax.square"), 2)
 
 

@@ -24,10 +24,17 @@ from ftrans.interpreters.batching import (
     BatchTrace, defcollective, move_batch_axis, not_mapped,
 )
 from ftrans.interpreters.jvp import Zero, defjvp_zero, deflinear, jvp_rules
-from ftrans.lax import elementwise as ew
+from ftrans.interpreters.transpose import transpose_rules
+from ftrans.lax import elementwise as ew, reductions
 from ftrans.lax.reductions import reduce_sum
 from ftrans.lax.structural import broadcast_in_dim, reshape
 from ftrans.tree_util import tree_map
+
+__all__ = [
+    "UnboundAxisError", "all_gather", "all_gather_p", "axis_index", "axis_index_p", "axis_size",
+    "find_axis", "pmax", "pmax_p", "pmean", "pmin", "pmin_p", "psum", "psum_p", "shard_axis",
+    "transpose_rules",
+]
 
 
 def _names(axis_name: Any) -> tuple[Any, ...]:
@@ -182,7 +189,6 @@ def _extremum_jvp(prim: Primitive) -> Any:
 def _extremum_collective(reducer: str) -> Any:
     def rule(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
              axis_name: Any) -> tuple[Any, Any]:
-        from ftrans.lax import reductions
         (x,), (bdim,) = args, bdims
         out = x if bdim is not_mapped else getattr(reductions, reducer)(x, (bdim,))
         rest = _rest(axis_name, trace.axis_name)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ftrans.core import Primitive, ShapedArray, make_aval
+from ftrans.core import get_aval, make_aval, Primitive, ShapedArray
 from ftrans.interpreters.batching import defbroadcasting
 from ftrans.interpreters.jvp import defjvp_zero
 from ftrans.lax.elementwise import broadcast_shapes
@@ -68,7 +68,6 @@ def threefry2x32(k0: Any, k1: Any, x0: Any, x1: Any) -> list[Any]:
     """
     args = [np.asarray(a, _UINT32) if isinstance(a, (int, np.integer)) else a
             for a in (k0, k1, x0, x1)]
-    from ftrans.core import get_aval
     _threefry2x32_abstract_eval(*[get_aval(a) for a in args])
     return threefry2x32_p.bind(*args)
 

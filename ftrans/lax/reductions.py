@@ -18,13 +18,25 @@ from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import defreducer
 from ftrans.interpreters.jvp import defjvp, defjvp_zero
 from ftrans.lax.cumulative import (  # noqa: F401  (ftrans.lax.reductions.X)
-    _exclusive_cumprod, cumlogsumexp, cumlogsumexp_p, cummax, cummax_p, cummin, cummin_p,
+    exclusive_cumprod, cumlogsumexp, cumlogsumexp_p, cummax, cummax_p, cummin, cummin_p,
     cumprod, cumprod_p, cumsum, cumsum_p, linear_recurrence, linear_recurrence_p,
 )
 from ftrans.lax.reductions_base import (  # noqa: F401  (ftrans.lax.reductions.X)
-    _bind_checked, _bind_reduction, _check_axes, _check_operand_kind, _highest, _kept_dims,
-    _lowest, _reduced_shape, _reduction_primitive, canonicalize_axes, reduce_sum, reduce_sum_p,
+    bind_checked, bind_reduction, check_axes, check_operand_kind, _highest, kept_dims,
+    _lowest, reduced_shape, reduction_primitive, canonicalize_axes, reduce_sum, reduce_sum_p,
 )
+from ftrans.lax.structural import broadcast_in_dim, reshape, transpose
+from ftrans.lax.elementwise import convert_element_type, div, eq, mul
+
+__all__ = [
+    "argmax", "argmax_p", "argmin", "argmin_p", "bind_checked", "bind_reduction",
+    "canonicalize_axes", "check_axes", "check_operand_kind", "cumlogsumexp", "cumlogsumexp_p",
+    "cummax", "cummax_p", "cummin", "cummin_p", "cumprod", "cumprod_p", "cumsum", "cumsum_p",
+    "exclusive_cumprod", "kept_dims", "linear_recurrence", "linear_recurrence_p", "reduce_and",
+    "reduce_and_p", "reduce_max", "reduce_max_p", "reduce_min", "reduce_min_p", "reduce_or",
+    "reduce_or_p", "reduce_prod", "reduce_prod_p", "reduce_sum", "reduce_sum_p", "reduced_shape",
+    "reduction_primitive",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -47,8 +59,8 @@ def _reduce_min_impl(x: Any, axes: tuple[int, ...]) -> Any:
 
 
 # complex operands compare lexicographically (real part first), as in NumPy and JAX
-reduce_max_p = _reduction_primitive("reduce_max", _reduce_max_impl, "biufc")
-reduce_min_p = _reduction_primitive("reduce_min", _reduce_min_impl, "biufc")
+reduce_max_p = reduction_primitive("reduce_max", _reduce_max_impl, "biufc")
+reduce_min_p = reduction_primitive("reduce_min", _reduce_min_impl, "biufc")
 
 
 def reduce_max(x: Any, axes: Sequence[int]) -> Any:
@@ -59,7 +71,7 @@ def reduce_max(x: Any, axes: Sequence[int]) -> Any:
     >>> float(reduce_max(np.array([1.0, 3.0, 2.0]), (0,)))
     3.0
     """
-    return _bind_reduction(reduce_max_p, x, axes)
+    return bind_reduction(reduce_max_p, x, axes)
 
 
 def reduce_min(x: Any, axes: Sequence[int]) -> Any:
@@ -70,16 +82,14 @@ def reduce_min(x: Any, axes: Sequence[int]) -> Any:
     >>> float(reduce_min(np.array([1.0, 3.0, 2.0]), (0,)))
     1.0
     """
-    return _bind_reduction(reduce_min_p, x, axes)
+    return bind_reduction(reduce_min_p, x, axes)
 
 
 def _reduce_chooser_jvp(g: Any, ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
     """The tangent at the elements that attain the extremum, averaged over them: ties split the
     derivative evenly (JAX's rule). A NaN result gets a NaN tangent (no element equals it)."""
-    from ftrans.lax.elementwise import convert_element_type, div, eq, mul
-    from ftrans.lax.structural import broadcast_in_dim
     shape = get_aval(x).shape
-    at_extremum = eq(x, broadcast_in_dim(ans, shape, _kept_dims(len(shape), axes)))
+    at_extremum = eq(x, broadcast_in_dim(ans, shape, kept_dims(len(shape), axes)))
     indicators = convert_element_type(at_extremum, get_aval(g).dtype)
     picked = reduce_sum(mul(g, indicators), axes)
     if any(shape[a] == 0 for a in axes):
@@ -102,7 +112,7 @@ def _reduce_prod_impl(x: Any, axes: tuple[int, ...]) -> Any:
     return np.prod(x, axis=axes, dtype=np.asarray(x).dtype)
 
 
-reduce_prod_p = _reduction_primitive("reduce_prod", _reduce_prod_impl, "iufc")
+reduce_prod_p = reduction_primitive("reduce_prod", _reduce_prod_impl, "iufc")
 
 
 def reduce_prod(x: Any, axes: Sequence[int]) -> Any:
@@ -113,17 +123,15 @@ def reduce_prod(x: Any, axes: Sequence[int]) -> Any:
     >>> float(reduce_prod(np.array([[1.0, 2.0], [3.0, 4.0]]), (0, 1)))
     24.0
     """
-    return _bind_reduction(reduce_prod_p, x, axes)
+    return bind_reduction(reduce_prod_p, x, axes)
 
 
 def _reduce_prod_jvp(g: Any, ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
     """sum_j g_j * prod_{k != j} x_k, with the "all but one" products made as (product of the
     elements before j) * (product of the elements after j): no division by x, so zeros in x are
     exact, and the rule is made of differentiable primitives, so every order is exact."""
-    from ftrans.lax.elementwise import mul
-    from ftrans.lax.structural import reshape, transpose
     shape = get_aval(x).shape
-    kept = _kept_dims(len(shape), axes)
+    kept = kept_dims(len(shape), axes)
     size = 1
     for a in axes:
         size *= shape[a]
@@ -132,8 +140,8 @@ def _reduce_prod_jvp(g: Any, ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
     x_flat = reshape(transpose(x, kept + axes), flat_shape)
     g_flat = reshape(transpose(g, kept + axes), flat_shape)
     last = len(kept)
-    before = _exclusive_cumprod(x_flat, last, reverse=False)
-    after = _exclusive_cumprod(x_flat, last, reverse=True)
+    before = exclusive_cumprod(x_flat, last, reverse=False)
+    after = exclusive_cumprod(x_flat, last, reverse=True)
     return reduce_sum(mul(g_flat, mul(before, after)), (last,))
 
 
@@ -146,9 +154,9 @@ defreducer(reduce_prod_p)
 # ---------------------------------------------------------------------------------------------
 
 _BOOL_HINT = "; compare first (e.g. ne(x, 0)) to make a boolean array"
-reduce_and_p = _reduction_primitive("reduce_and", lambda x, axes: np.all(x, axis=axes), "b",
+reduce_and_p = reduction_primitive("reduce_and", lambda x, axes: np.all(x, axis=axes), "b",
                                     _BOOL_HINT)
-reduce_or_p = _reduction_primitive("reduce_or", lambda x, axes: np.any(x, axis=axes), "b",
+reduce_or_p = reduction_primitive("reduce_or", lambda x, axes: np.any(x, axis=axes), "b",
                                    _BOOL_HINT)
 
 
@@ -160,7 +168,7 @@ def reduce_and(x: Any, axes: Sequence[int]) -> Any:
     >>> bool(reduce_and(np.array([True, False]), (0,)))
     False
     """
-    return _bind_reduction(reduce_and_p, x, axes)
+    return bind_reduction(reduce_and_p, x, axes)
 
 
 def reduce_or(x: Any, axes: Sequence[int]) -> Any:
@@ -171,7 +179,7 @@ def reduce_or(x: Any, axes: Sequence[int]) -> Any:
     >>> bool(reduce_or(np.array([True, False]), (0,)))
     True
     """
-    return _bind_reduction(reduce_or_p, x, axes)
+    return bind_reduction(reduce_or_p, x, axes)
 
 
 defjvp_zero(reduce_and_p)
@@ -196,10 +204,10 @@ def _arg_chooser_primitive(name: str, numpy_fn: Any) -> Primitive:
         if x.shape[axis] == 0:
             raise ValueError(f"{name} of an empty axis: axis {axis} of {x.str_short()} has "
                              f"size 0, so there is no element to choose")
-        _check_operand_kind(name, x, "biufc")  # complex: lexicographic, as NumPy
+        check_operand_kind(name, x, "biufc")  # complex: lexicographic, as NumPy
         if index_dtype.kind not in "iu":
             raise TypeError(f"{name}: index_dtype must be an integer dtype, got {index_dtype}")
-        return make_aval(_reduced_shape(x.shape, (axis,)), index_dtype)
+        return make_aval(reduced_shape(x.shape, (axis,)), index_dtype)
 
     return Primitive(name, impl=impl, abstract_eval=abstract_eval)
 
@@ -226,7 +234,7 @@ def argmax(x: Any, axis: int, index_dtype: Any = np.int64) -> Any:
     1
     """
     axis = _normalize_arg_axis("argmax", axis, get_aval(x).ndim)
-    return _bind_checked(argmax_p, x, axis=axis, index_dtype=np.dtype(index_dtype))
+    return bind_checked(argmax_p, x, axis=axis, index_dtype=np.dtype(index_dtype))
 
 
 def argmin(x: Any, axis: int, index_dtype: Any = np.int64) -> Any:
@@ -238,7 +246,7 @@ def argmin(x: Any, axis: int, index_dtype: Any = np.int64) -> Any:
     1
     """
     axis = _normalize_arg_axis("argmin", axis, get_aval(x).ndim)
-    return _bind_checked(argmin_p, x, axis=axis, index_dtype=np.dtype(index_dtype))
+    return bind_checked(argmin_p, x, axis=axis, index_dtype=np.dtype(index_dtype))
 
 
 defjvp_zero(argmax_p)

@@ -12,14 +12,22 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, make_aval, static_int
 from ftrans.interpreters.batching import defreducer
 from ftrans.interpreters.jvp import deflinear
+from ftrans.interpreters.transpose import transpose_rules
+from ftrans.lax.structural import broadcast_in_dim
+
+__all__ = [
+    "bind_checked", "bind_reduction", "canonicalize_axes", "check_axes", "check_operand_kind",
+    "kept_dims", "reduce_sum", "reduce_sum_p", "reduced_shape", "reduction_primitive",
+    "transpose_rules",
+]
 
 
-def _check_axes(x: ShapedArray, axes: tuple[int, ...], name: str) -> None:
+def check_axes(x: ShapedArray, axes: tuple[int, ...], name: str) -> None:
     if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
         raise ValueError(f"{name}: axes {axes} are invalid for an array of rank {x.ndim}")
 
 
-def _reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+def reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(d for i, d in enumerate(shape) if i not in axes)
 
 
@@ -46,8 +54,8 @@ def canonicalize_axes(axes: int | Sequence[int] | None, ndim: int) -> tuple[int,
 
 
 def _reduce_sum_abstract_eval(x: ShapedArray, axes: tuple[int, ...]) -> ShapedArray:
-    _check_axes(x, axes, "reduce_sum")
-    return make_aval(_reduced_shape(x.shape, axes), x.dtype)
+    check_axes(x, axes, "reduce_sum")
+    return make_aval(reduced_shape(x.shape, axes), x.dtype)
 
 
 def _reduce_sum_impl(x: Any, axes: tuple[int, ...]) -> Any:
@@ -69,7 +77,6 @@ def reduce_sum(x: Any, axes: Sequence[int]) -> Any:
 
 
 def _reduce_sum_transpose(ct: Any, x: Any, axes: tuple[int, ...]) -> list[Any]:
-    from ftrans.lax.structural import broadcast_in_dim
     shape = x.aval.shape
     kept = tuple(d for d in range(len(shape)) if d not in axes)
     return [broadcast_in_dim(ct, shape, kept)]
@@ -87,24 +94,24 @@ _KIND_NAMES = {"biuf": "real (bool, integer or floating)", "iufc": "numeric", "b
                "biufc": "bool or numeric"}
 
 
-def _check_operand_kind(name: str, x: ShapedArray, kinds: str, hint: str = "") -> None:
+def check_operand_kind(name: str, x: ShapedArray, kinds: str, hint: str = "") -> None:
     if x.dtype.kind not in kinds:
         raise TypeError(f"{name} needs a {_KIND_NAMES[kinds]} operand, got {x.str_short()}"
                         f"{hint}")
 
 
-def _reduction_primitive(name: str, impl: Any, kinds: str, hint: str = "") -> Primitive:
+def reduction_primitive(name: str, impl: Any, kinds: str, hint: str = "") -> Primitive:
     """A primitive ``name(x, axes=...)`` whose result keeps ``x``'s dtype."""
 
     def abstract_eval(x: ShapedArray, axes: tuple[int, ...]) -> ShapedArray:
-        _check_axes(x, axes, name)
-        _check_operand_kind(name, x, kinds, hint)
-        return make_aval(_reduced_shape(x.shape, axes), x.dtype)
+        check_axes(x, axes, name)
+        check_operand_kind(name, x, kinds, hint)
+        return make_aval(reduced_shape(x.shape, axes), x.dtype)
 
     return Primitive(name, impl=impl, abstract_eval=abstract_eval)
 
 
-def _bind_checked(prim: Primitive, *args: Any, **params: Any) -> Any:
+def bind_checked(prim: Primitive, *args: Any, **params: Any) -> Any:
     """``prim.bind`` after checking the arguments with the primitive's shape/dtype rule: eager
     evaluation runs the NumPy impl directly, which would compute something else (or fail
     obscurely) instead of naming the user's mistake."""
@@ -112,7 +119,7 @@ def _bind_checked(prim: Primitive, *args: Any, **params: Any) -> Any:
     return prim.bind(*args, **params)
 
 
-def _bind_reduction(prim: Primitive, x: Any, axes: Any) -> Any:
+def bind_reduction(prim: Primitive, x: Any, axes: Any) -> Any:
     """The wrapper of a reduction: canonical axes, checked; reducing no axis is the identity."""
     aval = get_aval(x)
     axes = canonicalize_axes(axes, aval.ndim)
@@ -120,7 +127,7 @@ def _bind_reduction(prim: Primitive, x: Any, axes: Any) -> Any:
     return prim.bind(x, axes=axes) if axes else x
 
 
-def _kept_dims(ndim: int, axes: tuple[int, ...]) -> tuple[int, ...]:
+def kept_dims(ndim: int, axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(d for d in range(ndim) if d not in axes)
 
 

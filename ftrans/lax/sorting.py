@@ -18,9 +18,10 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray, get_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, jvp_rules
-from ftrans.lax.elementwise import add, mul
+from ftrans.lax.elementwise import add, bitwise_not, check_operand, mul, ne, neg
 from ftrans.lax.gather_scatter import gather
 from ftrans.lax.structural import broadcasted_iota, reshape
+from ftrans.lax.indexing import slice_in_dim
 
 
 def _sort_abstract_eval(*operands: ShapedArray, dimension: int,
@@ -160,9 +161,6 @@ def top_k(operand: Any, k: int, *, axis: int = -1) -> tuple[Any, Any]:
     >>> top_k(np.array([1.0, 3.0, 2.0, 3.0]), 2)
     (array([3., 3.]), array([1, 3], dtype=int32))
     """
-    from ftrans.lax.elementwise import bitwise_not, ne, neg
-    from ftrans.lax.elementwise import check_operand
-    from ftrans.lax.indexing import slice_in_dim
     aval = get_aval(check_operand(operand, "lax.top_k"))
     if aval.ndim == 0:
         raise ValueError("top_k needs an operand of rank at least 1, got a scalar")

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ftrans.core import Primitive, ShapedArray
+from ftrans.core import get_aval, Primitive, ShapedArray
 from ftrans.interpreters.batching import defvectorized
 from ftrans.interpreters.jvp import defjvp
 from ftrans.lax.elementwise import (
@@ -37,10 +37,10 @@ _SQRT_PI = math.sqrt(math.pi)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _SQRT_HALF = math.sqrt(0.5)
 # Bernoulli numbers B_2, B_4, ..., B_16 of the asymptotic series
-_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
 
 
-def _special_primitive(name: str, impl: Callable[[np.ndarray], np.ndarray]) -> Primitive:
+def special_primitive(name: str, impl: Callable[[np.ndarray], np.ndarray]) -> Primitive:
     """An elementwise float primitive whose float64 NumPy ``impl`` also serves float32."""
 
     def abstract_eval(x: ShapedArray, **params: Any) -> ShapedArray:
@@ -80,8 +80,7 @@ def special_primitive_n(name: str, impl: Callable[..., np.ndarray], nargs: int) 
     return Primitive(name, impl=run, abstract_eval=abstract_eval)
 
 
-def _float_like(value: float, x: Any) -> Any:
-    from ftrans.core import get_aval
+def float_like(value: float, x: Any) -> Any:
     return np.asarray(value, get_aval(x).dtype)[()]
 
 
@@ -256,8 +255,8 @@ def _lgamma_positive(x: np.ndarray) -> np.ndarray:
     inv = 1 / z
     inv2 = inv * inv
     series = np.zeros_like(z)
-    for k in range(len(_BERNOULLI), 0, -1):
-        series = series * inv2 + _BERNOULLI[k - 1] / (2 * k * (2 * k - 1))
+    for k in range(len(BERNOULLI), 0, -1):
+        series = series * inv2 + BERNOULLI[k - 1] / (2 * k * (2 * k - 1))
     return (z - 0.5) * np.log(z) - z + _LOG_SQRT_2PI + series * inv - log_product
 
 
@@ -266,7 +265,7 @@ def _sin_pi(x: np.ndarray) -> np.ndarray:
     return np.abs(np.sin(np.pi * (x - np.round(x))))
 
 
-def _lgamma_impl(x: np.ndarray) -> np.ndarray:
+def lgamma_impl(x: np.ndarray) -> np.ndarray:
     out = np.empty_like(x)
     positive = x > 0
     out[positive] = _lgamma_positive(x[positive])
@@ -281,12 +280,12 @@ def _digamma_positive(x: np.ndarray) -> np.ndarray:
     z, acc = _shift_up(x, 10.0, lambda z: -1 / z)
     inv2 = 1 / (z * z)
     series = np.zeros_like(z)
-    for k in range(len(_BERNOULLI), 0, -1):
-        series = series * inv2 + _BERNOULLI[k - 1] / (2 * k)
+    for k in range(len(BERNOULLI), 0, -1):
+        series = series * inv2 + BERNOULLI[k - 1] / (2 * k)
     return acc + np.log(z) - 0.5 / z - series * inv2
 
 
-def _digamma_impl(x: np.ndarray) -> np.ndarray:
+def digamma_impl(x: np.ndarray) -> np.ndarray:
     out = np.empty_like(x)
     positive = x > 0
     out[positive] = _digamma_positive(x[positive])
@@ -304,8 +303,8 @@ def _polygamma_impl(x: np.ndarray, order: int) -> np.ndarray:
     z, acc = _shift_up(np.where(np.isnan(x), 15.0, x), 15.0, lambda z: z ** -(n + 1.0))
     # psi^(n)(z) ~ (-1)^(n+1) [(n-1)!/z^n + n!/(2 z^(n+1)) + sum B_2k (2k+n-1)!/(2k)!/z^(2k+n)]
     series = math.factorial(n - 1) / z ** n + math.factorial(n) / (2 * z ** (n + 1))
-    for k in range(1, len(_BERNOULLI) + 1):
-        series = series + (_BERNOULLI[k - 1] * math.factorial(2 * k + n - 1)
+    for k in range(1, len(BERNOULLI) + 1):
+        series = series + (BERNOULLI[k - 1] * math.factorial(2 * k + n - 1)
                            / math.factorial(2 * k) / z ** (2 * k + n))
     out = (-1) ** (n + 1) * (math.factorial(n) * acc + series)
     poles = (x <= 0) & (x == np.round(x))
@@ -317,8 +316,8 @@ def _polygamma_impl(x: np.ndarray, order: int) -> np.ndarray:
 # erf, erfc
 # ---------------------------------------------------------------------------------------------
 
-erf_p = _special_primitive("erf", _erf_impl)
-erfc_p = _special_primitive("erfc", _erfc_impl)
+erf_p = special_primitive("erf", _erf_impl)
+erfc_p = special_primitive("erfc", _erfc_impl)
 
 
 def erf(x: Any) -> Any:
@@ -342,7 +341,7 @@ def erfc(x: Any) -> Any:
 
 
 def _erf_derivative(x: Any) -> Any:
-    return mul(_float_like(2 / _SQRT_PI, x), exp(neg(mul(x, x))))
+    return mul(float_like(2 / _SQRT_PI, x), exp(neg(mul(x, x))))
 
 
 defjvp(erf_p, lambda g, ans, x: mul(g, _erf_derivative(x)))
@@ -355,7 +354,7 @@ defvectorized(erfc_p)
 # erf_inv
 # ---------------------------------------------------------------------------------------------
 
-erf_inv_p = _special_primitive("erf_inv", _erf_inv_impl)
+erf_inv_p = special_primitive("erf_inv", _erf_inv_impl)
 
 
 def erf_inv(x: Any) -> Any:
@@ -368,7 +367,7 @@ def erf_inv(x: Any) -> Any:
     return erf_inv_p.bind(check_operand(x, "lax.erf_inv"))
 
 
-defjvp(erf_inv_p, lambda g, ans, x: mul(g, mul(_float_like(_SQRT_PI / 2, ans),
+defjvp(erf_inv_p, lambda g, ans, x: mul(g, mul(float_like(_SQRT_PI / 2, ans),
                                                exp(mul(ans, ans)))))
 defvectorized(erf_inv_p)
 
@@ -377,7 +376,7 @@ defvectorized(erf_inv_p)
 # erfcx, log_ndtr, ndtri
 # ---------------------------------------------------------------------------------------------
 
-erfcx_p = _special_primitive("erfcx", _erfcx_impl)
+erfcx_p = special_primitive("erfcx", _erfcx_impl)
 
 
 def erfcx(x: Any) -> Any:
@@ -391,12 +390,12 @@ def erfcx(x: Any) -> Any:
     return erfcx_p.bind(check_operand(x, "lax.erfcx"))
 
 
-defjvp(erfcx_p, lambda g, ans, x: mul(g, sub(mul(mul(_float_like(2.0, x), x), ans),
-                                              _float_like(2 / _SQRT_PI, x))))
+defjvp(erfcx_p, lambda g, ans, x: mul(g, sub(mul(mul(float_like(2.0, x), x), ans),
+                                              float_like(2 / _SQRT_PI, x))))
 defvectorized(erfcx_p)
 
 
-log_ndtr_p = _special_primitive("log_ndtr", _log_ndtr_impl)
+log_ndtr_p = special_primitive("log_ndtr", _log_ndtr_impl)
 
 
 def log_ndtr(x: Any) -> Any:
@@ -413,14 +412,14 @@ def _log_ndtr_jvp(g: Any, ans: Any, x: Any) -> Any:
     # d/dx log Phi = phi / Phi: for x < 0 it is sqrt(2/pi) / erfcx(-x/sqrt(2)) (no cancellation
     # of the two large logarithms), for x >= 0 exp(log phi - log Phi); each branch gets an
     # input that keeps it finite, so the unused one cannot put a NaN into higher derivatives.
-    zero = _float_like(0.0, x)
+    zero = float_like(0.0, x)
     negative = lt(x, zero)
     lower = select_n(negative, zero, x)
     upper = select_n(negative, x, zero)
-    tail = div(_float_like(math.sqrt(2 / math.pi), x),
-               erfcx(mul(lower, _float_like(-_SQRT_HALF, x))))
-    log_density = sub(mul(_float_like(-0.5, x), mul(upper, upper)),
-                      _float_like(_LOG_SQRT_2PI, x))
+    tail = div(float_like(math.sqrt(2 / math.pi), x),
+               erfcx(mul(lower, float_like(-_SQRT_HALF, x))))
+    log_density = sub(mul(float_like(-0.5, x), mul(upper, upper)),
+                      float_like(_LOG_SQRT_2PI, x))
     body = exp(sub(log_density, log_ndtr(upper)))
     return mul(g, select_n(negative, body, tail))
 
@@ -429,7 +428,7 @@ defjvp(log_ndtr_p, _log_ndtr_jvp)
 defvectorized(log_ndtr_p)
 
 
-ndtri_p = _special_primitive("ndtri", _ndtri_impl)
+ndtri_p = special_primitive("ndtri", _ndtri_impl)
 
 
 def ndtri(p: Any) -> Any:
@@ -443,8 +442,8 @@ def ndtri(p: Any) -> Any:
     return ndtri_p.bind(check_operand(p, "lax.ndtri"))
 
 
-defjvp(ndtri_p, lambda g, ans, p: mul(g, exp(add(mul(_float_like(0.5, ans), mul(ans, ans)),
-                                                  _float_like(_LOG_SQRT_2PI, ans)))))
+defjvp(ndtri_p, lambda g, ans, p: mul(g, exp(add(mul(float_like(0.5, ans), mul(ans, ans)),
+                                                  float_like(_LOG_SQRT_2PI, ans)))))
 defvectorized(ndtri_p)
 
 
@@ -452,9 +451,9 @@ defvectorized(ndtri_p)
 # lgamma, digamma, polygamma
 # ---------------------------------------------------------------------------------------------
 
-lgamma_p = _special_primitive("lgamma", _lgamma_impl)
-digamma_p = _special_primitive("digamma", _digamma_impl)
-polygamma_p = _special_primitive("polygamma", _polygamma_impl)
+lgamma_p = special_primitive("lgamma", lgamma_impl)
+digamma_p = special_primitive("digamma", digamma_impl)
+polygamma_p = special_primitive("polygamma", _polygamma_impl)
 
 
 def lgamma(x: Any) -> Any:

@@ -37,7 +37,7 @@ from ftrans.core import get_aval
 from ftrans.interpreters.batching import defbroadcasting
 from ftrans.interpreters.jvp import Zero, defjvp, jvp_rules
 from ftrans.lax.elementwise import add, check_operand, mul, sign, sub
-from ftrans.lax.special import _float_like, _lgamma_impl, special_primitive_n
+from ftrans.lax.special import float_like, lgamma_impl, special_primitive_n
 from ftrans.lax.special_incomplete import _match_shape
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(200)
@@ -91,7 +91,7 @@ def _jn_nonnegative(n: np.ndarray, x: np.ndarray) -> np.ndarray:
         xs, ns = x[series], n[series]
         half = xs / 2
         with np.errstate(divide="ignore"):
-            term = np.where(ns == 0, 1.0, np.exp(ns * np.log(half) - _lgamma_impl(ns + 1)))
+            term = np.where(ns == 0, 1.0, np.exp(ns * np.log(half) - lgamma_impl(ns + 1)))
         total = term.copy()
         for k in range(1, 60):
             term = -term * half * half / (k * (k + ns))
@@ -172,8 +172,8 @@ def _ive_positive(v: np.ndarray, x: np.ndarray) -> np.ndarray:
         k = np.arange(count, dtype=np.float64)[:, None]
         z = k + vs + 1  # Gamma(z) in the k-th term: negative for some k when v < -1
         z_sign = np.where(z > 0, 1.0, np.where(np.ceil(-z) % 2 == 1, -1.0, 1.0))
-        log_terms = ((2 * k + vs) * np.log(xs / 2) - _lgamma_impl(np.broadcast_to(
-            k + 1, z.shape).copy()) - _lgamma_impl(np.abs(z) * np.sign(z) + 0.0) - xs)
+        log_terms = ((2 * k + vs) * np.log(xs / 2) - lgamma_impl(np.broadcast_to(
+            k + 1, z.shape).copy()) - lgamma_impl(np.abs(z) * np.sign(z) + 0.0) - xs)
         top = log_terms.max(axis=0)
         out[small] = np.exp(top) * np.sum(z_sign * np.exp(log_terms - top), axis=0)
     if large.any():
@@ -246,18 +246,18 @@ def bessel_ive(v: Any, x: Any) -> Any:
 
 
 def _neighbours(fun: Any, n: Any, x: Any) -> tuple[Any, Any]:
-    one = _float_like(1.0, n)
+    one = float_like(1.0, n)
     return fun(sub(n, one), x), fun(add(n, one), x)
 
 
 def _jn_jvp(g: Any, ans: Any, n: Any, x: Any) -> Any:
     below, above = _neighbours(bessel_jn, n, x)
-    return mul(g, mul(_float_like(0.5, x), sub(below, above)))
+    return mul(g, mul(float_like(0.5, x), sub(below, above)))
 
 
 def _yn_jvp(g: Any, ans: Any, n: Any, x: Any) -> Any:
     below, above = _neighbours(bessel_yn, n, x)
-    return mul(g, mul(_float_like(0.5, x), sub(below, above)))
+    return mul(g, mul(float_like(0.5, x), sub(below, above)))
 
 
 def _ive_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -270,7 +270,7 @@ def _ive_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]
     if type(x_dot) is Zero:
         return ans, Zero.like(ans)
     below, above = _neighbours(bessel_ive, v, x)
-    slope = sub(mul(_float_like(0.5, x), add(below, above)), mul(sign(x), ans))
+    slope = sub(mul(float_like(0.5, x), add(below, above)), mul(sign(x), ans))
     return ans, _match_shape(mul(x_dot, slope), get_aval(ans))
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from ftrans.interpreters.batching import defbroadcasting, defvectorized
 from ftrans.interpreters.jvp import defjvp
 from ftrans.lax.elementwise import check_operand, add, div, eq, mul, neg, select_n, sign, sub
-from ftrans.lax.special import _BERNOULLI, _float_like, _special_primitive, special_primitive_n
+from ftrans.lax.special import BERNOULLI, float_like, special_primitive, special_primitive_n
 
 _SERIES_LIMIT = 30.0
 
@@ -85,7 +85,7 @@ def _zeta_positive(s: np.ndarray, q: np.ndarray, order: int) -> np.ndarray:
         tail = tail + (math.comb(order, j) * (-u) ** (order - j) * (-1) ** j
                        * math.factorial(j) * (s - 1) ** (-1.0 - j))
     total = total + w * power * tail + 0.5 * (-u) ** order * power
-    for j, bernoulli in enumerate(_BERNOULLI, start=1):
+    for j, bernoulli in enumerate(BERNOULLI, start=1):
         m = 2 * j - 1
         coefficient = bernoulli / math.factorial(2 * j)
         polynomial = _rising_polynomial(m)
@@ -123,8 +123,8 @@ def _zeta_impl(s: np.ndarray, q: np.ndarray, order: int = 0) -> np.ndarray:
 # bessel_i0e, bessel_i1e
 # ---------------------------------------------------------------------------------------------
 
-bessel_i0e_p = _special_primitive("bessel_i0e", lambda x: _bessel_ie_impl(x, 0))
-bessel_i1e_p = _special_primitive("bessel_i1e", lambda x: _bessel_ie_impl(x, 1))
+bessel_i0e_p = special_primitive("bessel_i0e", lambda x: _bessel_ie_impl(x, 0))
+bessel_i1e_p = special_primitive("bessel_i1e", lambda x: _bessel_ie_impl(x, 1))
 
 
 def bessel_i0e(x: Any) -> Any:
@@ -149,9 +149,9 @@ def bessel_i1e(x: Any) -> Any:
 
 def _i1e_over_x(x: Any, ans: Any) -> Any:
     """``i1e(x) / x``, 1/2 at 0 (the divisor is made safe so no 0/0 reaches a derivative)."""
-    zero = eq(x, _float_like(0.0, x))
-    safe_x = select_n(zero, x, _float_like(1.0, x))
-    return select_n(zero, div(ans, safe_x), _float_like(0.5, x))
+    zero = eq(x, float_like(0.0, x))
+    safe_x = select_n(zero, x, float_like(1.0, x))
+    return select_n(zero, div(ans, safe_x), float_like(0.5, x))
 
 
 defjvp(bessel_i0e_p, lambda g, ans, x: mul(g, sub(bessel_i1e(x), mul(sign(x), ans))))
@@ -193,11 +193,11 @@ def zeta_ds(s: Any, q: Any, order: int) -> Any:
 
 def _zeta_q_rule(g: Any, ans: Any, s: Any, q: Any, order: int = 0) -> Any:
     # d/dq d^k/ds^k zeta(s, q) = d^k/ds^k [-s zeta(s+1, q)] = -(s Z_k(s+1) + k Z_{k-1}(s+1))
-    shifted = add(s, _float_like(1.0, s))
+    shifted = add(s, float_like(1.0, s))
     value = mul(s, zeta_ds(shifted, q, order) if order else zeta(shifted, q))
     if order:
         lower = zeta_ds(shifted, q, order - 1) if order > 1 else zeta(shifted, q)
-        value = add(value, mul(_float_like(float(order), s), lower))
+        value = add(value, mul(float_like(float(order), s), lower))
     return neg(mul(g, value))
 
 

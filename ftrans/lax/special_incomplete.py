@@ -33,7 +33,7 @@ from ftrans.interpreters.batching import defbroadcasting, defvectorized
 from ftrans.interpreters.jvp import Zero, _match_shape, defjvp, jvp_rules
 from ftrans.lax.elementwise import check_operand, add, div, exp, log, log1p, mul, neg, sub
 from ftrans.lax.special import (
-    _digamma_impl, _float_like, _lgamma_impl, _special_primitive, digamma, lgamma,
+    digamma_impl, float_like, lgamma_impl, special_primitive, digamma, lgamma,
     special_primitive_n,
 )
 
@@ -106,7 +106,7 @@ def _gamma_fraction(a: np.ndarray, x: np.ndarray, with_a_derivative: bool
 
 
 def _log_gamma_prefactor(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return a * np.log(x) - x - _lgamma_impl(a)
+    return a * np.log(x) - x - lgamma_impl(a)
 
 
 def _igamma_parts(a: np.ndarray, x: np.ndarray, with_a_derivative: bool = False) -> tuple:
@@ -123,7 +123,7 @@ def _igamma_parts(a: np.ndarray, x: np.ndarray, with_a_derivative: bool = False)
         av, xv = a[selected], x[selected]
         log_prefactor = _log_gamma_prefactor(av, xv)
         prefactor = np.exp(log_prefactor)
-        dlog_prefactor = np.log(xv) - _digamma_impl(av)
+        dlog_prefactor = np.log(xv) - digamma_impl(av)
         value, dvalue = (_gamma_series if use_series else _gamma_fraction)(
             av, xv, with_a_derivative)
         own = prefactor * value
@@ -179,7 +179,7 @@ def _beta_fraction(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _log_beta(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _lgamma_impl(a) + _lgamma_impl(b) - _lgamma_impl(a + b)
+    return lgamma_impl(a) + lgamma_impl(b) - lgamma_impl(a + b)
 
 
 def _betainc_lower(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -216,7 +216,7 @@ def _expn_positive(n: np.ndarray, x: np.ndarray) -> np.ndarray:
     # (-x)^{n-1}/(n-1)! (psi(n) - log x) - sum_{k != n-1} (-x)^k / ((k - n + 1) k!)
     power = np.ones_like(xs)  # (-x)^k / k!
     total = np.where(ns == 1, 0.0, -1 / (1 - ns))
-    log_term = _digamma_impl(ns) - np.log(xs)
+    log_term = digamma_impl(ns) - np.log(xs)
     special_term = np.where(ns == 1, log_term, 0.0)
     for k in range(1, 60):
         power = power * (-xs) / k
@@ -323,7 +323,7 @@ def igamma_grad_a(a: Any, x: Any) -> Any:
 
 def _gamma_density(a: Any, x: Any) -> Any:
     """``dP/dx = x^(a-1) e^{-x} / Gamma(a)``."""
-    return exp(sub(sub(mul(sub(a, _float_like(1.0, a)), log(x)), x), lgamma(a)))
+    return exp(sub(sub(mul(sub(a, float_like(1.0, a)), log(x)), x), lgamma(a)))
 
 
 defjvp(igamma_p, lambda g, ans, a, x: mul(g, igamma_grad_a(a, x)),
@@ -380,7 +380,7 @@ def _betainc_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, 
     ans = betainc(a, b, x)
     if type(x_dot) is Zero:
         return ans, Zero.like(ans)
-    one = _float_like(1.0, x)
+    one = float_like(1.0, x)
     log_density = sub(add(mul(sub(a, one), log(x)), mul(sub(b, one), log1p(neg(x)))),
                       sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b))))
     return ans, _match_shape(mul(x_dot, exp(log_density)), get_aval(ans))
@@ -394,7 +394,7 @@ defbroadcasting(betainc_p)
 # ---------------------------------------------------------------------------------------------
 
 expn_p = special_primitive_n("expn", _expn_impl, 2)
-expi_p = _special_primitive("expi", _expi_impl)
+expi_p = special_primitive("expi", _expi_impl)
 
 
 def expn(n: Any, x: Any) -> Any:
@@ -418,7 +418,7 @@ def expi(x: Any) -> Any:
     return expi_p.bind(check_operand(x, "lax.expi"))
 
 
-defjvp(expn_p, None, lambda g, ans, n, x: neg(mul(g, expn(sub(n, _float_like(1.0, n)), x))))
+defjvp(expn_p, None, lambda g, ans, n, x: neg(mul(g, expn(sub(n, float_like(1.0, n)), x))))
 defjvp(expi_p, lambda g, ans, x: mul(g, div(exp(x), x)))
 defbroadcasting(expn_p)
 defvectorized(expi_p)

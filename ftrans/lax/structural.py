@@ -25,12 +25,6 @@ from ftrans.lax.structural_base import (  # noqa: F401  (bind_checked: ftrans.la
 )
 
 
-def _normalize_axis(axis: int, ndim: int, what: str = "axis") -> int:
-    if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
-        raise ValueError(f"{what} {axis} is out of bounds for an array of rank {ndim}")
-    return axis % ndim if ndim else 0
-
-
 # ---------------------------------------------------------------------------------------------
 # broadcast_in_dim
 # ---------------------------------------------------------------------------------------------
@@ -91,7 +85,7 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Any:
 
 def _broadcast_in_dim_transpose(ct: Any, x: Any, shape: tuple[int, ...],
                                 broadcast_dimensions: tuple[int, ...]) -> list[Any]:
-    from ftrans.lax.reductions import reduce_sum
+    from ftrans.lax.reductions import reduce_sum  # cycle: lax.reductions imports lax.structural
     in_shape = x.aval.shape
     new_axes = tuple(d for d in range(len(shape)) if d not in broadcast_dimensions)
     stretched = tuple(dst for src, dst in enumerate(broadcast_dimensions)
@@ -387,7 +381,7 @@ def concatenate(operands: Sequence[Any], dimension: int) -> Any:
 
 
 def _concatenate_transpose(ct: Any, *operands: Any, dimension: int) -> list[Any]:
-    from ftrans.lax.indexing import slice_in_dim
+    from ftrans.lax.indexing import slice_in_dim  # cycle: lax.indexing imports lax.structural
     cts: list[Any] = []
     start = 0
     for op in operands:
@@ -499,9 +493,9 @@ def pad(x: Any, padding_value: Any, padding_config: Sequence[tuple[int, int, int
 
 def _pad_transpose(ct: Any, x: Any, padding_value: Any,
                    padding_config: tuple[tuple[int, int, int], ...]) -> list[Any]:
-    from ftrans.lax.elementwise import sub
-    from ftrans.lax.indexing import slice as slice_op
-    from ftrans.lax.reductions import reduce_sum
+    from ftrans.lax.elementwise import sub  # cycle: lax.elementwise imports lax.structural
+    from ftrans.lax.indexing import slice as slice_op  # cycle: lax.indexing imports lax.structural
+    from ftrans.lax.reductions import reduce_sum  # cycle: lax.reductions imports lax.structural
     ct_aval = get_aval(ct)
     # Undo the edges (a pad by the negated edges crops the padding and restores cropped
     # elements as zeros), then drop the interior padding with a strided slice.
@@ -523,7 +517,7 @@ deflinear(pad_p, transpose=_pad_transpose)
 
 def _pad_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
                padding_config: tuple[tuple[int, int, int], ...]) -> tuple[Any, int]:
-    from ftrans.lax.elementwise import select_n
+    from ftrans.lax.elementwise import select_n  # cycle: lax.elementwise imports lax.structural
     (x, padding_value), (x_bdim, value_bdim) = args, bdims
     if value_bdim is not_mapped:
         config = padding_config[:x_bdim] + ((0, 0, 0),) + padding_config[x_bdim:]

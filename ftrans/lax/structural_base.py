@@ -13,6 +13,11 @@ import numpy as np
 
 from ftrans.core import Primitive, ShapedArray, get_aval
 
+__all__ = [
+    "bind_checked", "canonicalize_dims", "check_sorted_dims", "scalar_like",
+    "shift_dims_past_batch",
+]
+
 
 def canonicalize_dims(name: str, dims: Sequence[int] | int, ndim: int) -> tuple[int, ...]:
     """``dims`` as a sorted tuple of distinct non-negative axes of a rank-``ndim`` array

@@ -43,6 +43,14 @@ from ftrans.lax.window_geometry import (
 )
 from ftrans.lax.window_geometry import padtype_to_pads  # noqa: F401  (public, re-exported)
 
+__all__ = [
+    "Pairs", "padtype_to_pads", "reduce_window", "reduce_window_max", "reduce_window_max_p",
+    "reduce_window_min", "reduce_window_min_p", "reduce_window_prod", "reduce_window_prod_p",
+    "reduce_window_shape_tuple", "reduce_window_sum", "reduce_window_sum_p",
+    "select_and_gather_add", "select_and_gather_add_p", "select_and_scatter_add",
+    "select_and_scatter_add_p",
+]
+
 # ---------------------------------------------------------------------------------------------
 # reduce_window_sum
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,16 @@ from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._shapes import concatenate, moveaxis
+from ftrans.numpy._linalg import diag, matmul
+from ftrans.numpy._complex import conjugate
+from ftrans.numpy._elementwise import equal, multiply
+from ftrans.numpy._reductions import all as _all, sum as _sum
+from ftrans.numpy import _reductions
+from ftrans.numpy._calculus import diff
+from ftrans.numpy._math import remainder
+from ftrans.numpy._creation import linspace
+from ftrans.api import vmap
 
 __all__ = ["append", "block", "resize", "rollaxis", "unstack", "matrix_transpose", "matvec",
            "vecmat", "vecdot", "cumulative_sum", "cumulative_prod", "array_equal",
@@ -29,7 +39,6 @@ def append(arr: Any, values: Any, axis: int | None = None) -> Any:
     >>> fnp.append(np.array([1, 2]), [[3, 4]])
     array([1, 2, 3, 4])
     """
-    from ftrans.numpy._shapes import concatenate
     arr, values = asarray_strong(arr), asarray_strong(values)
     if axis is None:
         arr, values = lax.reshape(arr, (-1,)), lax.reshape(values, (-1,))
@@ -54,7 +63,6 @@ def block(arrays: Any) -> Any:
            [0., 1., 0.],
            [1., 1., 5.]])
     """
-    from ftrans.numpy._shapes import concatenate
 
     leaves: list[Any] = []
 
@@ -136,7 +144,6 @@ def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
         start -= 1
     if axis == start:
         return a
-    from ftrans.numpy._shapes import moveaxis
     return moveaxis(a, axis, start)
 
 
@@ -181,7 +188,6 @@ def matvec(x1: Any, x2: Any, /) -> Any:
     >>> fnp.matvec(np.eye(2) * 2, np.array([1.0, 3.0]))
     array([2., 6.])
     """
-    from ftrans.numpy._linalg import matmul
     x2 = asarray_strong(x2)
     return matmul(x1, lax.expand_dims(x2, (get_aval(x2).ndim,)))[..., 0]
 
@@ -194,8 +200,6 @@ def vecmat(x1: Any, x2: Any, /) -> Any:
     >>> fnp.vecmat(np.array([1.0, 3.0]), np.eye(2) * 2)
     array([2., 6.])
     """
-    from ftrans.numpy._complex import conjugate
-    from ftrans.numpy._linalg import matmul
     x1 = conjugate(asarray_strong(x1))
     return matmul(lax.expand_dims(x1, (get_aval(x1).ndim - 1,)), x2)[..., 0, :]
 
@@ -210,9 +214,6 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
     >>> fnp.vecdot(np.ones((2, 3)), np.arange(3.0))
     array([3., 3.])
     """
-    from ftrans.numpy._complex import conjugate
-    from ftrans.numpy._elementwise import multiply
-    from ftrans.numpy._reductions import sum as _sum
     x1, x2 = conjugate(asarray_strong(x1)), asarray_strong(x2)
     s1, s2 = get_aval(x1).shape, get_aval(x2).shape
     if not s1 or not s2 or s1[axis] != s2[axis]:
@@ -224,7 +225,6 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
 
 
 def _cumulative(name: str, x: Any, axis: int | None, dtype: Any, include_initial: bool) -> Any:
-    from ftrans.numpy import _reductions
     x = asarray_strong(x)
     ndim = get_aval(x).ndim
     if ndim == 0:
@@ -286,8 +286,6 @@ def array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> Any:
 
 
 def _all_equal(a1: Any, a2: Any, equal_nan: bool) -> Any:
-    from ftrans.numpy._elementwise import equal
-    from ftrans.numpy._reductions import all as _all
     same = equal(a1, a2)
     if equal_nan and result_type(a1, a2).kind in "fc":
         both = lax.bitwise_and(lax.ne(a1, a1), lax.ne(a2, a2))
@@ -343,7 +341,6 @@ def diagflat(v: Any, k: int = 0) -> Any:
            [0, 0, 2],
            [0, 0, 0]])
     """
-    from ftrans.numpy._linalg import diag
     return diag(lax.reshape(asarray_strong(v), (-1,)), k)
 
 
@@ -392,8 +389,6 @@ def unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: Any = 2 * np.
     >>> fnp.unwrap(np.array([0.0, 3.0, 6.5, 0.2])).round(4)
     array([0.    , 3.    , 0.2168, 0.2   ])
     """
-    from ftrans.numpy._calculus import diff
-    from ftrans.numpy._math import remainder
     p = asarray_strong(p)
     dtype = result_type(p, period, 1.0)
     p = cast(p, dtype)
@@ -428,7 +423,6 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     >>> fnp.geomspace(1.0, 1000.0, 4)
     array([   1.,   10.,  100., 1000.])
     """
-    from ftrans.numpy._creation import linspace
     num = int(num)
     start, stop = asarray_strong(start), asarray_strong(stop)
     ftype = result_type(start, stop, 1.0)
@@ -453,7 +447,6 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
             parts.append(lax.broadcast_to(stop, (1,) + shape[1:]))
         out = lax.concatenate(parts, 0)
     if axis != 0:
-        from ftrans.numpy._shapes import moveaxis
         out = moveaxis(out, 0, axis)
     return out if dtype is None else cast(out, np.dtype(dtype))
 
@@ -468,7 +461,6 @@ def fromfunction(function: Callable[..., Any], shape: Sequence[int], *, dtype: A
     array([[ 0, 10, 20],
            [ 1, 11, 21]])
     """
-    from ftrans.api import vmap
     shape = tuple(int(d) for d in shape)
     fn = lambda *idx: function(*idx, **kwargs)  # noqa: E731
     for i in reversed(range(len(shape))):

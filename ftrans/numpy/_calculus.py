@@ -17,12 +17,17 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
-from ftrans.lax import gather_scatter
-from ftrans.lax import indexing as lax_indexing
+from ftrans.lax import gather_scatter, indexing as lax_indexing
 from ftrans.lax.convolution import conv_general_dilated
 from ftrans.numpy._axes import normalize_axes, normalize_axis
 from ftrans.numpy._elementwise import add, multiply, not_equal, subtract, true_divide
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._reductions import sum as reduce_sum
+from ftrans.numpy._sorting import searchsorted
+from ftrans.numpy._shapes import concatenate, moveaxis
+from ftrans.lax.sorting import sort as lax_sort
+from ftrans.numpy._math import remainder
+from ftrans.numpy._complex import conjugate
 
 __all__ = ["diff", "ediff1d", "gradient", "trapezoid", "interp", "convolve", "correlate",
            "cross"]
@@ -72,7 +77,6 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _NO_VALUE,
             extra = lax.broadcast_to(extra, tuple(shape))
         parts.append(extra)
     if len(parts) > 1:
-        from ftrans.numpy._shapes import concatenate
         a = concatenate(parts, ax)
     for _ in range(n):
         size = get_aval(a).shape[ax]
@@ -251,7 +255,6 @@ def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Any:
     >>> fnp.trapezoid(np.array([1., 2., 3.]), x=np.array([0., 1., 3.]))
     np.float64(6.5)
     """
-    from ftrans.numpy._reductions import sum as reduce_sum
     y = asarray_strong(y)
     ndim = get_aval(y).ndim
     ax = normalize_axis(axis, ndim)
@@ -285,7 +288,6 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     >>> fnp.interp(np.array([0.5, 2.5, -1.]), np.array([0., 1., 2.]), np.array([0., 10., 0.]))
     array([5., 0., 0.])
     """
-    from ftrans.numpy._sorting import searchsorted
     x, xp, fp = asarray_strong(x), asarray_strong(xp), asarray_strong(fp)
     if get_aval(xp).ndim != 1 or get_aval(fp).ndim != 1:
         raise ValueError("object too deep for desired array" if get_aval(fp).ndim > 1 else
@@ -299,8 +301,6 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     x, xp = cast(x, np.dtype(np.float64)), cast(xp, np.dtype(np.float64))
     fp = cast(fp, out_dtype)
     if period is not None:
-        from ftrans.lax.sorting import sort as lax_sort
-        from ftrans.numpy._math import remainder
         if not isinstance(period, Tracer) and period == 0:
             raise ValueError("period must be a non-zero value")
         period = abs(period) if not isinstance(period, Tracer) else period
@@ -382,7 +382,6 @@ def _signal(name: str, a: Any, v: Any, mode: str, correlate: bool) -> Any:
     a, v = cast(a, compute), cast(v, compute)
     n, m = get_aval(a).shape[0], get_aval(v).shape[0]
     if correlate:
-        from ftrans.numpy._complex import conjugate
         v = lax.rev(conjugate(v) if compute.kind == "c" else v, (0,))
     big, small = max(n, m), min(n, m)
     if mode == "full":
@@ -447,7 +446,6 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
     a, b = asarray_strong(a), asarray_strong(b)
     dtype = result_type(a, b)
     a, b = cast(a, dtype), cast(b, dtype)
-    from ftrans.numpy._shapes import moveaxis
     a = moveaxis(a, normalize_axis(axisa, get_aval(a).ndim, "axisa"), -1)
     b = moveaxis(b, normalize_axis(axisb, get_aval(b).ndim, "axisb"), -1)
     na, nb = get_aval(a).shape[-1], get_aval(b).shape[-1]

@@ -14,6 +14,8 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.numpy._promotion import asarray_leaf, cast
+from ftrans.numpy._trig import arctan2
+from ftrans.numpy._sorting import sort
 
 __all__ = ["real", "imag", "conjugate", "conj", "angle", "iscomplex", "isreal",
            "iscomplexobj", "isrealobj", "real_if_close", "sort_complex"]
@@ -79,7 +81,6 @@ def angle(z: Any, deg: bool = False) -> Any:
     >>> fnp.angle(np.array([1j, -1.0, 1 + 1j]), deg=True)
     array([ 90., 180.,  45.])
     """
-    from ftrans.numpy._trig import arctan2
     x = _leaf(z)
     if get_aval(x).dtype.kind not in "fc":
         x = cast(x, np.dtype(np.float64))
@@ -164,7 +165,6 @@ def sort_complex(a: Any) -> Any:
     >>> fnp.sort_complex(np.array([1 + 2j, 2 - 1j, 1 - 1j]))
     array([1.-1.j, 1.+2.j, 2.-1.j])
     """
-    from ftrans.numpy._sorting import sort
     x = _leaf(a)
     out = sort(x)
     dtype = get_aval(out).dtype

@@ -12,6 +12,8 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._complex import conjugate, imag, real
+from ftrans.numpy._linalg import diagonal
 
 __all__ = ["cov", "corrcoef"]
 
@@ -97,7 +99,6 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: in
             aw = cast(asarray_strong(aweights), ftype)
             fact = lax.sub(total, lax.div(lax.mul(np.asarray(ddof, ftype)[()],
                                                   lax.reduce_sum(lax.mul(w, aw), (0,))), total))
-    from ftrans.numpy._complex import conjugate
     centered = lax.sub(x, lax.reshape(avg, (-1, 1)))
     weighted = centered if w is None else lax.mul(centered, w)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -122,8 +123,6 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -
     c = cov(x, y, rowvar, dtype=dtype)
     if get_aval(c).ndim == 0:
         return lax.div(c, c)
-    from ftrans.numpy._complex import imag, real
-    from ftrans.numpy._linalg import diagonal
     d = cast(lax.sqrt(real(diagonal(c))), get_aval(c).dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = lax.div(lax.div(c, lax.reshape(d, (-1, 1))), d)

@@ -15,7 +15,9 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, canonicalize_shape, get_aval
-from ftrans.numpy._promotion import concrete_numeric_array
+from ftrans.numpy._promotion import asarray_strong, cast, concrete_numeric_array, result_type
+from ftrans.numpy._elementwise import add, multiply, subtract, true_divide
+from ftrans.numpy._shapes import moveaxis, stack
 
 __all__ = ["array", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "empty_like", "arange", "linspace", "eye", "identity", "tri",
@@ -41,8 +43,6 @@ def array(object: Any, dtype: Any = None, copy: bool = True, *,  # noqa: A002
     if isinstance(object, Tracer):
         out = object if dtype is None else lax.convert_element_type(object, dtype)
     elif isinstance(object, (list, tuple)) and _contains_tracer(object):
-        from ftrans.numpy._promotion import result_type
-        from ftrans.numpy._shapes import stack
         elements = [array(e) for e in object]
         target = np.dtype(dtype) if dtype is not None else result_type(*elements)
         out = stack([asarray(e, target) for e in elements])
@@ -144,9 +144,6 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
         start = concrete_numeric_array(start, "linspace")
         stop = concrete_numeric_array(stop, "linspace")
         return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
-    from ftrans.numpy._elementwise import add, multiply, subtract, true_divide
-    from ftrans.numpy._promotion import asarray_strong, cast, result_type
-    from ftrans.numpy._shapes import moveaxis
     start, stop = asarray_strong(start), asarray_strong(stop)
     compute = result_type(start, stop, 1.0)
     start, stop = cast(start, compute), cast(stop, compute)
@@ -186,7 +183,6 @@ def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False,
              indexing: str = "xy") -> tuple[Any, ...]:
     """Coordinate arrays from coordinate vectors (``indexing='xy'`` swaps the first two
     axes, as in NumPy)."""
-    from ftrans.numpy._promotion import asarray_strong
     if indexing not in ("xy", "ij"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
     vectors = [lax.reshape(asarray_strong(x), (-1,)) for x in xi]

@@ -103,10 +103,6 @@ def _export(fn: Callable, name: str, ufunc: np.ufunc | None = None) -> Callable:
     return fn
 
 
-def _is_bool(x: Any) -> bool:
-    return get_aval(x).dtype.kind == "b"
-
-
 # ---------------------------------------------------------------------------------------------
 # Arithmetic
 # ---------------------------------------------------------------------------------------------

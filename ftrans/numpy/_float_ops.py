@@ -17,8 +17,10 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import get_aval
-from ftrans.numpy._math import _const, _operands, copysign
+from ftrans.numpy._math import const_like, promoted_operands, copysign
 from ftrans.numpy._promotion import asarray_strong, cast
+from ftrans.numpy._elementwise import trunc
+from ftrans.numpy._axes import check_no_out
 
 __all__ = ["fmax", "fmin", "frexp", "ldexp", "nextafter", "spacing", "modf", "isposinf",
            "isneginf", "sinc", "i0"]
@@ -50,7 +52,7 @@ def fmin(x1: Any, x2: Any, /) -> Any:
 
 
 def _nan_ignoring(ufunc: np.ufunc, extremum: Any, x1: Any, x2: Any) -> Any:
-    x, y = _operands(ufunc, x1, x2)
+    x, y = promoted_operands(ufunc, x1, x2)
     out = extremum(x, y)
     if get_aval(out).dtype.kind not in "fc":
         return out
@@ -63,8 +65,8 @@ def _pow2(k: Any, like: Any) -> Any:
     product is the power (each factor stays in range where the product does)."""
     dtype = get_aval(like).dtype
     k = cast(k, dtype)
-    half = lax.floor(lax.mul(k, _const(0.5, k)))
-    two = _const(2.0, k)
+    half = lax.floor(lax.mul(k, const_like(0.5, k)))
+    two = const_like(2.0, k)
     return lax.pow(two, half), lax.pow(two, lax.sub(k, half))
 
 
@@ -79,16 +81,16 @@ def _exponent(x: Any) -> tuple[Any, Any]:
     ``0.5 <= m < 1``; e is 0 where x is 0, infinite or NaN."""
     x = lax.stop_gradient(x)
     ax = lax.abs(x)
-    regular = lax.bitwise_and(lax.ne(ax, _const(0, ax)), lax.lt(ax, _const(np.inf, ax)))
-    safe = lax.select_n(regular, _const(1, ax), ax)
-    e = lax.add(lax.floor(lax.log(safe) / _const(math.log(2.0), safe)), _const(1, safe))
+    regular = lax.bitwise_and(lax.ne(ax, const_like(0, ax)), lax.lt(ax, const_like(np.inf, ax)))
+    safe = lax.select_n(regular, const_like(1, ax), ax)
+    e = lax.add(lax.floor(lax.log(safe) / const_like(math.log(2.0), safe)), const_like(1, safe))
     m = _scale(safe, lax.neg(e))
     # log2 may be off by one near powers of two: move e one step to put m in [0.5, 1)
-    high = lax.ge(m, _const(1, m))
-    e = lax.select_n(high, e, lax.add(e, _const(1, e)))
-    low = lax.lt(_scale(safe, lax.neg(e)), _const(0.5, m))
-    e = lax.select_n(low, e, lax.sub(e, _const(1, e)))
-    return lax.select_n(regular, _const(0, e), e), regular
+    high = lax.ge(m, const_like(1, m))
+    e = lax.select_n(high, e, lax.add(e, const_like(1, e)))
+    low = lax.lt(_scale(safe, lax.neg(e)), const_like(0.5, m))
+    e = lax.select_n(low, e, lax.sub(e, const_like(1, e)))
+    return lax.select_n(regular, const_like(0, e), e), regular
 
 
 def frexp(x: Any, /) -> tuple[Any, Any]:
@@ -109,7 +111,7 @@ def frexp(x: Any, /) -> tuple[Any, Any]:
     >>> fnp.frexp(np.array([8.0, -0.75, 0.0]))
     (array([ 0.5 , -0.75,  0.  ]), array([4, 0, 0], dtype=int32))
     """
-    (x,) = _operands(np.frexp, x)
+    (x,) = promoted_operands(np.frexp, x)
     e, _ = _exponent(x)
     mantissa = _scale(x, lax.neg(e))
     return mantissa, lax.convert_element_type(e, np.int32)
@@ -126,7 +128,7 @@ def ldexp(x1: Any, x2: Any, /) -> Any:
     >>> fnp.ldexp(np.array([1.0, 3.0]), np.array([-3, 2]))
     array([ 0.125, 12.   ])
     """
-    x, k = _operands(np.ldexp, x1, x2)
+    x, k = promoted_operands(np.ldexp, x1, x2)
     # beyond +-2200 every float64 result has saturated to 0 or inf: clamp before converting
     k = lax.max(lax.min(k, np.asarray(2200, get_aval(k).dtype)[()]),
                 np.asarray(-2200, get_aval(k).dtype)[()])
@@ -141,7 +143,7 @@ def nextafter(x1: Any, x2: Any, /) -> Any:
     >>> float(fnp.nextafter(1.0, 2.0) - 1.0) == float(np.finfo(np.float64).eps)
     True
     """
-    x, y = _operands(np.nextafter, x1, x2)
+    x, y = promoted_operands(np.nextafter, x1, x2)
     x, y = lax.stop_gradient(x), lax.stop_gradient(y)
     return _nextafter(x, y)
 
@@ -149,19 +151,19 @@ def nextafter(x1: Any, x2: Any, /) -> Any:
 def _nextafter(x: Any, y: Any) -> Any:
     info = np.finfo(get_aval(x).dtype)
     e, _ = _exponent(x)
-    ulp = _scale(_const(1, x), lax.sub(e, _const(info.nmant + 1, e)))
+    ulp = _scale(const_like(1, x), lax.sub(e, const_like(info.nmant + 1, e)))
     up = lax.gt(y, x)
-    negative = lax.lt(x, _const(0, x))
+    negative = lax.lt(x, const_like(0, x))
     toward_zero = lax.ne(up, lax.bitwise_not(negative))
-    at_power = lax.eq(lax.abs(x), _scale(_const(0.5, x), e))
+    at_power = lax.eq(lax.abs(x), _scale(const_like(0.5, x), e))
     half_step = lax.bitwise_and(toward_zero, at_power)
-    step = lax.select_n(half_step, ulp, lax.mul(ulp, _const(0.5, ulp)))
-    step = lax.max(step, _const(info.smallest_subnormal, step))
+    step = lax.select_n(half_step, ulp, lax.mul(ulp, const_like(0.5, ulp)))
+    step = lax.max(step, const_like(info.smallest_subnormal, step))
     out = lax.select_n(up, lax.sub(x, step), lax.add(x, step))
-    tiny = _const(info.smallest_subnormal, x)
-    out = lax.select_n(lax.eq(x, _const(0, x)), out, lax.select_n(up, lax.neg(tiny), tiny))
-    biggest = _const(info.max, x)
-    infinite = lax.eq(lax.abs(x), _const(np.inf, x))
+    tiny = const_like(info.smallest_subnormal, x)
+    out = lax.select_n(lax.eq(x, const_like(0, x)), out, lax.select_n(up, lax.neg(tiny), tiny))
+    biggest = const_like(info.max, x)
+    infinite = lax.eq(lax.abs(x), const_like(np.inf, x))
     out = lax.select_n(infinite, out, lax.select_n(negative, biggest, lax.neg(biggest)))
     out = lax.select_n(lax.eq(x, y), out, y)
     return lax.select_n(lax.bitwise_or(_isnan(x), _isnan(y)), out, lax.add(x, y))
@@ -175,10 +177,10 @@ def spacing(x: Any, /) -> Any:
     >>> bool(fnp.spacing(1.0) == np.finfo(np.float64).eps)
     True
     """
-    (x,) = _operands(np.spacing, x)
+    (x,) = promoted_operands(np.spacing, x)
     x = lax.stop_gradient(x)
-    inf = _const(np.inf, x)
-    away = lax.select_n(lax.lt(x, _const(0, x)), inf, lax.neg(inf))  # -0.0 steps up
+    inf = const_like(np.inf, x)
+    away = lax.select_n(lax.lt(x, const_like(0, x)), inf, lax.neg(inf))  # -0.0 steps up
     with np.errstate(invalid="ignore"):
         return lax.sub(_nextafter(x, away), x)
 
@@ -192,14 +194,13 @@ def modf(x: Any, /) -> tuple[Any, Any]:
     >>> fnp.modf(np.array([2.5, -2.5]))
     (array([ 0.5, -0.5]), array([ 2., -2.]))
     """
-    (x,) = _operands(np.modf, x)
-    from ftrans.numpy._elementwise import trunc
+    (x,) = promoted_operands(np.modf, x)
     whole = lax.stop_gradient(trunc(x))
-    infinite = lax.eq(lax.abs(x), _const(np.inf, x))
+    infinite = lax.eq(lax.abs(x), const_like(np.inf, x))
     with np.errstate(invalid="ignore"):
         frac = lax.sub(x, whole)
-    signed_zero = copysign(_const(0, x), x)
-    frac = lax.select_n(lax.bitwise_or(lax.eq(frac, _const(0, x)), infinite), frac,
+    signed_zero = copysign(const_like(0, x), x)
+    frac = lax.select_n(lax.bitwise_or(lax.eq(frac, const_like(0, x)), infinite), frac,
                         signed_zero)
     return frac, whole
 
@@ -212,7 +213,7 @@ def _infinity_test(x: Any, value: float, name: str) -> Any:
     if dtype.kind != "f":
         out = np.zeros(get_aval(x).shape, bool)
         return out if out.ndim else out[()]
-    return lax.eq(x, _const(value, x))
+    return lax.eq(x, const_like(value, x))
 
 
 def isposinf(x: Any, /, out: None = None) -> Any:
@@ -225,7 +226,6 @@ def isposinf(x: Any, /, out: None = None) -> Any:
     >>> fnp.isposinf(np.array([np.inf, -np.inf, 1.0]))
     array([ True, False, False])
     """
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "isposinf")
     return _infinity_test(x, np.inf, "isposinf")
 
@@ -240,7 +240,6 @@ def isneginf(x: Any, /, out: None = None) -> Any:
     >>> fnp.isneginf(np.array([np.inf, -np.inf, 1.0]))
     array([False,  True, False])
     """
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "isneginf")
     return _infinity_test(x, -np.inf, "isneginf")
 
@@ -264,15 +263,15 @@ def sinc(x: Any, /) -> Any:
     (0.6366197723675814, 0.0)
     """
     x = _float_input(x, "sinc")
-    y = lax.mul(x, _const(np.pi, x))
-    small = lax.lt(lax.abs(y), _const(1e-2, y))
-    safe = lax.select_n(small, y, _const(1, y))
+    y = lax.mul(x, const_like(np.pi, x))
+    small = lax.lt(lax.abs(y), const_like(1e-2, y))
+    safe = lax.select_n(small, y, const_like(1, y))
     quotient = lax.div(lax.sin(safe), safe)
     y2 = lax.mul(y, y)
     # 1 - y^2/3! + y^4/5! - y^6/7! + y^8/9!: exact to rounding for |y| < 1e-2
-    series = _const(1 / 362880, y)
+    series = const_like(1 / 362880, y)
     for c in (-1 / 5040, 1 / 120, -1 / 6, 1.0):
-        series = lax.add(lax.mul(series, y2), _const(c, y))
+        series = lax.add(lax.mul(series, y2), const_like(c, y))
     return lax.select_n(small, quotient, series)
 
 
@@ -283,24 +282,25 @@ _I0_ASYMPTOTIC_TERMS = 20  # relative error below 5e-15 from x = 20 on
 
 def _i0_series(x: Any) -> Any:
     """sum_k (x^2/4)^k / (k!)^2: all terms positive, so no cancellation."""
-    q = lax.mul(lax.mul(x, x), _const(0.25, x))
-    term = _const(1, x)
+    q = lax.mul(lax.mul(x, x), const_like(0.25, x))
+    term = const_like(1, x)
     total = term
     for k in range(1, _I0_SERIES_TERMS):
-        term = lax.mul(term, lax.div(q, _const(k * k, q)))
+        term = lax.mul(term, lax.div(q, const_like(k * k, q)))
         total = lax.add(total, term)
     return total
 
 
 def _i0_asymptotic(x: Any) -> Any:
     """e^x / sqrt(2 pi x) * sum_k ((2k-1)!!)^2 / (k! (8x)^k), for large x (> 0)."""
-    inv = lax.div(_const(1, x), lax.mul(x, _const(8, x)))
-    term = _const(1, x)
+    inv = lax.div(const_like(1, x), lax.mul(x, const_like(8, x)))
+    term = const_like(1, x)
     total = term
     for k in range(1, _I0_ASYMPTOTIC_TERMS):
-        term = lax.mul(term, lax.mul(inv, _const((2 * k - 1) ** 2 / k, x)))
+        term = lax.mul(term, lax.mul(inv, const_like((2 * k - 1) ** 2 / k, x)))
         total = lax.add(total, term)
-    log_scale = lax.sub(x, lax.mul(_const(0.5, x), lax.log(lax.mul(x, _const(2 * np.pi, x)))))
+    log_scale = lax.sub(x, lax.mul(const_like(0.5, x),
+                                   lax.log(lax.mul(x, const_like(2 * np.pi, x)))))
     return lax.mul(lax.exp(log_scale), total)
 
 
@@ -317,7 +317,7 @@ def i0(x: Any) -> Any:
     """
     x = _float_input(x, "i0")
     ax = lax.abs(x)
-    large = lax.ge(ax, _const(_I0_ASYMPTOTIC_FROM, ax))
-    small_arg = lax.select_n(large, x, _const(0, x))
-    large_arg = lax.select_n(large, _const(_I0_ASYMPTOTIC_FROM, ax), ax)
+    large = lax.ge(ax, const_like(_I0_ASYMPTOTIC_FROM, ax))
+    small_arg = lax.select_n(large, x, const_like(0, x))
+    large_arg = lax.select_n(large, const_like(_I0_ASYMPTOTIC_FROM, ax), ax)
     return lax.select_n(large, _i0_series(small_arg), _i0_asymptotic(large_arg))

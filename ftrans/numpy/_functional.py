@@ -16,6 +16,10 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.numpy._promotion import asarray_strong, cast
+from ftrans.api import vmap
+from ftrans.numpy._axes import check_no_out, normalize_axis
+from ftrans.numpy._shapes import moveaxis
+from ftrans.numpy._indexing import at as _at
 
 __all__ = ["vectorize", "apply_along_axis", "apply_over_axes", "piecewise"]
 
@@ -67,7 +71,6 @@ def vectorize(pyfunc: Callable[..., Any], *, excluded: frozenset = frozenset(),
     parsed = _parse_signature(signature) if signature is not None else None
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        from ftrans.api import vmap
         fixed_kw = {k: v for k, v in kwargs.items() if k in excluded}
         free_kw = {k: v for k, v in kwargs.items() if k not in excluded}
         positions = [i for i in range(len(args)) if i not in excluded]
@@ -124,9 +127,6 @@ def apply_along_axis(func1d: Callable[..., Any], axis: int, arr: Any, *args: Any
     >>> fnp.apply_along_axis(lambda v: v[0] + v[-1], 1, np.arange(6.0).reshape(2, 3))
     array([2., 8.])
     """
-    from ftrans.api import vmap
-    from ftrans.numpy._axes import normalize_axis
-    from ftrans.numpy._shapes import moveaxis
     arr = asarray_strong(arr)
     ndim = get_aval(arr).ndim
     axis = normalize_axis(axis, ndim)
@@ -257,7 +257,6 @@ class ufunc:  # noqa: N801  (NumPy's and JAX's name)
         return f"<ftrans.numpy.ufunc {self.__name__!r}>"
 
     def __call__(self, *args: Any, out: None = None, where: None = None) -> Any:
-        from ftrans.numpy._axes import check_no_out
         check_no_out(out, self.__name__)
         if where is not None:
             raise NotImplementedError(f"{self.__name__}: where= is not supported")
@@ -278,8 +277,6 @@ class ufunc:  # noqa: N801  (NumPy's and JAX's name)
         return self(lax.reshape(A, a_shape + (1,) * len(b_shape)), B)
 
     def _reduce(self, a: Any, axis: Any, initial: Any) -> tuple[Any, int]:
-        from ftrans.numpy._axes import normalize_axis
-        from ftrans.numpy._shapes import moveaxis
         a = asarray_strong(a)
         if axis is None:
             a, axis = lax.reshape(a, (-1,)), 0
@@ -308,7 +305,6 @@ class ufunc:  # noqa: N801  (NumPy's and JAX's name)
     def reduce(self, a: Any, axis: int | None = 0, dtype: Any = None, out: None = None,
                keepdims: bool = False, initial: Any = None) -> Any:
         """The reduction ``f(...f(f(a0, a1), a2)..., an)`` along ``axis`` (None: all)."""
-        from ftrans.numpy._axes import check_no_out
         check_no_out(out, f"{self.__name__}.reduce")
         self._binary("reduce")
         a = asarray_strong(a)
@@ -323,14 +319,11 @@ class ufunc:  # noqa: N801  (NumPy's and JAX's name)
 
     def accumulate(self, a: Any, axis: int = 0, dtype: Any = None, out: None = None) -> Any:
         """The running reductions along ``axis``: the first element, then ``f(a0, a1)``, ..."""
-        from ftrans.numpy._axes import check_no_out
         check_no_out(out, f"{self.__name__}.accumulate")
         self._binary("accumulate")
         a = asarray_strong(a)
         if dtype is not None:
             a = cast(a, np.dtype(dtype))
-        from ftrans.numpy._axes import normalize_axis
-        from ftrans.numpy._shapes import moveaxis
         axis = normalize_axis(axis, get_aval(a).ndim)
         moved = moveaxis(a, axis, 0)
         if get_aval(moved).shape[0] == 0:
@@ -350,7 +343,6 @@ class ufunc:  # noqa: N801  (NumPy's and JAX's name)
     def at(self, a: Any, indices: Any, b: Any = None, /, *, inplace: bool = True) -> Any:
         """``a`` with ``a[i] = f(a[i], b)`` applied for each index in turn (repeated indices
         apply repeatedly, as NumPy's unbuffered ``at``). Pass ``inplace=False``."""
-        from ftrans.numpy._indexing import at as _at
         if inplace:
             raise ValueError(f"{self.__name__}.at cannot modify its argument in place; pass "
                              f"inplace=False and use the returned array")

@@ -18,7 +18,9 @@ from ftrans import lax
 from ftrans.core import get_aval
 from ftrans.lax import gather_scatter
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
-from ftrans.numpy._statistics import _concrete, _histogram_edges
+from ftrans.numpy._statistics import concrete_array, histogram_edges
+from ftrans.numpy._sorting import searchsorted
+from ftrans.numpy._shapes import stack
 
 __all__ = ["digitize", "histogram_bin_edges", "histogram2d", "histogramdd"]
 
@@ -35,7 +37,6 @@ def digitize(x: Any, bins: Any, right: bool = False) -> Any:
     >>> fnp.digitize(np.array([0.2, 6.4, 3.0, 1.6]), np.array([0.0, 1.0, 2.5, 4.0, 10.0]))
     array([1, 4, 3, 2])
     """
-    from ftrans.numpy._sorting import searchsorted
     x, bins = asarray_strong(x), asarray_strong(bins)
     if get_aval(bins).ndim != 1:
         raise ValueError("object too deep for desired array" if get_aval(bins).ndim > 1
@@ -47,7 +48,7 @@ def digitize(x: Any, bins: Any, right: bool = False) -> Any:
     if n == 0:
         out = np.zeros(get_aval(x).shape, np.int64)
         return out if out.ndim else out[()]
-    value = _concrete(bins)
+    value = concrete_array(bins)
     side = "left" if right else "right"
     increasing = searchsorted(bins, x, side=side)
     decreasing = lax.sub(np.int64(n), searchsorted(lax.rev(bins, (0,)), x, side=side))
@@ -78,13 +79,12 @@ def histogram_bin_edges(a: Any, bins: Any = 10, range: tuple[float, float] | Non
     """
     del weights  # NumPy uses them only for string estimators, which are not supported
     a = lax.reshape(asarray_strong(a), (-1,))
-    return _histogram_edges(a, bins, range)
+    return histogram_edges(a, bins, range)
 
 
 def _bin_index(values: Any, edges: Any) -> Any:
     """Each value's bin among ``edges`` (the last closed on the right); ``len(edges) - 1``
     for values outside."""
-    from ftrans.numpy._sorting import searchsorted
     n_bins = get_aval(edges).shape[0] - 1
     edges = lax.stop_gradient(edges)
     values = lax.stop_gradient(cast(values, get_aval(edges).dtype))
@@ -113,7 +113,6 @@ def histogramdd(sample: Any, bins: Any = 10, range: Sequence[Any] | None = None,
            [1., 1.]])
     """
     if isinstance(sample, (list, tuple)):
-        from ftrans.numpy._shapes import stack
         columns = [lax.reshape(asarray_strong(c), (-1,)) for c in sample]
         dtype = result_type(*columns)
         sample = stack([cast(c, dtype) for c in columns], axis=1)
@@ -138,7 +137,7 @@ def histogramdd(sample: Any, bins: Any = 10, range: Sequence[Any] | None = None,
     sizes = []
     for k in builtins.range(d):
         column = lax.index_in_dim(sample, k, 1, False)
-        e = _histogram_edges(column, bins[k], range[k])
+        e = histogram_edges(column, bins[k], range[k])
         e = cast(e, result_type(e, 1.0))
         edges.append(e)
         size = get_aval(e).shape[0] - 1

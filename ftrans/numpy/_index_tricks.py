@@ -26,6 +26,10 @@ from numpy import (  # noqa: F401  (shapes only: NumPy's results are the constan
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._indexing import nonzero, take
+from ftrans.lax import gather_scatter
+from ftrans.numpy._shapes import concatenate
+from ftrans.numpy._math import remainder
 
 __all__ = ["r_", "c_", "s_", "index_exp", "mgrid", "ogrid", "ix_", "indices", "diag_indices",
            "diag_indices_from", "tril_indices", "triu_indices", "tril_indices_from",
@@ -48,7 +52,6 @@ class _Concatenator:
         return f"ftrans.numpy.{self._name}"
 
     def __getitem__(self, key: Any) -> Any:
-        from ftrans.numpy._shapes import concatenate
         if not isinstance(key, tuple):
             key = (key,)
         axis, ndmin, trans1d = self._defaults
@@ -133,7 +136,6 @@ def ix_(*args: Any) -> tuple[Any, ...]:
         if get_aval(a).ndim != 1:
             raise ValueError("Cross index must be 1 dimensional")
         if get_aval(a).dtype.kind == "b":
-            from ftrans.numpy._indexing import nonzero
             (a,) = nonzero(a)
         shape = (1,) * k + (get_aval(a).shape[0],) + (1,) * (n - k - 1)
         out.append(lax.reshape(a, shape))
@@ -277,7 +279,6 @@ def ravel_multi_index(multi_index: Sequence[Any], dims: Sequence[int], mode: str
         if mode == "clip":
             c = lax.max(lax.min(c, np.int64(d - 1)), np.int64(0))
         else:
-            from ftrans.numpy._math import remainder
             c = remainder(c, np.int64(d))
         total = lax.add(total, lax.mul(c, np.int64(s)))
     return total
@@ -328,9 +329,7 @@ def fill_diagonal(a: Any, val: Any, wrap: bool = False, *, inplace: bool = True)
     m = get_aval(v).shape[0]
     if m == 0:
         return a
-    from ftrans.numpy._indexing import take
     values = take(v, np.arange(len(positions)) % m)
-    from ftrans.lax import gather_scatter
     flat = lax.reshape(a, (-1,))
     flat = gather_scatter.scatter(flat, positions.reshape(-1, 1), values, (0,))
     return lax.reshape(flat, shape)

@@ -27,11 +27,12 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
-from ftrans.lax import gather_scatter
-from ftrans.lax import indexing as lax_indexing
-from ftrans.lax import structural as lax_structural
-from ftrans.numpy._axes import normalize_axis
-from ftrans.numpy._promotion import asarray_strong, concrete_numeric_array
+from ftrans.lax import gather_scatter, indexing as lax_indexing, structural as lax_structural
+from ftrans.numpy._axes import check_no_out, normalize_axis
+from ftrans.numpy._promotion import asarray_strong, cast, concrete_numeric_array
+from ftrans.numpy._elementwise import negative, to_bool, true_divide
+from ftrans.lax.reductions import cumsum
+from ftrans.numpy._math import clip, remainder
 
 __all__ = ["getitem", "take", "take_along_axis", "nonzero", "argwhere", "flatnonzero", "at",
            "at_indexer"]
@@ -292,10 +293,8 @@ def _apply_mode(indices: Any, size: int, mode: str | None) -> Any:
     if mode in (None, "raise", "fill"):
         return indices
     if mode == "clip":
-        from ftrans.numpy._math import clip
         return clip(indices, 0, builtins.max(size - 1, 0))
     if mode == "wrap":
-        from ftrans.numpy._math import remainder
         return remainder(indices, size)
     raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
 
@@ -305,7 +304,6 @@ def take(a: Any, indices: Any, axis: int | None = None, out: None = None,
     """Elements of ``a`` at integer ``indices`` along ``axis`` (of the flattened array when
     None): ``a[(slice(None),) * axis + (indices,)]``. ``mode`` 'clip' or 'wrap' treats
     out-of-range indices as NumPy does."""
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "take")
     a = asarray_strong(a)
     if axis is None:
@@ -432,7 +430,6 @@ class IndexUpdateRef:
 
     def subtract(self, values: Any) -> Any:
         """``x`` with ``values`` subtracted at ``index``."""
-        from ftrans.numpy._elementwise import negative
         return self._scatter(gather_scatter.scatter_add_p, negative(asarray_strong(values)))
 
     def multiply(self, values: Any) -> Any:
@@ -442,7 +439,6 @@ class IndexUpdateRef:
     def divide(self, values: Any) -> Any:
         """``x`` divided by ``values`` at ``index`` (an inexact ``x``, as NumPy's in-place
         division needs)."""
-        from ftrans.numpy._elementwise import true_divide
         x = asarray_strong(self.array)
         aval = get_aval(x)
         if aval.dtype.kind not in "fc":
@@ -460,7 +456,6 @@ class IndexUpdateRef:
         return self._scatter(gather_scatter.scatter_max_p, values)
 
     def _scatter(self, prim: Any, values: Any) -> Any:
-        from ftrans.numpy._promotion import cast
         x = asarray_strong(self.array)
         aval = get_aval(x)
         positions = _update_positions(aval.shape, self.index)
@@ -533,8 +528,6 @@ at_indexer = at
 def _flat_nonzero_positions(a: Any, size: int) -> Any:
     """Positions of the first ``size`` nonzero elements of the flattened ``a`` (int64), -1
     past the last one."""
-    from ftrans.numpy._elementwise import to_bool
-    from ftrans.lax.reductions import cumsum
     mask = lax.reshape(to_bool(asarray_strong(a)), (-1,))
     n = get_aval(mask).shape[0]
     ranks = lax.sub(cumsum(lax.convert_element_type(mask, np.int64), 0), np.int64(1))

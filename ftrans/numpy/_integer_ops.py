@@ -16,15 +16,17 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import get_aval
 from ftrans.numpy._axes import normalize_axis
-from ftrans.numpy._math import _operands
+from ftrans.numpy._math import floor_divide, promoted_operands
 from ftrans.numpy._promotion import asarray_strong, cast
+from ftrans.numpy._indexing import take
+from ftrans.numpy._elementwise import invert
 
 __all__ = ["gcd", "lcm", "left_shift", "right_shift", "bitwise_left_shift",
            "bitwise_right_shift", "bitwise_invert", "bitwise_count", "packbits", "unpackbits"]
 
 
 def _integer_operands(ufunc: np.ufunc, *args: Any) -> list[Any]:
-    ops = _operands(ufunc, *args)
+    ops = promoted_operands(ufunc, *args)
     for a in ops:
         if get_aval(a).dtype.kind not in "biu":
             raise TypeError(f"{ufunc.__name__} needs integer or boolean operands, got "
@@ -94,7 +96,6 @@ def _powers_of_two(dtype: np.dtype) -> np.ndarray:
 
 
 def _pow2_of(s: Any, dtype: np.dtype) -> Any:
-    from ftrans.numpy._indexing import take
     bits = dtype.itemsize * 8
     index = lax.max(lax.min(cast(s, np.dtype(np.int64)), np.int64(bits - 1)), np.int64(0))
     return take(_powers_of_two(dtype), index)
@@ -139,7 +140,6 @@ def right_shift(x1: Any, x2: Any, /) -> Any:
     if dtype.kind == "u":
         out = lax.div(x, _pow2_of(lax.min(s, np.asarray(bits - 1, s_dtype)[()]), dtype))
         return lax.select_n(lax.ge(s, np.asarray(bits, s_dtype)[()]), out, zero)
-    from ftrans.numpy._math import floor_divide
     # 2**(bits-1) wraps negative: shifts from bits-1 on are the sign alone
     out = floor_divide(x, _pow2_of(lax.min(s, np.asarray(bits - 2, s_dtype)[()]), dtype))
     sign = lax.select_n(lax.lt(x, zero), zero, np.asarray(-1, dtype)[()])
@@ -157,7 +157,6 @@ def bitwise_invert(x: Any, /) -> Any:
     >>> fnp.bitwise_invert(np.array([0, 5], np.uint8))
     array([255, 250], dtype=uint8)
     """
-    from ftrans.numpy._elementwise import invert
     return invert(x)
 
 

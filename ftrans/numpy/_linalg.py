@@ -16,11 +16,12 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import get_aval
-from ftrans.lax import indexing as lax_indexing
-from ftrans.lax import linalg as lax_linalg
-from ftrans.lax import structural as lax_structural
+from ftrans.lax import indexing as lax_indexing, linalg as lax_linalg, structural as lax_structural
 from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._complex import conjugate
+from ftrans.numpy._shapes import moveaxis
+from ftrans.numpy._reductions import sum as sum_
 
 __all__ = ["dot", "matmul", "vdot", "inner", "outer", "tensordot", "einsum", "diagonal",
            "trace", "diag", "tril", "triu"]
@@ -127,7 +128,6 @@ def vdot(a: Any, b: Any, /) -> Any:
     >>> fnp.vdot(np.array([1 + 2j, 3j]), np.array([1j, 2.0]))
     np.complex128(2-5j)
     """
-    from ftrans.numpy._complex import conjugate
     a, b = _promoted(a, b)
     a, b = lax.reshape(conjugate(a), (-1,)), lax.reshape(b, (-1,))
     return dot(a, b)
@@ -378,7 +378,6 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     ax1, ax2 = normalize_axis(axis1, nd, "axis1"), normalize_axis(axis2, nd, "axis2")
     if ax1 == ax2:
         raise ValueError("axis1 and axis2 cannot be the same")
-    from ftrans.numpy._shapes import moveaxis
     x = moveaxis(a, (ax1, ax2), (-2, -1))
     shape = get_aval(x).shape
     lead, (n, m) = shape[:-2], shape[-2:]
@@ -398,7 +397,6 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None,
           out: None = None) -> Any:
     """Sum along a diagonal (see :func:`diagonal`), with :func:`sum`'s dtype rules."""
-    from ftrans.numpy._reductions import sum as sum_
     return sum_(diagonal(a, offset, axis1, axis2), -1, dtype, out)
 
 

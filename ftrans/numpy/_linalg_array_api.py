@@ -17,6 +17,11 @@ from ftrans import lax
 from ftrans.core import get_aval
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._linalg import diagonal as diagonal_, outer as outer_, trace as trace_
+from ftrans.numpy._linalg import matmul, tensordot as tensordot_
+from ftrans.numpy._elementwise import multiply
+from ftrans.numpy._reductions import sum as sum_
+from ftrans.numpy._calculus import cross as cross_
 
 __all__ = ["matrix_transpose", "diagonal", "trace", "outer", "tensordot", "vecdot", "cross",
            "vector_norm", "matrix_norm", "multi_dot", "cond", "tensorinv", "tensorsolve"]
@@ -52,7 +57,6 @@ def diagonal(x: Any, /, *, offset: int = 0) -> Any:
     >>> fnp.linalg.diagonal(np.arange(4.0).reshape(2, 2))
     array([0., 3.])
     """
-    from ftrans.numpy._linalg import diagonal as diagonal_
     return diagonal_(_at_least_2d(x, "diagonal"), offset, -2, -1)
 
 
@@ -63,7 +67,6 @@ def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
     >>> fnp.linalg.trace(np.stack([np.eye(2), 2 * np.eye(2)]))
     array([2., 4.])
     """
-    from ftrans.numpy._linalg import trace as trace_
     return trace_(_at_least_2d(x, "trace"), offset, -2, -1, dtype)
 
 
@@ -78,7 +81,6 @@ def outer(x1: Any, x2: Any, /) -> Any:
     array([[ 1.,  0., -1.],
            [ 2.,  0., -2.]])
     """
-    from ftrans.numpy._linalg import outer as outer_
     x1, x2 = asarray_strong(x1), asarray_strong(x2)
     if get_aval(x1).ndim != 1 or get_aval(x2).ndim != 1:
         raise ValueError(f"linalg.outer: input arrays must be one-dimensional, got shapes "
@@ -94,7 +96,6 @@ def tensordot(x1: Any, x2: Any, /, *, axes: int | tuple[Sequence[int], Sequence[
     >>> fnp.linalg.tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
     (2, 4)
     """
-    from ftrans.numpy._linalg import tensordot as tensordot_
     return tensordot_(x1, x2, axes)
 
 
@@ -108,8 +109,6 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
     >>> fnp.linalg.vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
     array([3., 7.])
     """
-    from ftrans.numpy._elementwise import multiply
-    from ftrans.numpy._reductions import sum as sum_
     x1, x2 = asarray_strong(x1), asarray_strong(x2)
     dtype = result_type(x1, x2)
     x1, x2 = cast(x1, dtype), cast(x2, dtype)
@@ -138,7 +137,6 @@ def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
     >>> fnp.linalg.cross(np.array([1., 0., 0.]), np.array([0., 1., 0.]))
     array([0., 0., 1.])
     """
-    from ftrans.numpy._calculus import cross as cross_
     x1, x2 = asarray_strong(x1), asarray_strong(x2)
     for name, x in (("x1", x1), ("x2", x2)):
         shape = get_aval(x).shape
@@ -157,7 +155,7 @@ def vector_norm(x: Any, /, *, axis: int | tuple[int, ...] | None = None,
     >>> float(fnp.linalg.vector_norm(np.array([[3.0, 0.0], [0.0, 4.0]])))
     5.0
     """
-    from ftrans.numpy.linalg import norm
+    from ftrans.numpy.linalg import norm  # cycle: numpy.linalg imports this module
     x = asarray_strong(x)
     shape = get_aval(x).shape
     ndim = len(shape)
@@ -187,7 +185,7 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any: 
     >>> float(fnp.linalg.matrix_norm(np.diag([3.0, -4.0]), ord=2))
     4.0
     """
-    from ftrans.numpy.linalg import norm
+    from ftrans.numpy.linalg import norm  # cycle: numpy.linalg imports this module
     return norm(_at_least_2d(x, "matrix_norm"), ord, (-2, -1), keepdims)
 
 
@@ -219,7 +217,6 @@ def multi_dot(arrays: Sequence[Any], *, precision: Any = None) -> Any:
     >>> fnp.linalg.multi_dot([np.ones(2), np.eye(2), np.ones((2, 3))])
     array([2., 2., 2.])
     """
-    from ftrans.numpy._linalg import matmul
     arrays = [asarray_strong(a) for a in arrays]
     if len(arrays) < 2:
         raise ValueError("linalg.multi_dot: expecting at least two arrays")
@@ -266,7 +263,7 @@ def cond(x: Any, p: Any = None) -> Any:
     >>> float(fnp.linalg.cond(np.diag([1.0, 4.0])))
     4.0
     """
-    from ftrans.numpy.linalg import inv, norm, svdvals
+    from ftrans.numpy.linalg import inv, norm, svdvals  # cycle: numpy.linalg imports this module
     x = _at_least_2d(x, "cond")
     if p is None or p == 2 or p == -2:
         s = svdvals(x)
@@ -289,7 +286,7 @@ def tensorinv(a: Any, ind: int = 2) -> Any:
     >>> fnp.linalg.tensorinv(np.eye(4).reshape(4, 2, 2), ind=1).shape
     (2, 2, 4)
     """
-    from ftrans.numpy.linalg import inv
+    from ftrans.numpy.linalg import inv  # cycle: numpy.linalg imports this module
     a = asarray_strong(a)
     shape = get_aval(a).shape
     if not isinstance(ind, (int, np.integer)) or ind <= 0:
@@ -312,7 +309,7 @@ def tensorsolve(a: Any, b: Any, axes: tuple[int, ...] | None = None) -> Any:
     >>> fnp.linalg.tensorsolve(2 * np.eye(6).reshape(6, 2, 3), np.ones(6)).shape
     (2, 3)
     """
-    from ftrans.numpy.linalg import LinAlgError, solve
+    from ftrans.numpy.linalg import LinAlgError, solve  # cycle: numpy.linalg imports this module
     a, b = asarray_strong(a), asarray_strong(b)
     ndim = get_aval(a).ndim
     if axes is not None:

@@ -14,19 +14,24 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
-from ftrans.numpy._elementwise import to_bool
+from ftrans.numpy._elementwise import maximum, minimum, to_bool
 from ftrans.numpy._promotion import asarray_leaf, cast, resolve, result_type
+from ftrans.numpy._axes import check_no_out
+from ftrans.numpy._complex_parts import (
+    complex_arcsin, one_minus, real_scale, shifted, times_i, times_minus_i,
+)
+from ftrans.numpy._reductions import all as all_
 
 
 _LN2 = float(np.log(2.0))
 
 
-def _const(value: Any, like: Any) -> Any:
+def const_like(value: Any, like: Any) -> Any:
     """``value`` as a NumPy scalar of ``like``'s dtype."""
     return np.asarray(value, dtype=get_aval(like).dtype)[()]
 
 
-def _operands(ufunc: np.ufunc, *args: Any) -> list[Any]:
+def promoted_operands(ufunc: np.ufunc, *args: Any) -> list[Any]:
     """``args`` cast to the input dtypes NumPy's ``ufunc`` uses for them."""
     arrays = [asarray_leaf(a) for a in args]
     dtypes = resolve(ufunc, *arrays)
@@ -39,7 +44,7 @@ def _constant_like(value: Any, x: Any, dtype: Any = bool) -> Any:
     return out if out.ndim else out[()]
 
 
-def _in_float32(fn: Any, *args: Any) -> Any:
+def in_float32(fn: Any, *args: Any) -> Any:
     """NumPy computes some float16 functions in float32 and rounds the result."""
     dtype = get_aval(args[0]).dtype
     if dtype != np.float16:
@@ -57,7 +62,7 @@ def _in_float32(fn: Any, *args: Any) -> Any:
 
 def isnan(x: Any, /) -> Any:
     """Elementwise test for NaN (``x != x``); integers are never NaN."""
-    (x,) = _operands(np.isnan, x)
+    (x,) = promoted_operands(np.isnan, x)
     if get_aval(x).dtype.kind not in "fc":
         return _constant_like(False, x)
     return lax.ne(x, x)
@@ -65,52 +70,52 @@ def isnan(x: Any, /) -> Any:
 
 def isinf(x: Any, /) -> Any:
     """Elementwise test for positive or negative infinity."""
-    (x,) = _operands(np.isinf, x)
+    (x,) = promoted_operands(np.isinf, x)
     if get_aval(x).dtype.kind not in "fc":
         return _constant_like(False, x)
     magnitude = lax.abs(x)  # a complex number is infinite when either part is
-    return lax.eq(magnitude, _const(np.inf, magnitude))
+    return lax.eq(magnitude, const_like(np.inf, magnitude))
 
 
 def isfinite(x: Any, /) -> Any:
     """Elementwise test for values that are neither infinite nor NaN (``x - x == 0``)."""
-    (x,) = _operands(np.isfinite, x)
+    (x,) = promoted_operands(np.isfinite, x)
     if get_aval(x).dtype.kind not in "fc":
         return _constant_like(True, x)
-    return lax.eq(lax.sub(x, x), _const(0, x))
+    return lax.eq(lax.sub(x, x), const_like(0, x))
 
 
-def _signbit(x: Any) -> Any:
+def sign_bit(x: Any) -> Any:
     """The sign bit of a float array, -0.0 included (through ``1 / x``). The sign of a NaN is
     not observable with lax primitives: NaNs read as positive."""
     x = lax.stop_gradient(x)
-    zero = _const(0, x)
+    zero = const_like(0, x)
     with np.errstate(divide="ignore"):
-        negative_zero = lax.bitwise_and(lax.eq(x, zero), lax.lt(lax.div(_const(1, x), x), zero))
+        negative_zero = lax.bitwise_and(lax.eq(x, zero), lax.lt(lax.div(const_like(1, x), x), zero))
     return lax.bitwise_or(lax.lt(x, zero), negative_zero)
 
 
 def signbit(x: Any, /) -> Any:
     """Elementwise: whether the sign bit is set (true for -0.0; NaNs read as positive)."""
-    (x,) = _operands(np.signbit, x)
+    (x,) = promoted_operands(np.signbit, x)
     kind = get_aval(x).dtype.kind
     if kind == "u" or kind == "b":
         return _constant_like(False, x)
     if kind == "i":
-        return lax.lt(x, _const(0, x))
-    return _signbit(x)
+        return lax.lt(x, const_like(0, x))
+    return sign_bit(x)
 
 
 def copysign(x1: Any, x2: Any, /) -> Any:
     """Elementwise ``|x1|`` with the sign of ``x2`` (NaNs in ``x2`` read as positive)."""
-    x1, x2 = _operands(np.copysign, x1, x2)
+    x1, x2 = promoted_operands(np.copysign, x1, x2)
     magnitude = lax.abs(x1)
-    return lax.select_n(_signbit(x2), magnitude, lax.neg(magnitude))
+    return lax.select_n(sign_bit(x2), magnitude, lax.neg(magnitude))
 
 
 def _copysign_zero(sign_of: Any) -> Any:
     """``copysign(0, sign_of)``: +0.0 or -0.0."""
-    return lax.select_n(_signbit(sign_of), _const(0.0, sign_of), _const(-0.0, sign_of))
+    return lax.select_n(sign_bit(sign_of), const_like(0.0, sign_of), const_like(-0.0, sign_of))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,7 +125,7 @@ def _copysign_zero(sign_of: Any) -> Any:
 
 def _float_divmod(a: Any, b: Any) -> tuple[Any, Any]:
     """NumPy's ``npy_divmod`` for floats: (floor(a / b), a mod b with the sign of b)."""
-    zero = _const(0, a)
+    zero = const_like(0, a)
     mod = lax.rem(a, b)
     div = lax.div(lax.sub(a, mod), b)
     quotient = lax.div(a, b)
@@ -130,11 +135,11 @@ def _float_divmod(a: Any, b: Any) -> tuple[Any, Any]:
     # the remainder takes the divisor's sign; an exact zero takes it too
     mod = lax.select_n(adjust, mod, lax.add(mod, b))
     mod = lax.select_n(mod_nonzero, _copysign_zero(b), mod)
-    div = lax.select_n(adjust, div, lax.sub(div, _const(1, div)))
+    div = lax.select_n(adjust, div, lax.sub(div, const_like(1, div)))
     # snap the quotient to the nearest integer; a zero quotient takes the sign of a / b
     floordiv = lax.floor(div)
-    round_up = lax.gt(lax.sub(div, floordiv), _const(0.5, div))
-    floordiv = lax.select_n(round_up, floordiv, lax.add(floordiv, _const(1, div)))
+    round_up = lax.gt(lax.sub(div, floordiv), const_like(0.5, div))
+    floordiv = lax.select_n(round_up, floordiv, lax.add(floordiv, const_like(1, div)))
     floordiv = lax.select_n(lax.ne(div, zero), _copysign_zero(quotient), floordiv)
     # b == 0: the quotient is a / b (inf or nan) and the remainder fmod's nan
     b_zero = lax.eq(b, zero)
@@ -145,18 +150,18 @@ def _float_divmod(a: Any, b: Any) -> tuple[Any, Any]:
 
 def _int_divmod(a: Any, b: Any) -> tuple[Any, Any]:
     """Floor division and modulo of integers (division by zero gives 0, as in NumPy)."""
-    zero = _const(0, a)
+    zero = const_like(0, a)
     quotient = lax.div(a, b)  # rounds toward zero
     rem = lax.rem(a, b)
     adjust = lax.bitwise_and(lax.ne(rem, zero),
                              lax.ne(lax.lt(rem, zero), lax.lt(b, zero)))
-    floordiv = lax.select_n(adjust, quotient, lax.sub(quotient, _const(1, a)))
+    floordiv = lax.select_n(adjust, quotient, lax.sub(quotient, const_like(1, a)))
     mod = lax.select_n(adjust, rem, lax.add(rem, b))
     return floordiv, mod
 
 
 def _divmod(ufunc: np.ufunc, x1: Any, x2: Any) -> tuple[Any, Any]:
-    a, b = _operands(ufunc, x1, x2)
+    a, b = promoted_operands(ufunc, x1, x2)
     kind = get_aval(a).dtype.kind
     if kind == "c":
         raise TypeError(f"{ufunc.__name__} is not defined for complex numbers")
@@ -164,7 +169,7 @@ def _divmod(ufunc: np.ufunc, x1: Any, x2: Any) -> tuple[Any, Any]:
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind in "iu":
             return _int_divmod(a, b)
-        return _in_float32(_float_divmod, a, b)
+        return in_float32(_float_divmod, a, b)
 
 
 def floor_divide(x1: Any, x2: Any, /) -> Any:
@@ -190,7 +195,7 @@ def divmod(x1: Any, x2: Any, /) -> tuple[Any, Any]:  # noqa: A001
 
 def fmod(x1: Any, x2: Any, /) -> Any:
     """Elementwise remainder with the sign of ``x1`` (C's ``fmod``)."""
-    a, b = _operands(np.fmod, x1, x2)
+    a, b = promoted_operands(np.fmod, x1, x2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return lax.rem(a, b)
 
@@ -215,7 +220,7 @@ def where(condition: Any, x: Any = None, y: Any = None, *, size: int | None = No
     array([1., 6.])
     """
     if x is None and y is None:
-        from ftrans.numpy._indexing import nonzero
+        from ftrans.numpy._indexing import nonzero  # cycle: numpy._indexing imports numpy._math
         return nonzero(condition, size=size, fill_value=fill_value)
     if size is not None or fill_value is not None:
         raise ValueError("where: size and fill_value apply only to where(condition) alone")
@@ -244,7 +249,6 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # no
         if a_max is not None:
             raise TypeError("clip: pass the upper bound as a_max or max, not both")
         a_max = max
-    from ftrans.numpy._elementwise import maximum, minimum
     out = asarray_leaf(a)
     if a_min is None and a_max is None:
         return out
@@ -261,7 +265,6 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # no
 def around(a: Any, decimals: int = 0, out: Any = None) -> Any:
     """``a`` rounded to ``decimals`` decimal places, halves to even (NumPy's rule: scale by a
     power of ten, ``rint``, scale back). Integers with ``decimals < 0`` round in float64."""
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "round")
     a = asarray_leaf(a)
     dtype = result_type(a)
@@ -279,10 +282,10 @@ def around(a: Any, decimals: int = 0, out: Any = None) -> Any:
     if decimals == 0:
         rounded = lax.round(x, even)
     elif decimals > 0:
-        scale = _const(10.0 ** decimals, x)
+        scale = const_like(10.0 ** decimals, x)
         rounded = lax.div(lax.round(lax.mul(x, scale), even), scale)
     else:
-        scale = _const(10.0 ** -decimals, x)
+        scale = const_like(10.0 ** -decimals, x)
         rounded = lax.mul(lax.round(lax.div(x, scale), even), scale)
     return cast(rounded, dtype)
 
@@ -297,14 +300,14 @@ round = around  # noqa: A001  (NumPy's name)
 def logaddexp(x1: Any, x2: Any, /) -> Any:
     """Elementwise ``log(exp(x1) + exp(x2))`` without overflow:
     ``max(x1, x2) + log1p(exp(-|x1 - x2|))``."""
-    x, y = _operands(np.logaddexp, x1, x2)
-    return _in_float32(_logaddexp, x, y, 1.0)
+    x, y = promoted_operands(np.logaddexp, x1, x2)
+    return in_float32(_logaddexp, x, y, 1.0)
 
 
 def logaddexp2(x1: Any, x2: Any, /) -> Any:
     """Elementwise ``log2(2**x1 + 2**x2)`` without overflow."""
-    x, y = _operands(np.logaddexp2, x1, x2)
-    return _in_float32(_logaddexp, x, y, _LN2)
+    x, y = promoted_operands(np.logaddexp2, x1, x2)
+    return in_float32(_logaddexp, x, y, _LN2)
 
 
 def _logaddexp(x: Any, y: Any, ln_base: float) -> Any:
@@ -315,17 +318,17 @@ def _logaddexp(x: Any, y: Any, ln_base: float) -> Any:
     x_big = lax.ge(x, y)
     big, small = lax.select_n(x_big, y, x), lax.select_n(x_big, x, y)
     delta = lax.sub(small, big)
-    same_infinity = lax.bitwise_and(lax.eq(x, y), lax.eq(lax.abs(x), _const(np.inf, x)))
-    delta = lax.select_n(same_infinity, delta, _const(0, delta))
-    correction = lax.log1p(lax.exp(lax.mul(delta, _const(ln_base, delta))))
-    return lax.add(big, lax.div(correction, _const(ln_base, delta)))
+    same_infinity = lax.bitwise_and(lax.eq(x, y), lax.eq(lax.abs(x), const_like(np.inf, x)))
+    delta = lax.select_n(same_infinity, delta, const_like(0, delta))
+    correction = lax.log1p(lax.exp(lax.mul(delta, const_like(ln_base, delta))))
+    return lax.add(big, lax.div(correction, const_like(ln_base, delta)))
 
 
 def hypot(x1: Any, x2: Any, /) -> Any:
     """Elementwise ``sqrt(x1**2 + x2**2)`` without overflow or underflow:
     ``big * sqrt(1 + (small / big)**2)``; infinite if either is infinite."""
-    x, y = _operands(np.hypot, x1, x2)
-    return _in_float32(_hypot, x, y)
+    x, y = promoted_operands(np.hypot, x1, x2)
+    return in_float32(_hypot, x, y)
 
 
 def _hypot(x: Any, y: Any) -> Any:
@@ -335,22 +338,22 @@ def _hypot(x: Any, y: Any) -> Any:
     # derivative at a tie, which is right to first order only)
     x_big = lax.ge(ax, ay)
     big, small = lax.select_n(x_big, ay, ax), lax.select_n(x_big, ax, ay)
-    zero = lax.eq(big, _const(0, big))
-    safe_big = lax.select_n(zero, big, _const(1, big))
+    zero = lax.eq(big, const_like(0, big))
+    safe_big = lax.select_n(zero, big, const_like(1, big))
     ratio = lax.div(small, safe_big)
-    out = lax.mul(safe_big, lax.sqrt(lax.add(_const(1, big), lax.mul(ratio, ratio))))
-    out = lax.select_n(zero, out, _const(0, big))
+    out = lax.mul(safe_big, lax.sqrt(lax.add(const_like(1, big), lax.mul(ratio, ratio))))
+    out = lax.select_n(zero, out, const_like(0, big))
     either_nan = lax.bitwise_or(lax.ne(ax, ax), lax.ne(ay, ay))
-    out = lax.select_n(either_nan, out, _const(np.nan, big))
-    inf = _const(np.inf, big)
+    out = lax.select_n(either_nan, out, const_like(np.nan, big))
+    inf = const_like(np.inf, big)
     return lax.select_n(lax.bitwise_or(lax.eq(ax, inf), lax.eq(ay, inf)), out, inf)
 
 
 def heaviside(x1: Any, x2: Any, /) -> Any:
     """Elementwise step function: 0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where
     ``x1 > 0`` (NaN where ``x1`` is NaN)."""
-    x, h = _operands(np.heaviside, x1, x2)
-    zero, one = _const(0, x), _const(1, x)
+    x, h = promoted_operands(np.heaviside, x1, x2)
+    zero, one = const_like(0, x), const_like(1, x)
     out = lax.select_n(lax.lt(x, zero), lax.select_n(lax.gt(x, zero), h, one), zero)
     return lax.select_n(lax.ne(x, x), out, x)
 
@@ -371,9 +374,9 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None
     info = np.finfo(dtype)
     posinf = float(info.max) if posinf is None else posinf
     neginf = float(info.min) if neginf is None else neginf
-    out = lax.select_n(lax.ne(x, x), x, _const(nan, x))
-    out = lax.select_n(lax.eq(x, _const(np.inf, x)), out, _const(posinf, x))
-    return lax.select_n(lax.eq(x, _const(-np.inf, x)), out, _const(neginf, x))
+    out = lax.select_n(lax.ne(x, x), x, const_like(nan, x))
+    out = lax.select_n(lax.eq(x, const_like(np.inf, x)), out, const_like(posinf, x))
+    return lax.select_n(lax.eq(x, const_like(-np.inf, x)), out, const_like(neginf, x))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,30 +388,29 @@ def _float_unary(ufunc: np.ufunc, body: Any, doc: str) -> Any:
     """The public function applying ``body`` to ``x`` cast to ``ufunc``'s input dtype (float16
     is computed in float32, as NumPy does)."""
     def fn(x: Any, /) -> Any:
-        (x,) = _operands(ufunc, x)
-        return _in_float32(body, x)
+        (x,) = promoted_operands(ufunc, x)
+        return in_float32(body, x)
     fn.__name__ = fn.__qualname__ = ufunc.__name__
     fn.__doc__ = doc + "\n\nIntegers are computed in float64, float16 in float32, as in NumPy."
     return fn
 
 
-def _odd(f: Any, x: Any) -> Any:
+def odd_extension(f: Any, x: Any) -> Any:
     """``f(x)`` for x >= 0 and ``-f(-x)`` below: the formulas below are accurate for x >= 0,
     and at 0 the derivative is taken from the right (f'(0)) rather than lost to ``|x|``."""
-    negative = lax.lt(x, _const(0, x))
+    negative = lax.lt(x, const_like(0, x))
     out = f(lax.select_n(negative, x, lax.neg(x)))
     return lax.select_n(negative, out, lax.neg(out))
 
 
 def _exp2(x: Any) -> Any:
-    return lax.pow(_const(2, x), x)
+    return lax.pow(const_like(2, x), x)
 
 
 def _real_times(x: Any, factor: float) -> Any:
     if get_aval(x).dtype.kind == "c":
-        from ftrans.numpy._trig import real_scale
         return real_scale(x, factor)
-    return lax.mul(x, _const(factor, x))
+    return lax.mul(x, const_like(factor, x))
 
 
 def _log2(x: Any) -> Any:
@@ -421,25 +423,23 @@ def _log10(x: Any) -> Any:
 
 def _sinh(x: Any) -> Any:
     if get_aval(x).dtype.kind == "c":  # -i sin(i z): exact swaps of parts around sin
-        from ftrans.numpy._trig import _times_i, _times_minus_i
-        return _times_minus_i(lax.sin(_times_i(x)))
-    return lax.mul(lax.sub(lax.expm1(x), lax.expm1(lax.neg(x))), _const(0.5, x))
+        return times_minus_i(lax.sin(times_i(x)))
+    return lax.mul(lax.sub(lax.expm1(x), lax.expm1(lax.neg(x))), const_like(0.5, x))
 
 
 def _cosh(x: Any) -> Any:
     if get_aval(x).dtype.kind == "c":  # cos(i z)
-        from ftrans.numpy._trig import _times_i
-        return lax.cos(_times_i(x))
-    ln2 = _const(_LN2, x)
+        return lax.cos(times_i(x))
+    ln2 = const_like(_LN2, x)
     return lax.add(lax.exp(lax.sub(x, ln2)), lax.exp(lax.sub(lax.neg(x), ln2)))
 
 
 def _large(x: Any) -> tuple[Any, Any]:
     """(where x**2 would lose x or overflow, the asymptotic ``log(2x) = log(x) + ln 2`` there).
     Both branches of each select get safe inputs, so neither sends NaN into derivatives."""
-    big = lax.gt(x, _const(2.0 ** 28, x))
-    safe = lax.select_n(big, _const(2.0 ** 28, x), x)
-    return big, lax.add(lax.log(safe), _const(_LN2, x))
+    big = lax.gt(x, const_like(2.0 ** 28, x))
+    safe = lax.select_n(big, const_like(2.0 ** 28, x), x)
+    return big, lax.add(lax.log(safe), const_like(_LN2, x))
 
 
 def _complex_or(real_body: Any, complex_body: Any) -> Any:
@@ -450,19 +450,17 @@ def _complex_or(real_body: Any, complex_body: Any) -> Any:
 
 def _complex_arcsinh(z: Any) -> Any:
     # arcsinh(z) = -i arcsin(i z)
-    from ftrans.numpy._trig import _times_i, _times_minus_i, complex_arcsin
-    return _times_minus_i(complex_arcsin(_times_i(z)))
+    return times_minus_i(complex_arcsin(times_i(z)))
 
 
 def _complex_arccosh(z: Any) -> Any:
     # log(z + sqrt(z + 1) sqrt(z - 1)): two square roots keep the principal branch
-    from ftrans.numpy._trig import shifted
     roots = lax.mul(lax.sqrt(shifted(z, 1.0)), lax.sqrt(shifted(z, -1.0)))
     return lax.log(lax.add(z, roots))
 
 
 def _arcsinh_nonnegative(a: Any) -> Any:
-    one = _const(1, a)
+    one = const_like(1, a)
     big, asymptotic = _large(a)
     a_small = lax.select_n(big, a, one)
     sq = lax.mul(a_small, a_small)
@@ -472,7 +470,7 @@ def _arcsinh_nonnegative(a: Any) -> Any:
 
 
 def _arccosh(x: Any) -> Any:
-    one = _const(1, x)
+    one = const_like(1, x)
     big, asymptotic = _large(x)
     x_small = lax.select_n(big, x, one)
     out = lax.log(lax.add(x_small, lax.sqrt(lax.sub(lax.mul(x_small, x_small), one))))
@@ -483,23 +481,22 @@ def _arctanh(x: Any) -> Any:
     if get_aval(x).dtype.kind == "c":
         # (log(1 + z) - log(1 - z)) / 2, with the signs of zero parts kept on the cuts, and
         # log1p(2z / (1 - z)) / 2 near 0 (no cancellation there, and no cut)
-        from ftrans.numpy._trig import one_minus, real_scale, shifted
         with np.errstate(divide="ignore", invalid="ignore"):
             near = lax.log1p(lax.div(lax.add(x, x), one_minus(x)))
             far = lax.sub(lax.log(shifted(x, 1.0)), lax.log(one_minus(x)))
             small = lax.lt(lax.abs(x), np.asarray(0.5, np.finfo(get_aval(x).dtype).dtype)[()])
             return real_scale(lax.select_n(small, far, near), 0.5)
-    one = _const(1, x)
+    one = const_like(1, x)
     with np.errstate(divide="ignore"):
-        return lax.mul(lax.log1p(lax.div(lax.add(x, x), lax.sub(one, x))), _const(0.5, x))
+        return lax.mul(lax.log1p(lax.div(lax.add(x, x), lax.sub(one, x))), const_like(0.5, x))
 
 
 def _cbrt_nonnegative(a: Any) -> Any:
-    return lax.pow(a, _const(1 / 3, a))
+    return lax.pow(a, const_like(1 / 3, a))
 
 
 def _scale(factor: float) -> Any:
-    return lambda x: lax.mul(x, _const(factor, x))
+    return lambda x: lax.mul(x, const_like(factor, x))
 
 
 exp2 = _float_unary(np.exp2, _exp2, "Elementwise ``2 ** x`` (exact at integers).")
@@ -509,7 +506,7 @@ sinh = _float_unary(np.sinh, _sinh, "Elementwise hyperbolic sine, ``(expm1(x) - 
                     "2`` (accurate near 0).")
 cosh = _float_unary(np.cosh, _cosh, "Elementwise hyperbolic cosine, ``exp(x - ln 2) + "
                     "exp(-x - ln 2)`` (no early overflow).")
-arcsinh = _float_unary(np.arcsinh, _complex_or(lambda x: _odd(_arcsinh_nonnegative, x),
+arcsinh = _float_unary(np.arcsinh, _complex_or(lambda x: odd_extension(_arcsinh_nonnegative, x),
                                                _complex_arcsinh),
                        "Elementwise inverse hyperbolic sine, without cancellation or overflow.")
 arccosh = _float_unary(np.arccosh, _complex_or(_arccosh, _complex_arccosh),
@@ -517,7 +514,8 @@ arccosh = _float_unary(np.arccosh, _complex_or(_arccosh, _complex_arccosh),
                        "(asymptotic for large x).")
 arctanh = _float_unary(np.arctanh, _arctanh, "Elementwise inverse hyperbolic tangent, "
                        "``log1p(2x / (1 - x)) / 2``.")
-cbrt = _float_unary(np.cbrt, lambda x: _odd(_cbrt_nonnegative, x), "Elementwise real cube root.")
+cbrt = _float_unary(np.cbrt, lambda x: odd_extension(_cbrt_nonnegative, x),
+                    "Elementwise real cube root.")
 deg2rad = _float_unary(np.deg2rad, _scale(np.pi / 180), "Elementwise degrees to radians.")
 rad2deg = _float_unary(np.rad2deg, _scale(180 / np.pi), "Elementwise radians to degrees.")
 radians, degrees = deg2rad, rad2deg
@@ -536,7 +534,8 @@ def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
     a, b = cast(a, dtype), cast(b, dtype)
     diff = lax.abs(lax.sub(a, b))
     with np.errstate(invalid="ignore"):
-        close = lax.le(diff, lax.add(_const(atol, diff), lax.mul(_const(rtol, diff), lax.abs(b))))
+        close = lax.le(diff, lax.add(const_like(atol, diff),
+                                     lax.mul(const_like(rtol, diff), lax.abs(b))))
     finite = lax.bitwise_and(isfinite(a), isfinite(b))
     out = lax.select_n(finite, lax.eq(a, b), close)
     if equal_nan:
@@ -547,7 +546,6 @@ def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
 def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> Any:
     """Whether every element of ``a`` is close to ``b`` (see :func:`isclose`)."""
-    from ftrans.numpy._reductions import all as all_
     out = all_(isclose(a, b, rtol, atol, equal_nan))
     return out if isinstance(out, Tracer) else bool(out)
 

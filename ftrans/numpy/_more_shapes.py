@@ -18,8 +18,13 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.lax import gather_scatter
-from ftrans.numpy._axes import normalize_axis
+from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type, concrete_numeric_array
+from ftrans.numpy._creation import array as make_array, linspace
+from ftrans.numpy._elementwise import multiply, power
+from ftrans.numpy._indexing import take_along_axis
+from ftrans.numpy._shapes import split
+from ftrans.numpy._math import clip, remainder
 
 __all__ = ["pad", "insert", "delete", "rot90", "kron", "select", "choose", "logspace",
            "hsplit", "vsplit", "dsplit"]
@@ -84,7 +89,6 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     widths = np.broadcast_to(np.asarray(pad_width, np.int64), (aval.ndim, 2))
     if np.any(widths < 0):
         raise ValueError("index can't contain negative values")
-    from ftrans.numpy._creation import array as make_array
     values = make_array(kwargs.get("constant_values", 0))
     if not isinstance(values, Tracer):
         values = np.broadcast_to(np.asarray(values), (aval.ndim, 2))
@@ -198,7 +202,6 @@ def kron(a: Any, b: Any) -> Any:
     >>> fnp.kron(np.array([1, 10]), np.array([1, 2, 3]))
     array([ 1,  2,  3, 10, 20, 30])
     """
-    from ftrans.numpy._elementwise import multiply
     a, b = asarray_strong(a), asarray_strong(b)
     a_shape, b_shape = get_aval(a).shape, get_aval(b).shape
     ndim = max(len(a_shape), len(b_shape))
@@ -254,8 +257,6 @@ def choose(a: Any, choices: Sequence[Any], out: None = None, mode: str = "raise"
     >>> fnp.choose(np.array([0, 1, 0]), [np.array([1., 2., 3.]), 10.])
     array([ 1., 10.,  3.])
     """
-    from ftrans.numpy._axes import check_no_out
-    from ftrans.numpy._indexing import take_along_axis
     check_no_out(out, "choose")
     a = asarray_strong(a)
     if get_aval(a).dtype.kind not in "iu":
@@ -267,10 +268,8 @@ def choose(a: Any, choices: Sequence[Any], out: None = None, mode: str = "raise"
         if value is not None and np.any((np.asarray(value) < 0) | (np.asarray(value) >= n)):
             raise ValueError("invalid entry in choice array")
     elif mode == "wrap":
-        from ftrans.numpy._math import remainder
         a = remainder(a, n)
     elif mode == "clip":
-        from ftrans.numpy._math import clip
         a = clip(a, 0, n - 1)
     else:
         raise ValueError(f"choose: clipmode must be one of 'clip', 'raise', or 'wrap', got "
@@ -297,8 +296,6 @@ def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: 
     >>> fnp.logspace(0, 2, 3)
     array([  1.,  10., 100.])
     """
-    from ftrans.numpy._creation import linspace
-    from ftrans.numpy._elementwise import power
     if not any(isinstance(v, Tracer) for v in (start, stop, base)):
         start, stop, base = (concrete_numeric_array(v, "logspace") for v in (start, stop, base))
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
@@ -311,7 +308,6 @@ def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: 
 
 def _split_along(ary: Any, indices_or_sections: Any, axis: int, min_ndim: int,
                  name: str) -> list[Any]:
-    from ftrans.numpy._shapes import split
     a = asarray_strong(ary)
     if get_aval(a).ndim < min_ndim:
         raise ValueError(f"{name} only works on arrays of {min_ndim} or more dimensions")

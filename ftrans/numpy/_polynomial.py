@@ -17,6 +17,9 @@ from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
 from ftrans.numpy import linalg
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._calculus import convolve
+from ftrans.numpy._shapes import stack
+from ftrans.numpy._linalg import matmul
 
 __all__ = ["polyval", "polyadd", "polysub", "polymul", "polydiv", "polyder", "polyint",
            "polyfit", "poly", "roots", "vander"]
@@ -116,7 +119,6 @@ def polymul(a1: Any, a2: Any, *, trim_leading_zeros: bool = False) -> Any:
     >>> fnp.polymul(np.array([1.0, 2.0]), np.array([1.0, -1.0]))
     array([ 1.,  1., -2.])
     """
-    from ftrans.numpy._calculus import convolve
     a1, a2 = _coefficients(a1, "polymul"), _coefficients(a2, "polymul")
     if trim_leading_zeros:
         a1, a2 = _trim(a1, "polymul"), _trim(a2, "polymul")
@@ -162,7 +164,6 @@ def polydiv(u: Any, v: Any, *, trim_leading_zeros: bool = False) -> tuple[Any, A
         quotient.append(d)
         for j in range(n + 1):
             rem[k + j] = lax.sub(rem[k + j], lax.mul(d, vs[j]))
-    from ftrans.numpy._shapes import stack
     q = stack(quotient) if quotient else np.zeros(1, dtype)
     r = stack(rem)
     if trim_leading_zeros:
@@ -263,7 +264,6 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:  # no
         return np.zeros((n, 0), dtype)
     if not increasing:
         columns = columns[::-1]
-    from ftrans.numpy._shapes import stack
     return stack(columns, axis=1)
 
 
@@ -324,7 +324,6 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
     if full:
         return c, resids, rank, s, rcond
     if cov:
-        from ftrans.numpy._linalg import matmul
         base = linalg.inv(matmul(lax.transpose(lhs, (1, 0)), lhs))
         base = lax.div(base, lax.mul(lax.reshape(scale, (order, 1)), scale))
         if cov == "unscaled":
@@ -361,7 +360,6 @@ def poly(seq_of_zeros: Any) -> Any:
         raise ValueError("input must be 1d or non-empty square 2d array.")
     dtype = result_type(z, 1.0)
     z = cast(z, dtype)
-    from ftrans.numpy._calculus import convolve
     out: Any = np.ones(1, dtype)
     for i in range(get_aval(z).shape[0]):
         root = lax.reshape(lax.neg(lax.index_in_dim(z, i, 0, False)), (1,))

@@ -27,7 +27,7 @@ def asarray_leaf(x: Any) -> Any:
     if type(x) in _PYTHON_SCALARS or type(x) is bool:
         return x
     if isinstance(x, (list, tuple)):
-        from ftrans.numpy._creation import array
+        from ftrans.numpy._creation import array  # cycle: numpy._creation imports numpy._promotion
         return array(x)
     if isinstance(x, (str, bytes)) or x is None:
         raise NotAnArrayError(x)

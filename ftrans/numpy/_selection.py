@@ -13,8 +13,11 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
 from ftrans.lax import gather_scatter
-from ftrans.numpy._axes import normalize_axis
+from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast
+from ftrans.numpy._sorting import argsort, sort
+from ftrans.numpy._indexing import nonzero, take
+from ftrans.numpy._math import remainder
 
 __all__ = ["partition", "argpartition", "compress", "extract", "place", "put", "put_along_axis"]
 
@@ -39,7 +42,6 @@ def partition(a: Any, kth: int, axis: int = -1) -> Any:
     >>> fnp.partition(np.array([3, 1, 2]), 1)[1]
     np.int64(2)
     """
-    from ftrans.numpy._sorting import sort
     a = asarray_strong(a)
     _check_kth(a, kth, axis)
     return sort(a, axis=axis)
@@ -55,7 +57,6 @@ def argpartition(a: Any, kth: int, axis: int = -1) -> Any:
     >>> fnp.argpartition(np.array([3, 1, 2]), 1)[1]
     np.int64(2)
     """
-    from ftrans.numpy._sorting import argsort
     a = asarray_strong(a)
     _check_kth(a, kth, axis)
     return argsort(a, axis=axis)
@@ -79,7 +80,6 @@ def _check_kth(a: Any, kth: Any, axis: int) -> None:
 
 def _positions(condition: Any, size: int | None, name: str) -> tuple[Any, Any | None]:
     """(int64 positions of the true elements of a 1-d condition, validity mask or None)."""
-    from ftrans.numpy._indexing import nonzero
     condition = asarray_strong(condition)
     if size is None:
         if isinstance(condition, Tracer):
@@ -111,8 +111,6 @@ def compress(condition: Any, a: Any, axis: int | None = None, *, size: int | Non
     array([[0, 1],
            [4, 5]])
     """
-    from ftrans.numpy._axes import check_no_out
-    from ftrans.numpy._indexing import take
     check_no_out(out, "compress")
     a = asarray_strong(a)
     condition = asarray_strong(condition)
@@ -173,7 +171,6 @@ def place(arr: Any, mask: Any, vals: Any, *, inplace: bool = True) -> Any:
     >>> fnp.place(np.zeros(5), np.array([1, 0, 1, 1, 0]), np.array([7.0, 8.0]), inplace=False)
     array([7., 0., 8., 7., 0.])
     """
-    from ftrans.numpy._indexing import take
     _not_inplace("place", inplace)
     arr = asarray_strong(arr)
     shape = get_aval(arr).shape
@@ -208,7 +205,6 @@ def _wrap_or_clip(ind: Any, n: int, mode: str | None, name: str) -> Any:
     if mode == "clip":
         return lax.max(lax.min(ind, np.int64(n - 1)), np.int64(0))
     if mode == "wrap":
-        from ftrans.numpy._math import remainder
         return remainder(ind, np.int64(n))
     raise ValueError(f"{name}: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
 
@@ -226,7 +222,6 @@ def put(a: Any, ind: Any, v: Any, mode: str | None = None, *, inplace: bool = Tr
     >>> fnp.put(np.zeros(4), np.array([0, 2]), np.array([5.0, 6.0]), inplace=False)
     array([5., 0., 6., 0.])
     """
-    from ftrans.numpy._indexing import take
     _not_inplace("put", inplace)
     a = asarray_strong(a)
     shape = get_aval(a).shape

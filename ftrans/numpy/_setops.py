@@ -18,9 +18,10 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
-from ftrans.lax import gather_scatter
-from ftrans.lax import sorting as lax_sorting
+from ftrans.lax import gather_scatter, sorting as lax_sorting
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._sorting import unique
+from ftrans.numpy._reductions import min as _min
 
 __all__ = ["isin", "union1d", "intersect1d", "setdiff1d", "setxor1d", "unique_values",
            "unique_counts", "unique_inverse", "unique_all"]
@@ -84,7 +85,6 @@ def _compact(values: Any, keep: Any, size: int, fill_value: Any) -> Any:
     slots = lax.reshape(lax.select_n(keep, np.int64(size), rank), (n, 1))
     if fill_value is None:
         if n:
-            from ftrans.numpy._reductions import min as _min
             big = np.asarray(np.inf if dtype.kind in "fc" else np.iinfo(dtype).max
                              if dtype.kind in "iu" else True, dtype)[()]
             smallest = _min(lax.select_n(keep, lax.broadcast_to(big, (n,)), values))
@@ -320,7 +320,6 @@ class UniqueInverseResult(NamedTuple):
 
 
 def _unique(x: Any, size: Any, fill_value: Any, **flags: bool) -> Any:
-    from ftrans.numpy._sorting import unique
     return unique(x, equal_nan=False, size=size, fill_value=fill_value, **flags)
 
 

@@ -14,10 +14,10 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, static_int, get_aval
-from ftrans.lax import indexing as lax_indexing
-from ftrans.lax import structural as lax_structural
-from ftrans.numpy._axes import normalize_axes, normalize_axis
+from ftrans.lax import indexing as lax_indexing, structural as lax_structural
+from ftrans.numpy._axes import check_no_out, normalize_axes, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, check_sequence, result_type
+from ftrans.numpy._indexing import take
 
 __all__ = ["shape", "ndim", "size", "reshape", "ravel", "transpose", "permute_dims",
            "moveaxis", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
@@ -224,7 +224,6 @@ def concatenate(arrays: Sequence[Any], axis: int | None = 0, out: None = None,
     Raises:
       ValueError: the arrays differ in rank or in size on another axis.
     """
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "concatenate")
     arrays = _joinable(arrays, dtype, "concatenate")
     if axis is None:
@@ -259,7 +258,6 @@ def stack(arrays: Sequence[Any], axis: int = 0, out: None = None, *,
     Raises:
       ValueError: the arrays have different shapes.
     """
-    from ftrans.numpy._axes import check_no_out
     check_no_out(out, "stack")
     arrays = _joinable(arrays, dtype, "stack")
     shapes = {get_aval(a).shape for a in arrays}
@@ -486,7 +484,6 @@ def repeat(a: Any, repeats: int | Sequence[int], axis: int | None = None) -> Any
         if reps.size != s[ax]:
             raise ValueError(f"operands could not be broadcast together with shape "
                              f"({s[ax]},) ({reps.size},)")
-        from ftrans.numpy._indexing import take
         return take(a, np.repeat(np.arange(s[ax]), reps), axis=ax)
     r = int(reps.reshape(()) if reps.ndim == 0 else reps[0])
     expanded = s[:ax + 1] + (r,) + s[ax + 1:]

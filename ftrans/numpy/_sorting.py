@@ -16,10 +16,10 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
-from ftrans.lax import gather_scatter
-from ftrans.lax import sorting as lax_sorting
+from ftrans.lax import gather_scatter, sorting as lax_sorting
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, concrete_numeric_array, result_type
+from ftrans.numpy._indexing import take
 
 __all__ = ["sort", "argsort", "lexsort", "searchsorted", "unique"]
 
@@ -131,7 +131,6 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
         raise ValueError("object too deep for desired array" if get_aval(a).ndim else
                          "object of too small depth for desired array")
     if sorter is not None:
-        from ftrans.numpy._indexing import take
         a = take(a, sorter)
     dtype = result_type(a, v)
     a, v = lax.stop_gradient(cast(a, dtype)), lax.stop_gradient(cast(v, dtype))

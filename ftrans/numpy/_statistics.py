@@ -19,11 +19,12 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import ConcretizationError, Tracer, get_aval
-from ftrans.lax import gather_scatter
-from ftrans.lax import sorting as lax_sorting
+from ftrans.lax import gather_scatter, sorting as lax_sorting
 from ftrans.numpy import _reductions as reductions
 from ftrans.numpy._axes import check_no_out, normalize_axes
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._elementwise import sqrt, to_bool, true_divide
+from ftrans.numpy._sorting import searchsorted
 
 __all__ = ["median", "quantile", "percentile", "nanmedian", "nanquantile", "nanpercentile",
            "nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin",
@@ -45,7 +46,7 @@ def _is_inexact(x: Any) -> bool:
     return get_aval(x).dtype.kind in "fc"
 
 
-def _concrete(x: Any) -> Any:
+def concrete_array(x: Any) -> Any:
     """The concrete value of ``x`` (an array, or a tracer that knows its value), or None."""
     if not isinstance(x, Tracer):
         return np.asarray(x)
@@ -123,7 +124,7 @@ def _quantile(name: str, a: Any, q: Any, axis: Axis, out: Any, method: str, keep
     q = cast(q, index_dtype)
     if scale != 1.0:
         q = lax.div(q, index_dtype.type(scale))
-    q_value = _concrete(q)
+    q_value = concrete_array(q)
     if q_value is not None and np.any((q_value < 0) | (q_value > 1)):
         raise ValueError(f"{'Percentiles' if scale != 1 else 'Quantiles'} must be in the range "
                          f"[{0}, {int(scale)}]")
@@ -290,7 +291,6 @@ def _not_nan_mask(a: Any, where: Any) -> Any:
     mask = lax.bitwise_not(_isnan(a))
     if where is True or where is None:
         return mask
-    from ftrans.numpy._elementwise import to_bool
     return lax.bitwise_and(mask, to_bool(where))
 
 
@@ -325,7 +325,6 @@ def nanstd(a: Any, axis: Axis = None, dtype: Any = None, out: None = None, ddof:
            keepdims: bool = False, *, where: Any = True, mean: Any = None,
            correction: float | None = None) -> Any:
     """:func:`std` ignoring NaNs."""
-    from ftrans.numpy._elementwise import sqrt
     return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                        correction=correction))
 
@@ -367,7 +366,7 @@ def _nan_arg_extremum(name: str, a: Any, axis: int | None, out: Any, keepdims: b
     if not _is_inexact(a):
         return arg(a, axis, out, keepdims=keepdims)
     all_nan = reductions.all(_isnan(a), axis, keepdims=keepdims)
-    value = _concrete(all_nan)
+    value = concrete_array(all_nan)
     if value is not None and np.any(value):
         raise ValueError("All-NaN slice encountered")
     fill = -np.inf if name == "nanargmax" else np.inf
@@ -426,7 +425,7 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0, *,
     if aval.dtype.kind not in "biu":
         raise TypeError(f"Cannot cast array data from dtype('{aval.dtype}') to "
                         f"dtype('int64') according to the rule 'safe'")
-    value = _concrete(x)
+    value = concrete_array(x)
     if value is not None and value.size and value.min() < 0:
         raise ValueError("'list' argument must have no negative elements")
     if length is None:
@@ -464,12 +463,11 @@ def histogram(a: Any, bins: Any = 10, range: tuple[float, float] | None = None, 
     (array([1, 2, 1]), array([0., 1., 2., 3.]))
     """
     a = lax.reshape(asarray_strong(a), (-1,))
-    edges = _histogram_edges(a, bins, range)
+    edges = histogram_edges(a, bins, range)
     n_bins = get_aval(edges).shape[0] - 1
     dtype = get_aval(edges).dtype
     values = lax.stop_gradient(cast(a, dtype))
     edges_c = lax.stop_gradient(edges)
-    from ftrans.numpy._sorting import searchsorted
     index = lax.sub(searchsorted(edges_c, values, side="right"), np.int64(1))
     last = lax.index_in_dim(edges_c, n_bins, 0, False)
     first = lax.index_in_dim(edges_c, 0, 0, False)
@@ -486,7 +484,6 @@ def histogram(a: Any, bins: Any = 10, range: tuple[float, float] | None = None, 
             raise ValueError("weights should have the same shape as a.")
         counts = gather_scatter.scatter_add(np.zeros(n_bins, get_aval(w).dtype), points, w, (0,))
     if density:
-        from ftrans.numpy._elementwise import true_divide
         widths = lax.sub(lax.slice(edges, (1,), (n_bins + 1,)), lax.slice(edges, (0,),
                                                                           (n_bins,)))
         widths = cast(widths, np.dtype(np.float64))
@@ -494,13 +491,13 @@ def histogram(a: Any, bins: Any = 10, range: tuple[float, float] | None = None, 
     return counts, edges
 
 
-def _histogram_edges(a: Any, bins: Any, range: Any) -> Any:  # noqa: A002
+def histogram_edges(a: Any, bins: Any, range: Any) -> Any:  # noqa: A002
     if isinstance(bins, str):
         raise NotImplementedError(f"histogram: bins={bins!r} (an estimator) is not supported; "
                                   f"give a number of bins or the edges")
     if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool):
         edges = asarray_strong(bins)
-        value = _concrete(edges)
+        value = concrete_array(edges)
         if get_aval(edges).ndim != 1:
             raise ValueError("`bins` must be 1d, when an array")
         if value is not None and np.any(value[:-1] > value[1:]):
@@ -518,7 +515,7 @@ def _histogram_edges(a: Any, bins: Any, range: Any) -> Any:  # noqa: A002
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise ValueError(f"supplied range of [{lo}, {hi}] is not finite")
     else:
-        value = _concrete(a)
+        value = concrete_array(a)
         if value is not None:
             lo, hi = (value.min(), value.max()) if value.size else (0, 1)
             if not (np.isfinite(lo) and np.isfinite(hi)):

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ftrans.core import Tracer, escaped_tracer_error, trace_is_active
+import ftrans.numpy as fnp
 
 
 def _swap(fn: Callable) -> Callable:
@@ -28,7 +29,6 @@ def _check_alive(values: Any) -> None:
 
 def _array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
     """Lets ``numpy.sin(tracer)`` and ``ndarray * tracer`` call the ftrans.numpy function."""
-    import ftrans.numpy as fnp
     _check_alive(inputs)
     fn = getattr(fnp, ufunc.__name__, None)
     if method != "__call__" or kwargs or fn is None:
@@ -42,7 +42,6 @@ def _array_function(self: Tracer, func: Callable, types: Any, args: tuple,
                     kwargs: dict) -> Any:
     """Lets ``numpy.concatenate([tracer, ...])`` and friends call the ftrans.numpy function of
     the same name."""
-    import ftrans.numpy as fnp
     _check_alive(args)
     module = getattr(func, "__module__", "") or ""
     namespace: Any = (fnp.linalg if module.endswith("linalg")
@@ -57,21 +56,18 @@ def _array_function(self: Tracer, func: Callable, types: Any, args: tuple,
 
 
 def _reshape(self: Tracer, *shape: Any, order: str = "C") -> Any:
-    import ftrans.numpy as fnp
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         shape = tuple(shape[0])
     return fnp.reshape(self, shape, order)
 
 
 def _transpose(self: Tracer, *axes: Any) -> Any:
-    import ftrans.numpy as fnp
     if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
         axes = tuple(axes[0]) if axes[0] is not None else ()
     return fnp.transpose(self, axes or None)
 
 
 def _matrix_transpose(self: Tracer) -> Any:
-    import ftrans.numpy as fnp
     if self.ndim < 2:
         raise ValueError(f"matrix transpose (.mT) needs an array of at least 2 dimensions, got "
                          f"{self.aval.str_short()}")
@@ -88,7 +84,6 @@ def _tolist(self: Tracer) -> Any:
 
 
 def _at(self: Tracer) -> Any:
-    import ftrans.numpy as fnp
     return fnp.at_indexer(self)
 
 
@@ -101,7 +96,6 @@ _METHODS = ("sum", "mean", "max", "min", "prod", "var", "std", "argmax", "argmin
 
 def install() -> None:
     """Install the operators and methods on :class:`Tracer`."""
-    import ftrans.numpy as fnp
 
     binary = {
         "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",

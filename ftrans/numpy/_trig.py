@@ -21,7 +21,8 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import get_aval
-from ftrans.numpy._math import _const, _in_float32, _odd, _operands, _signbit
+from ftrans.numpy._complex_parts import complex_arcsin, complex_arctan
+from ftrans.numpy._math import const_like, in_float32, odd_extension, promoted_operands, sign_bit
 
 __all__ = ["arctan", "arctan2", "arcsin", "arccos", "atan", "atan2", "asin", "acos"]
 
@@ -35,17 +36,17 @@ _MOREBITS = 6.123233995736765886130e-17  # pi/2 - float64(pi/2)
 
 
 def _polynomial(z: Any, coefficients: tuple[float, ...], monic: bool) -> Any:
-    out = _const(1.0, z) if monic else _const(coefficients[0], z)
+    out = const_like(1.0, z) if monic else const_like(coefficients[0], z)
     for c in coefficients if monic else coefficients[1:]:
-        out = lax.add(lax.mul(out, z), _const(c, z))
+        out = lax.add(lax.mul(out, z), const_like(c, z))
     return out
 
 
 def _atan_nonnegative(a: Any) -> Any:
     """arctan of ``a >= 0`` (or NaN), Cephes' range reduction and rational approximation."""
-    one = _const(1, a)
-    big = lax.gt(a, _const(_TAN_3PI_8, a))
-    small = lax.le(a, _const(0.66, a))
+    one = const_like(1, a)
+    big = lax.gt(a, const_like(_TAN_3PI_8, a))
+    small = lax.le(a, const_like(0.66, a))
     # each branch gets a safe argument, so the unused ones never divide by zero
     reciprocal = lax.neg(lax.div(one, lax.select_n(big, one, a)))
     middle = lax.select_n(lax.bitwise_or(small, big), a, one)
@@ -54,8 +55,8 @@ def _atan_nonnegative(a: Any) -> Any:
     z = lax.mul(t, t)
     ratio = lax.div(lax.mul(z, _polynomial(z, _P, False)), _polynomial(z, _Q, True))
     core = lax.add(lax.mul(t, ratio), t)
-    offset = lax.select_n(big, _const(np.pi / 4, a), _const(np.pi / 2, a))
-    morebits = lax.select_n(big, _const(0.5 * _MOREBITS, a), _const(_MOREBITS, a))
+    offset = lax.select_n(big, const_like(np.pi / 4, a), const_like(np.pi / 2, a))
+    morebits = lax.select_n(big, const_like(0.5 * _MOREBITS, a), const_like(_MOREBITS, a))
     out = lax.select_n(small, lax.add(offset, lax.add(core, morebits)), core)
     # as Cephes: atan(+-0) is +-0 itself (the approximation would lose the sign). The value
     # is a's, the derivatives out's: a - (out - out) is a (out - out is +0, so a keeps its
@@ -63,11 +64,11 @@ def _atan_nonnegative(a: Any) -> Any:
     # out's. Selecting a itself would be right to first order only (the third derivative
     # of arctan at 0 is -2, not 0).
     at_zero = lax.sub(lax.stop_gradient(a), lax.sub(lax.stop_gradient(out), out))
-    return lax.select_n(lax.eq(a, _const(0, a)), out, at_zero)
+    return lax.select_n(lax.eq(a, const_like(0, a)), out, at_zero)
 
 
 def _arctan2(y: Any, x: Any) -> Any:
-    negative_x, negative_y = _signbit(x), _signbit(y)
+    negative_x, negative_y = sign_bit(x), sign_bit(y)
     # |x| and |y| by selects on the sign bit: at +-0 the derivative keeps its side's sign
     ax = lax.select_n(negative_x, x, lax.neg(x))
     ay = lax.select_n(negative_y, y, lax.neg(y))
@@ -75,71 +76,19 @@ def _arctan2(y: Any, x: Any) -> Any:
     swap = lax.gt(ay, ax)
     numerator = lax.select_n(swap, ay, ax)
     denominator = lax.select_n(swap, ax, ay)
-    inf, zero, one = _const(np.inf, x), _const(0, x), _const(1, x)
+    inf, zero, one = const_like(np.inf, x), const_like(0, x), const_like(1, x)
     both_infinite = lax.bitwise_and(lax.eq(ax, inf), lax.eq(ay, inf))  # t = 1: pi / 4
     numerator = lax.select_n(both_infinite, numerator, one)
     denominator = lax.select_n(lax.bitwise_or(both_infinite, lax.eq(denominator, zero)),
                                denominator, one)  # at the origin t = 0 / 1
     angle = _atan_nonnegative(lax.div(numerator, denominator))
-    angle = lax.select_n(swap, angle, lax.sub(_const(np.pi / 2, x), angle))
-    angle = lax.select_n(negative_x, angle, lax.sub(_const(np.pi, x), angle))
+    angle = lax.select_n(swap, angle, lax.sub(const_like(np.pi / 2, x), angle))
+    angle = lax.select_n(negative_x, angle, lax.sub(const_like(np.pi, x), angle))
     return lax.select_n(negative_y, angle, lax.neg(angle))
 
 
 def _is_complex(x: Any) -> bool:
     return get_aval(x).dtype.kind == "c"
-
-
-def _times_i(z: Any) -> Any:
-    """``1j * z`` exactly (a swap of parts, no rounding and no NaN from 0 * inf)."""
-    return lax.complex(lax.neg(lax.imag(z)), lax.real(z))
-
-
-def _times_minus_i(z: Any) -> Any:
-    return lax.complex(lax.imag(z), lax.neg(lax.real(z)))
-
-
-def real_scale(z: Any, factor: float) -> Any:
-    """Complex ``z`` times a real ``factor``, part by part: ``(inf + 1j) * (0.5 + 0j)`` would
-    be NaN."""
-    c = np.asarray(factor, np.finfo(get_aval(z).dtype).dtype)[()]
-    return lax.complex(lax.mul(lax.real(z), c), lax.mul(lax.imag(z), c))
-
-
-def one_minus(z: Any) -> Any:
-    """``1 - z`` for complex ``z`` with the imaginary part's sign kept (``-(+0) = -0``): the
-    side of a branch cut that a point on it belongs to depends on that sign."""
-    one = np.ones((), np.finfo(get_aval(z).dtype).dtype)
-    return lax.complex(lax.sub(one, lax.real(z)), lax.neg(lax.imag(z)))
-
-
-def shifted(z: Any, offset: float) -> Any:
-    """``z + offset`` for complex ``z`` and real ``offset``, the imaginary part untouched
-    (adding ``offset + 0j`` would turn ``-0`` into ``+0``)."""
-    c = np.asarray(offset, np.finfo(get_aval(z).dtype).dtype)[()]
-    return lax.complex(lax.add(lax.real(z), c), lax.imag(z))
-
-
-def complex_arcsin(z: Any) -> Any:
-    """The principal arcsine of complex ``z``: ``-i log(i z + sqrt((1 - z)(1 + z)))``, as
-    ``log1p(i z - z**2 / (1 + sqrt(...)))`` near 0 (no cancellation there)."""
-    root = lax.sqrt(lax.mul(one_minus(z), shifted(z, 1.0)))
-    iz = _times_i(z)
-    # (i z + root)(root - i z) = 1: take the log of whichever sum does not cancel
-    plus, minus = lax.add(iz, root), lax.sub(root, iz)
-    far = lax.select_n(lax.ge(lax.abs(plus), lax.abs(minus)),
-                       lax.neg(lax.log(minus)), lax.log(plus))
-    near = lax.log1p(lax.sub(iz, lax.div(lax.mul(z, z), lax.add(root, _const(1, z)))))
-    small = lax.lt(lax.abs(z), np.asarray(0.5, np.finfo(get_aval(z).dtype).dtype)[()])
-    return _times_minus_i(lax.select_n(small, far, near))
-
-
-def complex_arctan(z: Any) -> Any:
-    """The principal arctangent of complex ``z``: ``(i / 2) (log1p(-i z) - log1p(i z))``,
-    with ``1 - i z`` and ``1 + i z`` keeping the signs of zero parts."""
-    iz = _times_i(z)
-    difference = lax.sub(lax.log1p(lax.neg(iz)), lax.log1p(iz))
-    return real_scale(_times_i(difference), 0.5)
 
 
 def arctan(x: Any, /) -> Any:
@@ -149,10 +98,10 @@ def arctan(x: Any, /) -> Any:
     >>> float(fnp.arctan(1.0) * 4), float(ft.grad(fnp.arctan)(1.0))
     (3.141592653589793, 0.5)
     """
-    (x,) = _operands(np.arctan, x)
+    (x,) = promoted_operands(np.arctan, x)
     if _is_complex(x):
         return complex_arctan(x)
-    return _in_float32(lambda v: _odd(_atan_nonnegative, v), x)
+    return in_float32(lambda v: odd_extension(_atan_nonnegative, v), x)
 
 
 def arctan2(x1: Any, x2: Any, /) -> Any:
@@ -164,32 +113,32 @@ def arctan2(x1: Any, x2: Any, /) -> Any:
     >>> fnp.arctan2(np.array([1.0, 1.0, -0.0]), np.array([1.0, -1.0, -1.0])) / np.pi
     array([ 0.25,  0.75, -1.  ])
     """
-    y, x = _operands(np.arctan2, x1, x2)
-    return _in_float32(_arctan2, y, x)
+    y, x = promoted_operands(np.arctan2, x1, x2)
+    return in_float32(_arctan2, y, x)
 
 
 def _complement(x: Any) -> Any:
     """``sqrt(1 - x**2)`` as ``sqrt((1 - x)(1 + x))``, accurate near |x| = 1."""
-    one = _const(1, x)
+    one = const_like(1, x)
     return lax.sqrt(lax.mul(lax.sub(one, x), lax.add(one, x)))
 
 
 def arcsin(x: Any, /) -> Any:
     """Elementwise inverse sine, ``arctan2(x, sqrt(1 - x**2))``; NaN outside ``[-1, 1]``."""
-    (x,) = _operands(np.arcsin, x)
+    (x,) = promoted_operands(np.arcsin, x)
     if _is_complex(x):
         return complex_arcsin(x)
     with np.errstate(invalid="ignore"):
-        return _in_float32(lambda v: _arctan2(v, _complement(v)), x)
+        return in_float32(lambda v: _arctan2(v, _complement(v)), x)
 
 
 def arccos(x: Any, /) -> Any:
     """Elementwise inverse cosine, ``arctan2(sqrt(1 - x**2), x)``; NaN outside ``[-1, 1]``."""
-    (x,) = _operands(np.arccos, x)
+    (x,) = promoted_operands(np.arccos, x)
     if _is_complex(x):  # pi / 2 - arcsin(z) on the principal branches
-        return lax.sub(_const(np.pi / 2, x), complex_arcsin(x))
+        return lax.sub(const_like(np.pi / 2, x), complex_arcsin(x))
     with np.errstate(invalid="ignore"):
-        return _in_float32(lambda v: _arctan2(_complement(v), v), x)
+        return in_float32(lambda v: _arctan2(_complement(v), v), x)
 
 
 # NumPy 2's array-API names

@@ -12,6 +12,7 @@ from numpy import bartlett, blackman, hamming, hanning  # noqa: F401  (constants
 
 from ftrans import lax
 from ftrans.numpy._promotion import asarray_strong, cast
+from ftrans.numpy._float_ops import i0
 
 __all__ = ["bartlett", "blackman", "hamming", "hanning", "kaiser"]
 
@@ -24,7 +25,6 @@ def kaiser(M: int, beta: Any) -> Any:  # noqa: N803  (NumPy's name)
     >>> bool(np.allclose(fnp.kaiser(5, 3.0), np.kaiser(5, 3.0)))
     True
     """
-    from ftrans.numpy._float_ops import i0
     M = int(M)  # noqa: N806
     if M <= 0:
         return np.zeros(0)

@@ -31,6 +31,8 @@ from ftrans.core import ConcretizationError, get_aval
 from ftrans.lax.fft import FftType
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong
+from ftrans.numpy._elementwise import multiply, true_divide
+from ftrans.numpy._shapes import roll
 
 __all__ = [
     "fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
@@ -483,7 +485,6 @@ def irfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1
 
 
 def _frequencies(ints: np.ndarray, n: int, d: Any, dtype: Any) -> Any:
-    from ftrans.numpy._elementwise import multiply, true_divide
     # NumPy's rounding: the integers times one reciprocal
     values = multiply(ints, true_divide(1.0, multiply(n, d)))
     if dtype is not None:
@@ -524,7 +525,6 @@ def rfftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> 
 
 
 def _shift(x: Any, axes: int | Sequence[int] | None, inverse: bool) -> Any:
-    from ftrans.numpy._shapes import roll
     x = asarray_strong(x)
     shape = get_aval(x).shape
     if axes is None:

@@ -30,6 +30,9 @@ from ftrans.custom_derivatives import custom_jvp
 from ftrans.lax import linalg_decompositions as decomp
 from ftrans.numpy._axes import normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy import _elementwise as ew, _reductions as red
+from ftrans.lax.linalg_eig import eig as lax_eig
+from ftrans.numpy._shapes import moveaxis
 
 __all__ = [
     "LinAlgError", "norm", "matmul", "det", "slogdet", "inv", "solve", "lstsq", "cholesky",
@@ -80,7 +83,7 @@ class SVDResult(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 
 
-def _float_matrix(a: Any, name: str, square: bool = True) -> Any:
+def float_matrix(a: Any, name: str, square: bool = True) -> Any:
     """``a`` as a float or complex array of rank >= 2 (integers and bools in float64)."""
     a = asarray_strong(a)
     dtype = get_aval(a).dtype
@@ -99,9 +102,9 @@ def _float_matrix(a: Any, name: str, square: bool = True) -> Any:
     return a
 
 
-def _float_pair(a: Any, b: Any, name: str, square: bool = True) -> tuple[Any, Any]:
+def float_pair(a: Any, b: Any, name: str, square: bool = True) -> tuple[Any, Any]:
     """``a`` (a matrix) and ``b`` in their common float (or complex) dtype."""
-    a = _float_matrix(a, name, square)
+    a = float_matrix(a, name, square)
     b = asarray_strong(b)
     dtype = result_type(a, b)
     if dtype.kind not in "fc":
@@ -109,14 +112,14 @@ def _float_pair(a: Any, b: Any, name: str, square: bool = True) -> tuple[Any, An
     return cast(a, dtype), cast(b, dtype)
 
 
-def _swap(x: Any) -> Any:
+def swap_matrix_axes(x: Any) -> Any:
     ndim = get_aval(x).ndim
     return lax.transpose(x, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
 
 
-def _adjoint(x: Any) -> Any:
+def adjoint(x: Any) -> Any:
     """The conjugate transpose of a stack of matrices (the transpose, for real ones)."""
-    x = _swap(x)
+    x = swap_matrix_axes(x)
     return lax.conj(x) if get_aval(x).dtype.kind == "c" else x
 
 
@@ -143,7 +146,7 @@ def det(a: Any) -> Any:
     >>> float(fnp.linalg.det(np.array([[1, 2], [3, 4]])))
     -2.0000000000000004
     """
-    return decomp.det(_float_matrix(a, "det"))
+    return decomp.det(float_matrix(a, "det"))
 
 
 def slogdet(a: Any) -> SlogdetResult:
@@ -155,7 +158,7 @@ def slogdet(a: Any) -> SlogdetResult:
     >>> float(sign), float(logdet)
     (-1.0, 921.0340371976183)
     """
-    sign, logabsdet = decomp.slogdet(_float_matrix(a, "slogdet"))
+    sign, logabsdet = decomp.slogdet(float_matrix(a, "slogdet"))
     return SlogdetResult(sign, logabsdet)
 
 
@@ -171,7 +174,7 @@ def solve(a: Any, b: Any) -> Any:
     >>> fnp.linalg.solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 2.0]))
     array([1. , 0.5])
     """
-    a, b = _float_pair(a, b, "solve")
+    a, b = float_pair(a, b, "solve")
     n = get_aval(a).shape[-1]
     b_shape = get_aval(b).shape
     vector = len(b_shape) == 1
@@ -200,7 +203,7 @@ def inv(a: Any) -> Any:
     array([[0.5 , 0.  ],
            [0.  , 0.25]])
     """
-    a = _float_matrix(a, "inv")
+    a = float_matrix(a, "inv")
     aval = get_aval(a)
     return decomp.solve(a, lax.broadcast_to(np.eye(aval.shape[-1], dtype=aval.dtype),
                                             aval.shape))
@@ -251,8 +254,7 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, Any, An
     >>> x, res, int(rank)
     (array([2.]), array([2.]), 1)
     """
-    from ftrans.numpy import _reductions as red
-    a, b = _float_pair(a, b, "lstsq", square=False)
+    a, b = float_pair(a, b, "lstsq", square=False)
     a_shape, b_shape = get_aval(a).shape, get_aval(b).shape
     if len(a_shape) != 2:
         raise LinAlgError(f"lstsq: a must be 2-dimensional, got shape {a_shape}")
@@ -267,8 +269,8 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, Any, An
     if rcond is None:
         rcond = float(np.finfo(dtype).eps) * max(m, n)
     mask, s_inv = _inverse_above(s, rcond)
-    x = matmul(_adjoint(vh), lax.mul(_like(lax.expand_dims(s_inv, (1,)), dtype),
-                                     matmul(_adjoint(u), b)))
+    x = matmul(adjoint(vh), lax.mul(as_dtype(lax.expand_dims(s_inv, (1,)), dtype),
+                                     matmul(adjoint(u), b)))
     residual = lax.sub(b, matmul(a, x))
     residuals = red.sum(_squared_magnitudes(residual), 0)
     rank = red.sum(mask, -1, np.int64)
@@ -293,7 +295,7 @@ def _inverse_above(s: Any, rcond: Any) -> tuple[Any, Any]:
                               lax.div(one, safe))
 
 
-def _like(x: Any, dtype: np.dtype) -> Any:
+def as_dtype(x: Any, dtype: np.dtype) -> Any:
     """Real ``x`` in the (maybe complex) ``dtype``."""
     if dtype.kind == "c" and get_aval(x).dtype.kind != "c":
         return lax.complex(x, np.zeros((), get_aval(x).dtype))
@@ -303,8 +305,8 @@ def _like(x: Any, dtype: np.dtype) -> Any:
 def _pinv_impl(a: Any, rcond: float) -> Any:
     u, s, vh = decomp.svd(a, full_matrices=False)
     _, s_inv = _inverse_above(s, rcond)
-    s_inv = _like(lax.expand_dims(s_inv, (get_aval(s).ndim,)), get_aval(a).dtype)
-    return matmul(_adjoint(vh), lax.mul(s_inv, _adjoint(u)))
+    s_inv = as_dtype(lax.expand_dims(s_inv, (get_aval(s).ndim,)), get_aval(a).dtype)
+    return matmul(adjoint(vh), lax.mul(s_inv, adjoint(u)))
 
 
 _pinv = custom_jvp(_pinv_impl, nondiff_argnums=(1,))
@@ -317,7 +319,7 @@ def _pinv_jvp(rcond: float, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
     (a,), (a_dot,) = primals, tangents
     p = _pinv(a, rcond)
     m, n = get_aval(a).shape[-2:]
-    p_t, a_dot_t = _adjoint(p), _adjoint(a_dot)
+    p_t, a_dot_t = adjoint(p), adjoint(a_dot)
     if m >= n:
         s = matmul(matmul(p, p_t), a_dot_t)
         t = matmul(matmul(a_dot_t, p_t), p)
@@ -344,7 +346,7 @@ def pinv(a: Any, rcond: float | None = None, hermitian: bool = False, *,
     array([[0.5, 0. ],
            [0. , 0. ]])
     """
-    a = _float_matrix(a, "pinv", square=False)
+    a = float_matrix(a, "pinv", square=False)
     if rcond is None:
         if rtol is _UNSET:
             rcond = 1e-15
@@ -374,8 +376,8 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
     array([[2., 0.],
            [1., 1.]])
     """
-    lower = decomp.cholesky(_float_matrix(a, "cholesky"))
-    return _adjoint(lower) if upper else lower
+    lower = decomp.cholesky(float_matrix(a, "cholesky"))
+    return adjoint(lower) if upper else lower
 
 
 def qr(a: Any, mode: str = "reduced") -> Any:
@@ -390,7 +392,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     if mode not in ("reduced", "complete", "r"):
         raise ValueError(f"qr: mode {mode!r} is not supported (use 'reduced', 'complete' or "
                          f"'r')")
-    out = decomp.qr(_float_matrix(a, "qr", square=False), mode)
+    out = decomp.qr(float_matrix(a, "qr", square=False), mode)
     return out[0] if mode == "r" else QRResult(*out)
 
 
@@ -405,8 +407,7 @@ def eig(a: Any) -> EigResult:
     >>> fnp.linalg.eig(np.array([[2.0, 0.0], [0.0, 3.0]])).eigenvalues
     array([2.+0.j, 3.+0.j])
     """
-    from ftrans.lax.linalg_eig import eig as lax_eig
-    w, v = lax_eig(_float_matrix(a, "eig"), compute_left_eigenvectors=False,
+    w, v = lax_eig(float_matrix(a, "eig"), compute_left_eigenvectors=False,
                    enable_eigvec_derivs=True)
     return EigResult(w, v)
 
@@ -418,14 +419,13 @@ def eigvals(a: Any) -> Any:
     >>> fnp.linalg.eigvals(np.array([[0.0, -1.0], [1.0, 0.0]]))
     array([0.+1.j, 0.-1.j])
     """
-    from ftrans.lax.linalg_eig import eig as lax_eig
-    (w,) = lax_eig(_float_matrix(a, "eigvals"), compute_left_eigenvectors=False,
+    (w,) = lax_eig(float_matrix(a, "eigvals"), compute_left_eigenvectors=False,
                    compute_right_eigenvectors=False)
     return w
 
 
 def _symmetric_input(a: Any, name: str, uplo: str | None) -> Any:
-    a = _float_matrix(a, name)
+    a = float_matrix(a, name)
     if uplo not in (None, "L", "U"):
         raise ValueError(f"{name}: UPLO argument must be 'L' or 'U', got {uplo!r}")
     return a
@@ -446,7 +446,7 @@ def eigh(a: Any, UPLO: str | None = None, symmetrize_input: bool = True) -> Eigh
     """
     a = _symmetric_input(a, "eigh", UPLO)
     if not symmetrize_input and UPLO == "U":
-        a = _adjoint(a)  # the primitive reads the lower triangle
+        a = adjoint(a)  # the primitive reads the lower triangle
     w, v = decomp.eigh(a, symmetrize_input=symmetrize_input)
     return EighResult(w, v)
 
@@ -473,7 +473,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
     >>> fnp.linalg.svd(np.array([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False)
     array([4., 3.])
     """
-    a = _float_matrix(a, "svd", square=False)
+    a = float_matrix(a, "svd", square=False)
     if not compute_uv:
         return decomp.svd(a, compute_uv=False)[0]
     return SVDResult(*decomp.svd(a, full_matrices=full_matrices))
@@ -500,7 +500,6 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *,  # noqa: N8
     >>> int(fnp.linalg.matrix_rank(np.array([[1.0, 2.0], [2.0, 4.0]])))
     1
     """
-    from ftrans.numpy import _reductions as red
     a = asarray_strong(A)
     if get_aval(a).ndim < 2:
         return lax.convert_element_type(red.any(lax.ne(a, np.zeros((), get_aval(a).dtype))),
@@ -545,8 +544,6 @@ def norm(x: Any, ord: Any = None, axis: int | Sequence[int] | None = None,  # no
     >>> float(fnp.linalg.norm(np.array([3.0, 4.0])))
     5.0
     """
-    from ftrans.numpy import _elementwise as ew
-    from ftrans.numpy import _reductions as red
     x = asarray_strong(x)
     dtype = get_aval(x).dtype
     if dtype.kind not in "fc":
@@ -571,7 +568,6 @@ def norm(x: Any, ord: Any = None, axis: int | Sequence[int] | None = None,  # no
 
 def _squared_magnitudes(x: Any) -> Any:
     """``|x| ** 2`` elementwise, real for complex ``x`` (``x * x`` would be complex)."""
-    from ftrans import lax
     if get_aval(x).dtype.kind == "c":
         re, im = lax.real(x), lax.imag(x)
         return lax.add(lax.mul(re, re), lax.mul(im, im))
@@ -579,8 +575,6 @@ def _squared_magnitudes(x: Any) -> Any:
 
 
 def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A002
-    from ftrans.numpy import _elementwise as ew
-    from ftrans.numpy import _reductions as red
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order '{ord}' for vectors")
     if ord is None or ord == 2:
@@ -600,8 +594,6 @@ def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A
 
 
 def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any:  # noqa: A002
-    from ftrans.numpy import _elementwise as ew
-    from ftrans.numpy import _reductions as red
     row, col = axes
     if row == col:
         raise ValueError("Duplicate axes given.")
@@ -614,7 +606,6 @@ def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any
         sums = red.sum(ew.abs(x), col)
         out = (red.max if ord == np.inf else red.min)(sums, row - (row > col))
     elif ord in (2, -2, "nuc"):
-        from ftrans.numpy._shapes import moveaxis
         s = svdvals(moveaxis(x, (row, col), (-2, -1)))
         last = get_aval(s).ndim - 1
         out = {2: red.max, -2: red.min, "nuc": red.sum}[ord](s, last)
@@ -623,6 +614,5 @@ def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any
     if keepdims:
         shape = list(get_aval(x).shape)
         shape[row] = shape[col] = 1
-        from ftrans import lax
         out = lax.reshape(out, tuple(shape))
     return out

@@ -10,3 +10,5 @@ docs/scipy_more.md and docs/linalg.md.
 from ftrans.scipy import (  # noqa: F401
     fft, integrate, interpolate, linalg, optimize, signal, special, stats,
 )
+
+__all__ = ["fft", "integrate", "interpolate", "linalg", "optimize", "signal", "special", "stats"]

@@ -17,6 +17,9 @@ from ftrans import lax
 from ftrans.core import Tracer, get_aval
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.tree_util import register_pytree_node_class
+from ftrans.numpy._sorting import searchsorted
+from ftrans.lax import gather_scatter
+from ftrans.numpy._indexing import take
 
 __all__ = ["RegularGridInterpolator"]
 
@@ -94,7 +97,6 @@ class RegularGridInterpolator:
         Raises:
           ValueError: ``xi``'s last axis is not the grid's dimension, or a bad method.
         """
-        from ftrans.numpy._sorting import searchsorted
         method = self.method if method is None else method
         if method not in _METHODS:
             raise ValueError(f"method must be 'linear' or 'nearest', got {method!r}")
@@ -128,7 +130,6 @@ class RegularGridInterpolator:
                 i = lax.sub(searchsorted(lax.stop_gradient(g), lax.stop_gradient(x)),
                             np.int64(1))
                 i = lax.max(lax.min(i, np.int64(n - 2)), np.int64(0))
-                from ftrans.numpy._indexing import take
                 lo, hi = take(g, i), take(g, lax.add(i, np.int64(1)))
                 t = lax.div(lax.sub(x, lo), lax.sub(hi, lo))
             out_k = lax.bitwise_or(lax.lt(x, lax.index_in_dim(g, 0, 0, False)),
@@ -136,7 +137,6 @@ class RegularGridInterpolator:
             outside = out_k if outside is None else lax.bitwise_or(outside, out_k)
             indices.append(i)
             weights.append(t)
-        from ftrans.lax import gather_scatter
         if method == "nearest":
             # SciPy rounds halves down (to the lower grid point)
             corner = [lax.add(i, lax.convert_element_type(

@@ -17,6 +17,8 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import get_aval
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.api import value_and_grad
+from ftrans.numpy._linalg import matmul
 
 __all__ = ["minimize", "OptimizeResults"]
 
@@ -155,7 +157,6 @@ def _line_search(value_and_grad: Callable[[Any], tuple[Any, Any]], x: Any, p: An
 
 def _bfgs(fun: Callable[[Any], Any], x0: Any, maxiter: int, gtol: float, norm: float,
           line_search_maxiter: int) -> OptimizeResults:
-    from ftrans.api import value_and_grad
     dtype = get_aval(x0).dtype
     n = get_aval(x0).shape[0]
     vg = value_and_grad(lambda v: cast(asarray_strong(fun(v)), dtype))
@@ -180,7 +181,6 @@ def _bfgs(fun: Callable[[Any], Any], x0: Any, maxiter: int, gtol: float, norm: f
         return lax.bitwise_and(running, lax.lt(k, np.int32(maxiter)))
 
     def body(state: Any) -> Any:
-        from ftrans.numpy._linalg import matmul
         k, nfev, _, _, x, f, g, h, f_before = state
         p = lax.neg(matmul(h, g))
         failed, x_new, f_new, g_new, evaluations = _line_search(vg, x, p, f, g, f_before,

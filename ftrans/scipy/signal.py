@@ -16,6 +16,9 @@ import numpy as np
 from ftrans import lax
 from ftrans.core import get_aval
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
+from ftrans.numpy._indexing import take
+from ftrans.numpy._linalg import matmul
+from ftrans.numpy._more_shapes import pad
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve"]
 
@@ -49,8 +52,6 @@ def _check_mode(mode: str, name: str) -> None:
 def _windows_times_kernel(padded: Any, kernel: Any) -> Any:
     """``out[o] = sum_j padded[o + j] * kernel[j]`` for every ``o`` where the window fits
     (a valid correlation), as gather + matrix product."""
-    from ftrans.numpy._indexing import take
-    from ftrans.numpy._linalg import matmul
     p_shape, k_shape = get_aval(padded).shape, get_aval(kernel).shape
     out_shape = tuple(p - k + 1 for p, k in zip(p_shape, k_shape))
     strides = np.cumprod((1,) + p_shape[:0:-1])[::-1]
@@ -65,7 +66,6 @@ def _windows_times_kernel(padded: Any, kernel: Any) -> Any:
 
 def _full(a: Any, b: Any, pad_mode: str = "constant", fillvalue: Any = 0) -> Any:
     """The full convolution of ``a`` with ``b`` (``a`` extended by ``pad_mode``)."""
-    from ftrans.numpy._more_shapes import pad
     widths = [(k - 1, k - 1) for k in get_aval(b).shape]
     if pad_mode == "constant":
         padded = pad(a, widths, constant_values=cast(asarray_strong(fillvalue),

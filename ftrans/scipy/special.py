@@ -22,12 +22,13 @@ JAX) and ``gammainc``'s ``a`` beyond first order. See docs/scipy.md.
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import comb as binomial
 from typing import Any, Sequence
 
 import numpy as np
 
-from ftrans import lax
-from ftrans import numpy as fnp
+from ftrans import lax, nn, numpy as fnp
 from ftrans.core import get_aval
 from ftrans.custom_derivatives import custom_jvp
 from ftrans.lax import special as lax_special
@@ -147,7 +148,6 @@ def logsumexp(a: Any, axis: int | Sequence[int] | None = None, b: Any = None,
     >>> round(float(logsumexp(np.array([0.0, 0.0]))), 12)
     0.69314718056
     """
-    from ftrans import nn
     a = as_float(a)
     if where is not None:
         a = fnp.where(where, a, -np.inf)
@@ -172,7 +172,6 @@ def softmax(x: Any, /, *, axis: int | tuple[int, ...] | None = None) -> Any:
     >>> softmax(np.array([0.0, np.log(3.0)])).round(12).tolist()
     [0.25, 0.75]
     """
-    from ftrans import nn
     return nn.softmax(as_float(x), axis=axis)
 
 
@@ -184,7 +183,6 @@ def log_softmax(x: Any, /, *, axis: int | tuple[int, ...] | None = None) -> Any:
     >>> round(float(log_softmax(np.array([0.0, 0.0]))[0]), 12)
     -0.69314718056
     """
-    from ftrans import nn
     return nn.log_softmax(as_float(x), axis=axis)
 
 
@@ -646,8 +644,6 @@ def bernoulli(n: int) -> np.ndarray:
     >>> bernoulli(4).round(6).tolist()
     [1.0, -0.5, 0.166667, 0.0, -0.033333]
     """
-    from fractions import Fraction
-    from math import comb as binomial
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise TypeError(f"bernoulli: n must be a non-negative Python int, got {n!r}")
     numbers: list[Fraction] = []

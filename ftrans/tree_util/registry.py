@@ -9,8 +9,14 @@ import dataclasses
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
-_MISSING: Any = object()
-_IsLeaf = Callable[[Any], bool] | None
+__all__ = [
+    "DictKey", "FlattenedIndexKey", "GetAttrKey", "IsLeaf", "MISSING", "NAMEDTUPLE", "SequenceKey",
+    "keystr", "node_handler", "node_registry", "register_dataclass", "register_pytree_node",
+    "register_pytree_node_class", "register_pytree_with_keys",
+]
+
+MISSING: Any = object()
+IsLeaf = Callable[[Any], bool] | None
 
 
 # ----------------------------------------------------------------------------- key paths
@@ -134,7 +140,7 @@ def _dict_keys(aux, ch):
     return map(DictKey, aux)
 
 
-_registry: dict[type, _NodeType] = {
+node_registry: dict[type, _NodeType] = {
     tuple: _NodeType(
         "tuple", lambda x: (x, None), lambda aux, ch: tuple(ch), _seq_keys,
         fmt=lambda aux, ch: "(" + ", ".join(ch) + ("," if len(ch) == 1 else "") + ")",
@@ -165,14 +171,14 @@ _registry: dict[type, _NodeType] = {
 
 # Namedtuples are recognised structurally (tuple subclass with _fields) rather than
 # registered, so every namedtuple class works without a registration step.
-_NAMEDTUPLE = _NodeType(
+NAMEDTUPLE = _NodeType(
     "namedtuple", lambda x: (x, type(x)), lambda aux, ch: aux(*ch),
     lambda aux, ch: map(GetAttrKey, aux._fields),
     fmt=lambda aux, ch: f"{aux.__name__}({', '.join(map('{}={}'.format, aux._fields, ch))})",
     describe=lambda aux, n: f"namedtuple {aux.__qualname__}")
 
 
-for _nodetype, _node_handler in _registry.items():
+for _nodetype, _node_handler in node_registry.items():
     _node_handler.nodetype = _nodetype
 del _nodetype, _node_handler
 
@@ -180,8 +186,8 @@ del _nodetype, _node_handler
 def _registered_handler(nodetype: type | None) -> _NodeType:
     """The handler registered for ``nodetype`` here: how a pickled treedef finds its nodes."""
     if nodetype is None:
-        return _NAMEDTUPLE
-    handler = _registry.get(nodetype)
+        return NAMEDTUPLE
+    handler = node_registry.get(nodetype)
     if handler is None:
         raise TypeError(f"pytree node type {nodetype.__qualname__} is not registered in this "
                         f"process: register it at import time of the module defining it (as "
@@ -189,18 +195,18 @@ def _registered_handler(nodetype: type | None) -> _NodeType:
     return handler
 
 
-def _handler(x) -> _NodeType | None:
-    h = _registry.get(type(x))
+def node_handler(x) -> _NodeType | None:
+    h = node_registry.get(type(x))
     if h is None and isinstance(x, tuple) and hasattr(x, "_fields"):
-        return _NAMEDTUPLE
+        return NAMEDTUPLE
     return h
 
 
 def _register(nodetype: type, handler: _NodeType) -> None:
-    if nodetype in _registry:
+    if nodetype in node_registry:
         raise ValueError(f"Duplicate pytree node registration for type {nodetype!r}.")
     handler.nodetype = nodetype
-    _registry[nodetype] = handler
+    node_registry[nodetype] = handler
 
 
 def register_pytree_node(nodetype: type, flatten_func: Callable[[Any], tuple[Iterable, Any]],

@@ -8,9 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 from ftrans.tree_util.registry import (
-    _NAMEDTUPLE, _IsLeaf,
-    _handler, _registry, keystr,
+    NAMEDTUPLE, IsLeaf,
+    node_handler, node_registry, keystr,
 )
+
+__all__ = [
+    "PyTreeDef", "all_leaves", "broadcast_prefix", "flatten_up_to_prefix", "tree_flatten",
+    "tree_flatten_with_path", "tree_leaves", "tree_map", "tree_map_with_path", "tree_structure",
+    "tree_unflatten",
+]
 
 
 # ------------------------------------------------------------------------------ treedefs
@@ -117,7 +123,7 @@ class PyTreeDef:
         >>> tree_structure((0, 0)).flatten_up_to(([1, 2], {'a': 3}))
         [[1, 2], {'a': 3}]
         """
-        return _flatten_up_to(self, tree, "flatten_up_to", "the prefix", "the tree")
+        return flatten_up_to_prefix(self, tree, "flatten_up_to", "the prefix", "the tree")
 
     def compose(self, inner: PyTreeDef) -> PyTreeDef:
         """The structure with ``inner`` put at every leaf of this one.
@@ -140,7 +146,7 @@ class PyTreeDef:
 
 # ----------------------------------------------------------------------------- flattening
 
-def tree_flatten(tree: Any, is_leaf: _IsLeaf = None) -> tuple[list, PyTreeDef]:
+def tree_flatten(tree: Any, is_leaf: IsLeaf = None) -> tuple[list, PyTreeDef]:
     """Split a pytree into its leaves and its structure.
 
     Args:
@@ -156,7 +162,7 @@ def tree_flatten(tree: Any, is_leaf: _IsLeaf = None) -> tuple[list, PyTreeDef]:
     nodes: list = []
     stack = [tree]
     pop, push, add_leaf, add_node = stack.pop, stack.extend, leaves.append, nodes.append
-    get = _registry.get
+    get = node_registry.get
     while stack:
         x = pop()
         if is_leaf is not None and is_leaf(x):
@@ -169,7 +175,7 @@ def tree_flatten(tree: Any, is_leaf: _IsLeaf = None) -> tuple[list, PyTreeDef]:
                 add_leaf(x)
                 add_node(None)
                 continue
-            h = _NAMEDTUPLE
+            h = NAMEDTUPLE
         children, aux = h.flatten(x)
         add_node((h, aux, len(children)))
         push(reversed(children))
@@ -189,7 +195,7 @@ def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
     return treedef.unflatten(leaves)
 
 
-def tree_leaves(tree: Any, is_leaf: _IsLeaf = None) -> list:
+def tree_leaves(tree: Any, is_leaf: IsLeaf = None) -> list:
     """The leaves of ``tree`` in flatten order.
 
     >>> tree_leaves({'x': None, 'y': [1, 2]})
@@ -198,7 +204,7 @@ def tree_leaves(tree: Any, is_leaf: _IsLeaf = None) -> list:
     return tree_flatten(tree, is_leaf)[0]
 
 
-def tree_structure(tree: Any, is_leaf: _IsLeaf = None) -> PyTreeDef:
+def tree_structure(tree: Any, is_leaf: IsLeaf = None) -> PyTreeDef:
     """The structure of ``tree``.
 
     >>> tree_structure([1, None])
@@ -207,13 +213,13 @@ def tree_structure(tree: Any, is_leaf: _IsLeaf = None) -> PyTreeDef:
     return tree_flatten(tree, is_leaf)[1]
 
 
-def all_leaves(iterable: Iterable[Any], is_leaf: _IsLeaf = None) -> bool:
+def all_leaves(iterable: Iterable[Any], is_leaf: IsLeaf = None) -> bool:
     """Whether every element of ``iterable`` is a leaf (``None`` is not).
 
     >>> all_leaves([1, 'a']), all_leaves([1, (2,)]), all_leaves([None])
     (True, False, False)
     """
-    return all((is_leaf is not None and is_leaf(x)) or _handler(x) is None for x in iterable)
+    return all((is_leaf is not None and is_leaf(x)) or node_handler(x) is None for x in iterable)
 
 
 def tree_flatten_with_path(tree: Any, is_leaf: Callable[..., bool] | None = None,
@@ -240,7 +246,7 @@ def tree_flatten_with_path(tree: Any, is_leaf: Callable[..., bool] | None = None
     while stack:
         path, x = stack.pop()
         stop = is_leaf is not None and (is_leaf(path, x) if is_leaf_takes_path else is_leaf(x))
-        h = None if stop else _handler(x)
+        h = None if stop else node_handler(x)
         if h is None:
             out.append((path, x))
             nodes.append(None)
@@ -260,7 +266,7 @@ def _find_mismatch(treedef: PyTreeDef, tree: Any) -> tuple[tuple, str] | None:
         if rec is None:
             continue
         h, aux, n = rec
-        xh = _handler(x)
+        xh = node_handler(x)
         if xh is None:
             return path, f"{h.describe(aux, n)} vs leaf of type {type(x).__name__}"
         keyed, xaux = xh.flatten_with_keys(x)
@@ -270,7 +276,7 @@ def _find_mismatch(treedef: PyTreeDef, tree: Any) -> tuple[tuple, str] | None:
     return None
 
 
-def _flatten_up_to(treedef: PyTreeDef, tree: Any, context: str, prefix_name: str,
+def flatten_up_to_prefix(treedef: PyTreeDef, tree: Any, context: str, prefix_name: str,
                    tree_name: str) -> list:
     out: list = []
     stack = [tree]
@@ -280,7 +286,7 @@ def _flatten_up_to(treedef: PyTreeDef, tree: Any, context: str, prefix_name: str
             out.append(x)
             continue
         h, aux, n = rec
-        if _handler(x) is h:
+        if node_handler(x) is h:
             children, xaux = h.flatten(x)
             if len(children) == n and xaux == aux:
                 stack.extend(reversed(children))
@@ -295,7 +301,7 @@ def _flatten_up_to(treedef: PyTreeDef, tree: Any, context: str, prefix_name: str
     return out
 
 
-def tree_map(f: Callable[..., Any], tree: Any, *rest: Any, is_leaf: _IsLeaf = None) -> Any:
+def tree_map(f: Callable[..., Any], tree: Any, *rest: Any, is_leaf: IsLeaf = None) -> Any:
     """Apply ``f`` leafwise, returning a tree with the structure of ``tree``.
 
     Args:
@@ -316,7 +322,7 @@ def tree_map(f: Callable[..., Any], tree: Any, *rest: Any, is_leaf: _IsLeaf = No
     leaves, treedef = tree_flatten(tree, is_leaf)
     if not rest:
         return treedef.unflatten(list(map(f, leaves)))
-    others = [_flatten_up_to(treedef, r, "tree_map", "argument 0", f"argument {i + 1}")
+    others = [flatten_up_to_prefix(treedef, r, "tree_map", "argument 0", f"argument {i + 1}")
               for i, r in enumerate(rest)]
     return treedef.unflatten([f(*xs) for xs in zip(leaves, *others)])
 
@@ -334,7 +340,7 @@ def tree_map_with_path(f: Callable[..., Any], tree: Any, *rest: Any,
     {'a': ("['a'][0]", "['a'][1]")}
     """
     pairs, treedef = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
-    others = [_flatten_up_to(treedef, r, "tree_map_with_path", "argument 0",
+    others = [flatten_up_to_prefix(treedef, r, "tree_map_with_path", "argument 0",
                              f"argument {i + 1}") for i, r in enumerate(rest)]
     return treedef.unflatten([f(p, x, *xs) for (p, x), *xs in zip(pairs, *others)])
 
@@ -343,7 +349,7 @@ def _is_none(x: Any) -> bool:
     return x is None
 
 
-def broadcast_prefix(prefix_tree: Any, full_tree: Any, is_leaf: _IsLeaf = None) -> list:
+def broadcast_prefix(prefix_tree: Any, full_tree: Any, is_leaf: IsLeaf = None) -> list:
     """For each leaf of ``full_tree`` (flatten order), the leaf of ``prefix_tree`` above it.
 
     ``None`` in ``prefix_tree`` is a leaf here (e.g. "not mapped") covering a whole subtree.
@@ -362,7 +368,7 @@ def broadcast_prefix(prefix_tree: Any, full_tree: Any, is_leaf: _IsLeaf = None) 
     [0, 0, None, None]
     """
     prefix_leaves, prefix_def = tree_flatten(prefix_tree, _is_none)
-    subtrees = _flatten_up_to(prefix_def, full_tree, "broadcast_prefix", "prefix",
+    subtrees = flatten_up_to_prefix(prefix_def, full_tree, "broadcast_prefix", "prefix",
                               "full tree")
     out: list = []
     for p, sub in zip(prefix_leaves, subtrees):

@@ -9,18 +9,25 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 from ftrans.tree_util.registry import (
-    _MISSING, _handler, _IsLeaf, _registry, register_pytree_node,
+    MISSING, node_handler, IsLeaf, node_registry, register_pytree_node,
     register_pytree_with_keys,
 )
 from ftrans.tree_util.structure import (
-    PyTreeDef, _flatten_up_to, tree_flatten, tree_flatten_with_path, tree_map, tree_structure,
+    PyTreeDef, flatten_up_to_prefix, tree_flatten, tree_flatten_with_path, tree_map, tree_structure,
 )
+
+__all__ = [
+    "KeyEntry", "KeyPath", "Partial", "flatten_one_level", "flatten_one_level_with_keys",
+    "is_tree_node", "register_pytree_with_keys_class", "register_static", "tree_all",
+    "tree_broadcast", "tree_leaves_with_path", "tree_reduce", "tree_reduce_associative",
+    "tree_transpose", "treedef_children", "treedef_is_leaf", "treedef_tuple",
+]
 
 
 # ---------------------------------------------------------------------------- reductions
 
-def tree_reduce(function: Callable[[Any, Any], Any], tree: Any, initializer: Any = _MISSING,
-                is_leaf: _IsLeaf = None) -> Any:
+def tree_reduce(function: Callable[[Any, Any], Any], tree: Any, initializer: Any = MISSING,
+                is_leaf: IsLeaf = None) -> Any:
     """``functools.reduce`` over the leaves of ``tree``.
 
     Raises:
@@ -30,12 +37,12 @@ def tree_reduce(function: Callable[[Any, Any], Any], tree: Any, initializer: Any
     6
     """
     leaves = tree_flatten(tree, is_leaf)[0]
-    if initializer is _MISSING:
+    if initializer is MISSING:
         return functools.reduce(function, leaves)
     return functools.reduce(function, leaves, initializer)
 
 
-def tree_all(tree: Any, *, is_leaf: _IsLeaf = None) -> bool:
+def tree_all(tree: Any, *, is_leaf: IsLeaf = None) -> bool:
     """Whether all leaves are truthy (True when there are none).
 
     >>> tree_all([True, (1, None)]), tree_all({'a': 0})
@@ -91,7 +98,7 @@ def tree_leaves_with_path(tree: Any, is_leaf: Callable[..., bool] | None = None,
     return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
 
 
-def tree_broadcast(prefix_tree: Any, full_tree: Any, is_leaf: _IsLeaf = None) -> Any:
+def tree_broadcast(prefix_tree: Any, full_tree: Any, is_leaf: IsLeaf = None) -> Any:
     """``prefix_tree`` grown to the structure of ``full_tree``: each leaf of the prefix is
     repeated at every leaf of the subtree it covers.
 
@@ -102,14 +109,14 @@ def tree_broadcast(prefix_tree: Any, full_tree: Any, is_leaf: _IsLeaf = None) ->
     [(1, 1), 2]
     """
     prefix_leaves, prefix_def = tree_flatten(prefix_tree, is_leaf)
-    subtrees = _flatten_up_to(prefix_def, full_tree, "tree_broadcast", "prefix_tree",
+    subtrees = flatten_up_to_prefix(prefix_def, full_tree, "tree_broadcast", "prefix_tree",
                               "full_tree")
     return prefix_def.unflatten([tree_map(lambda _, p=p: p, sub, is_leaf=is_leaf)
                                  for p, sub in zip(prefix_leaves, subtrees)])
 
 
 def tree_reduce_associative(operation: Callable[[Any, Any], Any], tree: Any, *,
-                            identity: Any = _MISSING, is_leaf: _IsLeaf = None) -> Any:
+                            identity: Any = MISSING, is_leaf: IsLeaf = None) -> Any:
     """Combine the leaves of ``tree`` with an associative ``operation``, pairwise in a
     balanced tree (depth log2 of the number of leaves).
 
@@ -121,7 +128,7 @@ def tree_reduce_associative(operation: Callable[[Any, Any], Any], tree: Any, *,
     """
     leaves = tree_flatten(tree, is_leaf)[0]
     if not leaves:
-        if identity is _MISSING:
+        if identity is MISSING:
             raise TypeError("tree_reduce_associative: the tree has no leaves; pass identity= "
                             "for the value of an empty reduction")
         return identity
@@ -152,7 +159,7 @@ def treedef_tuple(treedefs: Iterable[PyTreeDef]) -> PyTreeDef:
     PyTreeDef((*, [*, *]))
     """
     treedefs = list(treedefs)
-    nodes: list = [(_registry[tuple], None, len(treedefs))]
+    nodes: list = [(node_registry[tuple], None, len(treedefs))]
     for td in treedefs:
         nodes.extend(td._nodes)
     return PyTreeDef(nodes, sum(td.num_leaves for td in treedefs))
@@ -167,7 +174,7 @@ def flatten_one_level(tree: Any) -> tuple[list, Any]:
     >>> flatten_one_level({'a': 1, 'b': (2, 3)})
     ([1, (2, 3)], ('a', 'b'))
     """
-    h = _handler(tree)
+    h = node_handler(tree)
     if h is None:
         raise ValueError(f"flatten_one_level: a leaf of type {type(tree).__name__} has no "
                          f"children")
@@ -181,7 +188,7 @@ def flatten_one_level_with_keys(tree: Any) -> tuple[list[tuple[Any, Any]], Any]:
     >>> flatten_one_level_with_keys((1, 2))[0]
     [(SequenceKey(idx=0), 1), (SequenceKey(idx=1), 2)]
     """
-    h = _handler(tree)
+    h = node_handler(tree)
     if h is None:
         raise ValueError(f"flatten_one_level_with_keys: a leaf of type "
                          f"{type(tree).__name__} has no children")
@@ -195,9 +202,9 @@ def is_tree_node(obj_or_type: Any) -> bool:
     (True, False, True)
     """
     if isinstance(obj_or_type, type):
-        return obj_or_type in _registry or (issubclass(obj_or_type, tuple)
+        return obj_or_type in node_registry or (issubclass(obj_or_type, tuple)
                                             and hasattr(obj_or_type, "_fields"))
-    return _handler(obj_or_type) is not None
+    return node_handler(obj_or_type) is not None
 
 
 def register_static(cls: type) -> type:

@@ -19,6 +19,13 @@ from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
+__all__ = [
+    "add_unused_inputs", "any_flags", "aval_of", "check_same", "fixpoint", "flatten_operands",
+    "instantiate", "is_zero", "memoized", "merge_lists", "partition_list", "restage", "run",
+    "select_outputs", "split_invariant_residuals", "split_list", "trace_to_closed",
+    "unknown_scan_body", "zeros",
+]
+
 # ---------------------------------------------------------------------------------------------
 # User functions to programs
 # ---------------------------------------------------------------------------------------------

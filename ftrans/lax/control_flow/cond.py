@@ -31,6 +31,10 @@ from ftrans.lax.control_flow.common import (
 )
 from ftrans.tree_util import tree_unflatten
 
+__all__ = [
+    "cond", "cond_p", "jvp_rules", "partial_eval_rules", "switch", "transpose_rules",
+]
+
 _INDEX_DTYPE = np.dtype(np.int32)
 
 # ---------------------------------------------------------------------------------------------

@@ -55,6 +55,10 @@ from ftrans.lax.control_flow.while_backward import (
 )
 from ftrans.tree_util import tree_unflatten
 
+__all__ = [
+    "fori_loop", "jvp_rules", "partial_eval_rules", "transpose_rules", "while_loop", "while_p",
+]
+
 
 # ---------------------------------------------------------------------------------------------
 # while_p

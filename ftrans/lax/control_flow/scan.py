@@ -35,6 +35,10 @@ from ftrans.lax.control_flow.common import (
 from ftrans.progress import Progress, ProgressArg, advance_when_run, check_progress, make_progress
 from ftrans.tree_util import tree_flatten, tree_map, tree_unflatten
 
+__all__ = [
+    "jvp_rules", "map", "partial_eval_rules", "scan", "scan_p", "transpose_rules",
+]
+
 # ---------------------------------------------------------------------------------------------
 # scan_p
 # ---------------------------------------------------------------------------------------------

@@ -23,6 +23,10 @@ from ftrans.lax.control_flow.common import (
     memoized, restage, run, zeros,
 )
 
+__all__ = [
+    "ReverseModeWhileError", "checkpoint_param", "jvp_rules", "while_backward_p",
+]
+
 
 class ReverseModeWhileError(FtransError, TypeError):
     """A reverse-mode use of ``while_loop`` that is not supported: differentiating the

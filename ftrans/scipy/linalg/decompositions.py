@@ -9,15 +9,18 @@ from typing import Any
 
 import numpy as np
 
-from ftrans import lax
-from ftrans import numpy as fnp
+from ftrans import lax, numpy as fnp
 from ftrans.core import get_aval
-from ftrans.lax import linalg_decompositions as decomp
-from ftrans.lax import linalg_eig, linalg_lu
+from ftrans.lax import linalg_decompositions as decomp, linalg_eig, linalg_lu
 from ftrans.numpy._promotion import asarray_strong
 from ftrans.numpy.linalg import (
-    _adjoint, _float_matrix, _float_pair, _swap,
+    adjoint, float_matrix, float_pair, swap_matrix_axes,
 )
+
+__all__ = [
+    "cho_factor", "cho_solve", "cholesky", "det", "eigh", "inv", "lu", "lu_factor", "lu_solve",
+    "qr", "schur", "solve", "solve_triangular", "svd",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -28,8 +31,8 @@ from ftrans.numpy.linalg import (
 def _lower_triangle_input(a: Any, lower: bool, name: str) -> Any:
     """The matrix whose lower triangle the primitives should read: ``a`` itself, or ``a^H``
     when the upper triangle is the one given."""
-    a = _float_matrix(a, name)
-    return a if lower else _adjoint(a)
+    a = float_matrix(a, name)
+    return a if lower else adjoint(a)
 
 
 def cholesky(a: Any, lower: bool = False, overwrite_a: bool = False,
@@ -48,7 +51,7 @@ def cholesky(a: Any, lower: bool = False, overwrite_a: bool = False,
     """
     factor = decomp.cholesky(_lower_triangle_input(a, lower, "cholesky"),
                              symmetrize_input=False)
-    return factor if lower else _adjoint(factor)
+    return factor if lower else adjoint(factor)
 
 
 def cho_factor(a: Any, lower: bool = False, overwrite_a: bool = False,
@@ -82,7 +85,7 @@ def cho_solve(c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False,
     except (TypeError, ValueError):
         raise TypeError("cho_solve: c_and_lower must be the pair (c, lower) that cho_factor "
                         "returns") from None
-    factor = c if lower else _adjoint(asarray_strong(c))
+    factor = c if lower else adjoint(asarray_strong(c))
     # a = L L^H: solve L y = b, then L^H x = y
     y = solve_triangular(factor, b, lower=True)
     return solve_triangular(factor, y, trans=2, lower=True)
@@ -99,7 +102,7 @@ _TRANS = {0: (False, False), "N": (False, False), 1: (True, False), "T": (True, 
 def _rhs(a: Any, b: Any, name: str) -> tuple[Any, Any, bool]:
     """``a`` and ``b`` in one dtype, ``b`` as a stack of ``(n, k)`` matrices broadcast to
     ``a``'s leading axes, and whether ``b`` was a (stack of) vector(s)."""
-    a, b = _float_pair(a, b, name)
+    a, b = float_pair(a, b, name)
     a_shape, b_shape = get_aval(a).shape, get_aval(b).shape
     n = a_shape[-1]
     vector = len(b_shape) == len(a_shape) - 1 or len(b_shape) == 1
@@ -177,11 +180,11 @@ def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False,
     array([[0., 1.],
            [1., 0.]])
     """
-    a = _float_matrix(a, "lu", square=False)
+    a = float_matrix(a, "lu", square=False)
     m, n = get_aval(a).shape[-2:]
     lu_, _, perm = linalg_lu.lu(a)
     lower, upper = _lu_factors(lu_, m, n)
-    p = _swap(linalg_lu.permutation_matrix(perm, get_aval(a).dtype))  # a = P^T L U
+    p = swap_matrix_axes(linalg_lu.permutation_matrix(perm, get_aval(a).dtype))  # a = P^T L U
     if permute_l:
         return fnp.matmul(p, lower), upper
     return p, lower, upper
@@ -196,7 +199,7 @@ def lu_factor(a: Any, overwrite_a: bool = False, check_finite: bool = True
     >>> fsl.lu_factor(np.array([[1.0, 2.0], [3.0, 4.0]]))[1]
     array([1, 1], dtype=int32)
     """
-    lu_, pivots, _ = linalg_lu.lu(_float_matrix(a, "lu_factor", square=False))
+    lu_, pivots, _ = linalg_lu.lu(float_matrix(a, "lu_factor", square=False))
     return lu_, pivots
 
 
@@ -234,7 +237,7 @@ def lu_solve(lu_and_piv: tuple[Any, Any], b: Any, trans: int = 0, overwrite_b: b
     else:  # A^T = U^T L^T P:  x = P^T L^-T U^-T b
         y = decomp.triangular_solve(lu_, b, transpose_a=True, **upper)
         y = decomp.triangular_solve(lu_, y, transpose_a=True, **unit)
-        x = fnp.matmul(_swap(p), y)
+        x = fnp.matmul(swap_matrix_axes(p), y)
     return _unvector(x, vector)
 
 
@@ -343,7 +346,7 @@ def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
     numpy_mode = {"full": "complete", "economic": "reduced", "r": "r"}.get(mode)
     if numpy_mode is None:
         raise ValueError(f"qr: mode must be 'full', 'economic' or 'r', got {mode!r}")
-    a = _float_matrix(a, "qr", square=False)
+    a = float_matrix(a, "qr", square=False)
     if mode == "r":
         m, n = get_aval(a).shape[-2:]
         r = decomp.qr(a, "r")[0]
@@ -399,12 +402,12 @@ def eigh(a: Any, b: Any = None, lower: bool = True, eigvals_only: bool = False,
     if b is None:
         w, v = decomp.eigh(a, symmetrize_input=False)
     else:
-        a = decomp._symmetrized_lower(a)  # the full matrix of the triangle read
+        a = decomp.symmetrized_lower(a)  # the full matrix of the triangle read
         factor = cholesky(b, lower)
-        lower_factor = factor if lower else _adjoint(factor)
+        lower_factor = factor if lower else adjoint(factor)
         # L^-1 A L^-H has the same eigenvalues; its eigenvectors y give v = L^-H y
         c = solve_triangular(lower_factor, a, lower=True)
-        c = solve_triangular(lower_factor, _adjoint(c), lower=True)
+        c = solve_triangular(lower_factor, adjoint(c), lower=True)
         w, y = decomp.eigh(c, symmetrize_input=True)
         v = solve_triangular(lower_factor, y, trans=2, lower=True)
     return w if eigvals_only else (w, v)
@@ -420,5 +423,5 @@ def schur(a: Any, output: str = "real") -> tuple[Any, Any]:
     >>> np.allclose(z @ t @ z.conj().T, [[0.0, 1.0], [-1.0, 0.0]])
     True
     """
-    t, z = linalg_eig.schur(_float_matrix(a, "schur"), output)
+    t, z = linalg_eig.schur(float_matrix(a, "schur"), output)
     return t, z

@@ -10,14 +10,19 @@ from typing import Any
 
 import numpy as np
 
-from ftrans import lax
-from ftrans import numpy as fnp
+from ftrans import lax, numpy as fnp
 from ftrans.core import Tracer, get_aval
 from ftrans.lax import linalg_decompositions as decomp
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
 from ftrans.numpy.linalg import (
-    _adjoint, _float_matrix, _float_pair, _like, _swap,
+    adjoint, float_matrix, float_pair, as_dtype, swap_matrix_axes,
 )
+from ftrans.api import jvp
+
+__all__ = [
+    "block_diag", "circulant", "expm", "expm_frechet", "funm", "hankel", "polar", "solve_sylvester",
+    "sqrtm", "toeplitz",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,7 +80,7 @@ def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> 
     array([[1., 0.],
            [0., 1.]])
     """
-    a = _float_matrix(A, "expm")
+    a = float_matrix(A, "expm")
     aval = get_aval(a)
     real_dtype = np.finfo(aval.dtype).dtype
     # s = max(0, ceil(log2(|A|_1 / theta))), per matrix; piecewise constant: no derivative
@@ -86,7 +91,7 @@ def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> 
     s = lax.max(lax.ceil(lax.div(lax.log(safe), np.asarray(np.log(2.0), real_dtype)[()])),
                 np.zeros((), real_dtype))
     scale = lax.pow(np.asarray(2.0, real_dtype)[()], s)
-    scale = lax.expand_dims(lax.expand_dims(_like(scale, aval.dtype), (aval.ndim - 2,)),
+    scale = lax.expand_dims(lax.expand_dims(as_dtype(scale, aval.dtype), (aval.ndim - 2,)),
                             (aval.ndim - 1,))
     r = _pade13(lax.div(a, scale))
     too_many = lax.gt(s, np.asarray(max_squarings, real_dtype)[()])
@@ -123,11 +128,10 @@ def expm_frechet(A: Any, E: Any, *, method: str | None = None,  # noqa: N803
     array([[1., 0.],
            [0., 1.]])
     """
-    from ftrans.api import jvp
     if method not in (None, "SPS", "blockEnlarge"):
         raise ValueError(f"expm_frechet: method must be None, 'SPS' or 'blockEnlarge', got "
                          f"{method!r}")
-    a, e = _float_pair(A, E, "expm_frechet")
+    a, e = float_pair(A, E, "expm_frechet")
     if get_aval(a).shape != get_aval(e).shape:
         raise ValueError(f"expm_frechet: A and E must have the same shape, got "
                          f"{get_aval(a).shape} and {get_aval(e).shape}")
@@ -145,10 +149,10 @@ def sqrtm(A: Any, blocksize: int = 1) -> Any:  # noqa: N803
     >>> np.allclose(fsl.sqrtm(np.diag([4.0, 9.0])), np.diag([2.0, 3.0]))
     True
     """
-    a = _float_matrix(A, "sqrtm")
+    a = float_matrix(A, "sqrtm")
     w, v = fnp.linalg.eig(a)
     root = fnp.sqrt(w)
-    return decomp._swap_last(decomp.solve(_swap(v), _swap(lax.mul(
+    return decomp.swap_last(decomp.solve(swap_matrix_axes(v), swap_matrix_axes(lax.mul(
         v, lax.expand_dims(root, (get_aval(root).ndim - 1,))))))
 
 
@@ -163,7 +167,7 @@ def funm(A: Any, func: Any, disp: bool = True) -> Any:  # noqa: N803
     >>> np.allclose(fsl.funm(np.diag([1.0, 2.0]), fnp.exp), np.diag(np.exp([1.0, 2.0])))
     True
     """
-    a = _float_matrix(A, "funm")
+    a = float_matrix(A, "funm")
     w, v = fnp.linalg.eig(a)
     values = asarray_strong(func(w))
     if get_aval(values).shape != get_aval(w).shape:
@@ -171,7 +175,7 @@ def funm(A: Any, func: Any, disp: bool = True) -> Any:  # noqa: N803
                          f"{get_aval(values).shape} from eigenvalues of shape "
                          f"{get_aval(w).shape}")
     values = cast(values, get_aval(w).dtype)
-    f = decomp._swap_last(decomp.solve(_swap(v), _swap(lax.mul(
+    f = decomp.swap_last(decomp.solve(swap_matrix_axes(v), swap_matrix_axes(lax.mul(
         v, lax.expand_dims(values, (get_aval(values).ndim - 1,))))))
     if disp:
         return f
@@ -200,13 +204,13 @@ def polar(a: Any, side: str = "right", *, method: str = "svd", eps: float | None
         raise ValueError(f"polar: side must be 'right' or 'left', got {side!r}")
     if method not in ("svd", "qdwh"):
         raise ValueError(f"polar: method must be 'svd' or 'qdwh', got {method!r}")
-    a = _float_matrix(a, "polar", square=False)
+    a = float_matrix(a, "polar", square=False)
     u, s, vh = fnp.linalg.svd(a, full_matrices=False)
-    s = _like(lax.expand_dims(s, (get_aval(s).ndim,)), get_aval(a).dtype)
+    s = as_dtype(lax.expand_dims(s, (get_aval(s).ndim,)), get_aval(a).dtype)
     unitary = fnp.matmul(u, vh)
     if side == "right":  # p = V S V^H
-        return unitary, fnp.matmul(_adjoint(vh), lax.mul(s, vh))
-    return unitary, fnp.matmul(u, lax.mul(s, _adjoint(u)))  # p = U S U^H
+        return unitary, fnp.matmul(adjoint(vh), lax.mul(s, vh))
+    return unitary, fnp.matmul(u, lax.mul(s, adjoint(u)))  # p = U S U^H
 
 
 def solve_sylvester(A: Any, B: Any, C: Any, *, method: str = "schur",  # noqa: N803
@@ -231,17 +235,17 @@ def solve_sylvester(A: Any, B: Any, C: Any, *, method: str = "schur",  # noqa: N
     dtype = result_type(*arrays)
     if dtype.kind not in "fc":
         dtype = np.dtype(np.float64)
-    a, b, c = (_float_matrix(cast(x, dtype), "solve_sylvester", square=(i < 2))
+    a, b, c = (float_matrix(cast(x, dtype), "solve_sylvester", square=(i < 2))
                for i, x in enumerate(arrays))
     m, n = get_aval(a).shape[-1], get_aval(b).shape[-1]
     if get_aval(a).ndim != 2 or get_aval(b).ndim != 2 or get_aval(c).shape != (m, n):
         raise ValueError(f"solve_sylvester: A (m, m), B (n, n) and C (m, n) needed, got "
                          f"{get_aval(a).shape}, {get_aval(b).shape} and {get_aval(c).shape}")
     system = lax.add(fnp.kron(np.eye(n, dtype=dtype), a),
-                     fnp.kron(_swap(b), np.eye(m, dtype=dtype)))
+                     fnp.kron(swap_matrix_axes(b), np.eye(m, dtype=dtype)))
     # vec stacks columns: vec(X) = X^T flattened
-    x = decomp.solve(system, lax.reshape(_swap(c), (m * n, 1)))
-    return _swap(lax.reshape(x, (n, m)))
+    x = decomp.solve(system, lax.reshape(swap_matrix_axes(c), (m * n, 1)))
+    return swap_matrix_axes(lax.reshape(x, (n, m)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import numpy as np
 
 from ftrans import numpy as fnp
 from ftrans.core import get_aval
-from ftrans.scipy.special_args import as_floats as _floats
+from ftrans.scipy.special_args import as_floats
 
 __all__ = ["promote", "constant", "safe", "standardize", "finish", "integer_valued",
            "log1mexp"]
@@ -18,7 +18,7 @@ __all__ = ["promote", "constant", "safe", "standardize", "finish", "integer_valu
 
 def promote(*args: Any) -> list[Any]:
     """Every argument as a float array (integers -> float64), all in their common dtype."""
-    return _floats(*args)
+    return as_floats(*args)
 
 
 def constant(value: float, like: Any) -> Any:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ftrans.scipy import special
 from ftrans.scipy.stats._util import constant, finish, promote, standardize
+from ftrans import numpy as fnp
 
 __all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]
 
@@ -30,7 +31,6 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The probability density at ``x``."""
-    from ftrans import numpy as fnp
     return fnp.exp(logpdf(x, loc, scale))
 
 

@@ -11,10 +11,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ftrans import lax
-from ftrans import numpy as fnp
+from ftrans import lax, numpy as fnp
 from ftrans.core import get_aval
-from ftrans.nn import _float, logsumexp, softmax
+from ftrans.nn.functions import as_float, logsumexp, softmax
+
+__all__ = ["dot_product_attention", "max_pool", "min_pool", "avg_pool"]
 
 Padding = str | Sequence[tuple[int, int]]
 
@@ -102,7 +103,7 @@ def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, ma
     if implementation not in (None, "xla"):
         raise ValueError(f"dot_product_attention: implementation must be None or 'xla', got "
                          f"{implementation!r}")
-    query, key, value = _float(query), _float(key), _float(value)
+    query, key, value = as_float(query), as_float(key), as_float(value)
     q_aval, k_aval, v_aval = get_aval(query), get_aval(key), get_aval(value)
     if q_aval.ndim not in (3, 4) or k_aval.ndim != q_aval.ndim or v_aval.ndim != q_aval.ndim:
         raise ValueError(f"dot_product_attention: query, key and value must all be (B, T, N, "
@@ -286,7 +287,7 @@ def avg_pool(inputs: Any, window_shape: Sequence[int], strides: Sequence[int] | 
     ...          count_include_pad=False).tolist()
     [[1.5], [3.0]]
     """
-    x = _float(inputs)
+    x = as_float(inputs)
     dtype = get_aval(x).dtype
     zero = np.zeros((), dtype)[()]
     total = _pool("avg_pool", x, zero, lax.add, window_shape, strides, padding)

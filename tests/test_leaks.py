@@ -43,7 +43,7 @@ def test_leak_is_reported_with_transformation_function_and_holder(name):
             TRANSFORMS[name](_leaky)
     message = str(info.value)
     assert "_leaky" in message or "<lambda>" in message
-    assert "test_reliability_leaks.py" in message
+    assert "test_leaks.py" in message
     assert f"the {name.split()[0]}" in message or "grad" in message
     assert "global variable '_saved'" in message
     _saved.clear()

@@ -1,16 +1,5 @@
-"""Neural-network activations, normalisation and losses, numerically stable.
-
-Written in ``ftrans.numpy`` / ``ftrans.lax``, so every transformation applies. Where the
-textbook formula overflows or has an infinite or NaN derivative for extreme inputs, a stable
-form is used: ``logsumexp`` / ``softmax`` / ``log_softmax`` shift by the (gradient-stopped)
-maximum, ``softplus`` is ``logaddexp(x, 0)`` with the derivative ``sigmoid(x)`` given by a
-``custom_jvp``, ``log_sigmoid`` is ``-softplus(-x)``, ``elu`` and ``safe_norm`` use the
-double-``where`` pattern. See docs/custom_derivatives.md.
-
->>> import ftrans as ft, numpy as np
->>> float(ft.grad(lambda x: softplus(x))(1000.0))
-1.0
-"""
+"""The activations, normalisation and losses of ``ftrans.nn`` (``ftrans/nn/__init__.py``
+re-exports them; the module docstring there says how they stay stable)."""
 
 from __future__ import annotations
 
@@ -19,8 +8,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ftrans import lax
-from ftrans import numpy as fnp
+from ftrans import lax, numpy as fnp
 from ftrans.core import get_aval
 from ftrans.custom_derivatives import custom_jvp
 from ftrans.lax.special import erfc
@@ -31,14 +19,13 @@ __all__ = [
     "soft_sign", "sparse_plus", "sparse_sigmoid", "squareplus", "glu", "tanh", "identity",
     "log1mexp", "softmax", "log_softmax", "logsumexp", "logmeanexp", "one_hot", "standardize",
     "safe_norm", "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels",
-    "sigmoid_binary_cross_entropy", "mse", "dot_product_attention", "max_pool", "min_pool",
-    "avg_pool",
+    "sigmoid_binary_cross_entropy", "mse",
 ]
 
 Axis = int | Sequence[int] | None
 
 
-def _float(x: Any) -> Any:
+def as_float(x: Any) -> Any:
     """``x`` as a floating-point array (integers become float64, as in NumPy)."""
     x = fnp.asarray(x)
     if get_aval(x).dtype.kind not in "fc":
@@ -58,7 +45,7 @@ def relu(x: Any) -> Any:
     >>> relu(np.array([-1.0, 0.0, 2.0]))
     array([0., 0., 2.])
     """
-    return fnp.maximum(_float(x), 0.0)
+    return fnp.maximum(as_float(x), 0.0)
 
 
 @relu.defjvp
@@ -70,7 +57,7 @@ def _relu_jvp(primals: tuple, tangents: tuple) -> tuple[Any, Any]:
 @custom_jvp
 def relu6(x: Any) -> Any:
     """``min(max(x, 0), 6)``; its derivative is 0 at both kinks."""
-    return fnp.minimum(fnp.maximum(_float(x), 0.0), 6.0)
+    return fnp.minimum(fnp.maximum(as_float(x), 0.0), 6.0)
 
 
 @relu6.defjvp
@@ -81,7 +68,7 @@ def _relu6_jvp(primals: tuple, tangents: tuple) -> tuple[Any, Any]:
 
 def leaky_relu(x: Any, negative_slope: float = 1e-2) -> Any:
     """``x`` where ``x >= 0``, else ``negative_slope * x``."""
-    x = _float(x)
+    x = as_float(x)
     return fnp.where(x >= 0, x, negative_slope * x)
 
 
@@ -91,7 +78,7 @@ def elu(x: Any, alpha: float = 1.0) -> Any:
     The unused branch is fed a safe value (double ``where``), so ``exp`` of a large positive
     input never overflows into the derivative.
     """
-    x = _float(x)
+    x = as_float(x)
     positive = x > 0
     safe_x = fnp.where(positive, 0.0, x)
     return fnp.where(positive, x, alpha * fnp.expm1(safe_x))
@@ -103,7 +90,7 @@ def celu(x: Any, alpha: float = 1.0) -> Any:
     >>> float(celu(-1.0, alpha=2.0))  # doctest: +ELLIPSIS
     -0.786938...
     """
-    x = _float(x)
+    x = as_float(x)
     return fnp.maximum(x, 0.0) + alpha * fnp.expm1(fnp.minimum(x, 0.0) / alpha)
 
 
@@ -120,7 +107,7 @@ def gelu(x: Any, approximate: bool = True) -> Any:
     ``approximate=True`` uses the tanh form; ``False`` the exact ``x/2 * erfc(-x / sqrt(2))``
     (``erfc`` keeps full relative accuracy in the far negative tail).
     """
-    x = _float(x)
+    x = as_float(x)
     if approximate:
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * (x * x * x))
         return 0.5 * x * (1.0 + fnp.tanh(inner))
@@ -129,12 +116,12 @@ def gelu(x: Any, approximate: bool = True) -> Any:
 
 def sigmoid(x: Any) -> Any:
     """The logistic function ``1 / (1 + exp(-x))``, without overflow."""
-    return lax.logistic(_float(x))
+    return lax.logistic(as_float(x))
 
 
 def silu(x: Any) -> Any:
     """``x * sigmoid(x)`` (also called swish)."""
-    x = _float(x)
+    x = as_float(x)
     return x * sigmoid(x)
 
 
@@ -149,7 +136,7 @@ def softplus(x: Any) -> Any:
     >>> float(softplus(1000.0))
     1000.0
     """
-    return fnp.logaddexp(_float(x), 0.0)
+    return fnp.logaddexp(as_float(x), 0.0)
 
 
 @softplus.defjvp
@@ -160,7 +147,7 @@ def _softplus_jvp(primals: tuple, tangents: tuple) -> tuple[Any, Any]:
 
 def log_sigmoid(x: Any) -> Any:
     """``log(sigmoid(x)) = -softplus(-x)``, finite (with a finite derivative) everywhere."""
-    return -softplus(-_float(x))
+    return -softplus(-as_float(x))
 
 
 def hard_sigmoid(x: Any) -> Any:
@@ -169,12 +156,12 @@ def hard_sigmoid(x: Any) -> Any:
     >>> hard_sigmoid(np.array([-4.0, 0.0, 1.5])).tolist()
     [0.0, 0.5, 0.75]
     """
-    return relu6(_float(x) + 3.0) / 6.0
+    return relu6(as_float(x) + 3.0) / 6.0
 
 
 def hard_silu(x: Any) -> Any:
     """``x * hard_sigmoid(x)`` (also called hard swish)."""
-    x = _float(x)
+    x = as_float(x)
     return x * hard_sigmoid(x)
 
 
@@ -187,19 +174,19 @@ def hard_tanh(x: Any) -> Any:
     >>> hard_tanh(np.array([-2.0, 0.5, 3.0])).tolist()
     [-1.0, 0.5, 1.0]
     """
-    x = _float(x)
+    x = as_float(x)
     return fnp.where(x > 1, 1.0, fnp.where(x < -1, -1.0, x))
 
 
 def mish(x: Any) -> Any:
     """``x * tanh(softplus(x))``, smooth and finite everywhere."""
-    x = _float(x)
+    x = as_float(x)
     return x * fnp.tanh(softplus(x))
 
 
 def soft_sign(x: Any) -> Any:
     """``x / (|x| + 1)``."""
-    x = _float(x)
+    x = as_float(x)
     return x / (fnp.abs(x) + 1.0)
 
 
@@ -210,18 +197,18 @@ def sparse_plus(x: Any) -> Any:
     >>> sparse_plus(np.array([-2.0, 0.0, 2.0])).tolist()
     [0.0, 0.25, 2.0]
     """
-    x = _float(x)
+    x = as_float(x)
     return fnp.where(x <= -1.0, 0.0, fnp.where(x >= 1.0, x, (x + 1.0) ** 2 / 4.0))
 
 
 def sparse_sigmoid(x: Any) -> Any:
     """A sparse sigmoid ``clip(x + 1, 0, 2) / 2``: exactly 0 below -1 and 1 above 1."""
-    return 0.5 * fnp.clip(_float(x) + 1.0, 0.0, 2.0)
+    return 0.5 * fnp.clip(as_float(x) + 1.0, 0.0, 2.0)
 
 
 def squareplus(x: Any, b: float = 4) -> Any:
     """A smooth ReLU ``(x + sqrt(x^2 + b)) / 2`` made of algebraic functions only."""
-    x = _float(x)
+    x = as_float(x)
     return (x + fnp.sqrt(x * x + b)) / 2.0
 
 
@@ -235,7 +222,7 @@ def glu(x: Any, axis: int = -1) -> Any:
     >>> glu(np.array([1.0, 2.0, 0.0, 100.0])).round(6).tolist()
     [0.5, 2.0]
     """
-    x = _float(x)
+    x = as_float(x)
     size = get_aval(x).shape[axis]
     if size % 2:
         raise ValueError(f"glu: axis {axis} of the input has odd length {size}; it is split in "
@@ -261,7 +248,7 @@ def log1mexp(x: Any) -> Any:
     >>> float(log1mexp(50.0))  # doctest: +ELLIPSIS
     -1.92874...e-22
     """
-    x = _float(x)
+    x = as_float(x)
     return fnp.where(x < math.log(2.0), fnp.log(-fnp.expm1(-x)), fnp.log1p(-fnp.exp(-x)))
 
 
@@ -303,7 +290,7 @@ def logsumexp(a: Any, axis: Axis = None, b: Any = None, keepdims: bool = False,
     >>> float(logsumexp(np.array([1000.0, 1000.0])))  # doctest: +ELLIPSIS
     1000.693147...
     """
-    a = _float(a)
+    a = as_float(a)
     shift = _stable_max(a, axis, where)
     terms = fnp.exp(a - shift)
     if b is not None:
@@ -329,7 +316,7 @@ def logmeanexp(x: Any, axis: Axis = None, where: Any = None, keepdims: bool = Fa
     >>> float(logmeanexp(np.array([1000.0, 1000.0])))
     1000.0
     """
-    x = _float(x)
+    x = as_float(x)
     total = logsumexp(x, axis=axis, keepdims=keepdims, where=where)
     ones = fnp.ones_like(x) if where is None else fnp.where(where, 1.0, 0.0) + fnp.zeros_like(x)
     count = fnp.sum(ones, axis=axis, keepdims=keepdims)
@@ -339,7 +326,7 @@ def logmeanexp(x: Any, axis: Axis = None, where: Any = None, keepdims: bool = Fa
 def softmax(x: Any, axis: Axis = -1, where: Any = None) -> Any:
     """``exp(x) / sum(exp(x))`` over ``axis``, shifted by the maximum. With a boolean
     ``where`` (broadcastable to ``x``) only those elements take part; the others are 0."""
-    x = _float(x)
+    x = as_float(x)
     shift = _stable_max(x, axis, where)
     if where is None:
         unnormalized = fnp.exp(x - shift)
@@ -352,7 +339,7 @@ def softmax(x: Any, axis: Axis = -1, where: Any = None) -> Any:
 def log_softmax(x: Any, axis: Axis = -1, where: Any = None) -> Any:
     """``x - logsumexp(x)`` over ``axis``, shifted by the maximum. With a boolean ``where``
     only those elements take part; the others are -inf."""
-    x = _float(x)
+    x = as_float(x)
     shift = _stable_max(x, axis, where)
     if where is None:
         shifted = x - shift
@@ -368,7 +355,7 @@ def standardize(x: Any, axis: Axis = -1, mean: Any = None, variance: Any = None,
     """``(x - mean) / sqrt(variance + epsilon)`` over ``axis`` (mean and variance computed
     when not given, over the ``where`` elements if a mask is given). ``epsilon`` keeps a
     constant input finite, derivative included."""
-    x = _float(x)
+    x = as_float(x)
     mask = True if where is None else where
     if mean is None:
         mean = fnp.mean(x, axis=axis, keepdims=True, where=mask)
@@ -385,7 +372,7 @@ def safe_norm(x: Any, min_norm: float = 0.0, axis: Axis = None, keepdims: bool =
     is NaN. Double ``where``: where the norm is at most ``min_norm``, the norm is taken of a
     harmless stand-in (ones) and its result discarded, so no NaN reaches the derivative.
     """
-    x = _float(x)
+    x = as_float(x)
     squared = fnp.sum(x * x, axis=axis, keepdims=True)
     small = squared <= min_norm * min_norm
     safe_x = fnp.where(small, 1.0, x)
@@ -423,7 +410,7 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1) -> Any:
 def softmax_cross_entropy_with_integer_labels(logits: Any, labels: Any) -> Any:
     """Cross-entropy with integer class labels over the last axis of ``logits``:
     ``logsumexp(logits) - logits[label]``."""
-    logits = _float(logits)
+    logits = as_float(logits)
     picked = fnp.take_along_axis(logits, fnp.expand_dims(fnp.asarray(labels), -1), axis=-1)
     return logsumexp(logits, axis=-1) - fnp.squeeze(picked, axis=-1)
 
@@ -431,17 +418,11 @@ def softmax_cross_entropy_with_integer_labels(logits: Any, labels: Any) -> Any:
 def sigmoid_binary_cross_entropy(logits: Any, labels: Any) -> Any:
     """Binary cross-entropy of ``sigmoid(logits)`` against ``labels`` in [0, 1], elementwise,
     from ``log_sigmoid`` (finite for any logits)."""
-    logits = _float(logits)
+    logits = as_float(logits)
     return -labels * log_sigmoid(logits) - (1.0 - labels) * log_sigmoid(-logits)
 
 
 def mse(predictions: Any, targets: Any, axis: Axis = None) -> Any:
     """Mean squared error ``mean((predictions - targets) ** 2)`` over ``axis`` (None: all)."""
-    diff = _float(predictions) - targets
+    diff = as_float(predictions) - targets
     return fnp.mean(diff * diff, axis=axis)
-
-
-# Attention and pooling live in their own module (they need softmax, defined above).
-from ftrans.nn_layers import (  # noqa: E402
-    avg_pool, dot_product_attention, max_pool, min_pool,
-)
