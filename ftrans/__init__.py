@@ -50,7 +50,7 @@ from ftrans.api_types import (  # noqa: F401, E402
     device_get, device_put, devices, eval_shape, local_device_count, local_devices, named_call,
     typeof,
 )
-from ftrans import ad_checkpoint, flatten_util, progress, test_util, tree, viz  # noqa: F401, E402
+from ftrans import ad_checkpoint, errors, flatten_util, progress, test_util, tree, viz  # noqa: F401, E402
 
 jacobian = jacrev  # JAX's name for the reverse-mode Jacobian
 from ftrans.config import config  # noqa: F401, E402

@@ -23,6 +23,10 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+__all__ = [
+    "SMALL", "SWITCH", "one_thread", "run_small",
+]
+
 # Products of at most this many multiply-adds run on one BLAS thread.
 SMALL = 1 << 24
 # dot_general leaves products below this alone: OpenBLAS runs the smallest on one thread by

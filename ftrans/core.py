@@ -43,6 +43,24 @@ class ConcretizationError(FtransError, TypeError):
     """A traced (abstract) value was used where a concrete Python or NumPy value is needed."""
 
 
+# The particular conversions, under the class names JAX users catch (``jax.errors``); each is
+# a ConcretizationError, so code catching the general error still catches them.
+class TracerBoolConversionError(ConcretizationError):
+    """``bool()`` of an abstract value: Python ``if``/``while``/``and`` on a traced value."""
+
+
+class TracerIntegerConversionError(ConcretizationError):
+    """``int()`` or ``__index__`` of an abstract value (a traced loop bound or list index)."""
+
+
+class TracerArrayConversionError(ConcretizationError):
+    """A NumPy function (``numpy.asarray``) was applied to a traced value."""
+
+
+class NonConcreteBooleanIndexError(ConcretizationError, IndexError):
+    """Boolean-mask indexing with a traced mask: the result's shape depends on its values."""
+
+
 class ArgumentTypeError(FtransError, TypeError, ValueError):
     """An argument that does not fit where it goes (a cotangent of the wrong dtype for its
     output, an ``argnums`` beyond the arguments passed): both a TypeError and a ValueError, so
@@ -529,12 +547,13 @@ class Tracer:
         """The concrete value behind this tracer, or None when it is abstract."""
         return None
 
-    def _concrete_or_raise(self, what: str) -> Any:
+    def _concrete_or_raise(self, what: str,
+                           error: type[ConcretizationError] = ConcretizationError) -> Any:
         if not self._trace.is_alive:
             raise escaped_tracer_error(self)
         value = self.to_concrete_value()
         if value is None:
-            raise ConcretizationError(
+            raise error(
                 f"{what} was called on an abstract value {self.aval.str_short()} inside "
                 f"{self._trace.description}{_user_location()}: its concrete value is not "
                 f"known while the function is being transformed. Use ftrans.numpy.where or "
@@ -566,10 +585,10 @@ class Tracer:
         return self._concrete_or_raise(what)
 
     def __bool__(self) -> bool:
-        return bool(self._concrete_or_raise("bool()"))
+        return bool(self._concrete_or_raise("bool()", TracerBoolConversionError))
 
     def __int__(self) -> int:
-        return int(self._concrete_or_raise("int()"))
+        return int(self._concrete_or_raise("int()", TracerIntegerConversionError))
 
     def __float__(self) -> float:
         return float(self._number_or_raise("float()"))
@@ -578,12 +597,13 @@ class Tracer:
         return complex(self._number_or_raise("complex()"))
 
     def __index__(self) -> int:
-        return int(self._concrete_or_raise("an integer index (__index__)"))
+        return int(self._concrete_or_raise("an integer index (__index__)",
+                                           TracerIntegerConversionError))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if not self._trace.is_alive:
             raise escaped_tracer_error(self)
-        raise ConcretizationError(
+        raise TracerArrayConversionError(
             f"numpy.asarray() (or another NumPy function) was called on a traced value "
             f"{self.aval.str_short()} inside {self._trace.description}{_user_location()}. "
             f"Converting it to a "

@@ -16,6 +16,10 @@ import sys
 import types
 from typing import Any
 
+__all__ = [
+    "WrappedFunction", "importable_name",
+]
+
 
 def importable_name(obj: Any) -> str | None:
     """``obj``'s qualified name when importing its module and looking the name up gives ``obj``

@@ -350,3 +350,28 @@ def test_debug_callback() -> None:
     assert seen == [((2,), 2)]
     with pytest.raises(TypeError, match="callable"):
         ft.debug.callback(3, 1.0)
+
+
+# --------------------------------------------------------------------------------- errors
+
+def test_conversion_errors_have_jax_names() -> None:
+    from ftrans import errors
+    cases = [
+        (lambda x: 1.0 if x > 0 else 2.0, (np.float64(1.0),), errors.TracerBoolConversionError),
+        (lambda x: (x > 0) and (x < 2), (np.float64(1.0),), errors.TracerBoolConversionError),
+        (lambda n: fnp.arange(5.0)[:int(n)], (3,), errors.TracerIntegerConversionError),
+        (lambda n: [1.0, 2.0, 3.0][n], (1,), errors.TracerIntegerConversionError),
+        (lambda x: x[x > 1.0], (np.arange(4.0),), errors.NonConcreteBooleanIndexError),
+    ]
+    for fn, args, cls in cases:
+        with pytest.raises(cls) as info:
+            ft.jit(fn)(*args)
+        assert isinstance(info.value, errors.ConcretizationTypeError)
+        assert isinstance(info.value, TypeError)
+    with pytest.raises(IndexError):  # a boolean-mask error is an IndexError too
+        ft.jit(lambda x: x[x > 1.0])(np.arange(4.0))
+    with pytest.raises(errors.TracerArrayConversionError):
+        ft.jit(lambda x: np.asarray(x) + 1)(np.ones(2))
+    # concrete values under grad still convert, as before
+    assert ft.grad(lambda x: x * 2 if x > 0 else -x)(1.0) == 2.0
+    assert errors.UnexpectedTracerError is ft.EscapedTracerError

@@ -24,6 +24,11 @@ import numpy as np
 
 from ftrans.distributed.stages import Collective, Plan, Source, StageProgram
 
+__all__ = [
+    "FAN_IN", "GraphBuilder", "Reduction", "ShardTask", "identity", "reduce_operands",
+    "reduce_partials", "run_replicated", "run_shard",
+]
+
 FAN_IN = 8  # operands per reduction task: few tasks, yet a tree (no node reads every shard)
 _CACHE_LIMIT = 256  # programs a worker keeps
 

@@ -29,6 +29,10 @@ from ftrans.tree_util import (
     broadcast_prefix, keystr, tree_flatten, tree_flatten_with_path, tree_unflatten,
 )
 
+__all__ = [
+    "shard_map",
+]
+
 _MAX_SIGNATURES = 16  # traced argument signatures kept per shard_map function
 
 

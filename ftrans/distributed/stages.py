@@ -30,6 +30,11 @@ from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, programs_in_pa
 from ftrans.lax.call import jit_p
 from ftrans.lax.parallel import all_gather_p, axis_index_p, pmax_p, pmin_p, psum_p
 
+__all__ = [
+    "COLLECTIVE_KINDS", "Collective", "INDEX_AVAL", "Plan", "Source", "Stage", "StageProgram",
+    "split",
+]
+
 # how each collective combines the shards' operands (graph.py implements the kinds)
 COLLECTIVE_KINDS = {psum_p: "sum", pmax_p: "max", pmin_p: "min", all_gather_p: "gather"}
 # calls whose program can be inlined, and the param holding it: after tracing, a shard only

@@ -19,6 +19,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ftrans import blas_threads
 from ftrans.lax.conv_dimensions import ConvDimensionNumbers, Padding, _dilate
 
+__all__ = [
+    "forced_algorithm",
+]
+
 # ---------------------------------------------------------------------------------------------
 # The implementation: canonical layout (N, C, spatial...) x (O, I, spatial...)
 # ---------------------------------------------------------------------------------------------

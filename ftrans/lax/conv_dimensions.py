@@ -8,6 +8,10 @@ from __future__ import annotations
 import operator
 from typing import Any, NamedTuple, Sequence
 
+__all__ = [
+    "ConvDimensionNumbers", "Padding", "conv_dimension_numbers",
+]
+
 Padding = tuple[tuple[int, int], ...]
 
 class ConvDimensionNumbers(NamedTuple):

@@ -24,6 +24,11 @@ from ftrans.lax.window_geometry import (
     _bind_window, _check_window, _dilated, _window_batch, _window_shape, _windows,
 )
 
+__all__ = [
+    "select_and_gather_add", "select_and_gather_add_p", "select_and_scatter_add",
+    "select_and_scatter_add_p",
+]
+
 # ---------------------------------------------------------------------------------------------
 # select_and_gather_add, select_and_scatter_add: the derivatives of max and min
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
+__all__ = [
+    "block_gather", "block_reduce", "block_scatter", "tiles",
+]
+
 # Beyond this many taps a window is better reduced by the generic view (one NumPy call).
 _MAX_TAPS = 64
 

@@ -22,6 +22,10 @@ from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_ma
 from ftrans.lax.indexing import slice as slice_op
 from ftrans.lax.structural import _pad_impl, broadcast_in_dim, concatenate, pad, reshape
 
+__all__ = [
+    "Pairs", "padtype_to_pads",
+]
+
 Pairs = tuple[tuple[int, int], ...]
 
 # ---------------------------------------------------------------------------------------------

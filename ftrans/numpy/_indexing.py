@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ftrans import lax
-from ftrans.core import ConcretizationError, Tracer, get_aval
+from ftrans.core import ConcretizationError, NonConcreteBooleanIndexError, Tracer, get_aval
 from ftrans.lax import gather_scatter, indexing as lax_indexing, structural as lax_structural
 from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, concrete_numeric_array
@@ -46,7 +46,7 @@ def _concrete_mask(mask: Any, what: str) -> np.ndarray:
     if isinstance(mask, Tracer):
         value = mask.to_concrete_value() if mask._trace.is_alive else None
         if value is None:
-            raise ConcretizationError(
+            raise NonConcreteBooleanIndexError(
                 f"{what} has a data-dependent shape: the number of selected elements depends "
                 f"on the values of a traced boolean array {mask.aval.str_short()} inside "
                 f"{mask._trace.description}, so its shape is unknown while tracing. Use "
