@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ftrans.core import (
+    ConcretizationError,
     FtransError,
     Primitive,
     ShapedArray,
@@ -34,6 +35,7 @@ from ftrans.core import (
     get_aval,
     is_valid_array,
     new_trace,
+    set_current_trace,
 )
 from ftrans.interpreters.batching import (
     BatchTrace,
@@ -42,7 +44,14 @@ from ftrans.interpreters.batching import (
     batching_rules,
     move_batch_axis,
 )
-from ftrans.interpreters.jvp import Zero, instantiate_zeros, is_differentiable_dtype, jvp_rules
+from ftrans.interpreters.jvp import (
+    JVPTrace,
+    JVPTracer,
+    Zero,
+    instantiate_zeros,
+    is_differentiable_dtype,
+    jvp_rules,
+)
 from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.interpreters.transpose import transpose_rules
 from ftrans.ir import ClosedJaxpr, eval_jaxpr
@@ -345,15 +354,73 @@ class custom_jvp:  # noqa: N801  (a decorator, named like JAX's)
             raise AttributeError(f"No jvp rule is defined for the custom_jvp function {name}; "
                                  f"define one with @{name}.defjvp")
         args = _resolve_args(self.fun, self._signature, args, kwargs, "custom_jvp function")
-        if current_trace() is eval_trace:  # nothing to differentiate: plain call
+        trace = current_trace()
+        if trace is eval_trace:  # nothing to differentiate: plain call
             return self.fun(*args)
-        call = _Call(self.fun, self.nondiff_argnums, args, "custom_jvp function")
+        try:
+            call = _Call(self.fun, self.nondiff_argnums, args, "custom_jvp function")
+        except ConcretizationError:
+            # The body needs concrete values (Python control flow on an argument), so it
+            # cannot be traced to a program. Where the values are concrete, run without one.
+            direct = self._call_on_concrete_values(args)
+            if direct is _NOT_CONCRETE:
+                raise
+            return direct
         jvp_flat = _jvp_flat(self.jvp, call, self.symbolic_zeros)
         num_consts = len(call.consts)
         outs = custom_jvp_call_p.bind(*call.operands(), call_jaxpr=call.jaxpr,
                                       jvp=jvp_flat, num_consts=num_consts,
                                       symbolic_zeros=self.symbolic_zeros, name=name)
         return tree_unflatten(call.out_tree, outs)
+
+
+    def _call_on_concrete_values(self, args: tuple) -> Any:
+        """The application without a traced program, when every argument is concrete: the
+        function itself if no argument is a tracer (nothing to differentiate), the jvp rule on
+        the concrete primals if the arguments are forward-mode tracers of one trace over
+        concrete values (``grad`` of a function with Python ``if`` on its argument, to any
+        order). Otherwise ``_NOT_CONCRETE``."""
+        leaves = tree_flatten(args)[0]
+        tracers = [x for x in leaves if isinstance(x, Tracer)]
+        if not tracers:
+            return self.fun(*args)
+        trace = tracers[0]._trace  # the forward-mode trace these values belong to
+        if not isinstance(trace, JVPTrace) or not trace.is_alive or not all(
+                isinstance(x, JVPTracer) and x._trace is trace
+                and x.to_concrete_value() is not None for x in tracers):
+            return _NOT_CONCRETE
+        nondiff = {i % len(args) for i in self.nondiff_argnums}
+
+        def split(tree: Any, tangent: bool) -> Any:
+            flat, treedef = tree_flatten(tree)
+            pairs = [(x.primal, x.tangent) if isinstance(x, JVPTracer) else (x, Zero.like(x))
+                     for x in flat]
+            parts = [p[1] if tangent else p[0] for p in pairs]
+            if tangent and not self.symbolic_zeros:
+                parts = [instantiate_zeros(t) for t in parts]
+            return tree_unflatten(treedef, parts)
+
+        diff = [a for i, a in enumerate(args) if i not in nondiff]
+        with set_current_trace(trace.parent):
+            result = self.jvp(*[args[i] for i in sorted(nondiff)],
+                              tuple(split(a, False) for a in diff),
+                              tuple(split(a, True) for a in diff))
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise CustomDerivativeError(f"the jvp rule of custom_jvp function "
+                                        f"{_name(self.fun)} must return a pair (primal_out, "
+                                        f"tangent_out), got {type(result).__name__}")
+        outs, out_tree = tree_flatten(result[0])
+        out_dots, dot_tree = tree_flatten(result[1], is_leaf=lambda t: type(t) is Zero)
+        if dot_tree != out_tree:
+            raise CustomDerivativeError(f"the jvp rule of custom_jvp function "
+                                        f"{_name(self.fun)} returned a tangent of structure "
+                                        f"{dot_tree}, for a primal output of structure "
+                                        f"{out_tree}")
+        return tree_unflatten(out_tree, [o if type(t) is Zero else JVPTracer(trace, o, t)
+                                         for o, t in zip(outs, out_dots)])
+
+
+_NOT_CONCRETE = object()
 
 
 def _jvp_flat(jvp: Callable, call: _Call, symbolic_zeros: bool) -> Callable:

@@ -3,6 +3,8 @@ errors naming the custom function, nondiff_argnums, symbolic zeros, closures."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -458,3 +460,63 @@ def test_reverse_mode_checks_need_no_forward_mode():
     from ftrans.custom_derivatives import CustomVJPForwardModeError
     with pytest.raises(CustomVJPForwardModeError, match="forward-mode"):
         check_grads(sine, (0.4,), 1, ("fwd",))
+
+
+# ------------------------------------------------------ Python control flow on concrete values
+
+def _piecewise_with_rule():
+    @ft.custom_jvp
+    def g(x, scale):
+        # Python branching on the value: the body cannot be traced to a program
+        return scale * fnp.exp(x) if x < 0.5 else scale * fnp.log(x)
+
+    @g.defjvp
+    def g_jvp(primals, tangents):
+        x, scale = primals
+        x_dot, scale_dot = tangents
+        out = g(x, scale)
+        slope = scale * fnp.exp(x) if x < 0.5 else scale / x
+        return out, slope * x_dot + out / scale * scale_dot
+    return g
+
+
+@pytest.mark.parametrize("x", [0.25, 2.0])
+def test_custom_jvp_with_python_branching_on_concrete_values(x: float) -> None:
+    g = _piecewise_with_rule()
+    exact = (lambda x, s: s * np.exp(x)) if x < 0.5 else (lambda x, s: s * np.log(x))
+    d_x = (lambda x, s: s * np.exp(x)) if x < 0.5 else (lambda x, s: s / x)
+    d_xx = (lambda x, s: s * np.exp(x)) if x < 0.5 else (lambda x, s: -s / x ** 2)
+    np.testing.assert_allclose(g(x, 3.0), exact(x, 3.0))
+    np.testing.assert_allclose(ft.grad(g)(x, 3.0), d_x(x, 3.0))
+    np.testing.assert_allclose(ft.grad(g, 1)(x, 3.0), exact(x, 1.0))
+    np.testing.assert_allclose(ft.jvp(g, (x, 3.0), (1.0, 0.0))[1], d_x(x, 3.0))
+    np.testing.assert_allclose(ft.grad(ft.grad(g))(x, 3.0), d_xx(x, 3.0))  # the rule, twice
+    np.testing.assert_allclose(ft.jacfwd(g)(x, 3.0), d_x(x, 3.0))
+    np.testing.assert_allclose(ft.hessian(g)(x, 3.0), d_xx(x, 3.0))
+
+
+def test_custom_jvp_branching_still_refused_on_abstract_values() -> None:
+    g = _piecewise_with_rule()
+    with pytest.raises(ft.errors.TracerBoolConversionError):
+        ft.jit(g)(1.0, 2.0)
+    with pytest.raises(ft.errors.TracerBoolConversionError):
+        ft.jit(ft.grad(g))(1.0, 2.0)
+    with pytest.raises(ft.errors.TracerBoolConversionError):
+        ft.vmap(g, in_axes=(0, None))(np.ones(2), 2.0)
+
+
+def test_custom_jvp_branching_with_pytree_and_nondiff_args() -> None:
+    @functools.partial(ft.custom_jvp, nondiff_argnums=(0,))
+    def h(power, p):
+        return p["a"] ** power if p["a"] > 0 else -p["b"]
+
+    @h.defjvp
+    def h_jvp(power, primals, tangents):
+        (p,), (t,) = primals, tangents
+        if p["a"] > 0:
+            return h(power, p), power * p["a"] ** (power - 1) * t["a"]
+        return h(power, p), -t["b"]
+    g = ft.grad(lambda p: h(3, p))({"a": 2.0, "b": 5.0})
+    assert g["a"] == 12.0 and g["b"] == 0.0
+    g = ft.grad(lambda p: h(3, p))({"a": -2.0, "b": 5.0})
+    assert g["a"] == 0.0 and g["b"] == -1.0
