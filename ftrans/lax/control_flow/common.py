@@ -202,7 +202,8 @@ def split_invariant_residuals(known: ClosedJaxpr, n_consts: int, n_out: int
     invariant = tuple(type(v) is Var and v in const_index for v in res_vars)
     per_iteration = [n_out + k for k, inv in enumerate(invariant) if not inv]
     body = select_outputs(known, list(range(n_out)) + per_iteration)
-    positions = [const_index[v] for v, inv in zip(res_vars, invariant) if inv]
+    positions = [const_index[v] for v, inv in zip(res_vars, invariant)  # type: ignore[index]
+                 if inv]  # invariant entries are Vars (checked above)
     return invariant, body, positions
 
 
