@@ -39,8 +39,6 @@ from ftrans.core import (
 )
 from ftrans.interpreters.batching import (
     BatchTrace,
-    BatchTracer,
-    batch_jaxpr,
     batching_rules,
     move_batch_axis,
 )
@@ -54,7 +52,10 @@ from ftrans.interpreters.jvp import (
 )
 from ftrans.interpreters.staging import lift_tracer_consts, trace_flat
 from ftrans.interpreters.transpose import transpose_rules
-from ftrans.ir import ClosedJaxpr, eval_jaxpr
+from ftrans.ir import ClosedJaxpr
+from ftrans.custom_derivatives_batching import (
+    batch_jaxpr_all_out, open_batched as _open, to_front as _to_front, unpack_batched as _unpack,
+)
 from ftrans.pickling import importable_name
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 from ftrans.compile import compiled
@@ -220,60 +221,6 @@ def _closure_error(kind: str, name: str) -> CustomDerivativeError:
     return CustomDerivativeError(
         f"{kind} function {name} closes over a value that is being differentiated. Its "
         f"derivative rule cannot account for it: pass the value as an explicit argument.")
-
-
-# ---------------------------------------------------------------------------------------------
-# Batching helpers: a program and rules with every output batched in front
-# ---------------------------------------------------------------------------------------------
-
-
-def _unbatched(aval: ShapedArray, bdim: int | None) -> ShapedArray:
-    if bdim is None:
-        return aval
-    return aval.update(shape=aval.shape[:bdim] + aval.shape[bdim + 1:])
-
-
-def _batched(aval: ShapedArray, size: int) -> ShapedArray:
-    return aval.update(shape=(size,) + aval.shape)
-
-
-def batch_jaxpr_all_out(closed: ClosedJaxpr, bdims: Sequence[int | None], axis_size: int,
-                        axis_name: Any) -> ClosedJaxpr:
-    """``batch_jaxpr`` with every output batched in front (unbatched ones broadcast)."""
-    key = ("batch_all_out", tuple(bdims), axis_size, axis_name)
-    found = closed.derived.get(key)
-    if found is not None:
-        return found
-    batched, out_bdims = batch_jaxpr(closed, bdims, axis_size, axis_name)
-    if all(d == 0 for d in out_bdims):
-        result = batched
-    else:
-        def fun(*args: Any) -> list[Any]:
-            outs = eval_jaxpr(batched.jaxpr, batched.consts, *args)
-            return [move_batch_axis(o, d, 0, axis_size) for o, d in zip(outs, out_bdims)]
-        result = trace_flat(fun, batched.in_avals, "vmap")
-    closed.derived[key] = result
-    return result
-
-
-def _open(trace: BatchTrace, x: Any, bdim: int | None) -> Any:
-    if type(x) is Zero:
-        return Zero(_unbatched(x.aval, bdim))
-    return x if bdim is None else BatchTracer(trace, x, bdim)
-
-
-def _unpack(trace: BatchTrace, x: Any) -> tuple[Any, int | None]:
-    if isinstance(x, BatchTracer) and x._trace is trace:
-        return x.val, x.bdim
-    return x, None
-
-
-def _to_front(trace: BatchTrace, x: Any) -> Any:
-    """A value returned inside ``trace``, as a batched value with its batch axis in front."""
-    if type(x) is Zero:
-        return Zero(_batched(x.aval, trace.axis_size))
-    val, bdim = _unpack(trace, x)
-    return move_batch_axis(val, bdim, 0, trace.axis_size)
 
 
 # ---------------------------------------------------------------------------------------------
