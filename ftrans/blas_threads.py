@@ -23,6 +23,8 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+import numpy  # noqa: F401  (the BLAS that _find looks for is loaded with NumPy)
+
 __all__ = [
     "SMALL", "SWITCH", "one_thread", "run_small",
 ]
@@ -68,7 +70,6 @@ def _find() -> tuple[Callable[[], int], Callable[[int], Any]] | None:
 def _lookup() -> tuple[Callable[[], int], Callable[[int], Any]] | None:
     global _api
     if _api is False:
-        import numpy  # noqa: F401  (the BLAS is loaded with NumPy's linear algebra)
         _api = _find()
     return _api  # type: ignore[return-value]
 

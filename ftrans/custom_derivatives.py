@@ -59,7 +59,7 @@ from ftrans.custom_derivatives_batching import (
 from ftrans.pickling import importable_name
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 from ftrans.compile import compiled
-from ftrans import lax
+from ftrans.lax.reductions import reduce_sum
 
 __all__ = ["custom_jvp", "custom_vjp", "SymbolicZero", "CustomDerivativeError",
            "CustomVJPForwardModeError"]
@@ -657,7 +657,7 @@ def _custom_vjp_call_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequen
                 if type(ct) is Zero:
                     out.append(Zero(aval))
                 elif d is None:  # one value shared by the batch: its cotangents add up
-                    out.append(ct if ct_bdim is None else _lax().reduce_sum(ct, (ct_bdim,)))
+                    out.append(ct if ct_bdim is None else reduce_sum(ct, (ct_bdim,)))
                 else:
                     out.append(move_batch_axis(ct, ct_bdim, d, size))
             return out
@@ -673,6 +673,3 @@ def _custom_vjp_call_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequen
 
 batching_rules[custom_vjp_call_p] = _custom_vjp_call_batch
 
-
-def _lax() -> Any:
-    return lax

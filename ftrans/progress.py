@@ -20,6 +20,8 @@ from __future__ import annotations
 import importlib.util
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
+from ftrans.core import current_trace, eval_trace
+
 __all__ = ["ProgressArg", "Progress", "advance_when_run", "check_progress", "make_progress",
            "track", "tqdm_available"]
 
@@ -70,11 +72,10 @@ def advance_when_run(progress: Progress | None, n: int) -> None:
     each time it is called)."""
     if progress is None:
         return
-    from ftrans.core import current_trace, eval_trace
     if current_trace() is eval_trace:
         progress.advance(n)
     else:
-        from ftrans.debug import callback
+        from ftrans.debug import callback  # debug imports api, which imports this module
         callback(lambda: progress.advance(n))
 
 
@@ -82,9 +83,9 @@ def _tqdm_class() -> Any:
     """tqdm's notebook widget where it can be drawn (ipywidgets installed; tqdm picks it only
     inside Jupyter), else the text bar: ``tqdm.auto`` without ipywidgets warns on import."""
     if importlib.util.find_spec("ipywidgets") is not None:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # tqdm is optional: imported when a bar is drawn
     else:
-        from tqdm.std import tqdm
+        from tqdm.std import tqdm  # tqdm is optional: imported when a bar is drawn
     return tqdm
 
 

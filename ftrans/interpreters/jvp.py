@@ -164,21 +164,21 @@ add_any_p = Primitive("add_any", impl=np.add, abstract_eval=_add_any_abstract_ev
 
 def _add_tangents(a: Any, b: Any) -> Any:
     if get_aval(a) != get_aval(b):
-        from ftrans.lax import add
+        from ftrans.lax import add  # cycle: lax builds on jvp
         return add(a, b)
     return add_any_p.bind(a, b)
 
 
-def _match_shape(t: Any, aval: ShapedArray) -> Any:
+def match_shape(t: Any, aval: ShapedArray) -> Any:
     """A contribution to an output tangent made broadcast-compatible with the output."""
     t_aval = get_aval(t)
     if t_aval is aval:
         return t
     if t_aval.shape != aval.shape:
-        from ftrans.lax import broadcast_to
+        from ftrans.lax import broadcast_to  # cycle: lax builds on jvp
         t = broadcast_to(t, aval.shape)
     if t_aval.dtype != aval.dtype:
-        from ftrans.lax import convert_element_type
+        from ftrans.lax import convert_element_type  # cycle: lax builds on jvp
         t = convert_element_type(t, aval.dtype)
     return t
 
@@ -199,7 +199,7 @@ def defjvp(prim: Primitive, *partial_rules: Callable[..., Any] | None) -> None:
             out_dot = contribution if out_dot is None else _add_tangents(out_dot, contribution)
         if out_dot is None:
             return ans, Zero.like(ans)
-        return ans, _match_shape(out_dot, get_aval(ans))
+        return ans, match_shape(out_dot, get_aval(ans))
 
     def unary_rule(primals: Sequence[Any], tangents: Sequence[Any],
                    **params: Any) -> tuple[Any, Any]:
@@ -225,7 +225,7 @@ def defjvp(prim: Primitive, *partial_rules: Callable[..., Any] | None) -> None:
         else:
             out_dot = _add_tangents(x_rule(x_dot, ans, *primals, **params),
                                     y_rule(y_dot, ans, *primals, **params))
-        return ans, _match_shape(out_dot, get_aval(ans))
+        return ans, match_shape(out_dot, get_aval(ans))
 
     if len(partial_rules) == 1:
         jvp_rules[prim] = unary_rule

@@ -17,7 +17,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ftrans import blas_threads
-from ftrans.lax.conv_dimensions import ConvDimensionNumbers, Padding, _dilate
+from ftrans.lax.conv_dimensions import ConvDimensionNumbers, Padding
+from ftrans.lax.window_geometry import dilated_size
 
 __all__ = [
     "forced_algorithm",
@@ -35,7 +36,7 @@ def _pad_and_dilate(x: np.ndarray, padding: Padding, dilation: tuple[int, ...]) 
         return x
     if all(d == 1 for d in dilation) and all(lo >= 0 and hi >= 0 for lo, hi in padding):
         return np.pad(x, ((0, 0), (0, 0)) + tuple(padding))
-    sizes = [_dilate(s, d) + lo + hi
+    sizes = [dilated_size(s, d) + lo + hi
              for s, d, (lo, hi) in zip(x.shape[2:], dilation, padding)]
     out = np.zeros(x.shape[:2] + tuple(sizes), x.dtype)
     src, dst = [slice(None)] * 2, [slice(None)] * 2
@@ -71,7 +72,7 @@ def _windows(xp: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...],
     ``xp`` (..., C, padded spatial...): no copy."""
     n = len(kernel)
     spatial = tuple(range(xp.ndim - n, xp.ndim))
-    extents = tuple(_dilate(k, d) for k, d in zip(kernel, rhs_dilation))
+    extents = tuple(dilated_size(k, d) for k, d in zip(kernel, rhs_dilation))
     view = sliding_window_view(xp, extents, axis=spatial)
     index = ((Ellipsis,) + tuple(slice(None, None, s) for s in strides)
              + tuple(slice(None, None, d) for d in rhs_dilation))
@@ -121,7 +122,7 @@ def _conv_shifted(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
     contraction, so no window matrix is ever formed (memory of one output)."""
     kernel = wg.shape[3:]
     g, batch, channels = xg.shape[:3]
-    out_sizes = tuple((p - _dilate(k, d)) // s + 1
+    out_sizes = tuple((p - dilated_size(k, d)) // s + 1
                       for p, k, d, s in zip(xg.shape[3:], kernel, rhs_dilation, strides))
     # (G, N, P..., C), copied once so that every patch below is read in contiguous rows
     x_last = np.ascontiguousarray(np.moveaxis(xg, 2, -1))
@@ -171,7 +172,7 @@ def _conv_scatter(xg: np.ndarray, wg: np.ndarray, padding: Padding,
     g, batch, channels = xg.shape[:3]
     in_sizes = xg.shape[3:]
     out_features = wg.shape[1]
-    out_sizes = tuple(i + lo + hi - _dilate(k, d) + 1
+    out_sizes = tuple(i + lo + hi - dilated_size(k, d) + 1
                       for i, (lo, hi), k, d in zip(in_sizes, padding, kernel, rhs_dilation))
     rows = np.ascontiguousarray(np.moveaxis(xg, 2, -1)).reshape(g, -1, channels)
     taps = np.ascontiguousarray(np.moveaxis(np.moveaxis(wg, 1, -1), 1, -2))  # (G, K..., C, O)
@@ -230,7 +231,7 @@ def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], itemsize: int, ff
     kernel = int(np.prod(w_shape[3:]))
     padded = int(np.prod(x_shape[3:]))
     rows = g * batch * int(np.prod([
-        (p - _dilate(k, d)) // s + 1
+        (p - dilated_size(k, d)) // s + 1
         for p, k, d, s in zip(x_shape[3:], w_shape[3:], rhs_dilation, strides)]))
     direct = rows * channels * kernel * out_features
     costs = {
@@ -296,9 +297,9 @@ def _conv_canonical(x: np.ndarray, w: np.ndarray, strides: tuple[int, ...], padd
         return _conv_by_phases(x, w, padding, lhs_dilation, feature_group_count,
                                batch_group_count)
     groups = max(feature_group_count, batch_group_count)
-    padded = tuple(_dilate(s, d) + lo + hi
+    padded = tuple(dilated_size(s, d) + lo + hi
                    for s, d, (lo, hi) in zip(x.shape[2:], lhs_dilation, padding))
-    out_sizes = tuple(max(0, (p - _dilate(k, d)) // s + 1) if p >= _dilate(k, d) else 0
+    out_sizes = tuple(max(0, (p - dilated_size(k, d)) // s + 1) if p >= dilated_size(k, d) else 0
                       for p, k, d, s in zip(padded, w.shape[2:], rhs_dilation, strides))
     batch = x.shape[0] // batch_group_count
     if 0 in out_sizes or 0 in x.shape[:2] or 0 in w.shape:
@@ -337,7 +338,7 @@ def _conv_by_phases(x: np.ndarray, w: np.ndarray, padding: Padding,
     undilated convolution of the input with that sub-kernel (d^n of them, ~d^n times less
     work in all). This is the input gradient of a strided convolution, and conv_transpose."""
     in_sizes, kernel = x.shape[2:], w.shape[2:]
-    out_sizes = [max(0, _dilate(i, d) + lo + hi - k + 1)
+    out_sizes = [max(0, dilated_size(i, d) + lo + hi - k + 1)
                  for i, d, (lo, hi), k in zip(in_sizes, lhs_dilation, padding, kernel)]
     batch = x.shape[0] // batch_group_count
     out = np.zeros((batch, w.shape[0]) + tuple(out_sizes), np.result_type(x, w))
@@ -363,7 +364,7 @@ def _conv_by_phases(x: np.ndarray, w: np.ndarray, padding: Padding,
     return out
 
 
-def _conv_impl(lhs: Any, rhs: Any, *, window_strides: tuple[int, ...], padding: Padding,
+def conv_impl(lhs: Any, rhs: Any, *, window_strides: tuple[int, ...], padding: Padding,
                lhs_dilation: tuple[int, ...], rhs_dilation: tuple[int, ...],
                dimension_numbers: ConvDimensionNumbers, feature_group_count: int,
                batch_group_count: int, preferred_element_type: np.dtype | None) -> np.ndarray:
@@ -377,7 +378,7 @@ def _conv_impl(lhs: Any, rhs: Any, *, window_strides: tuple[int, ...], padding: 
     # the products are split into cache-sized chunks or one per kernel offset, each far smaller
     # than the whole: BLAS threads pay only for much larger convolutions (blas_threads)
     macs = (x.shape[0] // batch_group_count * int(np.prod(w.shape)) * int(np.prod(
-        [max(0, (_dilate(s, ld) + lo + hi - _dilate(k, rd)) // st + 1)
+        [max(0, (dilated_size(s, ld) + lo + hi - dilated_size(k, rd)) // st + 1)
          for s, ld, (lo, hi), k, rd, st in zip(x.shape[2:], lhs_dilation, padding, w.shape[2:],
                                                rhs_dilation, window_strides)])))
     out = blas_threads.run_small(macs // _CHUNKED, _conv_canonical, x, w, window_strides,

@@ -33,7 +33,7 @@ class ConvDimensionNumbers(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 
 _ROLE_LETTERS = (("N", "C"), ("O", "I"), ("N", "C"))
-_ROLE_NAMES = ("lhs", "rhs", "out")
+ROLE_NAMES = ("lhs", "rhs", "out")
 
 
 def _spec_from_string(spec: str, which: int, rhs_string: str) -> tuple[int, ...]:
@@ -87,7 +87,7 @@ def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
         raise TypeError(f"dimension_numbers must be three strings such as ('NHWC', 'HWIO', "
                         f"'NHWC'); got {dimension_numbers!r}")
     for which, spec in enumerate(dimension_numbers):
-        name = _ROLE_NAMES[which]
+        name = ROLE_NAMES[which]
         if len(spec) != ndim:
             raise TypeError(f"dimension_numbers: the {name} layout {spec!r} has {len(spec)} "
                             f"letters but the operands have rank {ndim} (shapes {lhs_shape} "
@@ -110,12 +110,7 @@ def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
                                   for i, s in enumerate(dimension_numbers)))
 
 
-def _dilate(size: int, dilation: int) -> int:
-    """The length of ``size`` elements with ``dilation - 1`` zeros between neighbours."""
-    return 0 if size == 0 else 1 + dilation * (size - 1)
-
-
-def _padding_for(padding: str, in_sizes: Sequence[int], window_sizes: Sequence[int],
+def padding_for(padding: str, in_sizes: Sequence[int], window_sizes: Sequence[int],
                  strides: Sequence[int]) -> Padding:
     """Explicit (lo, hi) pads of 'VALID', 'SAME' or 'SAME_LOWER' for windows (already dilated)
     over inputs: 'SAME' keeps ceil(size / stride) outputs, the odd element of padding going at
@@ -135,7 +130,7 @@ def _padding_for(padding: str, in_sizes: Sequence[int], window_sizes: Sequence[i
     return tuple(pads)
 
 
-def _int_tuple(name: str, value: Any, n: int, default: int | None = None,
+def int_tuple(name: str, value: Any, n: int, default: int | None = None,
                positive: bool = True) -> tuple[int, ...]:
     if value is None and default is not None:
         return (default,) * n

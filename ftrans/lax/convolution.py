@@ -34,13 +34,13 @@ from ftrans.interpreters.transpose import (
     transpose_rules,
     zeros_like_aval,
 )
-from ftrans.lax.conv_algorithms import _conv_impl
+from ftrans.lax.conv_algorithms import conv_impl
 from ftrans.lax.conv_dimensions import (
-    _ROLE_NAMES, ConvDimensionNumbers, Padding, _dilate, _int_tuple, _padding_for,
-    conv_dimension_numbers,
+    ROLE_NAMES, ConvDimensionNumbers, Padding, int_tuple, padding_for, conv_dimension_numbers,
 )
 from ftrans.lax.elementwise import convert_element_type
 from ftrans.lax.structural import reshape, rev, transpose
+from ftrans.lax.window_geometry import dilated_size
 
 __all__ = ["ConvDimensionNumbers", "conv_dimension_numbers", "conv_general_dilated",
            "conv_general_dilated_p", "conv", "conv_with_general_padding", "conv_transpose"]
@@ -72,7 +72,7 @@ def _conv_abstract_eval(lhs: ShapedArray, rhs: ShapedArray, *, window_strides: t
                          f"batch and feature axes), got {lhs.str_short()} and "
                          f"{rhs.str_short()}")
     lhs_spec, rhs_spec, out_spec = dimension_numbers
-    for name, spec in zip(_ROLE_NAMES, dimension_numbers):
+    for name, spec in zip(ROLE_NAMES, dimension_numbers):
         if sorted(spec) != list(range(lhs.ndim)):
             raise ValueError(f"conv_general_dilated: dimension_numbers.{name}_spec {spec} must "
                              f"be a permutation of range({lhs.ndim}) for operands "
@@ -114,21 +114,21 @@ def _conv_abstract_eval(lhs: ShapedArray, rhs: ShapedArray, *, window_strides: t
     out_shape[out_spec[0]] = batch // g_b
     out_shape[out_spec[1]] = out_features
     for i in range(n):
-        size = _dilate(lhs.shape[lhs_spec[2 + i]], lhs_dilation[i])
+        size = dilated_size(lhs.shape[lhs_spec[2 + i]], lhs_dilation[i])
         lo, hi = padding[i]
         padded = size + lo + hi
         if padded < 0:
             raise ValueError(f"conv_general_dilated: negative padding {padding[i]} is larger "
                              f"than spatial dimension {i} of {lhs.str_short()} (size "
                              f"{size} after lhs_dilation)")
-        window = _dilate(rhs.shape[rhs_spec[2 + i]], rhs_dilation[i])
+        window = dilated_size(rhs.shape[rhs_spec[2 + i]], rhs_dilation[i])
         out_shape[out_spec[2 + i]] = (max(0, (padded - window) // window_strides[i] + 1)
                                       if padded >= window else 0)
     dtype = lhs.dtype if preferred_element_type is None else preferred_element_type
     return make_aval(tuple(out_shape), dtype)
 
 
-conv_general_dilated_p = Primitive("conv_general_dilated", impl=_conv_impl,
+conv_general_dilated_p = Primitive("conv_general_dilated", impl=conv_impl,
                                    abstract_eval=_conv_abstract_eval)
 
 
@@ -188,9 +188,9 @@ def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int],
                          f"got shapes {lhs_shape} and {rhs_shape}")
     dimension_numbers = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
     n = len(lhs_shape) - 2
-    window_strides = _int_tuple("window_strides", window_strides, n)
-    lhs_dilation = _int_tuple("lhs_dilation", lhs_dilation, n, default=1)
-    rhs_dilation = _int_tuple("rhs_dilation", rhs_dilation, n, default=1)
+    window_strides = int_tuple("window_strides", window_strides, n)
+    lhs_dilation = int_tuple("lhs_dilation", lhs_dilation, n, default=1)
+    rhs_dilation = int_tuple("rhs_dilation", rhs_dilation, n, default=1)
     for name, count in (("feature_group_count", feature_group_count),
                         ("batch_group_count", batch_group_count)):
         if operator.index(count) < 1:
@@ -202,8 +202,8 @@ def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int],
                              f"{lhs_dilation}; give explicit (low, high) pairs (or use "
                              f"conv_transpose)")
         in_sizes = [lhs_shape[d] for d in lhs_spec[2:]]
-        windows = [_dilate(rhs_shape[d], r) for d, r in zip(rhs_spec[2:], rhs_dilation)]
-        padding = _padding_for(padding, in_sizes, windows, window_strides)
+        windows = [dilated_size(rhs_shape[d], r) for d, r in zip(rhs_spec[2:], rhs_dilation)]
+        padding = padding_for(padding, in_sizes, windows, window_strides)
     else:
         try:
             padding = tuple((operator.index(lo), operator.index(hi)) for lo, hi in padding)
@@ -346,9 +346,9 @@ def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int],
         dimension_numbers = defaults[ndim]
     dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
     n = ndim - 2
-    strides = _int_tuple("strides", strides, n)
-    rhs_dilation = _int_tuple("rhs_dilation", rhs_dilation, n, default=1)
-    windows = [_dilate(rhs_shape[d], r) for d, r in zip(dn.rhs_spec[2:], rhs_dilation)]
+    strides = int_tuple("strides", strides, n)
+    rhs_dilation = int_tuple("rhs_dilation", rhs_dilation, n, default=1)
+    windows = [dilated_size(rhs_shape[d], r) for d, r in zip(dn.rhs_spec[2:], rhs_dilation)]
     if isinstance(padding, str):
         if padding.upper() not in ("SAME", "VALID"):
             raise ValueError(f"conv_transpose: padding must be 'SAME', 'VALID' or (low, high) "
@@ -416,9 +416,9 @@ def _lhs_cotangent(ct: Any, rhs: Any, lhs_aval: ShapedArray, *, window_strides: 
         rhs = _merge_axis_into(rhs, rhs_spec[0], rhs_spec[1] + (rhs_spec[1] > rhs_spec[0]))
     pads = []
     for i in range(len(window_strides)):
-        window = _dilate(rhs_shape[rhs_spec[2 + i]], rhs_dilation[i])
-        in_size = _dilate(lhs_aval.shape[lhs_spec[2 + i]], lhs_dilation[i])
-        out_size = _dilate(ct_shape[out_spec[2 + i]], window_strides[i])
+        window = dilated_size(rhs_shape[rhs_spec[2 + i]], rhs_dilation[i])
+        in_size = dilated_size(lhs_aval.shape[lhs_spec[2 + i]], lhs_dilation[i])
+        out_size = dilated_size(ct_shape[out_spec[2 + i]], window_strides[i])
         lo = window - 1 - padding[i][0]
         pads.append((lo, in_size + window - 1 - out_size - lo))
     out = conv_general_dilated_p.bind(
@@ -446,9 +446,9 @@ def _rhs_cotangent(ct: Any, lhs: Any, rhs_aval: ShapedArray, *, window_strides: 
     ct_shape = get_aval(ct).shape
     pads = []
     for i in range(len(window_strides)):
-        window = _dilate(rhs_aval.shape[rhs_spec[2 + i]], rhs_dilation[i])
-        in_size = _dilate(lhs_shape[lhs_spec[2 + i]], lhs_dilation[i])
-        out_size = _dilate(ct_shape[out_spec[2 + i]], window_strides[i])
+        window = dilated_size(rhs_aval.shape[rhs_spec[2 + i]], rhs_dilation[i])
+        in_size = dilated_size(lhs_shape[lhs_spec[2 + i]], lhs_dilation[i])
+        out_size = dilated_size(ct_shape[out_spec[2 + i]], window_strides[i])
         lo = padding[i][0]
         pads.append((lo, out_size - in_size + window - 1 - lo))
     return conv_general_dilated_p.bind(

@@ -15,7 +15,7 @@ from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_ma
 from ftrans.interpreters.jvp import Zero, defjvp, deflinear, jvp_rules
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
 from ftrans.lax.reductions_base import (
-    bind_checked, check_operand_kind, _highest, _lowest, reduce_sum,
+    bind_checked, check_operand_kind, highest_value, lowest_value, reduce_sum,
 )
 from ftrans.lax.structural import broadcast_in_dim, concatenate, reshape
 from ftrans.lax.elementwise import add, convert_element_type, div, eq, exp, mul, select_n, sub
@@ -218,8 +218,8 @@ def _cumulative_chooser_jvp(cumulative: Any, identity: Any) -> Any:
     return rule
 
 
-defjvp(cummax_p, _cumulative_chooser_jvp(cummax, _lowest))
-defjvp(cummin_p, _cumulative_chooser_jvp(cummin, _highest))
+defjvp(cummax_p, _cumulative_chooser_jvp(cummax, lowest_value))
+defjvp(cummin_p, _cumulative_chooser_jvp(cummin, highest_value))
 _cumulative_batch(cummax_p)
 _cumulative_batch(cummin_p)
 

@@ -22,8 +22,8 @@ from ftrans.lax.cumulative import (  # noqa: F401  (ftrans.lax.reductions.X)
     cumprod, cumprod_p, cumsum, cumsum_p, linear_recurrence, linear_recurrence_p,
 )
 from ftrans.lax.reductions_base import (  # noqa: F401  (ftrans.lax.reductions.X)
-    bind_checked, bind_reduction, check_axes, check_operand_kind, _highest, kept_dims,
-    _lowest, reduced_shape, reduction_primitive, canonicalize_axes, reduce_sum, reduce_sum_p,
+    bind_checked, bind_reduction, check_axes, check_operand_kind, highest_value, kept_dims,
+    lowest_value, reduced_shape, reduction_primitive, canonicalize_axes, reduce_sum, reduce_sum_p,
 )
 from ftrans.lax.structural import broadcast_in_dim, reshape, transpose
 from ftrans.lax.elementwise import convert_element_type, div, eq, mul
@@ -47,14 +47,14 @@ __all__ = [
 def _reduce_max_impl(x: Any, axes: tuple[int, ...]) -> Any:
     x = np.asarray(x)
     if x.size == 0:  # an empty reduction gives the identity (lax's rule; np.max would raise)
-        return np.max(x, axis=axes, initial=_lowest(x.dtype))
+        return np.max(x, axis=axes, initial=lowest_value(x.dtype))
     return np.max(x, axis=axes)
 
 
 def _reduce_min_impl(x: Any, axes: tuple[int, ...]) -> Any:
     x = np.asarray(x)
     if x.size == 0:
-        return np.min(x, axis=axes, initial=_highest(x.dtype))
+        return np.min(x, axis=axes, initial=highest_value(x.dtype))
     return np.min(x, axis=axes)
 
 
@@ -126,7 +126,7 @@ def reduce_prod(x: Any, axes: Sequence[int]) -> Any:
     return bind_reduction(reduce_prod_p, x, axes)
 
 
-def _reduce_prod_jvp(g: Any, ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
+def reduce_prod_jvp(g: Any, ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
     """sum_j g_j * prod_{k != j} x_k, with the "all but one" products made as (product of the
     elements before j) * (product of the elements after j): no division by x, so zeros in x are
     exact, and the rule is made of differentiable primitives, so every order is exact."""
@@ -145,7 +145,7 @@ def _reduce_prod_jvp(g: Any, ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
     return reduce_sum(mul(g_flat, mul(before, after)), (last,))
 
 
-defjvp(reduce_prod_p, _reduce_prod_jvp)
+defjvp(reduce_prod_p, reduce_prod_jvp)
 defreducer(reduce_prod_p)
 
 

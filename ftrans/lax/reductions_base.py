@@ -131,7 +131,7 @@ def kept_dims(ndim: int, axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(d for d in range(ndim) if d not in axes)
 
 
-def _lowest(dtype: np.dtype) -> Any:
+def lowest_value(dtype: np.dtype) -> Any:
     """The identity of max: the smallest value of ``dtype`` (complex values order
     lexicographically, as in NumPy)."""
     if dtype.kind in "fc":
@@ -141,7 +141,7 @@ def _lowest(dtype: np.dtype) -> Any:
     return np.iinfo(dtype).min
 
 
-def _highest(dtype: np.dtype) -> Any:
+def highest_value(dtype: np.dtype) -> Any:
     """The identity of min: the largest value of ``dtype``."""
     if dtype.kind in "fc":
         return np.inf

@@ -18,10 +18,10 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray, make_aval
 from ftrans.interpreters.jvp import defjvp
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
-from ftrans.lax.reductions import _highest, _lowest
+from ftrans.lax.reductions import highest_value, lowest_value
 from ftrans.lax.window_blocks import block_gather, block_scatter, tiles
 from ftrans.lax.window_geometry import (
-    _bind_window, _check_window, _dilated, _window_batch, _window_shape, _windows,
+    bind_window, check_window, dilated_size, window_batch, windowed_shape, window_views,
 )
 
 __all__ = [
@@ -33,14 +33,14 @@ __all__ = [
 # select_and_gather_add, select_and_scatter_add: the derivatives of max and min
 # ---------------------------------------------------------------------------------------------
 
-_SELECT = {"max": (np.argmax, _lowest), "min": (np.argmin, _highest)}
+_SELECT = {"max": (np.argmax, lowest_value), "min": (np.argmin, highest_value)}
 
 
 def _selected_taps(operand: Any, select: str, params: dict[str, Any]) -> np.ndarray:
     """For each window, the row-major index of the tap holding its first max (or min)."""
     operand = np.asarray(operand)
     chooser, identity = _SELECT[select]
-    windows = _windows(operand, identity(operand.dtype), params)
+    windows = window_views(operand, identity(operand.dtype), params)
     out_shape = windows.shape[:operand.ndim]
     if 0 in out_shape:
         return np.zeros(out_shape, np.intp)
@@ -67,15 +67,15 @@ def _select_and_gather_add_impl(tangent: Any, operand: Any, select: str, **param
     taps = _selected_taps(operand, select, params)
     if taps.size == 0:
         return np.zeros(taps.shape, np.asarray(tangent).dtype)
-    flat = _windows(tangent, 0, params).reshape(taps.shape + (-1,))
+    flat = window_views(tangent, 0, params).reshape(taps.shape + (-1,))
     return np.take_along_axis(flat, taps[..., None], axis=-1)[..., 0]
 
 
 def _select_and_gather_add_abstract_eval(tangent: ShapedArray, operand: ShapedArray,
                                          select: str, **params: Any) -> ShapedArray:
-    _check_window("select_and_gather_add", operand, **params)
+    check_window("select_and_gather_add", operand, **params)
     _check_select("select_and_gather_add", select, tangent, operand, operand.shape)
-    return make_aval(_window_shape(operand.shape, **params), tangent.dtype)
+    return make_aval(windowed_shape(operand.shape, **params), tangent.dtype)
 
 
 select_and_gather_add_p = Primitive("select_and_gather_add", impl=_select_and_gather_add_impl,
@@ -98,7 +98,7 @@ def select_and_gather_add(tangent: Any, operand: Any, select: str,
     ...                       "max", (2,), (2,)).tolist()
     [20.0, 30.0]
     """
-    return _bind_window(select_and_gather_add_p, operand, window_dimensions, window_strides,
+    return bind_window(select_and_gather_add_p, operand, window_dimensions, window_strides,
                         padding, base_dilation, window_dilation, leading=(tangent,),
                         select=select)
 
@@ -117,7 +117,7 @@ def _select_and_gather_add_transpose(ct: Any, tangent: Any, operand: Any,
 
 
 transpose_rules[select_and_gather_add_p] = _select_and_gather_add_transpose
-_window_batch(select_and_gather_add_p)
+window_batch(select_and_gather_add_p)
 
 
 def _select_and_scatter_add_impl(source: Any, operand: Any, select: str, **params: Any) -> Any:
@@ -135,7 +135,7 @@ def _select_and_scatter_add_impl(source: Any, operand: Any, select: str, **param
     for axis, (n, (lo, hi), bd, s, wd) in enumerate(zip(
             operand.shape, params["padding"], params["base_dilation"],
             params["window_strides"], params["window_dilation"])):
-        full_shape.append(_dilated(n, bd) + max(lo, 0) + max(hi, 0))
+        full_shape.append(dilated_size(n, bd) + max(lo, 0) + max(hi, 0))
         along = np.arange(taps.shape[axis]).reshape(
             (-1,) + (1,) * (operand.ndim - axis - 1)) * s
         positions.append(along + offsets[axis] * wd + max(-lo, 0))
@@ -147,7 +147,7 @@ def _select_and_scatter_add_impl(source: Any, operand: Any, select: str, **param
     else:
         full = np.bincount(flat.ravel(), weights, int(np.prod(full_shape)))
     full = full.reshape(full_shape)
-    inside = tuple(slice(max(lo, 0), max(lo, 0) + _dilated(n, bd), bd)
+    inside = tuple(slice(max(lo, 0), max(lo, 0) + dilated_size(n, bd), bd)
                    for n, (lo, _), bd in zip(operand.shape, params["padding"],
                                              params["base_dilation"]))
     return full[inside].astype(source.dtype)
@@ -155,9 +155,9 @@ def _select_and_scatter_add_impl(source: Any, operand: Any, select: str, **param
 
 def _select_and_scatter_add_abstract_eval(source: ShapedArray, operand: ShapedArray,
                                           select: str, **params: Any) -> ShapedArray:
-    _check_window("select_and_scatter_add", operand, **params)
+    check_window("select_and_scatter_add", operand, **params)
     _check_select("select_and_scatter_add", select, source, operand,
-                  _window_shape(operand.shape, **params))
+                  windowed_shape(operand.shape, **params))
     return make_aval(operand.shape, source.dtype)
 
 
@@ -182,7 +182,7 @@ def select_and_scatter_add(source: Any, operand: Any, select: str,
     ...                        (2,), (1,)).tolist()
     [0.0, 2.0, 0.0]
     """
-    return _bind_window(select_and_scatter_add_p, operand, window_dimensions, window_strides,
+    return bind_window(select_and_scatter_add_p, operand, window_dimensions, window_strides,
                         padding, base_dilation, window_dilation, leading=(source,),
                         select=select)
 
@@ -201,5 +201,5 @@ def _select_and_scatter_add_transpose(ct: Any, source: Any, operand: Any,
 
 
 transpose_rules[select_and_scatter_add_p] = _select_and_scatter_add_transpose
-_window_batch(select_and_scatter_add_p)
+window_batch(select_and_scatter_add_p)
 

@@ -38,7 +38,7 @@ from ftrans.interpreters.batching import defbroadcasting
 from ftrans.interpreters.jvp import Zero, defjvp, jvp_rules
 from ftrans.lax.elementwise import add, check_operand, mul, sign, sub
 from ftrans.lax.special import float_like, lgamma_impl, special_primitive_n
-from ftrans.lax.special_incomplete import _match_shape
+from ftrans.interpreters.jvp import match_shape
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(200)
 
@@ -271,7 +271,7 @@ def _ive_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]
         return ans, Zero.like(ans)
     below, above = _neighbours(bessel_ive, v, x)
     slope = sub(mul(float_like(0.5, x), add(below, above)), mul(sign(x), ans))
-    return ans, _match_shape(mul(x_dot, slope), get_aval(ans))
+    return ans, match_shape(mul(x_dot, slope), get_aval(ans))
 
 
 defjvp(bessel_jn_p, None, _jn_jvp)

@@ -30,7 +30,7 @@ import numpy as np
 
 from ftrans.core import get_aval
 from ftrans.interpreters.batching import defbroadcasting, defvectorized
-from ftrans.interpreters.jvp import Zero, _match_shape, defjvp, jvp_rules
+from ftrans.interpreters.jvp import Zero, defjvp, jvp_rules, match_shape
 from ftrans.lax.elementwise import check_operand, add, div, exp, log, log1p, mul, neg, sub
 from ftrans.lax.special import (
     digamma_impl, float_like, lgamma_impl, special_primitive, digamma, lgamma,
@@ -343,7 +343,7 @@ def _igamma_grad_a_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple
     if type(x_dot) is Zero:
         return ans, Zero.like(ans)
     # d/dx dP/da = d/da dP/dx = dP/dx (log x - digamma(a))
-    return ans, _match_shape(mul(x_dot, mul(_gamma_density(a, x), sub(log(x), digamma(a)))),
+    return ans, match_shape(mul(x_dot, mul(_gamma_density(a, x), sub(log(x), digamma(a)))),
                              get_aval(ans))
 
 
@@ -383,7 +383,7 @@ def _betainc_jvp(primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, 
     one = float_like(1.0, x)
     log_density = sub(add(mul(sub(a, one), log(x)), mul(sub(b, one), log1p(neg(x)))),
                       sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b))))
-    return ans, _match_shape(mul(x_dot, exp(log_density)), get_aval(ans))
+    return ans, match_shape(mul(x_dot, exp(log_density)), get_aval(ans))
 
 
 jvp_rules[betainc_p] = _betainc_jvp

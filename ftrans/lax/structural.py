@@ -438,7 +438,7 @@ def _pad_abstract_eval(x: ShapedArray, padding_value: ShapedArray,
     return make_aval(tuple(shape), x.dtype)
 
 
-def _pad_impl(x: Any, padding_value: Any,
+def pad_impl(x: Any, padding_value: Any,
               padding_config: tuple[tuple[int, int, int], ...]) -> np.ndarray:
     x = np.asarray(x)
     # Pad by the positive edges and the interior, then crop the negative edges.
@@ -454,7 +454,7 @@ def _pad_impl(x: Any, padding_value: Any,
     return out[crop]
 
 
-pad_p = Primitive("pad", impl=_pad_impl, abstract_eval=_pad_abstract_eval)
+pad_p = Primitive("pad", impl=pad_impl, abstract_eval=_pad_abstract_eval)
 
 
 def pad(x: Any, padding_value: Any, padding_config: Sequence[tuple[int, int, int]]) -> Any:

@@ -20,7 +20,7 @@ import numpy as np
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.lax.indexing import slice as slice_op
-from ftrans.lax.structural import _pad_impl, broadcast_in_dim, concatenate, pad, reshape
+from ftrans.lax.structural import pad_impl, broadcast_in_dim, concatenate, pad, reshape
 
 __all__ = [
     "Pairs", "padtype_to_pads",
@@ -36,23 +36,24 @@ _PARAM_NAMES = ("window_dimensions", "window_strides", "padding", "base_dilation
                 "window_dilation")
 
 
-def _dilated(size: int, dilation: int) -> int:
+def dilated_size(size: int, dilation: int) -> int:
+    """The length of ``size`` elements with ``dilation - 1`` zeros between neighbours."""
     return 0 if size == 0 else (size - 1) * dilation + 1
 
 
-def _window_shape(shape: Sequence[int], window_dimensions: Sequence[int],
+def windowed_shape(shape: Sequence[int], window_dimensions: Sequence[int],
                   window_strides: Sequence[int], padding: Pairs, base_dilation: Sequence[int],
                   window_dilation: Sequence[int]) -> tuple[int, ...]:
     out = []
     for n, w, s, (lo, hi), bd, wd in zip(shape, window_dimensions, window_strides, padding,
                                          base_dilation, window_dilation):
-        padded = _dilated(n, bd) + lo + hi
-        span = _dilated(w, wd)
+        padded = dilated_size(n, bd) + lo + hi
+        span = dilated_size(w, wd)
         out.append(max(0, (padded - span) // s + 1) if padded >= span else 0)
     return tuple(out)
 
 
-def _check_window(name: str, aval: ShapedArray, window_dimensions: tuple[int, ...],
+def check_window(name: str, aval: ShapedArray, window_dimensions: tuple[int, ...],
                   window_strides: tuple[int, ...], padding: Pairs,
                   base_dilation: tuple[int, ...], window_dilation: tuple[int, ...]) -> None:
     for what, value in zip(_PARAM_NAMES, (window_dimensions, window_strides, padding,
@@ -67,18 +68,18 @@ def _check_window(name: str, aval: ShapedArray, window_dimensions: tuple[int, ..
             raise TypeError(f"{name}: every element of {what} must be a positive int, got "
                             f"{value}")
     for axis, (n, (lo, hi), bd) in enumerate(zip(aval.shape, padding, base_dilation)):
-        if _dilated(n, bd) + lo + hi < 0:
+        if dilated_size(n, bd) + lo + hi < 0:
             raise ValueError(f"{name}: padding {(lo, hi)} of axis {axis} crops more than the "
-                             f"axis holds ({_dilated(n, bd)} elements after base dilation)")
+                             f"axis holds ({dilated_size(n, bd)} elements after base dilation)")
 
 
-def _window_abstract_eval(name: str, kinds: str) -> Callable[..., ShapedArray]:
+def window_abstract_eval(name: str, kinds: str) -> Callable[..., ShapedArray]:
     def abstract_eval(x: ShapedArray, **params: Any) -> ShapedArray:
-        _check_window(name, x, **params)
+        check_window(name, x, **params)
         if x.dtype.kind not in kinds:
             wanted = {"iufc": "numeric", "biuf": "real (bool, integer or floating)"}[kinds]
             raise TypeError(f"{name} needs a {wanted} operand, got {x.str_short()}")
-        return make_aval(_window_shape(x.shape, **params), x.dtype)
+        return make_aval(windowed_shape(x.shape, **params), x.dtype)
     return abstract_eval
 
 
@@ -86,17 +87,17 @@ def _pad_config(padding: Pairs, base_dilation: Sequence[int]) -> list[tuple[int,
     return [(lo, hi, bd - 1) for (lo, hi), bd in zip(padding, base_dilation)]
 
 
-def _windows(x: Any, fill: Any, params: dict[str, Any]) -> np.ndarray:
+def window_views(x: Any, fill: Any, params: dict[str, Any]) -> np.ndarray:
     """A (strided, read-only) view of shape ``out_shape + window_dimensions``: element
     ``[o..., k...]`` is tap ``k`` of window ``o`` of ``x`` padded and dilated with ``fill``."""
     x = np.asarray(x)
-    out_shape = _window_shape(x.shape, **params)
+    out_shape = windowed_shape(x.shape, **params)
     windows = tuple(params["window_dimensions"])
-    padded = _pad_impl(x, np.asarray(fill, x.dtype),
+    padded = pad_impl(x, np.asarray(fill, x.dtype),
                        _pad_config(params["padding"], params["base_dilation"]))
     if 0 in out_shape:
         return np.empty(out_shape + windows, x.dtype)
-    spans = tuple(_dilated(w, wd) for w, wd in zip(windows, params["window_dilation"]))
+    spans = tuple(dilated_size(w, wd) for w, wd in zip(windows, params["window_dilation"]))
     view = np.lib.stride_tricks.sliding_window_view(padded, spans)
     return view[tuple(slice(None, (o - 1) * s + 1, s)
                       for o, s in zip(out_shape, params["window_strides"]))
@@ -107,22 +108,22 @@ def _window_axes(ndim: int) -> tuple[int, ...]:
     return tuple(range(ndim, 2 * ndim))
 
 
-def _reduce_windows(numpy_fn: Any, fill: Callable[[np.dtype], Any]) -> Callable[..., Any]:
+def reduce_windows(numpy_fn: Any, fill: Callable[[np.dtype], Any]) -> Callable[..., Any]:
     def impl(x: Any, **params: Any) -> Any:
         x = np.asarray(x)
-        windows = _windows(x, fill(x.dtype), params)
+        windows = window_views(x, fill(x.dtype), params)
         if numpy_fn in (np.sum, np.prod):  # keep the dtype (NumPy widens small integers)
             return numpy_fn(windows, axis=_window_axes(x.ndim), dtype=x.dtype)
         return numpy_fn(windows, axis=_window_axes(x.ndim))
     return impl
 
 
-def _window_taps(x: Any, fill: Any, params: dict[str, Any]) -> list[Any]:
+def window_taps(x: Any, fill: Any, params: dict[str, Any]) -> list[Any]:
     """One array of the output's shape per tap of the window (row-major order of the taps):
     ``x`` padded and dilated with ``fill`` (a scalar), then strided slices. Made of pad and
     slice, so every transformation applies."""
     aval = get_aval(x)
-    out_shape = _window_shape(aval.shape, **params)
+    out_shape = windowed_shape(aval.shape, **params)
     n_taps = int(np.prod(params["window_dimensions"]))
     if 0 in out_shape:  # no window: every tap is empty
         return [broadcast_in_dim(fill, out_shape, ())] * n_taps
@@ -136,12 +137,12 @@ def _window_taps(x: Any, fill: Any, params: dict[str, Any]) -> list[Any]:
     return taps
 
 
-def _stack_last(xs: Sequence[Any]) -> Any:
+def stack_last(xs: Sequence[Any]) -> Any:
     shape = get_aval(xs[0]).shape
     return concatenate([reshape(x, shape + (1,)) for x in xs], len(shape))
 
 
-def _window_batch(prim: Primitive) -> None:
+def window_batch(prim: Primitive) -> None:
     """Batching for every primitive of the family: the batch axis becomes one more axis with a
     window of one element (all operands are brought to the front)."""
 
@@ -190,7 +191,7 @@ def padtype_to_pads(in_shape: Sequence[int], window_shape: Sequence[int],
     return pads
 
 
-def _int_tuple(name: str, what: str, value: Any, ndim: int) -> tuple[int, ...]:
+def int_tuple(name: str, what: str, value: Any, ndim: int) -> tuple[int, ...]:
     try:
         out = tuple(int(v) for v in value)
     except TypeError:
@@ -201,25 +202,25 @@ def _int_tuple(name: str, what: str, value: Any, ndim: int) -> tuple[int, ...]:
     return out
 
 
-def _window_params(name: str, shape: tuple[int, ...], window_dimensions: Any,
+def window_params(name: str, shape: tuple[int, ...], window_dimensions: Any,
                    window_strides: Any, padding: Any, base_dilation: Any,
                    window_dilation: Any) -> dict[str, Any]:
     """The canonical params (five int tuples) of the public arguments, checked."""
     ndim = len(shape)
-    window_dimensions = _int_tuple(name, "window_dimensions", window_dimensions, ndim)
+    window_dimensions = int_tuple(name, "window_dimensions", window_dimensions, ndim)
     if len(window_dimensions) != ndim:
         raise TypeError(f"{name}: window_dimensions {window_dimensions} has "
                         f"{len(window_dimensions)} entries but the operand has {ndim} axes "
                         f"(shape {shape}); give one window size per axis")
     ones = (1,) * ndim
-    window_strides = ones if window_strides is None else _int_tuple(
+    window_strides = ones if window_strides is None else int_tuple(
         name, "window_strides", window_strides, ndim)
-    base_dilation = ones if base_dilation is None else _int_tuple(
+    base_dilation = ones if base_dilation is None else int_tuple(
         name, "base_dilation", base_dilation, ndim)
-    window_dilation = ones if window_dilation is None else _int_tuple(
+    window_dilation = ones if window_dilation is None else int_tuple(
         name, "window_dilation", window_dilation, ndim)
     if isinstance(padding, str):
-        spans = [_dilated(w, wd) for w, wd in zip(window_dimensions, window_dilation)]
+        spans = [dilated_size(w, wd) for w, wd in zip(window_dimensions, window_dilation)]
         if len(window_strides) != ndim:
             raise TypeError(f"{name}: window_strides {window_strides} has "
                             f"{len(window_strides)} entries but the operand has {ndim} axes")
@@ -231,15 +232,15 @@ def _window_params(name: str, shape: tuple[int, ...], window_dimensions: Any,
                         f"int pairs, one per axis, got {padding!r}") from None
     params = dict(window_dimensions=window_dimensions, window_strides=window_strides,
                   padding=pairs, base_dilation=base_dilation, window_dilation=window_dilation)
-    _check_window(name, make_aval(shape, np.float64), **params)
+    check_window(name, make_aval(shape, np.float64), **params)
     return params
 
 
-def _bind_window(prim: Primitive, operand: Any, window_dimensions: Any, window_strides: Any,
+def bind_window(prim: Primitive, operand: Any, window_dimensions: Any, window_strides: Any,
                  padding: Any, base_dilation: Any, window_dilation: Any,
                  leading: tuple[Any, ...] = (), **extra: Any) -> Any:
     aval = get_aval(operand)
-    params = _window_params(prim.name, aval.shape, window_dimensions, window_strides, padding,
+    params = window_params(prim.name, aval.shape, window_dimensions, window_strides, padding,
                             base_dilation, window_dilation)
     args = leading + (operand,)
     prim.abstract_eval(*[get_aval(a) for a in args], **extra, **params)

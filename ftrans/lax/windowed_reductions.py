@@ -26,11 +26,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ftrans import tree_util
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
 from ftrans.interpreters.jvp import defjvp, deflinear
 from ftrans.interpreters.transpose import transpose_rules
 from ftrans.lax import elementwise as ew
-from ftrans.lax.reductions import _highest, _lowest, _reduce_prod_jvp
+from ftrans.lax.reductions import highest_value, lowest_value, reduce_prod_jvp
 from ftrans.lax.select_and_scatter import (  # noqa: F401  (public names, re-exported)
     select_and_gather_add, select_and_gather_add_p, select_and_scatter_add,
     select_and_scatter_add_p,
@@ -38,8 +39,8 @@ from ftrans.lax.select_and_scatter import (  # noqa: F401  (public names, re-exp
 from ftrans.lax.structural import broadcast_in_dim, pad
 from ftrans.lax.window_blocks import block_reduce, tiles
 from ftrans.lax.window_geometry import (
-    Pairs, _bind_window, _dilated, _reduce_windows, _stack_last, _window_abstract_eval,
-    _window_batch, _window_params, _window_shape, _window_taps, _windows,
+    Pairs, bind_window, dilated_size, reduce_windows, stack_last, window_abstract_eval,
+    window_batch, window_params, windowed_shape, window_taps, window_views,
 )
 from ftrans.lax.window_geometry import padtype_to_pads  # noqa: F401  (public, re-exported)
 
@@ -56,8 +57,8 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 reduce_window_sum_p = Primitive(
-    "reduce_window_sum", impl=_reduce_windows(np.sum, lambda dtype: 0),
-    abstract_eval=_window_abstract_eval("reduce_window_sum", "iufc"))
+    "reduce_window_sum", impl=reduce_windows(np.sum, lambda dtype: 0),
+    abstract_eval=window_abstract_eval("reduce_window_sum", "iufc"))
 
 
 def reduce_window_sum(operand: Any, window_dimensions: Sequence[int],
@@ -73,7 +74,7 @@ def reduce_window_sum(operand: Any, window_dimensions: Sequence[int],
     >>> reduce_window_sum(np.arange(5.0), (2,), (1,), "VALID").tolist()
     [1.0, 3.0, 5.0, 7.0]
     """
-    return _bind_window(reduce_window_sum_p, operand, window_dimensions, window_strides,
+    return bind_window(reduce_window_sum_p, operand, window_dimensions, window_strides,
                         padding, base_dilation, window_dilation)
 
 
@@ -96,7 +97,7 @@ def _reduce_window_sum_transpose(ct: Any, x: Any, window_dimensions: tuple[int, 
     for n, o, w, s, (lo, _), bd, wd in zip(shape, ct_aval.shape, window_dimensions,
                                            window_strides, padding, base_dilation,
                                            window_dilation):
-        span = _dilated(w, wd)
+        span = dilated_size(w, wd)
         config.append((span - 1 - lo, (n - 1) * bd + lo - (o - 1) * s, s - 1))
     spread = pad(ct, np.zeros((), ct_aval.dtype), config)
     ones = (1,) * len(shape)
@@ -106,7 +107,7 @@ def _reduce_window_sum_transpose(ct: Any, x: Any, window_dimensions: tuple[int, 
 
 
 transpose_rules[reduce_window_sum_p] = _reduce_window_sum_transpose
-_window_batch(reduce_window_sum_p)
+window_batch(reduce_window_sum_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,8 +115,8 @@ _window_batch(reduce_window_sum_p)
 # ---------------------------------------------------------------------------------------------
 
 def _extremum_impl(select: str) -> Callable[..., Any]:
-    generic = _reduce_windows(np.max if select == "max" else np.min,
-                              _lowest if select == "max" else _highest)
+    generic = reduce_windows(np.max if select == "max" else np.min,
+                              lowest_value if select == "max" else highest_value)
 
     def impl(x: Any, **params: Any) -> Any:
         x = np.asarray(x)
@@ -127,10 +128,10 @@ def _extremum_impl(select: str) -> Callable[..., Any]:
 
 reduce_window_max_p = Primitive(
     "reduce_window_max", impl=_extremum_impl("max"),
-    abstract_eval=_window_abstract_eval("reduce_window_max", "biuf"))
+    abstract_eval=window_abstract_eval("reduce_window_max", "biuf"))
 reduce_window_min_p = Primitive(
     "reduce_window_min", impl=_extremum_impl("min"),
-    abstract_eval=_window_abstract_eval("reduce_window_min", "biuf"))
+    abstract_eval=window_abstract_eval("reduce_window_min", "biuf"))
 
 
 def reduce_window_max(operand: Any, window_dimensions: Sequence[int],
@@ -147,7 +148,7 @@ def reduce_window_max(operand: Any, window_dimensions: Sequence[int],
     >>> reduce_window_max(np.array([1.0, 3.0, 2.0, 0.0]), (2,), (2,)).tolist()
     [3.0, 2.0]
     """
-    return _bind_window(reduce_window_max_p, operand, window_dimensions, window_strides,
+    return bind_window(reduce_window_max_p, operand, window_dimensions, window_strides,
                         padding, base_dilation, window_dilation)
 
 
@@ -165,7 +166,7 @@ def reduce_window_min(operand: Any, window_dimensions: Sequence[int],
     >>> reduce_window_min(np.array([1.0, 3.0, 2.0, 0.0]), (2,), (2,)).tolist()
     [1.0, 0.0]
     """
-    return _bind_window(reduce_window_min_p, operand, window_dimensions, window_strides,
+    return bind_window(reduce_window_min_p, operand, window_dimensions, window_strides,
                         padding, base_dilation, window_dilation)
 
 
@@ -173,8 +174,8 @@ defjvp(reduce_window_max_p,
        lambda g, ans, x, **params: select_and_gather_add_p.bind(g, x, select="max", **params))
 defjvp(reduce_window_min_p,
        lambda g, ans, x, **params: select_and_gather_add_p.bind(g, x, select="min", **params))
-_window_batch(reduce_window_max_p)
-_window_batch(reduce_window_min_p)
+window_batch(reduce_window_max_p)
+window_batch(reduce_window_min_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,8 +183,8 @@ _window_batch(reduce_window_min_p)
 # ---------------------------------------------------------------------------------------------
 
 reduce_window_prod_p = Primitive(
-    "reduce_window_prod", impl=_reduce_windows(np.prod, lambda dtype: 1),
-    abstract_eval=_window_abstract_eval("reduce_window_prod", "iufc"))
+    "reduce_window_prod", impl=reduce_windows(np.prod, lambda dtype: 1),
+    abstract_eval=window_abstract_eval("reduce_window_prod", "iufc"))
 
 
 def reduce_window_prod(operand: Any, window_dimensions: Sequence[int],
@@ -200,7 +201,7 @@ def reduce_window_prod(operand: Any, window_dimensions: Sequence[int],
     >>> reduce_window_prod(np.array([1.0, 2.0, 3.0, 4.0]), (2,), (2,)).tolist()
     [2.0, 12.0]
     """
-    return _bind_window(reduce_window_prod_p, operand, window_dimensions, window_strides,
+    return bind_window(reduce_window_prod_p, operand, window_dimensions, window_strides,
                         padding, base_dilation, window_dilation)
 
 
@@ -208,29 +209,28 @@ def _reduce_window_prod_jvp(g: Any, ans: Any, x: Any, **params: Any) -> Any:
     # The windows as a trailing axis of taps (pad + strided slices), then the product rule of
     # reduce_prod over that axis: products of the taps before and after each tap.
     dtype = get_aval(x).dtype
-    taps = _stack_last(_window_taps(x, np.ones((), dtype), params))
-    tangent_taps = _stack_last(_window_taps(g, np.zeros((), dtype), params))
-    return _reduce_prod_jvp(tangent_taps, ans, taps, (get_aval(ans).ndim,))
+    taps = stack_last(window_taps(x, np.ones((), dtype), params))
+    tangent_taps = stack_last(window_taps(g, np.zeros((), dtype), params))
+    return reduce_prod_jvp(tangent_taps, ans, taps, (get_aval(ans).ndim,))
 
 
 defjvp(reduce_window_prod_p, _reduce_window_prod_jvp)
-_window_batch(reduce_window_prod_p)
+window_batch(reduce_window_prod_p)
 
 
 # ---------------------------------------------------------------------------------------------
 # reduce_window: the general form
 # ---------------------------------------------------------------------------------------------
 
-def _monoids() -> dict[Any, tuple[Primitive, Callable[[np.dtype], Any]]]:
-    """The computations reduce_window recognises: (primitive, identity element)."""
-    from ftrans import numpy as fnp  # numpy sits above lax
-    return {ew.add: (reduce_window_sum_p, lambda dtype: 0),
-            fnp.add: (reduce_window_sum_p, lambda dtype: 0),
-            ew.max: (reduce_window_max_p, _lowest), fnp.maximum: (reduce_window_max_p, _lowest),
-            ew.min: (reduce_window_min_p, _highest),
-            fnp.minimum: (reduce_window_min_p, _highest),
-            ew.mul: (reduce_window_prod_p, lambda dtype: 1),
-            fnp.multiply: (reduce_window_prod_p, lambda dtype: 1)}
+#: The computations reduce_window recognises as one of its monoid primitives, with the
+#: identity element that makes the fast path exact; ``ftrans.numpy`` adds its own ufunc-named
+#: functions (numpy sits above lax, so lax never names them).
+window_monoids: dict[Any, tuple[Primitive, Callable[[np.dtype], Any]]] = {
+    ew.add: (reduce_window_sum_p, lambda dtype: 0),
+    ew.max: (reduce_window_max_p, lowest_value),
+    ew.min: (reduce_window_min_p, highest_value),
+    ew.mul: (reduce_window_prod_p, lambda dtype: 1),
+}
 
 
 def _concrete_scalar(x: Any) -> Any:
@@ -286,7 +286,6 @@ def reduce_window(operand: Any, init_value: Any, computation: Callable[[Any, Any
     >>> reduce_window(np.arange(4.0), 0.0, lambda a, b: a + 2 * b, (2,), (1,), "VALID").tolist()
     [2.0, 6.0, 10.0]
     """
-    from ftrans import tree_util
     leaves, treedef = tree_util.tree_flatten(operand)
     init_leaves, init_treedef = tree_util.tree_flatten(init_value)
     if init_treedef != treedef:
@@ -298,11 +297,11 @@ def reduce_window(operand: Any, init_value: Any, computation: Callable[[Any, Any
     if any(a.shape != avals[0].shape for a in avals):
         raise TypeError(f"reduce_window: every operand must have one shape, got "
                         f"{[a.str_short() for a in avals]}")
-    params = _window_params("reduce_window", avals[0].shape, window_dimensions,
+    params = window_params("reduce_window", avals[0].shape, window_dimensions,
                             window_strides, padding, base_dilation, window_dilation)
     inits = [_check_init(v, a) for v, a in zip(init_leaves, avals)]
     if len(leaves) == 1:
-        monoid = _monoids().get(computation)
+        monoid = window_monoids.get(computation)
         value = _concrete_scalar(inits[0])
         if monoid is not None and value is not None:
             prim, identity = monoid
@@ -332,17 +331,16 @@ def _fold_window(leaves: list[Any], inits: list[Any], treedef: Any,
                  computation: Callable[[Any, Any], Any], params: dict[str, Any]) -> Any:
     """The general reduce_window: ``acc = computation(acc, tap)`` over the taps, where a tap
     is real (not padding, not a dilation hole)."""
-    from ftrans import tree_util
     shape = get_aval(leaves[0]).shape
-    out_shape = _window_shape(shape, **params)
+    out_shape = windowed_shape(shape, **params)
     accs = [broadcast_in_dim(i, out_shape, ()) for i in inits]
     if 0 in out_shape:
         return tree_util.tree_unflatten(treedef, accs)
     # Which taps are real elements: NumPy, known now whatever the trace.
-    real_windows = _windows(np.ones(shape, bool), False, params)
+    real_windows = window_views(np.ones(shape, bool), False, params)
     real = [real_windows[(Ellipsis,) + tap] for tap in itertools.product(
         *(range(w) for w in params["window_dimensions"]))]
-    taps = [_window_taps(x, i, params) for x, i in zip(leaves, inits)]
+    taps = [window_taps(x, i, params) for x, i in zip(leaves, inits)]
     out_avals = [get_aval(a) for a in accs]
     for k, where in enumerate(real):
         if not np.any(where):
@@ -372,7 +370,7 @@ def reduce_window_shape_tuple(operand_shape: Sequence[int], window_dimensions: S
     (3,)
     """
     ndim = len(operand_shape)
-    return _window_shape(tuple(operand_shape), tuple(window_dimensions), tuple(window_strides),
+    return windowed_shape(tuple(operand_shape), tuple(window_dimensions), tuple(window_strides),
                          tuple((int(lo), int(hi)) for lo, hi in padding),
                          (1,) * ndim if base_dilation is None else tuple(base_dilation),
                          (1,) * ndim if window_dilation is None else tuple(window_dilation))

@@ -14,6 +14,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
+from ftrans.lax.windowed_reductions import window_monoids
 from ftrans.numpy._promotion import NotAnArrayError, asarray_leaf, cast, resolve
 
 
@@ -289,6 +290,10 @@ def logical_not(x: Any, /) -> Any:
 for _fn in (logical_and, logical_or, logical_xor, logical_not):
     _export(_fn, _fn.__name__)
 del _fn
+
+# lax.reduce_window(x, 0., fnp.add, ...) takes the same fast path as with lax.add
+window_monoids.update({add: window_monoids[lax.add], multiply: window_monoids[lax.mul],
+                       maximum: window_monoids[lax.max], minimum: window_monoids[lax.min]})
 
 # Listed literally (not appended as the functions are made) so that type checkers and editors
 # see every name `from ftrans.numpy._elementwise import *` brings in.

@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 from ftrans.core import get_aval
 from ftrans.tree_util import tree_flatten, tree_unflatten
+from ftrans.lax.indexing import slice_in_dim
+from ftrans.lax.structural import concatenate, expand_dims, reshape, rev
 
 __all__ = ["associative_scan"]
 
@@ -46,7 +48,6 @@ def associative_scan(fn: Callable[[Any, Any], Any], elems: Any, reverse: bool = 
     >>> lax.associative_scan(lax.max, np.array([1., 3., 2., 5., 4.]), reverse=True)
     array([5., 5., 5., 5., 4.])
     """
-    from ftrans import lax
     leaves, tree = tree_flatten(elems)
     if not leaves:
         return elems
@@ -69,19 +70,17 @@ def associative_scan(fn: Callable[[Any, Any], Any], elems: Any, reverse: bool = 
         return out
 
     def part(xs: list[Any], start: int, limit: int | None, stride: int = 1) -> list[Any]:
-        return [lax.slice_in_dim(x, start, limit, stride, axis) for x in xs]
+        return [slice_in_dim(x, start, limit, stride, axis) for x in xs]
 
     def interleave(evens: Any, odds: Any) -> Any:
         # evens has as many elements as odds, or one more: e0 o0 e1 o1 ...
         n_odd = get_aval(odds).shape[axis]
-        pairs = lax.concatenate([lax.expand_dims(lax.slice_in_dim(evens, 0, n_odd, 1, axis),
-                                                 (axis + 1,)),
-                                 lax.expand_dims(odds, (axis + 1,))], axis + 1)
+        pairs = concatenate([expand_dims(slice_in_dim(evens, 0, n_odd, 1, axis), (axis + 1,)),
+                             expand_dims(odds, (axis + 1,))], axis + 1)
         shape = list(get_aval(pairs).shape)
-        merged = lax.reshape(pairs, shape[:axis] + [2 * n_odd] + shape[axis + 2:])
+        merged = reshape(pairs, shape[:axis] + [2 * n_odd] + shape[axis + 2:])
         if get_aval(evens).shape[axis] > n_odd:
-            merged = lax.concatenate([merged, lax.slice_in_dim(evens, n_odd, None, 1, axis)],
-                                     axis)
+            merged = concatenate([merged, slice_in_dim(evens, n_odd, None, 1, axis)], axis)
         return merged
 
     def scan(xs: list[Any]) -> list[Any]:
@@ -91,13 +90,13 @@ def associative_scan(fn: Callable[[Any, Any], Any], elems: Any, reverse: bool = 
         odd_prefix = scan(combine(part(xs, 0, n - 1, 2), part(xs, 1, None, 2)))
         n_even_rest = (n + 1) // 2 - 1  # even positions 2, 4, ...
         even_rest = combine(part(odd_prefix, 0, n_even_rest), part(xs, 2, None, 2))
-        evens = [lax.concatenate([first, rest], axis)
+        evens = [concatenate([first, rest], axis)
                  for first, rest in zip(part(xs, 0, 1), even_rest)]
         return [interleave(e, o) for e, o in zip(evens, odd_prefix)]
 
     if reverse:
-        leaves = [lax.rev(x, (axis,)) for x in leaves]
+        leaves = [rev(x, (axis,)) for x in leaves]
     out = scan(list(leaves))
     if reverse:
-        out = [lax.rev(x, (axis,)) for x in out]
+        out = [rev(x, (axis,)) for x in out]
     return tree_unflatten(tree, out)

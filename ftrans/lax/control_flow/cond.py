@@ -30,6 +30,11 @@ from ftrans.lax.control_flow.common import (
     trace_to_closed, zeros,
 )
 from ftrans.tree_util import tree_unflatten
+from ftrans.compile import compiled
+from ftrans.lax.casts import convert_element_type
+from ftrans.lax.comparisons import ne, select_n
+from ftrans.lax.elementwise import max as lax_max, min as lax_min
+from ftrans.lax.structural import broadcast_in_dim
 
 __all__ = [
     "cond", "cond_p", "jvp_rules", "partial_eval_rules", "switch", "transpose_rules",
@@ -43,7 +48,6 @@ _INDEX_DTYPE = np.dtype(np.int32)
 
 
 def _cond_impl(index: Any, *operands: Any, branches: tuple[ClosedJaxpr, ...]) -> list[Any]:
-    from ftrans.compile import compiled
     i = min(max(int(index), 0), len(branches) - 1)
     return compiled(branches[i])(*operands)
 
@@ -108,7 +112,6 @@ def _with_inputs(closed: ClosedJaxpr, lifted_avals: list[ShapedArray], start: in
 
 
 def _as_index(pred: Any, api: str) -> Any:
-    from ftrans import lax
     if type(pred) in (bool, int, float) or isinstance(pred, (np.ndarray, np.generic)):
         pred = np.asarray(pred)
     elif not isinstance(pred, Tracer):
@@ -121,8 +124,8 @@ def _as_index(pred: Any, api: str) -> Any:
     if aval.dtype.kind not in "biuf":
         raise TypeError(f"{api}: the predicate must be bool or a number, got {aval.dtype}")
     if aval.dtype != np.bool_:
-        pred = lax.ne(pred, np.zeros((), aval.dtype))
-    return lax.convert_element_type(pred, _INDEX_DTYPE)
+        pred = ne(pred, np.zeros((), aval.dtype))
+    return convert_element_type(pred, _INDEX_DTYPE)
 
 
 def _unaliased(outs: list[Any], ops: list[Any], branches: Sequence[ClosedJaxpr]) -> list[Any]:
@@ -178,7 +181,6 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     >>> switch(2, [lambda x: x, lambda x: x + 1, lambda x: x * 10], 4.0)
     np.float64(40.0)
     """
-    from ftrans import lax
     branches = tuple(branches)
     if not branches:
         raise ValueError("switch: branches must be a non-empty sequence of functions")
@@ -191,8 +193,8 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
         raise TypeError(f"switch: the index must be an integer scalar, got {aval.str_short()}")
     if len(branches) == 1:
         return branches[0](*operands)
-    index = lax.convert_element_type(index, _INDEX_DTYPE)
-    index = lax.max(lax.min(index, np.asarray(len(branches) - 1, _INDEX_DTYPE)),
+    index = convert_element_type(index, _INDEX_DTYPE)
+    index = lax_max(lax_min(index, np.asarray(len(branches) - 1, _INDEX_DTYPE)),
                     np.zeros((), _INDEX_DTYPE))
     closed, ops, out_tree = _trace_branches("switch", branches, operands)
     outs = cond_p.bind(index, *ops, branches=closed)
@@ -321,7 +323,6 @@ transpose_rules[cond_p] = _cond_transpose
 
 def _cond_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
                 branches: tuple[ClosedJaxpr, ...]) -> tuple[list[Any], list[Any]]:
-    from ftrans import lax
     size, name = trace.axis_size, trace.axis_name
     index, *ops = args
     index_bdim, *op_bdims = bdims
@@ -342,8 +343,8 @@ def _cond_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     outs = []
     for k, aval in enumerate(branches[0].out_avals):
         shape = (size,) + aval.shape
-        which = lax.broadcast_in_dim(index, shape, (0,))
-        outs.append(lax.select_n(which, *[r[k] for r in results]))
+        which = broadcast_in_dim(index, shape, (0,))
+        outs.append(select_n(which, *[r[k] for r in results]))
     return outs, [0] * n_out
 
 

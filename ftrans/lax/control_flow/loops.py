@@ -53,7 +53,13 @@ from ftrans.lax.control_flow.scan import scan, scan_p
 from ftrans.lax.control_flow.while_backward import (
     ReverseModeWhileError, checkpoint_param, while_backward_p,
 )
-from ftrans.tree_util import tree_unflatten
+from ftrans.tree_util import tree_structure, tree_unflatten
+from ftrans.compile import compiled
+from ftrans.lax.casts import convert_element_type
+from ftrans.lax.comparisons import lt, select_n
+from ftrans.lax.elementwise import add
+from ftrans.lax.reductions import reduce_or
+from ftrans.lax.structural import broadcast_in_dim, concatenate
 
 __all__ = [
     "fori_loop", "jvp_rules", "partial_eval_rules", "transpose_rules", "while_loop", "while_p",
@@ -68,7 +74,6 @@ __all__ = [
 def _while_impl(*args: Any, cond_jaxpr: ClosedJaxpr, body_jaxpr: ClosedJaxpr,
                 cond_nconsts: int, body_nconsts: int,
                 checkpoint_every: int | None = None) -> list[Any]:
-    from ftrans.compile import compiled
     cond_fn, body_fn = compiled(cond_jaxpr), compiled(body_jaxpr)
     cond_consts = args[:cond_nconsts]
     body_consts = args[cond_nconsts:cond_nconsts + body_nconsts]
@@ -156,7 +161,6 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
 
 def _tuple_tree(tree: Any) -> Any:
     """The tree of the one-element tuple ``(x,)`` for ``x`` of tree ``tree``."""
-    from ftrans.tree_util import tree_structure
     return tree_structure((tree_unflatten(tree, [0] * tree.num_leaves),))
 
 
@@ -205,12 +209,11 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any],
         (_, result), _ = scan(step, (np.asarray(lo, index_dtype)[()], init_val), None,
                               length=max(hi - lo, 0))
         return result
-    from ftrans import lax
-    lower = lax.convert_element_type(lower, index_dtype)
-    upper = lax.convert_element_type(upper, index_dtype)
+    lower = convert_element_type(lower, index_dtype)
+    upper = convert_element_type(upper, index_dtype)
     _, _, result = while_loop(
-        lambda c: lax.lt(c[0], c[1]),
-        lambda c: (lax.add(c[0], np.ones((), index_dtype)[()]), c[1], body_fun(c[0], c[2])),
+        lambda c: lt(c[0], c[1]),
+        lambda c: (add(c[0], np.ones((), index_dtype)[()]), c[1], body_fun(c[0], c[2])),
         (lower, upper, init_val), checkpoint_every=checkpoint_every)
     return result
 
@@ -237,8 +240,8 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], cond_jaxpr: Clos
     program, _ = jvp_jaxpr(body_jaxpr, bc_nz + carry_nz, carry_nz)
     bc_avals = body_jaxpr.in_avals[:body_nconsts]
     carry_avals = body_jaxpr.in_avals[body_nconsts:]
-    bc_t_avals = [a for a, nz in zip(bc_avals, bc_nz) if nz]
-    carry_t_avals = [a for a, nz in zip(carry_avals, carry_nz) if nz]
+    bc_t_avals = partition_list(bc_nz, bc_avals)[1]
+    carry_t_avals = partition_list(carry_nz, carry_avals)[1]
 
     def make_body() -> ClosedJaxpr:
         def fun(*args: Any) -> list[Any]:
@@ -251,7 +254,7 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], cond_jaxpr: Clos
     body = memoized(body_jaxpr, ("while_jvp", tuple(bc_nz), tuple(carry_nz)), make_body)
     cond = add_unused_inputs(cond_jaxpr, [], carry_t_avals)
     cc, bc, carry = primals[:cond_nconsts], primals[cond_nconsts:n_fixed], primals[n_fixed:]
-    bct = [t for t, nz in zip(tangents[cond_nconsts:n_fixed], bc_nz) if nz]
+    bct = partition_list(bc_nz, tangents[cond_nconsts:n_fixed])[1]
     carry_t = [zeros(get_aval(p)) if type(t) is Zero else t
                for p, t, nz in zip(carry, tangents[n_fixed:], carry_nz) if nz]
     outs = while_p.bind(*cc, *bc, *bct, *carry, *carry_t, cond_jaxpr=cond, body_jaxpr=body,
@@ -323,7 +326,6 @@ def _partial_eval_now(trace: PartialEvalTrace, args: Sequence[Any], cond_known: 
     invariant, body_fwd, inv_positions = split_invariant_residuals(known, len(known_bc), n_kc)
     if current_trace() is eval_trace and not any(
             isinstance(x, Tracer) for x in known_cc + known_bc + known_carry):
-        from ftrans.compile import compiled  # plain arrays: run the compiled programs
         cond_fn, body_fn = compiled(cond_known), compiled(body_fwd)
     else:  # values of an enclosing transformation (an outer jvp): bind, so it sees the work
         def cond_fn(*a: Any) -> list[Any]:
@@ -356,10 +358,8 @@ def _stack(values: list[Any], aval: ShapedArray) -> Any:
         return np.zeros((0,) + aval.shape, aval.dtype)
     if not any(isinstance(v, Tracer) for v in values):
         return np.stack([np.asarray(v) for v in values])
-    from ftrans import lax
     dims = tuple(range(1, aval.ndim + 1))
-    return lax.concatenate([lax.broadcast_in_dim(v, (1,) + aval.shape, dims) for v in values],
-                           0)
+    return concatenate([broadcast_in_dim(v, (1,) + aval.shape, dims) for v in values], 0)
 
 
 partial_eval_rules[while_p] = _while_partial_eval
@@ -395,8 +395,8 @@ def _while_transpose(cts: Sequence[Any], *args: Any, cond_jaxpr: ClosedJaxpr,
     ct_carry = [zeros(a) if type(ct) is Zero else ct
                 for ct, a, lin in zip(cts, carry_avals, carry_lin) if lin]
     known_cc = list(args[:cond_nconsts])
-    known_bc = [x for x, lin in zip(args[cond_nconsts:n_fixed], bc_lin) if not lin]
-    known_carry = [x for x, lin in zip(args[n_fixed:], carry_lin) if not lin]
+    known_bc = partition_list(bc_lin, args[cond_nconsts:n_fixed])[0]
+    known_carry = partition_list(carry_lin, args[n_fixed:])[0]
     outs = while_backward_p.bind(
         *known_cc, *known_bc, *known_carry, *ct_carry, cond_jaxpr=cond_known, fwd_jaxpr=known,
         back_jaxpr=back, cond_nconsts=len(known_cc), fwd_nconsts=len(known_bc),
@@ -424,7 +424,6 @@ def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
                  cond_jaxpr: ClosedJaxpr, body_jaxpr: ClosedJaxpr, cond_nconsts: int,
                  body_nconsts: int, checkpoint_every: int | None = None
                  ) -> tuple[list[Any], list[Any]]:
-    from ftrans import lax
     ckpt = checkpoint_param(checkpoint_every)
     size, name = trace.axis_size, trace.axis_name
     n_fixed = cond_nconsts + body_nconsts
@@ -461,7 +460,7 @@ def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
     bc_avals = body.in_avals[:body_nconsts]
 
     def make_cond() -> ClosedJaxpr:
-        return restage(lambda *a: [lax.reduce_or(run(cond, *a)[0], (0,))], cond.in_avals)
+        return restage(lambda *a: [reduce_or(run(cond, *a)[0], (0,))], cond.in_avals)
 
     def make_body() -> ClosedJaxpr:
         def fun(*a: Any) -> list[Any]:
@@ -469,7 +468,7 @@ def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
             old = a[n_fixed:]
             going = run(cond, *c_consts, *old)[0]
             new = run(body, *b_consts, *old)
-            return [lax.select_n(lax.broadcast_in_dim(going, get_aval(o).shape, (0,)), o, n)
+            return [select_n(broadcast_in_dim(going, get_aval(o).shape, (0,)), o, n)
                     for o, n in zip(old, new)]
         return restage(fun, cc_avals + bc_avals + carry_avals)
 

@@ -34,6 +34,10 @@ from ftrans.lax.control_flow.common import (
 )
 from ftrans.progress import Progress, ProgressArg, advance_when_run, check_progress, make_progress
 from ftrans.tree_util import tree_flatten, tree_map, tree_unflatten
+from ftrans.compile import compiled
+from ftrans.lax.elementwise import add
+from ftrans.lax.indexing import slice_in_dim
+from ftrans.lax.structural import concatenate, reshape
 
 __all__ = [
     "jvp_rules", "map", "partial_eval_rules", "scan", "scan_p", "transpose_rules",
@@ -46,7 +50,6 @@ __all__ = [
 
 def _scan_impl(*args: Any, jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
                num_carry: int) -> list[Any]:
-    from ftrans.compile import compiled
     body = compiled(jaxpr)
     consts = args[:num_consts]
     carry = list(args[num_consts:num_consts + num_carry])
@@ -189,9 +192,7 @@ def map(f: Callable, xs: Any, *, batch_size: int | None = None,  # noqa: A001
     if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
             or batch_size < 1:
         raise ValueError(f"lax.map: batch_size must be a positive int, got {batch_size!r}")
-    from ftrans.api import vmap
-    from ftrans.lax.indexing import slice_in_dim
-    from ftrans.lax.structural import concatenate, reshape
+    from ftrans.api import vmap  # cycle: api imports lax
     groups, rest = divmod(n, int(batch_size))
 
     def grouped(x: Any) -> Any:
@@ -363,9 +364,9 @@ def _scan_transpose(cts: Sequence[Any], *args: Any, jaxpr: ClosedJaxpr, length: 
                                                                         carry_avals)]
     ys_nz = [type(ct) is not Zero for ct in cts[num_carry:]]
     ct_ys = [ct for ct in cts[num_carry:] if type(ct) is not Zero]
-    res_consts = [x for x, lin in zip(consts, const_lin) if not lin]
-    res_xs = [x for x, lin in zip(xs, xs_lin) if not lin]
-    lin_const_avals = [a for a, lin in zip(jaxpr.in_avals[:num_consts], const_lin) if lin]
+    res_consts = partition_list(const_lin, consts)[0]
+    res_xs = partition_list(xs_lin, xs)[0]
+    lin_const_avals = partition_list(const_lin, jaxpr.in_avals[:num_consts])[1]
     body = _transposed_body(jaxpr, tuple(linear), tuple(ys_nz), num_consts, num_carry)
     ct_consts0 = [zeros(a) for a in lin_const_avals]
     outs = scan_p.bind(*res_consts, *ct_consts0, *ct_carry, *res_xs, *ct_ys, jaxpr=body,
@@ -393,10 +394,9 @@ def _transposed_body(jaxpr: ClosedJaxpr, linear: tuple[bool, ...], ys_nz: tuple[
 
     def make() -> ClosedJaxpr:
         in_avals, out_avals = jaxpr.in_avals, jaxpr.out_avals
-        res_c = [a for a, lin in zip(in_avals[:num_consts], linear[:num_consts]) if not lin]
-        lin_c = [a for a, lin in zip(in_avals[:num_consts], linear[:num_consts]) if lin]
-        res_x = [a for a, lin in zip(in_avals[num_fixed:], linear[num_fixed:]) if not lin]
-        ct_y = [a for a, nz in zip(out_avals[num_carry:], ys_nz) if nz]
+        res_c, lin_c = partition_list(linear[:num_consts], in_avals[:num_consts])
+        res_x = partition_list(linear[num_fixed:], in_avals[num_fixed:])[0]
+        ct_y = partition_list(ys_nz, out_avals[num_carry:])[1]
         carry = list(out_avals[:num_carry])
 
         def fun(*args: Any) -> list[Any]:
@@ -408,9 +408,8 @@ def _transposed_body(jaxpr: ClosedJaxpr, linear: tuple[bool, ...], ys_nz: tuple[
             rc, sums, ct_carry, rx, cty = parts
             cts_in = run(backward, *rc, *rx, *ct_carry, *cty)
             n_lc = len(lin_c)
-            # lax.add, not add_any: under vmap a sum may be unbatched while its term is not
-            from ftrans import lax
-            new_sums = [lax.add(s, c) for s, c in zip(sums, cts_in[:n_lc])]
+            # add, not add_any: under vmap a sum may be unbatched while its term is not
+            new_sums = [add(s, c) for s, c in zip(sums, cts_in[:n_lc])]
             return new_sums + cts_in[n_lc:n_lc + num_carry] + cts_in[n_lc + num_carry:]
         return restage(fun, res_c + lin_c + carry + res_x + ct_y)
 

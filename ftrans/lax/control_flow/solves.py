@@ -26,7 +26,8 @@ from ftrans.core import Primitive, ShapedArray, get_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, instantiate_zeros, jvp_rules
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
-from ftrans.tree_util import PyTreeDef, tree_flatten, tree_unflatten
+from ftrans.lax.elementwise import neg, sub
+from ftrans.tree_util import PyTreeDef, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["custom_linear_solve", "custom_root", "linear_solve_p"]
 
@@ -56,7 +57,7 @@ class _LinearSystem:
     def _vecmat(self) -> Callable:
         if self.vecmat is not None:
             return self.vecmat
-        from ftrans.api import linear_transpose
+        from ftrans.api import linear_transpose  # cycle: api imports lax
         matvec, avals = self.matvec, self.avals
 
         def vecmat(cm: Sequence[Any], y: Sequence[Any]) -> list[Any]:
@@ -99,7 +100,7 @@ def _converted_solver(user_solve: Callable, linear_map: Callable, b: Any, cm: li
     """``user_solve`` as ``solver(cm, cs, b_flat)`` with its own closed-over values ``cs``
     hoisted (``matvec``'s values ``cm`` are explicit, so they are not hoisted twice).
     ``linear_map(cm)`` is the map handed to ``user_solve`` (matvec, or its transpose)."""
-    from ftrans.custom_gradient import closure_convert
+    from ftrans.custom_gradient import closure_convert  # cycle: it imports lax
 
     def with_cm(cm_: list[Any], b_: Any) -> Any:
         out = user_solve(linear_map(cm_), b_)
@@ -157,7 +158,7 @@ def custom_linear_solve(matvec: Callable, b: Any, solve: Callable,
     if has_aux:
         raise NotImplementedError("custom_linear_solve: has_aux=True is not supported; return "
                                   "auxiliary values from outside the solve")
-    from ftrans.custom_gradient import closure_convert
+    from ftrans.custom_gradient import closure_convert  # cycle: it imports lax
     b_flat, b_tree = tree_flatten(b)
     if not b_flat:
         return b
@@ -177,7 +178,7 @@ def custom_linear_solve(matvec: Callable, b: Any, solve: Callable,
     def vecmat_of(cm_: list[Any]) -> Callable:
         if symmetric:
             return matvec_of(cm_)
-        from ftrans.api import linear_transpose
+        from ftrans.api import linear_transpose  # cycle: api imports lax
         transposed = linear_transpose(matvec_of(cm_), b)
         return lambda y: transposed(y)[0]
 
@@ -203,13 +204,12 @@ def _linear_solve_jvp(primals: Sequence[Any], tangents: Sequence[Any], *,
     # only matvec's values and b carry derivatives; the solvers' own values do not
     if all(type(t) is Zero for t in (*cm_dots, *b_dots)):
         return x, [Zero(get_aval(xi)) for xi in x]
-    from ftrans import lax
     rhs = [instantiate_zeros(t) for t in b_dots]
     if any(type(t) is not Zero for t in cm_dots):
-        from ftrans.api import jvp
+        from ftrans.api import jvp  # cycle: api imports lax
         _, matvec_dot = jvp(lambda *c: system.matvec(list(c), x), cm,
                             [instantiate_zeros(t) for t in cm_dots])
-        rhs = [lax.sub(r, m) for r, m in zip(rhs, matvec_dot)]
+        rhs = [sub(r, m) for r, m in zip(rhs, matvec_dot)]
     x_dot = linear_solve_p.bind(*primals[:n], *rhs, system=system, num_consts=num_consts)
     return x, list(x_dot)
 
@@ -237,7 +237,7 @@ transpose_rules[linear_solve_p] = _linear_solve_transpose
 def _linear_solve_batch(axis_data: Any, args: Sequence[Any],
                         bdims: Sequence[Any], *, system: _LinearSystem,
                         num_consts: tuple[int, int, int]) -> tuple[list[Any], list[int]]:
-    from ftrans.api import vmap
+    from ftrans.api import vmap  # cycle: api imports lax
     n = sum(num_consts)
     size = next(get_aval(a).shape[d] for a, d in zip(args, bdims) if d is not not_mapped)
     dims = [None if d is not_mapped else 0 for d in bdims[:n]]
@@ -306,11 +306,9 @@ def custom_root(f: Callable, initial_guess: Any, solve: Callable, tangent_solve:
     >>> round(float(sqrt_newton(2.0)), 8), round(float(ft.grad(sqrt_newton)(2.0)), 8)
     (1.41421356, 0.35355339)
     """
-    from ftrans.api import jvp
-    from ftrans.custom_derivatives import custom_jvp
-    from ftrans.custom_gradient import closure_convert
-    from ftrans.lax.elementwise import neg
-    from ftrans.tree_util import tree_map
+    from ftrans.api import jvp  # cycle: api imports lax
+    from ftrans.custom_derivatives import custom_jvp  # cycle: it imports lax
+    from ftrans.custom_gradient import closure_convert  # cycle: it imports lax
     hoisted_fun, consts = closure_convert(f, initial_guess)
 
     def run_solve(consts: list[Any], guess: Any) -> Any:

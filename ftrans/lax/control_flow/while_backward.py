@@ -22,6 +22,10 @@ from ftrans.ir import ClosedJaxpr
 from ftrans.lax.control_flow.common import (
     memoized, restage, run, zeros,
 )
+from ftrans.compile import compiled
+from ftrans.lax.comparisons import select_n
+from ftrans.lax.reductions import reduce_or
+from ftrans.lax.structural import broadcast_in_dim
 
 __all__ = [
     "ReverseModeWhileError", "checkpoint_param", "jvp_rules", "while_backward_p",
@@ -53,7 +57,6 @@ def checkpoint_param(checkpoint_every: int | None) -> dict[str, Any]:
 def _while_backward_impl(*args: Any, cond_jaxpr: ClosedJaxpr, fwd_jaxpr: ClosedJaxpr,
                          back_jaxpr: ClosedJaxpr, cond_nconsts: int, fwd_nconsts: int,
                          num_carry: int, checkpoint_every: int | None = None) -> list[Any]:
-    from ftrans.compile import compiled
     cond_fn, fwd_fn, back_fn = compiled(cond_jaxpr), compiled(fwd_jaxpr), compiled(back_jaxpr)
     n_fixed = cond_nconsts + fwd_nconsts
     cc, fc = args[:cond_nconsts], args[cond_nconsts:n_fixed]
@@ -133,7 +136,6 @@ def _while_backward_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequenc
     predicate the loop runs while any member does; each iteration keeps the members' "still
     running" mask as one more residual, and the backward step leaves finished members'
     cotangents unchanged."""
-    from ftrans import lax
     size, name = trace.axis_size, trace.axis_name
     n_fixed = cond_nconsts + fwd_nconsts
     consts = [x if d is not_mapped else move_batch_axis(x, d, 0)
@@ -161,17 +163,17 @@ def _while_backward_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequenc
     carry_avals = cond.in_avals[cond_nconsts:]
 
     def expand(mask: Any, like: Any) -> Any:
-        return lax.broadcast_in_dim(mask, get_aval(like).shape, (0,))
+        return broadcast_in_dim(mask, get_aval(like).shape, (0,))
 
     def make_any_cond() -> ClosedJaxpr:
-        return restage(lambda *a: [lax.reduce_or(run(cond, *a)[0], (0,))], cond.in_avals)
+        return restage(lambda *a: [reduce_or(run(cond, *a)[0], (0,))], cond.in_avals)
 
     def make_fwd() -> ClosedJaxpr:
         def fun(*a: Any) -> list[Any]:
             c_consts, f_consts, old = a[:cond_nconsts], a[cond_nconsts:n_fixed], a[n_fixed:]
             going = run(cond, *c_consts, *old)[0]
             outs = run(fwd, *f_consts, *old)
-            new = [lax.select_n(expand(going, o), o, n) for o, n in zip(old, outs[:num_carry])]
+            new = [select_n(expand(going, o), o, n) for o, n in zip(old, outs[:num_carry])]
             return new + list(outs[num_carry:]) + [going]
         return restage(fun, cond.in_avals[:cond_nconsts] + fwd.in_avals[:fwd_nconsts]
                        + carry_avals)
@@ -181,9 +183,9 @@ def _while_backward_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequenc
             n_res = n_back_in - n_ct
             res, going, ct = a[:n_res], a[n_res], a[n_res + 1:]
             outs = run(back, *res, *ct)
-            terms = [lax.select_n(expand(going, t), zeros(get_aval(t)), t)
+            terms = [select_n(expand(going, t), zeros(get_aval(t)), t)
                      for t in outs[:n_sums]]
-            return terms + [lax.select_n(expand(going, c), c, n)
+            return terms + [select_n(expand(going, c), c, n)
                             for c, n in zip(ct, outs[n_sums:])]
         res_avals = back.in_avals[:n_back_in - n_ct]
         going_aval = ShapedArray((size,), np.bool_)

@@ -13,7 +13,7 @@ from ftrans import lax, numpy as fnp
 from ftrans.core import get_aval
 from ftrans.lax import linalg_decompositions as decomp, linalg_eig, linalg_lu
 from ftrans.numpy._promotion import asarray_strong
-from ftrans.numpy.linalg import (
+from ftrans.numpy._linalg_core import (
     adjoint, float_matrix, float_pair, swap_matrix_axes,
 )
 

@@ -14,7 +14,7 @@ from ftrans import lax, numpy as fnp
 from ftrans.core import Tracer, get_aval
 from ftrans.lax import linalg_decompositions as decomp
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
-from ftrans.numpy.linalg import (
+from ftrans.numpy._linalg_core import (
     adjoint, float_matrix, float_pair, as_dtype, swap_matrix_axes,
 )
 from ftrans.api import jvp
