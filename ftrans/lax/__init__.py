@@ -136,7 +136,6 @@ from ftrans.lax.control_flow import (  # noqa: F401, A004
 from ftrans.lax.control_flow import (  # noqa: F401
     associative_scan, custom_linear_solve, custom_root, linear_solve_p,
 )
-from ftrans.lax import control_flow_inline  # noqa: F401  (registers inline rules)
 from ftrans.lax.special import (  # noqa: F401
     digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, erfcx, erfcx_p, lgamma,
     lgamma_p, log_ndtr, log_ndtr_p, ndtri, ndtri_p, polygamma, polygamma_p,

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ftrans.aliasing import detach_from
-from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
+from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, inline_rules
 from ftrans.interpreters.batching import (
     BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
@@ -349,3 +349,12 @@ def _cond_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[cond_p] = _cond_batch
+
+
+def _cond_inline(index: Any, *operands: Any, branches: tuple[ClosedJaxpr, ...]) -> list[Any]:
+    # for interpreters without a cond rule (core.inline_rules): the branch the index picks,
+    # read through the tracer's to_concrete_value and clamped as _cond_impl clamps it
+    return run(branches[min(max(int(index), 0), len(branches) - 1)], *operands)
+
+
+inline_rules[cond_p] = _cond_inline

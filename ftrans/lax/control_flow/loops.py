@@ -33,7 +33,7 @@ import numpy as np
 
 from ftrans.aliasing import detach_from
 from ftrans.core import (
-    Primitive, ShapedArray, Tracer, current_trace, eval_trace, get_aval,
+    Primitive, ShapedArray, Tracer, current_trace, eval_trace, get_aval, inline_rules,
 )
 from ftrans.interpreters.batching import (
     BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
@@ -481,3 +481,19 @@ def _while_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[while_p] = _while_batch
+
+
+def _while_inline(*args: Any, cond_jaxpr: ClosedJaxpr, body_jaxpr: ClosedJaxpr,
+                  cond_nconsts: int, body_nconsts: int,
+                  checkpoint_every: int | None = None) -> list[Any]:
+    # for interpreters without a while rule (core.inline_rules): the body while the
+    # condition, read through the tracer's to_concrete_value, holds
+    cond_consts = args[:cond_nconsts]
+    body_consts = args[cond_nconsts:cond_nconsts + body_nconsts]
+    carry = list(args[cond_nconsts + body_nconsts:])
+    while bool(run(cond_jaxpr, *cond_consts, *carry)[0]):
+        carry = list(run(body_jaxpr, *body_consts, *carry))
+    return carry
+
+
+inline_rules[while_p] = _while_inline

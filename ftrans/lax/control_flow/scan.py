@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ftrans.aliasing import detach_from
-from ftrans.core import Primitive, ShapedArray, Tracer, get_aval
+from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, inline_rules
 from ftrans.interpreters.batching import (
     BatchTrace, batching_rules, batch_jaxpr, move_batch_axis, not_mapped,
 )
@@ -37,7 +37,7 @@ from ftrans.tree_util import tree_flatten, tree_map, tree_unflatten
 from ftrans.compile import compiled
 from ftrans.lax.elementwise import add
 from ftrans.lax.indexing import slice_in_dim
-from ftrans.lax.structural import concatenate, reshape
+from ftrans.lax.structural import concatenate, reshape, squeeze
 
 __all__ = [
     "jvp_rules", "map", "partial_eval_rules", "scan", "scan_p", "transpose_rules",
@@ -457,3 +457,28 @@ def _scan_batch(trace: BatchTrace, args: Sequence[Any], bdims: Sequence[Any],
 
 
 batching_rules[scan_p] = _scan_batch
+
+
+def _scan_inline(*args: Any, jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
+                 num_carry: int) -> list[Any]:
+    # for interpreters without a scan rule (core.inline_rules): the body unrolled ``length``
+    # times, the stacked outputs concatenated
+    consts = args[:num_consts]
+    carry = list(args[num_consts:num_consts + num_carry])
+    xs = args[num_consts + num_carry:]
+    steps: list[list[Any]] = [[] for _ in range(length)]
+    for step in range(length):
+        i = length - 1 - step if reverse else step
+        outs = run(jaxpr, *consts, *carry,
+                   *[squeeze(slice_in_dim(x, i, i + 1, axis=0), (0,)) for x in xs])
+        carry, steps[i] = list(outs[:num_carry]), outs[num_carry:]
+    ys = []
+    for k, aval in enumerate(jaxpr.out_avals[num_carry:]):
+        if length == 0:
+            ys.append(np.zeros((0,) + aval.shape, aval.dtype))
+        else:
+            ys.append(concatenate([reshape(s[k], (1,) + aval.shape) for s in steps], 0))
+    return [*carry, *ys]
+
+
+inline_rules[scan_p] = _scan_inline
