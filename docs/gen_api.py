@@ -54,8 +54,12 @@ def _own(module: Any, name: str, obj: Any) -> bool:
         return False
     defined_in = getattr(obj, "__module__", "") or ""
     home = module.__name__
+    parent = home.rpartition(".")[0]
     return (defined_in == home or defined_in.startswith(home + ".")
-            or (home == "ftrans" and defined_in.startswith("ftrans.")))
+            or (home == "ftrans" and defined_in.startswith("ftrans."))
+            # a facade over private modules of its package (ftrans.numpy.linalg)
+            or (bool(parent) and defined_in.startswith(parent + "._")
+                and name in getattr(module, "__all__", ())))
 
 
 def _listed(name: str, obj: Any) -> bool:
