@@ -476,7 +476,7 @@ def digamma(x: Any) -> Any:
     return digamma_p.bind(check_operand(x, "lax.digamma"))
 
 
-def polygamma(n: int, x: Any) -> Any:
+def polygamma(n: int | np.integer, x: Any) -> Any:
     """The ``n``-th derivative of ``digamma`` (``n`` a Python int >= 0), elementwise.
 
     >>> import numpy as np
