@@ -246,8 +246,8 @@ class _Linearized:
         self.out_avals = [get_aval(p) for p in out_primals]
 
 
-def linearize_flat(fun_flat: Callable[[list[Any]], list[Any]], flat_primals: list[Any],
-                    description: str) -> tuple[_Linearized, Any]:
+def linearize_flat(fun_flat: Callable[[list[Any]], tuple[list[Any], Any]],
+                   flat_primals: list[Any], description: str) -> tuple[_Linearized, Any]:
     """jvp under partial evaluation: primals known (computed now), tangents unknown
     (recorded). ``fun_flat`` returns (flat outputs, extra) where extra is passed through."""
     in_avals = [get_aval(p) for p in flat_primals]
@@ -630,6 +630,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                             for j in out_leaves])
         if not in_avals:
             raise ValueError("jacfwd: the differentiated arguments have no array leaves")
+        assert out_tree is not None  # set by the loop, which ran (in_avals is non-empty)
         per_out = [_pick(tree_unflatten(in_tree, [col[o] for col in columns]), argnums)
                    for o in range(len(columns[0]))]
         jac = tree_unflatten(out_tree, per_out)

@@ -154,7 +154,7 @@ class checkpoint_policies:  # noqa: N801  (a namespace, named like JAX's)
     save_from_both_policies = staticmethod(save_from_both_policies)
 
 
-_adapted: dict[Callable, Callable] = {}
+_adapted: dict[Callable, Callable[[JaxprEqn], bool]] = {}
 
 
 def _as_eqn_policy(policy: Callable) -> Callable[[JaxprEqn], bool]:
@@ -168,12 +168,13 @@ def _as_eqn_policy(policy: Callable) -> Callable[[JaxprEqn], bool]:
     if len(positional) == 1 and not any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
                                         for p in params):
         return policy
-    found = _adapted.get(policy)
-    if found is None:
-        def found(eqn: JaxprEqn) -> bool:
-            avals = [x.aval for x in eqn.inputs]
-            return bool(policy(eqn.primitive, *avals, **eqn.params))
-        _adapted[policy] = found
+    if policy in _adapted:
+        return _adapted[policy]
+
+    def found(eqn: JaxprEqn) -> bool:
+        avals = [x.aval for x in eqn.inputs]
+        return bool(policy(eqn.primitive, *avals, **eqn.params))
+    _adapted[policy] = found
     return found
 
 

@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar, cast
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
 __all__ = [
     "ArgumentTypeError", "ConcretizationError", "EscapedTracerError", "EvalTrace", "FtransError",
     "MissingRuleError", "NotAnArrayError", "Primitive", "ShapedArray", "Trace", "Tracer",
@@ -160,7 +163,7 @@ class ShapedArray:
 _aval_cache: dict[tuple, ShapedArray] = {}
 
 
-def make_aval(shape: tuple[int, ...], dtype: np.dtype) -> ShapedArray:
+def make_aval(shape: tuple[int, ...], dtype: DTypeLike) -> ShapedArray:
     """A cached ShapedArray: avals are made on every traced operation, so reuse them."""
     key = (shape, dtype)
     aval = _aval_cache.get(key)

@@ -135,6 +135,10 @@ class _Call:
     """One application of a custom function: nondiff values, flat differentiable leaves and
     the traced primal program (closed-over tracers lifted to leading inputs)."""
 
+    # set up in __init__; operands() hands them over and drops them
+    consts: list[Any]
+    flat: list[Any]
+
     def __init__(self, fun: Callable, nondiff_argnums: tuple[int, ...], args: tuple,
                  what: str):
         self.name = _name(fun)
@@ -253,6 +257,8 @@ class custom_jvp:  # noqa: N801  (a decorator, named like JAX's)
     np.float64(1.0)
     """
 
+    __name__: str  # the function's, copied by functools.update_wrapper
+
     def __init__(self, fun: Callable, nondiff_argnums: int | Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
@@ -348,6 +354,7 @@ class custom_jvp:  # noqa: N801  (a decorator, named like JAX's)
             return tree_unflatten(treedef, parts)
 
         diff = [a for i, a in enumerate(args) if i not in nondiff]
+        assert self.jvp is not None  # checked by __call__, the only caller
         with set_current_trace(trace.parent):
             result = self.jvp(*[args[i] for i in sorted(nondiff)],
                               tuple(split(a, False) for a in diff),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "WrappedFunction", "importable_name",
@@ -44,6 +44,9 @@ class WrappedFunction:
     they look like the function (``functools.update_wrapper``), bind as methods, and pickle as
     the global they are bound to, or else as ``rebuild`` applied to ``rebuild_args``
     (subclasses set both), never with their caches."""
+
+    if TYPE_CHECKING:
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...  # each subclass defines it
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         return self if obj is None else types.MethodType(self, obj)

@@ -28,7 +28,7 @@ def _scalar_expression(eqn: JaxprEqn, args: list[str]) -> str | None:
     lowering = scalar_lowerings.get(eqn.primitive)
     if lowering is None:
         return None
-    if type(lowering) is str:
+    if isinstance(lowering, str):
         return None if eqn.params else lowering.format(*args)
     return lowering(args, **eqn.params)
 

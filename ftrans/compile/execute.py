@@ -25,7 +25,7 @@ class Tiered:
     __slots__ = ("closed", "compile_program", "calls", "program", "lock")
 
     def __init__(self, closed: ClosedJaxpr, compile_program: Callable[[ClosedJaxpr], Program]):
-        self.closed = closed
+        self.closed: ClosedJaxpr | None = closed  # dropped once the code is generated
         self.compile_program = compile_program  # optimise and generate (the pipeline)
         self.calls = 0
         self.program: Program | None = None
@@ -38,6 +38,7 @@ class Tiered:
                 program = self.program
                 if program is None:
                     closed = self.closed
+                    assert closed is not None  # dropped only after self.program is set
                     self.calls += 1
                     if self.calls > 1 or len(closed.jaxpr.eqns) <= _INTERPRET_FIRST_CALL_ABOVE:
                         program = self._compile()
@@ -54,10 +55,11 @@ class Tiered:
         since the generated code holds all it needs."""
         pause_gc()
         try:
+            assert self.closed is not None  # dropped only after self.program is set
             program = self.program = self.compile_program(self.closed)
         finally:
             resume_gc()
-        self.closed = None  # type: ignore[assignment]
+        self.closed = None
         return program
 
     @property

@@ -195,7 +195,7 @@ def _merge_scalings(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> JaxprEqn:
         return eqn
     inner_eqn = producers.get(outer[1])
     inner = _scaling(inner_eqn)
-    if inner is None:
+    if inner is None or inner_eqn is None:  # (_scaling(None) is None)
         return eqn
     # the product is written with the binary one of the two (two negations cancel earlier)
     product = next((e.primitive for e in (eqn, inner_eqn) if len(e.inputs) == 2), None)

@@ -63,6 +63,7 @@ class ShardTask:
                 value = deps[pick[1]]
                 values.append(value if pick[2] is None else value[pick[2]])
             elif pick[0] == "index":
+                assert index is not None  # only a shard's program reads the shard's number
                 values.append(np.int64(index))
             else:
                 values.append(pick[1])
@@ -124,8 +125,9 @@ def _annotate(err: Exception, index: int | None, message: str) -> None:
         err.shard_index = index  # type: ignore[attr-defined]
     except AttributeError:
         pass
-    if hasattr(err, "add_note"):
-        err.add_note(message)
+    add_note = getattr(err, "add_note", None)
+    if add_note is not None:
+        add_note(message)
     elif len(err.args) == 1 and isinstance(err.args[0], str):  # Python 3.10: no notes
         err.args = (f"{err.args[0]} ({message})",)
 
@@ -310,8 +312,9 @@ class GraphBuilder:
         level = []
         for i in range(n):
             g = self.groups[i]
-            start = len(self.plans[g].stages[r].shard.closed.jaxpr.outvars) \
-                - self.plans[g].stages[r].num_operands
+            stage = self.plans[g].stages[r]
+            assert stage.shard is not None  # it computes the operands of round r
+            start = len(stage.shard.closed.jaxpr.outvars) - stage.num_operands
             key = (f"{self.name}-operands{r}", i)
             self.layer[key] = (operator.getitem, self.stage_key(g, r, i), slice(start, None))
             level.append(key)

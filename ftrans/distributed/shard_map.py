@@ -174,11 +174,12 @@ def _check_shards(leaves: list[_Argument], ref: _Argument, name: str) -> None:
     length, chunks = ref.value.shape[ref.axis], ref.value.chunks[ref.axis]
     for a in leaves:
         if a.axis is None:
-            if isinstance(a.value, da.Array) and a.value.npartitions > 1:
-                a.value = a.value.rechunk(-1)  # every shard reads it whole: one block
+            if isinstance(a.value, da.Array) and a.value.npartitions > 1:  # pyright: ignore[reportAttributeAccessIssue]  # dask.array exports two Array classes; pyright sees the dask-expr one
+                # every shard reads it whole: one block
+                a.value = a.value.rechunk(-1)  # pyright: ignore[reportArgumentType]  # dask's chunks is unannotated (inferred str)
             continue
         if not isinstance(a.value, da.Array):
-            a.value = da.from_array(np.asarray(a.value), chunks=tuple(
+            a.value = da.from_array(np.asarray(a.value), chunks=tuple(  # pyright: ignore[reportArgumentType]  # dask's chunks is unannotated (inferred str)
                 chunks if d == a.axis else -1 for d in range(np.ndim(a.value))))
         x = a.value
         if any(np.isnan(c) for dim in x.chunks for c in dim):
@@ -252,7 +253,7 @@ class _Traced:
             graph = x.__dask_graph__()
             layers.update(graph.layers)
             dependencies.update(graph.dependencies)
-            dependencies[name].update(x.__dask_layers__())
+            dependencies[name].update(x.__dask_layers__())  # pyright: ignore[reportAttributeAccessIssue]  # dask.array exports two Array classes; pyright sees the dask-expr one
         for o in range(len(layout)):
             out_name = f"{name}-out{o}"
             blocks = {k: v for k, v in layer.items() if type(k) is tuple and k[0] == out_name}
@@ -272,7 +273,7 @@ class _Traced:
                 chunks = tuple(
                     tuple(self.plans[g].out_avals[o].shape[axis] for g in groups) if d == axis
                     else (aval.shape[d],) for d in range(ndim))
-            outputs.append(da.Array(graph, out_name, chunks, dtype=aval.dtype,
+            outputs.append(da.Array(graph, out_name, chunks, dtype=aval.dtype,  # pyright: ignore[reportCallIssue]  # dask.array exports two Array classes; pyright sees the dask-expr one
                                     meta=np.empty((0,) * ndim, aval.dtype)))
         return tree_unflatten(self.out_tree, outputs)
 
@@ -291,7 +292,9 @@ def _trace(f: Callable, name: str, in_tree: Any, leaves: list[_Argument], groups
     """Trace ``f`` at each distinct shard shape and split each program into stages."""
     mapped = [a.axis is not None for a in leaves]
     plans: dict[Any, Plan] = {}
-    out_tree = out_ax = out_paths = None
+    out_tree = None
+    out_ax: list[int | None] = []  # both set at the first group, with out_tree
+    out_paths: list[str] = []
     for group in dict.fromkeys(groups):
         closed, tree, out = _trace_one(f, name, in_tree, group, n, axis_name)
         if out_tree is None:

@@ -250,7 +250,9 @@ def split(closed: ClosedJaxpr, mapped: Sequence[bool], axis_name: Any) -> Plan:
         elif x in const_values:
             outputs.append(("literal", const_values[x]))
         else:
-            outputs.append(source(x, num_stages, replicated_only=True))
+            src = source(x, num_stages, replicated_only=True)
+            assert src is not None  # (None only for constants, handled above)
+            outputs.append(src)
     replicated = [type(x) is not Var or rep[x] for x in outvars]
     # later stages first, so each stage knows every value asked of it before it is built
     stages: list[Stage | None] = [None] * num_stages

@@ -36,6 +36,7 @@ class StagingTracer(Tracer):
     is the array method)."""
 
     __slots__ = ("aval", "program_var")
+    aval: ShapedArray  # a slot here (Tracer's is a property)
 
     def __init__(self, trace: StagingTrace, var: Var):
         self._trace = trace

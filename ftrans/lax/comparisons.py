@@ -125,7 +125,7 @@ def _select_n_impl(which: Any, *cases: Any) -> Any:
 
 
 def _select_n_abstract_eval(which: ShapedArray, *cases: ShapedArray) -> ShapedArray:
-    if not cases:
+    if len(cases) == 0:
         raise TypeError("select_n needs at least one case")
     if which.dtype.kind not in "biu":
         raise TypeError(f"select_n: the selector must be bool or int, got {which.str_short()}")

@@ -138,6 +138,7 @@ def _conv_shifted(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
             out = term
         else:
             out += term
+    assert out is not None  # the kernel has an offset (no size is 0: handled by the caller)
     return out.reshape((g, batch) + out_sizes + (wg.shape[1],))
 
 
@@ -258,7 +259,7 @@ def _costs(x_shape: tuple[int, ...], w_shape: tuple[int, ...], itemsize: int, ff
     return costs
 
 
-def _choose_algorithm(xg: np.ndarray, wg: np.ndarray, strides: tuple[int, ...],
+def _choose_algorithm(xg: np.ndarray | _Shape, wg: np.ndarray | _Shape, strides: tuple[int, ...],
                       rhs_dilation: tuple[int, ...],
                       in_sizes: tuple[int, ...] | None = None) -> str:
     """The algorithm the cost model predicts fastest (or the forced one, where it applies).
@@ -282,7 +283,7 @@ class _Shape(NamedTuple):
     dtype: np.dtype
 
 
-def _fft_applies(xg: np.ndarray, strides: tuple[int, ...], rhs_dilation: tuple[int, ...]
+def _fft_applies(xg: np.ndarray | _Shape, strides: tuple[int, ...], rhs_dilation: tuple[int, ...]
                  ) -> bool:
     return (xg.dtype.kind == "f" and all(s == 1 for s in strides)
             and all(d == 1 for d in rhs_dilation))

@@ -132,9 +132,9 @@ def padding_for(padding: str, in_sizes: Sequence[int], window_sizes: Sequence[in
 
 def int_tuple(name: str, value: Any, n: int, default: int | None = None,
                positive: bool = True) -> tuple[int, ...]:
-    if value is None and default is not None:
+    if default is not None and value is None:
         return (default,) * n
-    try:
+    try:  # (None without a default fails here: TypeError)
         out = tuple(operator.index(v) for v in value)
     except TypeError:
         raise TypeError(f"{name} must be a sequence of {n} integers, got {value!r}") from None

@@ -297,7 +297,7 @@ def _dot_general_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any]
 
     def physical(dims: tuple[int, ...], bdim: int | None) -> tuple[int, ...]:
         """Dimension numbers of the per-example operand, as axes of the batched one."""
-        if bdim is not_mapped:
+        if bdim is None:  # not_mapped
             return dims
         return tuple(d + (d >= bdim) for d in dims)
 

@@ -15,7 +15,7 @@ gives inf or NaN, since the eigenvectors are then not unique). See docs/internal
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 import numpy as np
 
@@ -603,7 +603,7 @@ leading_batch(svd_p)
 _QR_MODES = ("reduced", "complete", "r")
 
 
-def _qr_impl(a: Any, *, mode: str) -> list[Any]:
+def _qr_impl(a: Any, *, mode: Literal["reduced", "complete", "r"]) -> list[Any]:
     if mode == "r":
         return [np.linalg.qr(a, mode="r")]
     q, r = np.linalg.qr(a, mode=mode)

@@ -165,10 +165,10 @@ def _invariant_basis(w: np.ndarray, v: np.ndarray, real: bool) -> np.ndarray:
     columns, j = [], 0
     while j < len(w):
         if w[j].imag != 0 and j + 1 < len(w):  # geev lists a conjugate pair together
-            columns += [v[:, j].real, v[:, j].imag]
+            columns += [np.real(v[:, j]), np.imag(v[:, j])]
             j += 2
         else:
-            columns.append(v[:, j].real)
+            columns.append(np.real(v[:, j]))
             j += 1
     return np.stack(columns, axis=1)
 

@@ -31,7 +31,8 @@ def reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, .
     return tuple(d for i, d in enumerate(shape) if i not in axes)
 
 
-def canonicalize_axes(axes: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+def canonicalize_axes(axes: int | Tracer | Sequence[int | Tracer] | None, ndim: int
+                      ) -> tuple[int, ...]:
     """Axes as a sorted tuple of non-negative ints; None means all axes."""
     if axes is None:
         return tuple(range(ndim))

@@ -45,7 +45,7 @@ def _sort_abstract_eval(*operands: ShapedArray, dimension: int,
 
 
 def _sort_impl(*operands: Any, dimension: int, num_keys: int) -> list[Any]:
-    operands = [np.asarray(o) for o in operands]
+    operands = tuple(np.asarray(o) for o in operands)
     # least significant key first: each stable argsort keeps the order of the earlier ones
     perm = np.argsort(operands[num_keys - 1], axis=dimension, kind="stable")
     for key in reversed(operands[:num_keys - 1]):

@@ -40,7 +40,7 @@ _SQRT_HALF = math.sqrt(0.5)
 BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
 
 
-def special_primitive(name: str, impl: Callable[[np.ndarray], np.ndarray]) -> Primitive:
+def special_primitive(name: str, impl: Callable[..., np.ndarray]) -> Primitive:
     """An elementwise float primitive whose float64 NumPy ``impl`` also serves float32."""
 
     def abstract_eval(x: ShapedArray, **params: Any) -> ShapedArray:
@@ -68,7 +68,7 @@ def special_primitive_n(name: str, impl: Callable[..., np.ndarray], nargs: int) 
         return ShapedArray(broadcast_shapes(name, *[a.shape for a in avals]), avals[0].dtype)
 
     def run(*args: Any, **params: Any) -> Any:
-        args = [np.asarray(a) for a in args]
+        args = tuple(np.asarray(a) for a in args)
         dtype = args[0].dtype
         wide = np.broadcast_arrays(*[a.astype(np.float64) for a in args])
         shape = wide[0].shape
@@ -476,7 +476,7 @@ def digamma(x: Any) -> Any:
     return digamma_p.bind(check_operand(x, "lax.digamma"))
 
 
-def polygamma(n: int, x: Any) -> Any:
+def polygamma(n: int | np.integer, x: Any) -> Any:
     """The ``n``-th derivative of ``digamma`` (``n`` a Python int >= 0), elementwise.
 
     >>> import numpy as np

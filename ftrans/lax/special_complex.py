@@ -55,9 +55,9 @@ def _erfc_fraction(z: np.ndarray) -> np.ndarray:
 
 def _erf_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(erf(w), erfc(w), flipped)`` for ``w = z`` or ``-z`` (so that ``Re w >= 0``)."""
-    flipped = z.real < 0
+    flipped = np.real(z) < 0
     w = np.where(flipped, -z, z)
-    near = w.real < _SERIES_LIMIT
+    near = np.real(w) < _SERIES_LIMIT
     erf_w, erfc_w = np.empty_like(w), np.empty_like(w)
     erf_w[near] = _taylor(w[near])
     erfc_w[near] = 1 - erf_w[near]

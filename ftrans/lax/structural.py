@@ -282,7 +282,7 @@ batching_rules[squeeze_p] = _squeeze_batch
 views.add(squeeze_p)
 
 
-def expand_dims(x: Any, dimensions: Sequence[int]) -> Any:
+def expand_dims(x: Any, dimensions: int | Sequence[int]) -> Any:
     """Insert axes of size 1 into ``x`` at positions ``dimensions`` of the result.
 
     A ``reshape``, so it needs no rules of its own.
@@ -439,7 +439,7 @@ def _pad_abstract_eval(x: ShapedArray, padding_value: ShapedArray,
 
 
 def pad_impl(x: Any, padding_value: Any,
-              padding_config: tuple[tuple[int, int, int], ...]) -> np.ndarray:
+             padding_config: Sequence[tuple[int, int, int]]) -> np.ndarray:
     x = np.asarray(x)
     # Pad by the positive edges and the interior, then crop the negative edges.
     full = tuple(_padded_size(size, max(lo, 0), max(hi, 0), interior)

@@ -54,6 +54,7 @@ def block_reduce(x: np.ndarray, select: str, dims: tuple[int, ...]) -> np.ndarra
             out = np.array(x[index])
         else:
             combine(out, x[index], out=out)
+    assert out is not None  # there is a tap: window dimensions are positive
     return out
 
 

@@ -7,6 +7,7 @@ position or mask (partition, compress, put, ...) is in ``_selection``. See docs/
 
 from __future__ import annotations
 
+import typing
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -370,7 +371,9 @@ def trim_zeros(filt: Any, trim: str = "fb", axis: int | None = None) -> Any:
     value = np.asarray(value)
     if value.ndim != 1 or axis not in (None, 0, -1):
         if not isinstance(filt, Tracer):
-            return np.trim_zeros(value, trim, axis)
+            # numpy takes any case and order of "f" and "b" (its stubs only four literals)
+            return np.trim_zeros(
+                value, typing.cast("typing.Literal['f', 'b', 'fb', 'bf']", trim), axis)
         raise NotImplementedError("trim_zeros of traced multi-dimensional input")
     nonzero = np.flatnonzero(value)
     if len(nonzero) == 0:

@@ -143,7 +143,7 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
     if not (isinstance(start, Tracer) or isinstance(stop, Tracer)):
         start = concrete_numeric_array(start, "linspace")
         stop = concrete_numeric_array(stop, "linspace")
-        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)  # pyright: ignore[reportCallIssue, reportArgumentType]  # numpy's overloads take retstep only as a literal
     start, stop = asarray_strong(start), asarray_strong(stop)
     compute = result_type(start, stop, 1.0)
     start, stop = cast(start, compute), cast(stop, compute)

@@ -123,9 +123,10 @@ def histogramdd(sample: Any, bins: Any = 10, range: Sequence[Any] | None = None,
         raise ValueError(f"histogramdd: sample must be (N, D), got shape "
                          f"{get_aval(sample).shape}")
     n, d = get_aval(sample).shape
+    per_dim: Any = bins  # (a bool is not an int here: len() rejects it below)
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
-        bins = [bins] * d
-    if len(bins) != d:
+        per_dim = [bins] * d
+    if len(per_dim) != d:
         raise ValueError("The dimension of bins must be equal to the dimension of the sample x.")
     if range is None:
         range = [None] * d  # noqa: A001
@@ -137,7 +138,7 @@ def histogramdd(sample: Any, bins: Any = 10, range: Sequence[Any] | None = None,
     sizes = []
     for k in builtins.range(d):
         column = lax.index_in_dim(sample, k, 1, False)
-        e = histogram_edges(column, bins[k], range[k])
+        e = histogram_edges(column, per_dim[k], range[k])
         e = cast(e, result_type(e, 1.0))
         edges.append(e)
         size = get_aval(e).shape[0] - 1

@@ -333,6 +333,7 @@ def pinv(a: Any, rcond: float | None = None, hermitian: bool = False, *,
             rcond = rtol
     elif rtol is not _UNSET:
         raise ValueError("`rtol` and `rcond` can't be both set.")
+    assert rcond is not None  # (set above when not given)
     return _pinv(a, float(rcond))
 
 

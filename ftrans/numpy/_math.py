@@ -253,7 +253,8 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # no
     if a_min is None and a_max is None:
         return out
     if a_min is not None and a_max is not None:
-        dtype = resolve(np._core.umath.clip, out, asarray_leaf(a_min), asarray_leaf(a_max))[0]
+        # the clip ufunc is public only as numpy._core.umath.clip, which the stubs omit
+        dtype = resolve(np._core.umath.clip, out, asarray_leaf(a_min), asarray_leaf(a_max))[0]  # pyright: ignore[reportAttributeAccessIssue]
         out = cast(out, dtype)
     if a_min is not None:
         out = maximum(out, a_min)

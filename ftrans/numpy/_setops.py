@@ -179,6 +179,7 @@ def union1d(ar1: Any, ar2: Any, *, size: int | None = None, fill_value: Any = No
     done, size = _static_size("union1d", size, (ar1, ar2), np.union1d)
     if done is not None:
         return done
+    assert size is not None  # _static_size gives a size when it gives no result
     a, b = _flat(ar1), _flat(ar2)
     dtype = result_type(a, b)
     values, _, first = _sorted_runs(lax.concatenate([cast(a, dtype), cast(b, dtype)], 0))
@@ -210,6 +211,7 @@ def setdiff1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | No
                               lambda a, b: np.setdiff1d(a, b, assume_unique))
     if done is not None:
         return done
+    assert size is not None  # _static_size gives a size when it gives no result
     a, b = _flat(ar1), _flat(ar2)
     dtype = result_type(a, b)
     a, b = cast(a, dtype), cast(b, dtype)
@@ -245,6 +247,7 @@ def setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | Non
                               lambda a, b: np.setxor1d(a, b, assume_unique))
     if done is not None:
         return done
+    assert size is not None  # _static_size gives a size when it gives no result
     a, b = _flat(ar1), _flat(ar2)
     dtype = result_type(a, b)
     a, b = cast(a, dtype), cast(b, dtype)
@@ -280,6 +283,7 @@ def intersect1d(ar1: Any, ar2: Any, assume_unique: bool = False, return_indices:
         lambda a, b: np.intersect1d(a, b, assume_unique, return_indices))
     if done is not None:
         return done
+    assert size is not None  # _static_size gives a size when it gives no result
     a, b = _flat(ar1), _flat(ar2)
     dtype = result_type(a, b)
     a, b = cast(a, dtype), cast(b, dtype)

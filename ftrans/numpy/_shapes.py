@@ -30,7 +30,7 @@ broadcast_shapes = np.broadcast_shapes
 
 
 def _shape_arg(shape: Any) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer, Tracer)) and np.ndim(shape) == 0:
+    if isinstance(shape, (int, np.integer)) or isinstance(shape, Tracer) and np.ndim(shape) == 0:
         return (static_int(shape, "shape"),)
     return tuple(static_int(d, "shape") for d in shape)
 
@@ -422,8 +422,9 @@ def roll(a: Any, shift: int | Sequence[int], axis: int | Sequence[int] | None = 
     if axis is None:
         s = get_aval(a).shape
         return lax.reshape(roll(lax.reshape(a, (-1,)), shift, 0), s)
-    shift = static_int(shift, "roll: shift") if np.ndim(shift) == 0 and not isinstance(
-        shift, (list, tuple)) else [static_int(s, "roll: shift") for s in shift]
+    shift = static_int(shift, "roll: shift") if isinstance(shift, int) or np.ndim(
+        shift) == 0 and not isinstance(shift, (list, tuple)) else [
+        static_int(s, "roll: shift") for s in shift]
     shifts, axes = np.broadcast_arrays(np.asarray(shift, dtype=np.int64),
                                        np.asarray(axis, dtype=np.int64))
     ndim = get_aval(a).ndim

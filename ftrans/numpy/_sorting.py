@@ -180,7 +180,7 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
     flags = (return_index, return_inverse, return_counts)
     if size is None:
         if not isinstance(ar, Tracer):
-            return np.unique(concrete_numeric_array(ar, "unique"), *flags, axis=axis,
+            return np.unique(concrete_numeric_array(ar, "unique"), *flags, axis=axis,  # pyright: ignore[reportCallIssue, reportArgumentType]  # numpy's overloads take the flags only as literals
                              equal_nan=equal_nan)
         value = ar.to_concrete_value() if ar._trace.is_alive else None
         if value is None:

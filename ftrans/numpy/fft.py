@@ -164,6 +164,7 @@ def _over_axes(a: Any, fft_type: FftType, axes: Sequence[int],
     moved = a if perm == list(range(ndim)) else lax.transpose(a, perm)
     lengths = list(get_aval(moved).shape[ndim - len(axes):])
     if fft_type == FftType.IRFFT:
+        assert last_length is not None  # given with IRFFT
         lengths[-1] = last_length
     out = lax.fft(moved, fft_type, tuple(lengths))
     if perm == list(range(ndim)):

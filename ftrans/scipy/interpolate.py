@@ -70,7 +70,7 @@ class RegularGridInterpolator:
             if get_aval(p).shape[0] != shape[i]:
                 raise ValueError(f"there are {get_aval(p).shape[0]} points and {shape[i]} "
                                  f"values in dimension {i}")
-            if not isinstance(p, Tracer) and np.any(np.diff(np.asarray(p)) <= 0):
+            if not isinstance(p, Tracer) and np.any(np.less_equal(np.diff(np.asarray(p)), 0)):
                 raise ValueError(f"the points in dimension {i} must be strictly ascending")
         dtype = result_type(values, *grid, 1.0)
         self.grid = tuple(cast(p, dtype) for p in grid)

@@ -649,5 +649,6 @@ def bernoulli(n: int) -> np.ndarray:
     numbers: list[Fraction] = []
     for m in range(int(n) + 1):  # sum_{k<=m} C(m+1, k) B_k = 0 for m >= 1
         numbers.append(Fraction(1) if m == 0 else
-                       -sum(binomial(m + 1, k) * numbers[k] for k in range(m)) / (m + 1))
+                       -sum((binomial(m + 1, k) * numbers[k] for k in range(m)), Fraction(0))
+                       / (m + 1))
     return np.array([float(b) for b in numbers])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "DictKey", "FlattenedIndexKey", "GetAttrKey", "IsLeaf", "MISSING", "NAMEDTUPLE", "SequenceKey",
@@ -79,7 +79,8 @@ def keystr(keys: Iterable[Any], *, simple: bool = False, separator: str = "") ->
         return separator.join(map(str, keys))
     # Each key class has exactly one slot: the bare key.
     return separator.join(
-        str(getattr(k, k.__slots__[0]) if isinstance(k, _KEY_TYPES) else k) for k in keys)
+        str(getattr(k, cast("tuple[str]", k.__slots__)[0]) if isinstance(k, _KEY_TYPES) else k)
+        for k in keys)
 
 
 # ------------------------------------------------------------------------------ registry
@@ -91,7 +92,8 @@ class _NodeType:
 
     def __init__(self, name, flatten, unflatten, keys=None, keyed_flatten=None,
                  fmt=None, describe=None):
-        self.nodetype = None  # set when registered (None: namedtuples, recognised structurally)
+        # set when registered (None: namedtuples, recognised structurally)
+        self.nodetype: type | None = None
         self.flatten, self.unflatten, self.keyed_flatten = flatten, unflatten, keyed_flatten
         self.keys = keys or (lambda aux, ch: map(FlattenedIndexKey, range(len(ch))))
         self.fmt = fmt or (lambda aux, ch: f"CustomNode({name}[{aux!r}], [{', '.join(ch)}])")
@@ -261,9 +263,10 @@ def register_pytree_with_keys(nodetype: type, flatten_with_keys: Callable,
     ['.a', '.b']
     """
     if flatten_func is None:
-        def flatten_func(x):
+        def flatten_from_keys(x):
             keyed, aux = flatten_with_keys(x)
             return [c for _, c in keyed], aux
+        flatten_func = flatten_from_keys
     register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys)
 
 
@@ -336,6 +339,7 @@ def register_dataclass(nodetype: type | None = None, data_fields: Iterable[str] 
         if meta_fields is None and data_fields is None:
             meta_fields = [f.name for f in fields if f.metadata.get("static", False)]
         elif meta_fields is None:
+            assert data_fields is not None  # (both None is the case above)
             meta_fields = [f.name for f in fields if f.name not in data_fields]
         if data_fields is None:
             data_fields = [f.name for f in fields if f.name not in meta_fields]

@@ -5,7 +5,7 @@ errors that name where two trees differ. See docs/pytrees.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from ftrans.tree_util.registry import (
     NAMEDTUPLE, IsLeaf,
@@ -59,7 +59,7 @@ class PyTreeDef:
             self._hash = hash(tuple(self._nodes))
         return self._hash
 
-    def _fold(self, leaves: list, node_fn: Callable) -> Any:
+    def _fold(self, leaves: Sequence, node_fn: Callable) -> Any:
         # Reversed pre-order visits every child before its parent, so one value stack
         # rebuilds the tree bottom-up; the first child ends up on top of the stack.
         stack: list = []

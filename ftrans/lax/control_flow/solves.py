@@ -260,7 +260,9 @@ def _linear_solve_batch(axis_data: Any, args: Sequence[Any],
                                           in_axes=(dm, d_own, 0))(list(cm), list(c), list(v)))
 
     batched_avals = tuple(a.update(shape=(size,) + a.shape) for a in system.avals)
-    new_system = _LinearSystem(batched_map(system.matvec), batched_solver(system.solve, ds),
+    matvec, solve = batched_map(system.matvec), batched_solver(system.solve, ds)
+    assert matvec is not None and solve is not None  # (the system's are never None)
+    new_system = _LinearSystem(matvec, solve,
                                batched_solver(system.transpose_solve, dt),
                                batched_map(system.vecmat), batched_avals,
                                f"vmap({system.name})")
