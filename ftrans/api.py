@@ -8,7 +8,7 @@ docs/internals.md, "The API layer".
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ParamSpec, Sequence
 
 import numpy as np
 
@@ -43,6 +43,9 @@ from ftrans.api_vmap import check_chunk_size, vmap, vmap_basis  # noqa: F401  (f
 from ftrans.progress import ProgressArg, check_progress, make_progress
 from ftrans.lax import reshape
 
+
+# the parameters of the function a transformation returns: those of the function it transforms
+P = ParamSpec("P")
 __all__ = [
     "abstract_placeholders", "check_chunk_size", "float0", "grad", "hessian", "jacfwd", "jacrev",
     "jvp", "linear_transpose", "linearize", "linearize_flat", "make_jaxpr", "trace_to_jaxpr",
@@ -70,8 +73,8 @@ def _split_static(args: tuple, static_argnums: tuple[int, ...]
     return dynamic, merge
 
 
-def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()
-               ) -> Callable[..., ClosedJaxpr]:
+def make_jaxpr(fun: Callable[P, Any], static_argnums: int | Sequence[int] = ()
+               ) -> Callable[P, ClosedJaxpr]:
     """A function that traces ``fun`` at the given arguments' shapes and dtypes and returns the
     recorded program.
 
@@ -401,11 +404,12 @@ def _check_real_output(aval: ShapedArray, api: str, holomorphic: bool, fun: Call
                         f"returned {aval.dtype.name}. Use vjp for integer or boolean outputs.")
 
 
-def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
+def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False, allow_int: bool = False) -> Callable[P, Any]:
     """Like :func:`grad`, but the function returns ``(value, gradient)`` (or
     ``((value, aux), gradient)`` with ``has_aux``)."""
     check_callable(fun, "value_and_grad")
+    call: Callable[..., Any] = fun  # called with rebuilt argument lists
 
     @functools.wraps(fun)
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
@@ -425,7 +429,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             full = list(args)
             for i, a in zip(nums, tree_unflatten(in_tree, ins)):
                 full[i] = a
-            out, aux = _split_aux(fun(*full, **kwargs), has_aux, api)
+            out, aux = _split_aux(call(*full, **kwargs), has_aux, api)
             out_flat, _ = tree_flatten(out)
             if len(out_flat) != 1 or not is_valid_array(out_flat[0]):
                 raise TypeError(f"grad requires a function returning one scalar array, but "
@@ -455,8 +459,8 @@ def _describe(out: Any) -> str:
     return f"a {type(out).__name__} with structure {tree_structure(out)}"
 
 
-def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
+def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False, allow_int: bool = False) -> Callable[P, Any]:
     """The gradient of a scalar-valued function, by reverse mode (linearize then transpose).
 
     Args:
@@ -581,9 +585,9 @@ def _pick(per_arg: tuple, argnums: int | Sequence[int]) -> Any:
     return per_arg[0] if isinstance(argnums, (int, np.integer)) else per_arg
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False, chunk_size: int | None = None,
-           progress: ProgressArg = None) -> Callable[..., Any]:
+           progress: ProgressArg = None) -> Callable[P, Any]:
     """The Jacobian of ``fun`` by forward mode: ``vmap`` of ``jvp`` over the input basis.
 
     The result has, for each output leaf and input leaf, shape ``out.shape + in.shape``; with
@@ -639,9 +643,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return jac_f
 
 
-def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False, chunk_size: int | None = None,
-           progress: ProgressArg = None) -> Callable[..., Any]:
+           progress: ProgressArg = None) -> Callable[P, Any]:
     """The Jacobian of ``fun`` by reverse mode: ``vmap`` of the vjp over the output basis.
     With ``chunk_size``, the basis is pulled back ``chunk_size`` rows at a time (same result,
     peak memory scaling with it), and ``progress`` (as for :func:`vmap`) is told of the rows
@@ -684,8 +688,8 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return jac_f
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-            holomorphic: bool = False) -> Callable[..., Any]:
+def hessian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[P, Any]:
     """The Hessian of a scalar function: ``jacfwd(jacrev(fun))``.
 
     >>> import ftrans as ft, numpy as np

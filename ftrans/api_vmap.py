@@ -12,7 +12,7 @@ docs/internals.md, "Batching", and docs/beyond_jax_memory.md.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, ParamSpec
 
 import numpy as np
 
@@ -27,12 +27,14 @@ from ftrans.tree_util import keystr, tree_flatten_with_path
 from ftrans import lax
 from ftrans.lax import concatenate, slice_in_dim
 
+
+P = ParamSpec("P")  # vmap(f) takes f's parameters (with a batch axis)
 __all__ = ["vmap", "map_in_chunks", "vmap_basis", "basis_rows", "slice_axis", "check_chunk_size"]
 
 
-def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
+def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
          axis_name: Any = None, chunk_size: int | None = None,
-         progress: ProgressArg = None) -> Callable[..., Any]:
+         progress: ProgressArg = None) -> Callable[P, Any]:
     """Vectorize ``fun`` over a batch axis of its arguments.
 
     Args:
@@ -59,6 +61,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     array([1., 1., 1.])
     """
     check_callable(fun, "vmap")
+    call: Callable[..., Any] = fun  # called with rebuilt argument lists
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
     _check_axes_spec(in_axes, "in_axes")
@@ -87,7 +90,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                 ins = [x if ax is None else slice_axis(x, ax, start, stop)
                        for x, ax in zip(flat, axes)]
                 kw_ins = [slice_axis(x, 0, start, stop) for x in kw_flat]
-                return vmap(fun, in_axes, out_axes, None if axis_size is None else stop - start)(
+                return vmap(call, in_axes, out_axes, None if axis_size is None else stop - start)(
                     *tree_unflatten(in_tree, ins), **tree_unflatten(kw_tree, kw_ins))
             return map_in_chunks(run_chunk, size, chunk_size, out_axes, reporter)
         with new_trace(BatchTrace, size, axis_name) as trace:
@@ -99,7 +102,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                     ins.append(BatchTracer(trace, x, ax % get_aval(x).ndim))
             kw_ins = [BatchTracer(trace, as_leaf(x, "vmap", "keyword argument"), 0)
                       for x in kw_flat]
-            out = fun(*tree_unflatten(in_tree, ins), **tree_unflatten(kw_tree, kw_ins))
+            out = call(*tree_unflatten(in_tree, ins), **tree_unflatten(kw_tree, kw_ins))
             out_flat, out_tree = tree_flatten(out)
             check_outputs(out_flat, fun, "vmap")
             vals = split_outputs_batched(trace, out_flat)

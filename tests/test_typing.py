@@ -43,3 +43,22 @@ def test_pyright_is_clean_on_the_package_and_the_typed_sample():
     assert not errors, "\n".join(errors)
     checked = report["summary"]["filesAnalyzed"]
     assert checked > 50  # the package and tests/typing, not an empty selection
+
+
+def test_pyright_rejects_wrong_arguments_to_transformed_functions():
+    """Transformations keep their function's parameters (ParamSpec), so a checker catches a
+    wrong keyword or argument count at the call of the transformed function."""
+    command = _pyright()
+    if command is None or shutil.which("node") is None:
+        pytest.skip("pyright (pip install -e '.[typecheck]') and Node.js are needed")
+    sample = ROOT / "tests" / "typing_errors" / "wrong_arguments.py"
+    done = subprocess.run([*command, "--outputjson", str(sample)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    report = json.loads(done.stdout)
+    found = {(d["range"]["start"]["line"] + 1, d.get("rule"))
+             for d in report["generalDiagnostics"] if d["severity"] == "error"}
+    expected = {(n, line.split("  # expect: ")[1].strip())
+                for n, line in enumerate(sample.read_text().splitlines(), 1)
+                if "  # expect: " in line}
+    assert len(expected) == 5
+    assert found == expected

@@ -36,3 +36,15 @@ picture: viz.Graph = viz.graph(loss, title="loss")(w, xs, ys)
 dot: str = picture.dot
 svg: str | None = picture._repr_svg_()
 ys_mapped = ft.lax.map(fnp.cos, np.arange(3.0), batch_size=2)
+
+
+# Transformations keep the parameters of the function they transform (ParamSpec): an editor
+# shows grad(scaled)'s parameters as scaled's, and a checker sees a wrong keyword.
+def scaled(w: np.ndarray, k: float = 1.0) -> Any:
+    return fnp.sum(w * k)
+
+
+grad_scaled = ft.grad(scaled)
+slope = grad_scaled(w, k=2.0)
+batched = ft.vmap(scaled, in_axes=(0, None))(xs, 3.0)
+traced_program: ft.ClosedJaxpr = ft.make_jaxpr(scaled)(w, k=0.5)
