@@ -42,21 +42,20 @@ def split(lines: list[str]) -> list[list[str]]:
     params = [p.strip() for p in header[header.index("(") + 1:header.rindex(")")].split(",")
               if p.strip()]
     slots = {p: i for i, p in enumerate(params)}  # each value crossing a boundary: a slot
-    parsed = []
     last_use: dict[str, int] = {}  # of every name read, globals included
     for i, line in enumerate(lines[1:]):
-        assigned, read = _parse(line[len(_INDENT):])
-        parsed.append((assigned, read))
-        for name in read:
+        for name in _parse(line[len(_INDENT):])[1]:
             last_use[name] = i
     functions = []
     driver = []
-    for start in range(0, len(parsed), CHUNK_LINES):
-        end = min(start + CHUNK_LINES, len(parsed))
+    statements = len(lines) - 1
+    for start in range(0, statements, CHUNK_LINES):
+        end = min(start + CHUNK_LINES, statements)
         loads = []
         known: set[str] = set()  # loaded or assigned in this chunk so far
         assigned_here: list[str] = []
-        for assigned, read in parsed[start:end]:
+        for line in lines[start + 1:end + 1]:  # parsed again: lighter than keeping it all
+            assigned, read = _parse(line[len(_INDENT):])
             for name in read:
                 if name not in known and name in slots:
                     slot = slots[name]  # defined by an earlier chunk: loaded at the start
@@ -73,8 +72,7 @@ def split(lines: list[str]) -> list[list[str]]:
                 stores.append(f"{_INDENT}env[{slot}] = {name}")
         chunk = f"chunk{len(functions)}"
         functions.append([f"def {chunk}(env):", *loads, *lines[start + 1:end + 1], *stores])
-        last = end == len(parsed)
-        driver.append(f"{_INDENT}{'return ' if last else ''}{chunk}(env)")
+        driver.append(f"{_INDENT}{'return ' if end == statements else ''}{chunk}(env)")
     listed = "".join(p + ", " for p in params)
     driver.insert(0, f"{_INDENT}env = [{listed}] + [None] * {len(slots) - len(params)}")
     functions.append([header, *driver])
