@@ -625,7 +625,8 @@ def write_docs(report: Report, argv: list[str], elapsed: float) -> None:
         HOW_TO_READ,
         render(report),
     ])
-    # sections measured by other scripts (benchmarks/shard_map_cluster.py) are kept as they are
+    # sections measured by other scripts (shard_map_cluster.py, jit_growth.py), from
+    # KEPT_SECTION to the end, are kept as they are
     kept = ""
     if DOCS.exists():
         old = DOCS.read_text()

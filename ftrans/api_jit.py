@@ -15,6 +15,7 @@ import inspect
 import itertools
 import threading
 import weakref
+from collections import OrderedDict
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -42,9 +43,9 @@ _MAX_ENTRIES_PER_FUNCTION = 64
 class _JitEntry:
     """One traced signature of a jitted function: its program and output structure.
 
-    ``last_used`` is a tick of the caches' clock, so that a cache hit costs one attribute
-    store (the least recently used entries are found when the caches overflow, which only
-    happens after a trace)."""
+    ``last_used`` is a tick of the caches' clock: it orders a function's own entries (at most
+    ``_MAX_ENTRIES_PER_FUNCTION``, so finding the oldest is a bounded scan); the global order
+    of all entries is the caches' ``lru``."""
 
     __slots__ = ("jaxpr", "out_tree", "program", "last_used", "single_output")
 
@@ -59,13 +60,17 @@ class _JitEntry:
 class _JitCaches:
     """Traced programs per user function: held weakly (a dead function frees its entries),
     bounded per function and in total (config "jit_cache_size"); the least recently used
-    entries are evicted first."""
+    entries are evicted first, in constant time: ``lru`` orders every entry (least recently
+    used first), each with its table and key."""
 
     def __init__(self) -> None:
         self.weak: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.strong: dict[int, tuple[Any, dict]] = {}
-        self.lock = threading.Lock()
+        # reentrant: a function dying while the lock is held (an evicted program was the last
+        # holder of one) runs _forget on this thread
+        self.lock = threading.RLock()
         self.clock = itertools.count(1)
+        self.lru: OrderedDict[_JitEntry, tuple[dict, Any]] = OrderedDict()
 
     def tables(self) -> list[dict]:
         return list(self.weak.values()) + [t for _, t in self.strong.values()]
@@ -73,21 +78,34 @@ class _JitCaches:
     def insert(self, table: dict, key: Any, entry: _JitEntry) -> None:
         """Add an entry, then evict least recently used ones over the bounds."""
         entry.last_used = next(self.clock)
+        lru = self.lru
         with self.lock:
+            replaced = table.get(key)  # another thread traced the same signature meanwhile
+            if replaced is not None:
+                lru.pop(replaced, None)
             table[key] = entry
+            lru[entry] = (table, key)
             if len(table) > _MAX_ENTRIES_PER_FUNCTION:
-                del table[min(table, key=lambda k: table[k].last_used)]
+                lru.pop(table.pop(min(table, key=lambda k: table[k].last_used)), None)
             limit = config.read("jit_cache_size")
-            tables = self.tables()
-            total = sum(len(t) for t in tables)
-            while total > limit:
-                oldest_table, oldest_key = min(
-                    ((t, k) for t in tables for k in t), key=lambda tk: tk[0][tk[1]].last_used)
-                del oldest_table[oldest_key]
-                total -= 1
+            while len(lru) > limit:
+                oldest, (oldest_table, oldest_key) = lru.popitem(last=False)
+                if oldest_table.get(oldest_key) is oldest:
+                    del oldest_table[oldest_key]
 
     def hit(self, entry: _JitEntry) -> None:
         entry.last_used = next(self.clock)
+        try:
+            self.lru.move_to_end(entry)
+        except KeyError:  # evicted by another thread meanwhile: this call still runs it
+            pass
+
+    def _forget(self, table: dict) -> None:
+        """A jitted function died: its entries leave the global order."""
+        with self.lock:
+            for entry in table.values():
+                self.lru.pop(entry, None)
+            table.clear()
 
     def for_function(self, fun: Callable) -> dict:
         try:
@@ -101,6 +119,7 @@ class _JitCaches:
                 table = self.weak.get(fun)
                 if table is None:
                     table = self.weak[fun] = {}
+                    weakref.finalize(fun, self._forget, table).atexit = False
                 return table
             except TypeError:  # not weakly referenceable (a builtin): keep it alive with us
                 held = self.strong.get(id(fun))
@@ -117,6 +136,7 @@ class _JitCaches:
         with self.lock:
             for table in self.tables():
                 table.clear()
+            self.lru.clear()
 
 
 _jit_caches = _JitCaches()
@@ -264,7 +284,11 @@ class JitFunction(WrappedFunction):
                 entry = table.get(key)
                 if entry is not None and entry.program is not None \
                         and current_trace() is eval_trace and debug_jit_outputs is None:
-                    entry.last_used = next(_jit_caches.clock)
+                    entry.last_used = next(_jit_caches.clock)  # hit(entry), inlined
+                    try:
+                        _jit_caches.lru.move_to_end(entry)
+                    except KeyError:  # evicted by another thread meanwhile
+                        pass
                     outs = entry.program(*flat)
                     if entry.single_output:
                         out = outs[0]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from ftrans import aliasing
 from ftrans.compile.buffers import (
     Program, bound_impl, is_ufunc_primitive, last_uses, reusable_input,
 )
 from ftrans.compile.codegen_scalar import generate_scalar
 from ftrans.compile.source import Names, build
-from ftrans.ir import ClosedJaxpr, Jaxpr, Literal, Var
+from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
 __all__ = [
     "generate",
@@ -53,7 +55,7 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
 
     def ref(x: Any) -> str:
         if type(x) is Literal:
-            return names.value(x.val, "k")
+            return names.value(x.val, "k", _literal_key(x.val))
         return atoms[x]
 
     owned: set[Var] = set()  # arrays this program allocated: safe to overwrite when dead
@@ -63,7 +65,7 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
         outs = [names.var(v) for v in eqn.outvars]
         for v, n in zip(eqn.outvars, outs):
             atoms[v] = n
-        fn = names.value(bound_impl(eqn), "f")
+        fn = names.value(bound_impl(eqn), "f", _impl_key(eqn))
         args = ", ".join(ref(x) for x in eqn.inputs)
         target = ", ".join(outs) if eqn.primitive.multiple_results else outs[0]
         if eqn.primitive.multiple_results and len(outs) == 1:
@@ -126,3 +128,37 @@ def _unaliased_return(jaxpr: Jaxpr, names: Names, ref: Callable[[Any], str]
 
 # Up to this many arguments and constants an output is compared with each; beyond, by id.
 _LINEAR_SOURCE_SCAN = 16
+
+
+def _literal_key(value: Any) -> Any:
+    """Equal literals of one type share a name: NumPy scalars by their bytes (so -0.0 and 0.0,
+    or two NaNs, stay apart only if they differ), Python scalars by their repr."""
+    if isinstance(value, np.generic):
+        return type(value), value.tobytes()
+    if type(value) in _SCALAR_TYPES:
+        return type(value), repr(value)
+    return None
+
+
+def _impl_key(eqn: JaxprEqn) -> Any:
+    """One name for a primitive's implementation bound to equal params, or None when the params
+    are not plain data (arrays, programs, callables): those get a name each."""
+    try:
+        return eqn.primitive, tuple((k, _param_key(v)) for k, v in eqn.params.items())
+    except TypeError:
+        return None
+
+
+_SCALAR_TYPES = (int, float, bool, complex, str, type(None))
+
+
+def _param_key(value: Any) -> Any:
+    """``value`` as a key that only equal params share (1 and 1.0, 0.0 and -0.0 differ)."""
+    t = type(value)
+    if t in _SCALAR_TYPES:
+        return t, repr(value)
+    if t is tuple:
+        return t, tuple(_param_key(v) for v in value)
+    if isinstance(value, np.dtype):
+        return np.dtype, value.str
+    raise TypeError(t)

@@ -94,8 +94,10 @@ def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
     renames: dict[Var, Var] = {}
     eqns = []
     for eqn in jaxpr.eqns:
-        inputs = [renames.get(x, x) if type(x) is Var else x for x in eqn.inputs]
-        eqn = JaxprEqn(eqn.primitive, inputs, eqn.params, eqn.outvars)
+        inputs = eqn.inputs
+        if renames and any(type(x) is Var and x in renames for x in inputs):
+            inputs = [renames.get(x, x) if type(x) is Var else x for x in inputs]
+            eqn = JaxprEqn(eqn.primitive, inputs, eqn.params, eqn.outvars)
         params_key = _hashable_params(eqn.params)
         key = None
         if params_key is not None and eqn.primitive not in effects:

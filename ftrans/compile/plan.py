@@ -40,15 +40,16 @@ def plan(closed: ClosedJaxpr) -> Program:
     steps = []
     dying = last_uses(jaxpr)
     for eqn, dead in zip(jaxpr.eqns, dying):
-        ins = [slot(x) for x in eqn.inputs]
+        ins = tuple([slot(x) for x in eqn.inputs])  # tuples: a long plan's memory is its steps
         outs = []
         for v in eqn.outvars:
             index[v] = len(initial)
             initial.append(None)
             outs.append(index[v])
-        free = [index[v] for v in dead if index[v] >= first_arg]
-        steps.append((bound_impl(eqn), ins, outs if eqn.primitive.multiple_results else outs[0],
-                      eqn.primitive.multiple_results, free))
+        free = tuple([index[v] for v in dead if index[v] >= first_arg])
+        multiple = eqn.primitive.multiple_results
+        steps.append((bound_impl(eqn), ins, tuple(outs) if multiple else outs[0], multiple,
+                      free))
     results = [slot(x) for x in jaxpr.outvars]
 
     def run(*args: Any) -> list[Any]:

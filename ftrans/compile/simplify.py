@@ -109,8 +109,10 @@ def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
     uniform: dict[Var, Any] = {}  # arrays whose every element is one known scalar
     eqns = []
     for eqn in jaxpr.eqns:
-        inputs = [renames.get(x, x) if type(x) is Var else x for x in eqn.inputs]
-        eqn = JaxprEqn(eqn.primitive, inputs, eqn.params, eqn.outvars)
+        if renames and any(type(x) is Var and x in renames for x in eqn.inputs):
+            inputs = [renames.get(x, x) if type(x) is Var else x for x in eqn.inputs]
+            eqn = JaxprEqn(eqn.primitive, inputs, eqn.params, eqn.outvars)
+        # (an unchanged equation is shared with the input program: nothing mutates one)
         eqn = _uniform_operands_as_literals(eqn, uniform)
         forward = _forwarded(eqn, known)
         if forward is None:

@@ -1,6 +1,8 @@
 """Generated source: names for variables and namespace entries, and turning the lines of a
 generated function into the function. Source never contains user text: constants, callables
-and parameters reach it through the namespace dict. See docs/internals.md, "jit".
+and parameters reach it through the namespace dict. A long function is split into chunks of
+at most ``chunks.CHUNK_LINES`` statements (``chunks.split``), compiled one at a time, so compiling
+costs time and memory linear in the program's length. See docs/internals.md, "jit".
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ftrans.compile.buffers import Program
+from ftrans.compile import chunks
 from ftrans.ir import Var
 
 __all__ = [
@@ -24,6 +27,7 @@ class Names:
     def __init__(self) -> None:
         self.vars: dict[Var, str] = {}
         self.namespace: dict[str, Any] = {"np": np, "math": math}
+        self.shared: dict[Any, str] = {}
 
     def var(self, v: Var) -> str:
         name = self.vars.get(v)
@@ -31,16 +35,32 @@ class Names:
             name = self.vars[v] = f"v{len(self.vars)}"
         return name
 
-    def value(self, value: Any, prefix: str) -> str:
+    def value(self, value: Any, prefix: str, key: Any = None) -> str:
+        """A namespace name for ``value``; values given one ``key`` (not None) share a name,
+        so a long program's namespace (and its code's table of names) stays small."""
+        if key is not None:
+            name = self.shared.get(key)
+            if name is not None:
+                return name
         name = f"{prefix}{len(self.namespace)}"
         self.namespace[name] = value
+        if key is not None:
+            self.shared[key] = name
         return name
 
 
 def build(lines: list[str], namespace: dict[str, Any]) -> Program:
-    source = "\n".join(lines) + "\n"
-    code = compile(source, "<ftrans.compile>", "exec")
-    exec(code, namespace)  # the source holds generated names only; values live in namespace
+    """The function ``program`` whose source is ``lines`` (its ``def`` line, then one simple
+    statement a line), defined in ``namespace``."""
+    if len(lines) - 1 > chunks.CHUNK_LINES:
+        functions = chunks.split(lines)
+    else:
+        functions = [lines]
+    sources = []
+    for function in functions:  # one at a time: the compiler's memory is one chunk's
+        source = "\n".join(function) + "\n"
+        exec(compile(source, "<ftrans.compile>", "exec"), namespace)
+        sources.append(source)
     program = namespace["program"]
-    program.source = source
+    program.source = "".join(sources)
     return program

@@ -1,0 +1,96 @@
+"""The jit cache's global bound: least recently used entries go first, across functions, and
+evicting one costs the same whatever the cache's size (an ordered dict, not a scan)."""
+
+from __future__ import annotations
+
+import gc
+import time
+
+import numpy as np
+import pytest
+
+import ftrans as ft
+from ftrans import api_jit
+
+
+@pytest.fixture
+def cache_size():
+    old = ft.config.read("jit_cache_size")
+    ft.clear_caches()
+
+    def set_size(n):
+        ft.config.update("jit_cache_size", n)
+    yield set_size
+    ft.config.update("jit_cache_size", old)
+    ft.clear_caches()
+
+
+def test_a_recent_hit_protects_an_entry_of_another_function(cache_size):
+    cache_size(3)
+    f, g, h = (ft.jit(lambda x, k=k: x + k) for k in range(3))
+    f(1.0)
+    g(1.0)
+    h(1.0)
+    f(1.0)  # f is now the most recent: g is the least recently used
+    k = ft.jit(lambda x: x * 5)
+    k(1.0)
+    assert (f.cache_size(), g.cache_size(), h.cache_size(), k.cache_size()) == (1, 0, 1, 1)
+    assert ft.jit_cache_info()["entries"] == 3
+
+
+def test_the_per_function_bound_evicts_that_function_s_oldest(cache_size):
+    cache_size(1000)
+    f = ft.jit(lambda x: x + 1)
+    for n in range(api_jit._MAX_ENTRIES_PER_FUNCTION):
+        f(np.zeros(n))
+    f(np.zeros(0))  # used again: the oldest is now np.zeros(1)'s
+    f(np.zeros(1000))
+    assert f.cache_size() == api_jit._MAX_ENTRIES_PER_FUNCTION
+    assert len(api_jit._jit_caches.lru) == api_jit._MAX_ENTRIES_PER_FUNCTION
+    table = api_jit._jit_caches.for_function(f._fun)
+    shapes = {key[1][0].shape for key in table}
+    assert (0,) in shapes and (1,) not in shapes
+
+
+def test_a_dead_function_leaves_the_global_order(cache_size):
+    cache_size(100)
+
+    def make():
+        return ft.jit(lambda x: x * 3)
+    f = make()
+    f(1.0)
+    f(np.ones(2))
+    assert len(api_jit._jit_caches.lru) == 2
+    del f
+    gc.collect()
+    assert len(api_jit._jit_caches.lru) == 0
+    assert ft.jit_cache_info()["entries"] == 0
+
+
+def _entry() -> api_jit._JitEntry:
+    return object.__new__(api_jit._JitEntry)  # the caches only read last_used
+
+
+def _seconds_per_insertion(limit: int, inserts: int = 2000) -> float:
+    caches = api_jit._JitCaches()
+    tables = [{} for _ in range(limit // 32 + 1)]
+    for i in range(limit):  # full: every further insertion evicts
+        caches.insert(tables[i % len(tables)], i, _entry())
+    best = float("inf")
+    for repeat in range(3):
+        start = time.perf_counter()
+        for i in range(inserts):
+            caches.insert(tables[i % len(tables)], ("new", repeat, i), _entry())
+        best = min(best, time.perf_counter() - start)
+    assert len(caches.lru) == limit
+    return best / inserts
+
+
+def test_eviction_costs_the_same_in_a_small_and_a_large_cache(cache_size):
+    small, large = 64, 4096
+    cache_size(small)
+    t_small = _seconds_per_insertion(small)
+    cache_size(large)
+    t_large = _seconds_per_insertion(large)
+    # a scan of every entry would make the large cache 64 times slower
+    assert t_large < 4 * t_small + 5e-6, (t_small, t_large)
