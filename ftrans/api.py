@@ -43,9 +43,8 @@ from ftrans.api_vmap import check_chunk_size, vmap, vmap_basis  # noqa: F401  (f
 from ftrans.progress import ProgressArg, check_progress, make_progress
 from ftrans.lax import reshape
 
+P = ParamSpec("P")  # a transformed function has the parameters of the function it transforms
 
-# the parameters of the function a transformation returns: those of the function it transforms
-P = ParamSpec("P")
 __all__ = [
     "abstract_placeholders", "check_chunk_size", "float0", "grad", "hessian", "jacfwd", "jacrev",
     "jvp", "linear_transpose", "linearize", "linearize_flat", "make_jaxpr", "trace_to_jaxpr",
