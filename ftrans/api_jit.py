@@ -16,7 +16,7 @@ import itertools
 import threading
 import weakref
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Generic, Iterator, ParamSpec, Sequence, overload
 
 import numpy as np
 
@@ -203,10 +203,22 @@ def _positional_tree(n: int) -> PyTreeDef:
     return tree
 
 
-def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
+P = ParamSpec("P")  # a jitted function has the parameters of the function it compiles
+
+
+@overload
+def jit(fun: Callable[P, Any], static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (), *, donate_argnums: Any = (),
         donate_argnames: Any = (), keep_unused: bool = False, inline: bool = False
-        ) -> Callable[..., Any]:
+        ) -> JitFunction[P]: ...
+@overload
+def jit(fun: None = None, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), *, donate_argnums: Any = (),
+        donate_argnames: Any = (), keep_unused: bool = False, inline: bool = False
+        ) -> Callable[[Callable[P, Any]], JitFunction[P]]: ...
+def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), *, donate_argnums: Any = (),
+        donate_argnames: Any = (), keep_unused: bool = False, inline: bool = False) -> Any:
     """Compile ``fun``: trace it once per argument signature, optimise the program and run
     generated NumPy code.
 
@@ -248,18 +260,18 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
     return JitFunction(fun, static_argnums, static_argnames)
 
 
-class JitFunction(WrappedFunction):
+class JitFunction(WrappedFunction, Generic[P]):
     """What ``jit(fun)`` returns: ``fun`` compiled, with ``fun``'s name, docstring and
     signature. Calls look up the traced program for the argument signature (tracing on a
     miss); ``cache_size()`` and ``lower(*args)`` inspect it. Pickles as the global it is bound
     to or as ``jit(fun, ...)`` again, never with its traced programs."""
 
-    def __init__(self, fun: Callable, static_argnums: int | Sequence[int] = (),
+    def __init__(self, fun: Callable[P, Any], static_argnums: int | Sequence[int] = (),
                  static_argnames: str | Sequence[str] = ()):
         functools.update_wrapper(self, fun)
         nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
-        self._fun = fun
+        self._fun: Callable[..., Any] = fun  # called with rebuilt argument lists
         self._static_spec = (static_argnums, static_argnames)
         self._name = fun_name(fun)
         self._nums, self._names = _static_arguments(fun, nums, names, self._name)
@@ -268,7 +280,7 @@ class JitFunction(WrappedFunction):
     def rebuild(self) -> tuple[Any, tuple]:
         return JitFunction, (self._fun, *self._static_spec)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
         fun, nums, names, name = self._fun, self._nums, self._names, self._name
         if not jit_enabled.get():
             return fun(*args, **kwargs)
@@ -348,7 +360,7 @@ class JitFunction(WrappedFunction):
         """How many argument signatures have a traced program cached."""
         return len(_jit_caches.for_function(self._fun))
 
-    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+    def lower(self, *args: P.args, **kwargs: P.kwargs) -> Lowered:
         """Trace ``fun`` at these arguments: ``.as_text()`` is the optimised program,
         ``.compile()`` generates its code."""
         fun, nums, names, name = self._fun, self._nums, self._names, self._name

@@ -60,5 +60,5 @@ def test_pyright_rejects_wrong_arguments_to_transformed_functions():
     expected = {(n, line.split("  # expect: ")[1].strip())
                 for n, line in enumerate(sample.read_text().splitlines(), 1)
                 if "  # expect: " in line}
-    assert len(expected) == 5
+    assert len(expected) == 6
     assert found == expected

@@ -48,3 +48,12 @@ grad_scaled = ft.grad(scaled)
 slope = grad_scaled(w, k=2.0)
 batched = ft.vmap(scaled, in_axes=(0, None))(xs, 3.0)
 traced_program: ft.ClosedJaxpr = ft.make_jaxpr(scaled)(w, k=0.5)
+
+
+@ft.jit(static_argnames="n")
+def power_sum(x: np.ndarray, n: int) -> Any:
+    return fnp.sum(x ** n)
+
+
+cubes = power_sum(w, n=3)
+lowered = ft.jit(scaled).lower(w, k=2.0)

@@ -23,3 +23,4 @@ ft.value_and_grad(scaled)(w, 1.0, 2.0)  # expect: reportCallIssue
 ft.jacrev(scaled)(w, k="two")  # expect: reportArgumentType
 ft.vmap(scaled)(w, 1.0, extra=True)  # expect: reportCallIssue
 ft.make_jaxpr(scaled)()  # expect: reportCallIssue
+ft.jit(scaled)(w, scale=2.0)  # expect: reportCallIssue
