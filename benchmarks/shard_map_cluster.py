@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+
+# this checkout's ftrans, in this process and in the workers (spawned with this sys.path)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before NumPy loads its BLAS: one core, like a worker
