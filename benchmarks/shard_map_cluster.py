@@ -5,7 +5,9 @@ D1  per-example gradient norms (``vmap(grad)``) of a 2-layer tanh network, 48k e
     each, started before timing) against the same graph on Dask's synchronous scheduler in
     this process. The two are timed alternately, run after run, so that a change in the load
     of the machine falls on both; the median of the shard tasks' compute time on the workers
-    (Dask's task stream) is shown next to the time of one shard in this process.
+    (Dask's task stream) is shown next to the time of one shard in this process, and the CPU
+    time of a run in all the processes (client, scheduler, workers), whose ratio bounds the
+    speed-up on 2 idle cores, and varies less with the load than the times do.
 D2  the overhead of one shard: many shards of a trivial program (``x * 2`` on 8 numbers), time
     per task on the cluster and on the synchronous scheduler, next to the NumPy work of one D1
     task (its compiled program run directly on one chunk).
@@ -28,7 +30,7 @@ import os
 import statistics
 import sys
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 # this checkout's ftrans, in this process and in the workers (spawned with this sys.path)
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -70,22 +72,29 @@ def norms_graph(n: int, chunk: int):
     return shard_map(gradient_norms, in_axes=(None, 0, 0))(make_params(), x, y), x, y
 
 
-def timings(runs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+def timings(runs: dict[str, Callable[[], Any]], repeats: int,
+            processes: Sequence[Any] = ()) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Seconds per run of each of ``runs``, after a warm-up run of each (which compiles on
-    every worker); the runs alternate, so the load of the machine falls on all of them."""
+    every worker); the runs alternate, so the load of the machine falls on all of them. Also
+    the CPU seconds the ``processes`` (psutil) used in each run."""
+    def cpu() -> float:
+        return sum(sum(p.cpu_times()[:2]) for p in processes)
+
     for run in runs.values():
         run()
     times: dict[str, list[float]] = {what: [] for what in runs}
+    cpus: dict[str, list[float]] = {what: [] for what in runs}
     for _ in range(repeats):
         for what, run in runs.items():
-            start = time.perf_counter()
+            used, start = cpu(), time.perf_counter()
             run()
             times[what].append(time.perf_counter() - start)
-    return times
+            cpus[what].append(cpu() - used)
+    return times, cpus
 
 
 def median_time(run: Callable[[], Any], repeats: int) -> float:
-    return statistics.median(timings({"run": run}, repeats)["run"])
+    return statistics.median(timings({"run": run}, repeats)[0]["run"])
 
 
 def shard_task_seconds(client: Any, run: Callable[[], Any], name: str) -> float:
@@ -118,9 +127,14 @@ def main() -> None:
                       dashboard_address=None) as cluster, Client(cluster) as client:
         (got,) = dask.compute(norms, scheduler=client)
         np.testing.assert_allclose(got, want, rtol=1e-12)
-        d1 = timings({"sync": lambda: dask.compute(norms, scheduler="sync"),
-                      "two": lambda: dask.compute(norms, scheduler=client)}, repeats)
+        import psutil  # a dependency of distributed
+        processes = [psutil.Process(pid) for pid in
+                     [os.getpid(), *client.run(os.getpid).values()]]  # the scheduler is here
+        d1, cpus = timings({"sync": lambda: dask.compute(norms, scheduler="sync"),
+                            "two": lambda: dask.compute(norms, scheduler=client)}, repeats,
+                           processes)
         sync, two = statistics.median(d1["sync"]), statistics.median(d1["two"])
+        cpu_sync, cpu_two = statistics.median(cpus["sync"]), statistics.median(cpus["two"])
         shard = shard_task_seconds(client, lambda: dask.compute(norms, scheduler=client),
                                    norms.name)
         rows.append(("D1 48k examples, 24 chunks: synchronous scheduler, 1 process",
@@ -131,6 +145,9 @@ def main() -> None:
                      f"ms, {min(d1['sync']) / min(d1['two']):.2f}x)"))
         rows.append(("D1 a shard task's compute time on a worker (median, task stream)",
                      f"{shard * 1e3:.1f} ms"))
+        rows.append(("D1 CPU time of a run, client, scheduler and workers together (median)",
+                     f"synchronous {cpu_sync * 1e3:.0f} ms, cluster {cpu_two * 1e3:.0f} ms: "
+                     f"at most {2 * cpu_sync / cpu_two:.2f}x on 2 idle cores"))
 
         tiny = dask.array.from_array(np.arange(8.0 * 400), chunks=8)
         doubled = shard_map(lambda s: s * 2.0)(tiny)
