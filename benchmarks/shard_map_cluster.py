@@ -20,7 +20,7 @@ each worker, so that the synchronous baseline computes on one core as each worke
 load average of the machine before and after is printed: other processes on the 2 cores lower
 the speed-up.
 
-Run: ``python benchmarks/shard_map_cluster.py [--repeats 3] [--quick]``
+Run: ``python benchmarks/shard_map_cluster.py [--repeats 3] [--quick] [--dask-malloc]``
 """
 
 from __future__ import annotations
@@ -113,8 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="one repeat, smaller scaling set")
+    parser.add_argument("--dask-malloc", action="store_true",
+                        help="keep Dask's fixed glibc thresholds on the workers (ftrans leaves "
+                             "them alone when MALLOC_MMAP_THRESHOLD_ is set): the figures as "
+                             "they were before ftrans raised them")
     args = parser.parse_args()
     import dask
+    if args.dask_malloc:
+        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 131072})
     from distributed import Client, LocalCluster
     from ftrans.distributed import shard_map
     repeats = 1 if args.quick else args.repeats
