@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import platform
 import sys
 import threading
 from typing import Any
@@ -52,7 +51,7 @@ _mallopt: Any = None  # libc's mallopt, or False where this module does nothing
 def _libc_mallopt() -> Any:
     """glibc's ``mallopt`` when this process's thresholds are fixed by Dask's environment
     variable (and not chosen by hand), else False."""
-    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+    if not sys.platform.startswith("linux") or not _glibc_version():
         return False
     if "MALLOC_TRIM_THRESHOLD_" not in os.environ or "MALLOC_MMAP_THRESHOLD_" in os.environ:
         return False
@@ -63,6 +62,14 @@ def _libc_mallopt() -> Any:
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
     return mallopt
+
+
+def _glibc_version() -> str:
+    try:
+        version = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    except (AttributeError, ValueError, OSError):  # not a GNU C library
+        return ""
+    return version if version.startswith("glibc") else ""
 
 
 def _environment_trim_threshold() -> int:
