@@ -11,8 +11,8 @@ serves them from memory it already has.
 Dask's nanny starts every worker process with ``MALLOC_TRIM_THRESHOLD_=65536`` (its
 ``distributed.nanny.pre-spawn-environ``), and setting any threshold turns the adaptation off:
 on a worker, every intermediate above 128 KiB is a new mapping, on every call. A shard of the
-benchmark's per-example gradients (2,000 examples) then takes about 2,800 page faults and a
-third more CPU time than the same program in the client process, which takes one fault.
+benchmark's per-example gradients (2,000 examples) then takes about 2,800 page faults and half
+as much CPU time again as without them (42 ms against 28 ms; benchmarks/shard_map_cluster.py).
 
 :func:`fit_program` does for a program arriving on such a worker what glibc's adaptation would
 have done after its first call: it raises the mmap threshold above the program's largest array
