@@ -170,6 +170,45 @@ def test_programs_pickle_by_token_and_are_cached_on_arrival():
     np.testing.assert_allclose(first.run(0, [X[:12]]), 2 * np.sin(X[:12]))
 
 
+def test_workers_serve_a_programs_arrays_from_reused_memory(dask_client):
+    # Dask starts workers with MALLOC_TRIM_THRESHOLD_ set, which fixes glibc's mmap threshold
+    # at 128 KiB; a program arriving raises it above its largest array (1.6 MB here)
+    from ftrans.distributed import malloc
+    wide = rng.normal(size=(4000, 50))
+    f = shard_map(lambda x: fnp.tanh(x) * 2.0)
+    out = f(da.from_array(wide, chunks=(4000, 50))).compute(scheduler=dask_client)
+    np.testing.assert_allclose(out, 2 * np.tanh(wide), rtol=1e-12)
+    if not all(dask_client.run(lambda: malloc._libc_mallopt() is not False).values()):
+        pytest.skip("not glibc, or the workers' environment leaves glibc adaptive")
+    thresholds = dask_client.run(lambda: malloc._mmap_threshold)
+    assert max(thresholds.values()) > wide.nbytes  # on the worker that ran the shard
+
+
+def test_allocator_tuning_only_where_dask_fixed_the_thresholds():
+    import os
+    import subprocess
+    import sys
+    code = ("import numpy as np, ftrans.numpy as fnp, ftrans as ft\n"
+            "from ftrans.distributed import malloc\n"
+            "c = ft.make_jaxpr(lambda x: fnp.sin(x))(np.ones((1000, 1000)))\n"
+            "assert malloc.largest_array_bytes(c) == 8_000_000\n"
+            "print(malloc.fit_program(c))\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(ft.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    runs = {}
+    for name, extra in (("adaptive", {}), ("dask", {"MALLOC_TRIM_THRESHOLD_": "65536"}),
+                        ("chosen", {"MALLOC_TRIM_THRESHOLD_": "65536",
+                                    "MALLOC_MMAP_THRESHOLD_": "131072"})):
+        done = subprocess.run([sys.executable, "-c", code], env={**env, **extra},
+                              capture_output=True, text=True, check=True)
+        runs[name] = int(done.stdout)
+    assert runs["adaptive"] == runs["chosen"] == 128 * 1024  # left alone
+    from ftrans.distributed import malloc
+    if sys.platform.startswith("linux") and malloc._glibc_version():
+        assert runs["dask"] > 8_000_000 and runs["dask"] % 4096 == 0  # above it, in pages
+
+
 def test_control_flow_holding_a_shard_collective_is_rejected():
     def body(x):
         return lax.cond(True, lambda v: lax.psum(v, "b"), lambda v: v, x)

@@ -7,7 +7,8 @@ tree of reduction tasks (``FAN_IN`` operands a node) whose root every task of th
 reads; a stage's replicated program is one task. Programs and unmapped arguments are graph
 keys that all tasks share, so each worker receives them once. A program travels as a
 :class:`ShardTask`, which pickles as (token, bytes): a worker that already has the token keeps
-the program it compiled, so it neither unpickles nor compiles it again.
+the program it compiled, so it neither unpickles nor compiles it again. A program arriving
+on a worker also sets the worker's allocator up for its arrays (``malloc``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Callable, Sequence
 import cloudpickle
 import numpy as np
 
+from ftrans.distributed.malloc import fit_program
 from ftrans.distributed.stages import Collective, Plan, Source, StageProgram
 
 __all__ = [
@@ -95,6 +97,7 @@ def _load_task(token: str, payload: bytes) -> ShardTask:
     if task is not None:
         return task
     closed, picks, bare, label, debug = pickle.loads(payload)
+    fit_program(closed)  # on a Dask worker: its arrays from reused memory (see malloc.py)
     task = ShardTask(closed, picks, bare, label, debug, token=token)
     task._payload = payload
     with _worker_lock:
