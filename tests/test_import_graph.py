@@ -132,3 +132,30 @@ def test_modules_import_alone_in_a_fresh_interpreter():
                 failures.append(f"{name}:\n{err[-2000:]}")
     if failures:
         pytest.fail("modules that do not import on their own:\n" + "\n".join(failures))
+
+
+def _imports_inside_functions() -> list[tuple[str, int, str]]:
+    """(file, line, source line) of every import statement inside a function body."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        seen: set[int] = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for inner in ast.walk(node):
+                    if isinstance(inner, (ast.Import, ast.ImportFrom)) and id(inner) not in seen:
+                        seen.add(id(inner))
+                        found.append((str(path.relative_to(PACKAGE.parent)), inner.lineno,
+                                      lines[inner.end_lineno - 1]))
+    return found
+
+
+def test_few_imports_inside_functions_each_with_its_reason():
+    """Imports sit at module level; the few inside functions (a real cycle, an optional
+    dependency, startup cost) say why on the same line (docs/internals.md, "Layers")."""
+    found = _imports_inside_functions()
+    assert len(found) < 40, f"{len(found)} imports inside functions (fewer than 40 expected)"
+    unexplained = [f"{f}:{n}: {line.strip()}" for f, n, line in found if "#" not in line]
+    assert not unexplained, "imports inside functions without a reason:\n" + "\n".join(
+        unexplained)

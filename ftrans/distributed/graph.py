@@ -23,8 +23,11 @@ from typing import Any, Callable, Sequence
 import cloudpickle
 import numpy as np
 
+from ftrans.compile import compiled
+from ftrans.config import config
 from ftrans.distributed.malloc import fit_program
 from ftrans.distributed.stages import Collective, Plan, Source, StageProgram
+from ftrans.ir import eval_jaxpr
 
 __all__ = [
     "FAN_IN", "GraphBuilder", "Reduction", "ShardTask", "identity", "reduce_operands",
@@ -77,7 +80,6 @@ class ShardTask:
             if any(self.debug):
                 outs = _run_checked(self.closed, args, self.debug)
             else:
-                from ftrans.compile import compiled
                 outs = compiled(self.closed)(*args)
         except Exception as err:
             where = "the replicated part" if index is None else f"shard {index}"
@@ -110,8 +112,6 @@ def _load_task(token: str, payload: bytes) -> ShardTask:
 def _run_checked(closed: Any, args: list[Any], debug: tuple) -> list[Any]:
     """Evaluate equation by equation with the client's NaN / Inf checks on, so a bad value is
     reported at the primitive that produced it."""
-    from ftrans.config import config
-    from ftrans.ir import eval_jaxpr
     old = (config.read("debug_nans"), config.read("debug_infs"))
     config.update("debug_nans", debug[0])
     config.update("debug_infs", debug[1])

@@ -14,7 +14,10 @@ import functools
 import itertools
 from typing import Any, Callable
 
+import dask.array as da
 import numpy as np
+from dask.base import tokenize
+from dask.highlevelgraph import HighLevelGraph
 
 from ftrans.api import check_callable
 from ftrans.config import config
@@ -24,6 +27,7 @@ from ftrans.core import (
 from ftrans.distributed.graph import GraphBuilder
 from ftrans.distributed.stages import Plan, split
 from ftrans.interpreters.staging import StagingTrace
+from ftrans.ir import ClosedJaxpr
 from ftrans.lax.parallel import UnboundAxisError, shard_axis
 from ftrans.tree_util import (
     broadcast_prefix, keystr, tree_flatten, tree_flatten_with_path, tree_unflatten,
@@ -88,7 +92,6 @@ def shard_map(f: Callable, in_axes: Any = 0, out_axes: Any = 0,
 
     @functools.wraps(f)
     def sharded(*args: Any) -> Any:
-        import dask.array as da
         if current_trace() is not eval_trace:
             raise TypeError("shard_map runs Dask arrays and cannot be called inside another "
                             "transformation; transform the function you give it instead")
@@ -170,7 +173,6 @@ def _arguments(args: tuple, in_axes: Any, name: str) -> list[_Argument]:
 def _check_shards(leaves: list[_Argument], ref: _Argument, name: str) -> None:
     """Every mapped argument is a Dask array split into the same shards along its mapped axis
     and whole along every other axis (checked here, before any task exists)."""
-    import dask.array as da
     length, chunks = ref.value.shape[ref.axis], ref.value.chunks[ref.axis]
     for a in leaves:
         if a.axis is None:
@@ -217,9 +219,6 @@ class _Traced:
         self.counter = itertools.count()
 
     def build(self, leaves: list[_Argument], groups: list[Any], label: str) -> Any:
-        import dask.array as da
-        from dask.base import tokenize
-        from dask.highlevelgraph import HighLevelGraph
         n = len(groups)
         deps = [a.value for a in leaves if isinstance(a.value, da.Array)]
         unmapped = [a.value for a in leaves if not isinstance(a.value, da.Array)]
@@ -352,7 +351,6 @@ def _trace_one(f: Callable, name: str, in_tree: Any, group: tuple, n: int,
     if any(isinstance(c, Tracer) for c in closed.consts):
         raise TypeError("shard_map cannot be called inside another transformation")
     consts = [c.copy() if type(c) is np.ndarray else c for c in closed.consts]
-    from ftrans.ir import ClosedJaxpr
     return ClosedJaxpr(closed.jaxpr, consts), out_tree, out
 
 
