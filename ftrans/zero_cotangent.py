@@ -11,9 +11,10 @@ that a result that would be NaN because one factor is zero (``0 * inf``, ``0 * n
 into linear programs: their transposes use the same zero-wins operations, which makes reverse
 mode exact as well; ``jit`` keys its cache on the mode. Off by default.
 
-This module owns the mode (a ContextVar plus a process-wide default), the two primitives and
-their rules, and ``tangent_mul`` / ``tangent_div``, the helpers the rules call. It sits at the
-interpreter level: ``ftrans.lax`` is reached lazily. See docs/beyond_jax_memory.md.
+This module owns the mode (a ContextVar plus a process-wide default) and the two primitives
+with their rules; ``lax.elementwise``'s ``tangent_mul`` / ``tangent_div``, which its jvp rules
+call, pick the zero-wins primitive when the mode is on. It sits below ``ftrans.lax``: the
+primitives' own rules reach ``lax`` lazily. See docs/beyond_jax_memory.md.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ftrans.interpreters.jvp import defjvp
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
 
 __all__ = ["zero_cotangent_wins", "zero_cotangent_enabled", "set_zero_cotangent_wins",
-           "mul_zero_wins", "div_zero_wins", "tangent_mul", "tangent_div"]
+           "mul_zero_wins", "mul_zero_wins_p", "div_zero_wins", "div_zero_wins_p"]
 
 # ---------------------------------------------------------------------------------------------
 # The mode
@@ -149,14 +150,14 @@ def div_zero_wins(x: Any, y: Any) -> Any:
     return div_zero_wins_p.bind(x, y)
 
 
-def _neg(x: Any) -> Any:
-    from ftrans.lax import neg  # cycle: lax.elementwise imports zero_cotangent
-    return neg(x)
-
-
 def _unbroadcast(x: Any, aval: ShapedArray) -> Any:
     from ftrans.lax.elementwise import unbroadcast  # cycle: lax.elementwise imports zero_cotangent
     return unbroadcast(x, aval)
+
+
+def _neg(x: Any) -> Any:
+    from ftrans.lax import neg  # cycle: lax.elementwise imports zero_cotangent
+    return neg(x)
 
 
 defjvp(mul_zero_wins_p,
@@ -186,26 +187,3 @@ transpose_rules[mul_zero_wins_p] = _mul_zero_wins_transpose
 transpose_rules[div_zero_wins_p] = _div_zero_wins_transpose
 defbroadcasting(mul_zero_wins_p)
 defbroadcasting(div_zero_wins_p)
-
-
-# ---------------------------------------------------------------------------------------------
-# What the derivative rules call
-# ---------------------------------------------------------------------------------------------
-
-
-def tangent_mul(t: Any, partial: Any) -> Any:
-    """A tangent (or anything linear in it) times a partial derivative: ``mul``, or
-    ``mul_zero_wins`` in the zero-cotangent mode. For jvp partial rules."""
-    if zero_cotangent_enabled():
-        return mul_zero_wins_p.bind(t, partial)
-    from ftrans.lax.elementwise import mul  # cycle: lax.elementwise imports zero_cotangent
-    return mul(t, partial)
-
-
-def tangent_div(t: Any, denominator: Any) -> Any:
-    """A tangent divided by a value: ``div``, or ``div_zero_wins`` in the zero-cotangent
-    mode. For jvp partial rules."""
-    if zero_cotangent_enabled():
-        return div_zero_wins_p.bind(t, denominator)
-    from ftrans.lax.elementwise import div  # cycle: lax.elementwise imports zero_cotangent
-    return div(t, denominator)
