@@ -44,9 +44,10 @@ def _check_kind(kind: Any, name: str) -> None:
 
 
 def sort(a: Any, axis: int | None = -1, kind: str | None = None, order: None = None, *,
-         stable: bool | None = None) -> Any:
-    """A sorted copy of ``a`` along ``axis`` (of the flattened array when None); NaNs last.
-    Every ``kind`` gives the same (stable) result. Differentiable: the derivative follows the
+         stable: bool | None = None, descending: bool = False) -> Any:
+    """A sorted copy of ``a`` along ``axis`` (of the flattened array when None); NaNs last
+    (first with ``descending=True``, JAX's keyword: the ascending result reversed). Every
+    ``kind`` gives the same (stable) result. Differentiable: the derivative follows the
     permutation.
 
     >>> import ftrans.numpy as fnp, numpy as np
@@ -56,12 +57,14 @@ def sort(a: Any, axis: int | None = -1, kind: str | None = None, order: None = N
     """
     _check_kind(kind, "sort")
     a, ax = _sort_input(a, axis, order, "sort")
-    return lax_sorting.sort(a, ax)
+    result = lax_sorting.sort(a, ax)
+    return lax.rev(result, (ax,)) if descending else result
 
 
 def argsort(a: Any, axis: int | None = -1, kind: str | None = None, order: None = None, *,
-            stable: bool | None = None) -> Any:
-    """Indices that sort ``a`` along ``axis`` (int64); stable (ties keep their order).
+            stable: bool | None = None, descending: bool = False, dtype: Any = None) -> Any:
+    """Indices that sort ``a`` along ``axis`` (int64, or ``dtype``); stable (ties keep their
+    order, also with ``descending=True``, as JAX).
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.argsort(np.array([2, 0, 2, 1]))
@@ -70,7 +73,13 @@ def argsort(a: Any, axis: int | None = -1, kind: str | None = None, order: None 
     _check_kind(kind, "argsort")
     a, ax = _sort_input(a, axis, order, "argsort")
     iota = lax.broadcasted_iota(np.int64, get_aval(a).shape, ax)
-    return lax_sorting.sort([lax.stop_gradient(a), iota], ax, 1)[1]
+    a = lax.stop_gradient(a)
+    if descending:  # reversed first, so that ties keep their order once reversed back
+        a, iota = lax.rev(a, (ax,)), lax.rev(iota, (ax,))
+    indices = lax_sorting.sort([a, iota], ax, 1)[1]
+    if descending:
+        indices = lax.rev(indices, (ax,))
+    return indices if dtype is None else cast(indices, np.dtype(dtype))
 
 
 def lexsort(keys: Any, axis: int = -1) -> Any:
