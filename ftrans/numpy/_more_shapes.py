@@ -140,9 +140,11 @@ def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
     return take_by_table(source, table)
 
 
-def delete(arr: Any, obj: Any, axis: int | None = None) -> Any:
+def delete(arr: Any, obj: Any, axis: int | None = None, *,
+           assume_unique_indices: bool = False) -> Any:
     """``arr`` without the entries at the (concrete) indices, slice or mask ``obj`` along
-    ``axis`` (of the flattened array when None).
+    ``axis`` (of the flattened array when None). ``assume_unique_indices`` (JAX's hint) is
+    accepted and ignored.
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.delete(np.arange(6).reshape(2, 3), 1, axis=1)

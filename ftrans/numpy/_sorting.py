@@ -119,7 +119,8 @@ def _nan_aware_less(x: Any, y: Any) -> Any:
     return lax.bitwise_or(less, lax.bitwise_and(y_nan, lax.bitwise_not(x_nan)))
 
 
-def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
+def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *,
+                 method: str = "scan") -> Any:
     """Where to insert ``v`` into the sorted 1-d ``a`` to keep it sorted: for ``side='left'``
     the first suitable position, for ``'right'`` the last (int64, ``v``'s shape).
 
@@ -135,6 +136,8 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
     """
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
+    if method not in ("scan", "scan_unrolled", "sort", "compare_all"):  # JAX's; same result
+        raise ValueError(f"invalid argument method={method!r} for searchsorted")
     a, v = asarray_strong(a), asarray_strong(v)
     if get_aval(a).ndim != 1:
         raise ValueError("object too deep for desired array" if get_aval(a).ndim else
@@ -168,7 +171,8 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
 
 def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
            return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True,
-           size: int | None = None, fill_value: Any = None) -> Any:
+           size: int | None = None, fill_value: Any = None,
+           sorted: bool = True) -> Any:  # noqa: A002
     """The sorted unique elements of ``ar`` (flattened), optionally with the index of each
     one's first occurrence, the inverse (``ar``'s shape) and the counts.
 
@@ -176,7 +180,8 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
     unique elements is unknown, so pass a static ``size``: the first ``size`` unique values are
     returned, padded with ``fill_value`` (default: the smallest element); padded indices are 0
     and padded counts 0. Under ``grad`` and ``jvp`` the values are concrete, so ``size`` may be
-    omitted. The unique values are differentiable.
+    omitted. The unique values are differentiable. ``sorted`` (JAX's) is accepted: the values
+    are always sorted.
 
     Raises:
       ConcretizationError: ``ar`` is abstract and ``size`` is not given.
