@@ -78,8 +78,7 @@ NOTES: dict[str, str] = {
     "histogram": "bins: an int or concrete edges (no estimator strings); counts have a zero "
                  "derivative, weights are differentiable, and edges from the data's range "
                  "follow its min and max (JAX)",
-    "pad": "modes constant, edge, reflect, symmetric, wrap (not linear_ramp, maximum, mean, "
-           "median, minimum, empty, callables); reflect_type='odd' unsupported",
+    "pad": "every mode but callables; 'empty' pads with zeros (JAX)",
     "insert": "obj must be concrete",
     "delete": "obj must be concrete",
     "choose": "mode 'raise' checks concrete indices only",

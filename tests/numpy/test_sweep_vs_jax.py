@@ -61,9 +61,6 @@ KNOWN = {
         "repeat[axis]", "delete[axis]", "take[d]", "take[axis]", "take[clip]", "take[wrap]",
         "compress[d]", "compress[flat]", "place[d]", "put[d]", "percentile[axis]",
         "ediff1d[to]", "polyint[mk]")},
-    # documented limitations
-    **{(f"pad[{k}]", "value"): "pad modes / reflect_type not supported (documented)"
-       for k in ("max", "mean", "lin", "odd")},
     # data-dependent sizes: JAX raises too without size=
     **{(k, c): "data-dependent output size (JAX raises too)" for k in (
         "extract[d]", "trim_zeros[d]", "trim_zeros[f]", "roots[d]", "roots[cplx]",
@@ -282,7 +279,8 @@ def _derivative_cases(per_name: int) -> list[int]:
 
 DERIV = _derivative_cases(1)
 REGRESSIONS = {"multiples", "integers", "fill", "fill_value", "desc", "desc_ties", "grad",
-               "density", "w", "desc_axis0"}
+               "density", "w", "desc_axis0", "odd", "odd_long", "sym_odd", "min", "median",
+               "stat_length", "end_values", "lin", "max", "mean"}
 DERIV += [i for i, c in enumerate(CASES) if c.label in REGRESSIONS and i not in DERIV and
           _differentiable(c)]
 HESS = [i for i in DERIV if CASES[i].name not in NONSMOOTH and
