@@ -389,8 +389,8 @@ def manual_cases() -> list[Case]:
         C("array_equal", "shape", M, V, diff=False), C("array_equiv", "d", M, M[0]),
         C("ldexp", "d", M, ints((2, 3), -2, 3)), C("ldexp", "bcast", M, 3),
         C("divmod", "neg", -M, 0.3), C("fmod", "neg", -M, 0.3), C("mod", "neg", -M, 0.3),
-        C("float_power", "int", ints((3,)), 2),
-        C("power", "neg", -M, 2.0), C("power", "int", ints((3,)), 3),
+        C("float_power", "int_scalar", ints((3,)), 2),
+        C("power", "neg", -M, 2.0), C("power", "int_scalar", ints((3,)), 3),
         C("logaddexp", "inf", np.array([-np.inf, 0.0]), np.array([-np.inf, 1.0]), diff=False),
         # creation
         C("zeros", "d", (2, 3)), C("ones", "d", 3), C("empty", "d", (2,), diff=False),

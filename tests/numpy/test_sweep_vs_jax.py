@@ -109,6 +109,9 @@ def key(c: sc.Case) -> str:
     return f"{c.module + '.' if c.module else ''}{c.name}[{c.label}]"
 
 
+assert len({key(c) for c in CASES}) == len(CASES), "two cases share a label"
+
+
 def known(c: sc.Case, check: str) -> bool:
     return (key(c), check) in KNOWN or (key(c), "*") in KNOWN
 
@@ -176,8 +179,10 @@ _DIRTY: list[bool] = []
 def _save_cache() -> None:
     if _DIRTY:
         try:
-            with gzip.open(CACHE_FILE, "wb") as f:
-                pickle.dump(_CACHE, f, protocol=4)
+            data = pickle.dumps(dict(sorted(_CACHE.items())), protocol=4)
+            with open(CACHE_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
+                                                              mtime=0) as f:
+                f.write(data)
         except OSError:  # a read-only checkout: recomputed next time
             pass
 
