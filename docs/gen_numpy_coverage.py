@@ -47,7 +47,8 @@ NOTES: dict[str, str] = {
     "at": "not in NumPy: at(x)[i].set/add/subtract/multiply/divide/min/max/get (JAX's x.at); "
           "traced out-of-range indices are dropped",
     "at_indexer": "the hook behind Tracer.at; same as at",
-    "take": "mode 'raise' checks concrete indices only; traced ones clamp",
+    "take": "mode 'raise' checks concrete indices only; traced ones clamp; JAX's mode='fill' "
+            "(fill_value=, default NaN)",
     "log1p": "complex values near 0 are accurate (NumPy computes log(1 + x) there)",
     "real_if_close": "needs a concrete input (the result's dtype depends on the values)",
     "take_along_axis": "traced out-of-range indices clamp",
@@ -58,8 +59,8 @@ NOTES: dict[str, str] = {
     "unique": "under transformations needs a static size= (fill_value= pads, default the "
               "minimum); axis= only on concrete input",
     "sort": ("every kind is stable; order= unsupported; complex values sort by real part, then "
-             "imaginary, as in NumPy"),
-    "argsort": "always stable; order= unsupported",
+             "imaginary, as in NumPy; descending= (JAX)"),
+    "argsort": "always stable (also with JAX's descending=); order= unsupported",
     "lexsort": "keys must share a broadcastable shape",
     "searchsorted": "binary search by gathers; zero derivative",
     "quantile": "methods: linear, lower, higher, nearest, midpoint, weibull, hazen, "
@@ -75,9 +76,9 @@ NOTES: dict[str, str] = {
     "bincount": "under transformations needs a static length= (JAX); values >= length are "
                 "ignored",
     "histogram": "bins: an int or concrete edges (no estimator strings); counts have a zero "
-                 "derivative, weights are differentiable",
-    "pad": "modes constant, edge, reflect, symmetric, wrap (not linear_ramp, maximum, mean, "
-           "median, minimum, empty, callables); reflect_type='odd' unsupported",
+                 "derivative, weights are differentiable, and edges from the data's range "
+                 "follow its min and max (JAX)",
+    "pad": "every mode but callables; 'empty' pads with zeros (JAX)",
     "insert": "obj must be concrete",
     "delete": "obj must be concrete",
     "choose": "mode 'raise' checks concrete indices only",

@@ -200,8 +200,11 @@ def modf(x: Any, /) -> tuple[Any, Any]:
     with np.errstate(invalid="ignore"):
         frac = lax.sub(x, whole)
     signed_zero = copysign(const_like(0, x), x)
-    frac = lax.select_n(lax.bitwise_or(lax.eq(frac, const_like(0, x)), infinite), frac,
-                        signed_zero)
+    # a zero fractional part takes x's sign; minus a zero-valued difference keeps both that
+    # sign and the derivative 1 at integers (JAX's)
+    zero_frac = lax.sub(signed_zero, lax.sub(lax.stop_gradient(frac), frac))
+    frac = lax.select_n(lax.eq(frac, const_like(0, x)), frac, zero_frac)
+    frac = lax.select_n(infinite, frac, signed_zero)
     return frac, whole
 
 

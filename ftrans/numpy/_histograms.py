@@ -25,7 +25,7 @@ from ftrans.numpy._shapes import stack
 __all__ = ["digitize", "histogram_bin_edges", "histogram2d", "histogramdd"]
 
 
-def digitize(x: Any, bins: Any, right: bool = False) -> Any:
+def digitize(x: Any, bins: Any, right: bool = False, *, method: str | None = None) -> Any:
     """The index of the bin of each element of ``x`` among monotonic 1-d ``bins``:
     ``bins[i-1] <= x < bins[i]`` (``right=True``: ``bins[i-1] < x <= bins[i]``); decreasing
     bins count from the other end, as in NumPy. Zero derivative.
@@ -37,6 +37,7 @@ def digitize(x: Any, bins: Any, right: bool = False) -> Any:
     >>> fnp.digitize(np.array([0.2, 6.4, 3.0, 1.6]), np.array([0.0, 1.0, 2.5, 4.0, 10.0]))
     array([1, 4, 3, 2])
     """
+    del method  # JAX's choice of searchsorted algorithm: the same result
     x, bins = asarray_strong(x), asarray_strong(bins)
     if get_aval(bins).ndim != 1:
         raise ValueError("object too deep for desired array" if get_aval(bins).ndim > 1

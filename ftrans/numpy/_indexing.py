@@ -32,7 +32,7 @@ from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, concrete_numeric_array
 from ftrans.numpy._elementwise import negative, to_bool, true_divide
 from ftrans.lax.reductions import cumsum
-from ftrans.numpy._math import clip, remainder
+from ftrans.numpy._math import clip, remainder, where
 
 __all__ = ["getitem", "take", "take_along_axis", "nonzero", "argwhere", "flatnonzero", "at",
            "at_indexer"]
@@ -300,11 +300,15 @@ def _apply_mode(indices: Any, size: int, mode: str | None) -> Any:
 
 
 def take(a: Any, indices: Any, axis: int | None = None, out: None = None,
-         mode: str | None = None) -> Any:
+         mode: str | None = None, unique_indices: bool = False, indices_are_sorted: bool = False,
+         fill_value: Any = None) -> Any:
     """Elements of ``a`` at integer ``indices`` along ``axis`` (of the flattened array when
     None): ``a[(slice(None),) * axis + (indices,)]``. ``mode`` 'clip' or 'wrap' treats
-    out-of-range indices as NumPy does."""
+    out-of-range indices as NumPy does; JAX's 'fill' gives ``fill_value`` there (NaN, the
+    most negative integer, the largest unsigned one or True by default, as JAX).
+    ``unique_indices`` and ``indices_are_sorted`` (JAX's hints) are accepted and ignored."""
     check_no_out(out, "take")
+    del unique_indices, indices_are_sorted
     a = asarray_strong(a)
     if axis is None:
         a = lax.reshape(a, (-1,))
@@ -314,8 +318,25 @@ def take(a: Any, indices: Any, axis: int | None = None, out: None = None,
         indices = np.asarray(indices)
         if indices.dtype.kind not in "iu":
             raise IndexError(f"take: indices must be integers, got dtype {indices.dtype}")
+    if mode == "fill":
+        return _take_fill(a, indices, ax, fill_value)
     indices = _apply_mode(indices, get_aval(a).shape[ax], mode)
     return getitem(a, (builtins.slice(None),) * ax + (indices,))
+
+
+def _take_fill(a: Any, indices: Any, ax: int, fill_value: Any) -> Any:
+    """JAX's mode='fill': indices in [-n, n) as usual, others give ``fill_value``."""
+    aval = get_aval(a)
+    n = aval.shape[ax]
+    valid = lax.bitwise_and(lax.ge(indices, np.int64(-n)), lax.lt(indices, np.int64(n)))
+    safe = where(valid, indices, 0)
+    picked = getitem(a, (builtins.slice(None),) * ax + (safe,))
+    if fill_value is None:
+        kind = aval.dtype.kind
+        fill_value = (np.nan if kind in "fc" else True if kind == "b" else
+                      np.iinfo(aval.dtype).min if kind == "i" else np.iinfo(aval.dtype).max)
+    valid = lax.reshape(valid, (1,) * ax + get_aval(valid).shape + (1,) * (aval.ndim - ax - 1))
+    return where(valid, picked, cast(asarray_strong(fill_value), aval.dtype))
 
 
 def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:

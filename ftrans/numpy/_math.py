@@ -134,7 +134,9 @@ def _float_divmod(a: Any, b: Any) -> tuple[Any, Any]:
     adjust = lax.bitwise_and(mod_nonzero, signs_differ)
     # the remainder takes the divisor's sign; an exact zero takes it too
     mod = lax.select_n(adjust, mod, lax.add(mod, b))
-    mod = lax.select_n(mod_nonzero, _copysign_zero(b), mod)
+    # (minus a zero-valued difference: the derivative stays rem's at exact multiples, as JAX)
+    exact = lax.sub(_copysign_zero(b), lax.sub(lax.stop_gradient(mod), mod))
+    mod = lax.select_n(mod_nonzero, exact, mod)
     div = lax.select_n(adjust, div, lax.sub(div, const_like(1, div)))
     # snap the quotient to the nearest integer; a zero quotient takes the sign of a / b
     floordiv = lax.floor(div)

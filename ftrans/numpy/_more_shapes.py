@@ -11,6 +11,7 @@ See docs/internals.md, "The NumPy layer".
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Sequence
 
 import numpy as np
@@ -58,6 +59,61 @@ def _concrete_index(obj: Any, name: str) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 _TABLE_MODES = ("edge", "reflect", "symmetric", "wrap")
+_STAT_MODES = {"maximum": "max", "minimum": "min", "mean": "mean", "median": "median"}
+
+
+def _pad_axis(x: Any, axis: int, before: Any, after: Any) -> Any:
+    return lax.concatenate([before, x, after], axis)
+
+
+def _pad_stat(x: Any, widths: np.ndarray, mode: str, stat_length: Any) -> Any:
+    """NumPy's statistic modes, one axis after another (later axes see the earlier pads)."""
+    from ftrans import numpy as fnp_  # the reductions import this module
+    reduce = getattr(fnp_, _STAT_MODES[mode])
+    dtype = get_aval(x).dtype
+    ndim = get_aval(x).ndim
+    lengths = None if stat_length is None else np.broadcast_to(
+        np.asarray(stat_length, np.int64), (ndim, 2))
+    for axis, (lo, hi) in enumerate(widths):
+        n = get_aval(x).shape[axis]
+        if not (lo or hi):
+            continue
+        if n == 0:
+            raise ValueError(f"can't extend empty axis {axis} using modes other than "
+                             f"'constant' or 'empty'")
+        parts = []
+        for side, width in ((0, int(lo)), (1, int(hi))):
+            length = n if lengths is None else min(int(lengths[axis, side]), n)
+            if length < 1:
+                raise ValueError("stat_length of 0 yields no value for padding")
+            chunk = lax.slice_in_dim(x, 0, length, 1, axis) if side == 0 else \
+                lax.slice_in_dim(x, n - length, n, 1, axis)
+            value = reduce(chunk, axis=axis, keepdims=True)
+            if dtype.kind in "iub" and mode in ("mean", "median"):
+                value = fnp_.round(value)  # NumPy rounds to the integer dtype
+            shape = list(get_aval(x).shape)
+            shape[axis] = width
+            parts.append(lax.broadcast_to(cast(value, dtype), tuple(shape)))
+        x = _pad_axis(x, axis, parts[0], parts[1])
+    return x
+
+
+def _pad_linear_ramp(x: Any, widths: np.ndarray, end_values: Any) -> Any:
+    """Ramps from ``end_values`` to the edge (excluded), one axis after another (JAX's)."""
+    from ftrans import numpy as fnp_
+    dtype = get_aval(x).dtype
+    ndim = get_aval(x).ndim
+    ends = np.broadcast_to(np.asarray(end_values), (ndim, 2))
+    for axis, (lo, hi) in enumerate(widths):
+        if not (lo or hi):
+            continue
+        edges = (lax.index_in_dim(x, 0, axis, False),
+                 lax.index_in_dim(x, get_aval(x).shape[axis] - 1, axis, False))
+        ramps = [fnp_.linspace(ends[axis, side], edges[side], int(width), endpoint=False,
+                               dtype=dtype, axis=axis)
+                 for side, width in ((0, lo), (1, hi))]
+        x = _pad_axis(x, axis, ramps[0], lax.rev(ramps[1], (axis,)))
+    return x
 
 
 def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Any:
@@ -65,11 +121,12 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     ``(before, after)``, or one pair per axis).
 
     Modes: 'constant' (``constant_values``, scalars or per-axis pairs, possibly traced),
-    'edge', 'reflect', 'symmetric', 'wrap' (``reflect_type='even'``). Differentiable.
+    'edge', 'reflect', 'symmetric' (``reflect_type`` 'even' or 'odd'), 'wrap', 'maximum',
+    'minimum', 'mean', 'median' (``stat_length``), 'linear_ramp' (``end_values``) and 'empty'
+    (zeros, as JAX). Differentiable.
 
     Raises:
-      NotImplementedError: other modes ('linear_ramp', 'maximum', 'mean', 'median',
-        'minimum', 'empty', callables) or ``reflect_type='odd'``.
+      NotImplementedError: a callable mode.
       ValueError: bad ``pad_width`` or an empty axis with a non-constant mode (as NumPy).
 
     >>> import ftrans.numpy as fnp, numpy as np
@@ -78,17 +135,40 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     """
     x = asarray_strong(array)
     aval = get_aval(x)
-    if mode in _TABLE_MODES:
-        if kwargs.get("reflect_type", "even") != "even":
-            raise NotImplementedError("pad: reflect_type='odd' is not supported")
+    reflect_type = kwargs.get("reflect_type", "even")
+    if mode in _TABLE_MODES and (reflect_type == "even" or mode in ("edge", "wrap")):
         table = np.pad(_numbers(aval.shape), pad_width, mode=mode)
         return take_by_table(x, table)
-    if mode != "constant":
+    if mode not in ("constant", "empty", "linear_ramp", "reflect", "symmetric", *_STAT_MODES):
         raise NotImplementedError(f"pad: mode {mode!r} is not supported; use 'constant', "
-                                  f"'edge', 'reflect', 'symmetric' or 'wrap'")
+                                  f"'edge', 'reflect', 'symmetric', 'wrap', 'maximum', "
+                                  f"'minimum', 'mean', 'median', 'linear_ramp' or 'empty'")
     widths = np.broadcast_to(np.asarray(pad_width, np.int64), (aval.ndim, 2))
     if np.any(widths < 0):
         raise ValueError("index can't contain negative values")
+    if mode in ("reflect", "symmetric"):  # reflect_type='odd': 2 * edge - the reflection
+        if reflect_type != "odd":
+            raise ValueError(f"pad: reflect_type must be 'even' or 'odd', got {reflect_type!r}")
+        for axis, (lo, hi) in enumerate(widths):
+            # NumPy's chunks: at most one period at a time, each about the new edge
+            period = builtins.max(aval.shape[axis] - (mode == "reflect"), 1)
+            lo, hi = int(lo), int(hi)
+            while lo or hi:
+                step = (min(lo, period), min(hi, period))
+                lo, hi = lo - step[0], hi - step[1]
+                axis_widths = [(0, 0)] * aval.ndim
+                axis_widths[axis] = step
+                numbers = _numbers(get_aval(x).shape)
+                even = take_by_table(x, np.pad(numbers, axis_widths, mode=mode))
+                edge = take_by_table(x, np.pad(numbers, axis_widths, mode="edge"))
+                x = lax.sub(lax.add(edge, edge), even)
+        return x
+    if mode in _STAT_MODES:
+        return _pad_stat(x, widths, mode, kwargs.get("stat_length"))
+    if mode == "linear_ramp":
+        return _pad_linear_ramp(x, widths, kwargs.get("end_values", 0))
+    if mode == "empty":
+        return lax.pad(x, cast(0, aval.dtype), [(int(lo), int(hi), 0) for lo, hi in widths])
     values = make_array(kwargs.get("constant_values", 0))
     if not isinstance(values, Tracer):
         values = np.broadcast_to(np.asarray(values), (aval.ndim, 2))
@@ -140,9 +220,11 @@ def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
     return take_by_table(source, table)
 
 
-def delete(arr: Any, obj: Any, axis: int | None = None) -> Any:
+def delete(arr: Any, obj: Any, axis: int | None = None, *,
+           assume_unique_indices: bool = False) -> Any:
     """``arr`` without the entries at the (concrete) indices, slice or mask ``obj`` along
-    ``axis`` (of the flattened array when None).
+    ``axis`` (of the flattened array when None). ``assume_unique_indices`` (JAX's hint) is
+    accepted and ignored.
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.delete(np.arange(6).reshape(2, 3), 1, axis=1)

@@ -82,12 +82,22 @@ def _masked(a: Any, where: Any, fill: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
+def _reduce_dtype(dtype: np.dtype, requested: Any, promote_integers: bool) -> np.dtype:
+    if requested is not None:
+        return np.dtype(requested)
+    if not promote_integers and dtype.kind in "iu":
+        return dtype
+    return _sum_dtype(dtype)
+
+
 def sum(a: Any, axis: Axis = None, dtype: Any = None, out: None = None,  # noqa: A001
-        keepdims: bool = False, initial: Any = None, where: Any = True) -> Any:
+        keepdims: bool = False, initial: Any = None, where: Any = True, *,
+        promote_integers: bool = True) -> Any:
     """Sum of the elements over ``axis`` (all axes by default).
 
     Bools and integers narrower than 64 bits are summed in int64 (uint64 for unsigned), as in
-    NumPy; ``dtype`` overrides. ``initial`` is added to every sum; ``where`` masks elements.
+    NumPy; ``dtype`` overrides, and ``promote_integers=False`` (JAX) keeps the integer dtype.
+    ``initial`` is added to every sum; ``where`` masks elements.
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.sum(np.array([[True, False], [True, True]]), axis=0)
@@ -95,7 +105,7 @@ def sum(a: Any, axis: Axis = None, dtype: Any = None, out: None = None,  # noqa:
     """
     check_no_out(out, "sum")
     a, shape, axes = _prepare(a, axis)
-    out_dtype = np.dtype(dtype) if dtype is not None else _sum_dtype(get_aval(a).dtype)
+    out_dtype = _reduce_dtype(get_aval(a).dtype, dtype, promote_integers)
     x = _masked(cast(a, out_dtype), where, 0)
     total = lax.reduce_sum(x, axes)
     if initial is not None:
@@ -104,11 +114,12 @@ def sum(a: Any, axis: Axis = None, dtype: Any = None, out: None = None,  # noqa:
 
 
 def prod(a: Any, axis: Axis = None, dtype: Any = None, out: None = None,
-         keepdims: bool = False, initial: Any = None, where: Any = True) -> Any:
+         keepdims: bool = False, initial: Any = None, where: Any = True, *,
+         promote_integers: bool = True) -> Any:
     """Product of the elements over ``axis``, with :func:`sum`'s dtype rules."""
     check_no_out(out, "prod")
     a, shape, axes = _prepare(a, axis)
-    out_dtype = np.dtype(dtype) if dtype is not None else _sum_dtype(get_aval(a).dtype)
+    out_dtype = _reduce_dtype(get_aval(a).dtype, dtype, promote_integers)
     x = _masked(cast(a, out_dtype), where, 1)
     total = lax_reductions.reduce_prod(x, axes) if axes else x
     if initial is not None:

@@ -110,7 +110,7 @@ def _membership(element: Any, test: Any) -> Any:
 
 
 def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False,
-         *, kind: str | None = None) -> Any:
+         *, kind: str | None = None, method: str = "auto") -> Any:
     """Elementwise: whether each element of ``element`` is in ``test_elements`` (flattened);
     the result has ``element``'s shape and works under every transformation.
 
@@ -120,6 +120,7 @@ def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: 
       assume_unique: accepted for NumPy compatibility (the result is the same).
       invert: return the negation.
       kind: None, 'sort' or 'table' (NumPy's algorithm choice; the result is the same).
+      method: JAX's algorithm choice, accepted (the result is the same).
 
     Returns:
       A boolean array of ``element``'s shape.

@@ -322,10 +322,10 @@ def hstack(tup: Sequence[Any], *, dtype: Any = None) -> Any:
     return concatenate(arrays, axis, dtype=dtype)
 
 
-def dstack(tup: Sequence[Any]) -> Any:
-    """Stack arrays along the third axis after :func:`atleast_3d`."""
+def dstack(tup: Sequence[Any], dtype: Any = None) -> Any:
+    """Stack arrays along the third axis after :func:`atleast_3d` (cast to ``dtype``)."""
     check_sequence(tup, "dstack", "the arrays to join")
-    return concatenate([_at_least(a, 3) for a in tup], 2)
+    return concatenate([_at_least(a, 3) for a in tup], 2, dtype=dtype)
 
 
 def column_stack(tup: Sequence[Any]) -> Any:

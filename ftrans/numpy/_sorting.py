@@ -44,9 +44,10 @@ def _check_kind(kind: Any, name: str) -> None:
 
 
 def sort(a: Any, axis: int | None = -1, kind: str | None = None, order: None = None, *,
-         stable: bool | None = None) -> Any:
-    """A sorted copy of ``a`` along ``axis`` (of the flattened array when None); NaNs last.
-    Every ``kind`` gives the same (stable) result. Differentiable: the derivative follows the
+         stable: bool | None = None, descending: bool = False) -> Any:
+    """A sorted copy of ``a`` along ``axis`` (of the flattened array when None); NaNs last
+    (first with ``descending=True``, JAX's keyword: the ascending result reversed). Every
+    ``kind`` gives the same (stable) result. Differentiable: the derivative follows the
     permutation.
 
     >>> import ftrans.numpy as fnp, numpy as np
@@ -56,12 +57,14 @@ def sort(a: Any, axis: int | None = -1, kind: str | None = None, order: None = N
     """
     _check_kind(kind, "sort")
     a, ax = _sort_input(a, axis, order, "sort")
-    return lax_sorting.sort(a, ax)
+    result = lax_sorting.sort(a, ax)
+    return lax.rev(result, (ax,)) if descending else result
 
 
 def argsort(a: Any, axis: int | None = -1, kind: str | None = None, order: None = None, *,
-            stable: bool | None = None) -> Any:
-    """Indices that sort ``a`` along ``axis`` (int64); stable (ties keep their order).
+            stable: bool | None = None, descending: bool = False, dtype: Any = None) -> Any:
+    """Indices that sort ``a`` along ``axis`` (int64, or ``dtype``); stable (ties keep their
+    order, also with ``descending=True``, as JAX).
 
     >>> import ftrans.numpy as fnp, numpy as np
     >>> fnp.argsort(np.array([2, 0, 2, 1]))
@@ -70,7 +73,13 @@ def argsort(a: Any, axis: int | None = -1, kind: str | None = None, order: None 
     _check_kind(kind, "argsort")
     a, ax = _sort_input(a, axis, order, "argsort")
     iota = lax.broadcasted_iota(np.int64, get_aval(a).shape, ax)
-    return lax_sorting.sort([lax.stop_gradient(a), iota], ax, 1)[1]
+    a = lax.stop_gradient(a)
+    if descending:  # reversed first, so that ties keep their order once reversed back
+        a, iota = lax.rev(a, (ax,)), lax.rev(iota, (ax,))
+    indices = lax_sorting.sort([a, iota], ax, 1)[1]
+    if descending:
+        indices = lax.rev(indices, (ax,))
+    return indices if dtype is None else cast(indices, np.dtype(dtype))
 
 
 def lexsort(keys: Any, axis: int = -1) -> Any:
@@ -110,7 +119,8 @@ def _nan_aware_less(x: Any, y: Any) -> Any:
     return lax.bitwise_or(less, lax.bitwise_and(y_nan, lax.bitwise_not(x_nan)))
 
 
-def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
+def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *,
+                 method: str = "scan") -> Any:
     """Where to insert ``v`` into the sorted 1-d ``a`` to keep it sorted: for ``side='left'``
     the first suitable position, for ``'right'`` the last (int64, ``v``'s shape).
 
@@ -126,6 +136,8 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
     """
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
+    if method not in ("scan", "scan_unrolled", "sort", "compare_all"):  # JAX's; same result
+        raise ValueError(f"invalid argument method={method!r} for searchsorted")
     a, v = asarray_strong(a), asarray_strong(v)
     if get_aval(a).ndim != 1:
         raise ValueError("object too deep for desired array" if get_aval(a).ndim else
@@ -159,7 +171,8 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
 
 def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
            return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True,
-           size: int | None = None, fill_value: Any = None) -> Any:
+           size: int | None = None, fill_value: Any = None,
+           sorted: bool = True) -> Any:  # noqa: A002
     """The sorted unique elements of ``ar`` (flattened), optionally with the index of each
     one's first occurrence, the inverse (``ar``'s shape) and the counts.
 
@@ -167,7 +180,8 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
     unique elements is unknown, so pass a static ``size``: the first ``size`` unique values are
     returned, padded with ``fill_value`` (default: the smallest element); padded indices are 0
     and padded counts 0. Under ``grad`` and ``jvp`` the values are concrete, so ``size`` may be
-    omitted. The unique values are differentiable.
+    omitted. The unique values are differentiable. ``sorted`` (JAX's) is accepted: the values
+    are always sorted.
 
     Raises:
       ConcretizationError: ``ar`` is abstract and ``size`` is not given.

@@ -521,8 +521,8 @@ def histogram_edges(a: Any, bins: Any, range: Any) -> Any:  # noqa: A002
             if not (np.isfinite(lo) and np.isfinite(hi)):
                 raise ValueError(f"autodetected range of [{lo}, {hi}] is not finite")
         else:  # abstract data: the range is computed, like the counts
-            lo = reductions.min(lax.stop_gradient(a))
-            hi = reductions.max(lax.stop_gradient(a))
+            lo = reductions.min(a)
+            hi = reductions.max(a)
             same = lax.eq(lo, hi)
             lo = cast(lo, dtype)
             hi = cast(hi, dtype)
@@ -534,4 +534,12 @@ def histogram_edges(a: Any, bins: Any, range: Any) -> Any:  # noqa: A002
         lo, hi = lo - 0.5, hi + 0.5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return np.linspace(lo, hi, bins + 1, endpoint=True, dtype=dtype)
+        edges = np.linspace(lo, hi, bins + 1, endpoint=True, dtype=dtype)
+    if range is None and isinstance(a, Tracer) and get_aval(a).size:
+        # NumPy's values, differentiable in the data's extremes (JAX's derivative)
+        steps = np.linspace(0.0, 1.0, bins + 1).astype(dtype)
+        lo_t, hi_t = (cast(r(a), dtype) for r in (reductions.min, reductions.max))
+        lo_t = lax.mul(lax.sub(lo_t, lax.stop_gradient(lo_t)), dtype.type(1) - steps)
+        hi_t = lax.mul(lax.sub(hi_t, lax.stop_gradient(hi_t)), steps)
+        return lax.add(edges, lax.add(lo_t, hi_t))
+    return edges

@@ -124,8 +124,12 @@ def test_pad_traced_constant_values_and_gradients() -> None:
 
 
 def test_errors() -> None:
-    with pytest.raises(NotImplementedError, match="mode 'mean'"):
-        fnp.pad(np.ones(3), 1, mode="mean")
+    with pytest.raises(NotImplementedError, match="is not supported"):
+        fnp.pad(np.ones(3), 1, mode=lambda vector, width, axis, kwargs: None)
+    with pytest.raises(ValueError, match="can't extend empty axis"):
+        fnp.pad(np.ones(0), 1, mode="mean")
+    with pytest.raises(ValueError, match="reflect_type"):
+        fnp.pad(np.ones(3), 1, mode="reflect", reflect_type="neither")
     with pytest.raises(ValueError, match="can't extend empty axis"):
         fnp.pad(np.ones(0), 1, mode="edge")
     with pytest.raises(TypeError, match="indices must be concrete"):
