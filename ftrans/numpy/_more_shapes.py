@@ -25,7 +25,9 @@ from ftrans.numpy._creation import array as make_array, linspace
 from ftrans.numpy._elementwise import multiply, power
 from ftrans.numpy._indexing import take_along_axis
 from ftrans.numpy._shapes import split
-from ftrans.numpy._math import clip, remainder
+from ftrans.numpy._math import clip, remainder, round as round_
+from ftrans.numpy._reductions import max as max_, mean, min as min_
+from ftrans.numpy._statistics import median
 
 __all__ = ["pad", "insert", "delete", "rot90", "kron", "select", "choose", "logspace",
            "hsplit", "vsplit", "dsplit"]
@@ -59,7 +61,7 @@ def _concrete_index(obj: Any, name: str) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 _TABLE_MODES = ("edge", "reflect", "symmetric", "wrap")
-_STAT_MODES = {"maximum": "max", "minimum": "min", "mean": "mean", "median": "median"}
+_STAT_MODES = {"maximum": max_, "minimum": min_, "mean": mean, "median": median}
 
 
 def _pad_axis(x: Any, axis: int, before: Any, after: Any) -> Any:
@@ -68,8 +70,7 @@ def _pad_axis(x: Any, axis: int, before: Any, after: Any) -> Any:
 
 def _pad_stat(x: Any, widths: np.ndarray, mode: str, stat_length: Any) -> Any:
     """NumPy's statistic modes, one axis after another (later axes see the earlier pads)."""
-    from ftrans import numpy as fnp_  # the reductions import this module
-    reduce = getattr(fnp_, _STAT_MODES[mode])
+    reduce = _STAT_MODES[mode]
     dtype = get_aval(x).dtype
     ndim = get_aval(x).ndim
     lengths = None if stat_length is None else np.broadcast_to(
@@ -90,7 +91,7 @@ def _pad_stat(x: Any, widths: np.ndarray, mode: str, stat_length: Any) -> Any:
                 lax.slice_in_dim(x, n - length, n, 1, axis)
             value = reduce(chunk, axis=axis, keepdims=True)
             if dtype.kind in "iub" and mode in ("mean", "median"):
-                value = fnp_.round(value)  # NumPy rounds to the integer dtype
+                value = round_(value)  # NumPy rounds to the integer dtype
             shape = list(get_aval(x).shape)
             shape[axis] = width
             parts.append(lax.broadcast_to(cast(value, dtype), tuple(shape)))
@@ -100,7 +101,6 @@ def _pad_stat(x: Any, widths: np.ndarray, mode: str, stat_length: Any) -> Any:
 
 def _pad_linear_ramp(x: Any, widths: np.ndarray, end_values: Any) -> Any:
     """Ramps from ``end_values`` to the edge (excluded), one axis after another (JAX's)."""
-    from ftrans import numpy as fnp_
     dtype = get_aval(x).dtype
     ndim = get_aval(x).ndim
     ends = np.broadcast_to(np.asarray(end_values), (ndim, 2))
@@ -109,7 +109,7 @@ def _pad_linear_ramp(x: Any, widths: np.ndarray, end_values: Any) -> Any:
             continue
         edges = (lax.index_in_dim(x, 0, axis, False),
                  lax.index_in_dim(x, get_aval(x).shape[axis] - 1, axis, False))
-        ramps = [fnp_.linspace(ends[axis, side], edges[side], int(width), endpoint=False,
+        ramps = [linspace(ends[axis, side], edges[side], int(width), endpoint=False,
                                dtype=dtype, axis=axis)
                  for side, width in ((0, lo), (1, hi))]
         x = _pad_axis(x, axis, ramps[0], lax.rev(ramps[1], (axis,)))
