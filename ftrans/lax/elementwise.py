@@ -49,7 +49,7 @@ from ftrans.lax.complex_parts import complex  # noqa: F401, A004  (lax's name, r
 from ftrans.lax.complex_parts import (  # noqa: F401  (ftrans.lax.elementwise.X)
     complex_dtype, complex_p, conj, conj_p, imag, imag_p, real, real_p,
 )
-from ftrans.zero_cotangent import div_zero_wins_p, mul_zero_wins_p, zero_cotangent_enabled
+from ftrans import zero_cotangent
 
 __all__ = [
     "ANY", "FLOAT", "NUMERIC", "REAL", "REAL_FLOAT", "ROUND_AWAY_FROM_ZERO",
@@ -73,16 +73,16 @@ __all__ = [
 def tangent_mul(t: Any, partial: Any) -> Any:
     """A tangent (or anything linear in it) times a partial derivative: ``mul``, or
     ``mul_zero_wins`` in the zero-cotangent mode (ftrans.zero_cotangent). For jvp rules."""
-    if zero_cotangent_enabled():
-        return mul_zero_wins_p.bind(t, partial)
+    if zero_cotangent.zero_cotangent_enabled():
+        return zero_cotangent.mul_zero_wins_p.bind(t, partial)
     return mul(t, partial)
 
 
 def tangent_div(t: Any, denominator: Any) -> Any:
     """A tangent divided by a value: ``div``, or ``div_zero_wins`` in the zero-cotangent
     mode. For jvp rules."""
-    if zero_cotangent_enabled():
-        return div_zero_wins_p.bind(t, denominator)
+    if zero_cotangent.zero_cotangent_enabled():
+        return zero_cotangent.div_zero_wins_p.bind(t, denominator)
     return div(t, denominator)
 
 
