@@ -50,6 +50,7 @@ from ftrans.lax.complex_parts import (  # noqa: F401  (ftrans.lax.elementwise.X)
     complex_dtype, complex_p, conj, conj_p, imag, imag_p, real, real_p,
 )
 from ftrans import zero_cotangent
+from ftrans.zero_cotangent import zero_cotangent_enabled
 
 __all__ = [
     "ANY", "FLOAT", "NUMERIC", "REAL", "REAL_FLOAT", "ROUND_AWAY_FROM_ZERO",
@@ -73,7 +74,7 @@ __all__ = [
 def tangent_mul(t: Any, partial: Any) -> Any:
     """A tangent (or anything linear in it) times a partial derivative: ``mul``, or
     ``mul_zero_wins`` in the zero-cotangent mode (ftrans.zero_cotangent). For jvp rules."""
-    if zero_cotangent.zero_cotangent_enabled():
+    if zero_cotangent_enabled():
         return zero_cotangent.mul_zero_wins_p.bind(t, partial)
     return mul(t, partial)
 
@@ -81,7 +82,7 @@ def tangent_mul(t: Any, partial: Any) -> Any:
 def tangent_div(t: Any, denominator: Any) -> Any:
     """A tangent divided by a value: ``div``, or ``div_zero_wins`` in the zero-cotangent
     mode. For jvp rules."""
-    if zero_cotangent.zero_cotangent_enabled():
+    if zero_cotangent_enabled():
         return zero_cotangent.div_zero_wins_p.bind(t, denominator)
     return div(t, denominator)
 
