@@ -21,7 +21,7 @@ from ftrans.core import (
     new_trace,
 )
 from ftrans.interpreters.jvp import (
-    JVPTrace, JVPTracer, Zero, is_differentiable_dtype, split_outputs,
+    JVPTrace, JVPTracer, LinearizeTrace, Zero, is_differentiable_dtype, split_outputs,
 )
 from ftrans.interpreters.partial_eval import PartialEvalTrace
 from ftrans.interpreters.staging import StagingTrace
@@ -255,7 +255,7 @@ def linearize_flat(fun_flat: Callable[[list[Any]], tuple[list[Any], Any]],
     in_avals = [get_aval(p) for p in flat_primals]
     with new_trace(PartialEvalTrace, description) as pe:
         tangent_args = [pe.new_arg(a) for a in in_avals]
-        with new_trace(JVPTrace, description) as jt:
+        with new_trace(LinearizeTrace, description) as jt:
             ins = [JVPTracer(jt, p, t) if is_differentiable_dtype(a.dtype) else p
                    for p, t, a in zip(flat_primals, tangent_args, in_avals)]
             out_flat, extra = fun_flat(ins)

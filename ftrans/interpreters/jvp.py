@@ -20,16 +20,17 @@ from ftrans.core import (
     ShapedArray,
     Trace,
     Tracer,
+    current_trace_var,
     get_aval,
     new_trace,
 )
-from ftrans.interpreters.staging import trace_flat
+from ftrans.interpreters.staging import StagingTracer, trace_flat
 from ftrans.ir import ClosedJaxpr, eval_jaxpr
 
 __all__ = [
-    "JVPTrace", "JVPTracer", "Zero", "add_any_p", "defbilinear", "defjvp", "defjvp_zero",
-    "deflinear", "instantiate_zeros", "is_differentiable_dtype", "jvp_jaxpr", "jvp_rules",
-    "split_outputs",
+    "IDENTITY", "JVPTrace", "JVPTracer", "LinearizeTrace", "NEGATE", "PartialRules", "Zero",
+    "add_any_p", "defbilinear", "defjvp", "defjvp_zero", "deflinear", "instantiate_zeros",
+    "is_differentiable_dtype", "jvp_jaxpr", "jvp_rules", "partial_rules", "split_outputs",
 ]
 
 # jvp_rules[prim](primals, tangents, **params) -> (out, out_dot): arrays positional, params
@@ -112,6 +113,27 @@ class JVPTrace(Trace):
     def __init__(self, parent: Trace | None, description: str = "jvp"):
         super().__init__(parent, description)
 
+    def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        # Trace.process_primitive and process in one loop: the hottest path of eager grad
+        primals = []
+        tangents = []
+        mine = False
+        for x in args:
+            if type(x) is JVPTracer and x._trace is self:
+                primals.append(x.primal)
+                tangents.append(x.tangent)
+                mine = True
+            else:
+                primals.append(x)
+                tangents.append(Zero.like(x))
+        if not mine:
+            return self.parent.process_primitive(prim, args, params)
+        token = current_trace_var.set(self.parent)
+        try:
+            return self._apply_rule(prim, primals, tangents, params)
+        finally:
+            current_trace_var.reset(token)
+
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         primals = []
         tangents = []
@@ -122,6 +144,9 @@ class JVPTrace(Trace):
             else:
                 primals.append(x)
                 tangents.append(Zero.like(x))
+        return self._apply_rule(prim, primals, tangents, params)
+
+    def _apply_rule(self, prim: Primitive, primals: list, tangents: list, params: dict) -> Any:
         rule = jvp_rules.get(prim)
         if rule is None:
             raise MissingRuleError(prim, "jvp")
@@ -131,6 +156,118 @@ class JVPTrace(Trace):
         if type(out_dot) is Zero:
             return out
         return JVPTracer(self, out, out_dot)
+
+
+# ---------------------------------------------------------------------------------------------
+# Partial derivatives: the tangent as a sum of tangent-times-partial terms
+# ---------------------------------------------------------------------------------------------
+
+IDENTITY = "identity"  # a partial of one: the tangent passes unchanged (add)
+NEGATE = "negate"      # a partial of minus one: the tangent negated (sub's second operand)
+
+
+class PartialRules:
+    """How an elementwise primitive's tangent is made from its partial derivatives.
+
+    ``rules[i](ans, *primals, **params)`` is the partial derivative by argument ``i`` (or
+    :data:`IDENTITY`, :data:`NEGATE`, or None where the output does not depend on the
+    argument); argument i's tangent contributes ``product(tangent, partial)``. ``product`` is
+    ``mul``; with ``zero_wins`` the rule follows the zero-cotangent mode, which swaps in
+    ``zero_wins_product`` when ``zero_wins_mode()`` says so.
+    """
+
+    __slots__ = ("rules", "product", "negate", "zero_wins_product", "zero_wins_mode")
+
+    def __init__(self, rules: Sequence[Any], product: Primitive, negate: Primitive,
+                 zero_wins_product: Primitive | None = None,
+                 zero_wins_mode: Callable[[], bool] | None = None):
+        self.rules = tuple(rules)
+        self.product = product
+        self.negate = negate
+        self.zero_wins_product = zero_wins_product
+        self.zero_wins_mode = zero_wins_mode
+
+
+# partial_rules[prim]: a PartialRules, registered (with the jvp rule they define) by
+# ftrans.lax.elementwise.defpartials. LinearizeTrace uses them to record the tangent directly.
+partial_rules: dict[Primitive, PartialRules] = {}
+
+
+class LinearizeTrace(JVPTrace):
+    """The jvp interpreter of ``linearize``, above the partial-evaluation trace that records
+    the tangents (its parent).
+
+    A primitive with :data:`partial_rules` takes a short path: the primal output and the
+    partial derivatives are computed on the trace below the recording one, and each tangent
+    term is recorded directly (one ``mul`` per differentiated argument), instead of running
+    the jvp rule with every primal operation passing through partial evaluation first. Other
+    primitives run their jvp rule as under :class:`JVPTrace`. Both record the same program.
+    """
+
+    __slots__ = ()
+
+    def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        entry = partial_rules.get(prim)
+        if entry is None:
+            return JVPTrace.process_primitive(self, prim, args, params)
+        primals = []
+        tangents = []
+        mine = False
+        for x in args:
+            if type(x) is JVPTracer and x._trace is self:
+                primals.append(x.primal)
+                tangents.append(x.tangent)
+                mine = True
+            else:
+                primals.append(x)
+                tangents.append(None)
+        if not mine:
+            return self.parent.process_primitive(prim, args, params)
+        tape = self.parent
+        product = entry.product
+        if entry.zero_wins_mode is not None and entry.zero_wins_mode():
+            product = entry.zero_wins_product
+        out_dot = None
+        several = False
+        token = current_trace_var.set(tape.parent)  # the primal work skips the recording trace
+        try:
+            ans = prim.bind(*primals, **params)
+            for t, rule in zip(tangents, entry.rules):
+                if t is None or rule is None:
+                    continue
+                if rule is IDENTITY:
+                    term = t
+                elif rule is NEGATE:
+                    term = tape.process_primitive(entry.negate, (t,), {})
+                else:
+                    term_args = (t, rule(ans, *primals, **params))
+                    if type(t) is StagingTracer and t._trace is tape:  # the common case
+                        term = tape.record(product, term_args, {})
+                    else:
+                        term = tape.process_primitive(product, term_args, {})
+                if out_dot is None:
+                    out_dot = term
+                else:
+                    out_dot = [out_dot, term] if not several else out_dot + [term]
+                    several = True
+        finally:
+            current_trace_var.reset(token)
+        if out_dot is None:
+            return ans
+        out_aval = get_aval(ans)
+        if not several and get_aval(out_dot) is out_aval:
+            return JVPTracer(self, ans, out_dot)
+        token = current_trace_var.set(tape)
+        try:
+            if several:
+                terms = out_dot
+                out_dot = terms[0]
+                for term in terms[1:]:
+                    out_dot = _add_tangents(out_dot, term)
+            out_dot = match_shape(out_dot, out_aval)
+        finally:
+            current_trace_var.reset(token)
+        return JVPTracer(self, ans, out_dot)
 
 
 def split_outputs(trace: JVPTrace, outs: Sequence[Any]) -> tuple[list[Any], list[Any]]:

@@ -16,6 +16,7 @@ from ftrans.core import (
     Primitive,
     ShapedArray,
     Trace,
+    NUMPY_SCALAR_AVALS,
     Tracer,
     escaped_tracer_error,
     get_aval,
@@ -93,10 +94,16 @@ class StagingTrace(Trace):
         for x in args:
             if type(x) is StagingTracer and x._trace is self:
                 atom = x.program_var
+                avals.append(atom.aval)
             else:
-                atom = self.atom(x)
+                scalar_aval = NUMPY_SCALAR_AVALS.get(type(x))
+                if scalar_aval is not None:  # a NumPy scalar: a literal of a known type
+                    atom = Literal(x, scalar_aval)
+                    avals.append(scalar_aval)
+                else:
+                    atom = self.atom(x)
+                    avals.append(atom.aval)
             inputs.append(atom)
-            avals.append(atom.aval)
         out_aval = prim.abstract_eval(*avals, **params)
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]
