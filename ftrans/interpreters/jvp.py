@@ -210,6 +210,20 @@ class LinearizeTrace(JVPTrace):
         entry = partial_rules.get(prim)
         if entry is None:
             return JVPTrace.process_primitive(self, prim, args, params)
+        # one differentiated argument (unary primitives, a product by a constant): the
+        # commonest applications, taken without building lists
+        if len(args) == 1:
+            x = args[0]
+            if type(x) is JVPTracer and x._trace is self:
+                return self._one_tangent(prim, entry, (x.primal,), 0, x.tangent, params)
+            return self.parent.process_primitive(prim, args, params)
+        if len(args) == 2:
+            x, y = args
+            x_mine = type(x) is JVPTracer and x._trace is self
+            if x_mine != (type(y) is JVPTracer and y._trace is self):
+                if x_mine:
+                    return self._one_tangent(prim, entry, (x.primal, y), 0, x.tangent, params)
+                return self._one_tangent(prim, entry, (x, y.primal), 1, y.tangent, params)
         primals = []
         tangents = []
         mine = False
@@ -224,50 +238,72 @@ class LinearizeTrace(JVPTrace):
         if not mine:
             return self.parent.process_primitive(prim, args, params)
         tape = self.parent
+        below = tape.parent
         product = entry.product
         if entry.zero_wins_mode is not None and entry.zero_wins_mode():
             product = entry.zero_wins_product
-        out_dot = None
-        several = False
-        token = current_trace_var.set(tape.parent)  # the primal work skips the recording trace
+        ans = below.process_primitive(prim, tuple(primals), params)
+        terms = []
+        token = current_trace_var.set(below)  # the partials' work skips the recording trace
         try:
-            ans = prim.bind(*primals, **params)
             for t, rule in zip(tangents, entry.rules):
                 if t is None or rule is None:
                     continue
                 if rule is IDENTITY:
-                    term = t
+                    terms.append(t)
                 elif rule is NEGATE:
-                    term = tape.process_primitive(entry.negate, (t,), {})
+                    terms.append(tape.process_primitive(entry.negate, (t,), {}))
                 else:
-                    term_args = (t, rule(ans, *primals, **params))
-                    if type(t) is StagingTracer and t._trace is tape:  # the common case
-                        term = tape.record(product, term_args, {})
-                    else:
-                        term = tape.process_primitive(product, term_args, {})
-                if out_dot is None:
-                    out_dot = term
-                else:
-                    out_dot = [out_dot, term] if not several else out_dot + [term]
-                    several = True
+                    partial = rule(ans, *primals, **params)
+                    terms.append(tape.process_primitive(product, (t, partial), {}))
         finally:
             current_trace_var.reset(token)
-        if out_dot is None:
+        if not terms:
             return ans
-        out_aval = get_aval(ans)
-        if not several and get_aval(out_dot) is out_aval:
-            return JVPTracer(self, ans, out_dot)
         token = current_trace_var.set(tape)
         try:
-            if several:
-                terms = out_dot
-                out_dot = terms[0]
-                for term in terms[1:]:
-                    out_dot = _add_tangents(out_dot, term)
-            out_dot = match_shape(out_dot, out_aval)
+            out_dot = terms[0]
+            for term in terms[1:]:
+                out_dot = _add_tangents(out_dot, term)
+            out_dot = match_shape(out_dot, get_aval(ans))
         finally:
             current_trace_var.reset(token)
         return JVPTracer(self, ans, out_dot)
+
+    def _one_tangent(self, prim: Primitive, entry: PartialRules, primals: tuple, i: int,
+                     t: Any, params: dict) -> Any:
+        """The application when only argument ``i`` has a tangent, ``t``."""
+        tape = self.parent
+        below = tape.parent
+        ans = below.process_primitive(prim, primals, params)
+        rule = entry.rules[i]
+        if rule is None:
+            return ans
+        if rule is IDENTITY:
+            term = t
+        elif rule is NEGATE:
+            term = tape.process_primitive(entry.negate, (t,), {})
+        else:
+            product = entry.product
+            if entry.zero_wins_mode is not None and entry.zero_wins_mode():
+                product = entry.zero_wins_product
+            token = current_trace_var.set(below)  # the partial's work skips the recording
+            try:
+                partial = rule(ans, *primals, **params)
+            finally:
+                current_trace_var.reset(token)
+            if type(t) is StagingTracer and t._trace is tape:
+                term = tape.record(product, (t, partial), {})
+            else:
+                term = tape.process_primitive(product, (t, partial), {})
+        out_aval = get_aval(ans)
+        if get_aval(term) is not out_aval:
+            token = current_trace_var.set(tape)
+            try:
+                term = match_shape(term, out_aval)
+            finally:
+                current_trace_var.reset(token)
+        return JVPTracer(self, ans, term)
 
 
 def split_outputs(trace: JVPTrace, outs: Sequence[Any]) -> tuple[list[Any], list[Any]]:

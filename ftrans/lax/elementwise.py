@@ -35,7 +35,9 @@ from ftrans.interpreters.jvp import (
     defjvp_zero,
     partial_rules,
 )
-from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
+from ftrans.interpreters.transpose import (
+    NonLinearError, UndefPrimal, is_undefined, transpose_rules,
+)
 from ftrans.ir import JaxprEqn, Var
 from ftrans.lax.elementwise_base import (  # noqa: F401  (coerce_scalars: ftrans.lax.elementwise.X)
     ANY, FLOAT, NUMERIC, REAL, REAL_FLOAT, bind_binary, binary_primitive, broadcast_shapes,
@@ -210,11 +212,13 @@ defpartials(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
 
 
 def _mul_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
-    if is_undefined(x) and is_undefined(y):
-        raise NonLinearError("mul of two linear values is not linear")
-    if is_undefined(x):
-        return [unbroadcast(mul(ct, y), x.aval), None]
-    return [None, unbroadcast(mul(x, ct), y.aval)]
+    if type(x) is UndefPrimal:
+        if type(y) is UndefPrimal:
+            raise NonLinearError("mul of two linear values is not linear")
+        product = mul(ct, y)
+        return [product if get_aval(product) is x.aval else unbroadcast(product, x.aval), None]
+    product = mul(x, ct)
+    return [None, product if get_aval(product) is y.aval else unbroadcast(product, y.aval)]
 
 
 transpose_rules[mul_p] = _mul_transpose

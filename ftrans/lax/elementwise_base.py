@@ -134,7 +134,9 @@ def check_operand(x: Any, api: str) -> Any:
 def bind_binary(prim: Primitive, x: Any, y: Any) -> Any:
     tx, ty = type(x), type(y)
     if tx in CONCRETE_ARRAYS and ty in CONCRETE_ARRAYS:
-        if x.dtype != y.dtype:  # staged operands are checked by abstract_eval; these here
+        # staged operands are checked by abstract_eval; these here (two NumPy scalars of one
+        # type have one dtype: no need to ask, which costs more than the product)
+        if (tx is not ty or tx is np.ndarray) and x.dtype != y.dtype:
             prim.abstract_eval(get_aval(x), get_aval(y))
     else:
         # mostly tracers here: the error message is built only when the quick test fails
