@@ -13,16 +13,11 @@ from typing import Any, Callable, ParamSpec, Sequence
 import numpy as np
 
 from ftrans.aliasing import detach_from
-from ftrans.core import (
-    ShapedArray,
-    Tracer,
-    get_aval,
-    is_valid_array,
-    new_trace,
-)
+from ftrans.core import ShapedArray, Tracer, get_aval, is_valid_array, new_trace
 from ftrans.interpreters.jvp import (
-    JVPTrace, JVPTracer, LinearizeTrace, Zero, is_differentiable_dtype, split_outputs,
+    JVPTrace, JVPTracer, Zero, is_differentiable_dtype, split_outputs,
 )
+from ftrans.interpreters.linearize import LinearizeTrace
 from ftrans.interpreters.partial_eval import PartialEvalTrace
 from ftrans.interpreters.staging import StagingTrace
 from ftrans.interpreters.transpose import UndefPrimal, backward_pass

@@ -202,7 +202,7 @@ def get_aval(x: Any) -> ShapedArray:
     )
 
 
-NUMPY_SCALAR_AVALS = {t: make_aval((), np.dtype(t)) for t in (
+NUMPY_SCALAR_AVALS: dict[type, ShapedArray] = {t: make_aval((), np.dtype(t)) for t in (
     np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
     np.bool_, np.complex128, np.complex64)}
 
@@ -229,9 +229,8 @@ class Primitive:
     computes the result with NumPy; ``abstract_eval(*avals, **params)`` returns the result's
     :class:`ShapedArray` (a list of them when ``multiple_results``). Transformation rules live
     in the interpreters' tables (``jvp_rules``, ``transpose_rules``, ``batching_rules``, ...).
-    ``eager_impl``, when given, is what eager evaluation calls instead of ``impl``: the same
-    results, faster on NumPy scalars (a binary ufunc costs about 0.5 µs on two scalars, the
-    operator 0.04 µs); the compiler keeps ``impl`` (a ufunc takes ``out=``).
+    ``eager_impl`` (default ``impl``) is what eager evaluation calls: the same results, faster
+    on NumPy scalars (a binary ufunc on two costs 0.5 µs, ``*`` 0.04); the compiler uses ``impl``.
     """
 
     __slots__ = ("name", "_impl", "eager_impl", "abstract_eval", "multiple_results", "module")

@@ -27,14 +27,11 @@ from ftrans.interpreters.batching import (
     batching_rules, defbroadcasting, defvectorized, move_batch_axis,
 )
 from ftrans.interpreters.jvp import (
-    IDENTITY,
-    NEGATE,
-    PartialRules,
     add_any_p,
     defjvp,
     defjvp_zero,
-    partial_rules,
 )
+from ftrans.interpreters.linearize import IDENTITY, NEGATE, PartialRules, partial_rules
 from ftrans.interpreters.transpose import (
     NonLinearError, UndefPrimal, is_undefined, transpose_rules,
 )
