@@ -65,7 +65,9 @@ from ftrans.interpreters.jvp import (
     jvp_jaxpr,
     jvp_rules,
 )
-from ftrans.interpreters.linearize import IDENTITY, NEGATE, LinearizeTrace, partial_rules
+from ftrans.interpreters.linearize import (
+    ANSWER, IDENTITY, NEGATE, LinearizeTrace, partial_rules,
+)
 from ftrans.interpreters.partial_eval import (
     PartialEvalTrace,
     partial_eval_jaxpr,
@@ -113,7 +115,7 @@ __all__ = [
     # forward mode
     "JVPTrace", "JVPTracer", "Zero", "instantiate_zeros", "jvp_rules", "defjvp", "deflinear",
     "defbilinear", "defjvp_zero", "add_any_p", "jvp_jaxpr",
-    "defpartials", "IDENTITY", "NEGATE",
+    "defpartials", "IDENTITY", "NEGATE", "ANSWER",
     # linearize (partial evaluation)
     "PartialEvalTrace", "partial_eval_rules", "partial_eval_jaxpr", "LinearizeTrace",
     "partial_rules",

@@ -16,20 +16,23 @@ from ftrans.core import Primitive, current_trace_var, get_aval
 from ftrans.interpreters.jvp import JVPTrace, JVPTracer, add_tangents, match_shape
 from ftrans.interpreters.staging import StagingTracer
 
-__all__ = ["IDENTITY", "NEGATE", "LinearizeTrace", "PartialRules", "partial_rules"]
+__all__ = ["ANSWER", "IDENTITY", "NEGATE", "LinearizeTrace", "PartialRules", "partial_rules"]
 
 IDENTITY = "identity"  # a partial of one: the tangent passes unchanged (add)
 NEGATE = "negate"      # a partial of minus one: the tangent negated (sub's second operand)
+ANSWER = "answer"      # the partial is the output itself (exp)
+# an int i: the partial is argument i itself (mul: d(x*y)/dx = y is argument 1)
 
 
 class PartialRules:
     """How an elementwise primitive's tangent is made from its partial derivatives.
 
     ``rules[i](ans, *primals, **params)`` is the partial derivative by argument ``i`` (or
-    :data:`IDENTITY`, :data:`NEGATE`, or None where the output does not depend on the
-    argument); argument i's tangent contributes ``product(tangent, partial)``. ``product`` is
-    ``mul``; with ``zero_wins`` the rule follows the zero-cotangent mode, which swaps in
-    ``zero_wins_product`` when ``zero_wins_mode()`` says so.
+    :data:`IDENTITY`, :data:`NEGATE`, :data:`ANSWER`, the index of the argument that is the
+    partial, or None where the output does not depend on the argument); argument i's tangent
+    contributes ``product(tangent, partial)``. ``product`` is ``mul``; with ``zero_wins`` the
+    rule follows the zero-cotangent mode, which swaps in ``zero_wins_product`` when
+    ``zero_wins_mode()`` says so.
     """
 
     __slots__ = ("rules", "product", "negate", "zero_wins_product", "zero_wins_mode")
@@ -110,7 +113,12 @@ class LinearizeTrace(JVPTrace):
                 elif rule is NEGATE:
                     terms.append(tape.process_primitive(entry.negate, (t,), {}))
                 else:
-                    partial = rule(ans, *primals, **params)
+                    if type(rule) is int:
+                        partial = primals[rule]
+                    elif rule is ANSWER:
+                        partial = ans
+                    else:
+                        partial = rule(ans, *primals, **params)
                     terms.append(tape.process_primitive(product, (t, partial), {}))
         finally:
             current_trace_var.reset(token)
@@ -143,11 +151,16 @@ class LinearizeTrace(JVPTrace):
             product = entry.product
             if entry.zero_wins_mode is not None and entry.zero_wins_mode():
                 product = entry.zero_wins_product
-            token = current_trace_var.set(below)  # the partial's work skips the recording
-            try:
-                partial = rule(ans, *primals, **params)
-            finally:
-                current_trace_var.reset(token)
+            if type(rule) is int:  # no work, no trace to switch to
+                partial = primals[rule]
+            elif rule is ANSWER:
+                partial = ans
+            else:
+                token = current_trace_var.set(below)  # the partial's work skips the recording
+                try:
+                    partial = rule(ans, *primals, **params)
+                finally:
+                    current_trace_var.reset(token)
             if type(t) is StagingTracer and t._trace is tape:
                 # the parent of a LinearizeTrace is a PartialEvalTrace (linearize_flat)
                 term = tape.record(product, (t, partial), {})  # pyright: ignore[reportAttributeAccessIssue]

@@ -31,7 +31,9 @@ from ftrans.interpreters.jvp import (
     defjvp,
     defjvp_zero,
 )
-from ftrans.interpreters.linearize import IDENTITY, NEGATE, PartialRules, partial_rules
+from ftrans.interpreters.linearize import (
+    ANSWER, IDENTITY, NEGATE, PartialRules, partial_rules,
+)
 from ftrans.interpreters.transpose import (
     NonLinearError, UndefPrimal, is_undefined, transpose_rules,
 )
@@ -183,7 +185,8 @@ def mul(x: Any, y: Any) -> Any:
 def defpartials(prim: Primitive, *rules: Any, zero_wins: bool = False) -> None:
     """Define an elementwise ``prim``'s derivative by its partial derivatives, one per
     argument: ``rule(ans, *primals, **params)`` (a value), ``IDENTITY`` (a partial of one),
-    ``NEGATE`` (minus one) or ``None`` (no dependence). The jvp rule sums
+    ``NEGATE`` (minus one), ``ANSWER`` (the output), an int ``i`` (argument ``i``) or ``None``
+    (no dependence). The jvp rule sums
     ``tangent_i * partial_i`` (``tangent_mul`` with ``zero_wins``, for partials that may be
     infinite); ``linearize`` records the same terms directly (``partial_rules``)."""
     def contribution(rule: Any) -> Any:
@@ -194,6 +197,10 @@ def defpartials(prim: Primitive, *rules: Any, zero_wins: bool = False) -> None:
         if rule is NEGATE:
             return lambda g, ans, *primals, **params: neg(g)
         product = tangent_mul if zero_wins else mul
+        if rule is ANSWER:
+            return lambda g, ans, *primals, **params: product(g, ans)
+        if type(rule) is int:
+            return lambda g, ans, *primals, **params: product(g, primals[rule])
         return lambda g, ans, *primals, **params: product(g, rule(ans, *primals, **params))
 
     defjvp(prim, *map(contribution, rules))
@@ -205,7 +212,7 @@ def defpartials(prim: Primitive, *rules: Any, zero_wins: bool = False) -> None:
 defpartials(neg_p, NEGATE)
 defpartials(add_p, IDENTITY, IDENTITY)
 defpartials(sub_p, IDENTITY, NEGATE)
-defpartials(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
+defpartials(mul_p, 1, 0)
 
 
 def _mul_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
@@ -512,7 +519,7 @@ def rsqrt(x: Any) -> Any:
     return rsqrt_p.bind(check_operand(x, "lax.rsqrt"))
 
 
-defpartials(exp_p, lambda ans, x: ans, zero_wins=True)
+defpartials(exp_p, ANSWER, zero_wins=True)
 defjvp(log_p, lambda g, ans, x: tangent_div(g, x))
 defjvp(log1p_p, lambda g, ans, x: tangent_div(g, add(x, float_const(1, x))))
 defpartials(expm1_p, lambda ans, x: add(ans, float_const(1, ans)), zero_wins=True)

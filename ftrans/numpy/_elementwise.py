@@ -61,11 +61,13 @@ def _unary(ufunc: np.ufunc, lax_fn: Callable[[Any], Any], name: str | None = Non
     resolved: dict[Any, tuple[np.dtype, bool]] = {}  # operand key -> (dtype, needs a cast)
 
     def fn(x: Any, /) -> Any:
-        try:
-            x = _operand(x)
-        except NotAnArrayError as err:
-            raise NotAnArrayError(err.value, fn.__name__) from None
-        key = _dtype_key(x)
+        key = type(x)
+        if key not in _TYPE_KEYS:  # a scalar's type is its key: no call for the commonest case
+            try:
+                x = _operand(x)
+            except NotAnArrayError as err:
+                raise NotAnArrayError(err.value, fn.__name__) from None
+            key = _dtype_key(x)
         found = resolved.get(key)
         if found is None:
             dtype = resolve(ufunc, x)[0]
