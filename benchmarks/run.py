@@ -43,7 +43,7 @@ DOCS = ROOT / "docs" / "performance.md"
 RESULTS = ROOT / "benchmarks" / "results.json"  # the page's numbers, for docs/gen_charts.py
 ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
 TITLES = {
-    "W1": "W1: scalar chain, value and grad",
+    "W1": "W1: scalar chain, value and grad, and value alone",
     "W2": "W2: MLP value_and_grad (tanh 784-512-512-10, softmax cross-entropy)",
     "W3": "W3: per-example gradients (MLP 100-64-10, batch 256)",
     "W4": "W4: higher-order derivatives",
