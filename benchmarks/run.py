@@ -278,7 +278,7 @@ def run_cases(workload: str, peers: wl.Peers, settings: Settings, report: Report
                     target = check_target(report, workload, what, contender.target, "x", ratio)
             rows.append([case.title, name, shown, spread(samples[contender.name]),
                          fmt_ratio(ratio), target])
-    for peer, why in wl.NOT_MEASURED.get(workload, {}).items():
+    for peer, why in wl.PEER_NOTES.get(workload, {}).items():
         if getattr(peers, peer) is not None:
             table.notes.append(why)
     report.tables.append(table)

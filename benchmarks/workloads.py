@@ -848,17 +848,33 @@ def w7_cases(peers: Peers) -> list[Case]:
     if peers.torch is not None:
         contenders.append(Contender("torch loss.backward() (eager, float64)",
                                     _torch_cnn(peers.torch, params, x, y), "peer"))
+    if peers.mygrad is not None:
+        mg = peers.mygrad
+        from mygrad.nnet.layers import conv_nd, max_pool
+
+        def mygrad_conv(h, w):  # NHWC x HWIO through mygrad's NCHW x OIHW conv_nd
+            out = conv_nd(mg.transpose(h, (0, 3, 1, 2)), mg.transpose(w, (3, 2, 0, 1)),
+                          stride=1)
+            return mg.transpose(out, (0, 2, 3, 1))
+
+        def mygrad_pool(h):
+            out = max_pool(mg.transpose(h, (0, 3, 1, 2)), (2, 2), 2)
+            return mg.transpose(out, (0, 2, 3, 1))
+        contenders.append(Contender("mygrad backward() (conv_nd and max_pool, NCHW)",
+                                    mygrad_value_and_grad(mg, make_cnn_loss(
+                                        mygrad_conv, mygrad_pool, mg, _mygrad_stop_gradient),
+                                        params, x, y), "peer"))
     reference = Contender("NumPy (hand-written: sliding_window_view + tensordot)",
                           lambda: cnn_numpy(params, x, y), "numpy")
     return [Case("W7", f"LeNet-sized CNN value_and_grad, batch {CNN_BATCH}, 28x28, float64",
                  reference, contenders, rtol=1e-7, atol=1e-10)]
 
 
-# Why an installed peer has no row in a workload (shown under its table).
-NOT_MEASURED = {
+# What to know about an installed peer in a workload (shown under its table).
+PEER_NOTES = {
     "W4": {"mygrad": "mygrad is not measured on W4: it has no higher-order derivatives."},
-    "W7": {"mygrad": "mygrad is not measured on W7 (no NHWC convolution with the same program "
-                     "text; not written yet)."},
+    "W7": {"mygrad": "mygrad runs the same program through its NCHW `conv_nd` and `max_pool`, "
+                     "with transposes to and from NHWC around each."},
 }
 
 CASE_BUILDERS: dict[str, Callable[[Peers], list[Case]]] = {
