@@ -131,3 +131,27 @@ def test_missing_peers_are_listed(bench, monkeypatch):
     assert peers.missing == list(wl.PEER_PACKAGES) and peers.names() == []
     assert peers.jax is peers.torch is peers.mygrad is peers.autograd is None
     assert wl.load_peers(enabled=False).missing == []
+
+
+def test_the_growth_table_carries_w5s_targets(bench, monkeypatch):
+    run, _ = bench
+
+    def measure(n, root):  # what jit_growth.measure returns, made up: linear in n
+        k = n / 1000
+        return {"n": n, "eqns": 2.5 * n, "first_call": 0.02 * k, "second_call": 0.04 * k,
+                "cached_call": 1e-4 * k, "numpy": 2e-4 * k, "trace": 0.01 * k,
+                "passes": 0.01 * k, "codegen": 0.02 * k, "compile": 0.01 * k,
+                "jit_rss": 40 + 2 * k, "eager_rss": 40 + 0.5 * k}
+    monkeypatch.setitem(sys.modules, "jit_growth", types.SimpleNamespace(measure=measure))
+    report = run.Report()
+    run.run_w5_growth((1000, 50_000, 100_000), report)
+    (table,) = report.tables
+    assert table.title.startswith("W5 growth") and [r[0] for r in table.rows] == [
+        "1,000", "50,000", "100,000"]
+    checks = {c.what: (c.target, c.measured, c.met) for c in report.checks}
+    assert checks == {
+        "cached call of jit(grad), chain of 50,000 ops, vs hand-written NumPy (CPU time)":
+            ("≤ 1.5x", "0.50x", True),
+        "peak RSS of jit(grad), chain of 50,000 ops": ("≤ 120 MB", "140 MB", False),
+        "peak RSS of jit(grad) / eager grad's, chain of 100,000 ops": ("≤ 2x", "2.67x", False)}
+    assert "1.00x the 1k chain's" in table.rows[1][10]
