@@ -2,13 +2,14 @@
 
 W1 scalar chain, W2 MLP value_and_grad, W3 per-example gradients, W4 higher-order derivatives,
 W7 a LeNet-sized CNN value_and_grad (each timed interleaved with its NumPy reference), W5 time to
-first result of jit(grad), W6 peak memory and import cost. Every workload runs in a fresh
-interpreter (``--child``), and so does each W6 measurement. JAX and autograd join when installed
-(and PyTorch, for W7).
+first result of jit(grad) and its growth with the program's length (benchmarks/jit_growth.py),
+W6 peak memory and import cost. Every workload runs in a fresh interpreter (``--child``), and so
+does each W6 measurement. JAX (eager and jit), autograd, PyTorch and mygrad join when installed
+(``pip install -e ".[bench]"``); the ones that are not are skipped, and the page says so.
 
-Run: python benchmarks/run.py [--quick] [--only W1,W3] [--no-peers] [--write-docs]
-Prints a Markdown table per workload and the project's targets next to the measured ratios;
-``--write-docs`` also rewrites docs/performance.md. See benchmarks/README.md.
+Run: python benchmarks/run.py [--quick] [--only W1,W3] [--no-peers] [--no-growth] [--write-docs]
+Prints a Markdown table per workload and the project's targets (issue #20's) next to what was
+measured; ``--write-docs`` also rewrites docs/performance.md. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -800,7 +801,8 @@ KEPT_SECTION = "## Distributed: shard_map on a Dask cluster"
 
 def write_docs(report: Report, argv: list[str], elapsed: float) -> None:
     date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    peer_names = ", ".join(report.peers) or "none installed"
+    peer_names = ", ".join(report.peers) or ("not measured (`--no-peers`)"
+                                             if "--no-peers" in argv else "none installed")
     text = "\n".join([
         "# Performance",
         "",
