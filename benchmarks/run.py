@@ -687,8 +687,8 @@ def run_w6(settings: Settings, report: Report) -> None:
                                              fmt_ratio(ratio), met if not problem else None))
         if name == "ftrans-jit":  # issue #20: the peak above the data under jit
             limit = W6_JIT_PEAK_MB
-            cell = check_target(report, "W6", f"peak above the data (tracemalloc), batch "
-                                f"{batch}: {labels[name]}", limit, "MB", res["peak_mb"],
+            cell = check_target(report, "W6", f"{labels[name]}: peak above the data "
+                                f"(tracemalloc), batch {batch}", limit, "MB", res["peak_mb"],
                                 f"{res['peak_mb']:.1f} MB", None if problem else
                                 res["peak_mb"] <= limit)
             target = f"{target}; {cell}"
