@@ -239,6 +239,10 @@ def check_target(report: Report, workload: str, what: str, limit: float, unit: s
         ok = met
     measured = shown or ("failed" if value is None else
                          fmt_ratio(value) if unit == "x" else f"{value:.2f}{suffix}")
+    first = re.search(r"\d[\d,]*(?:\.\d+)?", measured)
+    if ok is False and first and float(first[0].replace(",", "")) <= limit:
+        # rounded for display to the limit itself, yet above it: show the digits that tell
+        measured = f"{value:.4f}{suffix}" + measured[first.end():].split(suffix, 1)[-1]
     report.checks.append(TargetCheck(workload, what, f"≤ {limit:g}{suffix}", measured, ok))
     return cell
 

@@ -155,3 +155,13 @@ def test_the_growth_table_carries_w5s_targets(bench, monkeypatch):
         "peak RSS of jit(grad), chain of 50,000 ops": ("≤ 120 MB", "140 MB", False),
         "peak RSS of jit(grad) / eager grad's, chain of 100,000 ops": ("≤ 2x", "2.67x", False)}
     assert "1.00x the 1k chain's" in table.rows[1][10]
+
+
+def test_a_value_just_above_its_limit_does_not_read_as_met(bench):
+    run, _ = bench
+    report = run.Report()
+    run.check_target(report, "W2", "jit", 0.90, "x", 0.9024)
+    run.check_target(report, "W1", "eager", 3.0, "µs/op", 3.004, "3.00 µs/op (15.1x)")
+    run.check_target(report, "W2", "eager", 1.15, "x", 1.1496)
+    assert [(c.measured, c.met) for c in report.checks] == [
+        ("0.9024x", False), ("3.0040 µs/op (15.1x)", False), ("1.15x", True)]
