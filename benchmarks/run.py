@@ -726,7 +726,9 @@ def run_w6(settings: Settings, report: Report) -> None:
                        "Python objects and NumPy buffers allocated during one steady-state "
                        "call (outputs included, inputs excluded); the RSS row is the growth "
                        "of the resident-set high-water mark over the first call (under jit "
-                       "that includes tracing and compiling).")
+                       "that includes tracing and compiling). No peer is measured here: "
+                       "tracemalloc does not see the buffers of PyTorch's or XLA's "
+                       "allocators, so their figures would not compare.")
     report.tables.append(table)
 
 
