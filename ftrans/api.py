@@ -13,16 +13,11 @@ from typing import Any, Callable, ParamSpec, Sequence
 import numpy as np
 
 from ftrans.aliasing import detach_from
-from ftrans.core import (
-    ShapedArray,
-    Tracer,
-    get_aval,
-    is_valid_array,
-    new_trace,
-)
+from ftrans.core import ShapedArray, Tracer, get_aval, is_valid_array, new_trace
 from ftrans.interpreters.jvp import (
     JVPTrace, JVPTracer, Zero, is_differentiable_dtype, split_outputs,
 )
+from ftrans.interpreters.linearize import LinearizeTrace
 from ftrans.interpreters.partial_eval import PartialEvalTrace
 from ftrans.interpreters.staging import StagingTrace
 from ftrans.interpreters.transpose import UndefPrimal, backward_pass
@@ -255,7 +250,7 @@ def linearize_flat(fun_flat: Callable[[list[Any]], tuple[list[Any], Any]],
     in_avals = [get_aval(p) for p in flat_primals]
     with new_trace(PartialEvalTrace, description) as pe:
         tangent_args = [pe.new_arg(a) for a in in_avals]
-        with new_trace(JVPTrace, description) as jt:
+        with new_trace(LinearizeTrace, description) as jt:
             ins = [JVPTracer(jt, p, t) if is_differentiable_dtype(a.dtype) else p
                    for p, t, a in zip(flat_primals, tangent_args, in_avals)]
             out_flat, extra = fun_flat(ins)

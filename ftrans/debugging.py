@@ -129,7 +129,7 @@ class CheckingEvalTrace(EvalTrace):
         for x in args:
             if isinstance(x, Tracer):
                 raise escaped_tracer_error(x)
-        out = prim.impl(*args, **params)
+        out = prim.eager_impl(*args, **params)
         kind = first_bad_value(out if prim.multiple_results else (out,))
         if kind is None:
             return out

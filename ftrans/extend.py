@@ -65,6 +65,7 @@ from ftrans.interpreters.jvp import (
     jvp_jaxpr,
     jvp_rules,
 )
+from ftrans.interpreters.linearize import IDENTITY, NEGATE, LinearizeTrace, partial_rules
 from ftrans.interpreters.partial_eval import (
     PartialEvalTrace,
     partial_eval_jaxpr,
@@ -94,7 +95,7 @@ from ftrans.ir import (  # noqa: F401
     typecheck,
 )
 from ftrans.lax.call import jit_p
-from ftrans.lax.elementwise import unbroadcast
+from ftrans.lax.elementwise import defpartials, unbroadcast
 
 __all__ = [
     # primitives, abstract values, errors
@@ -112,8 +113,10 @@ __all__ = [
     # forward mode
     "JVPTrace", "JVPTracer", "Zero", "instantiate_zeros", "jvp_rules", "defjvp", "deflinear",
     "defbilinear", "defjvp_zero", "add_any_p", "jvp_jaxpr",
+    "defpartials", "IDENTITY", "NEGATE",
     # linearize (partial evaluation)
-    "PartialEvalTrace", "partial_eval_rules", "partial_eval_jaxpr",
+    "PartialEvalTrace", "partial_eval_rules", "partial_eval_jaxpr", "LinearizeTrace",
+    "partial_rules",
     # transposition (reverse mode)
     "UndefPrimal", "is_undefined", "transpose_rules", "unbroadcast",
     "NonLinearError", "backward_pass", "transpose_jaxpr",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ftrans.core import Primitive, Trace, Tracer, new_trace, set_current_trace
+from ftrans.core import Primitive, Trace, Tracer, eval_trace, new_trace, set_current_trace
 from ftrans.interpreters.staging import StagingTrace, lift_tracer_consts, trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
 
@@ -40,11 +40,17 @@ class PartialEvalTrace(StagingTrace):
         super().__init__(parent, description)
 
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        traced = False
         for x in args:
-            if isinstance(x, Tracer) and x._trace is self:
-                break
+            if isinstance(x, Tracer):
+                if x._trace is self:
+                    break
+                traced = True
         else:  # all inputs known: run it now, on the parent
-            return self.parent.process_primitive(prim, args, params)
+            parent = self.parent
+            if parent is eval_trace and not traced:  # eager linearize: skip a call
+                return prim.eager_impl(*args, **params)
+            return parent.process_primitive(prim, args, params)
         rule = partial_eval_rules.get(prim)
         if rule is None:
             return self.record(prim, args, params)  # recording runs nothing: no trace switch

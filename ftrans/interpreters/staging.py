@@ -16,6 +16,7 @@ from ftrans.core import (
     Primitive,
     ShapedArray,
     Trace,
+    NUMPY_SCALAR_AVALS,
     Tracer,
     escaped_tracer_error,
     get_aval,
@@ -89,15 +90,19 @@ class StagingTrace(Trace):
 
     def record(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
         inputs = []
-        avals = []
         for x in args:
             if type(x) is StagingTracer and x._trace is self:
-                atom = x.program_var
+                inputs.append(x.program_var)
             else:
-                atom = self.atom(x)
-            inputs.append(atom)
-            avals.append(atom.aval)
-        out_aval = prim.abstract_eval(*avals, **params)
+                scalar_aval = NUMPY_SCALAR_AVALS.get(type(x))
+                if scalar_aval is not None:  # a NumPy scalar: a literal of a known type
+                    inputs.append(Literal(x, scalar_aval))
+                else:
+                    inputs.append(self.atom(x))
+        if len(inputs) == 2:  # most primitives: no list of types to build
+            out_aval = prim.abstract_eval(inputs[0].aval, inputs[1].aval, **params)
+        else:
+            out_aval = prim.abstract_eval(*[a.aval for a in inputs], **params)
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]
             self.eqns.append(JaxprEqn(prim, inputs, params, outvars))

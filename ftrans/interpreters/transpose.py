@@ -83,7 +83,11 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
         for x in eqn.inputs:
             if type(x) is Var and x in linear_vars:
                 linear_eqns.append(eqn)
-                linear_vars.update(eqn.outvars)
+                outvars = eqn.outvars
+                if len(outvars) == 1:
+                    linear_vars.add(outvars[0])
+                else:
+                    linear_vars.update(outvars)
                 break
         else:
             invals = [primal_env[x] if type(x) is Var else x.val for x in eqn.inputs]
@@ -98,6 +102,8 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
         if type(v) is Var and v in linear_vars and type(ct) is not Zero:
             ct_env[v] = add_cotangents(ct_env.pop(v, Zero(v.aval)), ct)
 
+    hook = backward_hook
+    undefined: dict[ShapedArray, UndefPrimal] = {}  # one per type: they carry only the type
     for eqn in reversed(linear_eqns):
         prim = eqn.primitive
         if prim.multiple_results:
@@ -109,25 +115,28 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             ct = ct_env.pop(eqn.outvars[0], None)
             if ct is None:
                 continue
+        inputs = eqn.inputs
         args_in = []
-        for x in eqn.inputs:
+        for x in inputs:
             if type(x) is Literal:
                 args_in.append(x.val)
             elif x in linear_vars:
-                args_in.append(UndefPrimal(x.aval))
+                undef = undefined.get(x.aval)
+                if undef is None:
+                    undef = undefined[x.aval] = UndefPrimal(x.aval)
+                args_in.append(undef)
             else:
                 args_in.append(primal_env[x])
         rule = transpose_rules.get(prim)
         if rule is None:
             raise MissingRuleError(prim, "transpose")
-        if backward_hook is None:
+        if hook is None:
             cts_in = rule(ct, *args_in, **eqn.params)
         else:  # debug_nans / debug_infs: name the equation whose transpose went wrong
-            cts_in = backward_hook(eqn, rule, ct, args_in, eqn.params)
-        for x, ct_in in zip(eqn.inputs, cts_in):
-            if ct_in is None or type(ct_in) is Zero or type(x) is not Var:
-                continue
-            if x in linear_vars:
+            cts_in = hook(eqn, rule, ct, args_in, eqn.params)
+        for x, ct_in in zip(inputs, cts_in):
+            if ct_in is not None and type(x) is Var and x in linear_vars \
+                    and type(ct_in) is not Zero:
                 old = ct_env.get(x)
                 ct_env[x] = ct_in if old is None else add_any_p.bind(old, ct_in)
 

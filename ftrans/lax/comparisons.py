@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import operator
+
 import numpy as np
 
 from ftrans.compile.tables import commutative
@@ -38,12 +40,12 @@ __all__ = [
 # Comparisons and logic
 # ---------------------------------------------------------------------------------------------
 
-eq_p = binary_primitive("eq", np.equal, ANY, bool)
-ne_p = binary_primitive("ne", np.not_equal, ANY, bool)
-lt_p = binary_primitive("lt", np.less, ANY, bool)
-le_p = binary_primitive("le", np.less_equal, ANY, bool)
-gt_p = binary_primitive("gt", np.greater, ANY, bool)
-ge_p = binary_primitive("ge", np.greater_equal, ANY, bool)
+eq_p = binary_primitive("eq", np.equal, ANY, bool, operator.eq)
+ne_p = binary_primitive("ne", np.not_equal, ANY, bool, operator.ne)
+lt_p = binary_primitive("lt", np.less, ANY, bool, operator.lt)
+le_p = binary_primitive("le", np.less_equal, ANY, bool, operator.le)
+gt_p = binary_primitive("gt", np.greater, ANY, bool, operator.gt)
+ge_p = binary_primitive("ge", np.greater_equal, ANY, bool, operator.ge)
 
 
 def eq(x: Any, y: Any) -> Any:

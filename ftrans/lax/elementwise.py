@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import operator
+
 import numpy as np
 
 from ftrans.compile.simplify import (
@@ -26,12 +28,13 @@ from ftrans.interpreters.batching import (
 )
 from ftrans.interpreters.jvp import (
     add_any_p,
-    defbilinear,
     defjvp,
     defjvp_zero,
-    deflinear,
 )
-from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
+from ftrans.interpreters.linearize import IDENTITY, NEGATE, PartialRules, partial_rules
+from ftrans.interpreters.transpose import (
+    NonLinearError, UndefPrimal, is_undefined, transpose_rules,
+)
 from ftrans.ir import JaxprEqn, Var
 from ftrans.lax.elementwise_base import (  # noqa: F401  (coerce_scalars: ftrans.lax.elementwise.X)
     ANY, FLOAT, NUMERIC, REAL, REAL_FLOAT, bind_binary, binary_primitive, broadcast_shapes,
@@ -58,7 +61,8 @@ __all__ = [
     "binary_primitive", "bind_binary", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
     "broadcast_shapes", "cancellation_rules", "ceil", "ceil_p", "check_kind", "check_operand",
     "coerce_scalars", "complex", "complex_dtype", "complex_p", "conj", "conj_p",
-    "convert_element_type", "convert_element_type_p", "cos", "cos_p", "div", "div_p", "eq", "eq_p",
+    "convert_element_type", "convert_element_type_p", "cos", "cos_p", "defpartials", "div", "div_p",
+    "eq", "eq_p",
     "exp", "exp_p", "expm1", "expm1_p", "float_const", "floor", "floor_p", "forwarding_rules", "ge",
     "ge_p", "gt", "gt_p", "imag", "imag_p", "integer_pow", "integer_pow_p", "le", "le_p", "log",
     "log1p", "log1p_p", "log_p", "logistic", "logistic_p", "lt", "lt_p", "max", "max_p", "min",
@@ -99,7 +103,7 @@ def neg(x: Any) -> Any:
     return neg_p.bind(check_operand(x, "lax.neg"))
 
 
-deflinear(neg_p, transpose=lambda ct, x: [neg(ct)])
+transpose_rules[neg_p] = lambda ct, x: [neg(ct)]
 defvectorized(neg_p)
 scalar_lowerings[neg_p] = "-{0}"
 scaling_rules[neg_p] = scaling_by_minus_one
@@ -107,7 +111,7 @@ cancellation_rules[neg_p] = lambda eqn, inner: inner.inputs[0]
 uniform_rules[neg_p] = lambda scalar: -scalar
 
 
-add_p = binary_primitive("add", np.add)
+add_p = binary_primitive("add", np.add, operator=operator.add)
 
 
 def add(x: Any, y: Any) -> Any:
@@ -115,7 +119,6 @@ def add(x: Any, y: Any) -> Any:
     return bind_binary(add_p, x, y)
 
 
-defjvp(add_p, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 
 
 def _add_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
@@ -145,7 +148,7 @@ commutative.add(add_any_p)
 scalar_lowerings[add_any_p] = "{0} + {1}"
 
 
-sub_p = binary_primitive("sub", np.subtract)
+sub_p = binary_primitive("sub", np.subtract, operator=operator.sub)
 
 
 def sub(x: Any, y: Any) -> Any:
@@ -153,7 +156,6 @@ def sub(x: Any, y: Any) -> Any:
     return bind_binary(sub_p, x, y)
 
 
-defjvp(sub_p, lambda g, ans, x, y: g, lambda g, ans, x, y: neg(g))
 
 
 def _sub_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
@@ -168,7 +170,7 @@ uniform_binary.add(sub_p)
 scalar_lowerings[sub_p] = "{0} - {1}"
 
 
-mul_p = binary_primitive("mul", np.multiply, ANY)
+mul_p = binary_primitive("mul", np.multiply, ANY, operator=operator.mul)
 
 
 def mul(x: Any, y: Any) -> Any:
@@ -176,15 +178,44 @@ def mul(x: Any, y: Any) -> Any:
     return bind_binary(mul_p, x, y)
 
 
-defbilinear(mul_p)
+
+
+def defpartials(prim: Primitive, *rules: Any, zero_wins: bool = False) -> None:
+    """Define an elementwise ``prim``'s derivative by its partial derivatives, one per
+    argument: ``rule(ans, *primals, **params)`` (a value), ``IDENTITY`` (a partial of one),
+    ``NEGATE`` (minus one) or ``None`` (no dependence). The jvp rule sums
+    ``tangent_i * partial_i`` (``tangent_mul`` with ``zero_wins``, for partials that may be
+    infinite); ``linearize`` records the same terms directly (``partial_rules``)."""
+    def contribution(rule: Any) -> Any:
+        if rule is None:
+            return None
+        if rule is IDENTITY:
+            return lambda g, ans, *primals, **params: g
+        if rule is NEGATE:
+            return lambda g, ans, *primals, **params: neg(g)
+        product = tangent_mul if zero_wins else mul
+        return lambda g, ans, *primals, **params: product(g, rule(ans, *primals, **params))
+
+    defjvp(prim, *map(contribution, rules))
+    partial_rules[prim] = PartialRules(
+        rules, mul_p, neg_p, zero_cotangent.mul_zero_wins_p if zero_wins else None,
+        zero_cotangent_enabled if zero_wins else None)
+
+
+defpartials(neg_p, NEGATE)
+defpartials(add_p, IDENTITY, IDENTITY)
+defpartials(sub_p, IDENTITY, NEGATE)
+defpartials(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
 
 
 def _mul_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
-    if is_undefined(x) and is_undefined(y):
-        raise NonLinearError("mul of two linear values is not linear")
-    if is_undefined(x):
-        return [unbroadcast(mul(ct, y), x.aval), None]
-    return [None, unbroadcast(mul(x, ct), y.aval)]
+    if type(x) is UndefPrimal:
+        if type(y) is UndefPrimal:
+            raise NonLinearError("mul of two linear values is not linear")
+        product = mul(ct, y)
+        return [product if get_aval(product) is x.aval else unbroadcast(product, x.aval), None]
+    product = mul(x, ct)
+    return [None, product if get_aval(product) is y.aval else unbroadcast(product, y.aval)]
 
 
 transpose_rules[mul_p] = _mul_transpose
@@ -481,15 +512,15 @@ def rsqrt(x: Any) -> Any:
     return rsqrt_p.bind(check_operand(x, "lax.rsqrt"))
 
 
-defjvp(exp_p, lambda g, ans, x: tangent_mul(g, ans))
+defpartials(exp_p, lambda ans, x: ans, zero_wins=True)
 defjvp(log_p, lambda g, ans, x: tangent_div(g, x))
 defjvp(log1p_p, lambda g, ans, x: tangent_div(g, add(x, float_const(1, x))))
-defjvp(expm1_p, lambda g, ans, x: tangent_mul(g, add(ans, float_const(1, ans))))
-defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
-defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
-defjvp(tan_p, lambda g, ans, x: mul(g, add(float_const(1, ans), mul(ans, ans))))
-defjvp(tanh_p, lambda g, ans, x: mul(g, sub(float_const(1, ans), mul(ans, ans))))
-defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(float_const(1, ans), ans))))
+defpartials(expm1_p, lambda ans, x: add(ans, float_const(1, ans)), zero_wins=True)
+defpartials(sin_p, lambda ans, x: cos(x))
+defpartials(cos_p, lambda ans, x: neg(sin(x)))
+defpartials(tan_p, lambda ans, x: add(float_const(1, ans), mul(ans, ans)))
+defpartials(tanh_p, lambda ans, x: sub(float_const(1, ans), mul(ans, ans)))
+defpartials(logistic_p, lambda ans, x: mul(ans, sub(float_const(1, ans), ans)))
 defjvp(sqrt_p, lambda g, ans, x: tangent_div(mul(g, float_const(0.5, ans)), ans))
 defjvp(rsqrt_p, lambda g, ans, x: tangent_mul(g, mul(float_const(-0.5, ans), div(ans, x))))
 for _prim in (exp_p, log_p, log1p_p, expm1_p, sin_p, cos_p, tan_p, tanh_p, logistic_p,

@@ -16,7 +16,8 @@ from ftrans.lax.structural import reshape
 __all__ = [
     "ANY", "CONCRETE_ARRAYS", "FLOAT", "NUMERIC", "PYTHON_SCALARS", "REAL", "REAL_FLOAT",
     "binary_primitive", "bind_binary", "broadcast_shapes", "check_kind", "check_operand",
-    "coerce_scalars", "scalar_to", "unary_primitive", "unbroadcast",
+    "INEXACT_SCALARS", "coerce_scalars", "operator_impl", "scalar_to", "unary_primitive",
+    "unbroadcast",
 ]
 
 PYTHON_SCALARS = (bool, int, float, complex)
@@ -80,8 +81,32 @@ def unary_primitive(name: str, impl: Callable[..., Any], kinds: str = FLOAT) -> 
     return Primitive(name, impl=impl, abstract_eval=abstract_eval)
 
 
+# NumPy scalars on which an arithmetic operator computes what the ufunc does (integer scalars
+# differ: their operators warn on overflow, the ufuncs wrap silently)
+INEXACT_SCALARS = frozenset({np.float64, np.float32, np.float16, np.complex128, np.complex64})
+
+
+def operator_impl(ufunc: Callable[[Any, Any], Any], operator: Callable[[Any, Any], Any]
+                  ) -> Callable[[Any, Any], Any]:
+    """``ufunc`` computed by ``operator`` where the two agree: on float and complex scalars,
+    where the ufunc's overhead is ten times the operator's, and on arrays (the operator calls
+    the ufunc)."""
+    def eager_impl(x: Any, y: Any) -> Any:
+        tx = type(x)
+        if tx in INEXACT_SCALARS or tx is np.ndarray:
+            return operator(x, y)
+        return ufunc(x, y)
+    eager_impl.__name__ = getattr(ufunc, "__name__", "eager_impl")
+    return eager_impl
+
+
 def binary_primitive(name: str, impl: Callable[..., Any], kinds: str = NUMERIC,
-                     out_dtype: Any = None) -> Primitive:
+                     out_dtype: Any = None, operator: Callable[[Any, Any], Any] | None = None
+                     ) -> Primitive:
+    """An elementwise primitive of two operands of one dtype that broadcast together;
+    ``operator`` (``operator.mul`` for ``np.multiply``) computes it eagerly where it agrees with
+    ``impl`` (see :func:`operator_impl`)."""
+    eager_impl = None if operator is None else operator_impl(impl, operator)
     out_dtype = None if out_dtype is None else np.dtype(out_dtype)
 
     def abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
@@ -94,7 +119,7 @@ def binary_primitive(name: str, impl: Callable[..., Any], kinds: str = NUMERIC,
             return x if out_dtype is None else make_aval(x.shape, out_dtype)
         return make_aval(broadcast_shapes(name, x.shape, y.shape),
                          x.dtype if out_dtype is None else out_dtype)
-    return Primitive(name, impl=impl, abstract_eval=abstract_eval)
+    return Primitive(name, impl=impl, abstract_eval=abstract_eval, eager_impl=eager_impl)
 
 
 def check_operand(x: Any, api: str) -> Any:
@@ -109,7 +134,9 @@ def check_operand(x: Any, api: str) -> Any:
 def bind_binary(prim: Primitive, x: Any, y: Any) -> Any:
     tx, ty = type(x), type(y)
     if tx in CONCRETE_ARRAYS and ty in CONCRETE_ARRAYS:
-        if x.dtype != y.dtype:  # staged operands are checked by abstract_eval; these here
+        # staged operands are checked by abstract_eval; these here (two NumPy scalars of one
+        # type have one dtype: no need to ask, which costs more than the product)
+        if (tx is not ty or tx is np.ndarray) and x.dtype != y.dtype:
             prim.abstract_eval(get_aval(x), get_aval(y))
     else:
         # mostly tracers here: the error message is built only when the quick test fails

@@ -22,24 +22,33 @@ _WEAK_SCALARS = (int, float, complex)  # NumPy 2: Python scalars take the array'
 
 
 def _dtype_key(x: Any) -> Any:
-    """The operand as ``resolve`` sees it: a dtype, or the type of a weak Python scalar."""
+    """The operand as ``resolve`` sees it: the type of a NumPy or Python scalar (which decides
+    its dtype, and whether it is weak), or the dtype of an array or tracer."""
     t = type(x)
-    if t in _WEAK_SCALARS:
+    if t in _TYPE_KEYS:
         return t
-    if t is bool:
-        return _BOOL
+    if isinstance(x, Tracer):
+        return x.aval.dtype
     return x.dtype
 
 
 _BOOL = np.dtype(bool)
+_TYPE_KEYS = frozenset({int, float, complex, bool, *(
+    np.dtype(c).type for c in "?bhilqBHILQefdgFDG")})
+
+
+def _needs_cast(x: Any, dtype: np.dtype) -> bool:
+    return type(x) in _WEAK_SCALARS or type(x) is bool or get_aval(x).dtype != dtype
 
 
 def _operand(x: Any) -> Any:
     """Lists and other array-likes as arrays; arrays, scalars and tracers as they are."""
-    t = type(x)
-    if t is np.ndarray or t in _WEAK_SCALARS or t is bool or isinstance(x, (Tracer, np.generic)):
+    if type(x) in _PLAIN_TYPES or isinstance(x, Tracer) or isinstance(x, np.generic):
         return x
     return asarray_leaf(x)
+
+
+_PLAIN_TYPES = _TYPE_KEYS | {np.ndarray}
 
 
 def _cast(x: Any, dtype: np.dtype) -> Any:
@@ -60,7 +69,7 @@ def _unary(ufunc: np.ufunc, lax_fn: Callable[[Any], Any], name: str | None = Non
         found = resolved.get(key)
         if found is None:
             dtype = resolve(ufunc, x)[0]
-            found = resolved[key] = (dtype, key != dtype or isinstance(key, type))
+            found = resolved[key] = (dtype, _needs_cast(x, dtype))
         if found[1]:
             x = _cast(x, found[0])
         return lax_fn(x)
@@ -83,9 +92,7 @@ def _binary(ufunc: np.ufunc, lax_fn: Callable[[Any, Any], Any],
         found = resolved.get(key)
         if found is None:
             dx, dy = resolve(ufunc, x, y)[:2]
-            kx, ky = key
-            found = resolved[key] = (dx, dy, kx != dx or isinstance(kx, type),
-                                     ky != dy or isinstance(ky, type))
+            found = resolved[key] = (dx, dy, _needs_cast(x, dx), _needs_cast(y, dy))
         if found[2]:
             x = _cast(x, found[0])
         if found[3]:
