@@ -131,7 +131,8 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
         if rule is None:
             raise MissingRuleError(prim, "transpose")
         if hook is None:
-            cts_in = rule(ct, *args_in, **eqn.params)
+            params = eqn.params
+            cts_in = rule(ct, *args_in, **params) if params else rule(ct, *args_in)
         else:  # debug_nans / debug_infs: name the equation whose transpose went wrong
             cts_in = hook(eqn, rule, ct, args_in, eqn.params)
         for x, ct_in in zip(inputs, cts_in):

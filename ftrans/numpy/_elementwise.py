@@ -51,6 +51,13 @@ def _operand(x: Any) -> Any:
 _PLAIN_TYPES = _TYPE_KEYS | {np.ndarray}
 
 
+def _checked_operand(x: Any, function: str) -> Any:
+    try:
+        return _operand(x)
+    except NotAnArrayError as err:
+        raise NotAnArrayError(err.value, function) from None
+
+
 def _cast(x: Any, dtype: np.dtype) -> Any:
     if type(x) in _WEAK_SCALARS or type(x) is bool:
         return dtype.type(x)  # raises OverflowError for out-of-range ints, as NumPy does
@@ -63,11 +70,11 @@ def _unary(ufunc: np.ufunc, lax_fn: Callable[[Any], Any], name: str | None = Non
     def fn(x: Any, /) -> Any:
         key = type(x)
         if key not in _TYPE_KEYS:  # a scalar's type is its key: no call for the commonest case
-            try:
-                x = _operand(x)
-            except NotAnArrayError as err:
-                raise NotAnArrayError(err.value, fn.__name__) from None
-            key = _dtype_key(x)
+            if isinstance(x, Tracer):
+                key = x.aval.dtype
+            else:
+                x = _checked_operand(x, fn.__name__)
+                key = _dtype_key(x)
         found = resolved.get(key)
         if found is None:
             dtype = resolve(ufunc, x)[0]
@@ -85,12 +92,22 @@ def _binary(ufunc: np.ufunc, lax_fn: Callable[[Any, Any], Any],
     resolved: dict[tuple[Any, Any], tuple[np.dtype, np.dtype, bool, bool]] = {}
 
     def fn(x: Any, y: Any, /) -> Any:
-        try:
-            x = _operand(x)
-            y = _operand(y)
-        except NotAnArrayError as err:
-            raise NotAnArrayError(err.value, fn.__name__) from None
-        key = (_dtype_key(x), _dtype_key(y))
+        # keys without calls for the commonest operands: scalars (by type) and tracers
+        kx = type(x)
+        if kx not in _TYPE_KEYS:
+            if isinstance(x, Tracer):
+                kx = x.aval.dtype
+            else:
+                x = _checked_operand(x, fn.__name__)
+                kx = _dtype_key(x)
+        ky = type(y)
+        if ky not in _TYPE_KEYS:
+            if isinstance(y, Tracer):
+                ky = y.aval.dtype
+            else:
+                y = _checked_operand(y, fn.__name__)
+                ky = _dtype_key(y)
+        key = (kx, ky)
         found = resolved.get(key)
         if found is None:
             dx, dy = resolve(ufunc, x, y)[:2]
