@@ -99,8 +99,8 @@ class StagingTrace(Trace):
                     inputs.append(Literal(x, scalar_aval))
                 else:
                     inputs.append(self.atom(x))
-        if len(inputs) == 2:  # most primitives: no list of types to build
-            out_aval = prim.abstract_eval(inputs[0].aval, inputs[1].aval, **params)
+        if len(inputs) == 2 and not params:  # most primitives: no list of types to build
+            out_aval = prim.abstract_eval(inputs[0].aval, inputs[1].aval)
         else:
             out_aval = prim.abstract_eval(*[a.aval for a in inputs], **params)
         if prim.multiple_results:

@@ -76,7 +76,8 @@ def coerce_scalars(*args: Any) -> list[Any]:
 
 def unary_primitive(name: str, impl: Callable[..., Any], kinds: str = FLOAT) -> Primitive:
     def abstract_eval(x: ShapedArray, **params: Any) -> ShapedArray:
-        check_kind(name, x, kinds)
+        if x.dtype.kind not in kinds:
+            check_kind(name, x, kinds)  # raises
         return x
     return Primitive(name, impl=impl, abstract_eval=abstract_eval)
 
@@ -110,6 +111,8 @@ def binary_primitive(name: str, impl: Callable[..., Any], kinds: str = NUMERIC,
     out_dtype = None if out_dtype is None else np.dtype(out_dtype)
 
     def abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
+        if x is y and out_dtype is None and x.dtype.kind in kinds:  # the commonest: one type
+            return x
         if x.dtype != y.dtype:
             raise TypeError(f"{name} needs operands of one dtype, got {x.str_short()} and "
                             f"{y.str_short()}; convert one with convert_element_type (or use "
