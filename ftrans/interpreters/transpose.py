@@ -103,7 +103,9 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             ct_env[v] = add_cotangents(ct_env.pop(v, Zero(v.aval)), ct)
 
     hook = backward_hook
-    undefined: dict[ShapedArray, UndefPrimal] = {}  # one per type: they carry only the type
+    # one UndefPrimal per type (they carry only the type), found by the type's id: the types
+    # outlive the pass (the program's variables hold them), and ids hash without a call
+    undefined: dict[int, UndefPrimal] = {}
     for eqn in reversed(linear_eqns):
         prim = eqn.primitive
         if prim.multiple_results:
@@ -121,9 +123,9 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             if type(x) is Literal:
                 args_in.append(x.val)
             elif x in linear_vars:
-                undef = undefined.get(x.aval)
+                undef = undefined.get(id(x.aval))
                 if undef is None:
-                    undef = undefined[x.aval] = UndefPrimal(x.aval)
+                    undef = undefined[id(x.aval)] = UndefPrimal(x.aval)
                 args_in.append(undef)
             else:
                 args_in.append(primal_env[x])
