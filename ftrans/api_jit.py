@@ -22,7 +22,7 @@ import numpy as np
 
 from ftrans.api import trace_to_jaxpr
 from ftrans.api_util import check_callable, flatten_args, fun_name, writable
-from ftrans.core import ShapedArray, current_trace, eval_trace, get_aval
+from ftrans.core import NUMPY_SCALAR_AVALS, ShapedArray, current_trace, eval_trace, get_aval
 from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
 from ftrans.pickling import WrappedFunction
@@ -47,7 +47,7 @@ class _JitEntry:
     ``_MAX_ENTRIES_PER_FUNCTION``, so finding the oldest is a bounded scan); the global order
     of all entries is the caches' ``lru``."""
 
-    __slots__ = ("jaxpr", "out_tree", "program", "last_used", "single_output")
+    __slots__ = ("jaxpr", "out_tree", "program", "last_used", "single_output", "__weakref__")
 
     def __init__(self, jaxpr: ClosedJaxpr, out_tree: PyTreeDef):
         self.jaxpr = jaxpr
@@ -181,6 +181,11 @@ def _flat_positional(args: tuple) -> tuple[list[Any], tuple[ShapedArray, ...]] |
     avals = []
     for a in args:
         t = type(a)
+        scalar_aval = NUMPY_SCALAR_AVALS.get(t)
+        if scalar_aval is not None:  # a NumPy scalar: its type is its type
+            flat.append(a)
+            avals.append(scalar_aval)
+            continue
         if t is np.ndarray:
             if a.dtype == object:
                 return None
@@ -276,6 +281,10 @@ class JitFunction(WrappedFunction, Generic[P]):
         self._name = fun_name(fun)
         self._nums, self._names = _static_arguments(fun, nums, names, self._name)
         self._table: dict | None = None  # this function's cache table, found on first call
+        # (avals, zero-cotangent mode, weak entry) of the last call on the fast path: a repeated
+        # signature is found by comparing avals (interned: by identity), without hashing a key;
+        # weak, so that an evicted program is freed
+        self._last: tuple[tuple[ShapedArray, ...], bool, weakref.ref] | None = None
 
     def rebuild(self) -> tuple[Any, tuple]:
         return JitFunction, (self._fun, *self._static_spec)
@@ -289,18 +298,31 @@ class JitFunction(WrappedFunction, Generic[P]):
             positional = _flat_positional(args)
             if positional is not None:
                 flat, avals = positional
-                table = self._table
-                if table is None:
-                    table = self._table = _jit_caches.for_function(fun)
-                key = (_positional_tree(len(flat)), avals, (), (), (), zero_cotangent_enabled())
-                entry = table.get(key)
+                zero_wins = zero_cotangent_enabled()
+                last = self._last
+                if last is not None and last[1] is zero_wins and last[0] == avals:
+                    entry: _JitEntry | None = last[2]()
+                    if entry is None:  # freed: look it up (and trace) as on a first call
+                        self._last = None
+                        return self(*args)
+                else:
+                    last = None
+                    table = self._table
+                    if table is None:
+                        table = self._table = _jit_caches.for_function(fun)
+                    key = (_positional_tree(len(flat)), avals, (), (), (), zero_wins)
+                    entry = table.get(key)
                 if entry is not None and entry.program is not None \
                         and current_trace() is eval_trace and debug_jit_outputs is None:
                     entry.last_used = next(_jit_caches.clock)  # hit(entry), inlined
                     try:
                         _jit_caches.lru.move_to_end(entry)
-                    except KeyError:  # evicted by another thread meanwhile
-                        pass
+                    except KeyError:  # evicted (by clear_caches, or another thread)
+                        if last is not None:  # the remembered entry is gone: look it up
+                            self._last = None
+                            return self(*args)
+                    if last is None:
+                        self._last = (avals, zero_wins, weakref.ref(entry))
                     outs = entry.program(*flat)
                     if entry.single_output:
                         out = outs[0]
