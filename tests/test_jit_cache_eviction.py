@@ -94,3 +94,66 @@ def test_eviction_costs_the_same_in_a_small_and_a_large_cache(cache_size):
     t_large = _seconds_per_insertion(large)
     # a scan of every entry would make the large cache 64 times slower
     assert t_large < 4 * t_small + 5e-6, (t_small, t_large)
+
+
+# ---------------------------------------------------------------------------------------------
+# The remembered last signature (the cached call's shortcut) must never outlive its entry
+# ---------------------------------------------------------------------------------------------
+
+
+def _counting_jit():
+    traces = []
+
+    def f(x):
+        traces.append(ft.numpy.asarray(x).dtype)
+        return x * 2
+    return ft.jit(f), traces
+
+
+def test_alternating_signatures_each_find_their_own_program(cache_size):
+    cache_size(100)
+    f, traces = _counting_jit()
+    for _ in range(3):
+        for x in (np.float64(1.5), np.float32(1.5), np.ones(2), np.float64(2.0)):
+            out = f(x)
+            assert out.dtype == x.dtype and np.all(out == x * 2)
+    assert len(traces) == 3  # float64 scalar, float32 scalar, float64 vector
+
+
+def test_clear_caches_and_eviction_make_the_next_call_trace_again(cache_size):
+    cache_size(100)
+    f, traces = _counting_jit()
+    f(1.0)
+    f(1.0)
+    assert len(traces) == 1
+    ft.clear_caches()
+    f(1.0)
+    assert len(traces) == 2
+    cache_size(1)
+    g = ft.jit(lambda x: x + 1)
+    g(1.0)  # evicts f's entry
+    assert f.cache_size() == 0
+    f(1.0)
+    assert len(traces) == 3 and f.cache_size() == 1
+
+
+def test_the_remembered_entry_does_not_keep_an_evicted_program_alive(cache_size):
+    cache_size(1)
+    f, _ = _counting_jit()
+    f(1.0)
+    f(1.0)
+    entry = f._last[2]  # a weak reference
+    assert entry() is not None
+    ft.jit(lambda x: x - 1)(1.0)  # evicts f's only entry
+    gc.collect()
+    assert entry() is None
+
+
+def test_the_zero_cotangent_mode_is_part_of_the_remembered_signature(cache_size):
+    cache_size(100)
+    f = ft.jit(ft.grad(lambda x: ft.numpy.where(x < 100, ft.numpy.exp(x), 0.0)))
+    with np.errstate(all="ignore"):
+        assert np.isnan(f(1000.0))
+        with ft.zero_cotangent_wins():
+            assert f(1000.0) == 0.0
+        assert np.isnan(f(1000.0))
