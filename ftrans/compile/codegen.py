@@ -62,18 +62,21 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
     lines = [f"def program({', '.join(params_in)}):"]
     dead_after = last_uses(jaxpr)
     for eqn, dying in zip(jaxpr.eqns, dead_after):
-        outs = [names.var(v) for v in eqn.outvars]
-        for v, n in zip(eqn.outvars, outs):
-            atoms[v] = n
         fn = names.value(bound_impl(eqn), "f", _impl_key(eqn))
         args = ", ".join(ref(x) for x in eqn.inputs)
-        target = ", ".join(outs) if eqn.primitive.multiple_results else outs[0]
-        if eqn.primitive.multiple_results and len(outs) == 1:
-            target += ","
         reuse = reusable_input(eqn, dying, owned)
         if reuse is not None:
-            lines.append(f"    {target} = {fn}({args}, out={atoms[reuse]})")
+            # the result takes over the dead input's name as well as its buffer: no second
+            # name keeps the buffer alive after the result's own last use
+            out = atoms[eqn.outvars[0]] = atoms[reuse]
+            lines.append(f"    {out} = {fn}({args}, out={out})")
         else:
+            outs = [names.var(v) for v in eqn.outvars]
+            for v, n in zip(eqn.outvars, outs):
+                atoms[v] = n
+            target = ", ".join(outs) if eqn.primitive.multiple_results else outs[0]
+            if eqn.primitive.multiple_results and len(outs) == 1:
+                target += ","
             lines.append(f"    {target} = {fn}({args})")
         if is_ufunc_primitive(eqn.primitive):
             if eqn.outvars[0].aval.ndim > 0:
