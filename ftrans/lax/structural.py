@@ -14,12 +14,14 @@ from typing import Any
 import numpy as np
 
 from ftrans.compile.simplify import forward_same_type
-from ftrans.compile.tables import cancellation_rules, forwarding_rules, uniform_rules, views
+from ftrans.compile.tables import (
+    cancellation_rules, forwarding_rules, uniform_rules, views, zero_embeddings,
+)
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import defjvp_zero, deflinear
 from ftrans.interpreters.transpose import is_undefined
-from ftrans.ir import JaxprEqn
+from ftrans.ir import JaxprEqn, Literal
 from ftrans.lax.structural_base import (  # noqa: F401  (bind_checked: ftrans.lax.structural.X)
     bind_checked, canonicalize_dims, check_sorted_dims, scalar_like, shift_dims_past_batch,
 )
@@ -455,6 +457,26 @@ def pad_impl(x: Any, padding_value: Any,
 
 
 pad_p = Primitive("pad", impl=pad_impl, abstract_eval=_pad_abstract_eval)
+
+
+def _pad_as_embedding(eqn: JaxprEqn) -> tuple[tuple[int, int, int], ...] | None:
+    """A padding by a literal +0 that crops nothing: zeros with the operand at a basic index."""
+    value = eqn.inputs[1]
+    if type(value) is not Literal or np.ndim(value.val) != 0:
+        return None
+    v = np.asarray(value.val)
+    if v.dtype.kind not in "biufc" or v != 0 or np.signbit(np.real(v)):
+        return None
+    triples = []
+    for (lo, hi, interior), size in zip(eqn.params["padding_config"],
+                                        eqn.inputs[0].aval.shape):
+        if lo < 0 or hi < 0:
+            return None
+        triples.append((lo, lo + _padded_size(size, 0, 0, interior), interior + 1))
+    return tuple(triples)
+
+
+zero_embeddings[pad_p] = _pad_as_embedding
 
 
 def pad(x: Any, padding_value: Any, padding_config: Sequence[tuple[int, int, int]]) -> Any:
