@@ -44,3 +44,23 @@ def test_a_dead_in_place_chain_is_freed_before_the_next_buffer():
         tracemalloc.stop()
     np.testing.assert_allclose(out[0], np.sin(x) * np.sum(np.exp(x) * 2.0))
     assert peak < 1.5 * x.nbytes, peak  # one buffer at a time (and the result)
+
+
+def test_a_reshaped_dead_buffer_is_overwritten_through_its_view():
+    # sin(x) * 2 is ours; reshaped, the reshape is its only reference: the product writes there
+    def f(x, y):
+        return fnp.reshape(fnp.sin(x) * 2.0, (4, 1, 5)) * y
+
+    x, y = np.linspace(0.0, 1.0, 20).reshape(4, 5), np.arange(5.0)
+    program = compile_jaxpr(ft.make_jaxpr(f)(x, y))
+    assert len(_in_place_statements(program.source)) == 2, program.source
+    np.testing.assert_array_equal(program(x, y)[0], f(x, y))
+    # a reshape of an argument, or of a buffer still used later, is not written into
+    def g(x, y):
+        s = fnp.sin(x)
+        return fnp.reshape(s, (4, 1, 5)) * y, s
+
+    program = compile_jaxpr(ft.make_jaxpr(g)(x, y))
+    assert len(_in_place_statements(program.source)) == 0, program.source
+    for got, want in zip(program(x, y), g(x, y)):
+        np.testing.assert_array_equal(got, want)

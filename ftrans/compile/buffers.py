@@ -11,13 +11,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ftrans.compile.tables import fresh_results, in_place_forms
+from ftrans.compile.tables import fresh_results, in_place_forms, lowerings
 from ftrans.core import Primitive
 from ftrans.ir import Jaxpr, JaxprEqn, Var
 
 __all__ = [
     "Program", "bound_impl", "bound_in_place", "has_fresh_result", "in_place_operand",
-    "is_ufunc_primitive", "last_uses", "reusable_input",
+    "is_ufunc_primitive", "last_uses", "lowered_impl", "reusable_input",
 ]
 
 Program = Callable[..., list[Any]]
@@ -49,6 +49,12 @@ def last_uses(jaxpr: Jaxpr) -> list[list[Var]]:
         per_eqn[i].append(v)
     return per_eqn
 
+
+
+def lowered_impl(eqn: JaxprEqn) -> Callable[..., Any] | None:
+    """The primitive's implementation specialised to this equation (``lowerings``), or None."""
+    lowering = lowerings.get(eqn.primitive)
+    return None if lowering is None else lowering(eqn)
 
 
 def bound_impl(eqn: JaxprEqn) -> Callable[..., Any]:

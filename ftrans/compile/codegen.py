@@ -14,11 +14,12 @@ import numpy as np
 from ftrans import aliasing
 from ftrans.compile.buffers import (
     Program, bound_impl, bound_in_place, has_fresh_result, in_place_operand, last_uses,
-    reusable_input,
+    lowered_impl, reusable_input,
 )
 from ftrans.compile.codegen_scalar import generate_scalar
 from ftrans.compile.fused import Index
 from ftrans.compile.source import Names, build
+from ftrans.compile.tables import rearrangements
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
 __all__ = [
@@ -60,6 +61,15 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
             return names.value(x.val, "k", _literal_key(x.val))
         return atoms[x]
 
+    def implementation(eqn: JaxprEqn) -> str:
+        key = _impl_key(eqn)
+        lowered = lowered_impl(eqn)
+        if lowered is None:
+            return names.value(bound_impl(eqn), "f", key)
+        if key is not None:  # specialised to the operands' types as well
+            key = ("lowered", key, tuple(x.aval for x in eqn.inputs))
+        return names.value(lowered, "f", key)
+
     owned: set[Var] = set()  # arrays this program allocated: safe to overwrite when dead
     lines = [f"def program({', '.join(params_in)}):"]
     dead_after = last_uses(jaxpr)
@@ -74,13 +84,13 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
             out = atoms[eqn.outvars[0]] = atoms[reuse]
             lines.append(f"    {out} = {fn}({args})")
         elif reuse is not None:
-            fn = names.value(bound_impl(eqn), "f", _impl_key(eqn))
+            fn = implementation(eqn)
             # the result takes over the dead input's name as well as its buffer: no second
             # name keeps the buffer alive after the result's own last use
             out = atoms[eqn.outvars[0]] = atoms[reuse]
             lines.append(f"    {out} = {fn}({args}, out={out})")
         else:
-            fn = names.value(bound_impl(eqn), "f", _impl_key(eqn))
+            fn = implementation(eqn)
             outs = [names.var(v) for v in eqn.outvars]
             for v, n in zip(eqn.outvars, outs):
                 atoms[v] = n
@@ -91,6 +101,10 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
         if has_fresh_result(eqn.primitive):
             if eqn.outvars[0].aval.ndim > 0:
                 owned.add(eqn.outvars[0])
+        elif eqn.primitive in rearrangements and eqn.inputs[0] in owned \
+                and eqn.inputs[0] in dying and eqn.outvars[0].aval.ndim > 0:
+            # the only reference left to a buffer of ours, each element once: still ours
+            owned.add(eqn.outvars[0])
         else:  # its result may be a view of an input, which must then never be overwritten
             owned.difference_update(x for x in eqn.inputs if type(x) is Var)
         dead_names = [atoms[v] for v in dying if v in atoms and atoms[v].startswith("v")

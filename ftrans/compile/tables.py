@@ -13,8 +13,9 @@ from ftrans.ir import JaxprEqn, Var
 
 __all__ = [
     "cancellation_rules", "commutative", "effects", "forwarding_rules", "fresh_results",
-    "in_place_forms", "inlined_calls", "rewrite_rules", "scalar_lowerings", "scaling_rules",
-    "uniform_binary", "uniform_rules", "views", "zero_embeddings",
+    "in_place_forms", "inlined_calls", "lowerings", "rearrangements", "rewrite_rules",
+    "scalar_lowerings", "scaling_rules", "uniform_binary", "uniform_rules", "views",
+    "zero_embeddings",
 ]
 
 # forwarding_rules[p](eqn, known) -> the input atom that the equation's single output equals
@@ -74,3 +75,13 @@ fresh_results: set[Primitive] = set()
 # in_place_forms[p]: an implementation of ``p`` (same arguments) that may write its result into
 # its first operand and return it, used when that operand is a dead buffer of the program's.
 in_place_forms: dict[Primitive, Callable[..., Any]] = {}
+
+# lowerings[p](eqn) -> an implementation of ``p`` specialised to this equation (its params and
+# operand types), computing with the same NumPy operations as ``p.impl`` (so the same results)
+# but deciding once what the impl decides on every call; or None. Generated code calls it.
+lowerings: dict[Primitive, Callable[[JaxprEqn], Callable[..., Any] | None]] = {}
+
+# Primitives whose result holds each element of the operand exactly once (a reshape, a
+# transpose): a view of it or a copy. A dead buffer of the program's that one of them reads
+# stays overwritable through its result.
+rearrangements: set[Primitive] = set()

@@ -15,7 +15,8 @@ import numpy as np
 
 from ftrans.compile.simplify import forward_same_type
 from ftrans.compile.tables import (
-    cancellation_rules, forwarding_rules, uniform_rules, views, zero_embeddings,
+    cancellation_rules, forwarding_rules, lowerings, rearrangements, uniform_rules, views,
+    zero_embeddings,
 )
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
@@ -176,6 +177,18 @@ def _reshape_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
 batching_rules[reshape_p] = _reshape_batch
 forwarding_rules[reshape_p] = forward_same_type
 views.add(reshape_p)
+rearrangements.add(reshape_p)
+
+
+def _reshape_lowering(eqn: JaxprEqn) -> Any:
+    new_sizes, asarray = eqn.params["new_sizes"], np.asarray
+
+    def reshape_to(x: Any) -> Any:
+        return asarray(x).reshape(new_sizes)
+    return reshape_to
+
+
+lowerings[reshape_p] = _reshape_lowering
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,6 +228,18 @@ def _transpose_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
 
 batching_rules[transpose_p] = _transpose_batch
 views.add(transpose_p)
+rearrangements.add(transpose_p)
+
+
+def _transpose_lowering(eqn: JaxprEqn) -> Any:
+    permutation, asarray = eqn.params["permutation"], np.asarray
+
+    def permute(x: Any) -> Any:
+        return asarray(x).transpose(permutation)
+    return permute
+
+
+lowerings[transpose_p] = _transpose_lowering
 
 
 def _transpose_cancellation(eqn: JaxprEqn, inner: JaxprEqn) -> Any:
@@ -282,6 +307,7 @@ def _squeeze_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
 
 batching_rules[squeeze_p] = _squeeze_batch
 views.add(squeeze_p)
+rearrangements.add(squeeze_p)
 
 
 def expand_dims(x: Any, dimensions: int | Sequence[int]) -> Any:
@@ -600,6 +626,7 @@ def _rev_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
 
 batching_rules[rev_p] = _rev_batch
 views.add(rev_p)
+rearrangements.add(rev_p)
 
 
 # ---------------------------------------------------------------------------------------------
