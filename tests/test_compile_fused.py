@@ -90,3 +90,16 @@ def test_a_padding_used_twice_is_kept_as_one_embedding():
     assert prims(optimized) == ["embed", "add", "mul"]
     for got, want in zip(ft.jit(f)(a, y), f(a, y)):
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_doubled_value_merges_with_a_scaling():
+    # the product rule on x * x adds two equal products; negated, they are one product by -2
+    def f(h, e):
+        return -(h * e + e * h)
+
+    h, e = np.linspace(-2.0, 2.0, 12).reshape(3, 4), np.array([0.5, -0.0, np.inf, 3.0])
+    optimized = optimize(ft.make_jaxpr(f)(h, e))
+    assert prims(optimized) == ["mul", "mul"]
+    assert optimized.eqns[1].inputs[0].val == -2.0
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(ft.jit(f)(h, e), f(h, e))
