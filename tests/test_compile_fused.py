@@ -103,3 +103,17 @@ def test_a_doubled_value_merges_with_a_scaling():
     assert optimized.eqns[1].inputs[0].val == -2.0
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(ft.jit(f)(h, e), f(h, e))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, np.uint8, np.complex128])
+def test_an_added_negation_is_a_subtraction(dtype):
+    def f(x, y):
+        return x + -y, -y + x * 2
+
+    x = np.array([0.0, -0.0, 1.5, 250.0, 3.0]).astype(dtype)
+    y = np.array([0.0, 0.0, -2.0, 7.0, 200.0]).astype(dtype)
+    optimized = optimize(ft.make_jaxpr(f)(x, y))
+    assert prims(optimized) == ["sub", "mul", "sub"]
+    for got, want in zip(ft.jit(f)(x, y), f(x, y)):
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(np.real(got)), np.signbit(np.real(want)))

@@ -124,6 +124,7 @@ def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
         if rewrite is not None:
             eqn = rewrite(eqn, known)
         eqn = _merge_scalings(eqn, producers)
+        eqn = _negated_addend_as_difference(eqn, producers)
         folded = _fold(eqn, known)
         if folded is not None:
             if type(folded) is Literal:
@@ -245,6 +246,32 @@ def _merge_scalings(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> JaxprEqn:
     factor = np.asarray(outer[0] * inner[0], out_aval.dtype)[()]
     return JaxprEqn(product, [Literal(factor, ShapedArray((), out_aval.dtype)), inner[1]], {},
                     eqn.outvars)
+
+
+def _negated_addend_as_difference(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> JaxprEqn:
+    """``x + (-y)`` (either order) is ``x - y``, exactly (IEEE subtraction is the addition of
+    the negation; integers wrap alike): one pass instead of two when nothing else reads
+    ``-y``. Primitives are told by their NumPy implementations."""
+    if eqn.primitive.impl is not np.add or eqn.params or len(eqn.inputs) != 2 \
+            or len(eqn.outvars) != 1:
+        return eqn
+    for i in (1, 0):
+        negated, x = eqn.inputs[i], eqn.inputs[1 - i]
+        inner = producers.get(negated) if type(negated) is Var else None
+        if inner is None or inner.primitive.impl is not np.negative or inner.params \
+                or len(inner.inputs) != 1:
+            continue
+        subtract = _subtraction_primitive()
+        if subtract is None:
+            return eqn
+        return JaxprEqn(subtract, [x, inner.inputs[0]], {}, eqn.outvars)
+    return eqn
+
+
+def _subtraction_primitive() -> Any:
+    """The registered elementwise subtraction (a primitive whose impl is ``np.subtract``), or
+    None."""
+    return next((p for p in forwarding_rules if p.impl is np.subtract), None)
 
 
 def _cancelled(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> Any:
