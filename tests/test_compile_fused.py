@@ -10,6 +10,7 @@ import ftrans as ft
 import ftrans.numpy as fnp
 from ftrans import lax
 from ftrans.compile import compile_jaxpr, optimize
+from ftrans.ir import Literal
 
 
 def prims(closed):
@@ -100,7 +101,8 @@ def test_a_doubled_value_merges_with_a_scaling():
     h, e = np.linspace(-2.0, 2.0, 12).reshape(3, 4), np.array([0.5, -0.0, np.inf, 3.0])
     optimized = optimize(ft.make_jaxpr(f)(h, e))
     assert prims(optimized) == ["mul", "mul"]
-    assert optimized.eqns[1].inputs[0].val == -2.0
+    factor = optimized.eqns[1].inputs[0]
+    assert isinstance(factor, Literal) and factor.val == -2.0
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(ft.jit(f)(h, e), f(h, e))
 
