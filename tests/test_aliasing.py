@@ -3,6 +3,8 @@ writes into a result changes nothing else. Copies happen only where an alias wou
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -71,7 +73,8 @@ def test_the_plan_tier_of_a_long_program_does_not_alias():
 def test_fresh_results_are_not_copied():
     """Only possible aliases are checked: a ufunc's result is returned as computed."""
     source = ft.jit(lambda a: fnp.sin(a) * 2.0).lower(np.ones(3)).compile().as_text()
-    assert "sources" not in source and source.splitlines()[-1] == "    return [v2]"
+    assert "sources" not in source
+    assert re.fullmatch(r"    return \[v\d+\]", source.splitlines()[-1]), source
     source = ft.jit(lambda a: a.reshape(3, 1)).lower(np.ones(3)).compile().as_text()
     assert "sources" in source
 

@@ -7,7 +7,9 @@ The pipeline, one idea a module:
    cancelled, scalar multiplications merged, constant equations folded;
 3. ``passes.eliminate_common_subexpressions``;
 4. ``passes.eliminate_dead_code``;
-5. ``codegen.generate``: NumPy code (``codegen``), or Python floats and ``math`` for
+5. ``fused.fuse_embeddings``: zero paddings as slice assignments, and an addition of one as an
+   addition into a slice of the other operand;
+6. ``codegen.generate``: NumPy code (``codegen``), or Python floats and ``math`` for
    programs on 0-d float64 values (``codegen_scalar``, falling back to NumPy when Python
    raises).
 
@@ -26,6 +28,7 @@ from typing import Callable
 from ftrans.compile.buffers import Program
 from ftrans.compile.codegen import generate
 from ftrans.compile.execute import Tiered
+from ftrans.compile.fused import fuse_embeddings
 from ftrans.compile.passes import (
     eliminate_common_subexpressions, eliminate_dead_code, inline_calls,
 )
@@ -38,6 +41,7 @@ PASSES: tuple[Callable[[ClosedJaxpr], ClosedJaxpr], ...] = (
     simplify,
     eliminate_common_subexpressions,
     eliminate_dead_code,
+    fuse_embeddings,
 )
 
 
@@ -67,4 +71,5 @@ def compiled(closed: ClosedJaxpr) -> Program:
 
 
 __all__ = ["compiled", "compile_jaxpr", "optimize", "inline_calls", "simplify",
-           "eliminate_common_subexpressions", "eliminate_dead_code", "generate", "PASSES"]
+           "eliminate_common_subexpressions", "eliminate_dead_code", "fuse_embeddings", "generate",
+           "PASSES"]

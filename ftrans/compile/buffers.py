@@ -11,11 +11,13 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ftrans.compile.tables import fresh_results, in_place_forms, lowerings
 from ftrans.core import Primitive
 from ftrans.ir import Jaxpr, JaxprEqn, Var
 
 __all__ = [
-    "Program", "bound_impl", "is_ufunc_primitive", "last_uses", "reusable_input",
+    "Program", "bound_impl", "bound_in_place", "has_fresh_result", "in_place_operand",
+    "is_ufunc_primitive", "last_uses", "lowered_impl", "reusable_input",
 ]
 
 Program = Callable[..., list[Any]]
@@ -23,6 +25,12 @@ Program = Callable[..., list[Any]]
 
 def is_ufunc_primitive(prim: Primitive) -> bool:
     return isinstance(prim.impl, np.ufunc)
+
+
+def has_fresh_result(prim: Primitive) -> bool:
+    """Whether ``prim``'s result is a new array sharing memory with none of its operands (a
+    ufunc's, or one listed in ``fresh_results``)."""
+    return isinstance(prim.impl, np.ufunc) or prim in fresh_results
 
 
 
@@ -43,6 +51,12 @@ def last_uses(jaxpr: Jaxpr) -> list[list[Var]]:
 
 
 
+def lowered_impl(eqn: JaxprEqn) -> Callable[..., Any] | None:
+    """The primitive's implementation specialised to this equation (``lowerings``), or None."""
+    lowering = lowerings.get(eqn.primitive)
+    return None if lowering is None else lowering(eqn)
+
+
 def bound_impl(eqn: JaxprEqn) -> Callable[..., Any]:
     impl = eqn.primitive.impl
     if not eqn.params:
@@ -61,3 +75,20 @@ def reusable_input(eqn: JaxprEqn, dying: list[Var], owned: set[Var]) -> Var | No
             return x
     return None
 
+
+
+def in_place_operand(eqn: JaxprEqn, dying: list[Var], owned: set[Var]) -> Var | None:
+    """The first operand, when ``eqn``'s primitive has an in-place form (``in_place_forms``)
+    and that operand is a dead buffer of the program's of the result's type."""
+    if eqn.primitive not in in_place_forms or not eqn.inputs:
+        return None
+    x = eqn.inputs[0]
+    if type(x) is Var and x in owned and x in dying and x.aval == eqn.outvars[0].aval \
+            and x.aval.ndim > 0 and x not in eqn.inputs[1:]:
+        return x
+    return None
+
+
+def bound_in_place(eqn: JaxprEqn) -> Callable[..., Any]:
+    impl = in_place_forms[eqn.primitive]
+    return functools.partial(impl, **eqn.params) if eqn.params else impl

@@ -13,10 +13,13 @@ import numpy as np
 
 from ftrans import aliasing
 from ftrans.compile.buffers import (
-    Program, bound_impl, is_ufunc_primitive, last_uses, reusable_input,
+    Program, bound_impl, bound_in_place, has_fresh_result, in_place_operand, last_uses,
+    lowered_impl, reusable_input,
 )
 from ftrans.compile.codegen_scalar import generate_scalar
+from ftrans.compile.fused import Index
 from ftrans.compile.source import Names, build
+from ftrans.compile.tables import rearrangements
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
 __all__ = [
@@ -58,26 +61,50 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
             return names.value(x.val, "k", _literal_key(x.val))
         return atoms[x]
 
+    def implementation(eqn: JaxprEqn) -> str:
+        key = _impl_key(eqn)
+        lowered = lowered_impl(eqn)
+        if lowered is None:
+            return names.value(bound_impl(eqn), "f", key)
+        if key is not None:  # specialised to the operands' types as well
+            key = ("lowered", key, tuple(x.aval for x in eqn.inputs))
+        return names.value(lowered, "f", key)
+
     owned: set[Var] = set()  # arrays this program allocated: safe to overwrite when dead
     lines = [f"def program({', '.join(params_in)}):"]
     dead_after = last_uses(jaxpr)
     for eqn, dying in zip(jaxpr.eqns, dead_after):
-        outs = [names.var(v) for v in eqn.outvars]
-        for v, n in zip(eqn.outvars, outs):
-            atoms[v] = n
-        fn = names.value(bound_impl(eqn), "f", _impl_key(eqn))
         args = ", ".join(ref(x) for x in eqn.inputs)
-        target = ", ".join(outs) if eqn.primitive.multiple_results else outs[0]
-        if eqn.primitive.multiple_results and len(outs) == 1:
-            target += ","
         reuse = reusable_input(eqn, dying, owned)
-        if reuse is not None:
-            lines.append(f"    {target} = {fn}({args}, out={atoms[reuse]})")
+        overwritten = None if reuse is not None else in_place_operand(eqn, dying, owned)
+        if overwritten is not None:  # the in-place form, on the dead first operand
+            reuse = overwritten
+            key = _impl_key(eqn)
+            fn = names.value(bound_in_place(eqn), "f", None if key is None else ("in place", key))
+            out = atoms[eqn.outvars[0]] = atoms[reuse]
+            lines.append(f"    {out} = {fn}({args})")
+        elif reuse is not None:
+            fn = implementation(eqn)
+            # the result takes over the dead input's name as well as its buffer: no second
+            # name keeps the buffer alive after the result's own last use
+            out = atoms[eqn.outvars[0]] = atoms[reuse]
+            lines.append(f"    {out} = {fn}({args}, out={out})")
         else:
+            fn = implementation(eqn)
+            outs = [names.var(v) for v in eqn.outvars]
+            for v, n in zip(eqn.outvars, outs):
+                atoms[v] = n
+            target = ", ".join(outs) if eqn.primitive.multiple_results else outs[0]
+            if eqn.primitive.multiple_results and len(outs) == 1:
+                target += ","
             lines.append(f"    {target} = {fn}({args})")
-        if is_ufunc_primitive(eqn.primitive):
+        if has_fresh_result(eqn.primitive):
             if eqn.outvars[0].aval.ndim > 0:
                 owned.add(eqn.outvars[0])
+        elif eqn.primitive in rearrangements and eqn.inputs[0] in owned \
+                and eqn.inputs[0] in dying and eqn.outvars[0].aval.ndim > 0:
+            # the only reference left to a buffer of ours, each element once: still ours
+            owned.add(eqn.outvars[0])
         else:  # its result may be a view of an input, which must then never be overwritten
             owned.difference_update(x for x in eqn.inputs if type(x) is Var)
         dead_names = [atoms[v] for v in dying if v in atoms and atoms[v].startswith("v")
@@ -99,7 +126,7 @@ def _unaliased_return(jaxpr: Jaxpr, names: Names, ref: Callable[[Any], str]
     as it is."""
     external = set(jaxpr.invars) | set(jaxpr.constvars)
     for eqn in jaxpr.eqns:
-        if not is_ufunc_primitive(eqn.primitive) and any(
+        if not has_fresh_result(eqn.primitive) and any(
                 type(x) is Var and x in external for x in eqn.inputs):
             external.update(eqn.outvars)
     direct = set(jaxpr.invars) | set(jaxpr.constvars)
@@ -161,4 +188,6 @@ def _param_key(value: Any) -> Any:
         return t, tuple(_param_key(v) for v in value)
     if isinstance(value, np.dtype):
         return np.dtype, value.str
+    if t is Index:
+        return t, hash(value), value
     raise TypeError(t)

@@ -11,8 +11,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ftrans.compile.tables import (
-    cancellation_rules, effects, forwarding_rules, rewrite_rules, scaling_rules, uniform_binary,
-    uniform_rules,
+    cancellation_rules, commutative, effects, forwarding_rules, rewrite_rules, scaling_rules,
+    uniform_binary, uniform_rules,
 )
 from ftrans.core import ShapedArray
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, programs_in_params
@@ -124,6 +124,7 @@ def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
         if rewrite is not None:
             eqn = rewrite(eqn, known)
         eqn = _merge_scalings(eqn, producers)
+        eqn = _negated_addend_as_difference(eqn, producers)
         folded = _fold(eqn, known)
         if folded is not None:
             if type(folded) is Literal:
@@ -178,15 +179,53 @@ def _uniform_operands_as_literals(eqn: JaxprEqn, uniform: dict[Var, Any]) -> Jax
     return eqn
 
 
-def _scaling(eqn: JaxprEqn | None) -> tuple[Any, Any] | None:
+def _same_value(x: Any, y: Any, producers: dict[Var, JaxprEqn]) -> bool:
+    """Whether atoms ``x`` and ``y`` are one value: one variable, or the single results of two
+    equations applying one primitive to the same inputs with the same params (common
+    subexpressions, merged only by a later pass)."""
+    if x is y:
+        return True
+    ex, ey = producers.get(x), producers.get(y)
+    if ex is None or ey is None or ex.primitive is not ey.primitive or len(ex.outvars) != 1 \
+            or ex.primitive in effects or len(ex.inputs) != len(ey.inputs):
+        return False
+    if any(a is not b for a, b in zip(ex.inputs, ey.inputs)) and not (
+            ex.primitive in commutative and len(ex.inputs) == 2
+            and ex.inputs[0] is ey.inputs[1] and ex.inputs[1] is ey.inputs[0]):
+        return False
+    try:
+        return bool(ex.params == ey.params)
+    except (TypeError, ValueError):  # params holding arrays
+        return False
+
+
+def _scaling(eqn: JaxprEqn | None, producers: dict[Var, JaxprEqn] | None = None
+             ) -> tuple[Any, Any] | None:
     """``(c, x)`` when ``eqn`` computes ``c * x`` for a scalar ``c`` (``neg`` is ``-1 * x``)
     and ``x`` has the output's type (``scaling_rules``)."""
-    if eqn is None or len(eqn.outvars) != 1:
+    if eqn is None or len(eqn.outvars) != 1 or eqn.outvars[0].aval.dtype.kind not in "fc":
         return None
     rule = scaling_rules.get(eqn.primitive)
-    if rule is None or eqn.outvars[0].aval.dtype.kind not in "fc":
+    if rule is None:
+        ins = eqn.inputs
+        # x + x is 2 * x, exactly (inf, nan and -0.0 included)
+        if eqn.primitive.impl is np.add and not eqn.params and len(ins) == 2 \
+                and type(ins[0]) is Var and type(ins[1]) is Var \
+                and ins[0].aval == eqn.outvars[0].aval \
+                and (ins[0] is ins[1] or producers is not None
+                     and _same_value(ins[0], ins[1], producers)):
+            return np.asarray(2, eqn.outvars[0].aval.dtype)[()], ins[0]
         return None
     return rule(eqn)
+
+
+def _product_primitive(eqns: tuple[JaxprEqn, JaxprEqn]) -> Any:
+    """The multiplication to write a merged scaling with: the binary one of the two scalings
+    if it multiplies, else any registered scaling that multiplies (or None)."""
+    for e in eqns:
+        if e.primitive in scaling_rules and len(e.inputs) == 2:
+            return e.primitive
+    return next((p for p in scaling_rules if p.impl is np.multiply), None)
 
 
 def _merge_scalings(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> JaxprEqn:
@@ -196,17 +235,43 @@ def _merge_scalings(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> JaxprEqn:
     if outer is None or type(outer[1]) is not Var:
         return eqn
     inner_eqn = producers.get(outer[1])
-    inner = _scaling(inner_eqn)
+    inner = _scaling(inner_eqn, producers)
     if inner is None or inner_eqn is None:  # (_scaling(None) is None)
         return eqn
     # the product is written with the binary one of the two (two negations cancel earlier)
-    product = next((e.primitive for e in (eqn, inner_eqn) if len(e.inputs) == 2), None)
+    product = _product_primitive((eqn, inner_eqn))
     if product is None:
         return eqn
     out_aval = eqn.outvars[0].aval
     factor = np.asarray(outer[0] * inner[0], out_aval.dtype)[()]
     return JaxprEqn(product, [Literal(factor, ShapedArray((), out_aval.dtype)), inner[1]], {},
                     eqn.outvars)
+
+
+def _negated_addend_as_difference(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> JaxprEqn:
+    """``x + (-y)`` (either order) is ``x - y``, exactly (IEEE subtraction is the addition of
+    the negation; integers wrap alike): one pass instead of two when nothing else reads
+    ``-y``. Primitives are told by their NumPy implementations."""
+    if eqn.primitive.impl is not np.add or eqn.params or len(eqn.inputs) != 2 \
+            or len(eqn.outvars) != 1:
+        return eqn
+    for i in (1, 0):
+        negated, x = eqn.inputs[i], eqn.inputs[1 - i]
+        inner = producers.get(negated) if type(negated) is Var else None
+        if inner is None or inner.primitive.impl is not np.negative or inner.params \
+                or len(inner.inputs) != 1:
+            continue
+        subtract = _subtraction_primitive()
+        if subtract is None:
+            return eqn
+        return JaxprEqn(subtract, [x, inner.inputs[0]], {}, eqn.outvars)
+    return eqn
+
+
+def _subtraction_primitive() -> Any:
+    """The registered elementwise subtraction (a primitive whose impl is ``np.subtract``), or
+    None."""
+    return next((p for p in forwarding_rules if p.impl is np.subtract), None)
 
 
 def _cancelled(eqn: JaxprEqn, producers: dict[Var, JaxprEqn]) -> Any:

@@ -12,9 +12,10 @@ from ftrans.core import Primitive
 from ftrans.ir import JaxprEqn, Var
 
 __all__ = [
-    "cancellation_rules", "commutative", "effects", "forwarding_rules", "inlined_calls",
-    "rewrite_rules", "scalar_lowerings", "scaling_rules", "uniform_binary", "uniform_rules",
-    "views",
+    "cancellation_rules", "commutative", "effects", "forwarding_rules", "fresh_results",
+    "in_place_forms", "inlined_calls", "lowerings", "rearrangements", "rewrite_rules",
+    "scalar_lowerings", "scaling_rules", "uniform_binary", "uniform_rules", "views",
+    "zero_embeddings",
 ]
 
 # forwarding_rules[p](eqn, known) -> the input atom that the equation's single output equals
@@ -61,3 +62,26 @@ scalar_lowerings: dict[Primitive, str | Callable[..., str | None]] = {}
 # Primitives whose NumPy implementation returns a view of its first operand (no new buffer),
 # for the memory estimator.
 views: set[Primitive] = set()
+
+# zero_embeddings[p](eqn) -> one ``(start, stop, step)`` per axis when the equation's output is
+# zeros (exactly +0) with its first operand at that basic index (a zero padding), or None.
+# ``compile.fused`` turns ``a + embedding`` into an addition into a slice of ``a``.
+zero_embeddings: dict[Primitive, Callable[[JaxprEqn], tuple[tuple[int, int, int], ...] | None]] = {}
+
+# Primitives, besides NumPy ufuncs, whose result is a fresh array that shares memory with none
+# of its operands: their operands stay overwritable, and so does their result.
+fresh_results: set[Primitive] = set()
+
+# in_place_forms[p]: an implementation of ``p`` (same arguments) that may write its result into
+# its first operand and return it, used when that operand is a dead buffer of the program's.
+in_place_forms: dict[Primitive, Callable[..., Any]] = {}
+
+# lowerings[p](eqn) -> an implementation of ``p`` specialised to this equation (its params and
+# operand types), computing with the same NumPy operations as ``p.impl`` (so the same results)
+# but deciding once what the impl decides on every call; or None. Generated code calls it.
+lowerings: dict[Primitive, Callable[[JaxprEqn], Callable[..., Any] | None]] = {}
+
+# Primitives whose result holds each element of the operand exactly once (a reshape, a
+# transpose): a view of it or a copy. A dead buffer of the program's that one of them reads
+# stays overwritable through its result.
+rearrangements: set[Primitive] = set()

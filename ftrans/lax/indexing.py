@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from ftrans.compile.tables import views
+from ftrans.compile.tables import lowerings, views
 from ftrans.core import Primitive, ShapedArray, Tracer, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import Zero, deflinear, instantiate_zeros, jvp_rules
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
+from ftrans.ir import JaxprEqn
 from ftrans.lax.elementwise import (
     add, bitwise_and, convert_element_type, lt, ne, select_n,
 )
@@ -202,6 +203,21 @@ def _slice_batch(axis_data: Any, args: Sequence[Any],
 
 batching_rules[slice_p] = _slice_batch
 views.add(slice_p)
+
+
+def _slice_lowering(eqn: JaxprEqn) -> Any:
+    p = eqn.params
+    strides = p["strides"] or (1,) * len(p["start_indices"])
+    index = tuple(builtins.slice(s, e, st)
+                  for s, e, st in zip(p["start_indices"], p["limit_indices"], strides))
+    asarray = np.asarray
+
+    def window(x: Any) -> Any:
+        return asarray(x)[index]
+    return window
+
+
+lowerings[slice_p] = _slice_lowering
 
 
 # ---------------------------------------------------------------------------------------------

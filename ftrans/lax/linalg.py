@@ -16,10 +16,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from ftrans import blas_threads
+from ftrans.compile.tables import fresh_results, lowerings
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, not_mapped
 from ftrans.interpreters.jvp import defbilinear
 from ftrans.interpreters.transpose import NonLinearError, is_undefined, transpose_rules
+from ftrans.ir import JaxprEqn
 from ftrans.lax.elementwise import coerce_scalars, convert_element_type
 from ftrans.lax.structural import transpose
 
@@ -155,6 +157,77 @@ def _dot_general_abstract_eval(lhs: ShapedArray, rhs: ShapedArray,
 
 dot_general_p = Primitive("dot_general", impl=_dot_general_impl,
                           abstract_eval=_dot_general_abstract_eval)
+fresh_results.add(dot_general_p)  # a product never shares memory with its operands
+
+
+def _dot_general_lowering(eqn: JaxprEqn) -> Any:
+    """``_dot_general_impl`` for these operand types, its layout decided once: the same NumPy
+    operations (so the same results), without working them out on every call."""
+    lhs_aval, rhs_aval = eqn.inputs[0].aval, eqn.inputs[1].aval
+    dimension_numbers = eqn.params["dimension_numbers"]
+    preferred = eqn.params["preferred_element_type"]
+    if preferred is not None and np.dtype(preferred) != lhs_aval.dtype:
+        return None
+    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+    asarray, matmul, multiply = np.asarray, np.matmul, np.multiply
+    if not lhs_batch and lhs_aval.ndim == 2 and rhs_aval.ndim == 2 and len(lhs_contract) == 1:
+        if lhs_contract == (1,) and rhs_contract == (0,):
+            def product(lhs: Any, rhs: Any) -> Any:
+                return matmul(lhs, rhs)
+        elif lhs_contract == (1,):
+            def product(lhs: Any, rhs: Any) -> Any:
+                return matmul(lhs, asarray(rhs).T)
+        elif rhs_contract == (0,):
+            def product(lhs: Any, rhs: Any) -> Any:
+                return matmul(asarray(lhs).T, rhs)
+        else:
+            def product(lhs: Any, rhs: Any) -> Any:
+                return matmul(asarray(lhs).T, asarray(rhs).T)
+    else:
+        lhs_shape, rhs_shape = lhs_aval.shape, rhs_aval.shape
+        lhs_free = _free_dims(lhs_aval.ndim, lhs_contract, lhs_batch)
+        rhs_free = _free_dims(rhs_aval.ndim, rhs_contract, rhs_batch)
+        batch_shape = tuple(lhs_shape[d] for d in lhs_batch)
+        lhs_free_shape = tuple(lhs_shape[d] for d in lhs_free)
+        rhs_free_shape = tuple(rhs_shape[d] for d in rhs_free)
+        contract_size = _size([lhs_shape[d] for d in lhs_contract])
+        if contract_size == 1 and lhs_batch:
+            lhs_perm = lhs_batch + lhs_free + lhs_contract
+            rhs_perm = rhs_batch + rhs_free + rhs_contract
+            lhs_to = batch_shape + lhs_free_shape + (1,) * len(rhs_free_shape)
+            rhs_to = batch_shape + (1,) * len(lhs_free_shape) + rhs_free_shape
+            scalar = not (lhs_to or rhs_to)
+
+            def product(lhs: Any, rhs: Any) -> Any:
+                out = multiply(asarray(lhs).transpose(lhs_perm).reshape(lhs_to),
+                               asarray(rhs).transpose(rhs_perm).reshape(rhs_to))
+                return out[()] if scalar else out
+        else:
+            lead = (_size(batch_shape),) if lhs_batch else ()
+            lhs_perm = lhs_batch + lhs_free + lhs_contract
+            rhs_perm = rhs_batch + rhs_contract + rhs_free
+            lhs_to = lead + (_size(lhs_free_shape), contract_size)
+            rhs_to = lead + (contract_size, _size(rhs_free_shape))
+            out_shape = batch_shape + lhs_free_shape + rhs_free_shape
+            scalar = not out_shape
+
+            def product(lhs: Any, rhs: Any) -> Any:
+                out = matmul(asarray(lhs).transpose(lhs_perm).reshape(lhs_to),
+                             asarray(rhs).transpose(rhs_perm).reshape(rhs_to)).reshape(out_shape)
+                return out[()] if scalar else out
+    both = lhs_aval.size * rhs_aval.size
+    if both > blas_threads.SWITCH:  # as _dot_general_impl: small products on one BLAS thread
+        macs = both // max(_size([lhs_aval.shape[d] for d in lhs_contract + lhs_batch]), 1)
+        if macs > blas_threads.SWITCH:
+            run_small = blas_threads.run_small
+
+            def on_one_thread(lhs: Any, rhs: Any) -> Any:
+                return run_small(macs, product, lhs, rhs)
+            return on_one_thread
+    return product
+
+
+lowerings[dot_general_p] = _dot_general_lowering
 
 
 def _canonicalize_dimension_numbers(dimension_numbers: Any) -> DimensionNumbers:

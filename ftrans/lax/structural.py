@@ -14,12 +14,15 @@ from typing import Any
 import numpy as np
 
 from ftrans.compile.simplify import forward_same_type
-from ftrans.compile.tables import cancellation_rules, forwarding_rules, uniform_rules, views
+from ftrans.compile.tables import (
+    cancellation_rules, forwarding_rules, lowerings, rearrangements, uniform_rules, views,
+    zero_embeddings,
+)
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
 from ftrans.interpreters.jvp import defjvp_zero, deflinear
 from ftrans.interpreters.transpose import is_undefined
-from ftrans.ir import JaxprEqn
+from ftrans.ir import JaxprEqn, Literal
 from ftrans.lax.structural_base import (  # noqa: F401  (bind_checked: ftrans.lax.structural.X)
     bind_checked, canonicalize_dims, check_sorted_dims, scalar_like, shift_dims_past_batch,
 )
@@ -174,6 +177,18 @@ def _reshape_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
 batching_rules[reshape_p] = _reshape_batch
 forwarding_rules[reshape_p] = forward_same_type
 views.add(reshape_p)
+rearrangements.add(reshape_p)
+
+
+def _reshape_lowering(eqn: JaxprEqn) -> Any:
+    new_sizes, asarray = eqn.params["new_sizes"], np.asarray
+
+    def reshape_to(x: Any) -> Any:
+        return asarray(x).reshape(new_sizes)
+    return reshape_to
+
+
+lowerings[reshape_p] = _reshape_lowering
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,6 +228,18 @@ def _transpose_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
 
 batching_rules[transpose_p] = _transpose_batch
 views.add(transpose_p)
+rearrangements.add(transpose_p)
+
+
+def _transpose_lowering(eqn: JaxprEqn) -> Any:
+    permutation, asarray = eqn.params["permutation"], np.asarray
+
+    def permute(x: Any) -> Any:
+        return asarray(x).transpose(permutation)
+    return permute
+
+
+lowerings[transpose_p] = _transpose_lowering
 
 
 def _transpose_cancellation(eqn: JaxprEqn, inner: JaxprEqn) -> Any:
@@ -280,6 +307,7 @@ def _squeeze_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
 
 batching_rules[squeeze_p] = _squeeze_batch
 views.add(squeeze_p)
+rearrangements.add(squeeze_p)
 
 
 def expand_dims(x: Any, dimensions: int | Sequence[int]) -> Any:
@@ -457,6 +485,26 @@ def pad_impl(x: Any, padding_value: Any,
 pad_p = Primitive("pad", impl=pad_impl, abstract_eval=_pad_abstract_eval)
 
 
+def _pad_as_embedding(eqn: JaxprEqn) -> tuple[tuple[int, int, int], ...] | None:
+    """A padding by a literal +0 that crops nothing: zeros with the operand at a basic index."""
+    value = eqn.inputs[1]
+    if type(value) is not Literal or np.ndim(value.val) != 0:
+        return None
+    v = np.asarray(value.val)
+    if v.dtype.kind not in "biufc" or v != 0 or np.signbit(np.real(v)):
+        return None
+    triples = []
+    for (lo, hi, interior), size in zip(eqn.params["padding_config"],
+                                        eqn.inputs[0].aval.shape):
+        if lo < 0 or hi < 0:
+            return None
+        triples.append((lo, lo + _padded_size(size, 0, 0, interior), interior + 1))
+    return tuple(triples)
+
+
+zero_embeddings[pad_p] = _pad_as_embedding
+
+
 def pad(x: Any, padding_value: Any, padding_config: Sequence[tuple[int, int, int]]) -> Any:
     """Pad ``x`` with ``padding_value``: per axis, ``lo`` elements before, ``hi`` after and
     ``interior`` between neighbouring elements. Negative ``lo`` / ``hi`` crop instead.
@@ -578,6 +626,7 @@ def _rev_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
 
 batching_rules[rev_p] = _rev_batch
 views.add(rev_p)
+rearrangements.add(rev_p)
 
 
 # ---------------------------------------------------------------------------------------------
