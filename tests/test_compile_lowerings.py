@@ -63,3 +63,24 @@ def test_structural_lowerings_match_their_impls():
         assert lowered is not None
         np.testing.assert_array_equal(lowered(x), eqn.primitive.impl(x, **eqn.params))
         np.testing.assert_array_equal(ft.jit(f)(x), f(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_real_square_lowering_is_bitwise_the_impl(dtype):
+    rng = np.random.default_rng(3)
+    special = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-310, 1e200, -3.5]
+    x = np.concatenate([rng.normal(size=100_000) * 10.0 ** rng.integers(-8, 8, 100_000),
+                        special]).astype(dtype)
+    closed = ft.make_jaxpr(lambda v: lax.integer_pow(v, 2))(x)
+    [eqn] = closed.eqns
+    lowered = lowered_impl(eqn)
+    assert lowered is np.square
+    want = eqn.primitive.impl(x, **eqn.params)
+    got = lowered(x)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
+    for other in (lambda v: lax.integer_pow(v, 3), lambda v: lax.integer_pow(v, -2)):
+        [eqn] = ft.make_jaxpr(other)(x).eqns
+        assert lowered_impl(eqn) is None
+    [eqn] = ft.make_jaxpr(lambda v: lax.integer_pow(v, 2))(x.astype(np.complex128)).eqns
+    assert lowered_impl(eqn) is None  # complex squares are left to np.power

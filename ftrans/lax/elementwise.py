@@ -19,8 +19,8 @@ from ftrans.compile.simplify import (
     forward_identity_element, is_constant, scaling_by_literal, scaling_by_minus_one,
 )
 from ftrans.compile.tables import (
-    cancellation_rules, commutative, forwarding_rules, rewrite_rules, scalar_lowerings,
-    scaling_rules, uniform_binary, uniform_rules,
+    cancellation_rules, commutative, forwarding_rules, lowerings, rewrite_rules,
+    scalar_lowerings, scaling_rules, uniform_binary, uniform_rules,
 )
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import (
@@ -377,6 +377,17 @@ def _integer_pow_impl(x: Any, y: int) -> Any:
 
 
 integer_pow_p = unary_primitive("integer_pow", _integer_pow_impl, NUMERIC)
+
+
+def _integer_pow_lowering(eqn: JaxprEqn) -> Any:
+    """A real square is ``np.square``: what ``np.power(x, 2)`` computes (to the bit), in a
+    third of its time."""
+    if eqn.params["y"] == 2 and eqn.inputs[0].aval.dtype.kind == "f":
+        return np.square
+    return None
+
+
+lowerings[integer_pow_p] = _integer_pow_lowering
 
 
 def integer_pow(x: Any, y: int) -> Any:
