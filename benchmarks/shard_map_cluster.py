@@ -72,24 +72,39 @@ def norms_graph(n: int, chunk: int):
     return shard_map(gradient_norms, in_axes=(None, 0, 0))(make_params(), x, y), x, y
 
 
-def timings(runs: dict[str, Callable[[], Any]], repeats: int,
-            processes: Sequence[Any] = ()) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+def thread_cpu(processes: Sequence[Any]) -> dict[str, float]:
+    """CPU seconds so far of the client process (with the scheduler of a LocalCluster), of the
+    workers' main threads (their event loops) and of their other threads (the task thread,
+    Dask's profiler, ...); ``processes[0]`` is the client, the others the workers (psutil)."""
+    used = {"client": sum(processes[0].cpu_times()[:2]), "worker event loops": 0.0,
+            "worker task threads": 0.0}
+    for p in processes[1:]:
+        for t in p.threads():
+            which = "worker event loops" if t.id == p.pid else "worker task threads"
+            used[which] += t.user_time + t.system_time
+    return used
+
+
+def timings(runs: dict[str, Callable[[], Any]], repeats: int, processes: Sequence[Any] = ()
+            ) -> tuple[dict[str, list[float]], dict[str, list[dict[str, float]]]]:
     """Seconds per run of each of ``runs``, after a warm-up run of each (which compiles on
     every worker); the runs alternate, so the load of the machine falls on all of them. Also
-    the CPU seconds the ``processes`` (psutil) used in each run."""
-    def cpu() -> float:
-        return sum(sum(p.cpu_times()[:2]) for p in processes)
+    the CPU seconds the ``processes`` (psutil; the client first) used in each run, by
+    :func:`thread_cpu`'s parts."""
+    def cpu() -> dict[str, float]:
+        return thread_cpu(processes) if processes else {}
 
     for run in runs.values():
         run()
     times: dict[str, list[float]] = {what: [] for what in runs}
-    cpus: dict[str, list[float]] = {what: [] for what in runs}
+    cpus: dict[str, list[dict[str, float]]] = {what: [] for what in runs}
     for _ in range(repeats):
         for what, run in runs.items():
             used, start = cpu(), time.perf_counter()
             run()
             times[what].append(time.perf_counter() - start)
-            cpus[what].append(cpu() - used)
+            now = cpu()
+            cpus[what].append({k: now[k] - used[k] for k in now})
     return times, cpus
 
 
@@ -140,7 +155,10 @@ def main() -> None:
                             "two": lambda: dask.compute(norms, scheduler=client)}, repeats,
                            processes)
         sync, two = statistics.median(d1["sync"]), statistics.median(d1["two"])
-        cpu_sync, cpu_two = statistics.median(cpus["sync"]), statistics.median(cpus["two"])
+        cpu_sync = statistics.median(sum(c.values()) for c in cpus["sync"])
+        cpu_two = statistics.median(sum(c.values()) for c in cpus["two"])
+        parts = {k: statistics.median(c[k] for c in cpus["two"]) for k in cpus["two"][0]}
+        tasks = len(norms.__dask_optimize__(norms.__dask_graph__(), norms.__dask_keys__()))
         shard = shard_task_seconds(client, lambda: dask.compute(norms, scheduler=client),
                                    norms.name)
         rows.append(("D1 48k examples, 24 chunks: synchronous scheduler, 1 process",
@@ -154,6 +172,10 @@ def main() -> None:
         rows.append(("D1 CPU time of a run, client, scheduler and workers together (median)",
                      f"synchronous {cpu_sync * 1e3:.0f} ms, cluster {cpu_two * 1e3:.0f} ms: "
                      f"at most {2 * cpu_sync / cpu_two:.2f}x on 2 idle cores"))
+        rows.append(("D1 CPU time of a cluster run by part (median)",
+                     ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in parts.items())))
+        rows.append(("D1 tasks a run (after Dask's optimizer; and one to join the blocks)",
+                     f"{tasks} + 1"))
 
         tiny = dask.array.from_array(np.arange(8.0 * 400), chunks=8)
         doubled = shard_map(lambda s: s * 2.0)(tiny)

@@ -148,22 +148,50 @@ def test_same_shapes_reuse_the_traced_programs():
     np.testing.assert_allclose(got, 2 * X)
 
 
-def test_unmapped_arguments_are_one_shared_key():
+def _optimized(*arrays):
+    keys = [k for x in arrays for k in x.__dask_keys__()]
+    graph = dask.highlevelgraph.HighLevelGraph.merge(*[x.__dask_graph__() for x in arrays])
+    return dict(arrays[0].__dask_optimize__(graph, keys))
+
+
+def test_unmapped_arguments_and_programs_are_one_shared_key():
     big = rng.normal(size=(5, 5))
     out = shard_map(lambda m, x: fnp.dot(x, m), in_axes=(None, 0))(big, da.from_array(X, 8))
     graph = dict(out.__dask_graph__())
-    arg_keys = [k for k in graph if isinstance(k, str) and k.endswith("-arg0")]
-    assert len(arg_keys) == 1
-    programs = [k for k in graph if isinstance(k, str) and "-program-" in k]
-    assert len(programs) == 1  # one program key shared by the six shard tasks
+    shared = [k for k in graph if isinstance(k, str) and k.endswith("-shared")]
+    assert len(shared) == 1  # one key every shard task reads: the program and `big`
+    value = graph[shared[0]]
+    value = getattr(value, "value", value)  # a DataNode holding it
+    assert isinstance(value, dgraph.Shared) and value.args[0] is big
+    assert len(value.tasks) == 1  # one program for the six shard tasks
+    # the input blocks are fused into the shard tasks: six tasks and the shared key
+    assert len(_optimized(out)) == 7
     np.testing.assert_allclose(out.compute(), X @ big, rtol=1e-12)
+
+
+def test_generated_inputs_fuse_into_the_shard_tasks(scheduler):
+    # da.random's layer (root tasks) joins the shard tasks: one task per shard
+    gen = da.random.default_rng(3)
+    x = gen.normal(size=(48, 5), chunks=(8, 5))
+    y = gen.normal(size=48, chunks=8)
+    out = shard_map(per_example_norms, in_axes=(None, 0, 0))(W, x, y)
+    assert len(_optimized(out)) == 6 + 1
+    X2, Y2 = compute(x, y)
+    (got,) = compute(out, scheduler=scheduler)
+    np.testing.assert_allclose(got, per_example_norms(W, X2, Y2), rtol=1e-12, atol=0)
+    # an input computed as well is not fused away (nor computed twice), and stays equal
+    assert len(_optimized(out, x)) == 6 + 1 + 6
+    got, got_x = compute(out, x, scheduler=scheduler)
+    np.testing.assert_allclose(got, per_example_norms(W, X2, Y2), rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(got_x, X2)
 
 
 def test_programs_pickle_by_token_and_are_cached_on_arrival():
     import pickle
     f = shard_map(lambda x: fnp.sin(x) * 2.0)
     graph = dict(f(da.from_array(X, 12)).__dask_graph__())
-    task = next(v for k, v in graph.items() if isinstance(k, str) and "-program-" in k)
+    shared = next(v for k, v in graph.items() if isinstance(k, str) and k.endswith("-shared"))
+    task = getattr(shared, "value", shared).tasks[(0, "shard", 0)]
     dgraph._worker_tasks.clear()
     first = pickle.loads(pickle.dumps(task))
     assert pickle.loads(pickle.dumps(task)) is first  # a worker keeps what it compiled

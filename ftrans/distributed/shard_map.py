@@ -24,7 +24,7 @@ from ftrans.config import config
 from ftrans.core import (
     ShapedArray, Tracer, current_trace, eval_trace, get_aval, make_aval, new_trace,
 )
-from ftrans.distributed.graph import GraphBuilder
+from ftrans.distributed.graph import GraphBuilder, root_as_blockwise
 from ftrans.distributed.stages import Plan, split
 from ftrans.interpreters.staging import StagingTrace
 from ftrans.ir import ClosedJaxpr
@@ -219,48 +219,40 @@ class _Traced:
         self.counter = itertools.count()
 
     def build(self, leaves: list[_Argument], groups: list[Any], label: str) -> Any:
-        n = len(groups)
         deps = [a.value for a in leaves if isinstance(a.value, da.Array)]
         unmapped = [a.value for a in leaves if not isinstance(a.value, da.Array)]
         name = "shard_map-" + tokenize(id(self), [x.name for x in deps], unmapped,
                                        config.read("debug_nans"), config.read("debug_infs"))
-        layer: dict[Any, Any] = {}
-        keys = []
-        for j, a in enumerate(leaves):
-            if isinstance(a.value, da.Array):
-                blocks = a.value.__dask_keys__()
-                keys.append([_block(blocks, a.axis, i) for i in range(n)] if a.axis is not None
-                            else [_block(blocks, None, 0)])
+        args = []
+        for a in leaves:
+            x = a.value
+            if not isinstance(x, da.Array):
+                args.append(("value", x))  # in the one value all tasks share
+            elif a.axis is not None:
+                args.append(("block", x.name, x.ndim, x.numblocks, tuple(x.__dask_layers__())))  # pyright: ignore[reportAttributeAccessIssue]  # dask.array exports two Array classes; pyright sees the dask-expr one
             else:
-                layer[f"{name}-arg{j}"] = a.value  # one key every task reads
-                keys.append([f"{name}-arg{j}"])
-
-        def arg_key(j: int, i: int) -> Any:
-            return keys[j][i if leaves[j].axis is not None else 0]
-
+                args.append(("key", _block(x.__dask_keys__(), None, 0),
+                             tuple(x.__dask_layers__())))  # pyright: ignore[reportAttributeAccessIssue]  # as above
         first = self.plans[groups[0]]
         layout = []
         for o, axis in enumerate(self.out_axes):
             ndim = len(first.out_avals[o].shape)
             layout.append((None if axis is None else axis % ndim, ndim))
         debug = (config.read("debug_nans"), config.read("debug_infs"))
-        builder = GraphBuilder(name, self.plans, groups, arg_key, label, debug, self.tasks)
-        layer.update(builder.build(layout))
-        layers = {name: layer}
-        dependencies: dict[str, set] = {name: set()}
+        builder = GraphBuilder(name, self.plans, groups, args, label, debug, self.tasks)
+        ours, dependencies = builder.build(layout)
+        layers: dict[str, Any] = {}
         for x in deps:
             graph = x.__dask_graph__()
             layers.update(graph.layers)
             dependencies.update(graph.dependencies)
-            dependencies[name].update(x.__dask_layers__())  # pyright: ignore[reportAttributeAccessIssue]  # dask.array exports two Array classes; pyright sees the dask-expr one
-        for o in range(len(layout)):
-            out_name = f"{name}-out{o}"
-            blocks = {k: v for k, v in layer.items() if type(k) is tuple and k[0] == out_name}
-            for k in blocks:
-                del layer[k]
-            layers[out_name] = blocks
-            # blocks read the main layer and, for results passed through, the inputs' blocks
-            dependencies[out_name] = {name} | dependencies[name]
+        for a in leaves:  # root layers (da.random's) as Blockwise, so Dask can fuse them in
+            x = a.value
+            if a.axis is not None and isinstance(x, da.Array) and x.name in layers:
+                fusable = root_as_blockwise(layers[x.name], x.name, x.numblocks)
+                if fusable is not None:
+                    layers[x.name] = fusable
+        layers.update(ours)
         graph = HighLevelGraph(layers, dependencies)
         outputs = []
         for o, (axis, ndim) in enumerate(layout):
