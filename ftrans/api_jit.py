@@ -302,9 +302,8 @@ class JitFunction(WrappedFunction, Generic[P]):
                 last = self._last
                 if last is not None and last[1] is zero_wins and last[0] == avals:
                     entry: _JitEntry | None = last[2]()
-                    if entry is None:  # freed: look it up (and trace) as on a first call
+                    if entry is None:  # freed: the general path below looks it up (or traces)
                         self._last = None
-                        return self(*args)
                 else:
                     last = None
                     table = self._table
@@ -317,19 +316,20 @@ class JitFunction(WrappedFunction, Generic[P]):
                     entry.last_used = next(_jit_caches.clock)  # hit(entry), inlined
                     try:
                         _jit_caches.lru.move_to_end(entry)
-                    except KeyError:  # evicted (by clear_caches, or another thread)
-                        if last is not None:  # the remembered entry is gone: look it up
-                            self._last = None
-                            return self(*args)
-                    if last is None:
-                        self._last = (avals, zero_wins, weakref.ref(entry))
-                    outs = entry.program(*flat)
-                    if entry.single_output:
-                        out = outs[0]
-                        if type(out) is np.ndarray and not out.flags.writeable:
-                            out = out.copy()
-                        return out
-                    return tree_unflatten(entry.out_tree, writable(outs))
+                        evicted = False
+                    except KeyError:  # evicted by clear_caches or by another thread
+                        evicted = True
+                        self._last = None
+                    if not evicted or last is None:  # a remembered one is looked up again
+                        if last is None and not evicted:
+                            self._last = (avals, zero_wins, weakref.ref(entry))
+                        outs = entry.program(*flat)
+                        if entry.single_output:
+                            out = outs[0]
+                            if type(out) is np.ndarray and not out.flags.writeable:
+                                out = out.copy()
+                            return out
+                        return tree_unflatten(entry.out_tree, writable(outs))
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
         static_values = tuple(args[i] for i in static_pos)
         static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))

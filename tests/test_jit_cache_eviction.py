@@ -157,3 +157,15 @@ def test_the_zero_cotangent_mode_is_part_of_the_remembered_signature(cache_size)
         with ft.zero_cotangent_wins():
             assert f(1000.0) == 0.0
         assert np.isnan(f(1000.0))
+
+
+def test_clear_caches_retraces_even_while_the_old_entry_lives(cache_size):
+    cache_size(100)
+    f, traces = _counting_jit()
+    f(1.0)
+    f(1.0)
+    held = f._last[2]()  # something else keeps the old entry alive
+    ft.clear_caches()
+    assert f(1.0) == 2.0 and len(traces) == 2
+    assert f(1.0) == 2.0 and len(traces) == 2
+    del held
