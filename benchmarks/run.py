@@ -770,7 +770,13 @@ def render(report: Report) -> str:
               "- The softmax cross-entropy of W2, W3, W5 and W6 is written out with `max`, `exp`, "
               "`log` and `sum` (the max under `stop_gradient`), the same program text for "
               "ftrans, JAX, autograd, PyTorch (through a small adapter of NumPy names) and "
-              "mygrad, rather than with a library's `log_softmax`.", ""]
+              "mygrad, rather than with a library's `log_softmax`.",
+              "- The peers share each workload's interpreter with ftrans, and their thread pools "
+              "(PyTorch's, XLA's) and allocations slow the NumPy-heavy ftrans contenders measured "
+              "beside them: on 2026-12-07, on a quiet machine, W3's `jit(vmap(grad))` measured "
+              "1.24x among the peers and 0.92x with `--no-peers` (eager `vmap(grad)` 1.81x and "
+              "1.46x). The ratios against NumPy of one run are comparable with one another; "
+              "compare ftrans with itself across runs with `--no-peers`.", ""]
     return "\n".join(parts)
 
 
