@@ -114,7 +114,7 @@ class JVPTrace(Trace):
         super().__init__(parent, description)
 
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        # Trace.process_primitive and process in one loop: the hottest path of eager grad
+        # Trace.process_primitive and process in one: the hottest path of eager jvp
         primals = []
         tangents = []
         mine = False
@@ -128,29 +128,14 @@ class JVPTrace(Trace):
                 tangents.append(Zero.like(x))
         if not mine:
             return self.parent.process_primitive(prim, args, params)
-        token = current_trace_var.set(self.parent)
-        try:
-            return self._apply_rule(prim, primals, tangents, params)
-        finally:
-            current_trace_var.reset(token)
-
-    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        primals = []
-        tangents = []
-        for x in args:
-            if isinstance(x, JVPTracer) and x._trace is self:
-                primals.append(x.primal)
-                tangents.append(x.tangent)
-            else:
-                primals.append(x)
-                tangents.append(Zero.like(x))
-        return self._apply_rule(prim, primals, tangents, params)
-
-    def _apply_rule(self, prim: Primitive, primals: list, tangents: list, params: dict) -> Any:
         rule = jvp_rules.get(prim)
         if rule is None:
             raise MissingRuleError(prim, "jvp")
-        out, out_dot = rule(primals, tangents, **params)
+        token = current_trace_var.set(self.parent)
+        try:
+            out, out_dot = rule(primals, tangents, **params)
+        finally:
+            current_trace_var.reset(token)
         if prim.multiple_results:
             return [o if type(t) is Zero else JVPTracer(self, o, t) for o, t in zip(out, out_dot)]
         if type(out_dot) is Zero:

@@ -219,10 +219,8 @@ def _mul_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
     if type(x) is UndefPrimal:
         if type(y) is UndefPrimal:
             raise NonLinearError("mul of two linear values is not linear")
-        product = mul(ct, y)
-        return [product if get_aval(product) is x.aval else unbroadcast(product, x.aval), None]
-    product = mul(x, ct)
-    return [None, product if get_aval(product) is y.aval else unbroadcast(product, y.aval)]
+        return [unbroadcast(mul(ct, y), x.aval), None]
+    return [None, unbroadcast(mul(x, ct), y.aval)]
 
 
 transpose_rules[mul_p] = _mul_transpose
