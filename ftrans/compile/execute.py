@@ -8,7 +8,7 @@ import threading
 from typing import Any, Callable
 
 from ftrans.compile.buffers import Program
-from ftrans.compile.plan import plan
+from ftrans.compile.plan import run_plan
 from ftrans.core import pause_gc, resume_gc
 from ftrans.ir import ClosedJaxpr
 
@@ -45,7 +45,7 @@ class Tiered:
             if program is None:
                 pause_gc()
                 try:
-                    return plan(closed)(*args)
+                    return run_plan(closed, args)
                 finally:
                     resume_gc()
         return program(*args)

@@ -1,69 +1,62 @@
-"""The first-call tier: run a program as a list of (implementation, input slots, output slots)
-steps, without optimising it or generating code, so that a program used once costs little.
+"""The first-call tier: run a program once, equation by equation, without optimising it or
+generating code, so that a program used once costs little.
 See docs/internals.md, "jit".
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from ftrans import aliasing
-from ftrans.compile.buffers import Program, bound_impl, last_uses
 from ftrans.ir import ClosedJaxpr, Var
 
 __all__ = [
-    "plan",
+    "run_plan",
 ]
 
 
-def plan(closed: ClosedJaxpr) -> Program:
-    """Run ``closed`` as a list of (implementation, input slots, output slots) steps: no
-    dispatch through traces, and each buffer dropped after its last use."""
+def run_plan(closed: ClosedJaxpr, args: Sequence[Any]) -> list[Any]:
+    """Run ``closed`` once on ``args``, equation by equation: each primitive's eager
+    implementation (the same results as ``impl``, faster on NumPy scalars) called directly,
+    with no dispatch through traces, and each value dropped after its last use."""
     jaxpr = closed.jaxpr
-    index: dict[Var, int] = {}
-    initial: list[Any] = []
-    for v, c in zip(jaxpr.constvars, closed.consts):
-        index[v] = len(initial)
-        initial.append(c)
-    first_arg = len(initial)
-    for v in jaxpr.invars:
-        index[v] = len(initial)
-        initial.append(None)
-    last_arg = len(initial)
-
-    def slot(x: Any) -> int:
+    eqns = jaxpr.eqns
+    last: dict[Any, int] = {}  # atom -> the equation that reads it last
+    for i, eqn in enumerate(eqns):
+        for x in eqn.inputs:
+            last[x] = i
+    for x in jaxpr.outvars:
+        last.pop(x, None)  # outputs stay alive
+    dying: dict[int, Any] = {}  # equation -> the variable (or list of them) dying there
+    for x, i in last.items():
         if type(x) is Var:
-            return index[x]
-        initial.append(x.val)
-        return len(initial) - 1
-
-    steps = []
-    dying = last_uses(jaxpr)
-    for eqn, dead in zip(jaxpr.eqns, dying):
-        ins = tuple([slot(x) for x in eqn.inputs])  # tuples: a long plan's memory is its steps
-        outs = []
-        for v in eqn.outvars:
-            index[v] = len(initial)
-            initial.append(None)
-            outs.append(index[v])
-        free = tuple([index[v] for v in dead if index[v] >= first_arg])
-        multiple = eqn.primitive.multiple_results
-        steps.append((bound_impl(eqn), ins, tuple(outs) if multiple else outs[0], multiple,
-                      free))
-    results = [slot(x) for x in jaxpr.outvars]
-
-    def run(*args: Any) -> list[Any]:
-        env = list(initial)
-        env[first_arg:last_arg] = args
-        for fn, ins, out, multiple, free in steps:
-            value = fn(*[env[i] for i in ins])
-            if multiple:
-                for i, v in zip(out, value):
-                    env[i] = v
+            dead = dying.get(i)
+            if dead is None:
+                dying[i] = x
+            elif type(dead) is list:
+                dead.append(x)
             else:
-                env[out] = value
-            for i in free:
-                env[i] = None
-        # the first call only: a complete check by buffer owner is cheap enough here
-        return aliasing.detach_from([env[i] for i in results], [*args, *closed.consts])
-    return run
+                dying[i] = [dead, x]
+    del last
+    env: dict[Var, Any] = dict(zip(jaxpr.constvars, closed.consts))
+    env.update(zip(jaxpr.invars, args))
+    for i, eqn in enumerate(eqns):
+        prim = eqn.primitive
+        params = eqn.params
+        vals = [env[x] if type(x) is Var else x.val for x in eqn.inputs]
+        out = prim.eager_impl(*vals, **params) if params else prim.eager_impl(*vals)
+        if prim.multiple_results:
+            env.update(zip(eqn.outvars, out))
+        else:
+            env[eqn.outvars[0]] = out
+        dead = dying.get(i)
+        if dead is not None:
+            if type(dead) is list:
+                for v in dead:
+                    del env[v]
+            else:
+                del env[dead]
+    outs = [env[x] if type(x) is Var else x.val for x in jaxpr.outvars]
+    env.clear()
+    # the first call only: a complete check by buffer owner is cheap enough here
+    return aliasing.detach_from(outs, [*args, *closed.consts])
