@@ -31,6 +31,9 @@ __all__ = [
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 
+# the params of every recorded equation that has none (nothing mutates an equation's params)
+NO_PARAMS: dict[str, Any] = {}
+
 
 class StagingTracer(Tracer):
     """Carries the program variable that holds this value (``program_var``; not ``var``, which
@@ -88,20 +91,33 @@ class StagingTrace(Trace):
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
         return self.record(prim, args, params)
 
+    def _input(self, x: Any) -> Atom:
+        if type(x) is StagingTracer and x._trace is self:
+            return x.program_var
+        scalar_aval = NUMPY_SCALAR_AVALS.get(type(x))
+        if scalar_aval is not None:  # a NumPy scalar: a literal of a known type
+            return Literal(x, scalar_aval)
+        return self.atom(x)
+
     def record(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
-        inputs = []
-        for x in args:
-            if type(x) is StagingTracer and x._trace is self:
-                inputs.append(x.program_var)
+        # lists of exactly their length, and one shared empty dict for no params: a long
+        # program's memory is its equations
+        if len(args) == 2:
+            x, y = args
+            inputs = [x.program_var if type(x) is StagingTracer and x._trace is self
+                      else self._input(x),
+                      y.program_var if type(y) is StagingTracer and y._trace is self
+                      else self._input(y)]
+            if not params:  # most primitives: no list of types to build
+                out_aval = prim.abstract_eval(inputs[0].aval, inputs[1].aval)
+                params = NO_PARAMS
             else:
-                scalar_aval = NUMPY_SCALAR_AVALS.get(type(x))
-                if scalar_aval is not None:  # a NumPy scalar: a literal of a known type
-                    inputs.append(Literal(x, scalar_aval))
-                else:
-                    inputs.append(self.atom(x))
-        if len(inputs) == 2 and not params:  # most primitives: no list of types to build
-            out_aval = prim.abstract_eval(inputs[0].aval, inputs[1].aval)
+                out_aval = prim.abstract_eval(inputs[0].aval, inputs[1].aval, **params)
         else:
+            inputs = [self._input(args[0])] if len(args) == 1 else list(tuple(
+                [self._input(x) for x in args]))
+            if not params:
+                params = NO_PARAMS
             out_aval = prim.abstract_eval(*[a.aval for a in inputs], **params)
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]
