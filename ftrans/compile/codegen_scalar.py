@@ -13,7 +13,7 @@ import numpy as np
 from ftrans.compile.buffers import Program
 from ftrans.compile.source import Names, build
 from ftrans.compile.tables import scalar_lowerings
-from ftrans.core import get_aval
+from ftrans.core import ShapedArray, get_aval, make_aval
 from ftrans.ir import ClosedJaxpr, JaxprEqn, Literal, Var
 
 __all__ = [
@@ -22,6 +22,11 @@ __all__ = [
 
 
 _F64 = np.dtype(np.float64)
+_SCALAR = make_aval((), _F64)
+
+
+def _float_scalar(aval: ShapedArray) -> bool:
+    return aval is _SCALAR or (aval.shape == () and aval.dtype == _F64)
 
 def _scalar_expression(eqn: JaxprEqn, args: list[str]) -> str | None:
     """The Python-float expression of an application (``scalar_lowerings``), or None."""
@@ -35,36 +40,53 @@ def _scalar_expression(eqn: JaxprEqn, args: list[str]) -> str | None:
 
 def generate_scalar(closed: ClosedJaxpr) -> Program | None:
     jaxpr = closed.jaxpr
-    all_vars = list(jaxpr.invars) + list(jaxpr.constvars) + [
-        v for e in jaxpr.eqns for v in e.outvars]
-    if not all_vars or any(v.aval.shape != () or v.aval.dtype != _F64 for v in all_vars):
+    if not (jaxpr.invars or jaxpr.constvars or jaxpr.eqns):
         return None
-    if any(type(x) is Literal and get_aval(x.val) != get_aval(np.float64(0))
+    if not all(_float_scalar(v.aval) for v in jaxpr.invars) \
+            or not all(_float_scalar(v.aval) for v in jaxpr.constvars) \
+            or not all(_float_scalar(v.aval) for e in jaxpr.eqns for v in e.outvars):
+        return None
+    if any(type(x) is Literal and not _float_scalar(get_aval(x.val))
            for e in jaxpr.eqns for x in e.inputs):
         return None
     names = Names()
-    atoms: dict[Var, str] = {}
     params_in = [names.var(v) for v in jaxpr.invars]
-    lines = [f"def program({', '.join(params_in)}):"]
-    for v, p in zip(jaxpr.invars, params_in):
-        atoms[v] = p
-        lines.append(f"    {p} = float({p})")
-    for v, c in zip(jaxpr.constvars, closed.consts):
-        atoms[v] = names.value(float(c), "c")
+    consts = {v: names.value(float(c), "c") for v, c in zip(jaxpr.constvars, closed.consts)}
+    arguments = dict(zip(jaxpr.invars, params_in))
+    # Local names are allocated walking the program backwards: a value takes a name at its
+    # last use and gives it back where it is defined, so a name is reused once its value is
+    # dead (Python floats need no del) and a long program's code holds a few names, not one
+    # per equation. Only the values alive at a point are held while generating.
+    live: dict[Var, str] = {}
+    free: list[str] = []
 
     def ref(x: Any) -> str:
-        if type(x) is not Literal:
-            return atoms[x]
-        value = float(x.val)
-        return repr(value) if math.isfinite(value) else names.value(value, "k")
+        if type(x) is Literal:
+            value = float(x.val)
+            return repr(value) if math.isfinite(value) else names.value(value, "k")
+        name = consts.get(x) or arguments.get(x) or live.get(x)
+        if name is None:  # its last use
+            name = live[x] = free.pop() if free else names.var(x)
+        return name
 
-    for eqn in jaxpr.eqns:
+    f64 = names.value(np.float64, "f")
+    body = [f"    return [{', '.join(f'{f64}({ref(x)})' for x in jaxpr.outvars)}]"]
+    for eqn in reversed(jaxpr.eqns):
+        v = eqn.outvars[0]
+        out = live.pop(v, None)
+        if out is None:  # never read: a name that is free again at once
+            out = free[-1] if free else names.var(v)
+        else:
+            free.append(out)
         expression = _scalar_expression(eqn, [ref(x) for x in eqn.inputs])
         if expression is None:
             return None
-        out = atoms[eqn.outvars[0]] = names.var(eqn.outvars[0])
-        lines.append(f"    {out} = {expression}")
-    f64 = names.value(np.float64, "f")
-    outs = ", ".join(f"{f64}({ref(x)})" for x in jaxpr.outvars)
-    lines.append(f"    return [{outs}]")
+        body.append(f"    {out} = {expression}")
+    lines = [f"def program({', '.join(params_in)}):"]
+    lines += [f"    {p} = float({p})" for p in params_in]
+    body.reverse()
+    lines += body
+    del body
+    for done in (consts, arguments, live, names.vars):  # what only generation needed goes
+        done.clear()                                    # before compiling
     return build(lines, names.namespace)

@@ -51,14 +51,19 @@ class Names:
 
 def build(lines: list[str], namespace: dict[str, Any]) -> Program:
     """The function ``program`` whose source is ``lines`` (its ``def`` line, then one simple
-    statement a line), defined in ``namespace``."""
+    statement a line), defined in ``namespace``. ``lines`` is consumed (emptied): each chunk's
+    text is dropped once it is compiled, so the source and the code are not both held whole."""
     if len(lines) - 1 > chunks.CHUNK_LINES:
-        functions = chunks.split(lines)
+        functions: list[list[str] | None] = list(chunks.split(lines))
     else:
-        functions = [lines]
+        functions = [list(lines)]
+    lines.clear()
     sources = []
-    for function in functions:  # one at a time: the compiler's memory is one chunk's
+    for i, function in enumerate(functions):  # one at a time: the compiler's memory is one
+        assert function is not None           # chunk's
+        functions[i] = None
         source = "\n".join(function) + "\n"
+        del function
         exec(compile(source, "<ftrans.compile>", "exec"), namespace)
         sources.append(source)
     program = namespace["program"]
