@@ -90,7 +90,10 @@ def _hashable_params(params: dict[str, Any]) -> Any:
 def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
     """Reuse the result of an identical earlier equation (same primitive, inputs, params)."""
     jaxpr = closed.jaxpr
+    # one flat tuple a key, equal literals one key object: the keys are most of the pass's
+    # memory on a long program
     seen: dict[Any, list[Var]] = {}
+    literal_keys: dict[Any, Any] = {}
     renames: dict[Var, Var] = {}
     eqns = []
     for eqn in jaxpr.eqns:
@@ -101,15 +104,20 @@ def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
         params_key = _hashable_params(eqn.params)
         key = None
         if params_key is not None and eqn.primitive not in effects:
-            atoms = [x if type(x) is Var else ("lit", _literal_key(x)) for x in inputs]
+            atoms = []
+            for x in inputs:
+                if type(x) is not Var:
+                    lit = _literal_key(x)
+                    x = literal_keys.setdefault(lit, ("lit", lit))
+                atoms.append(x)
             if eqn.primitive in commutative:  # x * y and y * x are one value
                 atoms.sort(key=lambda a: (1, a[1]) if type(a) is tuple else (0, str(id(a))))
-            key = (eqn.primitive, tuple(atoms), params_key)
-        if key is not None and key in seen:
-            renames.update(zip(eqn.outvars, seen[key]))
-            continue
+            key = (eqn.primitive, params_key, *atoms)
         if key is not None:
-            seen[key] = eqn.outvars
+            found = seen.setdefault(key, eqn.outvars)
+            if found is not eqn.outvars:
+                renames.update(zip(eqn.outvars, found))
+                continue
         eqns.append(eqn)
     outvars = [renames.get(x, x) if type(x) is Var else x for x in jaxpr.outvars]
     return ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, outvars), closed.consts)
