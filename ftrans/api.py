@@ -21,7 +21,7 @@ from ftrans.interpreters.linearize import LinearizeTrace
 from ftrans.interpreters.partial_eval import PartialEvalTrace
 from ftrans.interpreters.staging import StagingTrace
 from ftrans.interpreters.transpose import UndefPrimal, backward_pass
-from ftrans.ir import ClosedJaxpr, eval_jaxpr
+from ftrans.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from ftrans.tree_util import (
     Partial,
     PyTreeDef,
@@ -31,7 +31,7 @@ from ftrans.tree_util import (
     tree_unflatten,
 )
 from ftrans.api_util import (
-    as_leaf, check_callable, check_cotangent, check_outputs, flatten_args, fun_name,
+    as_leaf, check_callable, check_cotangent, check_outputs, drained, flatten_args, fun_name,
     normalize_argnums,
 )
 from ftrans.api_vmap import check_chunk_size, vmap, vmap_basis  # noqa: F401  (ftrans.api.vmap)
@@ -266,13 +266,17 @@ def _run_linear(lin: _Linearized, tangents: list[Any]) -> list[Any]:
     return [_zeros_like(p) if z else next(outs) for p, z in zip(lin.out_primals, lin.out_is_zero)]
 
 
-def _transpose_linear(lin: _Linearized, cts: list[Any], consts: Sequence[Any] | None = None
-                      ) -> list[Any]:
-    """Input cotangents (symbolic Zeros where nothing flows) for output cotangents ``cts``."""
+def _transpose_linear(lin: _Linearized, cts: list[Any], consts: Sequence[Any] | None = None,
+                      consume: bool = False) -> list[Any]:
+    """Input cotangents (symbolic Zeros where nothing flows) for output cotangents ``cts``.
+    ``consume``: the linear program is used this once, and the backward pass drops each of its
+    equations once transposed (the linear form and its transpose are not both held whole)."""
     cts = [ct for ct, z in zip(cts, lin.out_is_zero) if not z]
     args = [UndefPrimal(a) for a in lin.in_avals]
-    return backward_pass(lin.jaxpr.jaxpr, lin.jaxpr.consts if consts is None else consts,
-                         args, cts)
+    j = lin.jaxpr.jaxpr
+    if consume:
+        j = Jaxpr(j.constvars, j.invars, drained(j.eqns), j.outvars)  # type: ignore[arg-type]
+    return backward_pass(j, lin.jaxpr.consts if consts is None else consts, args, cts)
 
 
 def _materialize(ct: Any, aval: ShapedArray) -> Any:
@@ -438,7 +442,7 @@ def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_
 
         lin, (out, aux) = linearize_flat(fun_flat, flat, api)
         value = lin.out_primals[0]
-        cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]])
+        cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]], None, True)
         grads = tree_unflatten(in_tree, detach_from(
             [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)], flat))
         g = grads if not isinstance(argnums, (int, np.integer)) else grads[0]

@@ -107,15 +107,24 @@ class StagingTrace(Trace):
             inputs = [x.program_var if type(x) is StagingTracer and x._trace is self
                       else self._input(x),
                       y.program_var if type(y) is StagingTracer and y._trace is self
-                      else self._input(y)]
+                      else Literal(y, NUMPY_SCALAR_AVALS[type(y)])
+                      if type(y) in NUMPY_SCALAR_AVALS else self._input(y)]
             if not params:  # most primitives: no list of types to build
                 out_aval = prim.abstract_eval(inputs[0].aval, inputs[1].aval)
                 params = NO_PARAMS
             else:
                 out_aval = prim.abstract_eval(inputs[0].aval, inputs[1].aval, **params)
+        elif len(args) == 1:
+            x = args[0]
+            inputs = [x.program_var if type(x) is StagingTracer and x._trace is self
+                      else self._input(x)]
+            if not params:
+                out_aval = prim.abstract_eval(inputs[0].aval)
+                params = NO_PARAMS
+            else:
+                out_aval = prim.abstract_eval(inputs[0].aval, **params)
         else:
-            inputs = [self._input(args[0])] if len(args) == 1 else list(tuple(
-                [self._input(x) for x in args]))
+            inputs = list(tuple([self._input(x) for x in args]))
             if not params:
                 params = NO_PARAMS
             out_aval = prim.abstract_eval(*[a.aval for a in inputs], **params)

@@ -106,7 +106,8 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
     # one UndefPrimal per type (they carry only the type), found by the type's id: the types
     # outlive the pass (the program's variables hold them), and ids hash without a call
     undefined: dict[int, UndefPrimal] = {}
-    for eqn in reversed(linear_eqns):
+    while linear_eqns:  # each equation dropped once transposed
+        eqn = linear_eqns.pop()
         prim = eqn.primitive
         if prim.multiple_results:
             cts = [ct_env.pop(v, None) for v in eqn.outvars]
