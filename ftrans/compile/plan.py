@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ftrans import aliasing
-from ftrans.ir import ClosedJaxpr, Var
+from ftrans.ir import ClosedJaxpr, Literal, Var
 
 __all__ = [
     "run_plan",
@@ -26,36 +26,44 @@ def run_plan(closed: ClosedJaxpr, args: Sequence[Any]) -> list[Any]:
         for x in eqn.inputs:
             last[x] = i
     for x in jaxpr.outvars:
-        last.pop(x, None)  # outputs stay alive
-    dying: dict[int, Any] = {}  # equation -> the variable (or list of them) dying there
-    for x, i in last.items():
         if type(x) is Var:
-            dead = dying.get(i)
-            if dead is None:
-                dying[i] = x
-            elif type(dead) is list:
-                dead.append(x)
-            else:
-                dying[i] = [dead, x]
+            last.pop(x, None)  # outputs stay alive
+    # literals sit in the values too, so that operands are looked up without a test; each
+    # atom is dropped after the equation that reads it last
+    env: dict[Any, Any] = {}
+    dying: list[Any] = [None] * len(eqns)  # per equation: the atom, or list of them, dying
+    for x, i in last.items():
+        if type(x) is Literal:
+            env[x] = x.val
+        dead = dying[i]
+        if dead is None:
+            dying[i] = x
+        elif type(dead) is list:
+            dead.append(x)
+        else:
+            dying[i] = [dead, x]
     del last
-    env: dict[Var, Any] = dict(zip(jaxpr.constvars, closed.consts))
+    env.update(zip(jaxpr.constvars, closed.consts))
     env.update(zip(jaxpr.invars, args))
-    for i, eqn in enumerate(eqns):
+    value = env.__getitem__
+    for eqn, dead in zip(eqns, dying):
         prim = eqn.primitive
         params = eqn.params
-        vals = [env[x] if type(x) is Var else x.val for x in eqn.inputs]
-        out = prim.eager_impl(*vals, **params) if params else prim.eager_impl(*vals)
+        if params:
+            out = prim.eager_impl(*map(value, eqn.inputs), **params)
+        else:
+            out = prim.eager_impl(*map(value, eqn.inputs))
         if prim.multiple_results:
             env.update(zip(eqn.outvars, out))
         else:
             env[eqn.outvars[0]] = out
-        dead = dying.get(i)
         if dead is not None:
             if type(dead) is list:
-                for v in dead:
-                    del env[v]
+                for x in dead:
+                    del env[x]
             else:
                 del env[dead]
+    del dying
     outs = [env[x] if type(x) is Var else x.val for x in jaxpr.outvars]
     env.clear()
     # the first call only: a complete check by buffer owner is cheap enough here
