@@ -22,6 +22,9 @@ __all__ = [
 
 
 _F64 = np.dtype(np.float64)
+_MAX_NESTING = 64
+_MAX_FOLDED = 8
+
 
 def _scalar_expression(eqn: JaxprEqn, args: list[str]) -> str | None:
     """The Python-float expression of an application (``scalar_lowerings``), or None."""
@@ -58,13 +61,46 @@ def generate_scalar(closed: ClosedJaxpr) -> Program | None:
         value = float(x.val)
         return repr(value) if math.isfinite(value) else names.value(value, "k")
 
+    # A value used once, by a later equation, is written into that equation's expression
+    # rather than stored and loaded (a fifth of a float operation's cost in CPython); the
+    # floating operations and their order are the same. Parentheses nest at most
+    # _MAX_NESTING deep, well below CPython's limit (200).
+    uses: dict[Var, int] = {}
     for eqn in jaxpr.eqns:
-        expression = _scalar_expression(eqn, [ref(x) for x in eqn.inputs])
+        for x in eqn.inputs:
+            if type(x) is Var:
+                uses[x] = uses.get(x, 0) + 1
+    for x in jaxpr.outvars:
+        if type(x) is Var:
+            uses[x] = uses.get(x, 0) + 2  # never inlined
+    # pending: a value used once, not yet written: its expression, how deep parentheses nest
+    # in it (bounded by the template's own parentheses plus the deepest operand's) and how
+    # many equations it holds (a statement holds at most _MAX_FOLDED, so that a chunk of
+    # statements stays a bounded amount of code to compile)
+    pending: dict[Var, tuple[str, int, int]] = {}
+    for eqn in jaxpr.eqns:
+        operands, deepest, inner, folded = [], 0, 0, 1
+        for x in eqn.inputs:
+            inlined = pending.pop(x, None) if type(x) is Var else None
+            if inlined is None:
+                operands.append(ref(x))
+            else:
+                operand = f"({inlined[0]})"
+                operands.append(operand)
+                deepest = max(deepest, inlined[1] + 1)
+                inner += operand.count("(")
+                folded += inlined[2]
+        expression = _scalar_expression(eqn, operands)
         if expression is None:
             return None
-        out = atoms[eqn.outvars[0]] = names.var(eqn.outvars[0])
+        out_var = eqn.outvars[0]
+        depth = expression.count("(") - inner + deepest
+        if uses.get(out_var, 0) == 1 and depth < _MAX_NESTING and folded < _MAX_FOLDED:
+            pending[out_var] = (expression, depth, folded)
+            continue
+        out = atoms[out_var] = names.var(out_var)
         lines.append(f"    {out} = {expression}")
     f64 = names.value(np.float64, "f")
     outs = ", ".join(f"{f64}({ref(x)})" for x in jaxpr.outvars)
     lines.append(f"    return [{outs}]")
-    return build(lines, names.namespace)
+    return build(lines, names.namespace, free_slots=False)

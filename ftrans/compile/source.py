@@ -49,11 +49,11 @@ class Names:
         return name
 
 
-def build(lines: list[str], namespace: dict[str, Any]) -> Program:
+def build(lines: list[str], namespace: dict[str, Any], free_slots: bool = True) -> Program:
     """The function ``program`` whose source is ``lines`` (its ``def`` line, then one simple
-    statement a line), defined in ``namespace``."""
-    if len(lines) - 1 > chunks.CHUNK_LINES:
-        functions = chunks.split(lines)
+    statement a line), defined in ``namespace`` (``free_slots``: see ``chunks.split``)."""
+    if chunks.needs_split(lines):
+        functions = chunks.split(lines, free_slots)
     else:
         functions = [lines]
     sources = []
