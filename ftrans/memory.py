@@ -19,7 +19,9 @@ from ftrans.compile.tables import views
 from ftrans.core import ShapedArray
 from ftrans.ir import ClosedJaxpr, Literal, Var, programs_in_params
 from ftrans.api import make_jaxpr
-from ftrans.compile.buffers import is_ufunc_primitive, last_uses, reusable_input
+from ftrans.compile.buffers import (
+    is_ufunc_primitive, last_uses, lowered_impl, reusable_input,
+)
 from ftrans.compile import optimize as optimize_program
 
 __all__ = ["memory_estimate", "MemoryEstimate", "EquationMemory"]
@@ -196,7 +198,7 @@ def _simulate(closed: ClosedJaxpr) -> MemoryEstimate:
         is_view = eqn.primitive in views
         allocated = 0
         first = eqn.inputs[0] if eqn.inputs else None
-        reuse = reusable_input(eqn, dying, owned) if eqn.outvars else None
+        reuse = reusable_input(eqn, dying, owned, lowered_impl(eqn)) if eqn.outvars else None
         if is_view and type(first) is Var and len(eqn.outvars) == 1:
             b = buffer_of[first]
             buffer_of[eqn.outvars[0]] = b

@@ -64,9 +64,16 @@ def bound_impl(eqn: JaxprEqn) -> Callable[..., Any]:
     return functools.partial(impl, **eqn.params)
 
 
-def reusable_input(eqn: JaxprEqn, dying: list[Var], owned: set[Var]) -> Var | None:
-    if eqn.params or not is_ufunc_primitive(eqn.primitive) or eqn.primitive.multiple_results:
+def reusable_input(eqn: JaxprEqn, dying: list[Var], owned: set[Var],
+                   lowered: Callable[..., Any] | None = None) -> Var | None:
+    """A dead buffer of the program's, of the result's type, that ``eqn`` may write its result
+    into: ``eqn`` must be a ufunc, by its primitive (no params) or by its lowering (``lowered``,
+    as ``integer_pow[y=2]`` is ``np.square``)."""
+    if eqn.primitive.multiple_results:
         return None
+    if eqn.params or not is_ufunc_primitive(eqn.primitive):
+        if not isinstance(lowered, np.ufunc):
+            return None
     out_aval = eqn.outvars[0].aval
     if out_aval.ndim == 0:
         return None

@@ -12,12 +12,24 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "CHUNK_LINES", "split",
+    "CHUNK_LINES", "needs_split", "split",
 ]
 
 # Statements per generated function: small enough for CPython's compiler to stay fast and
-# light, large enough that the calls between chunks cost nothing measurable.
+# light, large enough that the calls between chunks cost nothing measurable. A statement longer
+# than _STATEMENT_CHARS (an expression holding several equations) counts as that many.
 CHUNK_LINES = 1000
+_STATEMENT_CHARS = 48
+
+
+def needs_split(lines: list[str]) -> bool:
+    """Whether the function ``lines`` is more than one chunk's worth of statements."""
+    if len(lines) - 1 > CHUNK_LINES:
+        return True
+    total = 0
+    for line in lines[1:]:
+        total += 1 + len(line) // _STATEMENT_CHARS
+    return total > CHUNK_LINES
 
 _IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 _INDENT = "    "
@@ -35,9 +47,11 @@ def _parse(statement: str) -> tuple[list[str], list[str]]:
     return assigned, _IDENTIFIER.findall(expression)
 
 
-def split(lines: list[str]) -> list[list[str]]:
+def split(lines: list[str], free_slots: bool = True) -> list[list[str]]:
     """``lines`` (``def program(...):`` and one statement a line, the last a ``return``) as
-    chunk functions and the driver ``program`` that calls them, each a list of lines."""
+    chunk functions and the driver ``program`` that calls them, each a list of lines. Without
+    ``free_slots`` a value's slot keeps it until the call ends (for programs on Python floats,
+    where freeing early saves nothing worth a statement)."""
     header = lines[0]
     params = [p.strip() for p in header[header.index("(") + 1:header.rindex(")")].split(",")
               if p.strip()]
@@ -49,8 +63,16 @@ def split(lines: list[str]) -> list[list[str]]:
     functions = []
     driver = []
     statements = len(lines) - 1
-    for start in range(0, statements, CHUNK_LINES):
-        end = min(start + CHUNK_LINES, statements)
+    bounds = []
+    start = total = 0
+    for i, line in enumerate(lines[1:]):
+        total += 1 + len(line) // _STATEMENT_CHARS
+        if total >= CHUNK_LINES:
+            bounds.append((start, i + 1))
+            start, total = i + 1, 0
+    if start < statements:
+        bounds.append((start, statements))
+    for start, end in bounds:
         loads = []
         known: set[str] = set()  # loaded or assigned in this chunk so far
         assigned_here: list[str] = []
@@ -60,7 +82,7 @@ def split(lines: list[str]) -> list[list[str]]:
                 if name not in known and name in slots:
                     slot = slots[name]  # defined by an earlier chunk: loaded at the start
                     loads.append(f"{_INDENT}{name} = env[{slot}]")
-                    if last_use[name] < end:  # it dies here: the chunk's del frees it
+                    if free_slots and last_use[name] < end:  # it dies here: del frees it
                         loads.append(f"{_INDENT}env[{slot}] = None")
                 known.add(name)
             known.update(assigned)

@@ -61,9 +61,8 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
             return names.value(x.val, "k", _literal_key(x.val))
         return atoms[x]
 
-    def implementation(eqn: JaxprEqn) -> str:
+    def implementation(eqn: JaxprEqn, lowered: Callable[..., Any] | None) -> str:
         key = _impl_key(eqn)
-        lowered = lowered_impl(eqn)
         if lowered is None:
             return names.value(bound_impl(eqn), "f", key)
         if key is not None:  # specialised to the operands' types as well
@@ -75,7 +74,8 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
     dead_after = last_uses(jaxpr)
     for eqn, dying in zip(jaxpr.eqns, dead_after):
         args = ", ".join(ref(x) for x in eqn.inputs)
-        reuse = reusable_input(eqn, dying, owned)
+        lowered = lowered_impl(eqn)
+        reuse = reusable_input(eqn, dying, owned, lowered)
         overwritten = None if reuse is not None else in_place_operand(eqn, dying, owned)
         if overwritten is not None:  # the in-place form, on the dead first operand
             reuse = overwritten
@@ -84,13 +84,13 @@ def _generate_numpy(closed: ClosedJaxpr) -> Program:
             out = atoms[eqn.outvars[0]] = atoms[reuse]
             lines.append(f"    {out} = {fn}({args})")
         elif reuse is not None:
-            fn = implementation(eqn)
+            fn = implementation(eqn, lowered)
             # the result takes over the dead input's name as well as its buffer: no second
             # name keeps the buffer alive after the result's own last use
             out = atoms[eqn.outvars[0]] = atoms[reuse]
             lines.append(f"    {out} = {fn}({args}, out={out})")
         else:
-            fn = implementation(eqn)
+            fn = implementation(eqn, lowered)
             outs = [names.var(v) for v in eqn.outvars]
             for v, n in zip(eqn.outvars, outs):
                 atoms[v] = n

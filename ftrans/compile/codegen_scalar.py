@@ -14,7 +14,7 @@ from ftrans.compile.buffers import Program
 from ftrans.compile.source import Names, build
 from ftrans.compile.tables import scalar_lowerings
 from ftrans.core import ShapedArray, get_aval, make_aval
-from ftrans.ir import ClosedJaxpr, JaxprEqn, Literal, Var
+from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
 __all__ = [
     "generate_scalar",
@@ -23,6 +23,11 @@ __all__ = [
 
 _F64 = np.dtype(np.float64)
 _SCALAR = make_aval((), _F64)
+# An expression holds at most _MAX_FOLDED equations, with parentheses nested less than
+# _MAX_NESTING deep (CPython's parser allows 200): a chunk of statements stays a bounded
+# amount of code to compile.
+_MAX_NESTING = 64
+_MAX_FOLDED = 8
 
 
 def _float_scalar(aval: ShapedArray) -> bool:
@@ -49,6 +54,9 @@ def generate_scalar(closed: ClosedJaxpr) -> Program | None:
     if any(type(x) is Literal and not _float_scalar(get_aval(x.val))
            for e in jaxpr.eqns for x in e.inputs):
         return None
+    inlined = _inlined(jaxpr)
+    if inlined is None:
+        return None
     names = Names()
     params_in = [names.var(v) for v in jaxpr.invars]
     consts = {v: names.value(float(c), "c") for v, c in zip(jaxpr.constvars, closed.consts)}
@@ -71,22 +79,69 @@ def generate_scalar(closed: ClosedJaxpr) -> Program | None:
 
     f64 = names.value(np.float64, "f")
     body = [f"    return [{', '.join(f'{f64}({ref(x)})' for x in jaxpr.outvars)}]"]
+
+    def render(eqn: JaxprEqn) -> str:
+        # the operands of the equations written into this one are read here
+        expression = _scalar_expression(eqn, [
+            f"({render(inlined[x])})" if type(x) is Var and x in inlined else ref(x)
+            for x in eqn.inputs])
+        assert expression is not None  # _inlined has seen every equation's
+        return expression
+
     for eqn in reversed(jaxpr.eqns):
         v = eqn.outvars[0]
+        if v in inlined:  # written where it is used
+            continue
         out = live.pop(v, None)
         if out is None:  # never read: a name that is free again at once
             out = free[-1] if free else names.var(v)
         else:
             free.append(out)
-        expression = _scalar_expression(eqn, [ref(x) for x in eqn.inputs])
-        if expression is None:
-            return None
-        body.append(f"    {out} = {expression}")
+        body.append(f"    {out} = {render(eqn)}")
     lines = [f"def program({', '.join(params_in)}):"]
     lines += [f"    {p} = float({p})" for p in params_in]
     body.reverse()
     lines += body
     del body
-    for done in (consts, arguments, live, names.vars):  # what only generation needed goes
-        done.clear()                                    # before compiling
-    return build(lines, names.namespace)
+    for done in (consts, arguments, live, names.vars, inlined):  # what only generation
+        done.clear()                                              # needed goes first
+    return build(lines, names.namespace, free_slots=False)
+
+
+def _inlined(jaxpr: Jaxpr) -> dict[Var, JaxprEqn] | None:
+    """The values written into the one expression that uses them rather than stored and
+    loaded (a fifth of a float operation's cost in CPython), with the equations computing them;
+    the floating operations and their order are the same. None if an equation has no scalar
+    form. A value is inlined when it is used once, by an operand that its user's expression
+    reads once (``x * x`` is a square), within the caps on an expression's size."""
+    uses: dict[Var, int] = {}
+    for eqn in jaxpr.eqns:
+        for x in eqn.inputs:
+            if type(x) is Var:
+                uses[x] = uses.get(x, 0) + 1
+    for x in jaxpr.outvars:
+        if type(x) is Var:
+            uses[x] = uses.get(x, 0) + 2  # returned: never inlined
+    inlined: dict[Var, JaxprEqn] = {}
+    pending: dict[Var, tuple[int, int]] = {}  # inlined, not yet used: (nesting, equations)
+    for eqn in jaxpr.eqns:
+        tokens = [f"_{i}_" if type(x) is Var else "0.0" for i, x in enumerate(eqn.inputs)]
+        expression = _scalar_expression(eqn, tokens)
+        if expression is None:
+            return None
+        deepest, folded = 0, 1
+        for x, token in zip(eqn.inputs, tokens):
+            size = pending.pop(x, None) if type(x) is Var else None
+            if size is None:
+                continue
+            if expression.count(token) != 1:  # read twice: computed once, stored
+                del inlined[x]
+                continue
+            deepest = max(deepest, size[0] + 1)
+            folded += size[1]
+        out = eqn.outvars[0]
+        depth = expression.count("(") + deepest
+        if uses.get(out, 0) == 1 and depth < _MAX_NESTING and folded < _MAX_FOLDED:
+            inlined[out] = eqn
+            pending[out] = (depth, folded)
+    return inlined

@@ -49,12 +49,13 @@ class Names:
         return name
 
 
-def build(lines: list[str], namespace: dict[str, Any]) -> Program:
+def build(lines: list[str], namespace: dict[str, Any], free_slots: bool = True) -> Program:
     """The function ``program`` whose source is ``lines`` (its ``def`` line, then one simple
-    statement a line), defined in ``namespace``. ``lines`` is consumed (emptied): each chunk's
-    text is dropped once it is compiled, so the source and the code are not both held whole."""
-    if len(lines) - 1 > chunks.CHUNK_LINES:
-        functions: list[list[str] | None] = list(chunks.split(lines))
+    statement a line), defined in ``namespace`` (``free_slots``: see ``chunks.split``).
+    ``lines`` is consumed (emptied): each chunk's text is dropped once it is compiled, so the
+    source and the code are not both held whole."""
+    if chunks.needs_split(lines):
+        functions: list[list[str] | None] = list(chunks.split(lines, free_slots))
     else:
         functions = [list(lines)]
     lines.clear()

@@ -335,16 +335,28 @@ def _operand_cotangent(ct: Any, other: Any, aval: ShapedArray, contract: tuple[i
     # ct's axes: batch dimensions, then lhs's free dimensions, then rhs's free dimensions.
     start = n_batch + len(free) if operand_is_lhs else n_batch
     ct_other_free = tuple(range(start, start + len(other_free)))
-    product = dot_general_p.bind(
-        ct, other, dimension_numbers=((ct_other_free, other_free),
-                                      (tuple(range(n_batch)), other_batch)),
-        preferred_element_type=None)
-    # product's axes are the operand's batch dimensions, its free dimensions (ct's remaining
-    # axes), then other's contracting dimensions in increasing order, each paired with one of
-    # the operand's contracting dimensions. Name each axis by the operand axis it is, and undo.
+    ct_batch = tuple(range(n_batch))
+    # The product's axes are the operand's batch dimensions, then its free dimensions (ct's
+    # remaining axes) and other's contracting dimensions in increasing order, each paired with
+    # one of the operand's contracting dimensions; with other as the left operand, those two
+    # groups change places. Name each axis by the operand axis it is, and undo.
     by_other = np.argsort(other_contract)
-    product_axes = batch + free + tuple(contract[i] for i in by_other)
-    return transpose(product, tuple(int(i) for i in np.argsort(product_axes)))
+    paired = tuple(contract[i] for i in by_other)
+    if _is_identity(batch + paired + free) and not _is_identity(batch + free + paired):
+        # other on the left lays the product out as the operand already (x.T @ ct for the
+        # weights of x @ w): no transpose, so no strided view for what follows to copy
+        product = dot_general_p.bind(
+            other, ct, dimension_numbers=((other_free, ct_other_free), (other_batch, ct_batch)),
+            preferred_element_type=None)
+        return product
+    product = dot_general_p.bind(
+        ct, other, dimension_numbers=((ct_other_free, other_free), (ct_batch, other_batch)),
+        preferred_element_type=None)
+    return transpose(product, tuple(int(i) for i in np.argsort(batch + free + paired)))
+
+
+def _is_identity(axes: tuple[int, ...]) -> bool:
+    return all(a == i for i, a in enumerate(axes))
 
 
 def _dot_general_transpose(ct: Any, lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers,

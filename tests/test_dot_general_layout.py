@@ -1,0 +1,127 @@
+"""dot_general's cotangents come out in their operand's layout when swapping the product's
+operands allows it (no transpose, no strided view), and jit overwrites a dead buffer with a
+square in place: the per-example gradient norms of a dense layer then allocate one array of
+the per-example weight gradients' size, not three."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ftrans as ft
+import ftrans.numpy as fnp
+from ftrans import lax
+from ftrans.test_util import check_grads
+
+# (lhs shape, rhs shape, dimension numbers): plain, transposed, batched, several contracting
+# dimensions in either order, outer products, contractions to a scalar
+CASES = [
+    ((5, 4), (4, 3), (((1,), (0,)), ((), ()))),
+    ((4, 5), (4, 3), (((0,), (0,)), ((), ()))),
+    ((5, 4), (3, 4), (((1,), (1,)), ((), ()))),
+    ((4, 5), (3, 4), (((0,), (1,)), ((), ()))),
+    ((5, 4), (4,), (((1,), (0,)), ((), ()))),
+    ((4,), (4, 3), (((0,), (0,)), ((), ()))),
+    ((4,), (4,), (((0,), (0,)), ((), ()))),
+    ((2, 5, 4), (2, 4, 3), (((2,), (1,)), ((0,), (0,)))),
+    ((2, 4, 5), (3, 2, 4), (((1,), (2,)), ((0,), (1,)))),
+    ((2, 5), (2, 3), (((), ()), ((0,), (0,)))),
+    ((5,), (3,), (((), ()), ((), ()))),
+    ((2, 3, 4), (4, 3, 5), (((1, 2), (1, 0)), ((), ()))),
+    ((2, 3, 4), (3, 4, 5), (((2, 1), (1, 0)), ((), ()))),
+    ((6, 2, 3), (6, 3, 2), (((1, 2), (2, 1)), ((0,), (0,)))),
+]
+
+
+def _product(dimension_numbers):
+    def f(a, b):
+        return lax.dot_general(a, b, dimension_numbers)
+    return f
+
+
+@pytest.mark.parametrize("lhs_shape, rhs_shape, dimension_numbers", CASES)
+def test_cotangents_of_every_layout_are_right(lhs_shape, rhs_shape, dimension_numbers):
+    rng = np.random.default_rng(0)
+    lhs, rhs = rng.normal(size=lhs_shape), rng.normal(size=rhs_shape)
+    f = _product(dimension_numbers)
+    check_grads(f, (lhs, rhs), order=2, modes=("rev",))
+    out, f_vjp = ft.vjp(f, lhs, rhs)
+    ct = rng.normal(size=np.shape(out))
+    eager = f_vjp(ct)
+    jitted = ft.jit(lambda a, b, c: ft.vjp(f, a, b)[1](c))(lhs, rhs, ct)
+    for e, j, operand in zip(eager, jitted, (lhs, rhs)):
+        assert e.shape == operand.shape and j.shape == operand.shape
+        np.testing.assert_allclose(j, e, rtol=1e-12, atol=1e-12)
+
+
+def _primitives(closed):
+    return [eqn.primitive.name for eqn in closed.eqns]
+
+
+def test_weight_gradient_of_a_matrix_product_needs_no_transpose():
+    x, w = np.ones((8, 5)), np.ones((5, 3))
+    closed = ft.make_jaxpr(ft.grad(lambda w: fnp.sum(fnp.dot(x, w) ** 2)))(w)
+    assert "transpose" not in _primitives(closed), closed
+    g = ft.grad(lambda w: fnp.sum(fnp.dot(x, w) ** 2))(w)
+    assert g.flags.c_contiguous
+    np.testing.assert_allclose(g, 2 * x.T @ (x @ w))
+
+
+def test_per_example_weight_gradients_need_no_transpose():
+    rng = np.random.default_rng(1)
+    w, xs = rng.normal(size=(4, 6)), rng.normal(size=(7, 4))
+
+    def loss(w, x):
+        return fnp.sum(fnp.tanh(fnp.dot(x, w)))
+
+    per_example = ft.vmap(ft.grad(loss), in_axes=(None, 0))
+    closed = ft.make_jaxpr(per_example)(w, xs)
+    assert "transpose" not in _primitives(closed), closed
+    got = per_example(w, xs)
+    want = np.stack([np.outer(x, 1 - np.tanh(x @ w) ** 2) for x in xs])
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got.flags.c_contiguous
+
+
+def _gradient_norms(w, xs):
+    grads = ft.vmap(ft.grad(lambda w, x: fnp.sum(fnp.tanh(fnp.dot(x, w)))),
+                    in_axes=(None, 0))(w, xs)
+    return fnp.sqrt(fnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=1))
+
+
+def test_square_of_a_dead_buffer_is_written_in_place():
+    rng = np.random.default_rng(2)
+    w, xs = rng.normal(size=(4, 6)), rng.normal(size=(7, 4))
+    compiled = ft.jit(_gradient_norms).lower(w, xs).compile()
+    source = compiled.as_text()
+    names = [k for k, v in compiled.program.__globals__.items() if v is np.square]
+    squares = [line.strip() for line in source.splitlines()
+               if any(f"= {name}(" in line for name in names)]
+    assert len(squares) == 1, source  # the per-example weight gradients', not the bias's
+    assert "out=" in squares[0], source
+    want = np.sqrt(np.sum(ft.vmap(ft.grad(lambda w, x: fnp.sum(fnp.tanh(fnp.dot(x, w)))),
+                                  in_axes=(None, 0))(w, xs).reshape(7, -1) ** 2, axis=1))
+    np.testing.assert_allclose(ft.jit(_gradient_norms)(w, xs), want, rtol=1e-12)
+
+
+def test_square_never_overwrites_an_argument_or_a_live_value():
+    x = np.arange(6.0).reshape(2, 3)
+    before = x.copy()
+
+    def f(x):
+        y = x.reshape(3, 2) ** 2  # a view of the argument: squared into a new array
+        z = (x + 1.0).reshape(3, 2)
+        return y, z ** 2, z  # z stays alive: its square is a new array too
+
+    y, z2, z = ft.jit(f)(x)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_array_equal(y, before.reshape(3, 2) ** 2)
+    np.testing.assert_array_equal(z, (before + 1.0).reshape(3, 2))
+    np.testing.assert_array_equal(z2, ((before + 1.0).reshape(3, 2)) ** 2)
+
+
+def test_in_place_square_keeps_integer_and_complex_powers_exact():
+    # only real squares lower to np.square; other powers keep their implementation
+    for x in (np.arange(6).reshape(2, 3), np.arange(6.0).reshape(2, 3) * (1 + 1j)):
+        f = ft.jit(lambda x: ((x + x) ** 2).reshape(3, 2) ** 3)
+        np.testing.assert_array_equal(f(x), (((x + x) ** 2).reshape(3, 2)) ** 3)
