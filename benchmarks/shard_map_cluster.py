@@ -12,6 +12,9 @@ D2  the overhead of one shard: many shards of a trivial program (``x * 2`` on 8 
     per task on the cluster and on the synchronous scheduler, next to the NumPy work of one D1
     task (its compiled program run directly on one chunk).
 D3  scaling: D1 on 1 and on 2 workers, and from 10k to 100k examples (chunks of 2,000).
+D4  the reference: the same norms written by hand in NumPy, one ``map_blocks`` task per chunk
+    of the same data, on the synchronous scheduler and on the cluster: the speed-up Dask and
+    this machine give equal work without ftrans.
 
 Every timing is the median of ``--repeats`` runs after a warm-up run (which traces on the
 client and compiles on each worker); D1 also shows the best. Results are checked against one
@@ -55,6 +58,19 @@ def gradient_norms(params, x, y):
     grads = ft.vmap(ft.grad(loss), in_axes=(None, 0, 0))(params, x, y)
     return fnp.sqrt(sum(fnp.sum(g.reshape(g.shape[0], -1) ** 2, axis=1)
                         for g in grads.values()))
+
+
+def gradient_norms_numpy(x: np.ndarray, y: np.ndarray, w1: np.ndarray, b1: np.ndarray,
+                         w2: np.ndarray) -> np.ndarray:
+    """The same norms by hand: per-example gradients formed as ``vmap(grad)`` forms them."""
+    hidden = np.tanh(x @ w1 + b1)
+    g_out = 2.0 * (hidden @ w2 - y[:, 0])
+    g_w2 = g_out[:, None] * hidden
+    g_b1 = g_out[:, None] * w2 * (1.0 - hidden * hidden)
+    g_w1 = x[:, :, None] * g_b1[:, None, :]
+    np.square(g_w1, out=g_w1)
+    return np.sqrt(g_w1.reshape(len(x), -1).sum(1) + (g_b1 * g_b1).sum(1)
+                   + (g_w2 * g_w2).sum(1))
 
 
 def make_params() -> dict[str, np.ndarray]:
@@ -176,6 +192,18 @@ def main() -> None:
                      ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in parts.items())))
         rows.append(("D1 tasks a run (after Dask's optimizer; and one to join the blocks)",
                      f"{tasks} + 1"))
+
+        p = make_params()
+        by_hand = dask.array.map_blocks(gradient_norms_numpy, x, y[:, None], p["w1"], p["b1"],
+                                        p["w2"], drop_axis=1, dtype=float)
+        np.testing.assert_allclose(dask.compute(by_hand, scheduler=client)[0], want,
+                                   rtol=1e-10)
+        d4 = timings({"sync": lambda: dask.compute(by_hand, scheduler="sync"),
+                      "two": lambda: dask.compute(by_hand, scheduler=client)}, repeats)[0]
+        hand_sync, hand_two = statistics.median(d4["sync"]), statistics.median(d4["two"])
+        rows.append(("D4 hand-written NumPy, the same data as one map_blocks: synchronous / "
+                     "2 workers", f"{hand_sync * 1e3:.0f} / {hand_two * 1e3:.0f} ms "
+                     f"({hand_sync / hand_two:.2f}x)"))
 
         tiny = dask.array.from_array(np.arange(8.0 * 400), chunks=8)
         doubled = shard_map(lambda s: s * 2.0)(tiny)
