@@ -131,7 +131,9 @@ def _inlined(jaxpr: Jaxpr) -> dict[Var, JaxprEqn] | None:
             return None
         deepest, folded = 0, 1
         for x, token in zip(eqn.inputs, tokens):
-            size = pending.pop(x, None) if type(x) is Var else None
+            if type(x) is not Var:
+                continue
+            size = pending.pop(x, None)
             if size is None:
                 continue
             if expression.count(token) != 1:  # read twice: computed once, stored
