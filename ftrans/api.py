@@ -266,13 +266,18 @@ def _run_linear(lin: _Linearized, tangents: list[Any]) -> list[Any]:
     return [_zeros_like(p) if z else next(outs) for p, z in zip(lin.out_primals, lin.out_is_zero)]
 
 
-def _transpose_linear(lin: _Linearized, cts: list[Any], consts: Sequence[Any] | None = None
-                      ) -> list[Any]:
-    """Input cotangents (symbolic Zeros where nothing flows) for output cotangents ``cts``."""
+def _transpose_linear(lin: _Linearized, cts: list[Any], consts: Sequence[Any] | None = None,
+                      consume: bool = False) -> list[Any]:
+    """Input cotangents (symbolic Zeros where nothing flows) for output cotangents ``cts``.
+    With ``consume`` the linear program is used up: ``lin`` lets go of it, and the backward
+    pass frees each residual after its last use."""
     cts = [ct for ct, z in zip(cts, lin.out_is_zero) if not z]
     args = [UndefPrimal(a) for a in lin.in_avals]
-    return backward_pass(lin.jaxpr.jaxpr, lin.jaxpr.consts if consts is None else consts,
-                         args, cts)
+    closed = lin.jaxpr
+    if consume:
+        consts, closed.consts = closed.consts, []
+        return backward_pass(closed.jaxpr, consts, args, cts, consume=True)
+    return backward_pass(closed.jaxpr, closed.consts if consts is None else consts, args, cts)
 
 
 def _materialize(ct: Any, aval: ShapedArray) -> Any:
@@ -438,7 +443,7 @@ def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_
 
         lin, (out, aux) = linearize_flat(fun_flat, flat, api)
         value = lin.out_primals[0]
-        cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]])
+        cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]], consume=True)
         grads = tree_unflatten(in_tree, detach_from(
             [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)], flat))
         g = grads if not isinstance(argnums, (int, np.integer)) else grads[0]
