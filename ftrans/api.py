@@ -269,14 +269,15 @@ def _run_linear(lin: _Linearized, tangents: list[Any]) -> list[Any]:
 def _transpose_linear(lin: _Linearized, cts: list[Any], consts: Sequence[Any] | None = None,
                       consume: bool = False) -> list[Any]:
     """Input cotangents (symbolic Zeros where nothing flows) for output cotangents ``cts``.
-    ``consume``: the linear program is used this once, and the backward pass drops each of its
-    equations once transposed (the linear form and its transpose are not both held whole)."""
+    With ``consume`` the linear program is used up: the pass frees each residual after its
+    last use and drops each equation once transposed."""
     cts = [ct for ct, z in zip(cts, lin.out_is_zero) if not z]
     args = [UndefPrimal(a) for a in lin.in_avals]
-    j = lin.jaxpr.jaxpr
+    closed, j = lin.jaxpr, lin.jaxpr.jaxpr
     if consume:
         j = Jaxpr(j.constvars, j.invars, drained(j.eqns), j.outvars)  # type: ignore[arg-type]
-    return backward_pass(j, lin.jaxpr.consts if consts is None else consts, args, cts)
+        consts, closed.consts = closed.consts, []  # type: ignore[assignment]
+    return backward_pass(j, closed.consts if consts is None else consts, args, cts, consume)
 
 
 def _materialize(ct: Any, aval: ShapedArray) -> Any:
@@ -442,7 +443,7 @@ def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_
 
         lin, (out, aux) = linearize_flat(fun_flat, flat, api)
         value = lin.out_primals[0]
-        cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]], None, True)
+        cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]], consume=True)
         grads = tree_unflatten(in_tree, detach_from(
             [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)], flat))
         g = grads if not isinstance(argnums, (int, np.integer)) else grads[0]

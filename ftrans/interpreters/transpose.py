@@ -63,14 +63,24 @@ def add_cotangents(a: Any, b: Any) -> Any:
 
 
 def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
-                  cts_out: Sequence[Any]) -> list[Any]:
+                  cts_out: Sequence[Any], consume: bool = False) -> list[Any]:
     """Cotangents of ``jaxpr``'s inputs given its outputs' cotangents.
 
     ``args`` holds, per input, an :class:`UndefPrimal` (a linear input) or a value. Equations
     that do not depend on a linear input are evaluated forwards first; the rest are transposed
     in reverse order. Returns a cotangent (possibly ``Zero``) for every input.
+
+    With ``consume``, ``consts`` is a list handed over to the pass (the caller keeps no other
+    reference to the program's constants): it is emptied, and each array constant or forward
+    value is dropped after the last transpose rule that reads it, so residuals die as the
+    backward pass goes (eager ``grad``, whose residuals serve one pass).
     """
     primal_env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts))
+    if consume:
+        consts.clear()  # type: ignore[attr-defined]
+    # with consume: position in linear_eqns -> the array values its transpose reads last
+    frees: dict[int, list[Var]] = {}
+    seen: set[Var] = set()
     linear_vars: set[Var] = set()
     for v, x in zip(jaxpr.invars, args):
         if type(x) is UndefPrimal:
@@ -82,6 +92,12 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
     for eqn in jaxpr.eqns:
         for x in eqn.inputs:
             if type(x) is Var and x in linear_vars:
+                if consume:  # the first linear user of a value is the last to read it
+                    for v in eqn.inputs:
+                        if type(v) is Var and v not in linear_vars and v not in seen \
+                                and v.aval.shape:
+                            seen.add(v)
+                            frees.setdefault(len(linear_eqns), []).append(v)
                 linear_eqns.append(eqn)
                 outvars = eqn.outvars
                 if len(outvars) == 1:
@@ -108,6 +124,12 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
     undefined: dict[int, UndefPrimal] = {}
     while linear_eqns:  # each equation dropped once transposed
         eqn = linear_eqns.pop()
+        if frees:  # the values whose last reader was the equation after this one
+            dead = frees.pop(len(linear_eqns) + 1, None)
+            if dead is not None:
+                old = ct_in = cts_in = args_in = None
+                for v in dead:
+                    del primal_env[v]
         prim = eqn.primitive
         if prim.multiple_results:
             cts = [ct_env.pop(v, None) for v in eqn.outvars]

@@ -340,8 +340,7 @@ def _operand_cotangent(ct: Any, other: Any, aval: ShapedArray, contract: tuple[i
     # remaining axes) and other's contracting dimensions in increasing order, each paired with
     # one of the operand's contracting dimensions; with other as the left operand, those two
     # groups change places. Name each axis by the operand axis it is, and undo.
-    by_other = np.argsort(other_contract)
-    paired = tuple(contract[i] for i in by_other)
+    paired = tuple(contract[i] for i in _argsort(other_contract))
     if _is_identity(batch + paired + free) and not _is_identity(batch + free + paired):
         # other on the left lays the product out as the operand already (x.T @ ct for the
         # weights of x @ w): no transpose, so no strided view for what follows to copy
@@ -352,7 +351,11 @@ def _operand_cotangent(ct: Any, other: Any, aval: ShapedArray, contract: tuple[i
     product = dot_general_p.bind(
         ct, other, dimension_numbers=((ct_other_free, other_free), (ct_batch, other_batch)),
         preferred_element_type=None)
-    return transpose(product, tuple(int(i) for i in np.argsort(batch + free + paired)))
+    return transpose(product, _argsort(batch + free + paired))
+
+
+def _argsort(axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted(range(len(axes)), key=axes.__getitem__))
 
 
 def _is_identity(axes: tuple[int, ...]) -> bool:
