@@ -17,7 +17,7 @@ from ftrans.ir import Jaxpr, JaxprEqn, Var
 
 __all__ = [
     "Program", "bound_impl", "bound_in_place", "has_fresh_result", "in_place_operand",
-    "is_ufunc_primitive", "last_uses", "lowered_impl", "reusable_input",
+    "is_ufunc_primitive", "last_uses", "lowered_impl", "reusable_input", "use_counts",
 ]
 
 Program = Callable[..., list[Any]]
@@ -49,6 +49,20 @@ def last_uses(jaxpr: Jaxpr) -> list[list[Var]]:
         per_eqn[i].append(v)
     return per_eqn
 
+
+
+def use_counts(jaxpr: Jaxpr) -> dict[Var, int]:
+    """How many times each variable is read by an equation; an output counts two more, so that
+    a variable read once and not returned is exactly the one with a count of 1."""
+    uses: dict[Var, int] = {}
+    for eqn in jaxpr.eqns:
+        for x in eqn.inputs:
+            if type(x) is Var:
+                uses[x] = uses.get(x, 0) + 1
+    for x in jaxpr.outvars:
+        if type(x) is Var:
+            uses[x] = uses.get(x, 0) + 2
+    return uses
 
 
 def lowered_impl(eqn: JaxprEqn) -> Callable[..., Any] | None:

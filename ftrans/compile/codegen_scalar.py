@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ftrans.compile.buffers import Program
+from ftrans.compile.buffers import Program, use_counts
 from ftrans.compile.source import Names, build
 from ftrans.compile.tables import scalar_lowerings
 from ftrans.core import ShapedArray, get_aval, make_aval
@@ -114,14 +114,7 @@ def _inlined(jaxpr: Jaxpr) -> dict[Var, JaxprEqn] | None:
     the floating operations and their order are the same. None if an equation has no scalar
     form. A value is inlined when it is used once, by an operand that its user's expression
     reads once (``x * x`` is a square), within the caps on an expression's size."""
-    uses: dict[Var, int] = {}
-    for eqn in jaxpr.eqns:
-        for x in eqn.inputs:
-            if type(x) is Var:
-                uses[x] = uses.get(x, 0) + 1
-    for x in jaxpr.outvars:
-        if type(x) is Var:
-            uses[x] = uses.get(x, 0) + 2  # returned: never inlined
+    uses = use_counts(jaxpr)  # a returned value is never inlined
     inlined: dict[Var, JaxprEqn] = {}
     pending: dict[Var, tuple[int, int]] = {}  # inlined, not yet used: (nesting, equations)
     for eqn in jaxpr.eqns:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ftrans.compile.buffers import use_counts
 from ftrans.compile.tables import fresh_results, in_place_forms, zero_embeddings
 from ftrans.core import Primitive, ShapedArray
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Var
@@ -99,14 +100,7 @@ def fuse_embeddings(closed: ClosedJaxpr) -> ClosedJaxpr:
     jaxpr = closed.jaxpr
     if not any(e.primitive in zero_embeddings for e in jaxpr.eqns):
         return closed
-    uses: dict[Var, int] = {}
-    for eqn in jaxpr.eqns:
-        for x in eqn.inputs:
-            if type(x) is Var:
-                uses[x] = uses.get(x, 0) + 1
-    for x in jaxpr.outvars:
-        if type(x) is Var:
-            uses[x] = uses.get(x, 0) + 2  # never fused away
+    uses = use_counts(jaxpr)  # an output is never fused away
     eqns: list[JaxprEqn | None] = []
     embedded: dict[Var, int] = {}  # an embedding's result -> its position in eqns
     for eqn in jaxpr.eqns:
