@@ -103,5 +103,5 @@ def test_dead_buffers_are_reused_in_place():
 
 def test_scalar_programs_use_python_floats():
     program = compile_jaxpr(ft.make_jaxpr(lambda x: fnp.sin(x) * x + 1.0)(1.0))
-    assert "math.sin" in program.source
+    assert "math_sin" in program.source
     assert program(0.5)[0] == np.sin(0.5) * 0.5 + 1.0

@@ -6,6 +6,7 @@ version when Python raises). See docs/internals.md, "jit".
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,12 @@ _SCALAR = make_aval((), _F64)
 # amount of code to compile.
 _MAX_NESTING = 64
 _MAX_FOLDED = 8
+# ``math.sin(x)`` is written ``math_sin(x)``, a global of the generated code: one load per call
+# instead of a load and an attribute lookup (a seventh of a chain of sines' time).
+_MATH_ATTRIBUTE = re.compile(r"(?<![\w.])math\.(\w+)")
+_MATH_GLOBALS = {f"math_{name}": value for name, value in vars(math).items()
+                 if not name.startswith("_")}
+_global_forms: dict[str, str] = {}  # a lowering's format string, with math_ globals
 
 
 def _float_scalar(aval: ShapedArray) -> bool:
@@ -39,8 +46,16 @@ def _scalar_expression(eqn: JaxprEqn, args: list[str]) -> str | None:
     if lowering is None:
         return None
     if isinstance(lowering, str):
-        return None if eqn.params else lowering.format(*args)
-    return lowering(args, **eqn.params)
+        if eqn.params:
+            return None
+        form = _global_forms.get(lowering)
+        if form is None:
+            form = _global_forms[lowering] = _MATH_ATTRIBUTE.sub(r"math_\1", lowering)
+        return form.format(*args)
+    expression = lowering(args, **eqn.params)
+    if expression is not None and "math." in expression:
+        expression = _MATH_ATTRIBUTE.sub(r"math_\1", expression)
+    return expression
 
 
 def generate_scalar(closed: ClosedJaxpr) -> Program | None:
@@ -58,6 +73,7 @@ def generate_scalar(closed: ClosedJaxpr) -> Program | None:
     if inlined is None:
         return None
     names = Names()
+    names.namespace.update(_MATH_GLOBALS)
     params_in = [names.var(v) for v in jaxpr.invars]
     consts = {v: names.value(float(c), "c") for v, c in zip(jaxpr.constvars, closed.consts)}
     arguments = dict(zip(jaxpr.invars, params_in))
