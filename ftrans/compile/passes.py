@@ -195,7 +195,7 @@ class _Products:
         """``(eqn, big, small)`` when ``x`` is the product of ``big``, a variable of ``x``'s
         type, and ``small``, an operand with fewer elements."""
         eqn = self.producers.get(x) if type(x) is Var else None
-        if not _binary(eqn, np.multiply):
+        if eqn is None or not _binary(eqn, np.multiply):
             return None
         aval = eqn.outvars[0].aval
         for big, small in (eqn.inputs, eqn.inputs[::-1]):
@@ -251,7 +251,7 @@ class _Products:
         return JaxprEqn(left[0].primitive, [left[1], self.emit(small)], {}, eqn.outvars)
 
     def sink_reshapes(self, eqn: JaxprEqn) -> JaxprEqn:
-        """``reshape(x) op y``, where the reshape only inserts or drops unit dimensions, as
+        """``reshape(x) op y``, where the reshape only inserts unit dimensions, as
         ``reshape(x op y)`` (``y`` read as it is in ``x``'s shape, or the operand of a like
         reshape): products and sums then meet their factors in one shape. The reshape is a
         view; the operation is emitted in ``x``'s shape."""
@@ -278,19 +278,21 @@ class _Products:
 
     def unit_reshape(self, v: Any, shape: tuple[int, ...]) -> tuple[JaxprEqn, Var] | None:
         """``(eqn, x)`` when ``v`` of shape ``shape`` is ``x`` reshaped by ``eqn``, which only
-        inserts or drops unit dimensions."""
+        inserts unit dimensions (sinking it moves the operation to fewer dimensions; one that
+        drops them is left alone, so the rewriting has one direction)."""
         eqn = self.producers.get(v) if type(v) is Var else None
         if eqn is None or eqn.primitive not in reshapes or len(eqn.inputs) != 1 \
                 or type(eqn.inputs[0]) is not Var or v.aval.shape != shape:
             return None
         x = eqn.inputs[0]
-        if x.aval.dtype != v.aval.dtype or _non_unit(x.aval.shape) != _non_unit(shape):
+        if x.aval.dtype != v.aval.dtype or x.aval.ndim >= len(shape) \
+                or _non_unit(x.aval.shape) != _non_unit(shape):
             return None
         return eqn, x
 
     def in_shape(self, y: Any, shape: tuple[int, ...], frame: tuple[int, ...]) -> Any:
         """An atom that broadcasts in ``frame`` as ``y`` does in ``shape`` (``frame`` is
-        ``shape`` with unit dimensions inserted or dropped), or None."""
+        ``shape`` without some of its unit dimensions), or None."""
         ndim = y.aval.ndim
         if ndim == 0:
             return y
@@ -309,8 +311,8 @@ def reassociate_products(closed: ClosedJaxpr) -> ClosedJaxpr:
     """Gather the small factors of elementwise float products so that each large operand is
     multiplied once: ``(big * s1) * s2`` is ``big * (s1 * s2)`` and ``big * a + big * b`` is
     ``big * (a + b)`` when the small operands (scalars, vectors broadcast along the large
-    one) have fewer elements than the result, looking through reshapes that only insert or
-    drop unit dimensions. The derivatives of ``f(A x)`` for an elementwise ``f`` are such
+    one) have fewer elements than the result, looking through reshapes that only insert unit
+    dimensions. The derivatives of ``f(A x)`` for an elementwise ``f`` are such
     chains: each rule of the chain rule multiplies the large tangent by one more vector.
     Reassociation may change the last bits of a result (as any reordering of floating-point
     operations), never its meaning; a rewritten product whose old intermediates are still

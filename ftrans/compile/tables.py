@@ -87,6 +87,6 @@ lowerings: dict[Primitive, Callable[[JaxprEqn], Callable[..., Any] | None]] = {}
 rearrangements: set[Primitive] = set()
 
 # Primitives whose result is the operand's elements in row-major order in the result's shape
-# (a reshape, a squeeze). ``passes.reassociate_products`` moves one that only inserts or drops
+# (a reshape, a squeeze). ``passes.reassociate_products`` moves one that only inserts
 # unit dimensions past an elementwise operation, reusing its params.
 reshapes: set[Primitive] = set()
