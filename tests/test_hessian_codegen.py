@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import ftrans as ft
 import ftrans.numpy as fnp
-from ftrans.compile import optimize, reassociate_products
+from ftrans.compile import eliminate_dead_code, optimize, reassociate_products
 from ftrans.ir import Var
 
 
@@ -24,6 +24,13 @@ def _tanh_square(a):
     def f(x):
         return fnp.sum(fnp.tanh(fnp.dot(a, x)) ** 2)
     return f
+
+
+def _unchanged(closed) -> bool:
+    """Whether reassociate_products (then dead code elimination) leaves ``closed`` as it is."""
+    after = eliminate_dead_code(reassociate_products(closed))
+    return len(after.jaxpr.eqns) == len(closed.jaxpr.eqns) and all(
+        a is b for a, b in zip(after.jaxpr.eqns, closed.jaxpr.eqns))
 
 
 def _large_elementwise(closed, size: int) -> list:
@@ -140,6 +147,26 @@ def test_a_reassociated_intermediate_still_used_keeps_its_value():
 
     big, s1, s2 = np.arange(12.0).reshape(3, 4), np.arange(1.0, 5.0), np.arange(4.0)
     for got, want in zip(ft.jit(f)(big, s1, s2), f(big, s1, s2)):
+        np.testing.assert_array_equal(got, want)
+    # p is needed anyway: big * (s1 * s2) would only add a product, so nothing changes
+    assert _unchanged(ft.make_jaxpr(f)(big, s1, s2))
+
+
+def test_a_sum_of_products_needed_elsewhere_is_left_alone():
+    def f(big, a, b):
+        p, q = big * a, big * b
+        return p + q, p, q
+
+    big, a, b = np.arange(12.0).reshape(3, 4), np.arange(1.0, 5.0), np.arange(4.0)
+    assert _unchanged(ft.make_jaxpr(f)(big, a, b))
+    # one of the two needed elsewhere: big * (a + b) still saves the other product
+    def g(big, a, b):
+        p, q = big * a, big * b
+        return p + q, p
+
+    closed = optimize(ft.make_jaxpr(g)(big, a, b))
+    assert len(_large_elementwise(closed, 12)) == 2, closed
+    for got, want in zip(ft.jit(g)(big, a, b), g(big, a, b)):
         np.testing.assert_allclose(got, want, rtol=1e-15)
 
 

@@ -175,6 +175,10 @@ class _Products:
         self.eqns: list[JaxprEqn] = []
         self.producers: dict[Var, JaxprEqn] = {}
         self.add = next((p for p in uniform_binary if p.impl is np.add), None)
+        # a rewritten equation's result -> (the equation before, the products it looked
+        # through, first level only)
+        self.originals: dict[Var, tuple[JaxprEqn, list[Var]]] = {}
+        self.looked_through: list[Var] = []
 
     def emit(self, eqn: JaxprEqn) -> Var:
         self.eqns.append(eqn)
@@ -206,8 +210,36 @@ class _Products:
     def rewrite(self, eqn: JaxprEqn) -> None:
         """Emit ``eqn``, or cheaper equations computing its outputs."""
         eqn = self.sink_reshapes(eqn)
-        eqn = self.distribute(eqn)
-        self.emit(self.gather(eqn))
+        self.looked_through = []
+        before = eqn
+        eqn = self.gather(self.distribute(eqn))
+        if eqn is not before:
+            self.originals[eqn.outvars[0]] = before, self.looked_through
+        self.emit(eqn)
+
+    def undo_unprofitable(self, jaxpr: Jaxpr) -> list[JaxprEqn]:
+        """The equations, a rewritten one put back as it was when the products it looked
+        through stay needed anyway (read by an equation of the program left as it was, or
+        returned): then the rewriting saved no pass and cost a small product. The small
+        products it emitted are left to dead code elimination."""
+        if not self.originals:
+            return self.eqns
+        unchanged = set(map(id, jaxpr.eqns))
+        live = {x for x in jaxpr.outvars if type(x) is Var}
+        needed = set(live)
+        for eqn in reversed(self.eqns):
+            if any(v in live for v in eqn.outvars):
+                reads = [x for x in eqn.inputs if type(x) is Var]
+                live.update(reads)
+                if id(eqn) in unchanged:
+                    needed.update(reads)
+        eqns = []
+        for eqn in self.eqns:
+            undo = self.originals.get(eqn.outvars[0])
+            if undo is not None and all(v in needed for v in undo[1]):
+                eqn = undo[0]
+            eqns.append(eqn)
+        return eqns
 
     def gather(self, eqn: JaxprEqn) -> JaxprEqn:
         """``(big * s1) * s2`` as ``big * (s1 * s2)`` when ``s1 * s2`` is smaller than the
@@ -228,6 +260,8 @@ class _Products:
             if small is None or small.outvars[0].aval.size >= out.aval.size \
                     or big.aval != out.aval:
                 return eqn
+            if not self.looked_through:
+                self.looked_through.append(inner_eqn.outvars[0])
             eqn = JaxprEqn(eqn.primitive, [big, self.emit(small)], {}, eqn.outvars)
         return eqn
 
@@ -248,6 +282,7 @@ class _Products:
         small = self.new(combine, [left[2], right[2]], {})
         if small is None or small.outvars[0].aval.size >= out.aval.size:
             return eqn
+        self.looked_through.extend(e.outvars[0] for e in (left[0], right[0]))
         return JaxprEqn(left[0].primitive, [left[1], self.emit(small)], {}, eqn.outvars)
 
     def sink_reshapes(self, eqn: JaxprEqn) -> JaxprEqn:
@@ -315,15 +350,15 @@ def reassociate_products(closed: ClosedJaxpr) -> ClosedJaxpr:
     dimensions. The derivatives of ``f(A x)`` for an elementwise ``f`` are such
     chains: each rule of the chain rule multiplies the large tangent by one more vector.
     Reassociation may change the last bits of a result (as any reordering of floating-point
-    operations), never its meaning; a rewritten product whose old intermediates are still
-    needed costs one small product more, and the dead ones are left to dead code
-    elimination."""
+    operations), never its meaning. A rewriting whose old intermediates stay needed by the
+    rest of the program is undone (it would only add a small product); the dead ones are
+    left to dead code elimination."""
     state = _Products()
-    for eqn in closed.jaxpr.eqns:
-        state.rewrite(eqn)
-    if len(state.eqns) == len(closed.jaxpr.eqns) and all(
-            a is b for a, b in zip(state.eqns, closed.jaxpr.eqns)):
-        return closed
     jaxpr = closed.jaxpr
-    return ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, state.eqns, jaxpr.outvars),
+    for eqn in jaxpr.eqns:
+        state.rewrite(eqn)
+    eqns = state.undo_unprofitable(jaxpr)
+    if len(eqns) == len(jaxpr.eqns) and all(a is b for a, b in zip(eqns, jaxpr.eqns)):
+        return closed
+    return ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars),
                        closed.consts)
