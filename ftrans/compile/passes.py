@@ -157,10 +157,13 @@ def eliminate_dead_code(closed: ClosedJaxpr) -> ClosedJaxpr:
 def _binary(eqn: JaxprEqn | None, impl: Any) -> bool:
     """Whether ``eqn`` applies a binary elementwise primitive implemented by ``impl`` (told by
     its NumPy implementation, as ``simplify`` tells additions) to float operands."""
-    return (eqn is not None and eqn.primitive.impl is impl and not eqn.params
-            and len(eqn.inputs) == 2 and len(eqn.outvars) == 1
-            and eqn.outvars[0].aval.dtype.kind in "fc"
-            and all(x.aval.dtype == eqn.outvars[0].aval.dtype for x in eqn.inputs))
+    if eqn is None or eqn.primitive.impl is not impl or eqn.params:
+        return False
+    ins = eqn.inputs
+    if len(ins) != 2 or len(eqn.outvars) != 1:
+        return False
+    dtype = eqn.outvars[0].aval.dtype
+    return dtype.kind in "fc" and ins[0].aval.dtype == dtype and ins[1].aval.dtype == dtype
 
 
 def _non_unit(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -180,10 +183,15 @@ class _Products:
         self.originals: dict[Var, tuple[JaxprEqn, list[Var]]] = {}
         self.looked_through: list[Var] = []
 
-    def emit(self, eqn: JaxprEqn) -> Var:
+    def emit(self, eqn: JaxprEqn) -> None:
         self.eqns.append(eqn)
-        for v in eqn.outvars:
-            self.producers[v] = eqn
+        if len(eqn.outvars) == 1 and (len(eqn.inputs) == 2 and not eqn.params
+                                      or eqn.primitive in reshapes):
+            self.producers[eqn.outvars[0]] = eqn  # the only producers the rules look for
+
+    def emitted(self, eqn: JaxprEqn) -> Var:
+        """Emit a new equation of one result; that result."""
+        self.emit(eqn)
         return eqn.outvars[0]
 
     def new(self, primitive: Any, inputs: list[Any], params: dict[str, Any]) -> JaxprEqn | None:
@@ -209,6 +217,10 @@ class _Products:
 
     def rewrite(self, eqn: JaxprEqn) -> None:
         """Emit ``eqn``, or cheaper equations computing its outputs."""
+        if len(eqn.inputs) != 2 or eqn.params or len(eqn.outvars) != 1 \
+                or eqn.outvars[0].aval.dtype.kind not in "fc":
+            self.emit(eqn)  # no rule applies
+            return
         eqn = self.sink_reshapes(eqn)
         self.looked_through = []
         before = eqn
@@ -262,7 +274,7 @@ class _Products:
                 return eqn
             if not self.looked_through:
                 self.looked_through.append(inner_eqn.outvars[0])
-            eqn = JaxprEqn(eqn.primitive, [big, self.emit(small)], {}, eqn.outvars)
+            eqn = JaxprEqn(eqn.primitive, [big, self.emitted(small)], {}, eqn.outvars)
         return eqn
 
     def distribute(self, eqn: JaxprEqn) -> JaxprEqn:
@@ -283,7 +295,7 @@ class _Products:
         if small is None or small.outvars[0].aval.size >= out.aval.size:
             return eqn
         self.looked_through.extend(e.outvars[0] for e in (left[0], right[0]))
-        return JaxprEqn(left[0].primitive, [left[1], self.emit(small)], {}, eqn.outvars)
+        return JaxprEqn(left[0].primitive, [left[1], self.emitted(small)], {}, eqn.outvars)
 
     def sink_reshapes(self, eqn: JaxprEqn) -> JaxprEqn:
         """``reshape(x) op y``, where the reshape only inserts unit dimensions, as
