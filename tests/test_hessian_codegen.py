@@ -203,3 +203,18 @@ def test_reassociated_chains_agree_with_numpy(s1, s2, s3, seed, unit):
         want = f(big, f1, f2, f3)
         got = ft.jit(f)(big, f1, f2, f3)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_effects_between_rewritten_products_stay(capsys):
+    def f(big, s1, s2):
+        p = big * s1
+        ft.debug.print("p: {}", p[0, 0])
+        return p * s2
+
+    big, s1, s2 = np.arange(12.0).reshape(3, 4), np.arange(1.0, 5.0), np.arange(4.0)
+    closed = optimize(ft.make_jaxpr(f)(big, s1, s2))
+    assert len(_large_elementwise(closed, 12)) == 2, closed  # p is needed by the print
+    jitted = ft.jit(f)
+    for _ in range(3):
+        np.testing.assert_array_equal(jitted(big, s1, s2), f(big, s1, s2))
+    assert capsys.readouterr().out.count("p: 0.0") >= 3

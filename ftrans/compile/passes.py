@@ -247,7 +247,7 @@ class _Products:
                     needed.update(reads)
         eqns = []
         for eqn in self.eqns:
-            undo = self.originals.get(eqn.outvars[0])
+            undo = self.originals.get(eqn.outvars[0]) if eqn.outvars else None
             if undo is not None and all(v in needed for v in undo[1]):
                 eqn = undo[0]
             eqns.append(eqn)
