@@ -48,10 +48,11 @@ def test_a_dead_in_place_chain_is_freed_before_the_next_buffer():
 
 def test_a_reshaped_dead_buffer_is_overwritten_through_its_view():
     # sin(x) * 2 is ours; reshaped, the reshape is its only reference: the product writes there
+    # (y as large as the result, so that no factor is gathered into a smaller product)
     def f(x, y):
         return fnp.reshape(fnp.sin(x) * 2.0, (4, 1, 5)) * y
 
-    x, y = np.linspace(0.0, 1.0, 20).reshape(4, 5), np.arange(5.0)
+    x, y = np.linspace(0.0, 1.0, 20).reshape(4, 5), np.arange(20.0).reshape(4, 1, 5)
     program = compile_jaxpr(ft.make_jaxpr(f)(x, y))
     assert len(_in_place_statements(program.source)) == 2, program.source
     np.testing.assert_array_equal(program(x, y)[0], f(x, y))

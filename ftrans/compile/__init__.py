@@ -6,10 +6,12 @@ The pipeline, one idea a module:
 2. ``simplify.simplify``: algebraic no-ops forwarded, double negations and inverse transposes
    cancelled, scalar multiplications merged, constant equations folded;
 3. ``passes.eliminate_common_subexpressions``;
-4. ``passes.eliminate_dead_code``;
-5. ``fused.fuse_embeddings``: zero paddings as slice assignments, and an addition of one as an
+4. ``passes.reassociate_products``: the small factors of elementwise products gathered, so a
+   large operand is multiplied once;
+5. ``passes.eliminate_dead_code``;
+6. ``fused.fuse_embeddings``: zero paddings as slice assignments, and an addition of one as an
    addition into a slice of the other operand;
-6. ``codegen.generate``: NumPy code (``codegen``), or Python floats and ``math`` for
+7. ``codegen.generate``: NumPy code (``codegen``), or Python floats and ``math`` for
    programs on 0-d float64 values (``codegen_scalar``, falling back to NumPy when Python
    raises).
 
@@ -30,7 +32,7 @@ from ftrans.compile.codegen import generate
 from ftrans.compile.execute import Tiered
 from ftrans.compile.fused import fuse_embeddings
 from ftrans.compile.passes import (
-    eliminate_common_subexpressions, eliminate_dead_code, inline_calls,
+    eliminate_common_subexpressions, eliminate_dead_code, inline_calls, reassociate_products,
 )
 from ftrans.compile.simplify import simplify
 from ftrans.ir import ClosedJaxpr
@@ -40,6 +42,7 @@ PASSES: tuple[Callable[[ClosedJaxpr], ClosedJaxpr], ...] = (
     inline_calls,
     simplify,
     eliminate_common_subexpressions,
+    reassociate_products,
     eliminate_dead_code,
     fuse_embeddings,
 )
@@ -71,5 +74,6 @@ def compiled(closed: ClosedJaxpr) -> Program:
 
 
 __all__ = ["compiled", "compile_jaxpr", "optimize", "inline_calls", "simplify",
-           "eliminate_common_subexpressions", "eliminate_dead_code", "fuse_embeddings", "generate",
+           "eliminate_common_subexpressions", "reassociate_products", "eliminate_dead_code",
+           "fuse_embeddings", "generate",
            "PASSES"]

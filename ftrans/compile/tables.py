@@ -13,7 +13,7 @@ from ftrans.ir import JaxprEqn, Var
 
 __all__ = [
     "cancellation_rules", "commutative", "effects", "forwarding_rules", "fresh_results",
-    "in_place_forms", "inlined_calls", "lowerings", "rearrangements", "rewrite_rules",
+    "in_place_forms", "inlined_calls", "lowerings", "rearrangements", "reshapes", "rewrite_rules",
     "scalar_lowerings", "scaling_rules", "uniform_binary", "uniform_rules", "views",
     "zero_embeddings",
 ]
@@ -85,3 +85,8 @@ lowerings: dict[Primitive, Callable[[JaxprEqn], Callable[..., Any] | None]] = {}
 # transpose): a view of it or a copy. A dead buffer of the program's that one of them reads
 # stays overwritable through its result.
 rearrangements: set[Primitive] = set()
+
+# Primitives whose result is the operand's elements in row-major order in the result's shape
+# (a reshape, a squeeze). ``passes.reassociate_products`` moves one that only inserts
+# unit dimensions past an elementwise operation, reusing its params.
+reshapes: set[Primitive] = set()

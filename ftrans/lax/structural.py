@@ -15,8 +15,8 @@ import numpy as np
 
 from ftrans.compile.simplify import forward_same_type
 from ftrans.compile.tables import (
-    cancellation_rules, forwarding_rules, lowerings, rearrangements, uniform_rules, views,
-    zero_embeddings,
+    cancellation_rules, forwarding_rules, lowerings, rearrangements, reshapes, uniform_rules,
+    views, zero_embeddings,
 )
 from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
 from ftrans.interpreters.batching import batching_rules, move_batch_axis, not_mapped
@@ -178,6 +178,7 @@ batching_rules[reshape_p] = _reshape_batch
 forwarding_rules[reshape_p] = forward_same_type
 views.add(reshape_p)
 rearrangements.add(reshape_p)
+reshapes.add(reshape_p)
 
 
 def _reshape_lowering(eqn: JaxprEqn) -> Any:
@@ -308,6 +309,7 @@ def _squeeze_batch(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
 batching_rules[squeeze_p] = _squeeze_batch
 views.add(squeeze_p)
 rearrangements.add(squeeze_p)
+reshapes.add(squeeze_p)
 
 
 def expand_dims(x: Any, dimensions: int | Sequence[int]) -> Any:
