@@ -70,8 +70,8 @@ def dot(a: Any, b: Any, out: None = None) -> Any:
 
 
 def matmul(x1: Any, x2: Any, /, out: None = None) -> Any:
-    """The matrix product with NumPy's rules: a 1-d operand is a vector (a unit axis is added
-    and then removed), and leading axes are batch axes that broadcast.
+    """The matrix product with NumPy's rules: a 1-d operand is a vector (contracted over its
+    one axis, which leaves the result), and leading axes are batch axes that broadcast.
 
     Raises:
       ValueError: a 0-d operand, or core dimensions that do not match.
@@ -88,11 +88,18 @@ def matmul(x1: Any, x2: Any, /, out: None = None) -> Any:
             raise ValueError(f"matmul: Input operand {i} does not have enough dimensions (has 0, "
                              f"gufunc core with signature (n?,k),(k,m?)->(n?,m?) requires 1)")
     a_vector, b_vector = len(sa) == 1, len(sb) == 1
-    if a_vector:
-        a = lax.reshape(a, (1,) + sa)
-    if b_vector:
-        b = lax.reshape(b, sb + (1,))
-    sa, sb = get_aval(a).shape, get_aval(b).shape
+    if a_vector or b_vector:
+        # A vector operand is contracted as it is, with no unit axis added and removed: one
+        # dot_general, whose result axes are already NumPy's (a's free axes, then b's), and
+        # under vmap a per-example vector is a matrix product (its transpose an outer product)
+        # without reshapes around it.
+        a_axis = len(sa) - 1
+        b_axis = 0 if b_vector else len(sb) - 2
+        if sa[a_axis] != sb[b_axis]:
+            raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, "
+                             f"with gufunc signature (n?,k),(k,m?)->(n?,m?) (size "
+                             f"{sb[b_axis]} is different from {sa[a_axis]})")
+        return _dot_general(a, b, ((a_axis,), (b_axis,)))
     if sa[-1] != sb[-2]:
         raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with "
                          f"gufunc signature (n?,k),(k,m?)->(n?,m?) (size {sb[-2]} is different "
@@ -110,13 +117,6 @@ def matmul(x1: Any, x2: Any, /, out: None = None) -> Any:
         b = lax.broadcast_to(b, batch + sb[-2:])
         dims = tuple(range(len(batch)))
         result = _dot_general(a, b, ((len(batch) + 1,), (len(batch),)), (dims, dims))
-    shape = get_aval(result).shape
-    if a_vector and b_vector:
-        return lax.reshape(result, shape[:-2])
-    if a_vector:
-        return lax.reshape(result, shape[:-2] + shape[-1:])
-    if b_vector:
-        return lax.reshape(result, shape[:-1])
     return result
 
 
