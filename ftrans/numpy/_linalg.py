@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ftrans import lax
-from ftrans.core import get_aval
+from ftrans.core import Tracer, get_aval
 from ftrans.lax import indexing as lax_indexing, linalg as lax_linalg, structural as lax_structural
 from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
@@ -28,6 +28,12 @@ __all__ = ["dot", "matmul", "vdot", "inner", "outer", "tensordot", "einsum", "di
 
 
 def _promoted(*args: Any) -> list[Any]:
+    if len(args) == 2:  # two arrays (or tracers) of one dtype, the commonest product: as they are
+        a, b = args
+        if (type(a) is np.ndarray or isinstance(a, Tracer)) and \
+                (type(b) is np.ndarray or isinstance(b, Tracer)) and \
+                get_aval(a).dtype == get_aval(b).dtype and get_aval(a).dtype != object:
+            return [a, b]
     arrays = [asarray_strong(a) for a in args]
     dtype = result_type(*arrays)
     return [cast(a, dtype) for a in arrays]
@@ -38,6 +44,14 @@ def _dot_general(a: Any, b: Any, contract: tuple[Sequence[int], Sequence[int]],
     """lax's dot_general; result axes: batch, then a's free axes, then b's free axes."""
     return lax_linalg.dot_general(a, b, ((tuple(contract[0]), tuple(contract[1])),
                                          (tuple(batch[0]), tuple(batch[1]))))
+
+
+def _checked_product(a: Any, b: Any, contract: tuple[tuple[int], tuple[int]]) -> Any:
+    """dot_general of operands of one dtype over one pair of dimensions whose sizes the
+    caller has checked: bound directly, without lax.dot_general's canonicalisation and checks
+    (matmul's own checks name the mistake in NumPy's words)."""
+    return lax_linalg.dot_general_p.bind(a, b, dimension_numbers=(contract, ((), ())),
+                                         preferred_element_type=None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,14 +113,14 @@ def matmul(x1: Any, x2: Any, /, out: None = None) -> Any:
             raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, "
                              f"with gufunc signature (n?,k),(k,m?)->(n?,m?) (size "
                              f"{sb[b_axis]} is different from {sa[a_axis]})")
-        return _dot_general(a, b, ((a_axis,), (b_axis,)))
+        return _checked_product(a, b, ((a_axis,), (b_axis,)))
     if sa[-1] != sb[-2]:
         raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with "
                          f"gufunc signature (n?,k),(k,m?)->(n?,m?) (size {sb[-2]} is different "
                          f"from {sa[-1]})")
     batch_a, batch_b = sa[:-2], sb[:-2]
     if not batch_b:  # (..., m, k) @ (k, n): no batch axes needed
-        result = _dot_general(a, b, ((len(sa) - 1,), (0,)))
+        result = _checked_product(a, b, ((len(sa) - 1,), (0,)))
     elif not batch_a:  # (m, k) @ (..., k, n) gives (m, ..., n): move m into place
         result = _dot_general(a, b, ((1,), (len(sb) - 2,)))
         nd = len(sb)
