@@ -101,3 +101,25 @@ def test_tanh_derivatives():
     np.testing.assert_allclose(ft.vmap(ft.grad(ft.grad(fnp.tanh)))(x), -2 * t * (1 - t * t),
                                rtol=1e-10, atol=1e-14)
     check_grads(lambda x: fnp.sum(fnp.tanh(x) ** 2), (x,), order=2)
+
+
+def test_vmap_plumbing_on_pytrees_and_per_example_types():
+    from ftrans.core import MissingRuleError, Primitive
+    from ftrans.core import ShapedArray
+
+    seen = []
+
+    def f(tree):
+        seen.append((tree["a"].shape, tree["b"][0].shape))
+        return tree["a"] * tree["b"][0]
+    out = ft.vmap(f, in_axes=({"a": 0, "b": [1]},))({"a": np.ones((4, 3)), "b": [np.ones((3, 4))]})
+    assert out.shape == (4, 3) and seen == [((3,), (3,))]
+    with pytest.raises(TypeError, match="object array"):
+        ft.vmap(f)({"a": np.array([object()]), "b": [np.ones(1)]})
+    with pytest.raises(ValueError, match="inconsistent sizes"):
+        ft.vmap(f)({"a": np.ones((4, 3)), "b": [np.ones((5, 3))]})
+    no_rule = Primitive("no_batching_rule_here", impl=lambda x: x,
+                        abstract_eval=lambda x: ShapedArray(x.shape, x.dtype))
+    with pytest.raises(MissingRuleError, match="vmap"):
+        ft.vmap(no_rule.bind)(np.ones((2, 3)))
+    assert ft.vmap(lambda x: no_rule.bind(np.ones(3)) + x)(np.ones((2, 3))).shape == (2, 3)
