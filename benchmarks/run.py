@@ -5,9 +5,7 @@ W7 a LeNet-sized CNN value_and_grad (each timed interleaved with its NumPy refer
 first result of jit(grad) and its growth with the program's length (benchmarks/jit_growth.py),
 W6 peak memory and import cost. Every workload runs in a fresh interpreter (``--child``), and so
 does each W6 measurement. JAX (eager and jit), autograd, PyTorch and mygrad join when installed
-(``pip install -e ".[bench]"``); the ones that are not are skipped, and the page says so. A timed
-workload's peers run in an interpreter of their own (``--child workload:W3:peers``), beside the
-same NumPy reference, so that they never share a process with the ftrans contenders.
+(``pip install -e ".[bench]"``); the ones that are not are skipped, and the page says so.
 
 Run: python benchmarks/run.py [--quick] [--only W1,W3] [--no-peers] [--no-growth] [--write-docs]
 Prints a Markdown table per workload and the project's targets (issue #20's) next to what was
@@ -255,16 +253,10 @@ def check_target(report: Report, workload: str, what: str, limit: float, unit: s
     return cell
 
 
-def run_cases(workload: str, peers: wl.Peers, settings: Settings, report: Report,
-              peers_only: bool = False) -> None:
-    """Time every case of ``workload`` into one table; with ``peers_only``, the reference and
-    the peers alone (the part of the workload measured in the peers' own interpreter)."""
+def run_cases(workload: str, peers: wl.Peers, settings: Settings, report: Report) -> None:
     rows = []
     table = Table(workload, ["case", "contender", "median", "IQR", "vs NumPy", "target"], rows)
     for case in wl.CASE_BUILDERS[workload](peers):
-        if peers_only:
-            case = dataclasses.replace(case, contenders=[c for c in case.contenders
-                                                         if c.kind == "peer"])
         print(f"  {case.title} ...", file=sys.stderr, flush=True)
         samples, failures = time_case(case, settings, table.notes)
         reference = samples[case.reference.name]
@@ -785,12 +777,12 @@ def render(report: Report) -> str:
               "`log` and `sum` (the max under `stop_gradient`), the same program text for "
               "ftrans, JAX, autograd, PyTorch (through a small adapter of NumPy names) and "
               "mygrad, rather than with a library's `log_softmax`.",
-              "- The timed workloads (W1-W4, W7) run in two fresh interpreters: ftrans and the "
-              "NumPy reference in one, the peers with the same reference in the other, each ratio "
-              "paired with the reference timed beside it. Measured in one interpreter, the peers' "
-              "heap, huge pages and thread pools moved ftrans's ratios (on 2026-12-07, W3's "
-              "`jit(vmap(grad))` read 0.99x among the peers and 0.74x without them), so ftrans's "
-              "ratios no longer depend on which peers are installed.", ""]
+              "- The peers share each workload's interpreter with ftrans, and their thread pools "
+              "(PyTorch's, XLA's) and allocations slow the NumPy-heavy ftrans contenders measured "
+              "beside them: on 2026-12-07, on a quiet machine, W3's `jit(vmap(grad))` measured "
+              "1.24x among the peers and 0.92x with `--no-peers` (eager `vmap(grad)` 1.81x and "
+              "1.46x). The ratios against NumPy of one run are comparable with one another; "
+              "compare ftrans with itself across runs with `--no-peers`.", ""]
     return "\n".join(parts)
 
 
@@ -922,46 +914,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-PEERS_APART = ("Peers are timed in an interpreter of their own, each against the NumPy "
-               "reference timed there; the reference's row is from ftrans's interpreter.")
-
-
-def merge_peers(own: Report, peers: Report) -> Report:
-    """``own`` (ftrans and NumPy, timed without the peers) with the peers' rows, notes and
-    problems from ``peers`` (the same workload timed with the peers alone) added to its
-    tables: each case's peer rows follow its ftrans rows."""
-    for table, peer_table in zip(own.tables, peers.tables):
-        peer_rows: dict[str, list[list[str]]] = {}
-        for row in peer_table.rows:
-            if row[1].endswith("(peer)"):
-                peer_rows.setdefault(row[0], []).append(row)
-        merged: list[list[str]] = []
-        for i, row in enumerate(table.rows):
-            merged.append(row)
-            if i + 1 == len(table.rows) or table.rows[i + 1][0] != row[0]:
-                merged += peer_rows.pop(row[0], [])
-        for rows in peer_rows.values():  # a case only the peers' interpreter had
-            merged += rows
-        table.rows[:] = merged
-        table.notes += [n for n in peer_table.notes if n not in table.notes]
-        if any(r[1].endswith("(peer)") for r in merged):
-            table.notes.append(PEERS_APART)
-    own.problems += [p for p in peers.problems if p not in own.problems]
-    own.peer_problems += peers.peer_problems
-    own.peers, own.missing = peers.peers, peers.missing
-    return own
-
-
-def run_workload(workload: str, settings: Settings, use_peers: bool,
-                 peers_only: bool = False) -> Report:
-    """Measure one workload in this process (with ``peers_only``, a timed workload's
-    reference and peers alone)."""
+def run_workload(workload: str, settings: Settings, use_peers: bool) -> Report:
+    """Measure one workload in this process."""
     report = Report()
     peers = wl.load_peers(enabled=use_peers and workload != "W6")
     report.peers = peers.names()
     report.missing = peers.missing
     if workload in wl.CASE_BUILDERS:
-        run_cases(workload, peers, settings, report, peers_only)
+        run_cases(workload, peers, settings, report)
     elif workload == "W5":
         run_w5(peers, settings, report)
     else:
@@ -980,9 +940,7 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "w6":
             print(json.dumps(w6_child(rest[0], int(rest[1]))))
         else:
-            peers_only = rest[1:] == ["peers"]
-            print(json.dumps(run_workload(rest[0], settings, peers_only or not args.no_peers,
-                                          peers_only).to_json()))
+            print(json.dumps(run_workload(rest[0], settings, not args.no_peers).to_json()))
         return 0
     start = time.perf_counter()
     probe = cpu_snapshot()
@@ -1003,19 +961,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{workload} ...", file=sys.stderr, flush=True)
         before = cpu_snapshot()
         try:
-            if workload in wl.CASE_BUILDERS and not args.no_peers:
-                # ftrans and NumPy are timed in an interpreter without the peers, the peers
-                # (with the same NumPy reference) in one of their own: a peer's thread pools,
-                # heap and huge pages then never fall on ftrans's ratios, nor ftrans's on theirs.
-                own = Report.from_json(_subprocess_json(
-                    [__file__, "--child", f"workload:{workload}", *flags, "--no-peers"],
-                    show_stderr=True))
-                part = merge_peers(own, Report.from_json(_subprocess_json(
-                    [__file__, "--child", f"workload:{workload}:peers", *flags],
-                    show_stderr=True)))
-            else:
-                part = Report.from_json(_subprocess_json(
-                    [__file__, "--child", f"workload:{workload}", *flags], show_stderr=True))
+            part = Report.from_json(_subprocess_json(
+                [__file__, "--child", f"workload:{workload}", *flags], show_stderr=True))
         except (ChildError, ValueError, KeyError) as err:
             report.problems.append(f"{workload}: the measuring subprocess failed: {err}")
             print(f"PROBLEM: {report.problems[-1]}", flush=True)
