@@ -176,8 +176,9 @@ def prepare(contender: wl.Contender, expected: Any, case: wl.Case) -> tuple[str 
 
 def time_case(case: wl.Case, settings: Settings, notes: list[str] | None = None
               ) -> tuple[dict[str, list[float]], dict[str, str]]:
-    """Per-call times of every contender (the reference first), sampled in interleaved rounds;
-    ``notes`` collects what :func:`prepare` noted."""
+    """Per-call times of every contender (the reference first), sampled in interleaved rounds
+    whose order rotates by one contender a round; ``notes`` collects what :func:`prepare`
+    noted."""
     expected = case.reference.fn()
     case.reference.fn()
     failures = {}
@@ -203,8 +204,13 @@ def time_case(case: wl.Case, settings: Settings, notes: list[str] | None = None
     warmup = max(1, int(settings.warmup / round_time))
     samples: dict[str, list[float]] = {c.name: [] for c in runnable}
     gc.collect()
+    timed = list(zip(runnable, numbers))
     for i in range(warmup + rounds):
-        for contender, number in zip(runnable, numbers):
+        # Each round starts one contender later than the last: what a sample follows (a
+        # previous contender's BLAS worker still spinning, its freed memory, its caches) then
+        # falls on every contender alike, instead of on whichever is always next in the list.
+        start_at = i % len(timed)
+        for contender, number in timed[start_at:] + timed[:start_at]:
             fn = contender.fn
             start = time.perf_counter()
             for _ in range(number):
@@ -785,10 +791,10 @@ HOW_TO_READ = """\
 
 - Every time is a **median** of per-call times. Each workload runs in a fresh interpreter;
   contenders of one case are timed in interleaved rounds (reference, contender A,
-  contender B, ..., then again), with a short pause between them, after warm-up rounds that
-  are discarded; fast calls are repeated within a sample. IQR is the
-  interquartile range of the samples relative to the median: a large one means a noisy
-  measurement.
+  contender B, ..., then again, each round starting one contender later), with a short pause
+  between them, after warm-up rounds that are discarded; fast calls are repeated within a
+  sample. IQR is the interquartile range of the samples relative to the median: a large one
+  means a noisy measurement.
 - **vs NumPy** is the median over rounds of a contender's time divided by the hand-written
   NumPy reference's time in the same round (the median of paired ratios): below 1.00x is
   faster than NumPy. The references are what a competent person would write: vectorised,

@@ -86,6 +86,8 @@ def flatten_args(args: Sequence[Any], api: str, what: str = "argument"
     if len(leaves) == len(args) and all(type(x) in (np.ndarray, float) for x in leaves):
         # the common case: a flat tuple of arrays/floats; skip path bookkeeping
         return [as_leaf(x, api, "") for x in leaves], tree
+    if all(type(x) is np.ndarray and x.dtype != object for x in leaves):
+        return leaves, tree  # pytrees of arrays: valid leaves as they are (as_leaf's checks)
     out = []
     for i, arg in enumerate(args):
         for leaf in tree_flatten(arg)[0]:

@@ -139,6 +139,21 @@ def _check_axes_spec(spec: Any, name: str) -> None:
 
 def _batch_size(args: tuple, flat: list[Any], axes: list[Any], axis_size: int | None,
                 kw_flat: list[Any]) -> int:
+    # the common case first: every mapped axis in range and of one size, no paths needed
+    found = set()
+    for x, ax in zip(flat, axes):
+        if ax is not None:
+            shape = get_aval(x).shape
+            if not -len(shape) <= ax < len(shape):
+                break
+            found.add(shape[ax])
+    else:
+        found.update(get_aval(x).shape[0] for x in kw_flat if get_aval(x).ndim)
+        if axis_size is not None:
+            found.add(int(axis_size))
+        if len(found) == 1:
+            return found.pop()
+    # otherwise name the arguments in the error
     paths = [f"args{keystr(path)}" for path, _ in tree_flatten_with_path(args)[0]]
     sizes = []  # (where, size)
     for path, x, ax in zip(paths, flat, axes):

@@ -125,3 +125,45 @@ def test_in_place_square_keeps_integer_and_complex_powers_exact():
     for x in (np.arange(6).reshape(2, 3), np.arange(6.0).reshape(2, 3) * (1 + 1j)):
         f = ft.jit(lambda x: ((x + x) ** 2).reshape(3, 2) ** 3)
         np.testing.assert_array_equal(f(x), (((x + x) ** 2).reshape(3, 2)) ** 3)
+
+
+# batched outer products (contracted size 1, or nothing contracted): the einsum path, its
+# dimensions in any order, and its fallback beyond einsum's 52 letters
+OUTER_CASES = [
+    ((6, 3, 1), (6, 1, 4), (((2,), (1,)), ((0,), (0,)))),
+    ((3, 6), (4, 6), (((), ()), ((1,), (1,)))),
+    ((1, 3, 6), (6, 4, 1), (((0,), (2,)), ((2,), (0,)))),
+    ((2, 6, 3), (4, 2, 6), (((), ()), ((1, 0), (2, 1)))),
+    ((6,), (6, 5), (((), ()), ((0,), (0,)))),
+    ((1,) * 30 + (2,), (1,) * 30 + (2,), (((0,), (0,)), ((30,), (30,)))),
+]
+
+
+def _outer_by_loop(lhs, rhs, dimension_numbers):
+    """The batched product by hand: each batch member's operands contracted with tensordot."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    lf = [d for d in range(lhs.ndim) if d not in lc + lb]
+    rf = [d for d in range(rhs.ndim) if d not in rc + rb]
+    lhs_t = np.transpose(lhs, lb + tuple(lf) + lc)
+    rhs_t = np.transpose(rhs, rb + tuple(rc) + tuple(rf))
+    batch = lhs_t.shape[:len(lb)]
+    out = np.empty(batch + lhs_t.shape[len(lb):len(lb) + len(lf)] + rhs_t.shape[len(rb) + len(rc):],
+                   np.result_type(lhs, rhs))
+    for index in np.ndindex(*batch):
+        out[index] = np.tensordot(lhs_t[index], rhs_t[index], axes=len(lc))
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.bool_])
+@pytest.mark.parametrize("lhs_shape,rhs_shape,dimension_numbers", OUTER_CASES)
+def test_batched_outer_products(lhs_shape, rhs_shape, dimension_numbers, dtype):
+    rng = np.random.default_rng(0)
+    lhs = (rng.standard_normal(lhs_shape) * 3).astype(dtype)
+    rhs = (rng.standard_normal(rhs_shape) * 3).astype(dtype)
+    expected = _outer_by_loop(lhs, rhs, dimension_numbers)
+    for f in (lax.dot_general, ft.jit(lax.dot_general, static_argnums=2)):
+        got = f(lhs, rhs, dimension_numbers)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+    if dtype == np.float64 and lhs.ndim + rhs.ndim < 20:
+        check_grads(lambda a, b: lax.dot_general(a, b, dimension_numbers), (lhs, rhs), order=2)

@@ -17,9 +17,9 @@ from ftrans.core import (
     ShapedArray,
     Trace,
     Tracer,
+    current_trace_var,
     get_aval,
     new_trace,
-    set_current_trace,
 )
 from ftrans.interpreters.staging import trace_flat
 from ftrans.ir import ClosedJaxpr, eval_jaxpr
@@ -48,18 +48,22 @@ collectives: set[Primitive] = set()
 class BatchTracer(Tracer):
     """Carries a batched value and the position of its batch axis."""
 
-    __slots__ = ("val", "bdim")
+    __slots__ = ("val", "bdim", "_aval")
 
     def __init__(self, trace: BatchTrace, val: Any, bdim: int):
         self._trace = trace
         self.val = val
         self.bdim = bdim
+        self._aval: ShapedArray | None = None
 
     @property
     def aval(self) -> ShapedArray:
-        aval = get_aval(self.val)
-        shape = aval.shape
-        return aval.update(shape=shape[:self.bdim] + shape[self.bdim + 1:])
+        aval = self._aval
+        if aval is None:  # made on first use: rules, recording and jvp ask for it repeatedly
+            aval = get_aval(self.val)
+            shape = aval.shape
+            aval = self._aval = aval.update(shape=shape[:self.bdim] + shape[self.bdim + 1:])
+        return aval
 
 
 class BatchTrace(Trace):
@@ -75,10 +79,35 @@ class BatchTrace(Trace):
         self.axis_name = axis_name
 
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        if prim in collectives and self.names_axis(params["axis_name"]):
-            with set_current_trace(self.parent):
-                return self._apply(batching_rules[prim], prim, args, params)
-        return Trace.process_primitive(self, prim, args, params)
+        # Trace.process_primitive's unpack / fast path / rule, in one pass over the arguments
+        # that also splits them into values and batch dimensions (vmap's hot path).
+        vals = []
+        bdims = []
+        mine = False
+        for x in args:
+            if type(x) is BatchTracer and x._trace is self:
+                vals.append(x.val)
+                bdims.append(x.bdim)
+                mine = True
+            else:
+                vals.append(x)
+                bdims.append(not_mapped)
+        if not mine and not (prim in collectives and self.names_axis(params["axis_name"])):
+            return self.parent.process_primitive(prim, args, params)
+        rule = batching_rules.get(prim)
+        if rule is None:
+            raise MissingRuleError(prim, "vmap")
+        token = current_trace_var.set(self.parent)
+        try:
+            out, out_bdim = rule(self, vals, bdims, **params)
+        finally:
+            current_trace_var.reset(token)
+        if prim.multiple_results:
+            return [o if d is not_mapped else BatchTracer(self, o, d)
+                    for o, d in zip(out, out_bdim)]
+        if out_bdim is not_mapped:
+            return out
+        return BatchTracer(self, out, out_bdim)
 
     def names_axis(self, axis_name: Any) -> bool:
         """Whether ``axis_name`` (a name or a tuple of names) names this trace's axis."""
@@ -87,29 +116,7 @@ class BatchTrace(Trace):
         return axis_name == self.axis_name
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        rule = batching_rules.get(prim)
-        if rule is None:
-            raise MissingRuleError(prim, "vmap")
-        return self._apply(rule, prim, args, params)
-
-    def _apply(self, rule: Callable[..., tuple[Any, Any]], prim: Primitive, args: tuple,
-               params: dict) -> Any:
-        vals = []
-        bdims = []
-        for x in args:
-            if isinstance(x, BatchTracer) and x._trace is self:
-                vals.append(x.val)
-                bdims.append(x.bdim)
-            else:
-                vals.append(x)
-                bdims.append(not_mapped)
-        out, out_bdim = rule(self, vals, bdims, **params)
-        if prim.multiple_results:
-            return [o if d is not_mapped else BatchTracer(self, o, d)
-                    for o, d in zip(out, out_bdim)]
-        if out_bdim is not_mapped:
-            return out
-        return BatchTracer(self, out, out_bdim)
+        return self.process_primitive(prim, args, params)  # everything is in process_primitive
 
 
 def split_outputs(trace: BatchTrace, outs: Sequence[Any]) -> list[tuple[Any, int | None]]:
@@ -182,14 +189,14 @@ def defbroadcasting(prim: Primitive) -> None:
 
     def rule(axis_data: Any, args: Sequence[Any], bdims: Sequence[Any],
              **params: Any) -> tuple[Any, Any]:
-        rank = max(get_aval(x).ndim - (d is not not_mapped) for x, d in zip(args, bdims))
+        ndims = [get_aval(x).ndim for x in args]
+        rank = max(n - (d is not not_mapped) for n, d in zip(ndims, bdims))
         # Common case: every batched argument already has its batch axis in front at full rank.
         aligned = []
-        for x, d in zip(args, bdims):
+        for x, d, ndim in zip(args, bdims, ndims):
             if d is not_mapped:
                 aligned.append(x)
                 continue
-            ndim = get_aval(x).ndim
             if d != 0:
                 x = move_batch_axis(x, d, 0)
             if ndim - 1 < rank:

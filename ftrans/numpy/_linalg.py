@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ftrans import lax
-from ftrans.core import get_aval
+from ftrans.core import Tracer, get_aval
 from ftrans.lax import indexing as lax_indexing, linalg as lax_linalg, structural as lax_structural
 from ftrans.numpy._axes import check_no_out, normalize_axis
 from ftrans.numpy._promotion import asarray_strong, cast, result_type
@@ -28,6 +28,12 @@ __all__ = ["dot", "matmul", "vdot", "inner", "outer", "tensordot", "einsum", "di
 
 
 def _promoted(*args: Any) -> list[Any]:
+    if len(args) == 2:  # two arrays (or tracers) of one dtype, the commonest product: as they are
+        a, b = args
+        if (type(a) is np.ndarray or isinstance(a, Tracer)) and \
+                (type(b) is np.ndarray or isinstance(b, Tracer)) and \
+                get_aval(a).dtype == get_aval(b).dtype and get_aval(a).dtype != object:
+            return [a, b]
     arrays = [asarray_strong(a) for a in args]
     dtype = result_type(*arrays)
     return [cast(a, dtype) for a in arrays]
@@ -38,6 +44,14 @@ def _dot_general(a: Any, b: Any, contract: tuple[Sequence[int], Sequence[int]],
     """lax's dot_general; result axes: batch, then a's free axes, then b's free axes."""
     return lax_linalg.dot_general(a, b, ((tuple(contract[0]), tuple(contract[1])),
                                          (tuple(batch[0]), tuple(batch[1]))))
+
+
+def _checked_product(a: Any, b: Any, contract: tuple[tuple[int], tuple[int]]) -> Any:
+    """dot_general of operands of one dtype over one pair of dimensions whose sizes the
+    caller has checked: bound directly, without lax.dot_general's canonicalisation and checks
+    (matmul's own checks name the mistake in NumPy's words)."""
+    return lax_linalg.dot_general_p.bind(a, b, dimension_numbers=(contract, ((), ())),
+                                         preferred_element_type=None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,8 +84,8 @@ def dot(a: Any, b: Any, out: None = None) -> Any:
 
 
 def matmul(x1: Any, x2: Any, /, out: None = None) -> Any:
-    """The matrix product with NumPy's rules: a 1-d operand is a vector (a unit axis is added
-    and then removed), and leading axes are batch axes that broadcast.
+    """The matrix product with NumPy's rules: a 1-d operand is a vector (contracted over its
+    one axis, which leaves the result), and leading axes are batch axes that broadcast.
 
     Raises:
       ValueError: a 0-d operand, or core dimensions that do not match.
@@ -88,18 +102,25 @@ def matmul(x1: Any, x2: Any, /, out: None = None) -> Any:
             raise ValueError(f"matmul: Input operand {i} does not have enough dimensions (has 0, "
                              f"gufunc core with signature (n?,k),(k,m?)->(n?,m?) requires 1)")
     a_vector, b_vector = len(sa) == 1, len(sb) == 1
-    if a_vector:
-        a = lax.reshape(a, (1,) + sa)
-    if b_vector:
-        b = lax.reshape(b, sb + (1,))
-    sa, sb = get_aval(a).shape, get_aval(b).shape
+    if a_vector or b_vector:
+        # A vector operand is contracted as it is, with no unit axis added and removed: one
+        # dot_general, whose result axes are already NumPy's (a's free axes, then b's), and
+        # under vmap a per-example vector is a matrix product (its transpose an outer product)
+        # without reshapes around it.
+        a_axis = len(sa) - 1
+        b_axis = 0 if b_vector else len(sb) - 2
+        if sa[a_axis] != sb[b_axis]:
+            raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, "
+                             f"with gufunc signature (n?,k),(k,m?)->(n?,m?) (size "
+                             f"{sb[b_axis]} is different from {sa[a_axis]})")
+        return _checked_product(a, b, ((a_axis,), (b_axis,)))
     if sa[-1] != sb[-2]:
         raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with "
                          f"gufunc signature (n?,k),(k,m?)->(n?,m?) (size {sb[-2]} is different "
                          f"from {sa[-1]})")
     batch_a, batch_b = sa[:-2], sb[:-2]
     if not batch_b:  # (..., m, k) @ (k, n): no batch axes needed
-        result = _dot_general(a, b, ((len(sa) - 1,), (0,)))
+        result = _checked_product(a, b, ((len(sa) - 1,), (0,)))
     elif not batch_a:  # (m, k) @ (..., k, n) gives (m, ..., n): move m into place
         result = _dot_general(a, b, ((1,), (len(sb) - 2,)))
         nd = len(sb)
@@ -110,13 +131,6 @@ def matmul(x1: Any, x2: Any, /, out: None = None) -> Any:
         b = lax.broadcast_to(b, batch + sb[-2:])
         dims = tuple(range(len(batch)))
         result = _dot_general(a, b, ((len(batch) + 1,), (len(batch),)), (dims, dims))
-    shape = get_aval(result).shape
-    if a_vector and b_vector:
-        return lax.reshape(result, shape[:-2])
-    if a_vector:
-        return lax.reshape(result, shape[:-2] + shape[-1:])
-    if b_vector:
-        return lax.reshape(result, shape[:-1])
     return result
 
 
