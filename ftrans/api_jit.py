@@ -30,6 +30,7 @@ from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
 from ftrans.zero_cotangent import zero_cotangent_enabled
 from ftrans.config import config, jit_enabled
 from ftrans.compile import compiled, generate, optimize
+from ftrans.compile.execute import Tiered
 from ftrans.lax.call import jit_p
 
 __all__ = [
@@ -323,6 +324,9 @@ class JitFunction(WrappedFunction, Generic[P]):
                     if not evicted or last is None:  # a remembered one is looked up again
                         if last is None and not evicted:
                             self._last = (avals, zero_wins, weakref.ref(entry))
+                            program = entry.program
+                            if type(program) is Tiered and program.program is not None:
+                                entry.program = program.program  # its code, one call less
                         outs = entry.program(*flat)
                         if entry.single_output:
                             out = outs[0]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import ftrans as ft
+import ftrans.numpy as fnp
 from ftrans import api_jit
 
 
@@ -169,3 +170,16 @@ def test_clear_caches_retraces_even_while_the_old_entry_lives(cache_size):
     assert f(1.0) == 2.0 and len(traces) == 2
     assert f(1.0) == 2.0 and len(traces) == 2
     del held
+
+
+def test_remembered_entry_calls_the_generated_code_directly():
+    from ftrans.compile.execute import Tiered
+    f = ft.jit(lambda x: fnp.sin(x) * 2.0)
+    x = np.float64(0.25)
+    results = [f(x) for _ in range(4)]
+    entry = f._last[2]()
+    assert entry is not None and type(entry.program) is not Tiered
+    assert hasattr(entry.program, "source")
+    assert all(r == np.sin(x) * 2.0 for r in results)
+    ft.clear_caches()
+    assert f(x) == np.sin(x) * 2.0
