@@ -25,6 +25,7 @@ from ftrans.api_util import check_callable, flatten_args, fun_name, writable
 from ftrans import zero_cotangent as _zero_cotangent
 from ftrans.core import (
     NUMPY_SCALAR_AVALS, ShapedArray, current_trace, current_trace_var, eval_trace, get_aval,
+    pause_gc, resume_gc,
 )
 from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
@@ -32,8 +33,9 @@ from ftrans.pickling import WrappedFunction
 from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
 from ftrans.zero_cotangent import zero_cotangent_enabled
 from ftrans.config import config, jit_enabled
-from ftrans.compile import compiled, generate, optimize
+from ftrans.compile import compile_jaxpr, compiled, generate, optimize
 from ftrans.compile.execute import Tiered
+from ftrans.compile.plan import Compact
 from ftrans.lax.call import jit_p
 
 __all__ = [
@@ -42,6 +44,8 @@ __all__ = [
 ]
 
 _MAX_ENTRIES_PER_FUNCTION = 64
+# programs longer than this (equations) are kept compactly until a transformation needs them
+_KEEP_COMPACT_ABOVE = 50
 
 
 class _JitEntry:
@@ -49,19 +53,38 @@ class _JitEntry:
 
     ``last_used`` is a tick of the caches' clock: it orders a function's own entries (at most
     ``_MAX_ENTRIES_PER_FUNCTION``, so finding the oldest is a bounded scan); the global order
-    of all entries is the caches' ``lru``."""
+    of all entries is the caches' ``lru``. A long program traced to be run is kept in its
+    compact form (``compact``), which its first call runs and its second compiles; ``jaxpr``
+    rebuilds the program from it the first time a transformation needs it."""
 
-    __slots__ = ("jaxpr", "out_tree", "program", "last_used", "single_output", "calls",
-                 "__weakref__")
+    __slots__ = ("_jaxpr", "compact", "out_tree", "program", "last_used", "single_output",
+                 "calls", "__weakref__")
 
-    def __init__(self, jaxpr: ClosedJaxpr, out_tree: PyTreeDef):
-        self.jaxpr = jaxpr
+    def __init__(self, jaxpr: ClosedJaxpr | None, out_tree: PyTreeDef,
+                 compact: Compact | None = None):
+        self._jaxpr = jaxpr
+        self.compact = compact
         self.out_tree = out_tree
         self.program: Callable[..., list[Any]] | None = None  # compiled at the first call
         self.last_used = 0
         self.single_output = out_tree.num_leaves == 1 and out_tree.num_nodes == 1
         # argument types -> the generated call of the compiled program for them (_fast_call)
         self.calls: dict[tuple, Callable[[tuple], Any]] | None = None
+
+    @property
+    def jaxpr(self) -> ClosedJaxpr:
+        jaxpr = self._jaxpr
+        if jaxpr is None:
+            with _jit_caches.lock:
+                jaxpr = self._jaxpr
+                if jaxpr is None:
+                    assert self.compact is not None  # one of the two is always set
+                    pause_gc()
+                    try:
+                        jaxpr = self._jaxpr = self.compact.rebuild()
+                    finally:
+                        resume_gc()
+        return jaxpr
 
 
 class _Table(dict):
@@ -468,7 +491,18 @@ class JitFunction(WrappedFunction, Generic[P]):
             closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
             closed, extra = lift_tracer_consts(closed)
             closed = _snapshot_constants(closed)
-            entry = _JitEntry(closed, out_tree)
+            if not extra and current_trace() is eval_trace \
+                    and len(closed.jaxpr.eqns) > _KEEP_COMPACT_ABOVE:
+                pause_gc()
+                try:
+                    compact = Compact(closed, consume=True)  # never both held whole
+                finally:
+                    resume_gc()
+                del closed
+                entry = _JitEntry(None, out_tree, compact)
+                entry.program = Tiered(compact, compile_jaxpr)
+            else:
+                entry = _JitEntry(closed, out_tree)
             if not extra:  # a program closing over another transformation's values is per call
                 _jit_caches.insert(table, key, entry)
         else:
