@@ -285,8 +285,9 @@ def _fast_call(entry: _JitEntry, args: tuple, avals: tuple[ShapedArray, ...],
     """The cached call of ``entry``'s compiled ``program`` for arguments of the types of
     ``args`` (ones ``_flat_positional`` accepts), generated once per entry and types: a
     function of the argument tuple that checks each argument's type (an array's shape and
-    dtype too), converts Python scalars as ``_flat_positional`` does, runs ``program`` and
-    returns what the general path would; or returns ``_MISS``, running nothing. ``avals``
+    dtype too), converts Python scalars as ``_flat_positional`` does, runs ``program`` (its
+    ``scalar`` form directly, if it has one: see ``compile_jaxpr``) and returns what the
+    general path would; or returns ``_MISS``, running nothing. ``avals``
     are the arguments' (the entry's signature)."""
     types = tuple(map(type, args))
     calls = entry.calls
@@ -319,7 +320,16 @@ def _fast_call(entry: _JitEntry, args: tuple, avals: tuple[ShapedArray, ...],
                   f"    if {' or '.join(checks)}:",
                   "        return MISS"]
     lines += converts
-    lines.append(f"    outs = program({', '.join(params)})")
+    call_args = ", ".join(params)
+    scalar = getattr(program, "scalar", None)
+    if scalar is not None:  # the scalar form directly; the program when Python raises
+        namespace["scalar"] = scalar
+        lines += ["    try:",
+                  f"        outs = scalar({call_args})",
+                  "    except (ArithmeticError, ValueError):",
+                  f"        outs = program({call_args})"]
+    else:
+        lines.append(f"    outs = program({call_args})")
     if entry.single_output:
         lines += ["    out = outs[0]",
                   "    if type(out) is ndarray and not out.flags.writeable:",
