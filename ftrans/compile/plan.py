@@ -143,8 +143,22 @@ class Compact:
         """The program again (see the class)."""
         avals = self.avals
         variables = [Var(avals[a]) for a in self.var_avals]
-        atoms: list[Any] = variables + [Literal(v, avals[a]) for v, a in
-                                        zip(self.literal_values(), self.literal_avals)]
+        # one literal per distinct float64 value and aval: literals are read by value (the
+        # passes key them by value, the interpreters read .val), never told apart by identity
+        literals: list[Any] = []
+        shared: dict[tuple[int, int], Literal] = {}
+        others = self.literal_others
+        for i, (value, a) in enumerate(zip(self.literal_values(), self.literal_avals)):
+            if i in others:
+                literals.append(Literal(value, avals[a]))
+                continue
+            literal = shared.get((id(value), a))
+            if literal is None:
+                literal = shared[id(value), a] = Literal(value, avals[a])
+            literals.append(literal)
+        shared.clear()
+        atoms: list[Any] = variables + literals
+        del literals
         get = atoms.__getitem__
         eqns = []
         position = 0
