@@ -75,15 +75,18 @@ class _JitEntry:
     def jaxpr(self) -> ClosedJaxpr:
         jaxpr = self._jaxpr
         if jaxpr is None:
-            with _jit_caches.lock:
+            compact = self.compact
+            assert compact is not None  # one of the two is always set
+            pause_gc()
+            try:
+                jaxpr = compact.rebuild()
+            finally:
+                resume_gc()
+            # threads rebuilding it together all use the first one stored
+            if self._jaxpr is None:
+                self._jaxpr = jaxpr
+            else:
                 jaxpr = self._jaxpr
-                if jaxpr is None:
-                    assert self.compact is not None  # one of the two is always set
-                    pause_gc()
-                    try:
-                        jaxpr = self._jaxpr = self.compact.rebuild()
-                    finally:
-                        resume_gc()
         return jaxpr
 
 

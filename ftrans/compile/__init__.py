@@ -14,7 +14,8 @@ The pipeline, one idea a module:
    raises).
 
 Execution is tiered (``execute``): the first call of a large program runs its plan (``plan``),
-the second compiles it. ``buffers`` is the buffer model shared by code generation, the plan
+the second compiles it; jit keeps a long program meanwhile as ``plan.Compact`` (flat arrays),
+which the plan runs and the compiler rebuilds (``compile_jaxpr``'s ``again``). ``buffers`` is the buffer model shared by code generation, the plan
 and the memory estimator. What the passes know about particular primitives lives in tables
 keyed by ``Primitive`` (``tables``), filled in each primitive's block. Generated source never
 contains user text: names are generated, and constants, callables and parameters reach the

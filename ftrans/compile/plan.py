@@ -79,39 +79,61 @@ class Compact:
         literal_others: dict[int, Any] = {}  # literal -> its value, when not a float64
         literal_avals = array("I")
 
-        def code(x: Any) -> int:
-            if type(x) is Literal:
-                value = x.val
-                if type(value) is np.float64:
-                    literal_floats.append(value)
-                else:
-                    literal_others[len(literal_floats)] = value
-                    literal_floats.append(0.0)
-                literal_avals.append(avals(x.aval))
-                return -len(literal_floats)  # made an index after the variables below
-            return number[x]
+        def literal(x: Literal) -> int:
+            value = x.val
+            if type(value) is np.float64:
+                literal_floats.append(value)
+            else:
+                literal_others[len(literal_floats)] = value
+                literal_floats.append(0.0)
+            literal_avals.append(avals(x.aval))
+            return -len(literal_floats)  # made an index after the variables below
+        # the loop runs once per equation of a long program: everything bound locally, and
+        # the commonest objects (a primitive or params like the last equation's) looked up
+        # without a call
+        add_code, add_primitive, add_params = codes.append, eqn_primitives.append, \
+            eqn_params.append
+        add_in, add_out, add_aval = num_ins.append, num_outs.append, var_avals.append
+        last_primitive, last_primitive_index = None, 0
+        last_params, last_params_index = None, 0
+        last_aval, last_aval_index = None, 0
+        defined = len(var_avals)
         eqns = jaxpr.eqns
         for i, eqn in enumerate(eqns):
             if consume:
                 eqns[i] = None  # type: ignore[call-overload]
-            eqn_primitives.append(primitives(eqn.primitive))
-            eqn_params.append(params(eqn.params))
-            num_ins.append(len(eqn.inputs))
-            num_outs.append(len(eqn.outvars))
-            codes.extend(map(code, eqn.inputs))
-            for v in eqn.outvars:
-                number[v] = len(var_avals)
-                var_avals.append(avals(v.aval))
-        eqn = None  # the last one goes too
-        outs = array("q", map(code, jaxpr.outvars))
+            prim = eqn.primitive
+            if prim is not last_primitive:
+                last_primitive, last_primitive_index = prim, primitives(prim)
+            add_primitive(last_primitive_index)
+            eqn_param = eqn.params
+            if eqn_param is not last_params:
+                last_params, last_params_index = eqn_param, params(eqn_param)
+            add_params(last_params_index)
+            inputs = eqn.inputs
+            add_in(len(inputs))
+            for x in inputs:
+                add_code(number[x] if type(x) is Var else literal(x))
+            outvars = eqn.outvars
+            add_out(len(outvars))
+            for v in outvars:
+                number[v] = defined
+                defined += 1
+                aval = v.aval
+                if aval is not last_aval:
+                    last_aval, last_aval_index = aval, avals(aval)
+                add_aval(last_aval_index)
+        eqn = inputs = outvars = None  # the last one goes too
+        outs = array("q", [number[x] if type(x) is Var else literal(x) for x in jaxpr.outvars])
         number.clear()
         if consume:
             eqns.clear()
         num_vars = self.num_vars = len(var_avals)
         for a in (codes, outs):  # literal -k is the k-th literal: atom num_vars + k - 1
-            for j, c in enumerate(a):
-                if c < 0:
-                    a[j] = num_vars - c - 1
+            view = np.frombuffer(a, np.int64) if len(a) else np.zeros(0, np.int64)
+            negative = view < 0
+            view[negative] = num_vars - 1 - view[negative]
+        del view, negative
         self.codes, self.outs = _narrow(codes), _narrow(outs)
         self.var_avals, self.literal_avals = _narrow(var_avals), _narrow(literal_avals)
         self.eqn_primitives, self.eqn_params = _narrow(eqn_primitives), _narrow(eqn_params)
