@@ -35,7 +35,8 @@ def _with_consts(x, y):
 
 def _mixed_literals(x):
     i = fnp.asarray(x > 0, np.int32) + 3  # an int32 literal
-    return fnp.where(x > 0.5, x * np.nan, x - np.inf), i * 2, fnp.asarray(x, np.float32) * np.float32(2.5)
+    single = fnp.asarray(x, np.float32) * np.float32(2.5)  # a float32 literal
+    return fnp.where(x > 0.5, x * np.nan, x - np.inf), i * 2, single
 
 
 PROGRAMS = [
@@ -91,7 +92,13 @@ def _entry(f):
     return entry
 
 
+def _long_programs():
+    gc.collect()
+    return [o for o in gc.get_objects() if type(o) is Jaxpr and len(o.eqns) > 100]
+
+
 def test_a_long_jitted_program_runs_from_its_compact_form_and_compiles():
+    before = {id(o) for o in _long_programs()}  # other tests' (held by their caches)
     f = ft.jit(ft.grad(chain(40)))
     x = np.float64(0.3)
     with ft.disable_jit():
@@ -103,9 +110,8 @@ def test_a_long_jitted_program_runs_from_its_compact_form_and_compiles():
     assert entry._jaxpr is None  # nothing needed the program whole
     for out in (first, second, third):
         assert out == pytest.approx(expected, rel=1e-12)
-    gc.collect()
-    long_programs = [o for o in gc.get_objects() if type(o) is Jaxpr and len(o.eqns) > 100]
-    assert long_programs == []  # neither the traced nor the optimised program is held
+    # neither the traced nor the optimised program is held
+    assert [o for o in _long_programs() if id(o) not in before] == []
 
 
 def test_transformations_of_a_compact_jitted_function_see_the_same_program():

@@ -15,9 +15,10 @@ The pipeline, one idea a module:
 
 Execution is tiered (``execute``): the first call of a large program runs its plan (``plan``),
 the second compiles it; jit keeps a long program meanwhile as ``plan.Compact`` (flat arrays),
-which the plan runs and the compiler rebuilds (``compile_jaxpr``'s ``again``). ``buffers`` is the buffer model shared by code generation, the plan
-and the memory estimator. What the passes know about particular primitives lives in tables
-keyed by ``Primitive`` (``tables``), filled in each primitive's block. Generated source never
+which the plan runs and the compiler rebuilds (``compile_jaxpr``'s ``again``). ``buffers`` is
+the buffer model shared by code generation, the plan and the memory estimator. What the
+passes know about particular primitives lives in tables keyed by ``Primitive`` (``tables``),
+filled in each primitive's block. Generated source never
 contains user text: names are generated, and constants, callables and parameters reach the
 code through a namespace dict. See docs/internals.md, "jit".
 """
@@ -68,12 +69,10 @@ def compile_jaxpr(closed: ClosedJaxpr, again: Callable[[], ClosedJaxpr] | None =
     the optimised program before its generated code is compiled (``source.release_program``),
     so that a long program, its optimised form and its code are never all held whole."""
     optimized = optimize(closed)
-    if again is None:
-        def again() -> ClosedJaxpr:
-            return closed
-        token = None
-    else:
-        del closed
+    token = None
+    rebuild = _returning(closed) if again is None else again
+    del closed
+    if again is not None:
         # a list of equations of our own, emptied when the source is written
         jaxpr = optimized.jaxpr
         optimized = ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, list(jaxpr.eqns),
@@ -96,11 +95,15 @@ def compile_jaxpr(closed: ClosedJaxpr, again: Callable[[], ClosedJaxpr] | None =
             return scalar_program(*args)
         except (ArithmeticError, ValueError):  # Python refuses what NumPy turns into inf/nan
             if not fallback:
-                fallback.append(_generate_numpy(optimize(again())))
+                fallback.append(_generate_numpy(optimize(rebuild())))
             return fallback[0](*args)
     run.source = scalar_program.source  # type: ignore[attr-defined]
     run.scalar = scalar_program  # type: ignore[attr-defined]
     return run
+
+
+def _returning(closed: ClosedJaxpr) -> Callable[[], ClosedJaxpr]:
+    return lambda: closed
 
 
 def compiled(closed: ClosedJaxpr) -> Program:

@@ -43,7 +43,8 @@ class Tiered:
                     closed = self.closed
                     assert closed is not None  # dropped only after self.program is set
                     self.calls += 1
-                    eqns = closed.num_eqns if type(closed) is Compact else len(closed.jaxpr.eqns)
+                    eqns = closed.num_eqns if isinstance(closed, Compact) \
+                        else len(closed.jaxpr.eqns)
                     if self.calls > 1 or eqns <= _INTERPRET_FIRST_CALL_ABOVE:
                         program = self._compile()
             if program is None:
@@ -61,7 +62,7 @@ class Tiered:
         try:
             source = self.closed
             assert source is not None  # dropped only after self.program is set
-            if type(source) is Compact:
+            if isinstance(source, Compact):
                 program = self.compile_program(source.rebuild(), source.rebuild)
             else:
                 program = self.compile_program(source)

@@ -21,17 +21,10 @@ __all__ = [
 
 def _narrow(values: array) -> array:
     """``values`` (non-negative integers) in the narrowest array type that holds them."""
-    if not values:
-        return array("B")
-    numbers = np.frombuffer(values, values.typecode)
-    top = int(numbers.max())
+    top = max(values, default=0)
     for code in "BHIQ":
         if top < 1 << (8 * array(code).itemsize):
-            if values.typecode == code:
-                return values
-            narrow = array(code)
-            narrow.frombytes(numbers.astype(code).tobytes())
-            return narrow
+            return values if values.typecode == code else array(code, values)
     raise OverflowError(top)
 
 
@@ -118,26 +111,10 @@ class Compact:
                 last_params, last_params_index = eqn_param, params(eqn_param)
             add_params(last_params_index)
             inputs = eqn.inputs
-            if len(inputs) == 2:
-                x, y = inputs
+            add_in(len(inputs))
+            for x in inputs:
                 add_code(number[x] if type(x) is Var else literal(x))
-                add_code(number[y] if type(y) is Var else literal(y))
-                add_in(2)
-            else:
-                add_in(len(inputs))
-                for x in inputs:
-                    add_code(number[x] if type(x) is Var else literal(x))
             outvars = eqn.outvars
-            if len(outvars) == 1:
-                v = outvars[0]
-                number[v] = defined
-                defined += 1
-                aval = v.aval
-                if aval is not last_aval:
-                    last_aval, last_aval_index = aval, avals(aval)
-                add_aval(last_aval_index)
-                add_out(1)
-                continue
             add_out(len(outvars))
             for v in outvars:
                 number[v] = defined
@@ -234,20 +211,16 @@ def _run_compact(program: Compact, args: Sequence[Any]) -> list[Any]:
     dropped after the equation that reads it last."""
     num_vars = program.num_vars
     codes = program.codes
-    # each atom's last reader (-1: never dropped, as outputs and literals), found in NumPy:
-    # the first occurrence of each atom in the inputs read backwards
-    numbers = np.frombuffer(codes, codes.typecode) if codes else np.zeros(0, np.int64)
-    readers = np.repeat(np.arange(program.num_eqns),
-                        np.frombuffer(program.num_ins, program.num_ins.typecode)
-                        if program.num_ins else np.zeros(0, np.int64))
-    last_np = np.full(num_vars + len(program.literal_floats), -1, np.int64)
-    atoms, first = np.unique(numbers[::-1], return_index=True)
-    last_np[atoms] = readers[::-1][first]
-    last_np[np.frombuffer(program.outs, program.outs.typecode) if program.outs else []] = -1
-    last_np[num_vars:] = -1
-    last = array("q")
-    last.frombytes(last_np.tobytes())
-    del numbers, readers, last_np, atoms, first
+    last = array("q", [-1]) * (num_vars + len(program.literal_floats))  # -1: never dropped
+    position = 0
+    for k, n_in in enumerate(program.num_ins):
+        for c in codes[position:position + n_in]:
+            last[c] = k
+        position += n_in
+    for c in program.outs:
+        last[c] = -1  # outputs stay alive
+    for j in range(num_vars, len(last)):
+        last[j] = -1  # literals too
     env: list[Any] = [None] * num_vars
     env[:program.num_consts] = program.consts
     env[program.num_consts:program.num_consts + program.num_inputs] = args
@@ -284,7 +257,7 @@ def run_plan(closed: ClosedJaxpr | Compact, args: Sequence[Any]) -> list[Any]:
     """Run ``closed`` once on ``args``, equation by equation: each primitive's eager
     implementation (the same results as ``impl``, faster on NumPy scalars) called directly,
     with no dispatch through traces, and each value dropped after its last use."""
-    if type(closed) is Compact:
+    if isinstance(closed, Compact):
         return _run_compact(closed, args)
     jaxpr = closed.jaxpr
     eqns = jaxpr.eqns
