@@ -68,11 +68,16 @@ def compile_jaxpr(closed: ClosedJaxpr, again: Callable[[], ClosedJaxpr] | None =
     With ``again``, ``closed`` is the caller's to give up: it is dropped after the passes, and
     the optimised program before its generated code is compiled (``source.release_program``),
     so that a long program, its optimised form and its code are never all held whole."""
-    optimized = optimize(closed)
     token = None
-    rebuild = _returning(closed) if again is None else again
-    del closed
-    if again is not None:
+    if again is None:
+        optimized = optimize(closed)
+        rebuild = _returning(closed)
+    else:
+        rebuild = again
+        optimized = closed
+        del closed
+        for optimization_pass in PASSES:  # each program dropped once the next is made
+            optimized = optimization_pass(optimized)
         # a list of equations of our own, emptied when the source is written
         jaxpr = optimized.jaxpr
         optimized = ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, list(jaxpr.eqns),
