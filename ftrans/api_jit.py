@@ -22,14 +22,20 @@ import numpy as np
 
 from ftrans.api import trace_to_jaxpr
 from ftrans.api_util import check_callable, flatten_args, fun_name, writable
-from ftrans.core import NUMPY_SCALAR_AVALS, ShapedArray, current_trace, eval_trace, get_aval
+from ftrans import zero_cotangent as _zero_cotangent
+from ftrans.core import (
+    NUMPY_SCALAR_AVALS, ShapedArray, current_trace, current_trace_var, eval_trace, get_aval,
+    pause_gc, resume_gc,
+)
 from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
 from ftrans.pickling import WrappedFunction
 from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
 from ftrans.zero_cotangent import zero_cotangent_enabled
 from ftrans.config import config, jit_enabled
-from ftrans.compile import compiled, generate, optimize
+from ftrans.compile import compile_jaxpr, compiled, generate, optimize
+from ftrans.compile.execute import Tiered
+from ftrans.compile.plan import Compact
 from ftrans.lax.call import jit_p
 
 __all__ = [
@@ -38,6 +44,8 @@ __all__ = [
 ]
 
 _MAX_ENTRIES_PER_FUNCTION = 64
+# programs longer than this (equations) are kept compactly until a transformation needs them
+_KEEP_COMPACT_ABOVE = 50
 
 
 class _JitEntry:
@@ -45,16 +53,54 @@ class _JitEntry:
 
     ``last_used`` is a tick of the caches' clock: it orders a function's own entries (at most
     ``_MAX_ENTRIES_PER_FUNCTION``, so finding the oldest is a bounded scan); the global order
-    of all entries is the caches' ``lru``."""
+    of all entries is the caches' ``lru``. A long program traced to be run is kept in its
+    compact form (``compact``), which its first call runs and its second compiles; ``jaxpr``
+    rebuilds the program from it the first time a transformation needs it."""
 
-    __slots__ = ("jaxpr", "out_tree", "program", "last_used", "single_output", "__weakref__")
+    __slots__ = ("_jaxpr", "compact", "out_tree", "program", "last_used", "single_output",
+                 "calls", "__weakref__")
 
-    def __init__(self, jaxpr: ClosedJaxpr, out_tree: PyTreeDef):
-        self.jaxpr = jaxpr
+    def __init__(self, jaxpr: ClosedJaxpr | None, out_tree: PyTreeDef,
+                 compact: Compact | None = None):
+        self._jaxpr = jaxpr
+        self.compact = compact
         self.out_tree = out_tree
         self.program: Callable[..., list[Any]] | None = None  # compiled at the first call
         self.last_used = 0
         self.single_output = out_tree.num_leaves == 1 and out_tree.num_nodes == 1
+        # argument types -> the generated call of the compiled program for them (_fast_call)
+        self.calls: dict[tuple, Callable[[tuple], Any]] | None = None
+
+    @property
+    def jaxpr(self) -> ClosedJaxpr:
+        jaxpr = self._jaxpr
+        if jaxpr is None:
+            compact = self.compact
+            assert compact is not None  # one of the two is always set
+            pause_gc()
+            try:
+                jaxpr = compact.rebuild()
+            finally:
+                resume_gc()
+            # threads rebuilding it together all use the first one stored
+            if self._jaxpr is None:
+                self._jaxpr = jaxpr
+            else:
+                jaxpr = self._jaxpr
+        return jaxpr
+
+
+class _Table(dict):
+    """One function's entries (signature key -> entry), and ``memo``: (the generated call of
+    the entry used last, its zero-cotangent mode, the entry), tried first by a cached call
+    before any key is built. Cleared (under the caches' lock) whenever its entry leaves the
+    table, so it never names an evicted program."""
+
+    __slots__ = ("memo", "__weakref__")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.memo: tuple[Callable[[tuple], Any], bool, _JitEntry] | None = None
 
 
 class _JitCaches:
@@ -65,17 +111,20 @@ class _JitCaches:
 
     def __init__(self) -> None:
         self.weak: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self.strong: dict[int, tuple[Any, dict]] = {}
+        self.strong: dict[int, tuple[Any, _Table]] = {}
         # reentrant: a function dying while the lock is held (an evicted program was the last
         # holder of one) runs _forget on this thread
         self.lock = threading.RLock()
         self.clock = itertools.count(1)
-        self.lru: OrderedDict[_JitEntry, tuple[dict, Any]] = OrderedDict()
+        self.lru: OrderedDict[_JitEntry, tuple[_Table, Any]] = OrderedDict()
+        # the entry last inserted or hit, i.e. the last of lru (when it is still cached): a
+        # repeated hit of it leaves the order as it is, so it costs no bookkeeping
+        self.mru: _JitEntry | None = None
 
-    def tables(self) -> list[dict]:
+    def tables(self) -> list[_Table]:
         return list(self.weak.values()) + [t for _, t in self.strong.values()]
 
-    def insert(self, table: dict, key: Any, entry: _JitEntry) -> None:
+    def insert(self, table: _Table, key: Any, entry: _JitEntry) -> None:
         """Add an entry, then evict least recently used ones over the bounds."""
         entry.last_used = next(self.clock)
         lru = self.lru
@@ -83,31 +132,56 @@ class _JitCaches:
             replaced = table.get(key)  # another thread traced the same signature meanwhile
             if replaced is not None:
                 lru.pop(replaced, None)
+                self._removed(table, replaced)
             table[key] = entry
             lru[entry] = (table, key)
+            self.mru = entry
             if len(table) > _MAX_ENTRIES_PER_FUNCTION:
-                lru.pop(table.pop(min(table, key=lambda k: table[k].last_used)), None)
+                oldest = table.pop(min(table, key=lambda k: table[k].last_used))
+                lru.pop(oldest, None)
+                self._removed(table, oldest)
             limit = config.read("jit_cache_size")
             while len(lru) > limit:
                 oldest, (oldest_table, oldest_key) = lru.popitem(last=False)
                 if oldest_table.get(oldest_key) is oldest:
                     del oldest_table[oldest_key]
+                self._removed(oldest_table, oldest)
+
+    def _removed(self, table: _Table, entry: _JitEntry | None) -> None:
+        """``entry`` left the cache (the caller holds the lock): nothing remembers it."""
+        memo = table.memo
+        if memo is not None and memo[2] is entry:
+            table.memo = None
+        if self.mru is entry:
+            self.mru = None
 
     def hit(self, entry: _JitEntry) -> None:
         entry.last_used = next(self.clock)
         try:
             self.lru.move_to_end(entry)
+            self.mru = entry
         except KeyError:  # evicted by another thread meanwhile: this call still runs it
             pass
 
-    def _forget(self, table: dict) -> None:
+    def remember(self, table: _Table, key: Any, entry: _JitEntry,
+                 call: Callable[[tuple], Any], zero_wins: bool) -> None:
+        """Make ``entry`` the one a cached call of ``table``'s function tries first, if it is
+        still cached (checked under the lock, so that an eviction meanwhile is not undone)."""
+        with self.lock:
+            if table.get(key) is entry:
+                table.memo = (call, zero_wins, entry)
+
+    def _forget(self, table: _Table) -> None:
         """A jitted function died: its entries leave the global order."""
         with self.lock:
             for entry in table.values():
                 self.lru.pop(entry, None)
+                if self.mru is entry:
+                    self.mru = None
             table.clear()
+            table.memo = None
 
-    def for_function(self, fun: Callable) -> dict:
+    def for_function(self, fun: Callable) -> _Table:
         try:
             table = self.weak.get(fun)  # the common case needs no lock: lookups are atomic
         except TypeError:  # not weakly referenceable (a NumPy ufunc, a builtin)
@@ -118,13 +192,13 @@ class _JitCaches:
             try:
                 table = self.weak.get(fun)
                 if table is None:
-                    table = self.weak[fun] = {}
+                    table = self.weak[fun] = _Table()
                     weakref.finalize(fun, self._forget, table).atexit = False
                 return table
             except TypeError:  # not weakly referenceable (a builtin): keep it alive with us
                 held = self.strong.get(id(fun))
                 if held is None:
-                    held = self.strong[id(fun)] = (fun, {})
+                    held = self.strong[id(fun)] = (fun, _Table())
                 return held[1]
 
     def info(self) -> dict[str, int]:
@@ -136,10 +210,16 @@ class _JitCaches:
         with self.lock:
             for table in self.tables():
                 table.clear()
+                table.memo = None
             self.lru.clear()
+            self.mru = None
 
 
 _jit_caches = _JitCaches()
+# what the cached call reads, bound once
+_jit_enabled = jit_enabled.get
+_current_trace = current_trace_var.get
+_zero_cotangent_mode = _zero_cotangent._mode.get
 
 
 @contextlib.contextmanager
@@ -198,6 +278,71 @@ def _flat_positional(args: tuple) -> tuple[list[Any], tuple[ShapedArray, ...]] |
         flat.append(a)
         avals.append(get_aval(a))
     return flat, tuple(avals)
+
+
+_MISS = object()  # a generated call's answer to arguments of other types: nothing was run
+
+
+def _fast_call(entry: _JitEntry, args: tuple, avals: tuple[ShapedArray, ...],
+               program: Callable[..., list[Any]]) -> Callable[[tuple], Any]:
+    """The cached call of ``entry``'s compiled ``program`` for arguments of the types of
+    ``args`` (ones ``_flat_positional`` accepts), generated once per entry and types: a
+    function of the argument tuple that checks each argument's type (an array's shape and
+    dtype too), converts Python scalars as ``_flat_positional`` does, runs ``program`` (its
+    ``scalar`` form directly, if it has one: see ``compile_jaxpr``) and returns what the
+    general path would; or returns ``_MISS``, running nothing. ``avals``
+    are the arguments' (the entry's signature)."""
+    types = tuple(map(type, args))
+    calls = entry.calls
+    if calls is None:
+        calls = entry.calls = {}
+    call = calls.get(types)
+    if call is not None:
+        return call
+    namespace: dict[str, Any] = {"MISS": _MISS, "program": program, "ndarray": np.ndarray,
+                                 "out_tree": entry.out_tree, "unflatten": tree_unflatten,
+                                 "writable": writable}
+    params = [f"a{i}" for i in range(len(args))]
+    checks, converts = [], []
+    for i, (p, t, aval) in enumerate(zip(params, types, avals)):
+        namespace[f"t{i}"] = t
+        checks.append(f"type({p}) is not t{i}")
+        if t is np.ndarray:
+            namespace[f"s{i}"], namespace[f"d{i}"] = aval.shape, aval.dtype
+            checks.append(f"{p}.shape != s{i} or {p}.dtype is not d{i}")
+        elif t is int:
+            checks.append(f"not {-(2 ** 63)} <= {p} < {2 ** 63}")
+        if t in _PYTHON_TO_NUMPY:
+            namespace[f"n{i}"] = _PYTHON_TO_NUMPY[t]
+            converts.append(f"    {p} = n{i}({p})")
+    lines = ["def call(args):",
+             f"    if len(args) != {len(args)}:",
+             "        return MISS"]
+    if params:
+        lines += [f"    {', '.join(params)}, = args",
+                  f"    if {' or '.join(checks)}:",
+                  "        return MISS"]
+    lines += converts
+    call_args = ", ".join(params)
+    scalar = getattr(program, "scalar", None)
+    if scalar is not None:  # the scalar form directly; the program when Python raises
+        namespace["scalar"] = scalar
+        lines += ["    try:",
+                  f"        outs = scalar({call_args})",
+                  "    except (ArithmeticError, ValueError):",
+                  f"        outs = program({call_args})"]
+    else:
+        lines.append(f"    outs = program({call_args})")
+    if entry.single_output:
+        lines += ["    out = outs[0]",
+                  "    if type(out) is ndarray and not out.flags.writeable:",
+                  "        return out.copy()",
+                  "    return out"]
+    else:
+        lines.append("    return unflatten(out_tree, writable(outs))")
+    exec(compile("\n".join(lines) + "\n", "<ftrans.jit call>", "exec"), namespace)
+    call = calls[types] = namespace["call"]
+    return call
 
 
 def _positional_tree(n: int) -> PyTreeDef:
@@ -280,56 +425,53 @@ class JitFunction(WrappedFunction, Generic[P]):
         self._static_spec = (static_argnums, static_argnames)
         self._name = fun_name(fun)
         self._nums, self._names = _static_arguments(fun, nums, names, self._name)
-        self._table: dict | None = None  # this function's cache table, found on first call
-        # (avals, zero-cotangent mode, weak entry) of the last call on the fast path: a repeated
-        # signature is found by comparing avals (interned: by identity), without hashing a key;
-        # weak, so that an evicted program is freed
-        self._last: tuple[tuple[ShapedArray, ...], bool, weakref.ref] | None = None
+        # this function's cache table, found at the first call without static arguments (its
+        # memo is only valid for calls whose arguments are all dynamic)
+        self._fast_table: _Table | None = None
 
     def rebuild(self) -> tuple[Any, tuple]:
         return JitFunction, (self._fun, *self._static_spec)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
+        table = self._fast_table
+        if table is not None and not kwargs:
+            # the cached call: the function's remembered entry, if the state it was found in
+            # still holds (jit on, no enclosing trace, no output checks, the same
+            # zero-cotangent mode) and the arguments have the types its generated call takes
+            memo = table.memo
+            if memo is not None and _jit_enabled() and _current_trace() is eval_trace \
+                    and debug_jit_outputs is None:
+                call, zero_wins, entry = memo
+                mode = _zero_cotangent_mode()
+                if mode is zero_wins or (mode is None and _zero_cotangent._default is zero_wins):
+                    out = call(args)
+                    if out is not _MISS:
+                        if _jit_caches.mru is not entry:
+                            _jit_caches.hit(entry)
+                        return out
         fun, nums, names, name = self._fun, self._nums, self._names, self._name
         if not jit_enabled.get():
             return fun(*args, **kwargs)
         if not kwargs and not nums:
-            # the common call, positional arrays only: the key without pytree flattening
+            # positional arrays only: the key without pytree flattening
             positional = _flat_positional(args)
             if positional is not None:
                 flat, avals = positional
                 zero_wins = zero_cotangent_enabled()
-                last = self._last
-                if last is not None and last[1] is zero_wins and last[0] == avals:
-                    entry: _JitEntry | None = last[2]()
-                    if entry is None:  # freed: the general path below looks it up (or traces)
-                        self._last = None
-                else:
-                    last = None
-                    table = self._table
-                    if table is None:
-                        table = self._table = _jit_caches.for_function(fun)
-                    key = (_positional_tree(len(flat)), avals, (), (), (), zero_wins)
-                    entry = table.get(key)
-                if entry is not None and entry.program is not None \
-                        and current_trace() is eval_trace and debug_jit_outputs is None:
-                    entry.last_used = next(_jit_caches.clock)  # hit(entry), inlined
-                    try:
-                        _jit_caches.lru.move_to_end(entry)
-                        evicted = False
-                    except KeyError:  # evicted by clear_caches or by another thread
-                        evicted = True
-                        self._last = None
-                    if not evicted or last is None:  # a remembered one is looked up again
-                        if last is None and not evicted:
-                            self._last = (avals, zero_wins, weakref.ref(entry))
-                        outs = entry.program(*flat)
-                        if entry.single_output:
-                            out = outs[0]
-                            if type(out) is np.ndarray and not out.flags.writeable:
-                                out = out.copy()
-                            return out
-                        return tree_unflatten(entry.out_tree, writable(outs))
+                if table is None:
+                    table = self._fast_table = _jit_caches.for_function(fun)
+                key = (_positional_tree(len(flat)), avals, (), (), (), zero_wins)
+                entry = table.get(key)
+                if entry is not None and current_trace() is eval_trace \
+                        and debug_jit_outputs is None:
+                    program = entry.program
+                    if type(program) is Tiered and program.program is not None:
+                        program = entry.program = program.program  # its code, one call less
+                    if program is not None and type(program) is not Tiered:
+                        _jit_caches.hit(entry)
+                        call = _fast_call(entry, args, avals, program)
+                        _jit_caches.remember(table, key, entry, call, zero_wins)
+                        return call(args)  # built for these arguments' types: never _MISS
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
         static_values = tuple(args[i] for i in static_pos)
         static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))
@@ -362,7 +504,18 @@ class JitFunction(WrappedFunction, Generic[P]):
             closed, out_tree = trace_to_jaxpr(staged, dynamic, dyn_kwargs, (), "jit")
             closed, extra = lift_tracer_consts(closed)
             closed = _snapshot_constants(closed)
-            entry = _JitEntry(closed, out_tree)
+            if not extra and current_trace() is eval_trace \
+                    and len(closed.jaxpr.eqns) > _KEEP_COMPACT_ABOVE:
+                pause_gc()
+                try:
+                    compact = Compact(closed, consume=True)  # never both held whole
+                finally:
+                    resume_gc()
+                del closed
+                entry = _JitEntry(None, out_tree, compact)
+                entry.program = Tiered(compact, compile_jaxpr)
+            else:
+                entry = _JitEntry(closed, out_tree)
             if not extra:  # a program closing over another transformation's values is per call
                 _jit_caches.insert(table, key, entry)
         else:

@@ -4,12 +4,14 @@ evicting one costs the same whatever the cache's size (an ordered dict, not a sc
 from __future__ import annotations
 
 import gc
+import weakref
 import time
 
 import numpy as np
 import pytest
 
 import ftrans as ft
+import ftrans.numpy as fnp
 from ftrans import api_jit
 
 
@@ -73,7 +75,7 @@ def _entry() -> api_jit._JitEntry:
 
 def _seconds_per_insertion(limit: int, inserts: int = 2000) -> float:
     caches = api_jit._JitCaches()
-    tables = [{} for _ in range(limit // 32 + 1)]
+    tables = [api_jit._Table() for _ in range(limit // 32 + 1)]
     for i in range(limit):  # full: every further insertion evicts
         caches.insert(tables[i % len(tables)], i, _entry())
     best = float("inf")
@@ -99,6 +101,12 @@ def test_eviction_costs_the_same_in_a_small_and_a_large_cache(cache_size):
 # ---------------------------------------------------------------------------------------------
 # The remembered last signature (the cached call's shortcut) must never outlive its entry
 # ---------------------------------------------------------------------------------------------
+
+
+def _remembered(f):
+    """The entry a cached call of ``f`` tries first (None if none)."""
+    memo = f._fast_table.memo if f._fast_table is not None else None
+    return None if memo is None else memo[2]
 
 
 def _counting_jit():
@@ -142,7 +150,7 @@ def test_the_remembered_entry_does_not_keep_an_evicted_program_alive(cache_size)
     f, _ = _counting_jit()
     f(1.0)
     f(1.0)
-    entry = f._last[2]  # a weak reference
+    entry = weakref.ref(_remembered(f))
     assert entry() is not None
     ft.jit(lambda x: x - 1)(1.0)  # evicts f's only entry
     gc.collect()
@@ -164,8 +172,21 @@ def test_clear_caches_retraces_even_while_the_old_entry_lives(cache_size):
     f, traces = _counting_jit()
     f(1.0)
     f(1.0)
-    held = f._last[2]()  # something else keeps the old entry alive
+    held = _remembered(f)  # something else keeps the old entry alive
     ft.clear_caches()
     assert f(1.0) == 2.0 and len(traces) == 2
     assert f(1.0) == 2.0 and len(traces) == 2
     del held
+
+
+def test_remembered_entry_calls_the_generated_code_directly():
+    from ftrans.compile.execute import Tiered
+    f = ft.jit(lambda x: fnp.sin(x) * 2.0)
+    x = np.float64(0.25)
+    results = [f(x) for _ in range(4)]
+    entry = _remembered(f)
+    assert entry is not None and type(entry.program) is not Tiered
+    assert hasattr(entry.program, "source")
+    assert all(r == np.sin(x) * 2.0 for r in results)
+    ft.clear_caches()
+    assert f(x) == np.sin(x) * 2.0

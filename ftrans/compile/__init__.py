@@ -16,26 +16,30 @@ The pipeline, one idea a module:
    raises).
 
 Execution is tiered (``execute``): the first call of a large program runs its plan (``plan``),
-the second compiles it. ``buffers`` is the buffer model shared by code generation, the plan
-and the memory estimator. What the passes know about particular primitives lives in tables
-keyed by ``Primitive`` (``tables``), filled in each primitive's block. Generated source never
+the second compiles it; jit keeps a long program meanwhile as ``plan.Compact`` (flat arrays),
+which the plan runs and the compiler rebuilds (``compile_jaxpr``'s ``again``). ``buffers`` is
+the buffer model shared by code generation, the plan and the memory estimator. What the
+passes know about particular primitives lives in tables keyed by ``Primitive`` (``tables``),
+filled in each primitive's block. Generated source never
 contains user text: names are generated, and constants, callables and parameters reach the
 code through a namespace dict. See docs/internals.md, "jit".
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from ftrans.compile.buffers import Program
-from ftrans.compile.codegen import generate
+from ftrans.compile.codegen import _generate_numpy, generate
+from ftrans.compile.codegen_scalar import generate_scalar
 from ftrans.compile.execute import Tiered
 from ftrans.compile.fused import fuse_embeddings
 from ftrans.compile.passes import (
     eliminate_common_subexpressions, eliminate_dead_code, inline_calls, reassociate_products,
 )
+from ftrans.compile import source
 from ftrans.compile.simplify import simplify
-from ftrans.ir import ClosedJaxpr
+from ftrans.ir import ClosedJaxpr, Jaxpr
 
 # The optimisation passes in order: each one feeds the next.
 PASSES: tuple[Callable[[ClosedJaxpr], ClosedJaxpr], ...] = (
@@ -55,9 +59,59 @@ def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
     return closed
 
 
-def compile_jaxpr(closed: ClosedJaxpr) -> Program:
-    """Optimise ``closed`` and generate its Python function."""
-    return generate(optimize(closed))
+def compile_jaxpr(closed: ClosedJaxpr, again: Callable[[], ClosedJaxpr] | None = None
+                  ) -> Program:
+    """Optimise ``closed`` and generate its Python function (as ``codegen.generate``): the
+    scalar float form when it applies, whose NumPy fallback is generated the first time Python
+    raises, from ``again()`` (``closed`` once more, e.g. rebuilt from its compact form; by
+    default ``closed`` itself), so that the optimised program is not held until then. The
+    scalar form is also the function's ``scalar``: a caller may run it directly and call the
+    function only when it raises ArithmeticError or ValueError.
+
+    With ``again``, ``closed`` is the caller's to give up: it is dropped after the passes, and
+    the optimised program before its generated code is compiled (``source.release_program``),
+    so that a long program, its optimised form and its code are never all held whole."""
+    token = None
+    if again is None:
+        optimized = optimize(closed)
+        rebuild = _returning(closed)
+    else:
+        rebuild = again
+        optimized = closed
+        del closed
+        for optimization_pass in PASSES:  # each program dropped once the next is made
+            optimized = optimization_pass(optimized)
+        # a list of equations of our own, emptied when the source is written
+        jaxpr = optimized.jaxpr
+        optimized = ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, list(jaxpr.eqns),
+                                      jaxpr.outvars), optimized.consts)
+        del jaxpr
+        released = optimized.jaxpr.eqns
+        token = source.release_program.set(released.clear)
+    try:
+        scalar_program = generate_scalar(optimized)
+    finally:
+        if token is not None:
+            source.release_program.reset(token)
+    if scalar_program is None:
+        return _generate_numpy(optimized)
+    del optimized
+    fallback: list[Program] = []
+
+    def run(*args: Any) -> list[Any]:
+        try:
+            return scalar_program(*args)
+        except (ArithmeticError, ValueError):  # Python refuses what NumPy turns into inf/nan
+            if not fallback:
+                fallback.append(_generate_numpy(optimize(rebuild())))
+            return fallback[0](*args)
+    run.source = scalar_program.source  # type: ignore[attr-defined]
+    run.scalar = scalar_program  # type: ignore[attr-defined]
+    return run
+
+
+def _returning(closed: ClosedJaxpr) -> Callable[[], ClosedJaxpr]:
+    return lambda: closed
 
 
 def compiled(closed: ClosedJaxpr) -> Program:

@@ -8,7 +8,7 @@ import threading
 from typing import Any, Callable
 
 from ftrans.compile.buffers import Program
-from ftrans.compile.plan import run_plan
+from ftrans.compile.plan import Compact, run_plan
 from ftrans.core import pause_gc, resume_gc
 from ftrans.ir import ClosedJaxpr
 
@@ -24,8 +24,11 @@ class Tiered:
 
     __slots__ = ("closed", "compile_program", "calls", "program", "lock")
 
-    def __init__(self, closed: ClosedJaxpr, compile_program: Callable[[ClosedJaxpr], Program]):
-        self.closed: ClosedJaxpr | None = closed  # dropped once the code is generated
+    def __init__(self, closed: ClosedJaxpr | Compact,
+                 compile_program: Callable[..., Program]):
+        # dropped once the code is generated; a compact program is run as it is by the plan
+        # and rebuilt to be compiled (and again for a scalar program's NumPy fallback)
+        self.closed: ClosedJaxpr | Compact | None = closed
         self.compile_program = compile_program  # optimise and generate (the pipeline)
         self.calls = 0
         self.program: Program | None = None
@@ -40,7 +43,9 @@ class Tiered:
                     closed = self.closed
                     assert closed is not None  # dropped only after self.program is set
                     self.calls += 1
-                    if self.calls > 1 or len(closed.jaxpr.eqns) <= _INTERPRET_FIRST_CALL_ABOVE:
+                    eqns = closed.num_eqns if isinstance(closed, Compact) \
+                        else len(closed.jaxpr.eqns)
+                    if self.calls > 1 or eqns <= _INTERPRET_FIRST_CALL_ABOVE:
                         program = self._compile()
             if program is None:
                 pause_gc()
@@ -55,8 +60,13 @@ class Tiered:
         since the generated code holds all it needs."""
         pause_gc()
         try:
-            assert self.closed is not None  # dropped only after self.program is set
-            program = self.program = self.compile_program(self.closed)
+            source = self.closed
+            assert source is not None  # dropped only after self.program is set
+            if isinstance(source, Compact):
+                program = self.compile_program(source.rebuild(), source.rebuild)
+            else:
+                program = self.compile_program(source)
+            self.program = program
         finally:
             resume_gc()
         self.closed = None

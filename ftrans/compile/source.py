@@ -7,8 +7,9 @@ costs time and memory linear in the program's length. See docs/internals.md, "ji
 
 from __future__ import annotations
 
+import contextvars
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -49,11 +50,22 @@ class Names:
         return name
 
 
+# Set by a compiler around a code generator that reads nothing of its program once the source
+# is written (codegen_scalar calls build last): ``build`` calls it first, so that the program
+# (the optimised jaxpr) is freed before its code is compiled and the two are never both held
+# whole. Called at most once per setting; context-local.
+release_program: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "ftrans_release_program", default=None)
+
+
 def build(lines: list[str], namespace: dict[str, Any], free_slots: bool = True) -> Program:
     """The function ``program`` whose source is ``lines`` (its ``def`` line, then one simple
     statement a line), defined in ``namespace`` (``free_slots``: see ``chunks.split``).
     ``lines`` is consumed (emptied): each chunk's text is dropped once it is compiled, so the
-    source and the code are not both held whole."""
+    source and the code are not both held whole. ``release_program`` is called first."""
+    release = release_program.get()
+    if release is not None:
+        release()
     if chunks.needs_split(lines):
         functions: list[list[str] | None] = list(chunks.split(lines, free_slots))
     else:

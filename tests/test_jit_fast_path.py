@@ -1,0 +1,266 @@
+"""The cached call's shortcut (a jitted function's remembered entry and its generated call) must
+honour everything that can change between two calls: disable_jit, the zero-cotangent mode, an
+enclosing transformation, debug_nans / debug_infs, clear_caches, eviction and the death of the
+function; and must return what the general path returns, for every kind of argument."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import ftrans as ft
+import ftrans.numpy as fnp
+from ftrans import api_jit
+from ftrans.zero_cotangent import set_zero_cotangent_wins, zero_cotangent_enabled
+
+
+@pytest.fixture
+def cache_size():
+    old = ft.config.read("jit_cache_size")
+    ft.clear_caches()
+
+    def set_size(n):
+        ft.config.update("jit_cache_size", n)
+    yield set_size
+    ft.config.update("jit_cache_size", old)
+    ft.clear_caches()
+
+
+def _remembered(f):
+    table = f._fast_table
+    return None if table is None or table.memo is None else table.memo[2]
+
+
+def _counting(body=lambda x: x * 2.0):
+    traces, runs = [], []
+
+    def f(*args):
+        runs.append(1)
+        if not isinstance(args[0], (np.ndarray, np.generic, float, int)):
+            traces.append(1)
+        return body(*args)
+    return ft.jit(f), traces, runs
+
+
+def _warm(f, *args):
+    for _ in range(3):
+        f(*args)
+    assert _remembered(f) is not None
+
+
+def test_disable_jit_after_the_entry_is_remembered_runs_python():
+    f, traces, runs = _counting()
+    x = np.float64(1.5)
+    _warm(f, x)
+    before = len(runs)
+    with ft.disable_jit():
+        assert f(x) == 3.0
+        assert len(runs) == before + 1  # the Python function ran, on the concrete value
+    assert f(x) == 3.0 and len(runs) == before + 1  # compiled again, not traced again
+    assert len(traces) == 1
+
+
+def test_zero_cotangent_default_changed_between_calls():
+    f = ft.jit(ft.grad(lambda x: fnp.where(x < 100, fnp.exp(x), 0.0)))
+    x = np.float64(1000.0)
+    old = zero_cotangent_enabled()
+    try:
+        set_zero_cotangent_wins(False)
+        with np.errstate(all="ignore"):
+            _warm(f, x)
+            assert np.isnan(f(x))
+            set_zero_cotangent_wins(True)  # the process-wide default, no context block
+            assert f(x) == 0.0
+            assert f(x) == 0.0
+            set_zero_cotangent_wins(False)
+            assert np.isnan(f(x))
+    finally:
+        set_zero_cotangent_wins(old)
+
+
+def test_inside_another_transformation_the_call_is_staged():
+    f, traces, _ = _counting(lambda x: fnp.sin(x) * 2.0)
+    x = np.float64(0.5)
+    _warm(f, x)
+    # a concrete argument inside a trace: still one jit equation of the outer program
+    jaxpr = ft.make_jaxpr(lambda y: f(x) * y)(1.0)
+    assert "jit" in str(jaxpr)
+    assert ft.grad(lambda y: f(y))(x) == pytest.approx(2.0 * np.cos(0.5))
+    assert ft.grad(lambda y: f(x) * y)(1.0) == pytest.approx(2.0 * np.sin(0.5))
+    assert ft.vmap(f)(np.full(3, 0.5)) == pytest.approx(np.full(3, 2.0 * np.sin(0.5)))
+    assert f(x) == 2.0 * np.sin(x)
+
+
+def test_debug_nans_and_infs_switched_on_after_the_entry_is_remembered():
+    f = ft.jit(lambda x: fnp.log(x))
+    with np.errstate(all="ignore"):
+        _warm(f, np.float64(-1.0))
+        with ft.debug_nans(True):
+            with pytest.raises(FloatingPointError):
+                f(np.float64(-1.0))
+        assert np.isnan(f(np.float64(-1.0)))
+        _warm(f, np.float64(0.0))
+        with ft.debug_infs(True):
+            with pytest.raises(FloatingPointError):
+                f(np.float64(0.0))
+        assert f(np.float64(0.0)) == -np.inf
+
+
+def test_clear_caches_forgets_the_remembered_entry(cache_size):
+    cache_size(100)
+    f, traces, _ = _counting()
+    _warm(f, 1.0)
+    held = _remembered(f)
+    ft.clear_caches()
+    assert _remembered(f) is None
+    assert f(1.0) == 2.0 and len(traces) == 2
+    assert _remembered(f) is not held
+    assert f(1.0) == 2.0 and len(traces) == 2
+
+
+def test_eviction_forgets_the_remembered_entry_and_frees_it(cache_size):
+    cache_size(1)
+    f, traces, _ = _counting()
+    _warm(f, 1.0)
+    entry = weakref.ref(_remembered(f))
+    ft.jit(lambda x: x - 1)(1.0)  # evicts f's entry
+    assert _remembered(f) is None
+    gc.collect()
+    assert entry() is None
+    assert f(1.0) == 2.0 and len(traces) == 2
+
+
+def test_per_function_eviction_forgets_the_remembered_entry(cache_size, monkeypatch):
+    cache_size(100)
+    monkeypatch.setattr(api_jit, "_MAX_ENTRIES_PER_FUNCTION", 2)
+    f, traces, _ = _counting()
+    _warm(f, np.float64(1.0))
+    entry = weakref.ref(_remembered(f))
+    f(np.float32(1.0))
+    f(np.ones(2))  # the float64 entry is this function's oldest: evicted
+    assert f.cache_size() == 2
+    gc.collect()
+    assert entry() is None
+    assert f(np.float64(1.0)) == 2.0 and len(traces) == 4
+
+
+def test_the_order_of_entries_stays_least_recently_used_first(cache_size):
+    cache_size(2)
+    f, f_traces, _ = _counting()
+    g, g_traces, _ = _counting(lambda x: x + 1.0)
+    _warm(f, 1.0)
+    _warm(g, 1.0)
+    f(1.0)  # the shortcut: f is now the most recently used
+    ft.jit(lambda x: x - 1.0)(1.0)  # evicts the least recently used: g
+    assert f.cache_size() == 1 and g.cache_size() == 0
+    f(1.0)
+    assert len(f_traces) == 1
+    g(1.0)  # traced again; evicts the jit(x - 1), then f stays
+    assert len(g_traces) == 2 and f.cache_size() == 1
+
+
+def test_a_dead_function_frees_its_entries():
+    def make():
+        return ft.jit(lambda x: x * 3.0)
+    f = make()
+    _warm(f, 1.0)
+    entry = weakref.ref(_remembered(f))
+    del f
+    gc.collect()
+    assert entry() is None
+
+
+def test_every_kind_of_argument_gives_the_general_paths_result():
+    f, traces, _ = _counting(lambda x: x * 2)
+    cases = [np.float64(1.5), 1.5, np.array(1.5), np.float32(1.5), np.ones(3),
+             np.ones((2, 3), np.float32), np.ones(3, np.int64), 3, True, 1 + 2j,
+             np.int32(4), np.bool_(True), np.complex128(1j)]
+    expected = [ft.jit(lambda x: x * 2)(x) for x in cases]  # each a first call: traced
+    for _ in range(3):
+        for x, want in zip(cases, expected):
+            got = f(x)
+            assert type(got) is type(want) and got.dtype == want.dtype
+            assert np.all(got == want)
+            if isinstance(got, np.ndarray):
+                assert got.flags.writeable
+
+
+def test_an_array_of_another_shape_or_dtype_finds_its_own_entry():
+    f, traces, _ = _counting(lambda x: x.sum())
+    _warm(f, np.ones(3))
+    assert f(np.ones(4)) == 4.0
+    assert f(np.ones(3, np.float32)).dtype == np.float32
+    assert f(np.ones(3)) == 3.0
+    assert len(traces) == 3
+
+
+def test_an_int_too_large_for_int64_raises_as_before():
+    f = ft.jit(lambda x: x + 1)
+    _warm(f, 3)
+    with pytest.raises(Exception) as remembered:
+        f(2 ** 70)
+    g = ft.jit(lambda x: x + 1)
+    with pytest.raises(Exception) as fresh:
+        g(2 ** 70)
+    assert type(remembered.value) is type(fresh.value)
+    assert str(remembered.value) == str(fresh.value)
+
+
+def test_another_number_of_arguments_is_not_taken_for_the_remembered_one():
+    f = ft.jit(lambda *xs: xs[0] + xs[-1])
+    _warm(f, 1.0, 2.0)
+    assert f(1.0, 2.0, 4.0) == 5.0
+    assert f(1.0) == 2.0
+    assert f(1.0, 2.0) == 3.0
+    with pytest.raises(Exception) as remembered:
+        f()
+    with pytest.raises(Exception) as fresh:
+        ft.jit(lambda *xs: xs[0] + xs[-1])()
+    assert str(remembered.value) == str(fresh.value)
+
+
+def test_keyword_arguments_take_the_general_path():
+    f = ft.jit(lambda x, y=1.0: x * y)
+    _warm(f, 2.0)
+    assert f(2.0, y=3.0) == 6.0
+    assert f(2.0) == 2.0
+
+
+def test_static_arguments_never_use_another_jit_of_the_same_functions_entry():
+    def scale(x, n):
+        return x * n
+    dynamic = ft.jit(scale)
+    static = ft.jit(scale, static_argnums=1)
+    _warm(dynamic, np.float64(2.0), np.float64(3.0))
+    assert static(np.float64(2.0), 5) == 10.0
+    assert static(np.float64(2.0), 7) == 14.0
+    assert dynamic(np.float64(2.0), np.float64(3.0)) == 6.0
+
+
+def test_read_only_outputs_are_returned_writable_and_pytrees_rebuilt():
+    const = np.arange(3.0)
+    const.flags.writeable = False
+    single = ft.jit(lambda x: fnp.broadcast_to(x, (3,)))
+    tree = ft.jit(lambda x: {"a": (x, fnp.broadcast_to(x, (2,))), "b": [x * 2.0]})
+    for _ in range(3):
+        out = single(np.float64(1.0))
+        assert out.flags.writeable and np.all(out == 1.0)
+        out[0] = 5.0
+        t = tree(np.float64(1.0))
+        assert set(t) == {"a", "b"} and isinstance(t["a"], tuple) and isinstance(t["b"], list)
+        assert t["a"][1].flags.writeable and t["b"][0] == 2.0
+    assert np.all(single(np.float64(1.0)) == 1.0)
+
+
+def test_errors_of_a_remembered_function_are_the_general_paths():
+    f = ft.jit(lambda x: x.reshape(2, 2))
+    _warm(f, np.ones(4))
+    with pytest.raises(Exception) as remembered:
+        f(np.ones(3))
+    with pytest.raises(Exception) as fresh:
+        ft.jit(lambda x: x.reshape(2, 2))(np.ones(3))
+    assert type(remembered.value) is type(fresh.value)
+    assert str(remembered.value) == str(fresh.value)
