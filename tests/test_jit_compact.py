@@ -19,6 +19,12 @@ from ftrans.compile.plan import Compact, run_plan
 from ftrans.ir import ClosedJaxpr, Jaxpr
 
 
+@pytest.fixture(autouse=True)
+def _short_programs_kept_compact(monkeypatch):
+    """Programs of this module's length kept compact, as long ones are."""
+    monkeypatch.setattr(api_jit, "_KEEP_COMPACT_ABOVE", 50)
+
+
 def chain(n):
     def f(x):
         for _ in range(n):
