@@ -99,3 +99,18 @@ def dask_client():
     finally:
         client.close()
         cluster.close()
+
+
+@pytest.fixture
+def cache_size():
+    """Set ``jit_cache_size`` for one test (called with the size), in an emptied cache; the
+    old size and an empty cache are restored afterwards."""
+    import ftrans as ft
+    old = ft.config.read("jit_cache_size")
+    ft.clear_caches()
+
+    def set_size(n):
+        ft.config.update("jit_cache_size", n)
+    yield set_size
+    ft.config.update("jit_cache_size", old)
+    ft.clear_caches()

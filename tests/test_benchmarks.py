@@ -165,3 +165,23 @@ def test_a_value_just_above_its_limit_does_not_read_as_met(bench):
     run.check_target(report, "W2", "eager", 1.15, "x", 1.1496)
     assert [(c.measured, c.met) for c in report.checks] == [
         ("0.9024x", False), ("3.0040 µs/op (15.1x)", False), ("1.15x", True)]
+
+
+def test_rounds_rotate_and_stay_paired(bench, monkeypatch):
+    """Each interleaved round starts one contender later; every contender keeps one sample a
+    round."""
+    run, wl = bench
+    order = []
+
+    def contender(name):
+        return wl.Contender(name, lambda: order.append(name) or 1.0,
+                            "numpy" if name == "ref" else "ftrans")
+    case = wl.Case("W3", "t", contender("ref"), [contender("a"), contender("b")])
+    settings = run.Settings(budget=0.0, warmup=0.0, min_rounds=3, max_rounds=3,
+                            min_sample=0.0, pause=0.0)
+    monkeypatch.setattr(run.time, "sleep", lambda s: None)
+    samples, failures = run.time_case(case, settings)
+    assert failures == {}
+    assert all(len(v) == 3 for v in samples.values())
+    timed = order[-12:]  # warm-up round, then three timed rounds
+    assert timed == ["ref", "a", "b", "a", "b", "ref", "b", "ref", "a", "ref", "a", "b"]

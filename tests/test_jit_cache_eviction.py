@@ -8,23 +8,10 @@ import weakref
 import time
 
 import numpy as np
-import pytest
 
 import ftrans as ft
 import ftrans.numpy as fnp
 from ftrans import api_jit
-
-
-@pytest.fixture
-def cache_size():
-    old = ft.config.read("jit_cache_size")
-    ft.clear_caches()
-
-    def set_size(n):
-        ft.config.update("jit_cache_size", n)
-    yield set_size
-    ft.config.update("jit_cache_size", old)
-    ft.clear_caches()
 
 
 def test_a_recent_hit_protects_an_entry_of_another_function(cache_size):

@@ -17,18 +17,6 @@ from ftrans import api_jit
 from ftrans.zero_cotangent import set_zero_cotangent_wins, zero_cotangent_enabled
 
 
-@pytest.fixture
-def cache_size():
-    old = ft.config.read("jit_cache_size")
-    ft.clear_caches()
-
-    def set_size(n):
-        ft.config.update("jit_cache_size", n)
-    yield set_size
-    ft.config.update("jit_cache_size", old)
-    ft.clear_caches()
-
-
 def _remembered(f):
     table = f._fast_table
     return None if table is None or table.memo is None else table.memo[2]

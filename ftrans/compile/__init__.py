@@ -27,10 +27,10 @@ code through a namespace dict. See docs/internals.md, "jit".
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from ftrans.compile.buffers import Program
-from ftrans.compile.codegen import _generate_numpy, generate
+from ftrans.compile.codegen import _generate_numpy, generate, with_numpy_fallback
 from ftrans.compile.codegen_scalar import generate_scalar
 from ftrans.compile.execute import Tiered
 from ftrans.compile.fused import fuse_embeddings
@@ -96,18 +96,7 @@ def compile_jaxpr(closed: ClosedJaxpr, again: Callable[[], ClosedJaxpr] | None =
     if scalar_program is None:
         return _generate_numpy(optimized)
     del optimized
-    fallback: list[Program] = []
-
-    def run(*args: Any) -> list[Any]:
-        try:
-            return scalar_program(*args)
-        except (ArithmeticError, ValueError):  # Python refuses what NumPy turns into inf/nan
-            if not fallback:
-                fallback.append(_generate_numpy(optimize(rebuild())))
-            return fallback[0](*args)
-    run.source = scalar_program.source  # type: ignore[attr-defined]
-    run.scalar = scalar_program  # type: ignore[attr-defined]
-    return run
+    return with_numpy_fallback(scalar_program, lambda: _generate_numpy(optimize(rebuild())))
 
 
 def _returning(closed: ClosedJaxpr) -> Callable[[], ClosedJaxpr]:

@@ -23,7 +23,7 @@ from ftrans.compile.tables import rearrangements
 from ftrans.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
 __all__ = [
-    "generate",
+    "generate", "with_numpy_fallback",
 ]
 
 
@@ -33,6 +33,14 @@ def generate(closed: ClosedJaxpr) -> Program:
     scalar_program = generate_scalar(closed)
     if scalar_program is None:
         return _generate_numpy(closed)
+    return with_numpy_fallback(scalar_program, lambda: _generate_numpy(closed))
+
+
+def with_numpy_fallback(scalar_program: Program, numpy_program: Callable[[], Program]
+                        ) -> Program:
+    """``scalar_program``, running ``numpy_program()`` (made the first time it is needed) when
+    Python raises. The scalar form is also the result's ``scalar``: a caller may run it
+    directly and call the result only when it raises ArithmeticError or ValueError."""
     fallback: list[Program] = []
 
     def run(*args: Any) -> list[Any]:
@@ -40,9 +48,10 @@ def generate(closed: ClosedJaxpr) -> Program:
             return scalar_program(*args)
         except (ArithmeticError, ValueError):  # Python refuses what NumPy turns into inf/nan
             if not fallback:
-                fallback.append(_generate_numpy(closed))
+                fallback.append(numpy_program())
             return fallback[0](*args)
     run.source = scalar_program.source  # type: ignore[attr-defined]
+    run.scalar = scalar_program  # type: ignore[attr-defined]
     return run
 
 

@@ -115,9 +115,6 @@ class BatchTrace(Trace):
             return self.axis_name in axis_name
         return axis_name == self.axis_name
 
-    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        return self.process_primitive(prim, args, params)  # everything is in process_primitive
-
 
 def split_outputs(trace: BatchTrace, outs: Sequence[Any]) -> list[tuple[Any, int | None]]:
     """``(value, bdim)`` for each output of a batched function (bdim None: not batched)."""
