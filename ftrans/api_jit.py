@@ -93,16 +93,16 @@ class _JitEntry:
 
 
 class _Table(dict):
-    """One function's entries (signature key -> entry), and ``memo``: (the generated call of
-    the entry used last, its zero-cotangent mode, the entry), tried first by a cached call
-    before any key is built. Cleared (under the caches' lock) whenever its entry leaves the
-    table, so it never names an evicted program."""
+    """One function's entries (signature key -> entry), and ``memo``: the generated call of
+    the entry used last (``_fast_call``; its ``entry`` attribute names the entry), tried first
+    by a cached call before any key is built. Cleared (under the caches' lock) whenever its
+    entry leaves the table, so it never names an evicted program."""
 
     __slots__ = ("memo", "__weakref__")
 
     def __init__(self) -> None:
         super().__init__()
-        self.memo: tuple[Callable[[tuple], Any], bool, _JitEntry] | None = None
+        self.memo: Callable[[tuple], Any] | None = None
 
 
 class _JitCaches:
@@ -152,7 +152,7 @@ class _JitCaches:
     def _removed(self, table: _Table, entry: _JitEntry | None) -> None:
         """``entry`` left the cache (the caller holds the lock): nothing remembers it."""
         memo = table.memo
-        if memo is not None and memo[2] is entry:
+        if memo is not None and memo.entry is entry:  # type: ignore[attr-defined]
             table.memo = None
         if self.mru is entry:
             self.mru = None
@@ -166,12 +166,13 @@ class _JitCaches:
             pass
 
     def remember(self, table: _Table, key: Any, entry: _JitEntry,
-                 call: Callable[[tuple], Any], zero_wins: bool) -> None:
-        """Make ``entry`` the one a cached call of ``table``'s function tries first, if it is
-        still cached (checked under the lock, so that an eviction meanwhile is not undone)."""
+                 call: Callable[[tuple], Any]) -> None:
+        """Make ``call`` (``entry``'s) the one a cached call of ``table``'s function tries
+        first, if ``entry`` is still cached (checked under the lock, so that an eviction
+        meanwhile is not undone)."""
         with self.lock:
             if table.get(key) is entry:
-                table.memo = (call, zero_wins, entry)
+                table.memo = call
 
     def _forget(self, table: _Table) -> None:
         """A jitted function died: its entries leave the global order."""
@@ -282,18 +283,27 @@ def _flat_positional(args: tuple) -> tuple[list[Any], tuple[ShapedArray, ...]] |
     return flat, tuple(avals)
 
 
-_MISS = object()  # a generated call's answer to arguments of other types: nothing was run
+_MISS = object()  # a generated call's answer when it ran nothing (other types, other state)
+# the globals every generated cached call shares
+_CALL_NAMESPACE: dict[str, Any] = {
+    "MISS": _MISS, "ndarray": np.ndarray, "unflatten": tree_unflatten, "writable": writable,
+    "jit_enabled": _jit_enabled, "current_trace": _current_trace, "eval_trace": eval_trace,
+    "zero_cotangent_mode": _zero_cotangent_mode, "zero_cotangent": _zero_cotangent,
+    "caches": _jit_caches,
+}
 
 
 def _fast_call(entry: _JitEntry, args: tuple, avals: tuple[ShapedArray, ...],
-               program: Callable[..., list[Any]]) -> Callable[[tuple], Any]:
+               program: Callable[..., list[Any]], zero_wins: bool) -> Callable[[tuple], Any]:
     """The cached call of ``entry``'s compiled ``program`` for arguments of the types of
     ``args`` (ones ``_flat_positional`` accepts), generated once per entry and types: a
-    function of the argument tuple that checks each argument's type (an array's shape and
-    dtype too), converts Python scalars as ``_flat_positional`` does, runs ``program`` (its
-    ``scalar`` form directly, if it has one: see ``compile_jaxpr``) and returns what the
-    general path would; or returns ``_MISS``, running nothing. ``avals``
-    are the arguments' (the entry's signature)."""
+    function of the argument tuple that checks the state the entry was found in (jit on, no
+    enclosing trace, the zero-cotangent mode ``zero_wins``) and each argument's type (an
+    array's shape and dtype too), converts Python scalars as ``_flat_positional`` does, marks
+    the entry used, runs ``program`` (its ``scalar`` form directly, if it has one: see
+    ``compile_jaxpr``) and returns what the general path would; or returns ``_MISS``, running
+    nothing. ``avals`` are the arguments' (the entry's signature). The call's ``entry`` is
+    ``entry``. The caller checks ``debug_jit_outputs``, a global of this module."""
     types = tuple(map(type, args))
     calls = entry.calls
     if calls is None:
@@ -301,9 +311,8 @@ def _fast_call(entry: _JitEntry, args: tuple, avals: tuple[ShapedArray, ...],
     call = calls.get(types)
     if call is not None:
         return call
-    namespace: dict[str, Any] = {"MISS": _MISS, "program": program, "ndarray": np.ndarray,
-                                 "out_tree": entry.out_tree, "unflatten": tree_unflatten,
-                                 "writable": writable}
+    namespace: dict[str, Any] = dict(_CALL_NAMESPACE, program=program, entry=entry,
+                                     out_tree=entry.out_tree, zero_wins=zero_wins)
     params = [f"a{i}" for i in range(len(args))]
     checks, converts = [], []
     for i, (p, t, aval) in enumerate(zip(params, types, avals)):
@@ -324,10 +333,29 @@ def _fast_call(entry: _JitEntry, args: tuple, avals: tuple[ShapedArray, ...],
         lines += [f"    {', '.join(params)}, = args",
                   f"    if {' or '.join(checks)}:",
                   "        return MISS"]
+    # the state the entry is valid in: a traced program bakes in the zero-cotangent mode
+    lines += ["    if not jit_enabled() or current_trace() is not eval_trace:",
+              "        return MISS",
+              "    mode = zero_cotangent_mode()",
+              "    if mode is None:",
+              "        if zero_cotangent._default is not zero_wins:",
+              "            return MISS",
+              "    elif mode is not zero_wins:",
+              "        return MISS",
+              "    if caches.mru is not entry:",
+              "        caches.hit(entry)"]
     lines += converts
     call_args = ", ".join(params)
     scalar = getattr(program, "scalar", None)
-    if scalar is not None:  # the scalar form directly; the program when Python raises
+    value = getattr(program, "scalar_value", None)
+    if value is not None and entry.single_output:
+        # the one output bare, a NumPy scalar (never a read-only array): nothing to copy
+        namespace["value"] = value
+        lines += ["    try:",
+                  f"        return value({call_args})",
+                  "    except (ArithmeticError, ValueError):",
+                  f"        outs = program({call_args})"]
+    elif scalar is not None:  # the scalar form directly; the program when Python raises
         namespace["scalar"] = scalar
         lines += ["    try:",
                   f"        outs = scalar({call_args})",
@@ -344,6 +372,7 @@ def _fast_call(entry: _JitEntry, args: tuple, avals: tuple[ShapedArray, ...],
         lines.append("    return unflatten(out_tree, writable(outs))")
     exec(compile("\n".join(lines) + "\n", "<ftrans.jit call>", "exec"), namespace)
     call = calls[types] = namespace["call"]
+    call.entry = entry  # type: ignore[attr-defined]
     return call
 
 
@@ -436,21 +465,15 @@ class JitFunction(WrappedFunction, Generic[P]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
         table = self._fast_table
-        if table is not None and not kwargs:
-            # the cached call: the function's remembered entry, if the state it was found in
-            # still holds (jit on, no enclosing trace, no output checks, the same
-            # zero-cotangent mode) and the arguments have the types its generated call takes
-            memo = table.memo
-            if memo is not None and _jit_enabled() and _current_trace() is eval_trace \
-                    and debug_jit_outputs is None:
-                call, zero_wins, entry = memo
-                mode = _zero_cotangent_mode()
-                if mode is zero_wins or (mode is None and _zero_cotangent._default is zero_wins):
-                    out = call(args)
-                    if out is not _MISS:
-                        if _jit_caches.mru is not entry:
-                            _jit_caches.hit(entry)
-                        return out
+        if table is not None and not kwargs and debug_jit_outputs is None:
+            # the cached call: the generated call of the function's remembered entry, which
+            # runs it if the state it was found in still holds (jit on, no enclosing trace,
+            # the same zero-cotangent mode) and the arguments have the types it takes
+            call = table.memo
+            if call is not None:
+                out = call(args)
+                if out is not _MISS:
+                    return out
         fun, nums, names, name = self._fun, self._nums, self._names, self._name
         if not jit_enabled.get():
             return fun(*args, **kwargs)
@@ -470,10 +493,10 @@ class JitFunction(WrappedFunction, Generic[P]):
                     if type(program) is Tiered and program.program is not None:
                         program = entry.program = program.program  # its code, one call less
                     if program is not None and type(program) is not Tiered:
-                        _jit_caches.hit(entry)
-                        call = _fast_call(entry, args, avals, program)
-                        _jit_caches.remember(table, key, entry, call, zero_wins)
-                        return call(args)  # built for these arguments' types: never _MISS
+                        call = _fast_call(entry, args, avals, program, zero_wins)
+                        _jit_caches.remember(table, key, entry, call)
+                        # built for these arguments' types, in the state checked: never _MISS
+                        return call(args)
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
         static_values = tuple(args[i] for i in static_pos)
         static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))

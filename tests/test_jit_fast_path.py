@@ -19,7 +19,7 @@ from ftrans.zero_cotangent import set_zero_cotangent_wins, zero_cotangent_enable
 
 def _remembered(f):
     table = f._fast_table
-    return None if table is None or table.memo is None else table.memo[2]
+    return None if table is None or table.memo is None else table.memo.entry
 
 
 def _counting(body=lambda x: x * 2.0):
@@ -252,3 +252,37 @@ def test_errors_of_a_remembered_function_are_the_general_paths():
         ft.jit(lambda x: x.reshape(2, 2))(np.ones(3))
     assert type(remembered.value) is type(fresh.value)
     assert str(remembered.value) == str(fresh.value)
+
+
+def test_one_scalar_output_is_returned_bare_and_the_program_still_returns_lists():
+    from ftrans.compile import compile_jaxpr
+    one = compile_jaxpr(ft.make_jaxpr(lambda x: fnp.sin(x) * 3.0)(0.5))
+    two = compile_jaxpr(ft.make_jaxpr(lambda x: (fnp.sin(x), fnp.cos(x)))(0.5))
+    assert one.scalar_value(0.5) == np.sin(0.5) * 3.0
+    assert type(one.scalar_value(0.5)) is np.float64
+    assert one(0.5) == [np.sin(0.5) * 3.0] and one.scalar(0.5) == [np.sin(0.5) * 3.0]
+    assert two.scalar_value is None and two(0.5) == [np.sin(0.5), np.cos(0.5)]
+    assert "return [" not in one.source  # the value function is the one written out
+
+
+@pytest.mark.parametrize("x, expected", [(0.0, -np.inf), (-1.0, np.nan), (np.e, 1.0)])
+def test_a_bare_scalar_output_falls_back_to_numpy_when_python_raises(x, expected):
+    f = ft.jit(lambda x: fnp.log(x))  # math.log raises where np.log gives -inf / nan
+    with np.errstate(all="ignore"):
+        _warm(f, np.float64(2.0))
+        out = f(np.float64(x))
+        again = f(np.float64(x))  # the fallback, made once, serves the next call too
+    assert type(out) is np.float64 and type(again) is np.float64
+    np.testing.assert_equal([out, again], [expected, expected])
+    assert f(np.float64(4.0)) == np.log(4.0)  # the scalar form again after a fallback
+
+
+def test_the_cached_call_marks_its_entry_most_recently_used(cache_size):
+    f, g = ft.jit(lambda x: x + 1.0), ft.jit(lambda x: x + 2.0)
+    x = np.float64(1.0)
+    _warm(f, x)
+    _warm(g, x)
+    assert api_jit._jit_caches.mru is _remembered(g)
+    f(x)  # the generated call itself does the bookkeeping
+    assert api_jit._jit_caches.mru is _remembered(f)
+    assert list(api_jit._jit_caches.lru)[-1] is _remembered(f)

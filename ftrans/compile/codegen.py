@@ -39,8 +39,9 @@ def generate(closed: ClosedJaxpr) -> Program:
 def with_numpy_fallback(scalar_program: Program, numpy_program: Callable[[], Program]
                         ) -> Program:
     """``scalar_program``, running ``numpy_program()`` (made the first time it is needed) when
-    Python raises. The scalar form is also the result's ``scalar``: a caller may run it
-    directly and call the result only when it raises ArithmeticError or ValueError."""
+    Python raises. The scalar form is also the result's ``scalar`` (and, for one output, its
+    ``scalar_value``, returning that output bare): a caller may run it directly and call the
+    result only when it raises ArithmeticError or ValueError."""
     fallback: list[Program] = []
 
     def run(*args: Any) -> list[Any]:
@@ -52,6 +53,7 @@ def with_numpy_fallback(scalar_program: Program, numpy_program: Callable[[], Pro
             return fallback[0](*args)
     run.source = scalar_program.source  # type: ignore[attr-defined]
     run.scalar = scalar_program  # type: ignore[attr-defined]
+    run.scalar_value = getattr(scalar_program, "value", None)  # type: ignore[attr-defined]
     return run
 
 

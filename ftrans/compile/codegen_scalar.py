@@ -94,7 +94,10 @@ def generate_scalar(closed: ClosedJaxpr) -> Program | None:
         return name
 
     f64 = names.value(np.float64, "f")
-    body = [f"    return [{', '.join(f'{f64}({ref(x)})' for x in jaxpr.outvars)}]"]
+    outputs = ", ".join(f"{f64}({ref(x)})" for x in jaxpr.outvars)
+    # one output is returned bare (see _listed): a cached call takes it without a list
+    single = len(jaxpr.outvars) == 1
+    body = [f"    return {outputs}" if single else f"    return [{outputs}]"]
 
     def render(eqn: JaxprEqn) -> str:
         # the operands of the equations written into this one are read here
@@ -121,7 +124,19 @@ def generate_scalar(closed: ClosedJaxpr) -> Program | None:
     del body
     for done in (consts, arguments, live, names.vars, inlined):  # what only generation
         done.clear()                                              # needed goes first
-    return build(lines, names.namespace, free_slots=False)
+    program = build(lines, names.namespace, free_slots=False)
+    return _listed(program) if single else program
+
+
+def _listed(value: Any) -> Program:
+    """The program of one output from ``value``, its generated function returning that output
+    bare: the program returns it in a list, as every program does, and keeps ``value`` (for
+    callers that want the value alone, without the list: jit's cached call) and its source."""
+    def program(*args: Any) -> list[Any]:
+        return [value(*args)]
+    program.source = value.source  # type: ignore[attr-defined]
+    program.value = value  # type: ignore[attr-defined]
+    return program
 
 
 def _inlined(jaxpr: Jaxpr) -> dict[Var, JaxprEqn] | None:
