@@ -413,8 +413,12 @@ def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_
     @functools.wraps(fun)
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         api = "grad"
-        nums = normalize_argnums(argnums, len(args), api)
-        diff_args = tuple(args[i] for i in nums)
+        if type(argnums) is int and 0 <= argnums < len(args):  # the commonest: one position
+            nums: tuple[int, ...] = (argnums,)
+            diff_args: tuple[Any, ...] = (args[argnums],)
+        else:
+            nums = normalize_argnums(argnums, len(args), api)
+            diff_args = tuple(args[i] for i in nums)
         flat, in_tree = flatten_args(diff_args, api)
         for aval in map(get_aval, flat):
             _check_holomorphic_input(aval, api, holomorphic)
@@ -439,17 +443,28 @@ def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_
                                 f"shape {aval.shape}. Reduce it (e.g. .sum()), or use vjp, "
                                 f"jacrev or jacfwd for non-scalar outputs.")
             _check_real_output(aval, api, holomorphic, fun)
-            return out_flat, (out, aux)
+            return out_flat, aux  # the value is the linearized output's primal
 
-        lin, (out, aux) = linearize_flat(fun_flat, flat, api)
+        lin, aux = linearize_flat(fun_flat, flat, api)
         value = lin.out_primals[0]
-        cts_in = _transpose_linear(lin, [np.ones((), get_aval(value).dtype)[()]], consume=True)
+        cts_in = _transpose_linear(lin, [_one(get_aval(value).dtype)], consume=True)
         grads = tree_unflatten(in_tree, detach_from(
             [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)], flat))
         g = grads if not isinstance(argnums, (int, np.integer)) else grads[0]
         return ((value, aux), g) if has_aux else (value, g)
 
     return value_and_grad_f
+
+
+_ONES: dict[np.dtype, Any] = {}  # dtype -> its NumPy scalar one (immutable: shared)
+
+
+def _one(dtype: np.dtype) -> Any:
+    """The output cotangent of a gradient."""
+    one = _ONES.get(dtype)
+    if one is None:
+        one = _ONES[dtype] = np.ones((), dtype)[()]
+    return one
 
 
 def _describe(out: Any) -> str:

@@ -9,8 +9,11 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from ftrans.core import ArgumentTypeError, ShapedArray, Tracer, get_aval, is_valid_array, short_repr
-from ftrans.tree_util import PyTreeDef, tree_flatten
+from ftrans.core import (
+    NUMPY_SCALAR_AVALS, ArgumentTypeError, ShapedArray, Tracer, get_aval, is_valid_array,
+    short_repr,
+)
+from ftrans.tree_util import PyTreeDef, tree_flatten, tree_structure
 
 __all__ = [
     "as_leaf", "check_callable", "check_cotangent", "check_outputs", "drained", "flatten_args",
@@ -82,17 +85,30 @@ def as_leaf(x: Any, api: str, where: str) -> Any:
 
 def flatten_args(args: Sequence[Any], api: str, what: str = "argument"
                   ) -> tuple[list[Any], PyTreeDef]:
+    for x in args:
+        t = type(x)
+        if t not in NUMPY_SCALAR_AVALS and (t is not np.ndarray or x.dtype == object):
+            break
+    else:  # arrays and NumPy scalars only (the commonest call): leaves as they are
+        tree = _flat_tuple_trees.get(len(args))
+        if tree is None:
+            tree = _flat_tuple_trees[len(args)] = tree_structure(tuple(range(len(args))))
+        return list(args), tree
     leaves, tree = tree_flatten(tuple(args))
     if len(leaves) == len(args) and all(type(x) in (np.ndarray, float) for x in leaves):
         # the common case: a flat tuple of arrays/floats; skip path bookkeeping
         return [as_leaf(x, api, "") for x in leaves], tree
-    if all(type(x) is np.ndarray and x.dtype != object for x in leaves):
-        return leaves, tree  # pytrees of arrays: valid leaves as they are (as_leaf's checks)
+    if all(type(x) in NUMPY_SCALAR_AVALS or (type(x) is np.ndarray and x.dtype != object)
+           for x in leaves):
+        return leaves, tree  # arrays and NumPy scalars: valid as they are (as_leaf's checks)
     out = []
     for i, arg in enumerate(args):
         for leaf in tree_flatten(arg)[0]:
             out.append(as_leaf(leaf, api, f"{what} {i}"))
     return out, tree
+
+
+_flat_tuple_trees: dict[int, PyTreeDef] = {}  # n -> the structure of a tuple of n leaves
 
 
 def writable(leaves: list[Any]) -> list[Any]:
