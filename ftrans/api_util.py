@@ -90,10 +90,7 @@ def flatten_args(args: Sequence[Any], api: str, what: str = "argument"
         if t not in NUMPY_SCALAR_AVALS and (t is not np.ndarray or x.dtype == object):
             break
     else:  # arrays and NumPy scalars only (the commonest call): leaves as they are
-        tree = _flat_tuple_trees.get(len(args))
-        if tree is None:
-            tree = _flat_tuple_trees[len(args)] = tree_structure(tuple(range(len(args))))
-        return list(args), tree
+        return list(args), flat_tuple_tree(len(args))
     leaves, tree = tree_flatten(tuple(args))
     if len(leaves) == len(args) and all(type(x) in (np.ndarray, float) for x in leaves):
         # the common case: a flat tuple of arrays/floats; skip path bookkeeping
@@ -108,7 +105,16 @@ def flatten_args(args: Sequence[Any], api: str, what: str = "argument"
     return out, tree
 
 
-_flat_tuple_trees: dict[int, PyTreeDef] = {}  # n -> the structure of a tuple of n leaves
+_flat_tuple_trees: dict[int, PyTreeDef] = {}
+
+
+def flat_tuple_tree(n: int) -> PyTreeDef:
+    """The structure of a tuple of ``n`` leaves, one shared object per ``n``: what
+    ``flatten_args`` gives arguments that are all arrays (callers may test it with ``is``)."""
+    tree = _flat_tuple_trees.get(n)
+    if tree is None:
+        tree = _flat_tuple_trees[n] = tree_structure(tuple(range(n)))
+    return tree
 
 
 def writable(leaves: list[Any]) -> list[Any]:

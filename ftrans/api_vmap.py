@@ -17,12 +17,13 @@ from typing import Any, Callable, ParamSpec
 import numpy as np
 
 from ftrans.aliasing import detach_from
-from ftrans.api_util import as_leaf, check_callable, check_outputs, flatten_args
+from ftrans.api_util import as_leaf, check_callable, check_outputs, flat_tuple_tree, flatten_args
 from ftrans.core import ShapedArray, Tracer, current_trace, eval_trace, get_aval, new_trace
 from ftrans.interpreters.batching import BatchTrace, BatchTracer, move_batch_axis
 from ftrans.interpreters.batching import split_outputs as split_outputs_batched
 from ftrans.progress import Progress, ProgressArg, advance_when_run, check_progress, make_progress
-from ftrans.tree_util import PyTreeDef, broadcast_prefix, tree_flatten, tree_unflatten
+from ftrans.tree_util import PyTreeDef, broadcast_prefix, tree_flatten, tree_structure
+from ftrans.tree_util import tree_unflatten
 from ftrans.tree_util import keystr, tree_flatten_with_path
 from ftrans import lax
 from ftrans.lax import concatenate, slice_in_dim
@@ -75,14 +76,22 @@ def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, axis_size: 
     @functools.wraps(fun)
     def batched_fun(*args: Any, **kwargs: Any) -> Any:
         flat, in_tree = flatten_args(args, "vmap")
-        try:
-            prefix = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
-            axes = broadcast_prefix(prefix, tuple(args))
-        except ValueError as err:
-            raise ValueError(f"vmap in_axes must be an int, None, or a tuple with one entry per "
-                             f"positional argument (or a pytree prefix of it); got in_axes="
-                             f"{in_axes!r} for {len(args)} argument(s): {err}") from None
-        kw_flat, kw_tree = tree_flatten(kwargs)
+        if in_tree is flat_tuple_tree(len(args)) and (in_axes is None or type(in_axes) is int):
+            axes = [in_axes] * len(flat)  # each argument one array: its axis, as the general path
+        elif in_tree is flat_tuple_tree(len(args)) and type(in_axes) is tuple \
+                and len(in_axes) == len(args) \
+                and all(a is None or type(a) is int for a in in_axes):
+            axes = list(in_axes)
+        else:
+            try:
+                prefix = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
+                axes = broadcast_prefix(prefix, tuple(args))
+            except ValueError as err:
+                raise ValueError(
+                    f"vmap in_axes must be an int, None, or a tuple with one entry per "
+                    f"positional argument (or a pytree prefix of it); got in_axes={in_axes!r} "
+                    f"for {len(args)} argument(s): {err}") from None
+        kw_flat, kw_tree = tree_flatten(kwargs) if kwargs else ([], _NO_KEYWORDS)
         size = _batch_size(tuple(args), flat, axes, axis_size, kw_flat)
         reporter = make_progress(progress, size, "vmap")
         if chunk_size is not None and size > chunk_size:
@@ -108,7 +117,10 @@ def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, axis_size: 
             vals = split_outputs_batched(trace, out_flat)
         advance_when_run(reporter, size)  # the whole batch was one chunk
         try:
-            out_ax = broadcast_prefix(out_axes, out)
+            if (out_axes is None or type(out_axes) is int) and out_tree.num_nodes == 1:
+                out_ax = [out_axes] * out_tree.num_leaves  # one leaf (or none): its axis
+            else:
+                out_ax = broadcast_prefix(out_axes, out)
         except ValueError as err:
             raise ValueError(f"vmap out_axes={out_axes!r} does not match the output structure "
                              f"{out_tree}: {err}") from None
@@ -129,6 +141,9 @@ def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, axis_size: 
         return tree_unflatten(out_tree, detach_from(results, flat + kw_flat))
 
     return batched_fun
+
+
+_NO_KEYWORDS = tree_structure({})
 
 
 def _check_axes_spec(spec: Any, name: str) -> None:

@@ -78,3 +78,41 @@ def test_a_trace_scope_makes_its_trace_on_entry_and_finishes_it_on_error():
     with new_trace(JVPTrace, "outer") as outer, new_trace(JVPTrace, "inner") as inner:
         assert inner.parent is outer and isinstance(outer.parent, EvalTrace)
     assert ft.grad(fnp.sin)(0.0) == 1.0  # the next call works
+
+
+def _take(a, ax, i):
+    return a if ax is None else np.take(a, i, axis=ax)
+
+
+@pytest.mark.parametrize("in_axes", [0, 1, -1, (0, None), (1, 0), (None, -2), [0, 1]])
+def test_vmap_of_flat_array_arguments_maps_the_axes_a_loop_does(in_axes):
+    x, y = np.arange(9.0).reshape(3, 3), np.arange(9.0).reshape(3, 3).T + 1.0
+    axes = tuple(in_axes) if isinstance(in_axes, (tuple, list)) else (in_axes, in_axes)
+    out = ft.vmap(lambda a, b: a * b + fnp.sin(a), in_axes=in_axes)(x, y)
+    loop = np.stack([_take(x, axes[0], i) * _take(y, axes[1], i) + np.sin(_take(x, axes[0], i))
+                     for i in range(3)])
+    np.testing.assert_array_equal(out, loop)
+
+
+@pytest.mark.parametrize("out_axes", [0, 1, -1])
+def test_vmap_out_axes_of_one_output(out_axes):
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(ft.vmap(fnp.sin, out_axes=out_axes)(x),
+                                  np.moveaxis(np.sin(x), 0, out_axes))
+    assert ft.vmap(lambda a: None)(x) is None
+    with pytest.raises(ValueError, match="out_axes=None"):
+        ft.vmap(fnp.sin, out_axes=None)(x)
+    np.testing.assert_array_equal(ft.vmap(lambda a: a * 0.0 + 1.0, in_axes=None, out_axes=None,
+                                          axis_size=2)(x), np.ones((2, 3)))
+
+
+def test_vmap_keeps_its_errors_for_bad_axes():
+    x = np.zeros((2, 3))
+    with pytest.raises(ValueError, match="in_axes"):
+        ft.vmap(lambda a, b: a + b, in_axes=(0, 0, 0))(x, x)
+    with pytest.raises(ValueError, match="rank"):
+        ft.vmap(fnp.sin, in_axes=2)(x)
+    with pytest.raises(ValueError, match="out_axes"):
+        ft.vmap(lambda a: (a, a), out_axes=(0, 0, 0))(x)
+    with pytest.raises(TypeError, match="in_axes"):
+        ft.vmap(fnp.sin, in_axes=1.5)(x)
