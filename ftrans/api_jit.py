@@ -30,7 +30,8 @@ from ftrans.core import (
 from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
 from ftrans.pickling import WrappedFunction
-from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
+from ftrans.tree_util import PyTreeDef, tree_flatten, tree_structure, tree_unflatten
+from ftrans.tree_util.registry import sorted_dict_keys
 from ftrans.zero_cotangent import zero_cotangent_enabled
 from ftrans.config import config, jit_enabled
 from ftrans.compile import compile_jaxpr, compiled, generate, optimize
@@ -70,8 +71,9 @@ class _JitEntry:
         self.program: Callable[..., list[Any]] | None = None  # compiled at the first call
         self.last_used = 0
         self.single_output = out_tree.num_leaves == 1 and out_tree.num_nodes == 1
-        # argument types -> the generated call of the compiled program for them (_fast_call)
-        self.calls: dict[tuple, Callable[[tuple], Any]] | None = None
+        # leaf types -> the generated call of the compiled program for them (_fast_call; None
+        # where the arguments have a structure it does not unpack)
+        self.calls: dict[tuple, Callable[[tuple], Any] | None] | None = None
 
     @property
     def jaxpr(self) -> ClosedJaxpr:
@@ -293,45 +295,102 @@ _CALL_NAMESPACE: dict[str, Any] = {
 }
 
 
-def _fast_call(entry: _JitEntry, args: tuple, avals: tuple[ShapedArray, ...],
-               program: Callable[..., list[Any]], zero_wins: bool) -> Callable[[tuple], Any]:
-    """The cached call of ``entry``'s compiled ``program`` for arguments of the types of
-    ``args`` (ones ``_flat_positional`` accepts), generated once per entry and types: a
-    function of the argument tuple that checks the state the entry was found in (jit on, no
-    enclosing trace, the zero-cotangent mode ``zero_wins``) and each argument's type (an
-    array's shape and dtype too), converts Python scalars as ``_flat_positional`` does, marks
-    the entry used, runs ``program`` (its ``scalar`` form directly, if it has one: see
-    ``compile_jaxpr``) and returns what the general path would; or returns ``_MISS``, running
-    nothing. ``avals`` are the arguments' (the entry's signature). The call's ``entry`` is
-    ``entry``. The caller checks ``debug_jit_outputs``, a global of this module."""
-    types = tuple(map(type, args))
+# what a generated cached call unpacks: containers of exactly these types (subclasses, such as
+# named tuples, and other registered nodes take the general path), and leaves of these
+_UNPACKED_CONTAINERS = (tuple, list, dict)
+_LEAF_TYPES = frozenset(NUMPY_SCALAR_AVALS) | {np.ndarray, *_ARRAY_SCALARS, *_PYTHON_TO_NUMPY}
+_MAX_UNPACKED_NODES = 2048  # beyond these, the general path (generated code stays small)
+_MAX_UNPACKED_DEPTH = 32
+
+
+def _unpacking(args: tuple, namespace: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """Lines that check that ``args`` (a tuple named ``args``) has the structure of the given
+    one, exactly (container types, lengths, dict keys) and name its leaves, in tree_flatten's
+    order (dict keys sorted as it sorts them); and those names. None for other structures."""
+    lines: list[str] = []
+    leaves: list[str] = []
+    count = 0
+
+    def visit(x: Any, name: str, depth: int = 0) -> bool:
+        nonlocal count
+        count += 1
+        if count > _MAX_UNPACKED_NODES or depth > _MAX_UNPACKED_DEPTH:
+            return False
+        t = type(x)
+        if t in _LEAF_TYPES:
+            leaves.append(name)
+            return True
+        if x is None:
+            lines.append(f"    if {name} is not None:")
+            lines.append("        return MISS")
+            return True
+        if t not in _UNPACKED_CONTAINERS:
+            return False
+        lines.append(f"    if type({name}) is not {t.__name__} or len({name}) != {len(x)}:")
+        lines.append("        return MISS")
+        if t is dict:
+            keys = sorted_dict_keys(x)
+            children = [x[k] for k in keys]
+            names = [f"{name}_{i}" for i in range(len(keys))]
+            for child, key in zip(names, keys):
+                namespace[f"key_{child}"] = key
+                lines.append(f"    {child} = {name}.get(key_{child}, MISS)")
+                lines.append(f"    if {child} is MISS:")
+                lines.append("        return MISS")
+        else:
+            children = list(x)
+            names = [f"{name}_{i}" for i in range(len(children))]
+            if names:
+                lines.append(f"    {', '.join(names)}, = {name}")
+        return all(visit(child, n, depth + 1) for child, n in zip(children, names))
+
+    if not visit(args, "args"):
+        return None
+    return lines, leaves
+
+
+def _fast_call(entry: _JitEntry, args: tuple, program: Callable[..., list[Any]],
+               zero_wins: bool) -> Callable[[tuple], Any] | None:
+    """The cached call of ``entry``'s compiled ``program`` for arguments like ``args`` (a
+    pytree of tuples, lists, dicts and None whose leaves are arrays or scalars), generated once
+    per entry and leaf types; None for other arguments. A function of the argument tuple that
+    checks the structure (``_unpacking``), the state the entry was found in (jit on, no
+    enclosing trace, the zero-cotangent mode ``zero_wins``) and each leaf's type (an array's
+    shape and dtype too), marks the entry used, converts Python scalars as ``flatten_args``
+    does, runs ``program`` (its ``scalar`` form directly, if it has one: see ``compile_jaxpr``)
+    and returns what the general path would; or returns ``_MISS``, running nothing. The call's
+    ``entry`` is ``entry``. The caller checks ``debug_jit_outputs``, a global of this module."""
+    # an entry's arguments all have one structure (it is part of the entry's key): the leaves'
+    # types tell its calls apart
+    values = tree_flatten(args)[0]
+    types = tuple(map(type, values))
     calls = entry.calls
     if calls is None:
         calls = entry.calls = {}
-    call = calls.get(types)
-    if call is not None:
-        return call
+    if types in calls:
+        return calls[types]
     namespace: dict[str, Any] = dict(_CALL_NAMESPACE, program=program, entry=entry,
                                      out_tree=entry.out_tree, zero_wins=zero_wins)
-    params = [f"a{i}" for i in range(len(args))]
+    unpacking = _unpacking(args, namespace)
+    if unpacking is None:
+        calls[types] = None  # not asked again for these arguments
+        return None
+    lines, params = unpacking
     checks, converts = [], []
-    for i, (p, t, aval) in enumerate(zip(params, types, avals)):
+    for i, (p, t, value) in enumerate(zip(params, types, values)):
         namespace[f"t{i}"] = t
         checks.append(f"type({p}) is not t{i}")
         if t is np.ndarray:
-            namespace[f"s{i}"], namespace[f"d{i}"] = aval.shape, aval.dtype
+            namespace[f"s{i}"], namespace[f"d{i}"] = value.shape, value.dtype
             checks.append(f"{p}.shape != s{i} or {p}.dtype is not d{i}")
         elif t is int:
             checks.append(f"not {-(2 ** 63)} <= {p} < {2 ** 63}")
         if t in _PYTHON_TO_NUMPY:
             namespace[f"n{i}"] = _PYTHON_TO_NUMPY[t]
             converts.append(f"    {p} = n{i}({p})")
-    lines = ["def call(args):",
-             f"    if len(args) != {len(args)}:",
-             "        return MISS"]
-    if params:
-        lines += [f"    {', '.join(params)}, = args",
-                  f"    if {' or '.join(checks)}:",
+    lines = ["def call(args):", *lines]
+    for start in range(0, len(checks), 16):  # statements of bounded length
+        lines += [f"    if {' or '.join(checks[start:start + 16])}:",
                   "        return MISS"]
     # the state the entry is valid in: a traced program bakes in the zero-cotangent mode
     lines += ["    if not jit_enabled() or current_trace() is not eval_trace:",
@@ -493,7 +552,8 @@ class JitFunction(WrappedFunction, Generic[P]):
                     if type(program) is Tiered and program.program is not None:
                         program = entry.program = program.program  # its code, one call less
                     if program is not None and type(program) is not Tiered:
-                        call = _fast_call(entry, args, avals, program, zero_wins)
+                        call = _fast_call(entry, args, program, zero_wins)
+                        assert call is not None  # flat arrays and scalars: always generated
                         _jit_caches.remember(table, key, entry, call)
                         # built for these arguments' types, in the state checked: never _MISS
                         return call(args)
@@ -549,6 +609,15 @@ class JitFunction(WrappedFunction, Generic[P]):
             program = entry.program
             if program is None:
                 program = entry.program = compiled(entry.jaxpr)
+            if type(program) is Tiered and program.program is not None:
+                program = entry.program = program.program  # its code, one call less
+            if not nums and not kwargs and type(program) is not Tiered \
+                    and debug_jit_outputs is None:
+                # pytrees of arrays: the next call of this structure unpacks it directly
+                call = _fast_call(entry, args, program, key[-1])
+                if call is not None:
+                    self._fast_table = table
+                    _jit_caches.remember(table, key, entry, call)
             outs = program(*flat)
             if debug_jit_outputs is not None:  # debug_nans / debug_infs is on
                 debug_jit_outputs(fun, args, kwargs, outs)

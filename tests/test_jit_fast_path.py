@@ -286,3 +286,90 @@ def test_the_cached_call_marks_its_entry_most_recently_used(cache_size):
     f(x)  # the generated call itself does the bookkeeping
     assert api_jit._jit_caches.mru is _remembered(f)
     assert list(api_jit._jit_caches.lru)[-1] is _remembered(f)
+
+
+def _params():
+    return [(np.ones((3, 2)), np.zeros(2)), (np.full((2, 1), 2.0), np.ones(1))]
+
+
+def _pytree_loss(params, batch):
+    h = batch["x"]
+    for w, b in params:
+        h = fnp.tanh(h @ w + b)
+    return fnp.sum(h * batch["scale"])
+
+
+def test_pytree_arguments_get_a_generated_call_with_the_general_paths_results():
+    f, traces, runs = _counting(_pytree_loss)
+    params, batch = _params(), {"x": np.arange(6.0).reshape(2, 3), "scale": 0.5}
+    expected = _pytree_loss(params, batch)
+    _warm(f, params, batch)
+    assert _remembered(f) is not None and len(traces) == 1
+    for _ in range(3):
+        assert f(params, batch) == expected
+    # the same keys in another order, fresh containers, a NumPy scalar for the Python float:
+    # the same entry
+    assert f([tuple(p) for p in params], {"scale": 0.5, "x": batch["x"].copy()}) == expected
+    assert len(traces) == 1
+    assert f(params, {"x": batch["x"], "scale": np.float64(0.5)}) == expected
+    assert len(traces) == 1
+    grads = ft.jit(ft.grad(_pytree_loss))
+    _warm(grads, params, batch)
+    g = grads(params, batch)
+    assert type(g) is list and type(g[0]) is tuple
+    g[0][0][0, 0] = 99.0  # the caller's own arrays: a later call is not affected
+    np.testing.assert_array_equal(grads(params, batch)[0][0],
+                                  ft.grad(_pytree_loss)(params, batch)[0][0])
+
+
+@pytest.mark.parametrize("change", [
+    lambda p, b: (p, {"x": b["x"], "scale": 0.5, "extra": 1.0}),   # another key
+    lambda p, b: (p, {"x": b["x"]}),                                 # a missing key
+    lambda p, b: (tuple(p), b),                                      # a tuple for the list
+    lambda p, b: ([list(q) for q in p], b),                          # lists for the tuples
+    lambda p, b: (p[:1], b),                                         # a shorter list
+    lambda p, b: (p, {"x": b["x"][:1], "scale": 0.5}),               # another shape
+    lambda p, b: (p, {"x": b["x"].astype(np.float32), "scale": 0.5}),  # another dtype
+    lambda p, b: (p, {"x": b["x"], "scale": None}),                  # None for a leaf
+])
+def test_another_structure_or_leaf_type_takes_the_general_path(change):
+    calls = []
+
+    def f(params, batch):
+        calls.append(1)
+        total = 0.0
+        for leaf in ft.tree_util.tree_leaves((params, batch)):
+            total = total + fnp.sum(leaf)
+        return total
+    jf = ft.jit(f)
+    params, batch = _params(), {"x": np.arange(6.0).reshape(2, 3), "scale": 0.5}
+    _warm(jf, params, batch)
+    traced = len(calls)
+    args = change(params, batch)
+    assert jf(*args) == f(*args)  # f itself appends once more
+    assert len(calls) == traced + 2  # traced again: a new entry, never the remembered one
+    assert jf(params, batch) == f(params, batch)
+
+
+def test_structures_the_generated_call_does_not_unpack_still_work():
+    from collections import OrderedDict, namedtuple
+    Pair = namedtuple("Pair", "a b")
+    deep = np.ones(2)
+    for _ in range(40):  # deeper than a generated call unpacks
+        deep = [deep]
+    for arg in (Pair(np.ones(2), np.zeros(2)), OrderedDict(a=np.ones(2)), deep):
+        f = ft.jit(lambda t: sum(fnp.sum(x) for x in ft.tree_util.tree_leaves(t)))
+        for _ in range(3):
+            assert f(arg) == sum(np.sum(x) for x in ft.tree_util.tree_leaves(arg))
+
+
+def test_pytree_calls_with_static_arguments_or_keywords_never_use_the_memo():
+    f = ft.jit(lambda p, n: p[0] * n, static_argnums=1)
+    p = (np.ones(2),)
+    for n in (1.0, 2.0, 3.0, 2.0):
+        np.testing.assert_array_equal(f(p, n), p[0] * n)
+    assert f._fast_table is None
+    g = ft.jit(lambda p, scale=1.0: p[0] * scale)
+    for s in (1.0, 2.0, 2.0):
+        np.testing.assert_array_equal(g(p, scale=s), p[0] * s)
+    np.testing.assert_array_equal(g(p), p[0])

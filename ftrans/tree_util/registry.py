@@ -113,7 +113,8 @@ class _NodeType:
         return list(zip(self.keys(aux, children), children)), aux
 
 
-def _sorted_keys(d) -> tuple:
+def sorted_dict_keys(d: Any) -> tuple:
+    """A dict's keys in the order its children flatten."""
     try:
         return tuple(sorted(d))
     except TypeError:  # mixed key types: any fixed order beats crashing
@@ -121,7 +122,7 @@ def _sorted_keys(d) -> tuple:
 
 
 def _dict_flatten(d):
-    keys = _sorted_keys(d)
+    keys = sorted_dict_keys(d)
     return [d[k] for k in keys], keys
 
 
