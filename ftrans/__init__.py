@@ -18,7 +18,6 @@ from ftrans.api import (  # noqa: F401
     jacfwd,
     jacrev,
     jvp,
-    linear_transpose,
     linearize,
     make_jaxpr,
     value_and_grad,
@@ -26,6 +25,7 @@ from ftrans.api import (  # noqa: F401
     vmap,
 )
 from ftrans.api_jit import clear_caches, disable_jit, jit, jit_cache_info  # noqa: F401
+from ftrans.api_linear_transpose import linear_transpose  # noqa: F401
 from ftrans.core import (  # noqa: F401
     ArgumentTypeError,
     ConcretizationError,

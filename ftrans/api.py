@@ -42,7 +42,7 @@ P = ParamSpec("P")  # a transformed function has the parameters of the function 
 
 __all__ = [
     "abstract_placeholders", "check_chunk_size", "float0", "grad", "hessian", "jacfwd", "jacrev",
-    "jvp", "linear_transpose", "linearize", "linearize_flat", "make_jaxpr", "trace_to_jaxpr",
+    "jvp", "linearize", "linearize_flat", "make_jaxpr", "trace_to_jaxpr",
     "value_and_grad", "vjp", "vmap", "vmap_basis",
 ]
 
@@ -513,50 +513,6 @@ def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool 
         return value_and_grad_f(*args, **kwargs)[1]
 
     return grad_f
-
-
-def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, ...]]:
-    """The transpose of a linear function, traced at the shapes and dtypes of ``primals``.
-
-    Returns:
-      ``f_t`` with ``f_t(ct)`` giving a tuple of cotangents, one per argument.
-
-    Raises:
-      NonLinearError: (a TypeError) ``fun`` is not linear in its arguments.
-
-    >>> import ftrans as ft
-    >>> f_t = ft.linear_transpose(lambda x: 3.0 * x, 1.0)
-    >>> f_t(2.0)
-    (np.float64(6.0),)
-    """
-    check_callable(fun, "linear_transpose")
-    flat, in_tree = flatten_args(primals, "linear_transpose")
-    in_avals = [get_aval(x) for x in flat]
-    with new_trace(PartialEvalTrace, "linear_transpose") as pe:
-        ins = [pe.new_arg(a) for a in in_avals]
-        out = fun(*tree_unflatten(in_tree, ins))
-        out_flat, out_tree = tree_flatten(out)
-        check_outputs(out_flat, fun, "linear_transpose")
-        closed = pe.to_closed_jaxpr(out_flat)
-
-    def f_t(ct: Any) -> tuple[Any, ...]:
-        ct_flat, ct_tree = tree_flatten(ct)
-        if ct_tree != out_tree:
-            raise TypeError(f"linear_transpose: cotangent structure {ct_tree} does not match "
-                            f"the output structure {out_tree}")
-        for i, (c, aval) in enumerate(zip(ct_flat, closed.out_avals)):
-            check_cotangent(c if type(c) in (float, complex) else
-                             as_leaf(c, "linear_transpose", "cotangent"), aval,
-                             "linear_transpose", i)
-        ct_leaves = [np.asarray(c, aval.dtype)[()] if type(c) in (float, complex) else
-                     as_leaf(c, "linear_transpose", "cotangent")
-                     for c, aval in zip(ct_flat, closed.out_avals)]
-        cts = backward_pass(closed.jaxpr, closed.consts, [UndefPrimal(a) for a in in_avals],
-                            ct_leaves)
-        cts_out = [_materialize(c, a) for c, a in zip(cts, in_avals)]
-        return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
-
-    return f_t
 
 
 # ---------------------------------------------------------------------------------------------

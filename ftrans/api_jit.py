@@ -22,16 +22,15 @@ import numpy as np
 
 from ftrans.api import trace_to_jaxpr
 from ftrans.api_util import check_callable, flatten_args, fun_name, writable
-from ftrans import zero_cotangent as _zero_cotangent
 from ftrans.core import (
-    NUMPY_SCALAR_AVALS, ShapedArray, current_trace, current_trace_var, eval_trace, get_aval,
+    NUMPY_SCALAR_AVALS, ShapedArray, current_trace, eval_trace, get_aval,
     pause_gc, resume_gc,
 )
 from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
 from ftrans.pickling import WrappedFunction
-from ftrans.tree_util import PyTreeDef, tree_flatten, tree_structure, tree_unflatten
-from ftrans.tree_util.registry import sorted_dict_keys
+from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
+from ftrans.api_jit_call import ARRAY_SCALARS, MISS, PYTHON_TO_NUMPY, generated_call
 from ftrans.zero_cotangent import zero_cotangent_enabled
 from ftrans.config import config, jit_enabled
 from ftrans.compile import compile_jaxpr, compiled, generate, optimize
@@ -71,7 +70,7 @@ class _JitEntry:
         self.program: Callable[..., list[Any]] | None = None  # compiled at the first call
         self.last_used = 0
         self.single_output = out_tree.num_leaves == 1 and out_tree.num_nodes == 1
-        # leaf types -> the generated call of the compiled program for them (_fast_call; None
+        # leaf types -> the generated call of the compiled program for them (generated_call; None
         # where the arguments have a structure it does not unpack)
         self.calls: dict[tuple, Callable[[tuple], Any] | None] | None = None
 
@@ -96,9 +95,9 @@ class _JitEntry:
 
 class _Table(dict):
     """One function's entries (signature key -> entry), and ``memo``: the generated call of
-    the entry used last (``_fast_call``; its ``entry`` attribute names the entry), tried first
-    by a cached call before any key is built. Cleared (under the caches' lock) whenever its
-    entry leaves the table, so it never names an evicted program."""
+    the entry used last (``api_jit_call.generated_call``; its ``entry`` attribute names the
+    entry), tried first by a cached call before any key is built. Cleared (under the caches'
+    lock) whenever its entry leaves the table, so it never names an evicted program."""
 
     __slots__ = ("memo", "__weakref__")
 
@@ -221,10 +220,6 @@ class _JitCaches:
 
 
 _jit_caches = _JitCaches()
-# what the cached call reads, bound once
-_jit_enabled = jit_enabled.get
-_current_trace = current_trace_var.get
-_zero_cotangent_mode = _zero_cotangent._mode.get
 
 
 @contextlib.contextmanager
@@ -254,8 +249,6 @@ def clear_caches() -> None:
     _jit_caches.clear()
 
 
-_ARRAY_SCALARS = (np.float64, np.float32, np.int64, np.int32, np.bool_, np.complex128)
-_PYTHON_TO_NUMPY = {float: np.float64, int: np.int64, bool: np.bool_, complex: np.complex128}
 _positional_trees: dict[int, PyTreeDef] = {}
 
 
@@ -274,165 +267,15 @@ def _flat_positional(args: tuple) -> tuple[list[Any], tuple[ShapedArray, ...]] |
         if t is np.ndarray:
             if a.dtype == object:
                 return None
-        elif t in _PYTHON_TO_NUMPY:
+        elif t in PYTHON_TO_NUMPY:
             if t is int and not -(2 ** 63) <= a < 2 ** 63:
                 return None  # the general path names the argument in its error
-            a = _PYTHON_TO_NUMPY[t](a)
-        elif t not in _ARRAY_SCALARS:
+            a = PYTHON_TO_NUMPY[t](a)
+        elif t not in ARRAY_SCALARS:
             return None
         flat.append(a)
         avals.append(get_aval(a))
     return flat, tuple(avals)
-
-
-_MISS = object()  # a generated call's answer when it ran nothing (other types, other state)
-# the globals every generated cached call shares
-_CALL_NAMESPACE: dict[str, Any] = {
-    "MISS": _MISS, "ndarray": np.ndarray, "unflatten": tree_unflatten, "writable": writable,
-    "jit_enabled": _jit_enabled, "current_trace": _current_trace, "eval_trace": eval_trace,
-    "zero_cotangent_mode": _zero_cotangent_mode, "zero_cotangent": _zero_cotangent,
-    "caches": _jit_caches,
-}
-
-
-# what a generated cached call unpacks: containers of exactly these types (subclasses, such as
-# named tuples, and other registered nodes take the general path), and leaves of these
-_UNPACKED_CONTAINERS = (tuple, list, dict)
-_LEAF_TYPES = frozenset(NUMPY_SCALAR_AVALS) | {np.ndarray, *_ARRAY_SCALARS, *_PYTHON_TO_NUMPY}
-_MAX_UNPACKED_NODES = 2048  # beyond these, the general path (generated code stays small)
-_MAX_UNPACKED_DEPTH = 32
-
-
-def _unpacking(args: tuple, namespace: dict[str, Any]) -> tuple[list[str], list[str]] | None:
-    """Lines that check that ``args`` (a tuple named ``args``) has the structure of the given
-    one, exactly (container types, lengths, dict keys) and name its leaves, in tree_flatten's
-    order (dict keys sorted as it sorts them); and those names. None for other structures."""
-    lines: list[str] = []
-    leaves: list[str] = []
-    count = 0
-
-    def visit(x: Any, name: str, depth: int = 0) -> bool:
-        nonlocal count
-        count += 1
-        if count > _MAX_UNPACKED_NODES or depth > _MAX_UNPACKED_DEPTH:
-            return False
-        t = type(x)
-        if t in _LEAF_TYPES:
-            leaves.append(name)
-            return True
-        if x is None:
-            lines.append(f"    if {name} is not None:")
-            lines.append("        return MISS")
-            return True
-        if t not in _UNPACKED_CONTAINERS:
-            return False
-        lines.append(f"    if type({name}) is not {t.__name__} or len({name}) != {len(x)}:")
-        lines.append("        return MISS")
-        if t is dict:
-            keys = sorted_dict_keys(x)
-            children = [x[k] for k in keys]
-            names = [f"{name}_{i}" for i in range(len(keys))]
-            for child, key in zip(names, keys):
-                namespace[f"key_{child}"] = key
-                lines.append(f"    {child} = {name}.get(key_{child}, MISS)")
-                lines.append(f"    if {child} is MISS:")
-                lines.append("        return MISS")
-        else:
-            children = list(x)
-            names = [f"{name}_{i}" for i in range(len(children))]
-            if names:
-                lines.append(f"    {', '.join(names)}, = {name}")
-        return all(visit(child, n, depth + 1) for child, n in zip(children, names))
-
-    if not visit(args, "args"):
-        return None
-    return lines, leaves
-
-
-def _fast_call(entry: _JitEntry, args: tuple, program: Callable[..., list[Any]],
-               zero_wins: bool) -> Callable[[tuple], Any] | None:
-    """The cached call of ``entry``'s compiled ``program`` for arguments like ``args`` (a
-    pytree of tuples, lists, dicts and None whose leaves are arrays or scalars), generated once
-    per entry and leaf types; None for other arguments. A function of the argument tuple that
-    checks the structure (``_unpacking``), the state the entry was found in (jit on, no
-    enclosing trace, the zero-cotangent mode ``zero_wins``) and each leaf's type (an array's
-    shape and dtype too), marks the entry used, converts Python scalars as ``flatten_args``
-    does, runs ``program`` (its ``scalar`` form directly, if it has one: see ``compile_jaxpr``)
-    and returns what the general path would; or returns ``_MISS``, running nothing. The call's
-    ``entry`` is ``entry``. The caller checks ``debug_jit_outputs``, a global of this module."""
-    # an entry's arguments all have one structure (it is part of the entry's key): the leaves'
-    # types tell its calls apart
-    values = tree_flatten(args)[0]
-    types = tuple(map(type, values))
-    calls = entry.calls
-    if calls is None:
-        calls = entry.calls = {}
-    if types in calls:
-        return calls[types]
-    namespace: dict[str, Any] = dict(_CALL_NAMESPACE, program=program, entry=entry,
-                                     out_tree=entry.out_tree, zero_wins=zero_wins)
-    unpacking = _unpacking(args, namespace)
-    if unpacking is None:
-        calls[types] = None  # not asked again for these arguments
-        return None
-    lines, params = unpacking
-    checks, converts = [], []
-    for i, (p, t, value) in enumerate(zip(params, types, values)):
-        namespace[f"t{i}"] = t
-        checks.append(f"type({p}) is not t{i}")
-        if t is np.ndarray:
-            namespace[f"s{i}"], namespace[f"d{i}"] = value.shape, value.dtype
-            checks.append(f"{p}.shape != s{i} or {p}.dtype is not d{i}")
-        elif t is int:
-            checks.append(f"not {-(2 ** 63)} <= {p} < {2 ** 63}")
-        if t in _PYTHON_TO_NUMPY:
-            namespace[f"n{i}"] = _PYTHON_TO_NUMPY[t]
-            converts.append(f"    {p} = n{i}({p})")
-    lines = ["def call(args):", *lines]
-    for start in range(0, len(checks), 16):  # statements of bounded length
-        lines += [f"    if {' or '.join(checks[start:start + 16])}:",
-                  "        return MISS"]
-    # the state the entry is valid in: a traced program bakes in the zero-cotangent mode
-    lines += ["    if not jit_enabled() or current_trace() is not eval_trace:",
-              "        return MISS",
-              "    mode = zero_cotangent_mode()",
-              "    if mode is None:",
-              "        if zero_cotangent._default is not zero_wins:",
-              "            return MISS",
-              "    elif mode is not zero_wins:",
-              "        return MISS",
-              "    if caches.mru is not entry:",
-              "        caches.hit(entry)"]
-    lines += converts
-    call_args = ", ".join(params)
-    scalar = getattr(program, "scalar", None)
-    value = getattr(program, "scalar_value", None)
-    if value is not None and entry.single_output:
-        # the one output bare, a NumPy scalar (never a read-only array): nothing to copy
-        namespace["value"] = value
-        lines += ["    try:",
-                  f"        return value({call_args})",
-                  "    except (ArithmeticError, ValueError):",
-                  f"        outs = program({call_args})"]
-    elif scalar is not None:  # the scalar form directly; the program when Python raises
-        namespace["scalar"] = scalar
-        lines += ["    try:",
-                  f"        outs = scalar({call_args})",
-                  "    except (ArithmeticError, ValueError):",
-                  f"        outs = program({call_args})"]
-    else:
-        lines.append(f"    outs = program({call_args})")
-    if entry.single_output:
-        lines += ["    out = outs[0]",
-                  "    if type(out) is ndarray and not out.flags.writeable:",
-                  "        return out.copy()",
-                  "    return out"]
-    else:
-        lines.append("    return unflatten(out_tree, writable(outs))")
-    exec(compile("\n".join(lines) + "\n", "<ftrans.jit call>", "exec"), namespace)
-    call = calls[types] = namespace["call"]
-    call.entry = entry  # type: ignore[attr-defined]
-    return call
 
 
 def _positional_tree(n: int) -> PyTreeDef:
@@ -531,7 +374,7 @@ class JitFunction(WrappedFunction, Generic[P]):
             call = table.memo
             if call is not None:
                 out = call(args)
-                if out is not _MISS:
+                if out is not MISS:
                     return out
         fun, nums, names, name = self._fun, self._nums, self._names, self._name
         if not jit_enabled.get():
@@ -552,10 +395,10 @@ class JitFunction(WrappedFunction, Generic[P]):
                     if type(program) is Tiered and program.program is not None:
                         program = entry.program = program.program  # its code, one call less
                     if program is not None and type(program) is not Tiered:
-                        call = _fast_call(entry, args, program, zero_wins)
+                        call = generated_call(entry, args, program, zero_wins, _jit_caches)
                         assert call is not None  # flat arrays and scalars: always generated
                         _jit_caches.remember(table, key, entry, call)
-                        # built for these arguments' types, in the state checked: never _MISS
+                        # built for these arguments' types, in the state checked: never MISS
                         return call(args)
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
         static_values = tuple(args[i] for i in static_pos)
@@ -614,7 +457,7 @@ class JitFunction(WrappedFunction, Generic[P]):
             if not nums and not kwargs and type(program) is not Tiered \
                     and debug_jit_outputs is None:
                 # pytrees of arrays: the next call of this structure unpacks it directly
-                call = _fast_call(entry, args, program, key[-1])
+                call = generated_call(entry, args, program, key[-1], _jit_caches)
                 if call is not None:
                     self._fast_table = table
                     _jit_caches.remember(table, key, entry, call)

@@ -11,16 +11,16 @@ everything else is a constant to it. See docs/internals.md, "The trace contract"
 from __future__ import annotations
 
 import contextvars
-import gc
 import importlib
 import pickle
 import os
 import sys
-import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, TypeVar, cast
 
 import numpy as np
+
+from ftrans.gc_pause import pause_gc, resume_gc
 
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike
@@ -448,36 +448,6 @@ class TraceScope(Generic[TraceT]):
 # Told when each transformation starts and finishes (``started(trace)`` / ``finished(trace)``);
 # None unless the leak checker is on (ftrans.debugging), so new_trace costs nothing extra.
 trace_hook: Any = None
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_paused_by_us = False
-
-
-def pause_gc() -> None:
-    """Pause the cyclic garbage collector until the matching :func:`resume_gc`.
-
-    Tracing allocates many small, acyclic objects (reference counting frees them); the cyclic
-    collector's full passes over a heap that grows with the program made tracing time grow
-    faster than the program's length. Nested pauses (and pauses from several threads) count;
-    a collector the user disabled stays disabled.
-    """
-    global _gc_pauses, _gc_paused_by_us
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_paused_by_us = gc.isenabled()
-            if _gc_paused_by_us:
-                gc.disable()
-        _gc_pauses += 1
-
-
-def resume_gc() -> None:
-    global _gc_pauses
-    with _gc_lock:
-        _gc_pauses -= 1
-        if _gc_pauses == 0 and _gc_paused_by_us:
-            gc.enable()
 
 
 def trace_is_active(trace: Trace) -> bool:

@@ -57,7 +57,7 @@ class _LinearSystem:
     def _vecmat(self) -> Callable:
         if self.vecmat is not None:
             return self.vecmat
-        from ftrans.api import linear_transpose  # cycle: api imports lax
+        from ftrans.api_linear_transpose import linear_transpose  # cycle: api imports lax
         matvec, avals = self.matvec, self.avals
 
         def vecmat(cm: Sequence[Any], y: Sequence[Any]) -> list[Any]:
@@ -178,7 +178,7 @@ def custom_linear_solve(matvec: Callable, b: Any, solve: Callable,
     def vecmat_of(cm_: list[Any]) -> Callable:
         if symmetric:
             return matvec_of(cm_)
-        from ftrans.api import linear_transpose  # cycle: api imports lax
+        from ftrans.api_linear_transpose import linear_transpose  # cycle: api imports lax
         transposed = linear_transpose(matvec_of(cm_), b)
         return lambda y: transposed(y)[0]
 
