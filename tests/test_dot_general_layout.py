@@ -167,3 +167,47 @@ def test_batched_outer_products(lhs_shape, rhs_shape, dimension_numbers, dtype):
         np.testing.assert_array_equal(got, expected)
     if dtype == np.float64 and lhs.ndim + rhs.ndim < 20:
         check_grads(lambda a, b: lax.dot_general(a, b, dimension_numbers), (lhs, rhs), order=2)
+
+
+def _reshaped_product(lhs, rhs, dimension_numbers):
+    """The general layout (operands transposed and reshaped to matrices): what a product with
+    a vector operand computed before it took the vector as it is."""
+    (lc, rc), _ = dimension_numbers
+    lf = [d for d in range(lhs.ndim) if d not in lc]
+    rf = [d for d in range(rhs.ndim) if d not in rc]
+    k = lhs.shape[lc[0]]
+    out_shape = tuple(lhs.shape[d] for d in lf) + tuple(rhs.shape[d] for d in rf)
+    lm = np.transpose(lhs, lf + list(lc)).reshape(-1, k)
+    rm = np.transpose(rhs, list(rc) + rf).reshape(k, -1)
+    return np.matmul(lm, rm).reshape(out_shape)[()]
+
+
+VECTOR_PRODUCTS = [((5,), (5, 3), (((0,), (0,)), ((), ()))),
+                   ((5,), (3, 5), (((0,), (1,)), ((), ()))),
+                   ((4, 5), (5,), (((1,), (0,)), ((), ()))),
+                   ((5, 4), (5,), (((0,), (0,)), ((), ()))),
+                   ((5,), (5,), (((0,), (0,)), ((), ()))),
+                   ((1,), (1, 7), (((0,), (0,)), ((), ())))]
+
+
+@pytest.mark.parametrize("lhs_shape, rhs_shape, dimension_numbers", VECTOR_PRODUCTS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.complex128])
+def test_vector_products_take_the_vector_as_it_is(lhs_shape, rhs_shape, dimension_numbers,
+                                                  dtype):
+    rng = np.random.default_rng(0)
+    lhs = (rng.normal(size=lhs_shape) * 10).astype(dtype)
+    rhs = (rng.normal(size=rhs_shape) * 10).astype(dtype)
+    if dtype is np.complex128:
+        lhs = lhs + 1j * rng.normal(size=lhs_shape)
+    expected = _reshaped_product(lhs, rhs, dimension_numbers)
+    eager = lax.dot_general(lhs, rhs, dimension_numbers)
+    jitted = ft.jit(lambda a, b: lax.dot_general(a, b, dimension_numbers))(lhs, rhs)
+    for out in (eager, jitted):
+        assert type(out) is type(expected) and np.asarray(out).dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(out, expected)  # the same bits
+    if dtype is np.float64:
+        check_grads(lambda a, b: lax.dot_general(a, b, dimension_numbers), (lhs, rhs), order=2)
+        looped = np.stack([lax.dot_general(lhs, rhs * s, dimension_numbers) for s in (1.0, 2.0)])
+        np.testing.assert_allclose(  # batched, a matrix product: BLAS may sum in another order
+            ft.vmap(lambda s: lax.dot_general(lhs, rhs * s, dimension_numbers))(
+                np.array([1.0, 2.0])), looped, rtol=1e-13)

@@ -79,6 +79,13 @@ def _dot_general(lhs: np.ndarray, rhs: np.ndarray, dimension_numbers: DimensionN
         lhs_m = lhs if lhs_contract == (1,) else lhs.T
         rhs_m = rhs if rhs_contract == (0,) else rhs.T
         return np.matmul(lhs_m, rhs_m).astype(out_dtype, copy=False)
+    if not lhs_batch and len(lhs_contract) == 1 and (lhs.ndim == 1 or rhs.ndim == 1) \
+            and lhs.ndim <= 2 and rhs.ndim <= 2:
+        # a vector operand: matmul takes it as it is (the products and sums of the reshaped
+        # general path, as BLAS computes them), without four reshapes and two transposes
+        lhs_m = lhs if lhs.ndim == 1 or lhs_contract == (1,) else lhs.T
+        rhs_m = rhs if rhs.ndim == 1 or rhs_contract == (0,) else rhs.T
+        return np.asarray(np.matmul(lhs_m, rhs_m)).astype(out_dtype, copy=False)[()]
     # Every contraction is one (batched) matrix product: lay lhs out as (batch, free, contract)
     # and rhs as (batch, contract, free), flatten each group, and let BLAS do the work.
     lhs_free = _free_dims(lhs.ndim, lhs_contract, lhs_batch)
@@ -208,6 +215,15 @@ def _dot_general_lowering(eqn: JaxprEqn) -> Any:
         else:
             def product(lhs: Any, rhs: Any) -> Any:
                 return matmul(asarray(lhs).T, asarray(rhs).T)
+    elif not lhs_batch and len(lhs_contract) == 1 and 1 in (lhs_aval.ndim, rhs_aval.ndim) \
+            and lhs_aval.ndim <= 2 and rhs_aval.ndim <= 2:
+        lhs_t = lhs_aval.ndim == 2 and lhs_contract == (0,)  # as _dot_general: a vector as is
+        rhs_t = rhs_aval.ndim == 2 and rhs_contract == (1,)
+        vector_product = not (lhs_aval.ndim == rhs_aval.ndim == 1)
+
+        def product(lhs: Any, rhs: Any) -> Any:
+            out = matmul(asarray(lhs).T if lhs_t else lhs, asarray(rhs).T if rhs_t else rhs)
+            return out if vector_product else out[()]
     else:
         lhs_shape, rhs_shape = lhs_aval.shape, rhs_aval.shape
         lhs_free = _free_dims(lhs_aval.ndim, lhs_contract, lhs_batch)
