@@ -365,8 +365,35 @@ def _operand_cotangent(ct: Any, other: Any, aval: ShapedArray, contract: tuple[i
     dimensions (batching the batch dimensions), then arrange the axes as the operand's."""
     if get_aval(ct).dtype != aval.dtype:  # preferred_element_type changed the output's dtype
         ct = convert_element_type(ct, aval.dtype)
-    free = _free_dims(aval.ndim, contract, batch)
-    other_free = _free_dims(get_aval(other).ndim, other_contract, other_batch)
+    key = (aval.ndim, get_aval(other).ndim, contract, other_contract, batch, other_batch,
+           operand_is_lhs)
+    layout = _cotangent_layouts.get(key)
+    if layout is None:
+        if len(_cotangent_layouts) > 4096:  # bounded, whatever programs come
+            _cotangent_layouts.clear()
+        layout = _cotangent_layouts[key] = _cotangent_layout(*key)
+    other_on_left, dimension_numbers, perm = layout
+    if other_on_left:
+        return dot_general_p.bind(other, ct, dimension_numbers=dimension_numbers,
+                                  preferred_element_type=None)
+    product = dot_general_p.bind(ct, other, dimension_numbers=dimension_numbers,
+                                 preferred_element_type=None)
+    return transpose(product, perm)
+
+
+# the layout of an operand's cotangent product, by the ranks and dimension numbers (a few
+# distinct ones per program): worked out once, not on every backward pass
+_cotangent_layouts: dict[tuple, tuple[bool, DimensionNumbers, tuple[int, ...]]] = {}
+
+
+def _cotangent_layout(ndim: int, other_ndim: int, contract: tuple[int, ...],
+                      other_contract: tuple[int, ...], batch: tuple[int, ...],
+                      other_batch: tuple[int, ...], operand_is_lhs: bool
+                      ) -> tuple[bool, DimensionNumbers, tuple[int, ...]]:
+    """(whether ``other`` goes on the left, the product's dimension numbers, the transpose
+    that follows it when not) for ``_operand_cotangent``."""
+    free = _free_dims(ndim, contract, batch)
+    other_free = _free_dims(other_ndim, other_contract, other_batch)
     n_batch = len(batch)
     # ct's axes: batch dimensions, then lhs's free dimensions, then rhs's free dimensions.
     start = n_batch + len(free) if operand_is_lhs else n_batch
@@ -380,14 +407,9 @@ def _operand_cotangent(ct: Any, other: Any, aval: ShapedArray, contract: tuple[i
     if _is_identity(batch + paired + free) and not _is_identity(batch + free + paired):
         # other on the left lays the product out as the operand already (x.T @ ct for the
         # weights of x @ w): no transpose, so no strided view for what follows to copy
-        product = dot_general_p.bind(
-            other, ct, dimension_numbers=((other_free, ct_other_free), (other_batch, ct_batch)),
-            preferred_element_type=None)
-        return product
-    product = dot_general_p.bind(
-        ct, other, dimension_numbers=((ct_other_free, other_free), (ct_batch, other_batch)),
-        preferred_element_type=None)
-    return transpose(product, _argsort(batch + free + paired))
+        return True, ((other_free, ct_other_free), (other_batch, ct_batch)), ()
+    return (False, ((ct_other_free, other_free), (ct_batch, other_batch)),
+            _argsort(batch + free + paired))
 
 
 def _argsort(axes: tuple[int, ...]) -> tuple[int, ...]:
