@@ -12,11 +12,18 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ftrans.core import Primitive, current_trace_var, get_aval
+import numpy as np
+
+from ftrans.core import (
+    NUMPY_SCALAR_AVALS, Primitive, Trace, current_trace_var, eval_trace, get_aval,
+)
 from ftrans.interpreters.jvp import JVPTrace, JVPTracer, add_tangents, match_shape
 from ftrans.interpreters.staging import StagingTracer
 
-__all__ = ["ANSWER", "IDENTITY", "NEGATE", "LinearizeTrace", "PartialRules", "partial_rules"]
+__all__ = [
+    "ANSWER", "IDENTITY", "NEGATE", "LinearizeTrace", "PartialRules", "PrimitivePartial",
+    "partial_rules",
+]
 
 IDENTITY = "identity"  # a partial of one: the tangent passes unchanged (add)
 NEGATE = "negate"      # a partial of minus one: the tangent negated (sub's second operand)
@@ -52,6 +59,33 @@ class PartialRules:
 partial_rules: dict[Primitive, PartialRules] = {}
 
 
+class PrimitivePartial:
+    """A partial derivative that is primitives applied in turn to the primal operands (sin's
+    is ``cos``, cos's ``neg`` of ``sin``): eager ``linearize`` computes it with the primitives'
+    NumPy implementations at once, which is what binding them on the eval trace runs."""
+
+    __slots__ = ("primitives", "first", "rest")
+
+    def __init__(self, first: Primitive, *rest: Primitive):
+        self.primitives = (first, *rest)
+        self.first = first
+        self.rest = rest
+
+    def __call__(self, ans: Any, *primals: Any, **params: Any) -> Any:
+        out = self.first.bind(*primals)
+        for prim in self.rest:
+            out = prim.bind(out)
+        return out
+
+    def __repr__(self) -> str:
+        return f"PrimitivePartial({', '.join(p.name for p in self.primitives)})"
+
+
+# The operands on which the eval trace runs a primitive's eager_impl (it checks only that none
+# is a tracer): what eager linearize may hand to eager_impl directly
+_CONCRETE = frozenset(NUMPY_SCALAR_AVALS) | {np.ndarray, float, int, complex, bool}
+
+
 class LinearizeTrace(JVPTrace):
     """The jvp interpreter of ``linearize``, above the partial-evaluation trace that records
     the tangents (its parent).
@@ -61,9 +95,18 @@ class LinearizeTrace(JVPTrace):
     term is recorded directly (one ``mul`` per differentiated argument), instead of running
     the jvp rule with every primal operation passing through partial evaluation first. Other
     primitives run their jvp rule as under :class:`JVPTrace`. Both record the same program.
+    When the trace below the recording one is the eval trace (eager ``linearize``), primal
+    work on concrete operands calls the primitives' ``eager_impl`` directly, as that trace
+    would.
     """
 
-    __slots__ = ()
+    __slots__ = ("below", "eager")
+
+    def __init__(self, parent: Trace | None, description: str = "jvp"):
+        super().__init__(parent, description)
+        # the trace the primal work runs on, below the one that records the tangents
+        self.below: Trace = getattr(parent, "parent", None)  # type: ignore[assignment]
+        self.eager = self.below is eval_trace
 
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
         entry = partial_rules.get(prim)
@@ -74,7 +117,7 @@ class LinearizeTrace(JVPTrace):
         if len(args) == 1:
             x = args[0]
             if type(x) is JVPTracer and x._trace is self:
-                return self._one_tangent(prim, entry, (x.primal,), 0, x.tangent, params)
+                return self._unary(prim, entry, x, params)
             return self.parent.process_primitive(prim, args, params)
         if len(args) == 2:
             x, y = args
@@ -97,7 +140,7 @@ class LinearizeTrace(JVPTrace):
         if not mine:
             return self.parent.process_primitive(prim, args, params)
         tape = self.parent
-        below = tape.parent
+        below = self.below
         product = entry.product
         if entry.zero_wins_mode is not None and entry.zero_wins_mode():
             product = entry.zero_wins_product
@@ -134,41 +177,78 @@ class LinearizeTrace(JVPTrace):
             current_trace_var.reset(token)
         return JVPTracer(self, ans, out_dot)
 
+    def _unary(self, prim: Primitive, entry: PartialRules, x: JVPTracer, params: dict) -> Any:
+        """The application of a unary primitive to this trace's tracer ``x``."""
+        p = x.primal
+        if self.eager and type(p) in _CONCRETE:
+            ans = prim.eager_impl(p, **params) if params else prim.eager_impl(p)
+            rule = entry.rules[0]
+            if type(rule) is PrimitivePartial:  # as the eval trace would compute it
+                partial = rule.first.eager_impl(p)
+                for then in rule.rest:
+                    partial = then.eager_impl(partial)
+                return self._product_term(entry, ans, x.tangent, partial)
+            return self._term(entry, 0, ans, (p,), x.tangent, params)
+        return self._one_tangent(prim, entry, (p,), 0, x.tangent, params)
+
     def _one_tangent(self, prim: Primitive, entry: PartialRules, primals: tuple, i: int,
                      t: Any, params: dict) -> Any:
         """The application when only argument ``i`` has a tangent, ``t``."""
-        tape = self.parent
-        below = tape.parent
-        ans = below.process_primitive(prim, primals, params)
+        if self.eager and type(primals[0]) in _CONCRETE and (
+                len(primals) == 1 or type(primals[1]) in _CONCRETE):
+            ans = prim.eager_impl(*primals, **params) if params else prim.eager_impl(*primals)
+        else:
+            ans = self.below.process_primitive(prim, primals, params)
+        return self._term(entry, i, ans, primals, t, params)
+
+    def _term(self, entry: PartialRules, i: int, ans: Any, primals: tuple, t: Any,
+              params: dict) -> Any:
+        """The output ``ans`` with argument ``i``'s contribution to its tangent, ``t`` times
+        the partial by argument ``i``."""
         rule = entry.rules[i]
         if rule is None:
             return ans
         if rule is IDENTITY:
             term = t
         elif rule is NEGATE:
-            term = tape.process_primitive(entry.negate, (t,), {})
+            term = self.parent.process_primitive(entry.negate, (t,), {})
         else:
-            product = entry.product
-            if entry.zero_wins_mode is not None and entry.zero_wins_mode():
-                product = entry.zero_wins_product
             if type(rule) is int:  # no work, no trace to switch to
                 partial = primals[rule]
             elif rule is ANSWER:
                 partial = ans
+            elif type(rule) is PrimitivePartial:  # what binding with `below` current does
+                below = self.below
+                partial = below.process_primitive(rule.first, primals, {})
+                for then in rule.rest:
+                    partial = below.process_primitive(then, (partial,), {})
             else:
-                token = current_trace_var.set(below)  # the partial's work skips the recording
+                token = current_trace_var.set(self.below)  # the partial's work skips the tape
                 try:
                     partial = rule(ans, *primals, **params)
                 finally:
                     current_trace_var.reset(token)
-            if type(t) is StagingTracer and t._trace is tape:
-                # the parent of a LinearizeTrace is a PartialEvalTrace (linearize_flat)
-                term = tape.record(product, (t, partial), {})  # pyright: ignore[reportAttributeAccessIssue]
-            else:
-                term = tape.process_primitive(product, (t, partial), {})
-        out_aval = get_aval(ans)
+            return self._product_term(entry, ans, t, partial)
+        return self._tangent_of(ans, term)
+
+    def _product_term(self, entry: PartialRules, ans: Any, t: Any, partial: Any) -> Any:
+        """The output ``ans`` with tangent ``t * partial``, recorded."""
+        tape = self.parent
+        product = entry.product
+        if entry.zero_wins_mode is not None and entry.zero_wins_mode():
+            product = entry.zero_wins_product
+        if type(t) is StagingTracer and t._trace is tape:
+            # the parent of a LinearizeTrace is a PartialEvalTrace (linearize_flat)
+            term = tape.record_binary(product, t, partial)  # pyright: ignore[reportAttributeAccessIssue]
+        else:
+            term = tape.process_primitive(product, (t, partial), {})
+        return self._tangent_of(ans, term)
+
+    def _tangent_of(self, ans: Any, term: Any) -> JVPTracer:
+        """``ans`` with tangent ``term``, broadcast to its type if it has another."""
+        out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
         if get_aval(term) is not out_aval:
-            token = current_trace_var.set(tape)
+            token = current_trace_var.set(self.parent)
             try:
                 term = match_shape(term, out_aval)
             finally:

@@ -136,6 +136,21 @@ class StagingTrace(Trace):
         self.eqns.append(JaxprEqn(prim, inputs, params, [outvar]))
         return StagingTracer(self, outvar)
 
+    def record_binary(self, prim: Primitive, x: StagingTracer, y: Any) -> StagingTracer:
+        """``record(prim, (x, y), {})`` for ``x`` one of this trace's tracers and ``prim`` a
+        primitive of one result without params: linearize's ``tangent * partial``."""
+        x_var = x.program_var
+        scalar_aval = NUMPY_SCALAR_AVALS.get(type(y))
+        if scalar_aval is not None:
+            y_atom: Atom = Literal(y, scalar_aval)
+        elif type(y) is StagingTracer and y._trace is self:
+            y_atom = y.program_var
+        else:
+            y_atom = self._input(y)
+        outvar = Var(prim.abstract_eval(x_var.aval, y_atom.aval))
+        self.eqns.append(JaxprEqn(prim, [x_var, y_atom], NO_PARAMS, [outvar]))
+        return StagingTracer(self, outvar)
+
     def to_closed_jaxpr(self, outputs: Sequence[Any]) -> ClosedJaxpr:
         """The recorded program, with ``outputs`` (tracers or constants) as its results."""
         outvars = [self.atom(x) for x in outputs]

@@ -32,7 +32,7 @@ from ftrans.interpreters.jvp import (
     defjvp_zero,
 )
 from ftrans.interpreters.linearize import (
-    ANSWER, IDENTITY, NEGATE, PartialRules, partial_rules,
+    ANSWER, IDENTITY, NEGATE, PartialRules, PrimitivePartial, partial_rules,
 )
 from ftrans.interpreters.transpose import (
     NonLinearError, UndefPrimal, is_undefined, transpose_rules,
@@ -185,8 +185,9 @@ def mul(x: Any, y: Any) -> Any:
 def defpartials(prim: Primitive, *rules: Any, zero_wins: bool = False) -> None:
     """Define an elementwise ``prim``'s derivative by its partial derivatives, one per
     argument: ``rule(ans, *primals, **params)`` (a value), ``IDENTITY`` (a partial of one),
-    ``NEGATE`` (minus one), ``ANSWER`` (the output), an int ``i`` (argument ``i``) or ``None``
-    (no dependence). The jvp rule sums
+    ``NEGATE`` (minus one), ``ANSWER`` (the output), an int ``i`` (argument ``i``),
+    ``PrimitivePartial(p, ...)`` (primitives applied in turn to the primals, which eager
+    ``linearize`` runs without binding) or ``None`` (no dependence). The jvp rule sums
     ``tangent_i * partial_i`` (``tangent_mul`` with ``zero_wins``, for partials that may be
     infinite); ``linearize`` records the same terms directly (``partial_rules``)."""
     def contribution(rule: Any) -> Any:
@@ -532,8 +533,8 @@ defpartials(exp_p, ANSWER, zero_wins=True)
 defjvp(log_p, lambda g, ans, x: tangent_div(g, x))
 defjvp(log1p_p, lambda g, ans, x: tangent_div(g, add(x, float_const(1, x))))
 defpartials(expm1_p, lambda ans, x: add(ans, float_const(1, ans)), zero_wins=True)
-defpartials(sin_p, lambda ans, x: cos(x))
-defpartials(cos_p, lambda ans, x: neg(sin(x)))
+defpartials(sin_p, PrimitivePartial(cos_p))
+defpartials(cos_p, PrimitivePartial(sin_p, neg_p))
 defpartials(tan_p, lambda ans, x: add(float_const(1, ans), mul(ans, ans)))
 defpartials(tanh_p, lambda ans, x: sub(float_const(1, ans), mul(ans, ans)))
 defpartials(logistic_p, lambda ans, x: mul(ans, sub(float_const(1, ans), ans)))
