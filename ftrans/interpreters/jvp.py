@@ -80,20 +80,15 @@ def is_differentiable_dtype(dtype: np.dtype) -> bool:
 class JVPTracer(Tracer):
     """Carries a primal value and its tangent (never a Zero: those leave as plain values)."""
 
-    __slots__ = ("primal", "tangent", "_aval")
+    __slots__ = ("primal", "tangent", "aval")
+    aval: ShapedArray  # a slot here (Tracer's is a property): read by every NumPy-layer call
 
-    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any):
+    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any,
+                 aval: ShapedArray | None = None):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
-        self._aval = None
-
-    @property
-    def aval(self) -> ShapedArray:
-        aval = self._aval
-        if aval is None:
-            aval = self._aval = get_aval(self.primal)
-        return aval
+        self.aval = get_aval(primal) if aval is None else aval
 
     def to_concrete_value(self) -> Any:
         primal = self.primal

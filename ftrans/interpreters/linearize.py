@@ -199,6 +199,9 @@ class LinearizeTrace(JVPTrace):
             ans = prim.eager_impl(*primals, **params) if params else prim.eager_impl(*primals)
         else:
             ans = self.below.process_primitive(prim, primals, params)
+        rule = entry.rules[i]
+        if type(rule) is int:  # a product: the other argument is the partial
+            return self._product_term(entry, ans, t, primals[rule])
         return self._term(entry, i, ans, primals, t, params)
 
     def _term(self, entry: PartialRules, i: int, ans: Any, primals: tuple, t: Any,
@@ -240,6 +243,9 @@ class LinearizeTrace(JVPTrace):
         if type(t) is StagingTracer and t._trace is tape:
             # the parent of a LinearizeTrace is a PartialEvalTrace (linearize_flat)
             term = tape.record_binary(product, t, partial)  # pyright: ignore[reportAttributeAccessIssue]
+            out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
+            if term.aval is out_aval:
+                return JVPTracer(self, ans, term, out_aval)
         else:
             term = tape.process_primitive(product, (t, partial), {})
         return self._tangent_of(ans, term)
@@ -253,4 +259,4 @@ class LinearizeTrace(JVPTrace):
                 term = match_shape(term, out_aval)
             finally:
                 current_trace_var.reset(token)
-        return JVPTracer(self, ans, term)
+        return JVPTracer(self, ans, term, out_aval)
