@@ -19,6 +19,7 @@ from ftrans.core import (
 )
 from ftrans.interpreters.jvp import JVPTrace, JVPTracer, add_tangents, match_shape
 from ftrans.interpreters.staging import StagingTracer
+from ftrans.ir import Var
 
 __all__ = [
     "ANSWER", "IDENTITY", "NEGATE", "LinearizeTrace", "PartialRules", "PrimitivePartial",
@@ -124,8 +125,8 @@ class LinearizeTrace(JVPTrace):
             x_mine = type(x) is JVPTracer and x._trace is self
             if x_mine != (type(y) is JVPTracer and y._trace is self):
                 if x_mine:
-                    return self._one_tangent(prim, entry, (x.primal, y), 0, x.tangent, params)
-                return self._one_tangent(prim, entry, (x, y.primal), 1, y.tangent, params)
+                    return self._one_tangent(prim, entry, (x.primal, y), 0, x._tangent, params)
+                return self._one_tangent(prim, entry, (x, y.primal), 1, y._tangent, params)
         primals = []
         tangents = []
         mine = False
@@ -187,9 +188,9 @@ class LinearizeTrace(JVPTrace):
                 partial = rule.first.eager_impl(p)
                 for then in rule.rest:
                     partial = then.eager_impl(partial)
-                return self._product_term(entry, ans, x.tangent, partial)
-            return self._term(entry, 0, ans, (p,), x.tangent, params)
-        return self._one_tangent(prim, entry, (p,), 0, x.tangent, params)
+                return self._product_term(entry, ans, x._tangent, partial)
+            return self._term(entry, 0, ans, (p,), x._tangent, params)
+        return self._one_tangent(prim, entry, (p,), 0, x._tangent, params)
 
     def _one_tangent(self, prim: Primitive, entry: PartialRules, primals: tuple, i: int,
                      t: Any, params: dict) -> Any:
@@ -214,7 +215,7 @@ class LinearizeTrace(JVPTrace):
         if rule is IDENTITY:
             term = t
         elif rule is NEGATE:
-            term = self.parent.process_primitive(entry.negate, (t,), {})
+            term = self.parent.process_primitive(entry.negate, (self._tracer(t),), {})
         else:
             if type(rule) is int:  # no work, no trace to switch to
                 partial = primals[rule]
@@ -240,9 +241,11 @@ class LinearizeTrace(JVPTrace):
         product = entry.product
         if entry.zero_wins_mode is not None and entry.zero_wins_mode():
             product = entry.zero_wins_product
-        if type(t) is StagingTracer and t._trace is tape:
-            # the parent of a LinearizeTrace is a PartialEvalTrace (linearize_flat)
-            term = tape.record_binary(product, t, partial)  # pyright: ignore[reportAttributeAccessIssue]
+        if type(t) is Var or (type(t) is StagingTracer and t._trace is tape):
+            # the parent of a LinearizeTrace is a PartialEvalTrace (linearize_flat); the
+            # product's variable is the tangent, its tracer made only if asked for
+            term = tape.record_binary(  # pyright: ignore[reportAttributeAccessIssue]
+                product, t if type(t) is Var else t.program_var, partial)
             out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
             if term.aval is out_aval:
                 return JVPTracer(self, ans, term, out_aval)
@@ -250,13 +253,17 @@ class LinearizeTrace(JVPTrace):
             term = tape.process_primitive(product, (t, partial), {})
         return self._tangent_of(ans, term)
 
+    def _tracer(self, t: Any) -> Any:
+        """A tangent as a value rules can take: a held variable becomes its tracer."""
+        return StagingTracer(self.parent, t) if type(t) is Var else t  # type: ignore[arg-type]
+
     def _tangent_of(self, ans: Any, term: Any) -> JVPTracer:
         """``ans`` with tangent ``term``, broadcast to its type if it has another."""
         out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
-        if get_aval(term) is not out_aval:
+        if (term.aval if type(term) is Var else get_aval(term)) is not out_aval:
             token = current_trace_var.set(self.parent)
             try:
-                term = match_shape(term, out_aval)
+                term = match_shape(self._tracer(term), out_aval)
             finally:
                 current_trace_var.reset(token)
         return JVPTracer(self, ans, term, out_aval)

@@ -148,10 +148,10 @@ class StagingTrace(Trace):
         self.eqns.append(JaxprEqn(prim, inputs, params, [outvar]))
         return StagingTracer(self, outvar)
 
-    def record_binary(self, prim: Primitive, x: StagingTracer, y: Any) -> StagingTracer:
-        """``record(prim, (x, y), {})`` for ``x`` one of this trace's tracers and ``prim`` a
-        primitive of one result without params: linearize's ``tangent * partial``."""
-        x_var = x.program_var
+    def record_binary(self, prim: Primitive, x: Var, y: Any) -> Var:
+        """``record(prim, (x, y), {})`` for ``x`` a variable of this trace and ``prim`` a
+        primitive of one result without params, returning the output's variable (no tracer):
+        linearize's ``tangent * partial``."""
         scalar_aval = NUMPY_SCALAR_AVALS.get(type(y))
         if scalar_aval is not None:
             y_atom: Atom = shared_literals.get(id(y)) or Literal(y, scalar_aval)
@@ -159,9 +159,9 @@ class StagingTrace(Trace):
             y_atom = y.program_var
         else:
             y_atom = self._input(y)
-        outvar = Var(prim.abstract_eval(x_var.aval, y_atom.aval))
-        self.eqns.append(JaxprEqn(prim, [x_var, y_atom], NO_PARAMS, [outvar]))
-        return StagingTracer(self, outvar)
+        outvar = Var(prim.abstract_eval(x.aval, y_atom.aval))
+        self.eqns.append(JaxprEqn(prim, [x, y_atom], NO_PARAMS, [outvar]))
+        return outvar
 
     def to_closed_jaxpr(self, outputs: Sequence[Any]) -> ClosedJaxpr:
         """The recorded program, with ``outputs`` (tracers or constants) as its results."""
