@@ -118,6 +118,16 @@ class LinearizeTrace(JVPTrace):
         if len(args) == 1:
             x = args[0]
             if type(x) is JVPTracer and x._trace is self:
+                p, t, rule = x.primal, x._tangent, entry.rules[0]
+                if (self.eager and type(rule) is PrimitivePartial and type(t) is Var
+                        and type(p) in _CONCRETE and entry.zero_wins_mode is None):
+                    # eager sin and cos, the commonest of all, inline: what the eval trace
+                    # runs for the output and the partial, then the recorded product
+                    ans = prim.eager_impl(p, **params) if params else prim.eager_impl(p)
+                    partial = rule.first.eager_impl(p)
+                    for then in rule.rest:
+                        partial = then.eager_impl(partial)
+                    return self._held_product(entry.product, ans, t, partial)
                 return self._unary(prim, entry, x, params)
             return self.parent.process_primitive(prim, args, params)
         if len(args) == 2:
@@ -125,8 +135,18 @@ class LinearizeTrace(JVPTrace):
             x_mine = type(x) is JVPTracer and x._trace is self
             if x_mine != (type(y) is JVPTracer and y._trace is self):
                 if x_mine:
-                    return self._one_tangent(prim, entry, (x.primal, y), 0, x._tangent, params)
-                return self._one_tangent(prim, entry, (x, y.primal), 1, y._tangent, params)
+                    primals, i, t = (x.primal, y), 0, x._tangent
+                else:
+                    primals, i, t = (x, y.primal), 1, y._tangent
+                rule = entry.rules[i]
+                if (self.eager and type(rule) is int and type(t) is Var
+                        and type(primals[0]) in _CONCRETE and type(primals[1]) in _CONCRETE
+                        and entry.zero_wins_mode is None):
+                    # an eager product by a constant, inline: the other operand is the partial
+                    ans = (prim.eager_impl(*primals, **params) if params
+                           else prim.eager_impl(*primals))
+                    return self._held_product(entry.product, ans, t, primals[rule])
+                return self._one_tangent(prim, entry, primals, i, t, params)
         primals = []
         tangents = []
         mine = False
@@ -241,16 +261,21 @@ class LinearizeTrace(JVPTrace):
         product = entry.product
         if entry.zero_wins_mode is not None and entry.zero_wins_mode():
             product = entry.zero_wins_product
-        if type(t) is Var or (type(t) is StagingTracer and t._trace is tape):
-            # the parent of a LinearizeTrace is a PartialEvalTrace (linearize_flat); the
-            # product's variable is the tangent, its tracer made only if asked for
-            term = tape.record_binary(  # pyright: ignore[reportAttributeAccessIssue]
-                product, t if type(t) is Var else t.program_var, partial)
-            out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
-            if term.aval is out_aval:
-                return JVPTracer(self, ans, term, out_aval)
-        else:
-            term = tape.process_primitive(product, (t, partial), {})
+        if type(t) is Var:
+            return self._held_product(product, ans, t, partial)
+        if type(t) is StagingTracer and t._trace is tape:
+            return self._held_product(product, ans, t.program_var, partial)
+        return self._tangent_of(ans, tape.process_primitive(product, (t, partial), {}))
+
+    def _held_product(self, product: Primitive, ans: Any, t: Var, partial: Any) -> JVPTracer:
+        """The output ``ans`` with tangent ``product(t, partial)``, recorded for ``t`` a
+        variable of the recording trace; the product's variable becomes the tangent, its
+        tracer made only if asked for."""
+        # the parent of a LinearizeTrace is a PartialEvalTrace (linearize_flat)
+        term = self.parent.record_binary(product, t, partial)  # pyright: ignore[reportAttributeAccessIssue]
+        out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
+        if term.aval is out_aval:
+            return JVPTracer(self, ans, term, out_aval)
         return self._tangent_of(ans, term)
 
     def _tracer(self, t: Any) -> Any:

@@ -81,7 +81,8 @@ def _float64_constant(x: float) -> np.float64:
 
 def _cast(x: Any, dtype: np.dtype) -> Any:
     if type(x) is float and dtype is _FLOAT64 and x and x == x:
-        return _float64_constant(x)
+        found = _float64_constants.get(x)
+        return _float64_constant(x) if found is None else found
     if type(x) in _WEAK_SCALARS or type(x) is bool:
         return dtype.type(x)  # raises OverflowError for out-of-range ints, as NumPy does
     return cast(x, dtype)
