@@ -145,15 +145,16 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             # the commonest equations (products, sums), without lists or loops: each operand
             # is a linear input, a literal or a known value
             x, y = inputs
-            x_linear = type(x) is Var and x in linear_vars
-            y_linear = type(y) is Var and y in linear_vars
-            if x_linear:
+            # the operand itself when it is a linear input, else None
+            x_linear = x if type(x) is Var and x in linear_vars else None
+            y_linear = y if type(y) is Var and y in linear_vars else None
+            if x_linear is not None:
                 a = undefined.get(id(x.aval))
                 if a is None:
                     a = undefined[id(x.aval)] = UndefPrimal(x.aval)
             else:
                 a = x.val if type(x) is Literal else primal_env[x]
-            if y_linear:
+            if y_linear is not None:
                 b = undefined.get(id(y.aval))
                 if b is None:
                     b = undefined[id(y.aval)] = UndefPrimal(y.aval)
@@ -166,12 +167,12 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             cts_in = rule(ct, a, b, **params) if params else rule(ct, a, b)
             if type(cts_in) is list and len(cts_in) == 2:
                 ct_x, ct_y = cts_in
-                if x_linear and ct_x is not None and type(ct_x) is not Zero:
-                    old = ct_env.get(x)
-                    ct_env[x] = ct_x if old is None else add_any_p.bind(old, ct_x)
-                if y_linear and ct_y is not None and type(ct_y) is not Zero:
-                    old = ct_env.get(y)
-                    ct_env[y] = ct_y if old is None else add_any_p.bind(old, ct_y)
+                if x_linear is not None and ct_x is not None and type(ct_x) is not Zero:
+                    old = ct_env.get(x_linear)
+                    ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
+                if y_linear is not None and ct_y is not None and type(ct_y) is not Zero:
+                    old = ct_env.get(y_linear)
+                    ct_env[y_linear] = ct_y if old is None else add_any_p.bind(old, ct_y)
                 continue
         else:
             args_in = []
