@@ -397,3 +397,13 @@ def test_a_rule_returning_a_tuple_still_accumulates(monkeypatch):
     rule = transpose_rules[ew.mul_p]
     monkeypatch.setitem(transpose_rules, ew.mul_p, lambda ct, x, y: tuple(rule(ct, x, y)))
     same_bits(ft.grad(lambda v: v * 2.0 * v)(np.float64(3.0)), np.float64(12.0))
+
+
+@pytest.mark.parametrize("f", [lambda x: fnp.sin(x * np.float64(np.inf)), lambda x: fnp.sin(x),
+                               lambda x: fnp.cos(x) * 2.0])
+def test_debug_nans_names_the_forward_primitive_as_the_general_path_does(f):
+    # the short paths skip the eval trace only when it is the plain one, not the checking one
+    with ft.debug_nans(True), np.errstate(invalid="ignore"):
+        with pytest.raises(FloatingPointError, match="primitive '(sin|cos)' produced a NaN"):
+            ft.grad(f)(np.float64(np.inf))
+    assert ft.grad(fnp.sin)(np.float64(0.5)) == np.cos(0.5)  # the plain path again

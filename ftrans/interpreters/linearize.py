@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ftrans.core import (
-    NUMPY_SCALAR_AVALS, Primitive, Trace, current_trace_var, eval_trace, get_aval,
+    NUMPY_SCALAR_AVALS, EvalTrace, Primitive, Trace, current_trace_var, get_aval,
 )
 from ftrans.interpreters.jvp import JVPTrace, JVPTracer, add_tangents, match_shape
 from ftrans.interpreters.staging import StagingTracer
@@ -96,18 +96,17 @@ class LinearizeTrace(JVPTrace):
     term is recorded directly (one ``mul`` per differentiated argument), instead of running
     the jvp rule with every primal operation passing through partial evaluation first. Other
     primitives run their jvp rule as under :class:`JVPTrace`. Both record the same program.
-    When the trace below the recording one is the eval trace (eager ``linearize``), primal
-    work on concrete operands calls the primitives' ``eager_impl`` directly, as that trace
-    would.
+    When the trace below the recording one is the plain eval trace (eager ``linearize``; not
+    debug_nans' checking one), primal work on concrete operands calls the primitives'
+    ``eager_impl`` directly, as that trace would.
     """
 
-    __slots__ = ("below", "eager")
+    __slots__ = ("below",)
 
     def __init__(self, parent: Trace | None, description: str = "jvp"):
         super().__init__(parent, description)
         # the trace the primal work runs on, below the one that records the tangents
         self.below: Trace = getattr(parent, "parent", None)  # type: ignore[assignment]
-        self.eager = self.below is eval_trace
 
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
         entry = partial_rules.get(prim)
@@ -119,10 +118,12 @@ class LinearizeTrace(JVPTrace):
             x = args[0]
             if type(x) is JVPTracer and x._trace is self:
                 p, t, rule = x.primal, x._tangent, entry.rules[0]
-                if (self.eager and type(rule) is PrimitivePartial and type(t) is Var
-                        and type(p) in _CONCRETE and entry.zero_wins_mode is None):
-                    # eager sin and cos, the commonest of all, inline: what the eval trace
-                    # runs for the output and the partial, then the recorded product
+                if (type(self.below) is EvalTrace and type(rule) is PrimitivePartial
+                        and type(t) is Var and type(p) in _CONCRETE
+                        and entry.zero_wins_mode is None):
+                    # an eager unary primitive whose partial is primitives (sin, cos), inline:
+                    # what the eval trace runs for the output and the partial, then the
+                    # recorded product
                     ans = prim.eager_impl(p, **params) if params else prim.eager_impl(p)
                     partial = rule.first.eager_impl(p)
                     for then in rule.rest:
@@ -139,7 +140,7 @@ class LinearizeTrace(JVPTrace):
                 else:
                     primals, i, t = (x, y.primal), 1, y._tangent
                 rule = entry.rules[i]
-                if (self.eager and type(rule) is int and type(t) is Var
+                if (type(self.below) is EvalTrace and type(rule) is int and type(t) is Var
                         and type(primals[0]) in _CONCRETE and type(primals[1]) in _CONCRETE
                         and entry.zero_wins_mode is None):
                     # an eager product by a constant, inline: the other operand is the partial
@@ -201,7 +202,7 @@ class LinearizeTrace(JVPTrace):
     def _unary(self, prim: Primitive, entry: PartialRules, x: JVPTracer, params: dict) -> Any:
         """The application of a unary primitive to this trace's tracer ``x``."""
         p = x.primal
-        if self.eager and type(p) in _CONCRETE:
+        if type(self.below) is EvalTrace and type(p) in _CONCRETE:
             ans = prim.eager_impl(p, **params) if params else prim.eager_impl(p)
             rule = entry.rules[0]
             if type(rule) is PrimitivePartial:  # as the eval trace would compute it
@@ -215,7 +216,7 @@ class LinearizeTrace(JVPTrace):
     def _one_tangent(self, prim: Primitive, entry: PartialRules, primals: tuple, i: int,
                      t: Any, params: dict) -> Any:
         """The application when only argument ``i`` has a tangent, ``t``."""
-        if self.eager and type(primals[0]) in _CONCRETE and (
+        if type(self.below) is EvalTrace and type(primals[0]) in _CONCRETE and (
                 len(primals) == 1 or type(primals[1]) in _CONCRETE):
             ans = prim.eager_impl(*primals, **params) if params else prim.eager_impl(*primals)
         else:

@@ -23,7 +23,7 @@ from ftrans.compile.tables import (
     scalar_lowerings, scaling_rules, uniform_binary, uniform_rules,
 )
 from ftrans.core import (
-    Primitive, ShapedArray, current_trace_var, eval_trace, get_aval, make_aval,
+    EvalTrace, Primitive, ShapedArray, current_trace_var, get_aval, make_aval,
 )
 from ftrans.interpreters.batching import (
     batching_rules, defbroadcasting, defvectorized, move_batch_axis,
@@ -109,9 +109,9 @@ def neg(x: Any) -> Any:
 
 
 def _negated(ct: Any) -> Any:
-    """``neg(ct)``; on a NumPy array or scalar with the eval trace current, what that runs
-    there, without its layers."""
-    if type(ct) in CONCRETE_ARRAYS and current_trace_var.get() is eval_trace:
+    """``neg(ct)``; on a NumPy array or scalar with the plain eval trace current (not
+    debug_nans' checking one), what that runs there, without its layers."""
+    if type(ct) in CONCRETE_ARRAYS and type(current_trace_var.get()) is EvalTrace:
         return neg_p.eager_impl(ct)
     return neg(ct)
 
@@ -232,7 +232,7 @@ def _product_to(a: Any, b: Any, aval: ShapedArray) -> Any:
     eval trace current, what that runs there, without its checks and layers (eager grad's
     commonest transpose)."""
     if type(a) is type(b) and type(a) in INEXACT_SCALARS \
-            and current_trace_var.get() is eval_trace:
+            and type(current_trace_var.get()) is EvalTrace:
         out = mul_p.eager_impl(a, b)
         if not aval.shape and type(out) in INEXACT_SCALARS:  # unbroadcast has nothing to sum
             return out
