@@ -24,8 +24,8 @@ from ftrans.core import (
     get_aval,
     new_trace,
 )
-from ftrans.interpreters.staging import trace_flat
-from ftrans.ir import ClosedJaxpr, eval_jaxpr
+from ftrans.interpreters.staging import StagingTracer, trace_flat
+from ftrans.ir import ClosedJaxpr, Var, eval_jaxpr
 
 __all__ = [
     "JVPTrace", "JVPTracer", "Zero", "add_any_p", "add_tangents", "defbilinear", "defjvp",
@@ -78,22 +78,28 @@ def is_differentiable_dtype(dtype: np.dtype) -> bool:
 
 
 class JVPTracer(Tracer):
-    """Carries a primal value and its tangent (never a Zero: those leave as plain values)."""
+    """Carries a primal value and its tangent (never a Zero: those leave as plain values).
 
-    __slots__ = ("primal", "tangent", "_aval")
+    Under ``linearize`` the tangent may be held as the bare program variable (a ``Var``) of
+    the recording trace below: its tracer is made only when something asks for ``tangent``.
+    """
 
-    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any):
+    __slots__ = ("primal", "_tangent", "aval")
+    aval: ShapedArray  # a slot here (Tracer's is a property): read by every NumPy-layer call
+
+    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any,
+                 aval: ShapedArray | None = None):
         self._trace = trace
         self.primal = primal
-        self.tangent = tangent
-        self._aval = None
+        self._tangent = tangent
+        self.aval = get_aval(primal) if aval is None else aval
 
     @property
-    def aval(self) -> ShapedArray:
-        aval = self._aval
-        if aval is None:
-            aval = self._aval = get_aval(self.primal)
-        return aval
+    def tangent(self) -> Any:
+        t = self._tangent
+        if type(t) is Var:  # linearize's: a variable of the trace that records the tangents
+            return StagingTracer(self._trace.parent, t)  # type: ignore[arg-type]
+        return t
 
     def to_concrete_value(self) -> Any:
         primal = self.primal
@@ -121,7 +127,10 @@ class JVPTrace(Trace):
         for x in args:
             if type(x) is JVPTracer and x._trace is self:
                 primals.append(x.primal)
-                tangents.append(x.tangent)
+                t = x._tangent
+                if type(t) is Var:  # linearize's tangent, held as its variable
+                    t = StagingTracer(self.parent, t)  # type: ignore[arg-type]
+                tangents.append(t)
                 mine = True
             else:
                 primals.append(x)

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ftrans.core import Primitive, current_trace_var, get_aval
+import numpy as np
+
+from ftrans.core import (
+    NUMPY_SCALAR_AVALS, EvalTrace, Primitive, Trace, current_trace_var, get_aval,
+)
 from ftrans.interpreters.jvp import JVPTrace, JVPTracer, add_tangents, match_shape
 from ftrans.interpreters.staging import StagingTracer
+from ftrans.ir import Var
 
-__all__ = ["ANSWER", "IDENTITY", "NEGATE", "LinearizeTrace", "PartialRules", "partial_rules"]
+__all__ = [
+    "ANSWER", "IDENTITY", "NEGATE", "LinearizeTrace", "PartialRules", "PrimitivePartial",
+    "partial_rules",
+]
 
 IDENTITY = "identity"  # a partial of one: the tangent passes unchanged (add)
 NEGATE = "negate"      # a partial of minus one: the tangent negated (sub's second operand)
@@ -52,6 +60,33 @@ class PartialRules:
 partial_rules: dict[Primitive, PartialRules] = {}
 
 
+class PrimitivePartial:
+    """A partial derivative that is primitives applied in turn to the primal operands (sin's
+    is ``cos``, cos's ``neg`` of ``sin``): eager ``linearize`` computes it with the primitives'
+    NumPy implementations at once, which is what binding them on the eval trace runs."""
+
+    __slots__ = ("primitives", "first", "rest")
+
+    def __init__(self, first: Primitive, *rest: Primitive):
+        self.primitives = (first, *rest)
+        self.first = first
+        self.rest = rest
+
+    def __call__(self, ans: Any, *primals: Any, **params: Any) -> Any:
+        out = self.first.bind(*primals)
+        for prim in self.rest:
+            out = prim.bind(out)
+        return out
+
+    def __repr__(self) -> str:
+        return f"PrimitivePartial({', '.join(p.name for p in self.primitives)})"
+
+
+# The operands on which the eval trace runs a primitive's eager_impl (it checks only that none
+# is a tracer): what eager linearize may hand to eager_impl directly
+_CONCRETE = frozenset(NUMPY_SCALAR_AVALS) | {np.ndarray, float, int, complex, bool}
+
+
 class LinearizeTrace(JVPTrace):
     """The jvp interpreter of ``linearize``, above the partial-evaluation trace that records
     the tangents (its parent).
@@ -61,9 +96,17 @@ class LinearizeTrace(JVPTrace):
     term is recorded directly (one ``mul`` per differentiated argument), instead of running
     the jvp rule with every primal operation passing through partial evaluation first. Other
     primitives run their jvp rule as under :class:`JVPTrace`. Both record the same program.
+    When the trace below the recording one is the plain eval trace (eager ``linearize``; not
+    debug_nans' checking one), primal work on concrete operands calls the primitives'
+    ``eager_impl`` directly, as that trace would.
     """
 
-    __slots__ = ()
+    __slots__ = ("below",)
+
+    def __init__(self, parent: Trace | None, description: str = "jvp"):
+        super().__init__(parent, description)
+        # the trace the primal work runs on, below the one that records the tangents
+        self.below: Trace = getattr(parent, "parent", None)  # type: ignore[assignment]
 
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
         entry = partial_rules.get(prim)
@@ -74,15 +117,37 @@ class LinearizeTrace(JVPTrace):
         if len(args) == 1:
             x = args[0]
             if type(x) is JVPTracer and x._trace is self:
-                return self._one_tangent(prim, entry, (x.primal,), 0, x.tangent, params)
+                p, t, rule = x.primal, x._tangent, entry.rules[0]
+                if (type(self.below) is EvalTrace and type(rule) is PrimitivePartial
+                        and type(t) is Var and type(p) in _CONCRETE
+                        and entry.zero_wins_mode is None):
+                    # an eager unary primitive whose partial is primitives (sin, cos), inline:
+                    # what the eval trace runs for the output and the partial, then the
+                    # recorded product
+                    ans = prim.eager_impl(p, **params) if params else prim.eager_impl(p)
+                    partial = rule.first.eager_impl(p)
+                    for then in rule.rest:
+                        partial = then.eager_impl(partial)
+                    return self._held_product(entry.product, ans, t, partial)
+                return self._unary(prim, entry, x, params)
             return self.parent.process_primitive(prim, args, params)
         if len(args) == 2:
             x, y = args
             x_mine = type(x) is JVPTracer and x._trace is self
             if x_mine != (type(y) is JVPTracer and y._trace is self):
                 if x_mine:
-                    return self._one_tangent(prim, entry, (x.primal, y), 0, x.tangent, params)
-                return self._one_tangent(prim, entry, (x, y.primal), 1, y.tangent, params)
+                    primals, i, t = (x.primal, y), 0, x._tangent
+                else:
+                    primals, i, t = (x, y.primal), 1, y._tangent
+                rule = entry.rules[i]
+                if (type(self.below) is EvalTrace and type(rule) is int and type(t) is Var
+                        and type(primals[0]) in _CONCRETE and type(primals[1]) in _CONCRETE
+                        and entry.zero_wins_mode is None):
+                    # an eager product by a constant, inline: the other operand is the partial
+                    ans = (prim.eager_impl(*primals, **params) if params
+                           else prim.eager_impl(*primals))
+                    return self._held_product(entry.product, ans, t, primals[rule])
+                return self._one_tangent(prim, entry, primals, i, t, params)
         primals = []
         tangents = []
         mine = False
@@ -97,7 +162,7 @@ class LinearizeTrace(JVPTrace):
         if not mine:
             return self.parent.process_primitive(prim, args, params)
         tape = self.parent
-        below = tape.parent
+        below = self.below
         product = entry.product
         if entry.zero_wins_mode is not None and entry.zero_wins_mode():
             product = entry.zero_wins_product
@@ -134,43 +199,97 @@ class LinearizeTrace(JVPTrace):
             current_trace_var.reset(token)
         return JVPTracer(self, ans, out_dot)
 
+    def _unary(self, prim: Primitive, entry: PartialRules, x: JVPTracer, params: dict) -> Any:
+        """The application of a unary primitive to this trace's tracer ``x``."""
+        p = x.primal
+        if type(self.below) is EvalTrace and type(p) in _CONCRETE:
+            ans = prim.eager_impl(p, **params) if params else prim.eager_impl(p)
+            rule = entry.rules[0]
+            if type(rule) is PrimitivePartial:  # as the eval trace would compute it
+                partial = rule.first.eager_impl(p)
+                for then in rule.rest:
+                    partial = then.eager_impl(partial)
+                return self._product_term(entry, ans, x._tangent, partial)
+            return self._term(entry, 0, ans, (p,), x._tangent, params)
+        return self._one_tangent(prim, entry, (p,), 0, x._tangent, params)
+
     def _one_tangent(self, prim: Primitive, entry: PartialRules, primals: tuple, i: int,
                      t: Any, params: dict) -> Any:
         """The application when only argument ``i`` has a tangent, ``t``."""
-        tape = self.parent
-        below = tape.parent
-        ans = below.process_primitive(prim, primals, params)
+        if type(self.below) is EvalTrace and type(primals[0]) in _CONCRETE and (
+                len(primals) == 1 or type(primals[1]) in _CONCRETE):
+            ans = prim.eager_impl(*primals, **params) if params else prim.eager_impl(*primals)
+        else:
+            ans = self.below.process_primitive(prim, primals, params)
+        rule = entry.rules[i]
+        if type(rule) is int:  # a product: the other argument is the partial
+            return self._product_term(entry, ans, t, primals[rule])
+        return self._term(entry, i, ans, primals, t, params)
+
+    def _term(self, entry: PartialRules, i: int, ans: Any, primals: tuple, t: Any,
+              params: dict) -> Any:
+        """The output ``ans`` with argument ``i``'s contribution to its tangent, ``t`` times
+        the partial by argument ``i``."""
         rule = entry.rules[i]
         if rule is None:
             return ans
         if rule is IDENTITY:
             term = t
         elif rule is NEGATE:
-            term = tape.process_primitive(entry.negate, (t,), {})
+            term = self.parent.process_primitive(entry.negate, (self._tracer(t),), {})
         else:
-            product = entry.product
-            if entry.zero_wins_mode is not None and entry.zero_wins_mode():
-                product = entry.zero_wins_product
             if type(rule) is int:  # no work, no trace to switch to
                 partial = primals[rule]
             elif rule is ANSWER:
                 partial = ans
+            elif type(rule) is PrimitivePartial:  # what binding with `below` current does
+                below = self.below
+                partial = below.process_primitive(rule.first, primals, {})
+                for then in rule.rest:
+                    partial = below.process_primitive(then, (partial,), {})
             else:
-                token = current_trace_var.set(below)  # the partial's work skips the recording
+                token = current_trace_var.set(self.below)  # the partial's work skips the tape
                 try:
                     partial = rule(ans, *primals, **params)
                 finally:
                     current_trace_var.reset(token)
-            if type(t) is StagingTracer and t._trace is tape:
-                # the parent of a LinearizeTrace is a PartialEvalTrace (linearize_flat)
-                term = tape.record(product, (t, partial), {})  # pyright: ignore[reportAttributeAccessIssue]
-            else:
-                term = tape.process_primitive(product, (t, partial), {})
-        out_aval = get_aval(ans)
-        if get_aval(term) is not out_aval:
-            token = current_trace_var.set(tape)
+            return self._product_term(entry, ans, t, partial)
+        return self._tangent_of(ans, term)
+
+    def _product_term(self, entry: PartialRules, ans: Any, t: Any, partial: Any) -> Any:
+        """The output ``ans`` with tangent ``t * partial``, recorded."""
+        tape = self.parent
+        product = entry.product
+        if entry.zero_wins_mode is not None and entry.zero_wins_mode():
+            product = entry.zero_wins_product
+        if type(t) is Var:
+            return self._held_product(product, ans, t, partial)
+        if type(t) is StagingTracer and t._trace is tape:
+            return self._held_product(product, ans, t.program_var, partial)
+        return self._tangent_of(ans, tape.process_primitive(product, (t, partial), {}))
+
+    def _held_product(self, product: Primitive, ans: Any, t: Var, partial: Any) -> JVPTracer:
+        """The output ``ans`` with tangent ``product(t, partial)``, recorded for ``t`` a
+        variable of the recording trace; the product's variable becomes the tangent, its
+        tracer made only if asked for."""
+        # the parent of a LinearizeTrace is a PartialEvalTrace (linearize_flat)
+        term = self.parent.record_binary(product, t, partial)  # pyright: ignore[reportAttributeAccessIssue]
+        out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
+        if term.aval is out_aval:
+            return JVPTracer(self, ans, term, out_aval)
+        return self._tangent_of(ans, term)
+
+    def _tracer(self, t: Any) -> Any:
+        """A tangent as a value rules can take: a held variable becomes its tracer."""
+        return StagingTracer(self.parent, t) if type(t) is Var else t  # type: ignore[arg-type]
+
+    def _tangent_of(self, ans: Any, term: Any) -> JVPTracer:
+        """``ans`` with tangent ``term``, broadcast to its type if it has another."""
+        out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
+        if (term.aval if type(term) is Var else get_aval(term)) is not out_aval:
+            token = current_trace_var.set(self.parent)
             try:
-                term = match_shape(term, out_aval)
+                term = match_shape(self._tracer(term), out_aval)
             finally:
                 current_trace_var.reset(token)
-        return JVPTracer(self, ans, term)
+        return JVPTracer(self, ans, term, out_aval)

@@ -25,7 +25,8 @@ from ftrans.core import (
 from ftrans.ir import Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
 __all__ = [
-    "StagingTrace", "StagingTracer", "lift_tracer_consts", "trace_flat",
+    "StagingTrace", "StagingTracer", "lift_tracer_consts", "share_literal", "shared_literals",
+    "trace_flat",
 ]
 
 
@@ -33,6 +34,17 @@ _PYTHON_SCALARS = (bool, int, float, complex)
 
 # the params of every recorded equation that has none (nothing mutates an equation's params)
 NO_PARAMS: dict[str, Any] = {}
+
+# id(constant) -> one Literal for all its uses, for constants registered by share_literal (the
+# NumPy scalars ftrans.numpy makes from Python numbers, one object per value): a long program
+# then holds one Literal per constant, not one per use. Each Literal keeps its constant alive,
+# so an id here always names the object it was registered for.
+shared_literals: dict[int, Literal] = {}
+
+
+def share_literal(value: Any) -> None:
+    """Record ``value`` (a NumPy scalar) as one Literal for every program that uses it."""
+    shared_literals[id(value)] = Literal(value, NUMPY_SCALAR_AVALS[type(value)])
 
 
 class StagingTracer(Tracer):
@@ -96,7 +108,7 @@ class StagingTrace(Trace):
             return x.program_var
         scalar_aval = NUMPY_SCALAR_AVALS.get(type(x))
         if scalar_aval is not None:  # a NumPy scalar: a literal of a known type
-            return Literal(x, scalar_aval)
+            return shared_literals.get(id(x)) or Literal(x, scalar_aval)
         return self.atom(x)
 
     def record(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
@@ -107,7 +119,7 @@ class StagingTrace(Trace):
             inputs = [x.program_var if type(x) is StagingTracer and x._trace is self
                       else self._input(x),
                       y.program_var if type(y) is StagingTracer and y._trace is self
-                      else Literal(y, NUMPY_SCALAR_AVALS[type(y)])
+                      else shared_literals.get(id(y)) or Literal(y, NUMPY_SCALAR_AVALS[type(y)])
                       if type(y) in NUMPY_SCALAR_AVALS else self._input(y)]
             if not params:  # most primitives: no list of types to build
                 out_aval = prim.abstract_eval(inputs[0].aval, inputs[1].aval)
@@ -135,6 +147,21 @@ class StagingTrace(Trace):
         outvar = Var(out_aval)
         self.eqns.append(JaxprEqn(prim, inputs, params, [outvar]))
         return StagingTracer(self, outvar)
+
+    def record_binary(self, prim: Primitive, x: Var, y: Any) -> Var:
+        """``record(prim, (x, y), {})`` for ``x`` a variable of this trace and ``prim`` a
+        primitive of one result without params, returning the output's variable (no tracer):
+        linearize's ``tangent * partial``."""
+        scalar_aval = NUMPY_SCALAR_AVALS.get(type(y))
+        if scalar_aval is not None:
+            y_atom: Atom = shared_literals.get(id(y)) or Literal(y, scalar_aval)
+        elif type(y) is StagingTracer and y._trace is self:
+            y_atom = y.program_var
+        else:
+            y_atom = self._input(y)
+        outvar = Var(prim.abstract_eval(x.aval, y_atom.aval))
+        self.eqns.append(JaxprEqn(prim, [x, y_atom], NO_PARAMS, [outvar]))
+        return outvar
 
     def to_closed_jaxpr(self, outputs: Sequence[Any]) -> ClosedJaxpr:
         """The recorded program, with ``outputs`` (tracers or constants) as its results."""

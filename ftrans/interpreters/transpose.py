@@ -127,7 +127,7 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
         if frees:  # the values whose last reader was the equation after this one
             dead = frees.pop(len(linear_eqns) + 1, None)
             if dead is not None:
-                old = ct_in = cts_in = args_in = None
+                old = ct_in = cts_in = args_in = a = b = ct_x = ct_y = None
                 for v in dead:
                     del primal_env[v]
         prim = eqn.primitive
@@ -141,25 +141,59 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             if ct is None:
                 continue
         inputs = eqn.inputs
-        args_in = []
-        for x in inputs:
-            if type(x) is Literal:
-                args_in.append(x.val)
-            elif x in linear_vars:
-                undef = undefined.get(id(x.aval))
-                if undef is None:
-                    undef = undefined[id(x.aval)] = UndefPrimal(x.aval)
-                args_in.append(undef)
+        if len(inputs) == 2 and hook is None:
+            # the commonest equations (products, sums), without lists or loops: each operand
+            # is a linear input, a literal or a known value
+            x, y = inputs
+            # the operand itself when it is a linear input, else None
+            x_linear = x if type(x) is Var and x in linear_vars else None
+            y_linear = y if type(y) is Var and y in linear_vars else None
+            if x_linear is not None:
+                a = undefined.get(id(x.aval))
+                if a is None:
+                    a = undefined[id(x.aval)] = UndefPrimal(x.aval)
             else:
-                args_in.append(primal_env[x])
-        rule = transpose_rules.get(prim)
-        if rule is None:
-            raise MissingRuleError(prim, "transpose")
-        if hook is None:
+                a = x.val if type(x) is Literal else primal_env[x]
+            if y_linear is not None:
+                b = undefined.get(id(y.aval))
+                if b is None:
+                    b = undefined[id(y.aval)] = UndefPrimal(y.aval)
+            else:
+                b = y.val if type(y) is Literal else primal_env[y]
+            rule = transpose_rules.get(prim)
+            if rule is None:
+                raise MissingRuleError(prim, "transpose")
             params = eqn.params
-            cts_in = rule(ct, *args_in, **params) if params else rule(ct, *args_in)
-        else:  # debug_nans / debug_infs: name the equation whose transpose went wrong
-            cts_in = hook(eqn, rule, ct, args_in, eqn.params)
+            cts_in = rule(ct, a, b, **params) if params else rule(ct, a, b)
+            if type(cts_in) is list and len(cts_in) == 2:
+                ct_x, ct_y = cts_in
+                if x_linear is not None and ct_x is not None and type(ct_x) is not Zero:
+                    old = ct_env.get(x_linear)
+                    ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
+                if y_linear is not None and ct_y is not None and type(ct_y) is not Zero:
+                    old = ct_env.get(y_linear)
+                    ct_env[y_linear] = ct_y if old is None else add_any_p.bind(old, ct_y)
+                continue
+        else:
+            args_in = []
+            for x in inputs:
+                if type(x) is Literal:
+                    args_in.append(x.val)
+                elif x in linear_vars:
+                    undef = undefined.get(id(x.aval))
+                    if undef is None:
+                        undef = undefined[id(x.aval)] = UndefPrimal(x.aval)
+                    args_in.append(undef)
+                else:
+                    args_in.append(primal_env[x])
+            rule = transpose_rules.get(prim)
+            if rule is None:
+                raise MissingRuleError(prim, "transpose")
+            if hook is None:
+                params = eqn.params
+                cts_in = rule(ct, *args_in, **params) if params else rule(ct, *args_in)
+            else:  # debug_nans / debug_infs: name the equation whose transpose went wrong
+                cts_in = hook(eqn, rule, ct, args_in, eqn.params)
         for x, ct_in in zip(inputs, cts_in):
             if ct_in is not None and type(x) is Var and x in linear_vars \
                     and type(ct_in) is not Zero:

@@ -22,7 +22,9 @@ from ftrans.compile.tables import (
     cancellation_rules, commutative, forwarding_rules, lowerings, rewrite_rules,
     scalar_lowerings, scaling_rules, uniform_binary, uniform_rules,
 )
-from ftrans.core import Primitive, ShapedArray, get_aval, make_aval
+from ftrans.core import (
+    EvalTrace, Primitive, ShapedArray, current_trace_var, get_aval, make_aval,
+)
 from ftrans.interpreters.batching import (
     batching_rules, defbroadcasting, defvectorized, move_batch_axis,
 )
@@ -32,15 +34,16 @@ from ftrans.interpreters.jvp import (
     defjvp_zero,
 )
 from ftrans.interpreters.linearize import (
-    ANSWER, IDENTITY, NEGATE, PartialRules, partial_rules,
+    ANSWER, IDENTITY, NEGATE, PartialRules, PrimitivePartial, partial_rules,
 )
 from ftrans.interpreters.transpose import (
     NonLinearError, UndefPrimal, is_undefined, transpose_rules,
 )
 from ftrans.ir import JaxprEqn, Var
 from ftrans.lax.elementwise_base import (  # noqa: F401  (coerce_scalars: ftrans.lax.elementwise.X)
-    ANY, FLOAT, NUMERIC, REAL, REAL_FLOAT, bind_binary, binary_primitive, broadcast_shapes,
-    check_kind, check_operand, coerce_scalars, unary_primitive, unbroadcast,
+    ANY, CONCRETE_ARRAYS, FLOAT, INEXACT_SCALARS, NUMERIC, REAL, REAL_FLOAT, bind_binary,
+    binary_primitive, broadcast_shapes, check_kind, check_operand, coerce_scalars,
+    unary_primitive, unbroadcast,
 )
 from ftrans.lax.casts import (  # noqa: F401  (ftrans.lax.elementwise.X)
     convert_element_type, convert_element_type_p, stop_gradient, stop_gradient_p,
@@ -105,7 +108,15 @@ def neg(x: Any) -> Any:
     return neg_p.bind(check_operand(x, "lax.neg"))
 
 
-transpose_rules[neg_p] = lambda ct, x: [neg(ct)]
+def _negated(ct: Any) -> Any:
+    """``neg(ct)``; on a NumPy array or scalar with the plain eval trace current (not
+    debug_nans' checking one), what that runs there, without its layers."""
+    if type(ct) in CONCRETE_ARRAYS and type(current_trace_var.get()) is EvalTrace:
+        return neg_p.eager_impl(ct)
+    return neg(ct)
+
+
+transpose_rules[neg_p] = lambda ct, x: [_negated(ct)]
 defvectorized(neg_p)
 scalar_lowerings[neg_p] = "-{0}"
 scaling_rules[neg_p] = scaling_by_minus_one
@@ -162,7 +173,7 @@ def sub(x: Any, y: Any) -> Any:
 
 def _sub_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
     return [unbroadcast(ct, x.aval) if is_undefined(x) else None,
-            unbroadcast(neg(ct), y.aval) if is_undefined(y) else None]
+            unbroadcast(_negated(ct), y.aval) if is_undefined(y) else None]
 
 
 transpose_rules[sub_p] = _sub_transpose
@@ -185,8 +196,9 @@ def mul(x: Any, y: Any) -> Any:
 def defpartials(prim: Primitive, *rules: Any, zero_wins: bool = False) -> None:
     """Define an elementwise ``prim``'s derivative by its partial derivatives, one per
     argument: ``rule(ans, *primals, **params)`` (a value), ``IDENTITY`` (a partial of one),
-    ``NEGATE`` (minus one), ``ANSWER`` (the output), an int ``i`` (argument ``i``) or ``None``
-    (no dependence). The jvp rule sums
+    ``NEGATE`` (minus one), ``ANSWER`` (the output), an int ``i`` (argument ``i``),
+    ``PrimitivePartial(p, ...)`` (primitives applied in turn to the primals, which eager
+    ``linearize`` runs without binding) or ``None`` (no dependence). The jvp rule sums
     ``tangent_i * partial_i`` (``tangent_mul`` with ``zero_wins``, for partials that may be
     infinite); ``linearize`` records the same terms directly (``partial_rules``)."""
     def contribution(rule: Any) -> Any:
@@ -215,12 +227,25 @@ defpartials(sub_p, IDENTITY, NEGATE)
 defpartials(mul_p, 1, 0)
 
 
+def _product_to(a: Any, b: Any, aval: ShapedArray) -> Any:
+    """``unbroadcast(mul(a, b), aval)``; on two NumPy scalars of one inexact type with the
+    eval trace current, what that runs there, without its checks and layers (eager grad's
+    commonest transpose)."""
+    if type(a) is type(b) and type(a) in INEXACT_SCALARS \
+            and type(current_trace_var.get()) is EvalTrace:
+        out = mul_p.eager_impl(a, b)
+        if not aval.shape and type(out) in INEXACT_SCALARS:  # unbroadcast has nothing to sum
+            return out
+        return unbroadcast(out, aval)
+    return unbroadcast(mul(a, b), aval)
+
+
 def _mul_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
     if type(x) is UndefPrimal:
         if type(y) is UndefPrimal:
             raise NonLinearError("mul of two linear values is not linear")
-        return [unbroadcast(mul(ct, y), x.aval), None]
-    return [None, unbroadcast(mul(x, ct), y.aval)]
+        return [_product_to(ct, y, x.aval), None]
+    return [None, _product_to(x, ct, y.aval)]
 
 
 transpose_rules[mul_p] = _mul_transpose
@@ -532,8 +557,8 @@ defpartials(exp_p, ANSWER, zero_wins=True)
 defjvp(log_p, lambda g, ans, x: tangent_div(g, x))
 defjvp(log1p_p, lambda g, ans, x: tangent_div(g, add(x, float_const(1, x))))
 defpartials(expm1_p, lambda ans, x: add(ans, float_const(1, ans)), zero_wins=True)
-defpartials(sin_p, lambda ans, x: cos(x))
-defpartials(cos_p, lambda ans, x: neg(sin(x)))
+defpartials(sin_p, PrimitivePartial(cos_p))
+defpartials(cos_p, PrimitivePartial(sin_p, neg_p))
 defpartials(tan_p, lambda ans, x: add(float_const(1, ans), mul(ans, ans)))
 defpartials(tanh_p, lambda ans, x: sub(float_const(1, ans), mul(ans, ans)))
 defpartials(logistic_p, lambda ans, x: mul(ans, sub(float_const(1, ans), ans)))

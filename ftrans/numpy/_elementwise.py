@@ -14,6 +14,7 @@ import numpy as np
 
 from ftrans import lax
 from ftrans.core import Tracer, get_aval
+from ftrans.interpreters.staging import share_literal, shared_literals
 from ftrans.lax.windowed_reductions import window_monoids
 from ftrans.numpy._promotion import NotAnArrayError, asarray_leaf, cast, resolve
 
@@ -58,7 +59,30 @@ def _checked_operand(x: Any, function: str) -> Any:
         raise NotAnArrayError(err.value, function) from None
 
 
+_FLOAT64 = np.dtype(np.float64)
+# Python float -> its float64, one object per value (``x * 0.5`` in a loop makes one constant,
+# and programs share one Literal for it). Keyed by value, so only values that equal no other
+# are kept: not 0.0 (equal to -0.0) and not NaN (equal to nothing, itself included).
+_float64_constants: dict[float, np.float64] = {}
+_MAX_FLOAT64_CONSTANTS = 1024
+
+
+def _float64_constant(x: float) -> np.float64:
+    found = _float64_constants.get(x)
+    if found is None:
+        if len(_float64_constants) >= _MAX_FLOAT64_CONSTANTS:
+            for value in _float64_constants.values():
+                shared_literals.pop(id(value), None)
+            _float64_constants.clear()
+        found = _float64_constants[x] = np.float64(x)
+        share_literal(found)
+    return found
+
+
 def _cast(x: Any, dtype: np.dtype) -> Any:
+    if type(x) is float and dtype is _FLOAT64 and x and x == x:
+        found = _float64_constants.get(x)
+        return _float64_constant(x) if found is None else found
     if type(x) in _WEAK_SCALARS or type(x) is bool:
         return dtype.type(x)  # raises OverflowError for out-of-range ints, as NumPy does
     return cast(x, dtype)
