@@ -94,9 +94,11 @@ def _hashable_params(params: dict[str, Any]) -> Any:
 def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
     """Reuse the result of an identical earlier equation (same primitive, inputs, params)."""
     jaxpr = closed.jaxpr
-    # one flat tuple a key, equal literals one key object: the keys are most of the pass's
-    # memory on a long program
-    seen: dict[Any, list[Var]] = {}
+    # Equations are found by their key's hash, and a hash that matches is checked by the
+    # earlier equation's key, made again: a long program's keys are then never all held (they
+    # were most of the pass's memory, about 130 bytes an equation). Equal literals share one
+    # key object.
+    seen: dict[int, JaxprEqn | list[JaxprEqn]] = {}
     literal_keys: dict[Any, Any] = {}
     renames: dict[Var, Var] = {}
     eqns = []
@@ -105,26 +107,39 @@ def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
         if renames and any(type(x) is Var and x in renames for x in inputs):
             inputs = [renames.get(x, x) if type(x) is Var else x for x in inputs]
             eqn = JaxprEqn(eqn.primitive, inputs, eqn.params, eqn.outvars)
-        params_key = _hashable_params(eqn.params)
-        key = None
-        if params_key is not None and eqn.primitive not in effects:
-            atoms = []
-            for x in inputs:
-                if type(x) is not Var:
-                    lit = _literal_key(x)
-                    x = literal_keys.setdefault(lit, ("lit", lit))
-                atoms.append(x)
-            if eqn.primitive in commutative:  # x * y and y * x are one value
-                atoms.sort(key=lambda a: (1, a[1]) if type(a) is tuple else (0, str(id(a))))
-            key = (eqn.primitive, params_key, *atoms)
+        key = _cse_key(eqn, literal_keys)
         if key is not None:
-            found = seen.setdefault(key, eqn.outvars)
-            if found is not eqn.outvars:
-                renames.update(zip(eqn.outvars, found))
-                continue
+            h = hash(key)
+            earlier = seen.get(h)
+            if earlier is None:
+                seen[h] = eqn
+            else:
+                candidates = earlier if type(earlier) is list else [earlier]
+                found = next((e for e in candidates if _cse_key(e, literal_keys) == key), None)
+                if found is not None:
+                    renames.update(zip(eqn.outvars, found.outvars))
+                    continue
+                seen[h] = candidates + [eqn]  # another key of the same hash
         eqns.append(eqn)
     outvars = [renames.get(x, x) if type(x) is Var else x for x in jaxpr.outvars]
     return ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, outvars), closed.consts)
+
+
+def _cse_key(eqn: JaxprEqn, literal_keys: dict[Any, Any]) -> tuple | None:
+    """What makes ``eqn``'s result: its primitive, params and inputs (a commutative
+    primitive's in a fixed order); None if it must not be merged with another."""
+    params_key = _hashable_params(eqn.params)
+    if params_key is None or eqn.primitive in effects:
+        return None
+    atoms = []
+    for x in eqn.inputs:
+        if type(x) is not Var:
+            lit = _literal_key(x)
+            x = literal_keys.setdefault(lit, ("lit", lit))
+        atoms.append(x)
+    if eqn.primitive in commutative:  # x * y and y * x are one value
+        atoms.sort(key=lambda a: (1, a[1]) if type(a) is tuple else (0, str(id(a))))
+    return (eqn.primitive, params_key, *atoms)
 
 
 def _literal_key(lit: Literal) -> Any:
