@@ -31,7 +31,7 @@ from ftrans.tree_util import (
     tree_unflatten,
 )
 from ftrans.api_util import (
-    as_leaf, check_callable, check_cotangent, check_outputs, drained, flatten_args, fun_name,
+    as_leaf, check_callable, check_outputs, checked_cotangents, drained, flatten_args, fun_name,
     normalize_argnums,
 )
 from ftrans.api_vmap import check_chunk_size, vmap, vmap_basis  # noqa: F401  (ftrans.api.vmap)
@@ -359,16 +359,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
             raise TypeError(f"vjp function takes one cotangent (a pytree like the output), "
                             f"got {len(residuals_and_ct) - num_res} arguments")
         residuals, ct = residuals_and_ct[:num_res], residuals_and_ct[num_res]
-        ct_flat, ct_tree = tree_flatten(ct)
-        if ct_tree != out_tree:
-            raise TypeError(f"vjp function: the cotangent has structure {ct_tree} but the "
-                            f"function's output has {out_tree}")
-        for i, (c, aval) in enumerate(zip(ct_flat, lin.out_avals)):
-            check_cotangent(c if type(c) in (float, complex) else
-                             as_leaf(c, "vjp function", "cotangent"), aval, "vjp function", i)
-        ct_flat = [np.asarray(c, aval.dtype)[()] if type(c) in (float, complex) else
-                   as_leaf(c, "vjp function", "cotangent")
-                   for c, aval in zip(ct_flat, lin.out_avals)]
+        ct_flat = checked_cotangents(ct, out_tree, lin.out_avals, "vjp function")
         cts_in = _transpose_linear(lin, ct_flat, residuals)
         cts_out = [_materialize(c, a) for c, a in zip(cts_in, lin.in_avals)]
         return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))

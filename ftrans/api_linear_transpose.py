@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
-
 from ftrans.aliasing import detach_from
 from ftrans.api import _materialize
-from ftrans.api_util import as_leaf, check_callable, check_cotangent, check_outputs, flatten_args
+from ftrans.api_util import check_callable, check_outputs, checked_cotangents, flatten_args
 from ftrans.core import get_aval, new_trace
 from ftrans.interpreters.partial_eval import PartialEvalTrace
 from ftrans.interpreters.transpose import UndefPrimal, backward_pass
@@ -43,20 +41,10 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable[..., tuple[Any, .
         closed = pe.to_closed_jaxpr(out_flat)
 
     def f_t(ct: Any) -> tuple[Any, ...]:
-        ct_flat, ct_tree = tree_flatten(ct)
-        if ct_tree != out_tree:
-            raise TypeError(f"linear_transpose: cotangent structure {ct_tree} does not match "
-                            f"the output structure {out_tree}")
-        for i, (c, aval) in enumerate(zip(ct_flat, closed.out_avals)):
-            check_cotangent(c if type(c) in (float, complex) else
-                             as_leaf(c, "linear_transpose", "cotangent"), aval,
-                             "linear_transpose", i)
-        ct_leaves = [np.asarray(c, aval.dtype)[()] if type(c) in (float, complex) else
-                     as_leaf(c, "linear_transpose", "cotangent")
-                     for c, aval in zip(ct_flat, closed.out_avals)]
+        ct_leaves = checked_cotangents(ct, out_tree, closed.out_avals, "linear_transpose")
         cts = backward_pass(closed.jaxpr, closed.consts, [UndefPrimal(a) for a in in_avals],
                             ct_leaves)
         cts_out = [_materialize(c, a) for c, a in zip(cts, in_avals)]
-        return tree_unflatten(in_tree, detach_from(cts_out, ct_flat))
+        return tree_unflatten(in_tree, detach_from(cts_out, ct_leaves))
 
     return f_t

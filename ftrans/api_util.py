@@ -117,6 +117,27 @@ def flat_tuple_tree(n: int) -> PyTreeDef:
     return tree
 
 
+def checked_cotangents(ct: Any, out_tree: PyTreeDef, out_avals: Sequence[ShapedArray],
+                       api: str) -> list[Any]:
+    """The leaves of ``ct``, a cotangent of outputs of structure ``out_tree`` and types
+    ``out_avals``, checked (structure, shape, dtype: ``check_cotangent``) and as arrays: a
+    Python float or complex takes its output's dtype."""
+    ct_flat, ct_tree = tree_flatten(ct)
+    if ct_tree != out_tree:
+        raise TypeError(f"{api}: the cotangent has structure {ct_tree} but the function's "
+                        f"output has {out_tree}")
+    leaves = []
+    for i, (c, aval) in enumerate(zip(ct_flat, out_avals)):
+        if type(c) in (float, complex):  # weak: the output's dtype
+            check_cotangent(c, aval, api, i)
+            leaves.append(np.asarray(c, aval.dtype)[()])
+        else:
+            c = as_leaf(c, api, "cotangent")
+            check_cotangent(c, aval, api, i)
+            leaves.append(c)
+    return leaves
+
+
 def writable(leaves: list[Any]) -> list[Any]:
     """Results handed to the user are ordinary arrays: broadcast views (read-only, shared
     memory) are copied."""

@@ -114,7 +114,7 @@ def eliminate_common_subexpressions(closed: ClosedJaxpr) -> ClosedJaxpr:
             if earlier is None:
                 seen[h] = eqn
             else:
-                candidates = earlier if type(earlier) is list else [earlier]
+                candidates = earlier if isinstance(earlier, list) else [earlier]
                 found = next((e for e in candidates if _cse_key(e, literal_keys) == key), None)
                 if found is not None:
                     renames.update(zip(eqn.outvars, found.outvars))
