@@ -84,3 +84,14 @@ def test_under_transformations():
         with pytest.raises(FloatingPointError, match="log"):
             ft.jvp(fnp.log, (-1.0,), (1.0,))
         np.testing.assert_allclose(ft.grad(fnp.log)(2.0), 0.5)
+
+
+@pytest.mark.parametrize("f", [fnp.log, fnp.sqrt, lambda x: fnp.arcsin(x * 2.0),
+                               lambda x: fnp.log(x) * 0.0 + x])
+def test_a_nan_of_the_forward_pass_of_eager_grad_is_named_where_it_is_made(f):
+    # every eager shortcut of linearize yields to the checking eval trace
+    with ft.debug_nans(True):
+        with pytest.raises(FloatingPointError, match=r"primitive '\w+' produced a NaN.*"
+                                                     r"test_debug_nans.py"):
+            ft.grad(f)(np.float64(-1.0))
+    assert np.isfinite(ft.grad(f)(np.float64(0.25)))

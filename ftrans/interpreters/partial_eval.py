@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ftrans.core import Primitive, Trace, Tracer, eval_trace, new_trace, set_current_trace
+from ftrans.core import EvalTrace, Primitive, Trace, Tracer, new_trace, set_current_trace
 from ftrans.interpreters.staging import StagingTrace, lift_tracer_consts, trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
 
@@ -48,7 +48,9 @@ class PartialEvalTrace(StagingTrace):
                 traced = True
         else:  # all inputs known: run it now, on the parent
             parent = self.parent
-            if parent is eval_trace and not traced:  # eager linearize: skip a call
+            if type(parent) is EvalTrace and not traced:
+                # eager linearize on the plain eval trace (not debug_nans' checking one, which
+                # must see every primitive): skip a call
                 return prim.eager_impl(*args, **params)
             return parent.process_primitive(prim, args, params)
         rule = partial_eval_rules.get(prim)
