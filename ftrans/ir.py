@@ -56,8 +56,10 @@ class JaxprEqn:
 
     __slots__ = ("primitive", "inputs", "params", "outvars")
 
-    def __init__(self, primitive: Primitive, inputs: list[Atom], params: dict[str, Any],
-                 outvars: list[Var]):
+    def __init__(self, primitive: Primitive, inputs: Sequence[Atom], params: dict[str, Any],
+                 outvars: Sequence[Var]):
+        # lists when recorded, tuples when rebuilt from a compact program (plan.Compact): read
+        # only, never changed in place
         self.primitive = primitive
         self.inputs = inputs
         self.params = params

@@ -14,7 +14,7 @@ import ftrans as ft
 import ftrans.numpy as fnp
 from ftrans import api_jit, lax
 from ftrans.api import trace_to_jaxpr
-from ftrans.compile import compile_jaxpr, source
+from ftrans.compile import compile_jaxpr, optimize, source
 from ftrans.compile.plan import Compact, run_plan
 from ftrans.ir import ClosedJaxpr, Jaxpr
 
@@ -77,6 +77,12 @@ def test_rebuilt_program_prints_and_runs_as_the_original(fn, args):
         assert rebuilt.consts == closed.consts or all(
             a is b for a, b in zip(rebuilt.consts, closed.consts))
         for got, want in zip(run_plan(rebuilt, list(args)), expected):
+            _same(got, want)
+        # its equations hold tuples (read only), and every pass and the code generator take
+        # them as they take the traced program's lists
+        assert all(type(e.inputs) is tuple and type(e.outvars) is tuple for e in rebuilt.eqns)
+        assert str(optimize(rebuilt)) == str(optimize(closed))
+        for got, want in zip(compile_jaxpr(rebuilt)(*args), compile_jaxpr(closed)(*args)):
             _same(got, want)
         # consumed while encoded: the same compact form, the original emptied
         consumed = Compact(closed, consume=True)
