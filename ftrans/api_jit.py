@@ -30,7 +30,7 @@ from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
 from ftrans.pickling import WrappedFunction
 from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
-from ftrans.api_jit_call import ARRAY_SCALARS, MISS, PYTHON_TO_NUMPY, generated_call
+from ftrans.api_jit_call import MISS, PYTHON_TO_NUMPY, generated_call
 from ftrans.zero_cotangent import zero_cotangent_enabled
 from ftrans.config import config, jit_enabled
 from ftrans.compile import compile_jaxpr, compiled, generate, optimize
@@ -271,11 +271,20 @@ def _flat_positional(args: tuple) -> tuple[list[Any], tuple[ShapedArray, ...]] |
             if t is int and not -(2 ** 63) <= a < 2 ** 63:
                 return None  # the general path names the argument in its error
             a = PYTHON_TO_NUMPY[t](a)
-        elif t not in ARRAY_SCALARS:
+        else:  # NumPy scalars of every dtype ftrans has were taken above
             return None
         flat.append(a)
         avals.append(get_aval(a))
     return flat, tuple(avals)
+
+
+def _code_of(entry: _JitEntry) -> Callable[..., list[Any]] | None:
+    """``entry``'s generated code, once it is compiled (then kept in place of its tiered
+    program: one call less); None before."""
+    program = entry.program
+    if type(program) is Tiered and program.program is not None:
+        program = entry.program = program.program
+    return None if program is None or type(program) is Tiered else program
 
 
 def _positional_tree(n: int) -> PyTreeDef:
@@ -391,13 +400,10 @@ class JitFunction(WrappedFunction, Generic[P]):
                 entry = table.get(key)
                 if entry is not None and current_trace() is eval_trace \
                         and debug_jit_outputs is None:
-                    program = entry.program
-                    if type(program) is Tiered and program.program is not None:
-                        program = entry.program = program.program  # its code, one call less
-                    if program is not None and type(program) is not Tiered:
-                        call = generated_call(entry, args, program, zero_wins, _jit_caches)
+                    code = _code_of(entry)
+                    if code is not None:
+                        call = self._remember_call(table, key, entry, args, code, zero_wins)
                         assert call is not None  # flat arrays and scalars: always generated
-                        _jit_caches.remember(table, key, entry, call)
                         # built for these arguments' types, in the state checked: never MISS
                         return call(args)
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
@@ -449,24 +455,29 @@ class JitFunction(WrappedFunction, Generic[P]):
         else:
             _jit_caches.hit(entry)
         if not extra and current_trace() is eval_trace:
-            program = entry.program
-            if program is None:
-                program = entry.program = compiled(entry.jaxpr)
-            if type(program) is Tiered and program.program is not None:
-                program = entry.program = program.program  # its code, one call less
-            if not nums and not kwargs and type(program) is not Tiered \
-                    and debug_jit_outputs is None:
+            if entry.program is None:
+                entry.program = compiled(entry.jaxpr)
+            code = _code_of(entry)
+            if code is not None and not nums and not kwargs and debug_jit_outputs is None:
                 # pytrees of arrays: the next call of this structure unpacks it directly
-                call = generated_call(entry, args, program, key[-1], _jit_caches)
-                if call is not None:
-                    self._fast_table = table
-                    _jit_caches.remember(table, key, entry, call)
-            outs = program(*flat)
+                self._remember_call(table, key, entry, args, code, key[-1])
+            outs = (entry.program if code is None else code)(*flat)
             if debug_jit_outputs is not None:  # debug_nans / debug_infs is on
                 debug_jit_outputs(fun, args, kwargs, outs)
         else:
             outs = jit_p.bind(*extra, *flat, jaxpr=entry.jaxpr, name=name)
         return tree_unflatten(entry.out_tree, writable(outs))
+
+    def _remember_call(self, table: _Table, key: Any, entry: _JitEntry, args: tuple,
+                       code: Callable[..., list[Any]], zero_wins: bool
+                       ) -> Callable[[tuple], Any] | None:
+        """``entry``'s generated call for arguments like ``args``, made the one the next
+        cached call tries first; None where the arguments have a structure it does not take."""
+        call = generated_call(entry, args, code, zero_wins, _jit_caches)
+        if call is not None:
+            self._fast_table = table
+            _jit_caches.remember(table, key, entry, call)
+        return call
 
     def cache_size(self) -> int:
         """How many argument signatures have a traced program cached."""

@@ -19,10 +19,9 @@ from ftrans.tree_util.registry import sorted_dict_keys
 if TYPE_CHECKING:
     from ftrans.api_jit import _JitCaches, _JitEntry
 
-__all__ = ["ARRAY_SCALARS", "MISS", "PYTHON_TO_NUMPY", "generated_call"]
+__all__ = ["MISS", "PYTHON_TO_NUMPY", "generated_call"]
 
 MISS = object()  # a generated call's answer when it ran nothing (other types, other state)
-ARRAY_SCALARS = (np.float64, np.float32, np.int64, np.int32, np.bool_, np.complex128)
 PYTHON_TO_NUMPY = {float: np.float64, int: np.int64, bool: np.bool_, complex: np.complex128}
 # the globals every generated cached call shares (with the caches, given to each)
 _CALL_NAMESPACE: dict[str, Any] = {
@@ -36,7 +35,7 @@ _CALL_NAMESPACE: dict[str, Any] = {
 # what a generated cached call unpacks: containers of exactly these types (subclasses, such as
 # named tuples, and other registered nodes take the general path), and leaves of these
 _UNPACKED_CONTAINERS = (tuple, list, dict)
-_LEAF_TYPES = frozenset(NUMPY_SCALAR_AVALS) | {np.ndarray, *ARRAY_SCALARS, *PYTHON_TO_NUMPY}
+_LEAF_TYPES = frozenset(NUMPY_SCALAR_AVALS) | {np.ndarray, *PYTHON_TO_NUMPY}
 _MAX_UNPACKED_NODES = 2048  # beyond these, the general path (generated code stays small)
 _MAX_UNPACKED_DEPTH = 32
 

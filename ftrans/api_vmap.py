@@ -76,10 +76,10 @@ def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0, axis_size: 
     @functools.wraps(fun)
     def batched_fun(*args: Any, **kwargs: Any) -> Any:
         flat, in_tree = flatten_args(args, "vmap")
-        if in_tree is flat_tuple_tree(len(args)) and (in_axes is None or type(in_axes) is int):
-            axes = [in_axes] * len(flat)  # each argument one array: its axis, as the general path
-        elif in_tree is flat_tuple_tree(len(args)) and type(in_axes) is tuple \
-                and len(in_axes) == len(args) \
+        one_array_each = in_tree is flat_tuple_tree(len(args))
+        if one_array_each and (in_axes is None or type(in_axes) is int):
+            axes = [in_axes] * len(flat)  # each argument its axis, as the general path gives
+        elif one_array_each and type(in_axes) is tuple and len(in_axes) == len(args) \
                 and all(a is None or type(a) is int for a in in_axes):
             axes = list(in_axes)
         else:
