@@ -16,7 +16,7 @@ import itertools
 import threading
 import weakref
 from collections import OrderedDict
-from typing import Any, Callable, Generic, Iterator, ParamSpec, Sequence, overload
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, ParamSpec, Sequence, overload
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from ftrans.interpreters.staging import lift_tracer_consts
 from ftrans.ir import ClosedJaxpr
 from ftrans.pickling import WrappedFunction
 from ftrans.tree_util import PyTreeDef, tree_structure, tree_unflatten
-from ftrans.api_jit_call import MISS, PYTHON_TO_NUMPY, generated_call
+from ftrans.api_jit_call import PYTHON_TO_NUMPY, generated_call
 from ftrans.zero_cotangent import zero_cotangent_enabled
 from ftrans.config import config, jit_enabled
 from ftrans.compile import compile_jaxpr, compiled, generate, optimize
@@ -70,9 +70,10 @@ class _JitEntry:
         self.program: Callable[..., list[Any]] | None = None  # compiled at the first call
         self.last_used = 0
         self.single_output = out_tree.num_leaves == 1 and out_tree.num_nodes == 1
-        # leaf types -> the generated call of the compiled program for them (generated_call; None
-        # where the arguments have a structure it does not unpack)
-        self.calls: dict[tuple, Callable[[tuple], Any] | None] | None = None
+        # leaf types -> the maker of the generated call of the compiled program for them
+        # (generated_call; None where the arguments have a structure it does not unpack)
+        self.calls: dict[tuple, Callable[[Callable[..., Any]], Callable[..., Any]] | None] \
+            | None = None
 
     @property
     def jaxpr(self) -> ClosedJaxpr:
@@ -94,16 +95,29 @@ class _JitEntry:
 
 
 class _Table(dict):
-    """One function's entries (signature key -> entry), and ``memo``: the generated call of
-    the entry used last (``api_jit_call.generated_call``; its ``entry`` attribute names the
-    entry), tried first by a cached call before any key is built. Cleared (under the caches'
-    lock) whenever its entry leaves the table, so it never names an evicted program."""
+    """One function's entries (signature key -> entry); ``memo``, the maker of the generated
+    call remembered last (``api_jit_call.generated_call``; its ``entry`` attribute names the
+    entry); and ``users``, the jitted functions of this function, each of which may call a
+    generated call of one of the entries directly (``JitFunction``). Whenever an entry leaves
+    the table (under the caches' lock), the memo and the users' calls of it are dropped, so
+    they never name an evicted program."""
 
-    __slots__ = ("memo", "__weakref__")
+    __slots__ = ("memo", "users", "__weakref__")
 
     def __init__(self) -> None:
         super().__init__()
-        self.memo: Callable[[tuple], Any] | None = None
+        self.memo: Callable[..., Any] | None = None
+        self.users: weakref.WeakSet[JitFunction] = weakref.WeakSet()
+
+    def drop_calls(self, entry: _JitEntry | None = None) -> None:
+        """The memo and users' direct calls of ``entry`` (of every entry: None) are dropped:
+        those users' calls take the general path again."""
+        memo = self.memo
+        if memo is not None and (entry is None or memo.entry is entry):  # type: ignore[attr-defined]
+            self.memo = None
+        for user in list(self.users):
+            if entry is None or getattr(user._call, "entry", None) is entry:
+                user._call = user._general
 
 
 class _JitCaches:
@@ -152,9 +166,8 @@ class _JitCaches:
 
     def _removed(self, table: _Table, entry: _JitEntry | None) -> None:
         """``entry`` left the cache (the caller holds the lock): nothing remembers it."""
-        memo = table.memo
-        if memo is not None and memo.entry is entry:  # type: ignore[attr-defined]
-            table.memo = None
+        if entry is not None:
+            table.drop_calls(entry)
         if self.mru is entry:
             self.mru = None
 
@@ -167,13 +180,22 @@ class _JitCaches:
             pass
 
     def remember(self, table: _Table, key: Any, entry: _JitEntry,
-                 call: Callable[[tuple], Any]) -> None:
-        """Make ``call`` (``entry``'s) the one a cached call of ``table``'s function tries
-        first, if ``entry`` is still cached (checked under the lock, so that an eviction
+                 make: Callable[..., Any], user: JitFunction) -> None:
+        """Make the generated call ``make`` makes (``entry``'s) the one ``user`` calls
+        directly, if ``entry`` is still cached (checked under the lock, so that an eviction
         meanwhile is not undone)."""
         with self.lock:
             if table.get(key) is entry:
-                table.memo = call
+                table.memo = make
+                table.users.add(user)
+                user._call = make(user._general)
+
+    def drop_calls(self) -> None:
+        """Every jitted function takes the general path at its next call (debug_nans and
+        debug_infs turned on or off), keeping the traced programs."""
+        with self.lock:
+            for table in self.tables():
+                table.drop_calls()
 
     def _forget(self, table: _Table) -> None:
         """A jitted function died: its entries leave the global order."""
@@ -183,7 +205,7 @@ class _JitCaches:
                 if self.mru is entry:
                     self.mru = None
             table.clear()
-            table.memo = None
+            table.drop_calls()
 
     def for_function(self, fun: Callable) -> _Table:
         try:
@@ -214,7 +236,7 @@ class _JitCaches:
         with self.lock:
             for table in self.tables():
                 table.clear()
-                table.memo = None
+                table.drop_calls()
             self.lru.clear()
             self.mru = None
 
@@ -356,7 +378,17 @@ class JitFunction(WrappedFunction, Generic[P]):
     """What ``jit(fun)`` returns: ``fun`` compiled, with ``fun``'s name, docstring and
     signature. Calls look up the traced program for the argument signature (tracing on a
     miss); ``cache_size()`` and ``lower(*args)`` inspect it. Pickles as the global it is bound
-    to or as ``jit(fun, ...)`` again, never with its traced programs."""
+    to or as ``jit(fun, ...)`` again, never with its traced programs.
+
+    Calling it calls ``_call`` with no frame in between (``__call__`` is that slot, set below
+    the class): the generated call of the entry found last (``api_jit_call.generated_call``),
+    which hands any call it does not fit to ``_general``, or ``_general`` itself: a cached call
+    runs one Python function before the program."""
+
+    __slots__ = ("_call", "_general")
+
+    if TYPE_CHECKING:
+        def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any: ...
 
     def __init__(self, fun: Callable[P, Any], static_argnums: int | Sequence[int] = (),
                  static_argnames: str | Sequence[str] = ()):
@@ -368,26 +400,21 @@ class JitFunction(WrappedFunction, Generic[P]):
         self._name = fun_name(fun)
         self._nums, self._names = _static_arguments(fun, nums, names, self._name)
         # this function's cache table, found at the first call without static arguments (its
-        # memo is only valid for calls whose arguments are all dynamic)
+        # generated calls are only valid for calls whose arguments are all dynamic)
         self._fast_table: _Table | None = None
+        self._general: Callable[..., Any] = _general_path(weakref.ref(self))
+        self._call: Callable[..., Any] = self._general
 
     def rebuild(self) -> tuple[Any, tuple]:
         return JitFunction, (self._fun, *self._static_spec)
 
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
-        table = self._fast_table
-        if table is not None and not kwargs and debug_jit_outputs is None:
-            # the cached call: the generated call of the function's remembered entry, which
-            # runs it if the state it was found in still holds (jit on, no enclosing trace,
-            # the same zero-cotangent mode) and the arguments have the types it takes
-            call = table.memo
-            if call is not None:
-                out = call(args)
-                if out is not MISS:
-                    return out
+    def _call_general(self, args: tuple, kwargs: dict[str, Any]) -> Any:
+        """A call the generated call does not take (or made before there is one): find or
+        trace the entry, run it, and remember its generated call for the next call."""
         fun, nums, names, name = self._fun, self._nums, self._names, self._name
         if not jit_enabled.get():
             return fun(*args, **kwargs)
+        table = self._fast_table
         if not kwargs and not nums:
             # positional arrays only: the key without pytree flattening
             positional = _flat_positional(args)
@@ -402,10 +429,9 @@ class JitFunction(WrappedFunction, Generic[P]):
                         and debug_jit_outputs is None:
                     code = _code_of(entry)
                     if code is not None:
-                        call = self._remember_call(table, key, entry, args, code, zero_wins)
-                        assert call is not None  # flat arrays and scalars: always generated
-                        # built for these arguments' types, in the state checked: never MISS
-                        return call(args)
+                        _jit_caches.hit(entry)
+                        self._remember_call(table, key, entry, args, code, zero_wins)
+                        return tree_unflatten(entry.out_tree, writable(code(*flat)))
         static_pos = tuple(sorted({i % len(args) for i in nums if -len(args) <= i < len(args)}))
         static_values = tuple(args[i] for i in static_pos)
         static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in names))
@@ -469,15 +495,13 @@ class JitFunction(WrappedFunction, Generic[P]):
         return tree_unflatten(entry.out_tree, writable(outs))
 
     def _remember_call(self, table: _Table, key: Any, entry: _JitEntry, args: tuple,
-                       code: Callable[..., list[Any]], zero_wins: bool
-                       ) -> Callable[[tuple], Any] | None:
-        """``entry``'s generated call for arguments like ``args``, made the one the next
-        cached call tries first; None where the arguments have a structure it does not take."""
-        call = generated_call(entry, args, code, zero_wins, _jit_caches)
-        if call is not None:
+                       code: Callable[..., list[Any]], zero_wins: bool) -> None:
+        """Make ``entry``'s generated call for arguments like ``args`` the one the next call
+        runs, where it takes arguments of their structure."""
+        make = generated_call(entry, args, code, zero_wins, _jit_caches)
+        if make is not None:
             self._fast_table = table
-            _jit_caches.remember(table, key, entry, call)
-        return call
+            _jit_caches.remember(table, key, entry, make, self)
 
     def cache_size(self) -> int:
         """How many argument signatures have a traced program cached."""
@@ -513,6 +537,25 @@ def _snapshot_constants(closed: ClosedJaxpr) -> ClosedJaxpr:
         return closed
     return ClosedJaxpr(closed.jaxpr, [c.copy() if type(c) is np.ndarray else c
                                       for c in closed.consts])
+
+
+# A jitted function is called through its `_call` slot (a generated call, or the general path):
+# the class's `__call__` is the slot's descriptor, so calling the instance calls what the slot
+# holds with the caller's arguments, with no frame of jit's own in between.
+JitFunction.__call__ = JitFunction.__dict__["_call"]  # type: ignore[method-assign]
+
+
+def _general_path(ref: weakref.ReferenceType[JitFunction]) -> Callable[..., Any]:
+    """A jitted function's general path as a function of its arguments alone, holding the
+    jitted function weakly (held by it, a strong reference would make a cycle that only the
+    garbage collector frees, and the function's cache entries with it)."""
+    def general(*args: Any, **kwargs: Any) -> Any:
+        jitted = ref()
+        if jitted is None:
+            raise ReferenceError("this jitted function was deleted; keep a reference to the "
+                                 "function jit returned, not to its __call__")
+        return jitted._call_general(args, kwargs)
+    return general
 
 
 def _static_arguments(fun: Callable, nums: tuple, names: tuple, name: str

@@ -144,6 +144,7 @@ def _install_checking(_: Any = None) -> None:
     on = config.read("debug_nans") or config.read("debug_infs")
     core.eval_trace.__class__ = CheckingEvalTrace if on else EvalTrace
     api_jit.debug_jit_outputs = _check_jit_outputs if on else None
+    api_jit._jit_caches.drop_calls()  # generated calls do not check outputs: general path
     transpose.backward_hook = _transpose_checked if on else None
 
 

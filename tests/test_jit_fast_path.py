@@ -5,6 +5,7 @@ function; and must return what the general path returns, for every kind of argum
 
 from __future__ import annotations
 
+import functools
 import gc
 import weakref
 
@@ -373,3 +374,93 @@ def test_pytree_calls_with_static_arguments_or_keywords_never_use_the_memo():
     for s in (1.0, 2.0, 2.0):
         np.testing.assert_array_equal(g(p, scale=s), p[0] * s)
     np.testing.assert_array_equal(g(p), p[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# The direct call: a jitted function's call runs its generated call with no frame in between
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_warm_function_calls_its_entry_s_generated_call_directly(cache_size):
+    cache_size(100)
+    f, traces, _ = _counting()
+    _warm(f, 1.0)
+    assert f._call is not f._general and f._call.entry is _remembered(f)
+    ft.clear_caches()
+    assert f._call is f._general  # no stale program held until the next call
+    assert f(1.0) == 2.0 and len(traces) == 2
+
+
+def test_eviction_and_debug_switches_send_direct_calls_back_to_the_general_path(cache_size):
+    cache_size(1)
+    f, traces, _ = _counting()
+    _warm(f, 1.0)
+    ft.jit(lambda x: x - 1)(1.0)  # evicts f's entry
+    assert f._call is f._general
+    _warm(f, 1.0)
+    log = ft.jit(fnp.log)
+    with np.errstate(all="ignore"):
+        _warm(log, np.float64(-1.0))
+        with ft.debug_nans(True):
+            assert log._call is log._general and f._call is f._general
+            with pytest.raises(FloatingPointError):
+                log(np.float64(-1.0))
+            assert log._call is log._general  # not installed while outputs are checked
+        assert log._call is log._general
+        assert np.isnan(log(np.float64(-1.0))) and log._call is not log._general
+    _warm(f, 1.0)  # evicted by log's entry (a cache of one): traced again
+    assert f(1.0) == 2.0 and f._call is not f._general
+
+
+def test_two_jits_of_one_function_each_keep_their_direct_call():
+    def double(x):
+        return x * 2.0
+    f, g = ft.jit(double), ft.jit(double)
+    _warm(f, 1.0)
+    _warm(g, np.ones(2))
+    assert f._call is not f._general and g._call is not g._general
+    for _ in range(3):
+        assert f(1.0) == 2.0
+        np.testing.assert_array_equal(g(np.ones(2)), 2.0 * np.ones(2))
+    assert f.cache_size() == g.cache_size() == 2
+
+
+def test_a_jitted_function_is_freed_without_the_garbage_collector():
+    f = ft.jit(lambda x: x * 3.0)
+    _warm(f, 1.0)
+    held = weakref.ref(f)
+    gc.disable()
+    try:
+        del f  # no reference cycle through its call slot: freed by reference counting
+        assert held() is None
+    finally:
+        gc.enable()
+
+
+def test_methods_keywords_and_other_types_after_the_direct_call_is_installed():
+    class Scaled:
+        factor = 3.0
+
+        @functools.partial(ft.jit, static_argnums=0)
+        def apply(self, x, y=1.0):
+            return x * y * self.factor
+
+    s = Scaled()
+    for _ in range(3):
+        assert s.apply(2.0) == 6.0
+    assert s.apply(2.0, y=4.0) == 24.0 and s.apply(2.0, 5.0) == 30.0
+    f = ft.jit(lambda x: x + 1)
+    _warm(f, 1.0)
+    assert f(2) == 3 and f(np.int32(2)).dtype == np.int32 and f(1.0) == 2.0
+    with pytest.raises(TypeError, match="positional"):
+        f()
+
+
+def test_a_kept_call_slot_outliving_its_function_says_so():
+    f = ft.jit(lambda x: x * 3.0)
+    call = f.__call__
+    assert call(1.0) == 3.0
+    del f
+    gc.collect()
+    with pytest.raises(ReferenceError, match="deleted"):
+        call(1.0)
