@@ -26,6 +26,7 @@ import ftrans.numpy as fnp
 from ftrans import lax
 from ftrans.core import EscapedTracerError
 from ftrans.interpreters import linearize as linearize_module
+from ftrans.interpreters import transpose as transpose_module
 from ftrans.interpreters.jvp import JVPTracer
 from ftrans.interpreters.linearize import partial_rules
 from ftrans.interpreters.staging import StagingTracer, shared_literals
@@ -44,6 +45,7 @@ def general_paths(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         patch.setattr(ew, "INEXACT_SCALARS", frozenset())
         patch.setattr(ew, "CONCRETE_ARRAYS", frozenset())
         patch.setattr(fnp_elementwise, "_FLOAT64", None)
+        patch.setattr(transpose_module, "scalar_product", None)
         yield
 
 
@@ -407,3 +409,63 @@ def test_debug_nans_names_the_forward_primitive_as_the_general_path_does(f):
         with pytest.raises(FloatingPointError, match="primitive '(sin|cos)' produced a NaN"):
             ft.grad(f)(np.float64(np.inf))
     assert ft.grad(fnp.sin)(np.float64(0.5)) == np.cos(0.5)  # the plain path again
+
+
+# ---------------------------------------------------------------------------------------------
+# The backward pass's inline scalar product
+# ---------------------------------------------------------------------------------------------
+
+
+def _counting_products(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Calls of the products mul's transpose rule makes."""
+    calls: list[int] = []
+    product_to = ew._product_to
+
+    def counted(*args: Any) -> Any:
+        calls.append(1)
+        return product_to(*args)
+    monkeypatch.setattr(ew, "_product_to", counted)
+    return calls
+
+
+def test_scalar_products_are_transposed_inline_with_the_rules_bits(monkeypatch):
+    calls = _counting_products(monkeypatch)
+    for x in (np.float64(0.7), np.float32(0.7), np.complex128(0.3 + 0.2j)):
+        fast = ft.vjp(chain, x)[1](type(x)(1))
+        assert not calls  # every mul of the chain transposed inline
+        with monkeypatch.context() as patch:
+            patch.setattr(transpose_module, "scalar_product", None)
+            general = ft.vjp(chain, x)[1](type(x)(1))
+        assert calls
+        calls.clear()
+        same_tree_bits(fast, general)
+
+
+def test_a_replaced_mul_transpose_or_impl_is_honoured(monkeypatch):
+    def doubled(ct: Any, x: Any, y: Any) -> list[Any]:
+        return [ct * y * 2.0, None] if type(x) is UndefPrimal else [None, x * ct * 2.0]
+    x = np.float64(0.5)
+    expected = ft.grad(lambda x: x * 3.0)(x)
+    with monkeypatch.context() as patch:
+        patch.setitem(transpose_rules, lax.mul_p, doubled)
+        assert ft.grad(lambda x: x * 3.0)(x) == 2 * expected
+    with monkeypatch.context() as patch:
+        patch.setattr(lax.mul_p, "eager_impl", lambda a, b: np.multiply(a, b) * 0.5)
+        assert ft.grad(lambda x: x * 3.0)(x) == 0.5 * expected
+
+
+def test_products_of_arrays_or_of_a_linear_second_operand_take_the_rule(monkeypatch):
+    calls = _counting_products(monkeypatch)
+    cases: list[tuple[Callable, Any]] = [
+        (ft.grad(lambda x: (x * 3.0).sum()), np.ones(3)),
+        (ft.grad(lambda x: (x * np.ones(3)).sum()), np.float64(2.0)),
+        (lambda x: ft.linear_transpose(lambda t: lax.mul(np.float64(3.0), t), x)(x)[0],
+         np.float64(1.0)),
+    ]
+    for run, x in cases:
+        fast = run(x)
+        assert calls
+        calls.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(transpose_module, "scalar_product", None)
+            same_bits(fast, run(x))

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ftrans.core import FtransError, MissingRuleError, Primitive, ShapedArray, get_aval
+import numpy as np
+
+from ftrans.core import (
+    EvalTrace, FtransError, MissingRuleError, Primitive, ShapedArray, current_trace_var,
+    get_aval,
+)
 from ftrans.interpreters.jvp import Zero, add_any_p, instantiate_zeros
 from ftrans.interpreters.staging import trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, Literal, Var
@@ -31,6 +36,13 @@ transpose_rules: dict[Primitive, Callable[..., Sequence[Any]]] = {}
 
 # Set by ftrans.debugging while debug_nans / debug_infs is on; None otherwise.
 backward_hook: Callable[..., Sequence[Any]] | None = None
+
+# (mul, its transpose rule, its eager implementation), registered by ftrans.lax: where a pass
+# finds them all still in place and the plain eval trace current, an equation ``mul`` of one
+# linear operand whose cotangent and other operand are NumPy scalars of one inexact type is
+# transposed inline, to the product the rule computes there (eager grad's commonest equation)
+scalar_product: tuple[Primitive, Callable[..., Sequence[Any]], Callable[..., Any]] | None = None
+_INEXACT_SCALARS = frozenset({np.float64, np.float32, np.float16, np.complex128, np.complex64})
 
 
 class NonLinearError(FtransError, TypeError):
@@ -119,6 +131,13 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             ct_env[v] = add_cotangents(ct_env.pop(v, Zero(v.aval)), ct)
 
     hook = backward_hook
+    product = scalar_product
+    if product is not None and (
+            hook is not None or transpose_rules.get(product[0]) is not product[1]
+            or product[0].eager_impl is not product[2]
+            or type(current_trace_var.get()) is not EvalTrace):
+        product = None
+    product_p = None if product is None else product[0]
     # one UndefPrimal per type (they carry only the type), found by the type's id: the types
     # outlive the pass (the program's variables hold them), and ids hash without a call
     undefined: dict[int, UndefPrimal] = {}
@@ -160,6 +179,12 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
                     b = undefined[id(y.aval)] = UndefPrimal(y.aval)
             else:
                 b = y.val if type(y) is Literal else primal_env[y]
+                if prim is product_p and x_linear is not None and type(b) is type(ct) \
+                        and type(ct) in _INEXACT_SCALARS:
+                    ct_x = ct * b  # what the rule's product runs on the eval trace
+                    old = ct_env.get(x_linear)
+                    ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
+                    continue
             rule = transpose_rules.get(prim)
             if rule is None:
                 raise MissingRuleError(prim, "transpose")

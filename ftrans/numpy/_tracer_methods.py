@@ -9,6 +9,7 @@ NumPy itself dispatches to the same functions: ufuncs (``numpy.sin(tracer)``,
 
 from __future__ import annotations
 
+import types
 from typing import Any, Callable
 
 import numpy as np
@@ -94,6 +95,14 @@ _METHODS = ("sum", "mean", "max", "min", "prod", "var", "std", "argmax", "argmin
             "sort")
 
 
+def _method(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``fn`` as the method ``self.op(other) = fn(self, other)``: a plain function is one
+    already (binding passes ``self`` as its first argument, with no frame in between)."""
+    if type(fn) is types.FunctionType:
+        return fn
+    return lambda self, other: fn(self, other)
+
+
 def install() -> None:
     """Install the operators and methods on :class:`Tracer`."""
 
@@ -104,12 +113,12 @@ def install() -> None:
     }
     for name, fn_name in binary.items():
         fn = getattr(fnp, fn_name)
-        setattr(Tracer, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+        setattr(Tracer, f"__{name}__", _method(fn))
         setattr(Tracer, f"__r{name}__", _swap(fn))
     comparisons = {"eq": fnp.equal, "ne": fnp.not_equal, "lt": fnp.less, "le": fnp.less_equal,
                    "gt": fnp.greater, "ge": fnp.greater_equal}
     for name, fn in comparisons.items():
-        setattr(Tracer, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+        setattr(Tracer, f"__{name}__", _method(fn))
     # assigned through setattr: the names are declared for type checkers in core.Tracer
     installed = {
         "__neg__": lambda self: fnp.negative(self),
