@@ -26,6 +26,7 @@ import ftrans.numpy as fnp
 from ftrans import lax
 from ftrans.core import EscapedTracerError
 from ftrans.interpreters import linearize as linearize_module
+from ftrans.interpreters import staging as staging_module
 from ftrans.interpreters import transpose as transpose_module
 from ftrans.interpreters.jvp import JVPTracer
 from ftrans.interpreters.linearize import partial_rules
@@ -38,14 +39,15 @@ from ftrans.numpy import _elementwise as fnp_elementwise
 
 @contextlib.contextmanager
 def general_paths(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The short paths switched off: every operand looks non-concrete to them, and Python
-    floats are converted afresh at each use."""
+    """The short paths switched off: every operand looks non-concrete to them, Python floats
+    are converted afresh at each use, and products are typed and transposed by their rules."""
     with monkeypatch.context() as patch:
         patch.setattr(linearize_module, "_CONCRETE", frozenset())
         patch.setattr(ew, "INEXACT_SCALARS", frozenset())
         patch.setattr(ew, "CONCRETE_ARRAYS", frozenset())
         patch.setattr(fnp_elementwise, "_FLOAT64", None)
         patch.setattr(transpose_module, "scalar_product", None)
+        patch.setattr(staging_module, "same_type_product", None)
         yield
 
 
@@ -469,3 +471,37 @@ def test_products_of_arrays_or_of_a_linear_second_operand_take_the_rule(monkeypa
         with monkeypatch.context() as patch:
             patch.setattr(transpose_module, "scalar_product", None)
             same_bits(fast, run(x))
+
+
+def test_staged_scalar_products_are_recorded_inline_as_the_rule_records_them(monkeypatch):
+    calls = _counting_products(monkeypatch)
+    for x in (np.float64(0.7), np.float32(0.7)):
+        fast = ft.make_jaxpr(ft.grad(lambda x: chain(x, 20)))(x)
+        # every mul of the backward pass recorded inline but the first: its cotangent is the
+        # seed, a constant
+        assert len(calls) == 1
+        calls.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(transpose_module, "scalar_product", None)
+            general = ft.make_jaxpr(ft.grad(lambda x: chain(x, 20)))(x)
+        assert len(calls) == 40
+        calls.clear()
+        assert str(fast) == str(general)
+        same_bits(ft.jit(ft.grad(chain))(x), ft.grad(chain)(x))
+        calls.clear()
+
+
+def test_staged_products_that_broadcast_or_of_outer_tracers_take_the_rule(monkeypatch):
+    calls = _counting_products(monkeypatch)
+
+    def f(x, w):
+        return fnp.sum(fnp.sin(x * w))
+    x, w = np.float64(0.3), np.linspace(0.5, 1.5, 3)
+    fast = ft.make_jaxpr(ft.grad(f))(x, w)
+    assert calls  # x * w broadcasts: the cotangent of x is summed
+    with monkeypatch.context() as patch:
+        patch.setattr(transpose_module, "scalar_product", None)
+        assert str(ft.make_jaxpr(ft.grad(f))(x, w)) == str(fast)
+    nested = ft.jit(ft.grad(lambda x: ft.grad(lambda y: chain(x * y, 5))(x)))
+    same_bits(nested(np.float64(0.4)), ft.grad(lambda x: ft.grad(lambda y: chain(x * y, 5))(x))(
+        np.float64(0.4)))

@@ -291,10 +291,16 @@ def run_plan(closed: ClosedJaxpr | Compact, args: Sequence[Any]) -> list[Any]:
     for eqn, dead in zip(eqns, dying):
         prim = eqn.primitive
         params = eqn.params
+        inputs = eqn.inputs
         if params:
-            out = prim.eager_impl(*map(value, eqn.inputs), **params)
+            out = prim.eager_impl(*map(value, inputs), **params)
+        elif len(inputs) == 2:  # the commonest equations, without an argument iterator
+            x, y = inputs
+            out = prim.eager_impl(env[x], env[y])
+        elif len(inputs) == 1:
+            out = prim.eager_impl(env[inputs[0]])
         else:
-            out = prim.eager_impl(*map(value, eqn.inputs))
+            out = prim.eager_impl(*map(value, inputs))
         if prim.multiple_results:
             env.update(zip(eqn.outvars, out))
         else:

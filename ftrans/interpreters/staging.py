@@ -35,6 +35,10 @@ _PYTHON_SCALARS = (bool, int, float, complex)
 # the params of every recorded equation that has none (nothing mutates an equation's params)
 NO_PARAMS: dict[str, Any] = {}
 
+# A binary primitive whose abstract_eval(a, a) is a for every type a (``mul``, registered by
+# ftrans.lax): record_binary of two operands of one type knows the result's type without a call
+same_type_product: Primitive | None = None
+
 # id(constant) -> one Literal for all its uses, for constants registered by share_literal (the
 # NumPy scalars ftrans.numpy makes from Python numbers, one object per value): a long program
 # then holds one Literal per constant, not one per use. Each Literal keeps its constant alive,
@@ -159,7 +163,11 @@ class StagingTrace(Trace):
             y_atom = y.program_var
         else:
             y_atom = self._input(y)
-        outvar = Var(prim.abstract_eval(x.aval, y_atom.aval))
+        x_aval = x.aval
+        if x_aval is y_atom.aval and prim is same_type_product:
+            outvar = Var(x_aval)
+        else:
+            outvar = Var(prim.abstract_eval(x_aval, y_atom.aval))
         self.eqns.append(JaxprEqn(prim, [x, y_atom], NO_PARAMS, [outvar]))
         return outvar
 

@@ -14,11 +14,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ftrans.core import (
-    EvalTrace, FtransError, MissingRuleError, Primitive, ShapedArray, current_trace_var,
-    get_aval,
+    NUMPY_SCALAR_AVALS, EvalTrace, FtransError, MissingRuleError, Primitive, ShapedArray,
+    current_trace_var, get_aval,
 )
 from ftrans.interpreters.jvp import Zero, add_any_p, instantiate_zeros
-from ftrans.interpreters.staging import trace_flat
+from ftrans.interpreters.staging import NO_PARAMS, StagingTrace, StagingTracer, trace_flat
 from ftrans.ir import ClosedJaxpr, Jaxpr, Literal, Var
 
 __all__ = [
@@ -38,9 +38,12 @@ transpose_rules: dict[Primitive, Callable[..., Sequence[Any]]] = {}
 backward_hook: Callable[..., Sequence[Any]] | None = None
 
 # (mul, its transpose rule, its eager implementation), registered by ftrans.lax: where a pass
-# finds them all still in place and the plain eval trace current, an equation ``mul`` of one
-# linear operand whose cotangent and other operand are NumPy scalars of one inexact type is
-# transposed inline, to the product the rule computes there (eager grad's commonest equation)
+# finds the rule still in place, an equation ``mul`` of a linear first operand is transposed
+# inline to the product the rule makes: with the plain eval trace current (and the eager
+# implementation in place) where the cotangent and the other operand are NumPy scalars of one
+# inexact type, computed (eager grad's commonest equation); with a staging trace current
+# where the cotangent is its tracer and the product needs no unbroadcasting, recorded (jit of
+# grad's)
 scalar_product: tuple[Primitive, Callable[..., Sequence[Any]], Callable[..., Any]] | None = None
 _INEXACT_SCALARS = frozenset({np.float64, np.float32, np.float16, np.complex128, np.complex64})
 
@@ -131,13 +134,15 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             ct_env[v] = add_cotangents(ct_env.pop(v, Zero(v.aval)), ct)
 
     hook = backward_hook
+    product_p = staged_p = staging = None
     product = scalar_product
-    if product is not None and (
-            hook is not None or transpose_rules.get(product[0]) is not product[1]
-            or product[0].eager_impl is not product[2]
-            or type(current_trace_var.get()) is not EvalTrace):
-        product = None
-    product_p = None if product is None else product[0]
+    if product is not None and hook is None and transpose_rules.get(product[0]) is product[1]:
+        current = current_trace_var.get()
+        if type(current) is EvalTrace:
+            if product[0].eager_impl is product[2]:
+                product_p = product[0]
+        elif type(current) is StagingTrace:
+            staged_p, staging = product[0], current
     # one UndefPrimal per type (they carry only the type), found by the type's id: the types
     # outlive the pass (the program's variables hold them), and ids hash without a call
     undefined: dict[int, UndefPrimal] = {}
@@ -182,6 +187,15 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
                 if prim is product_p and x_linear is not None and type(b) is type(ct) \
                         and type(ct) in _INEXACT_SCALARS:
                     ct_x = ct * b  # what the rule's product runs on the eval trace
+                    old = ct_env.get(x_linear)
+                    ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
+                    continue
+                if prim is staged_p and x_linear is not None and type(ct) is StagingTracer \
+                        and ct._trace is staging and x_linear.aval is ct.aval and (
+                            b.aval if type(b) is StagingTracer and b._trace is staging
+                            else NUMPY_SCALAR_AVALS.get(type(b))) is ct.aval:
+                    # what binding the rule's product records there (no unbroadcasting)
+                    ct_x = staging.record(staged_p, (ct, b), NO_PARAMS)  # type: ignore[union-attr]
                     old = ct_env.get(x_linear)
                     ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
                     continue

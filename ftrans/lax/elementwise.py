@@ -39,7 +39,7 @@ from ftrans.interpreters.linearize import (
 from ftrans.interpreters.transpose import (
     NonLinearError, UndefPrimal, is_undefined, transpose_rules,
 )
-from ftrans.interpreters import transpose
+from ftrans.interpreters import staging, transpose
 from ftrans.ir import JaxprEqn, Var
 from ftrans.lax.elementwise_base import (  # noqa: F401  (coerce_scalars: ftrans.lax.elementwise.X)
     ANY, CONCRETE_ARRAYS, FLOAT, INEXACT_SCALARS, NUMERIC, REAL, REAL_FLOAT, bind_binary,
@@ -251,6 +251,7 @@ def _mul_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[mul_p] = _mul_transpose
 transpose.scalar_product = (mul_p, _mul_transpose, mul_p.eager_impl)
+staging.same_type_product = mul_p
 defbroadcasting(mul_p)
 forwarding_rules[mul_p] = forward_identity_element(1, either_side=True)
 commutative.add(mul_p)
