@@ -46,6 +46,7 @@ def general_paths(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         patch.setattr(ew, "INEXACT_SCALARS", frozenset())
         patch.setattr(ew, "CONCRETE_ARRAYS", frozenset())
         patch.setattr(fnp_elementwise, "_FLOAT64", None)
+        patch.setattr(fnp_elementwise, "_TO_FLOAT64_CONSTANT", object())
         patch.setattr(transpose_module, "scalar_product", None)
         patch.setattr(staging_module, "same_type_product", None)
         yield

@@ -128,7 +128,12 @@ class LinearizeTrace(JVPTrace):
                     partial = rule.first.eager_impl(p)
                     for then in rule.rest:
                         partial = then.eager_impl(partial)
-                    return self._held_product(entry.product, ans, t, partial)
+                    # _held_product, inline
+                    term = self.parent.record_binary(entry.product, t, partial)  # pyright: ignore[reportAttributeAccessIssue]
+                    out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
+                    if term.aval is out_aval:
+                        return JVPTracer(self, ans, term, out_aval)
+                    return self._tangent_of(ans, term)
                 return self._unary(prim, entry, x, params)
             return self.parent.process_primitive(prim, args, params)
         if len(args) == 2:
@@ -146,7 +151,12 @@ class LinearizeTrace(JVPTrace):
                     # an eager product by a constant, inline: the other operand is the partial
                     ans = (prim.eager_impl(*primals, **params) if params
                            else prim.eager_impl(*primals))
-                    return self._held_product(entry.product, ans, t, primals[rule])
+                    # _held_product, inline
+                    term = self.parent.record_binary(entry.product, t, primals[rule])  # pyright: ignore[reportAttributeAccessIssue]
+                    out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
+                    if term.aval is out_aval:
+                        return JVPTracer(self, ans, term, out_aval)
+                    return self._tangent_of(ans, term)
                 return self._one_tangent(prim, entry, primals, i, t, params)
         primals = []
         tangents = []

@@ -88,6 +88,19 @@ def _cast(x: Any, dtype: np.dtype) -> Any:
     return cast(x, dtype)
 
 
+# A binary function's operand that is a Python float converted to float64: `_cast` finds most in
+# `_float64_constants` (0.0 and NaN, never kept there, are converted by `_cast` itself)
+_TO_FLOAT64_CONSTANT = "float64 constant"
+
+
+def _cast_kind(x: Any, dtype: np.dtype) -> bool | str:
+    """How a binary function converts an operand like ``x`` to ``dtype``: not at all (False),
+    as a float64 constant (``_TO_FLOAT64_CONSTANT``) or by ``_cast`` (True)."""
+    if not _needs_cast(x, dtype):
+        return False
+    return _TO_FLOAT64_CONSTANT if type(x) is float and dtype is _FLOAT64 else True
+
+
 def _unary(ufunc: np.ufunc, lax_fn: Callable[[Any], Any], name: str | None = None) -> Callable:
     resolved: dict[Any, tuple[np.dtype, bool]] = {}  # operand key -> (dtype, needs a cast)
 
@@ -135,11 +148,20 @@ def _binary(ufunc: np.ufunc, lax_fn: Callable[[Any, Any], Any],
         found = resolved.get(key)
         if found is None:
             dx, dy = resolve(ufunc, x, y)[:2]
-            found = resolved[key] = (dx, dy, _needs_cast(x, dx), _needs_cast(y, dy))
-        if found[2]:
-            x = _cast(x, found[0])
-        if found[3]:
-            y = _cast(y, found[1])
+            found = resolved[key] = (dx, dy, _cast_kind(x, dx), _cast_kind(y, dy))
+        cast_x, cast_y = found[2], found[3]
+        if cast_x:
+            if cast_x is _TO_FLOAT64_CONSTANT:  # _cast's commonest case, without its call
+                c = _float64_constants.get(x)
+                x = _cast(x, found[0]) if c is None else c
+            else:
+                x = _cast(x, found[0])
+        if cast_y:
+            if cast_y is _TO_FLOAT64_CONSTANT:
+                c = _float64_constants.get(y)
+                y = _cast(y, found[1]) if c is None else c
+            else:
+                y = _cast(y, found[1])
         return lax_fn(x, y)
     return _export(fn, name or ufunc.__name__, ufunc)
 
