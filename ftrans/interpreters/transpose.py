@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-import numpy as np
-
 from ftrans.core import (
     NUMPY_SCALAR_AVALS, EvalTrace, FtransError, MissingRuleError, Primitive, ShapedArray,
     current_trace_var, get_aval,
@@ -37,15 +35,15 @@ transpose_rules: dict[Primitive, Callable[..., Sequence[Any]]] = {}
 # Set by ftrans.debugging while debug_nans / debug_infs is on; None otherwise.
 backward_hook: Callable[..., Sequence[Any]] | None = None
 
-# (mul, its transpose rule, its eager implementation), registered by ftrans.lax: where a pass
-# finds the rule still in place, an equation ``mul`` of a linear first operand is transposed
-# inline to the product the rule makes: with the plain eval trace current (and the eager
-# implementation in place) where the cotangent and the other operand are NumPy scalars of one
-# inexact type, computed (eager grad's commonest equation); with a staging trace current
-# where the cotangent is its tracer and the product needs no unbroadcasting, recorded (jit of
-# grad's)
-scalar_product: tuple[Primitive, Callable[..., Sequence[Any]], Callable[..., Any]] | None = None
-_INEXACT_SCALARS = frozenset({np.float64, np.float32, np.float16, np.complex128, np.complex64})
+# (mul, its transpose rule, its eager implementation, the NumPy scalar types on which that is
+# the operator `*`), registered by ftrans.lax: where a pass finds the rule still in place, an
+# equation ``mul`` of a linear first operand is transposed inline to the product the rule
+# makes: with the plain eval trace current (and the eager implementation in place) where the
+# cotangent and the other operand are scalars of one of those types, computed (eager grad's
+# commonest equation); with a staging trace current where the cotangent is its tracer and the
+# product needs no unbroadcasting, recorded (jit of grad's)
+scalar_product: tuple[Primitive, Callable[..., Sequence[Any]], Callable[..., Any],
+                      frozenset[type]] | None = None
 
 
 class NonLinearError(FtransError, TypeError):
@@ -135,12 +133,13 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
 
     hook = backward_hook
     product_p = staged_p = staging = None
+    scalar_types: frozenset[type] = frozenset()
     product = scalar_product
     if product is not None and hook is None and transpose_rules.get(product[0]) is product[1]:
         current = current_trace_var.get()
         if type(current) is EvalTrace:
             if product[0].eager_impl is product[2]:
-                product_p = product[0]
+                product_p, scalar_types = product[0], product[3]
         elif type(current) is StagingTrace:
             staged_p, staging = product[0], current
     # one UndefPrimal per type (they carry only the type), found by the type's id: the types
@@ -185,7 +184,7 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             else:
                 b = y.val if type(y) is Literal else primal_env[y]
                 if prim is product_p and x_linear is not None and type(b) is type(ct) \
-                        and type(ct) in _INEXACT_SCALARS:
+                        and type(ct) in scalar_types:
                     ct_x = ct * b  # what the rule's product runs on the eval trace
                     old = ct_env.get(x_linear)
                     ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)

@@ -250,7 +250,7 @@ def _mul_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 
 transpose_rules[mul_p] = _mul_transpose
-transpose.scalar_product = (mul_p, _mul_transpose, mul_p.eager_impl)
+transpose.scalar_product = (mul_p, _mul_transpose, mul_p.eager_impl, INEXACT_SCALARS)
 staging.same_type_product = mul_p
 defbroadcasting(mul_p)
 forwarding_rules[mul_p] = forward_identity_element(1, either_side=True)

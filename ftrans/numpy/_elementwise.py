@@ -63,7 +63,7 @@ _FLOAT64 = np.dtype(np.float64)
 # Python float -> its float64, one object per value (``x * 0.5`` in a loop makes one constant,
 # and programs share one Literal for it). Keyed by value, so only values that equal no other
 # are kept: not 0.0 (equal to -0.0) and not NaN (equal to nothing, itself included).
-_float64_constants: dict[float, np.float64] = {}
+_float64_constants: dict[Any, np.float64] = {}  # keys: Python floats
 _MAX_FLOAT64_CONSTANTS = 1024
 
 
@@ -124,9 +124,9 @@ def _unary(ufunc: np.ufunc, lax_fn: Callable[[Any], Any], name: str | None = Non
 
 def _binary(ufunc: np.ufunc, lax_fn: Callable[[Any, Any], Any],
             name: str | None = None) -> Callable:
-    # (key of x, key of y) -> (dtype of x, dtype of y, x needs a cast, y needs a cast): the
+    # (key of x, key of y) -> (dtype of x, dtype of y, how x is cast, how y is cast: _cast_kind):
     # promotion is decided once per combination of operand dtypes
-    resolved: dict[tuple[Any, Any], tuple[np.dtype, np.dtype, bool, bool]] = {}
+    resolved: dict[tuple[Any, Any], tuple[np.dtype, np.dtype, bool | str, bool | str]] = {}
 
     def fn(x: Any, y: Any, /) -> Any:
         # keys without calls for the commonest operands: scalars (by type) and tracers
