@@ -21,7 +21,7 @@ from ftrans.interpreters.linearize import LinearizeTrace
 from ftrans.interpreters.partial_eval import PartialEvalTrace
 from ftrans.interpreters.staging import StagingTrace
 from ftrans.interpreters.transpose import UndefPrimal, backward_pass
-from ftrans.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
+from ftrans.ir import ClosedJaxpr, eval_jaxpr
 from ftrans.tree_util import (
     Partial,
     PyTreeDef,
@@ -31,7 +31,7 @@ from ftrans.tree_util import (
     tree_unflatten,
 )
 from ftrans.api_util import (
-    as_leaf, check_callable, check_outputs, checked_cotangents, drained, flatten_args, fun_name,
+    as_leaf, check_callable, check_outputs, checked_cotangents, flatten_args, fun_name,
     normalize_argnums,
 )
 from ftrans.api_vmap import check_chunk_size, vmap, vmap_basis  # noqa: F401  (ftrans.api.vmap)
@@ -274,8 +274,7 @@ def _transpose_linear(lin: _Linearized, cts: list[Any], consts: Sequence[Any] | 
     cts = [ct for ct, z in zip(cts, lin.out_is_zero) if not z]
     args = [UndefPrimal(a) for a in lin.in_avals]
     closed, j = lin.jaxpr, lin.jaxpr.jaxpr
-    if consume:
-        j = Jaxpr(j.constvars, j.invars, drained(j.eqns), j.outvars)  # type: ignore[arg-type]
+    if consume:  # the pass empties the program's equation list and takes its constants
         consts, closed.consts = closed.consts, []  # type: ignore[assignment]
     return backward_pass(j, closed.consts if consts is None else consts, args, cts, consume)
 

@@ -5,7 +5,7 @@ transformation. See docs/internals.md, "The API layer".
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -16,17 +16,9 @@ from ftrans.core import (
 from ftrans.tree_util import PyTreeDef, tree_flatten, tree_structure
 
 __all__ = [
-    "as_leaf", "check_callable", "check_cotangent", "check_outputs", "drained", "flatten_args",
+    "as_leaf", "check_callable", "check_cotangent", "check_outputs", "flatten_args",
     "fun_name", "normalize_argnums", "writable",
 ]
-
-
-def drained(items: list[Any]) -> Iterator[Any]:
-    """The items of ``items`` in order, each dropped from the list as it is handed out (a
-    long program's equations freed as a pass consumes them)."""
-    items.reverse()
-    while items:
-        yield items.pop()
 
 
 def fun_name(fun: Callable) -> str:

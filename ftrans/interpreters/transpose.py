@@ -86,7 +86,8 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
     With ``consume``, ``consts`` is a list handed over to the pass (the caller keeps no other
     reference to the program's constants): it is emptied, and each array constant or forward
     value is dropped after the last transpose rule that reads it, so residuals die as the
-    backward pass goes (eager ``grad``, whose residuals serve one pass).
+    backward pass goes (eager ``grad``, whose residuals serve one pass); the program's
+    equation list is emptied once read, so that each equation is freed once transposed.
     """
     primal_env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts))
     if consume:
@@ -125,6 +126,8 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
                 primal_env.update(zip(eqn.outvars, out))
             else:
                 primal_env[eqn.outvars[0]] = out
+    if consume:
+        jaxpr.eqns.clear()  # the pass holds the equations it transposes, and drops each
 
     ct_env: dict[Var, Any] = {}
     for v, ct in zip(jaxpr.outvars, cts_out):
@@ -171,33 +174,33 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             # the operand itself when it is a linear input, else None
             x_linear = x if type(x) is Var and x in linear_vars else None
             y_linear = y if type(y) is Var and y in linear_vars else None
+            if y_linear is None:
+                b = y.val if type(y) is Literal else primal_env[y]
+                if x_linear is not None:
+                    if prim is product_p and type(b) is type(ct) and type(ct) in scalar_types:
+                        ct_x = ct * b  # what the rule's product runs on the eval trace
+                        old = ct_env.get(x_linear)
+                        ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
+                        continue
+                    if prim is staged_p and type(ct) is StagingTracer and ct._trace is staging \
+                            and x_linear.aval is ct.aval and (
+                                b.aval if type(b) is StagingTracer and b._trace is staging
+                                else NUMPY_SCALAR_AVALS.get(type(b))) is ct.aval:
+                        # what binding the rule's product records there (no unbroadcasting)
+                        ct_x = staging.record(staged_p, (ct, b), NO_PARAMS)  # type: ignore[union-attr]
+                        old = ct_env.get(x_linear)
+                        ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
+                        continue
+            else:
+                b = undefined.get(id(y.aval))
+                if b is None:
+                    b = undefined[id(y.aval)] = UndefPrimal(y.aval)
             if x_linear is not None:
                 a = undefined.get(id(x.aval))
                 if a is None:
                     a = undefined[id(x.aval)] = UndefPrimal(x.aval)
             else:
                 a = x.val if type(x) is Literal else primal_env[x]
-            if y_linear is not None:
-                b = undefined.get(id(y.aval))
-                if b is None:
-                    b = undefined[id(y.aval)] = UndefPrimal(y.aval)
-            else:
-                b = y.val if type(y) is Literal else primal_env[y]
-                if prim is product_p and x_linear is not None and type(b) is type(ct) \
-                        and type(ct) in scalar_types:
-                    ct_x = ct * b  # what the rule's product runs on the eval trace
-                    old = ct_env.get(x_linear)
-                    ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
-                    continue
-                if prim is staged_p and x_linear is not None and type(ct) is StagingTracer \
-                        and ct._trace is staging and x_linear.aval is ct.aval and (
-                            b.aval if type(b) is StagingTracer and b._trace is staging
-                            else NUMPY_SCALAR_AVALS.get(type(b))) is ct.aval:
-                    # what binding the rule's product records there (no unbroadcasting)
-                    ct_x = staging.record(staged_p, (ct, b), NO_PARAMS)  # type: ignore[union-attr]
-                    old = ct_env.get(x_linear)
-                    ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
-                    continue
             rule = transpose_rules.get(prim)
             if rule is None:
                 raise MissingRuleError(prim, "transpose")
