@@ -165,3 +165,42 @@ def test_threads_making_the_first_calls_of_fresh_jitted_functions():
     for (_, r, _), value in results.items():
         np.testing.assert_allclose(value, expected[r], rtol=1e-12)
     assert len(results) == THREADS * rounds * 3
+
+
+def test_direct_calls_while_another_thread_clears_and_evicts():
+    """Threads calling one jitted function with alternating signatures (each call installs
+    its entry's generated call in the function's slot) while another clears the caches and
+    evicts: every call gives the serial result, and no slot runs a dropped entry's program
+    afterwards."""
+    f = ft.jit(lambda v: v * 2.0 + 1.0)
+    inputs = [np.float64(0.5), np.arange(3.0), np.ones((2, 2)), 1.5]
+    expected = [np.asarray(v) * 2.0 + 1.0 for v in inputs]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def call(i: int) -> None:
+        try:
+            for k in range(300):
+                j = (i + k) % len(inputs)
+                np.testing.assert_array_equal(f(inputs[j]), expected[j])
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    def churn() -> None:
+        while not stop.is_set():
+            ft.clear_caches()
+            ft.jit(lambda v: v - 1.0)(np.float64(1.0))  # another function's entry
+
+    callers = [threading.Thread(target=call, args=(i,)) for i in range(4)]
+    churner = threading.Thread(target=churn)
+    churner.start()
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    stop.set()
+    churner.join()
+    assert not errors, errors
+    ft.clear_caches()
+    assert f._call is f._general
+    assert f(2.0) == 5.0
