@@ -95,26 +95,21 @@ class _JitEntry:
 
 
 class _Table(dict):
-    """One function's entries (signature key -> entry); ``memo``, the maker of the generated
-    call remembered last (``api_jit_call.generated_call``; its ``entry`` attribute names the
-    entry); and ``users``, the jitted functions of this function, each of which may call a
-    generated call of one of the entries directly (``JitFunction``). Whenever an entry leaves
-    the table (under the caches' lock), the memo and the users' calls of it are dropped, so
-    they never name an evicted program."""
+    """One function's entries (signature key -> entry) and ``users``, the jitted functions of
+    this function, each of which may call a generated call of one of the entries directly
+    (``JitFunction``; the call's ``entry`` names its entry). Whenever an entry leaves the
+    table (under the caches' lock), the users' calls of it are dropped, so they never name an
+    evicted program."""
 
-    __slots__ = ("memo", "users", "__weakref__")
+    __slots__ = ("users", "__weakref__")
 
     def __init__(self) -> None:
         super().__init__()
-        self.memo: Callable[..., Any] | None = None
         self.users: weakref.WeakSet[JitFunction] = weakref.WeakSet()
 
     def drop_calls(self, entry: _JitEntry | None = None) -> None:
-        """The memo and users' direct calls of ``entry`` (of every entry: None) are dropped:
-        those users' calls take the general path again."""
-        memo = self.memo
-        if memo is not None and (entry is None or memo.entry is entry):  # type: ignore[attr-defined]
-            self.memo = None
+        """The users' direct calls of ``entry`` (of every entry: None) are dropped: those
+        users' calls take the general path again."""
         for user in list(self.users):
             if entry is None or getattr(user._call, "entry", None) is entry:
                 user._call = user._general
@@ -186,7 +181,6 @@ class _JitCaches:
         meanwhile is not undone)."""
         with self.lock:
             if table.get(key) is entry:
-                table.memo = make
                 table.users.add(user)
                 user._call = make(user._general)
 

@@ -103,8 +103,8 @@ def generated_call(entry: _JitEntry, args: tuple, program: Callable[..., list[An
     ``program`` (its ``scalar`` form directly, if it has one: see ``compile_jaxpr``) and
     returns what the general path would; or, for keywords or any other arguments or state,
     returns ``general(*args, **kwargs)`` having run nothing. Generated once per entry and
-    leaf types (None for arguments of another structure); the maker's and each call's
-    ``entry`` is ``entry``. Never installed while ``debug_jit_outputs`` is set."""
+    leaf types (None for arguments of another structure); each call's ``entry`` is
+    ``entry``. Never installed while ``debug_jit_outputs`` is set."""
     # an entry's arguments all have one structure (it is part of the entry's key): the leaves'
     # types tell its calls apart
     values = tree_flatten(args)[0]
@@ -183,5 +183,4 @@ def generated_call(entry: _JitEntry, args: tuple, program: Callable[..., list[An
     lines += ["    call.entry = entry", "    return call"]
     exec(compile("\n".join(lines) + "\n", "<ftrans.jit call>", "exec"), namespace)
     make = calls[types] = namespace["make"]
-    make.entry = entry  # type: ignore[attr-defined]
     return make

@@ -92,8 +92,9 @@ def test_eviction_costs_the_same_in_a_small_and_a_large_cache(cache_size):
 
 def _remembered(f):
     """The entry a cached call of ``f`` tries first (None if none)."""
-    memo = f._fast_table.memo if f._fast_table is not None else None
-    return None if memo is None else memo.entry
+    entry = getattr(f._call, "entry", None)
+    table = f._fast_table
+    return entry if table is not None and entry in table.values() else None
 
 
 def _counting_jit():

@@ -113,51 +113,51 @@ class LinearizeTrace(JVPTrace):
         if entry is None:
             return JVPTrace.process_primitive(self, prim, args, params)
         # one differentiated argument (unary primitives, a product by a constant): the
-        # commonest applications, taken without building lists
+        # commonest applications, taken without building lists; eager ones, inline, run
+        # what the eval trace would for the output and the partial, then record the product
         if len(args) == 1:
             x = args[0]
-            if type(x) is JVPTracer and x._trace is self:
-                p, t, rule = x.primal, x._tangent, entry.rules[0]
-                if (type(self.below) is EvalTrace and type(rule) is PrimitivePartial
-                        and type(t) is Var and type(p) in _CONCRETE
-                        and entry.zero_wins_mode is None):
-                    # an eager unary primitive whose partial is primitives (sin, cos), inline:
-                    # what the eval trace runs for the output and the partial, then the
-                    # recorded product
-                    ans = prim.eager_impl(p, **params) if params else prim.eager_impl(p)
-                    partial = rule.first.eager_impl(p)
-                    for then in rule.rest:
-                        partial = then.eager_impl(partial)
-                    # _held_product, inline
-                    term = self.parent.record_binary(entry.product, t, partial)  # pyright: ignore[reportAttributeAccessIssue]
-                    out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
-                    if term.aval is out_aval:
-                        return JVPTracer(self, ans, term, out_aval)
-                    return self._tangent_of(ans, term)
+            if type(x) is not JVPTracer or x._trace is not self:
+                return self.parent.process_primitive(prim, args, params)
+            p, t, rule = x.primal, x._tangent, entry.rules[0]
+            if not (type(self.below) is EvalTrace and type(rule) is PrimitivePartial
+                    and type(t) is Var and type(p) in _CONCRETE
+                    and entry.zero_wins_mode is None):
                 return self._unary(prim, entry, x, params)
-            return self.parent.process_primitive(prim, args, params)
-        if len(args) == 2:
+            # a unary primitive whose partial is primitives (sin, cos)
+            ans = prim.eager_impl(p, **params) if params else prim.eager_impl(p)
+            partial = rule.first.eager_impl(p)
+            for then in rule.rest:
+                partial = then.eager_impl(partial)
+        elif len(args) == 2:
             x, y = args
             x_mine = type(x) is JVPTracer and x._trace is self
-            if x_mine != (type(y) is JVPTracer and y._trace is self):
-                if x_mine:
-                    primals, i, t = (x.primal, y), 0, x._tangent
-                else:
-                    primals, i, t = (x, y.primal), 1, y._tangent
-                rule = entry.rules[i]
-                if (type(self.below) is EvalTrace and type(rule) is int and type(t) is Var
-                        and type(primals[0]) in _CONCRETE and type(primals[1]) in _CONCRETE
-                        and entry.zero_wins_mode is None):
-                    # an eager product by a constant, inline: the other operand is the partial
-                    ans = (prim.eager_impl(*primals, **params) if params
-                           else prim.eager_impl(*primals))
-                    # _held_product, inline
-                    term = self.parent.record_binary(entry.product, t, primals[rule])  # pyright: ignore[reportAttributeAccessIssue]
-                    out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
-                    if term.aval is out_aval:
-                        return JVPTracer(self, ans, term, out_aval)
-                    return self._tangent_of(ans, term)
+            if x_mine == (type(y) is JVPTracer and y._trace is self):
+                return self._applied(prim, entry, args, params)
+            if x_mine:
+                primals, i, t = (x.primal, y), 0, x._tangent
+            else:
+                primals, i, t = (x, y.primal), 1, y._tangent
+            rule = entry.rules[i]
+            if not (type(self.below) is EvalTrace and type(rule) is int and type(t) is Var
+                    and type(primals[0]) in _CONCRETE and type(primals[1]) in _CONCRETE
+                    and entry.zero_wins_mode is None):
                 return self._one_tangent(prim, entry, primals, i, t, params)
+            # a product by a constant: the other operand is the partial
+            ans = prim.eager_impl(*primals, **params) if params else prim.eager_impl(*primals)
+            partial = primals[rule]
+        else:
+            return self._applied(prim, entry, args, params)
+        # what _held_product does, without its call
+        term = self.parent.record_binary(entry.product, t, partial)  # pyright: ignore[reportAttributeAccessIssue]
+        out_aval = NUMPY_SCALAR_AVALS.get(type(ans)) or get_aval(ans)
+        if term.aval is out_aval:
+            return JVPTracer(self, ans, term, out_aval)
+        return self._tangent_of(ans, term)
+
+    def _applied(self, prim: Primitive, entry: PartialRules, args: tuple, params: dict) -> Any:
+        """The application of ``prim`` (which has partial rules) to any arguments: its
+        output, with the tangent the sum of each differentiated argument's term."""
         primals = []
         tangents = []
         mine = False

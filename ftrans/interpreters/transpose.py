@@ -177,17 +177,16 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             if y_linear is None:
                 b = y.val if type(y) is Literal else primal_env[y]
                 if x_linear is not None:
+                    ct_x = None
                     if prim is product_p and type(b) is type(ct) and type(ct) in scalar_types:
                         ct_x = ct * b  # what the rule's product runs on the eval trace
-                        old = ct_env.get(x_linear)
-                        ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
-                        continue
-                    if prim is staged_p and type(ct) is StagingTracer and ct._trace is staging \
+                    elif prim is staged_p and type(ct) is StagingTracer and ct._trace is staging \
                             and x_linear.aval is ct.aval and (
                                 b.aval if type(b) is StagingTracer and b._trace is staging
                                 else NUMPY_SCALAR_AVALS.get(type(b))) is ct.aval:
                         # what binding the rule's product records there (no unbroadcasting)
                         ct_x = staging.record(staged_p, (ct, b), NO_PARAMS)  # type: ignore[union-attr]
+                    if ct_x is not None:
                         old = ct_env.get(x_linear)
                         ct_env[x_linear] = ct_x if old is None else add_any_p.bind(old, ct_x)
                         continue
